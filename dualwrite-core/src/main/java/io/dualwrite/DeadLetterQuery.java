@@ -1,0 +1,128 @@
+package io.dualwrite;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Selects dead letters: every set field must match. Immutable and thread-safe.
+ */
+public final class DeadLetterQuery {
+    /** The page size when none is set. */
+    public static final int DEFAULT_LIMIT = 100;
+    /** Matches every dead letter (up to {@link #DEFAULT_LIMIT}). */
+    public static final DeadLetterQuery ALL = builder().build();
+
+    private final String entityType;
+    private final String entityId;
+    private final String sink;
+    private final ErrorKind kind;
+    private final int limit;
+
+    private DeadLetterQuery(Builder b) {
+        this.entityType = b.entityType;
+        this.entityId = b.entityId;
+        this.sink = b.sink;
+        this.kind = b.kind;
+        this.limit = b.limit;
+    }
+
+    /** @return a new builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the entity type to match */
+    public Optional<String> entityType() {
+        return Optional.ofNullable(entityType);
+    }
+
+    /** @return the entity id to match */
+    public Optional<String> entityId() {
+        return Optional.ofNullable(entityId);
+    }
+
+    /** @return the sink to match */
+    public Optional<String> sink() {
+        return Optional.ofNullable(sink);
+    }
+
+    /** @return the error kind to match */
+    public Optional<ErrorKind> kind() {
+        return Optional.ofNullable(kind);
+    }
+
+    /** @return the most dead letters to return */
+    public int limit() {
+        return limit;
+    }
+
+    /**
+     * @param d a dead letter
+     * @return true when it matches every set field
+     */
+    public boolean matches(DeadLetter d) {
+        return (entityType == null || entityType.equals(d.entityType()))
+                && (entityId == null || entityId.equals(d.entityId()))
+                && (sink == null || sink.equals(d.sink()))
+                && (kind == null || kind == d.kind());
+    }
+
+    @Override
+    public String toString() {
+        return "DeadLetterQuery{type=" + entityType + ", id=" + entityId + ", sink=" + sink + ", kind=" + kind
+                + ", limit=" + limit + "}";
+    }
+
+    /** Builds a {@link DeadLetterQuery}. Not thread-safe. */
+    public static final class Builder {
+        private String entityType;
+        private String entityId;
+        private String sink;
+        private ErrorKind kind;
+        private int limit = DEFAULT_LIMIT;
+
+        private Builder() {
+        }
+
+        /** @param entityType the entity type; default any @return this */
+        public Builder entityType(String entityType) {
+            this.entityType = Objects.requireNonNull(entityType, "entityType");
+            return this;
+        }
+
+        /** @param entityId the entity id; default any @return this */
+        public Builder entityId(String entityId) {
+            this.entityId = Objects.requireNonNull(entityId, "entityId");
+            return this;
+        }
+
+        /** @param sink the sink name; default any @return this */
+        public Builder sink(String sink) {
+            this.sink = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /** @param kind the error kind; default any @return this */
+        public Builder kind(ErrorKind kind) {
+            this.kind = Objects.requireNonNull(kind, "kind");
+            return this;
+        }
+
+        /**
+         * @param limit the most to return, at least 1; default {@value DeadLetterQuery#DEFAULT_LIMIT}
+         * @return this
+         */
+        public Builder limit(int limit) {
+            if (limit < 1) {
+                throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+            }
+            this.limit = limit;
+            return this;
+        }
+
+        /** @return the query */
+        public DeadLetterQuery build() {
+            return new DeadLetterQuery(this);
+        }
+    }
+}

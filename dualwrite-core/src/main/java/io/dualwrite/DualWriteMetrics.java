@@ -1,0 +1,47 @@
+package io.dualwrite;
+
+/**
+ * Names and tag keys of every Micrometer meter dualwrite registers. Tags are low-cardinality
+ * (entity type, sink, operation, outcome, policy); ids never appear in tags.
+ */
+public final class DualWriteMetrics {
+    /** Timer: one write through the coordinator (tags: type, operation, outcome). */
+    public static final String WRITE = "dualwrite.write";
+    /** Timer: one delivery to one sink, retries included (tags: type, sink, policy, outcome). */
+    public static final String SINK_APPLY = "dualwrite.sink.apply";
+    /** Counter: retries of sink calls (tags: type, sink). */
+    public static final String SINK_RETRIES = "dualwrite.sink.retries";
+    /** Counter: compensating writes after a REQUIRED sink failed (tags: type, sink). */
+    public static final String COMPENSATIONS = "dualwrite.compensations";
+    /** Counter: intents moved to the dead-letter store (tags: type, sink, kind). */
+    public static final String DEAD_LETTERS = "dualwrite.dead_letters";
+    /** Counter: intents handled by recovery (tags: type, sink, outcome). */
+    public static final String RECOVERY_DELIVERIES = "dualwrite.recovery.deliveries";
+    /** Gauge: entities with pending intents (tags: type). */
+    public static final String RECOVERY_BACKLOG = "dualwrite.recovery.backlog";
+    /** Gauge: seconds since the oldest pending intent fell due, 0 when none (tags: type). */
+    public static final String RECOVERY_OLDEST_AGE = "dualwrite.recovery.oldest.age";
+    /** Observation (trace span) around each write. */
+    public static final String WRITE_OBSERVATION = "dualwrite.write";
+
+    /** Tag key: entity type. */
+    public static final String TAG_TYPE = "type";
+    /** Tag key: sink name. */
+    public static final String TAG_SINK = "sink";
+    /** Tag key: UPSERT or DELETE. */
+    public static final String TAG_OPERATION = "operation";
+    /** Tag key: outcome. */
+    public static final String TAG_OUTCOME = "outcome";
+    /** Tag key: delivery policy. */
+    public static final String TAG_POLICY = "policy";
+    /** Tag key: error kind. */
+    public static final String TAG_KIND = "kind";
+
+    /** MDC key: the write's correlation id. */
+    public static final String MDC_CORRELATION_ID = "dualwrite.correlationId";
+    /** MDC key: the change's idempotency key. */
+    public static final String MDC_IDEMPOTENCY_KEY = "dualwrite.idempotencyKey";
+
+    private DualWriteMetrics() {
+    }
+}

@@ -1,0 +1,181 @@
+package io.dualwrite;
+
+import io.dualwrite.spi.Snapshot;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The synchronous dual-write coordinator of one entity collection: the application calls it
+ * around its saves and deletes. One atomic primary write stores the new state, its version and
+ * the intent to deliver to every sink; the coordinator then delivers the change to each SYNC
+ * and REQUIRED sink in parallel under its policies, and acknowledges the delivered intents off
+ * the caller's path. Whatever it cannot finish, {@link #recoverDue()} (usually driven by a
+ * {@link RecoveryWorker}) finishes later.
+ *
+ * <pre>{@code
+ * DualWriter<Product> products = DualWriter.<Product>builder()
+ *         .entityType("product")
+ *         .idOf(Product::id)
+ *         .primary(primaryStore)
+ *         .deadLetterStore(deadLetterStore)
+ *         .sink("search", searchSink)
+ *         .build();
+ * WriteResult result = products.save(new Product("p-1", "Kettle", 2999));
+ * }</pre>
+ *
+ * <p>Thread-safe: one instance per entity collection, shared by every thread.
+ *
+ * @param <T> the entity type
+ */
+public interface DualWriter<T> extends AutoCloseable {
+
+    /**
+     * @param <T> the entity type
+     * @return a new builder
+     */
+    static <T> DualWriterBuilder<T> builder() {
+        return new DualWriterBuilder<>();
+    }
+
+    /**
+     * Saves an entity (insert or replace) and delivers it; see {@link #save(Object, WriteOptions)}.
+     *
+     * @param entity the entity, not null
+     * @return the result
+     */
+    default WriteResult save(T entity) {
+        return save(entity, WriteOptions.DEFAULT);
+    }
+
+    /**
+     * Commits the entity as a new version with an intent for every sink, in one atomic primary
+     * write, then delivers it to every SYNC and REQUIRED sink in parallel.
+     *
+     * @param entity  the entity, not null
+     * @param options per-call options, not null
+     * @return the committed version and each sink's outcome
+     * @throws NullPointerException          if entity, its id or options is null
+     * @throws IllegalStateException         if no id function is configured or the writer is closed
+     * @throws EntitySerializationException  if the entity cannot be serialized (nothing is written)
+     * @throws VersionConflictException      if an expected version was given and the primary moved on
+     * @throws PrimaryWriteException         if the primary failed (no sink is touched)
+     * @throws RequiredSinkFailedException   if a REQUIRED sink failed and the write was compensated
+     */
+    WriteResult save(T entity, WriteOptions options);
+
+    /**
+     * Deletes an entity; see {@link #delete(String, WriteOptions)}.
+     *
+     * @param id the entity id, not null
+     * @return the result
+     */
+    default WriteResult delete(String id) {
+        return delete(id, WriteOptions.DEFAULT);
+    }
+
+    /**
+     * Commits a tombstone (a new version without state) with an intent for every sink, then
+     * delivers the delete. The tombstone leaves the primary once every sink acknowledged it.
+     * Deleting an absent or already deleted entity writes nothing and returns a result whose
+     * {@link WriteResult#written()} is false.
+     *
+     * @param id      the entity id, not null
+     * @param options per-call options, not null
+     * @return the committed version and each sink's outcome
+     * @throws VersionConflictException    if an expected version was given and the primary moved on
+     * @throws PrimaryWriteException       if the primary failed (no sink is touched)
+     * @throws RequiredSinkFailedException if a REQUIRED sink failed and the delete was compensated
+     */
+    WriteResult delete(String id, WriteOptions options);
+
+    /**
+     * Write-ahead mode: records the intent durably, runs the caller's own save (a repository
+     * call), reads back what the primary committed and delivers it. Needs a primary store with a
+     * write-ahead mode.
+     *
+     * @param id         the id of the entity the caller saves, not null
+     * @param callerSave the caller's save, not null; an exception from it propagates after the intent is recorded
+     *                   (recovery then delivers whatever the primary holds, which is harmless)
+     * @return the result
+     */
+    default WriteResult saveWith(String id, Runnable callerSave) {
+        return saveWith(id, callerSave, WriteOptions.DEFAULT);
+    }
+
+    /**
+     * Write-ahead mode with options; see {@link #saveWith(String, Runnable)}.
+     *
+     * @param id         the entity id, not null
+     * @param callerSave the caller's save, not null
+     * @param options    per-call options, not null
+     * @return the result
+     * @throws UnsupportedOperationException if the primary store has no write-ahead mode
+     */
+    WriteResult saveWith(String id, Runnable callerSave, WriteOptions options);
+
+    /**
+     * Write-ahead mode for a delete: records the intent, runs the caller's delete, delivers it.
+     *
+     * @param id           the entity id, not null
+     * @param callerDelete the caller's delete, not null
+     * @return the result
+     */
+    default WriteResult deleteWith(String id, Runnable callerDelete) {
+        return deleteWith(id, callerDelete, WriteOptions.DEFAULT);
+    }
+
+    /**
+     * Write-ahead mode for a delete, with options; see {@link #deleteWith(String, Runnable)}.
+     *
+     * @param id           the entity id, not null
+     * @param callerDelete the caller's delete, not null
+     * @param options      per-call options, not null
+     * @return the result
+     * @throws UnsupportedOperationException if the primary store has no write-ahead mode
+     */
+    WriteResult deleteWith(String id, Runnable callerDelete, WriteOptions options);
+
+    /**
+     * @param id the entity id, not null
+     * @return what the primary holds for it now (a tombstone while a delete is pending)
+     */
+    Optional<Snapshot<T>> read(String id);
+
+    /**
+     * Runs one recovery pass: claims a batch of entities whose intents are due, delivers their
+     * current state to the pending sinks (one bulk call per sink), acknowledges what succeeded,
+     * reschedules transient failures with exponential backoff and dead-letters permanent ones and
+     * those out of attempts.
+     *
+     * @return the pass's figures; {@link RecoveryReport#claimed()} is 0 when nothing was due
+     */
+    RecoveryReport recoverDue();
+
+    /**
+     * Asks the primary how many entities have pending intents (and refreshes the
+     * {@value DualWriteMetrics#RECOVERY_BACKLOG} gauge, which otherwise each recovery pass refreshes).
+     *
+     * @return entities with at least one pending intent
+     */
+    long backlog();
+
+    /** @return the operator's view of this coordinator's dead letters */
+    DeadLetters deadLetters();
+
+    /** @return the entity type */
+    String entityType();
+
+    /** @return the registered sink names, in registration order */
+    List<String> sinkNames();
+
+    /** Writes every queued acknowledgement to the primary now. */
+    void flushAcknowledgements();
+
+    /**
+     * Flushes the queued acknowledgements and stops the threads this writer owns. Calls after
+     * close throw {@link IllegalStateException}. Idempotent.
+     */
+    @Override
+    void close();
+}

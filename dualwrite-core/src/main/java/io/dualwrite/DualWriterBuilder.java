@@ -1,0 +1,352 @@
+package io.dualwrite;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.dualwrite.internal.DefaultDualWriter;
+import io.dualwrite.spi.DeadLetterStore;
+import io.dualwrite.spi.PrimaryStore;
+import io.dualwrite.spi.Sink;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.observation.ObservationRegistry;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+
+/**
+ * Builds a {@link DualWriter}. Not thread-safe; the writer it builds is.
+ *
+ * @param <T> the entity type
+ */
+public final class DualWriterBuilder<T> {
+    /** Default time after a write before recovery may deliver its intents: the synchronous path's head start. */
+    public static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(30);
+    /** Default entities claimed per recovery pass. */
+    public static final int DEFAULT_RECOVERY_BATCH_SIZE = 100;
+    /** Default lease on a claimed entity. */
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
+    /** Default recovery attempts per intent before it is dead-lettered. */
+    public static final int DEFAULT_RECOVERY_MAX_ATTEMPTS = 10;
+    /** Default wait after the first failed recovery attempt. */
+    public static final Duration DEFAULT_RECOVERY_INITIAL_BACKOFF = Duration.ofSeconds(1);
+    /** Default longest wait between recovery attempts. */
+    public static final Duration DEFAULT_RECOVERY_MAX_BACKOFF = Duration.ofMinutes(10);
+    /** Default window in which a caller's request key is deduplicated. */
+    public static final Duration DEFAULT_REQUEST_KEY_WINDOW = Duration.ofHours(24);
+    /** Default acknowledgements per batch written to the primary. */
+    public static final int DEFAULT_ACK_BATCH_SIZE = 256;
+    /** Default longest time an acknowledgement waits in the queue. */
+    public static final Duration DEFAULT_ACK_INTERVAL = Duration.ofMillis(20);
+
+    private String entityType;
+    private Function<? super T, String> idOf;
+    private PrimaryStore<T> primary;
+    private DeadLetterStore deadLetterStore;
+    private final Map<String, SinkRegistration<T>> sinks = new LinkedHashMap<>();
+    private ObjectMapper objectMapper;
+    private boolean validateSerialization = true;
+    private MeterRegistry meterRegistry = Metrics.globalRegistry;
+    private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+    private Clock clock = Clock.systemUTC();
+    private ExecutorService executor;
+    private ScheduledExecutorService scheduler;
+    private Duration gracePeriod = DEFAULT_GRACE_PERIOD;
+    private int recoveryBatchSize = DEFAULT_RECOVERY_BATCH_SIZE;
+    private Duration lease = DEFAULT_LEASE;
+    private int recoveryMaxAttempts = DEFAULT_RECOVERY_MAX_ATTEMPTS;
+    private Duration recoveryInitialBackoff = DEFAULT_RECOVERY_INITIAL_BACKOFF;
+    private Duration recoveryMaxBackoff = DEFAULT_RECOVERY_MAX_BACKOFF;
+    private Duration requestKeyWindow = DEFAULT_REQUEST_KEY_WINDOW;
+    private int ackBatchSize = DEFAULT_ACK_BATCH_SIZE;
+    private Duration ackInterval = DEFAULT_ACK_INTERVAL;
+    private String workerId;
+
+    DualWriterBuilder() {
+    }
+
+    /**
+     * @param entityType the entity type's name, used in idempotency keys, metrics and dead letters;
+     *                   required, not blank
+     * @return this
+     */
+    public DualWriterBuilder<T> entityType(String entityType) {
+        Objects.requireNonNull(entityType, "entityType");
+        if (entityType.isBlank()) {
+            throw new IllegalArgumentException("entityType must not be blank");
+        }
+        this.entityType = entityType;
+        return this;
+    }
+
+    /**
+     * @param idOf reads an entity's id; required for {@link DualWriter#save}, not needed when only the
+     *             write-ahead methods are used
+     * @return this
+     */
+    public DualWriterBuilder<T> idOf(Function<? super T, String> idOf) {
+        this.idOf = Objects.requireNonNull(idOf, "idOf");
+        return this;
+    }
+
+    /** @param primary the primary store; required @return this */
+    public DualWriterBuilder<T> primary(PrimaryStore<T> primary) {
+        this.primary = Objects.requireNonNull(primary, "primary");
+        return this;
+    }
+
+    /** @param store where dead letters go; required, and durable in production @return this */
+    public DualWriterBuilder<T> deadLetterStore(DeadLetterStore store) {
+        this.deadLetterStore = Objects.requireNonNull(store, "store");
+        return this;
+    }
+
+    /**
+     * Registers a SYNC sink with default settings.
+     *
+     * @param name a unique, non-blank name (stored in intents: keep it stable)
+     * @param sink the sink
+     * @return this
+     */
+    public DualWriterBuilder<T> sink(String name, Sink<T> sink) {
+        return sink(name, sink, SinkSettings.DEFAULT);
+    }
+
+    /**
+     * Registers a sink.
+     *
+     * @param name     a unique, non-blank name without '.' or '$' (stored in intents: keep it stable)
+     * @param sink     the sink
+     * @param settings its policy and resilience settings
+     * @return this
+     * @throws IllegalArgumentException if the name is blank, malformed or already registered
+     */
+    public DualWriterBuilder<T> sink(String name, Sink<T> sink, SinkSettings settings) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(settings, "settings");
+        if (name.isBlank() || name.contains(".") || name.startsWith("$")) {
+            throw new IllegalArgumentException("sink name must be non-blank, without '.' and not start with '$': '"
+                    + name + "'");
+        }
+        if (sinks.containsKey(name)) {
+            throw new IllegalArgumentException("sink '" + name + "' is already registered");
+        }
+        sinks.put(name, new SinkRegistration<>(name, sink, settings));
+        return this;
+    }
+
+    /**
+     * @param mapper the Jackson mapper used to check that entities serialize; default a
+     *               {@link JsonMapper} with the Java time module
+     * @return this
+     */
+    public DualWriterBuilder<T> objectMapper(ObjectMapper mapper) {
+        this.objectMapper = Objects.requireNonNull(mapper, "mapper");
+        return this;
+    }
+
+    /**
+     * @param validate whether {@code save} first checks that Jackson can serialize the entity
+     *                 (and throws {@link EntitySerializationException} before writing if not); default true
+     * @return this
+     */
+    public DualWriterBuilder<T> validateSerialization(boolean validate) {
+        this.validateSerialization = validate;
+        return this;
+    }
+
+    /** @param registry where meters go; default {@link Metrics#globalRegistry} @return this */
+    public DualWriterBuilder<T> meterRegistry(MeterRegistry registry) {
+        this.meterRegistry = Objects.requireNonNull(registry, "registry");
+        return this;
+    }
+
+    /** @param registry observation (tracing) registry; default {@link ObservationRegistry#NOOP} @return this */
+    public DualWriterBuilder<T> observationRegistry(ObservationRegistry registry) {
+        this.observationRegistry = Objects.requireNonNull(registry, "registry");
+        return this;
+    }
+
+    /** @param clock the clock for versions, due times and leases; default UTC system clock @return this */
+    public DualWriterBuilder<T> clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /**
+     * @param executor runs sink calls in parallel and under time limits; it must not queue tasks
+     *                 behind a small fixed pool (use a cached pool): every in-flight write needs a
+     *                 thread per sink. Default an owned cached pool of daemon threads, shut down
+     *                 on close; a given executor is not shut down.
+     * @return this
+     */
+    public DualWriterBuilder<T> executor(ExecutorService executor) {
+        this.executor = Objects.requireNonNull(executor, "executor");
+        return this;
+    }
+
+    /**
+     * @param scheduler flushes acknowledgements; default an owned single daemon thread, shut down on close
+     * @return this
+     */
+    public DualWriterBuilder<T> scheduler(ScheduledExecutorService scheduler) {
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        return this;
+    }
+
+    /**
+     * @param gracePeriod how long after a write recovery leaves its intents to the synchronous
+     *                    path; not negative; default 30 s. Convergence after a fault takes at most
+     *                    this plus the recovery backoff.
+     * @return this
+     */
+    public DualWriterBuilder<T> gracePeriod(Duration gracePeriod) {
+        Objects.requireNonNull(gracePeriod, "gracePeriod");
+        if (gracePeriod.isNegative()) {
+            throw new IllegalArgumentException("gracePeriod must not be negative, was " + gracePeriod);
+        }
+        this.gracePeriod = gracePeriod;
+        return this;
+    }
+
+    /** @param size entities claimed per recovery pass, at least 1; default 100 @return this */
+    public DualWriterBuilder<T> recoveryBatchSize(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("recoveryBatchSize must be at least 1, was " + size);
+        }
+        this.recoveryBatchSize = size;
+        return this;
+    }
+
+    /** @param lease how long a recovery claim holds, positive; default 60 s @return this */
+    public DualWriterBuilder<T> lease(Duration lease) {
+        Objects.requireNonNull(lease, "lease");
+        if (lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("lease must be positive, was " + lease);
+        }
+        this.lease = lease;
+        return this;
+    }
+
+    /**
+     * @param maxAttempts recovery attempts per intent before it is dead-lettered, at least 1; default 10
+     * @param initial     wait after the first failure, positive; default 1 s
+     * @param max         longest wait (doubling with jitter in between), not below initial; default 10 min
+     * @return this
+     */
+    public DualWriterBuilder<T> recoveryRetry(int maxAttempts, Duration initial, Duration max) {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+        }
+        Objects.requireNonNull(initial, "initial");
+        Objects.requireNonNull(max, "max");
+        if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
+            throw new IllegalArgumentException("need 0 < initial <= max, got " + initial + " and " + max);
+        }
+        this.recoveryMaxAttempts = maxAttempts;
+        this.recoveryInitialBackoff = initial;
+        this.recoveryMaxBackoff = max;
+        return this;
+    }
+
+    /** @param window how long a caller's request key is deduplicated, positive; default 24 h @return this */
+    public DualWriterBuilder<T> requestKeyWindow(Duration window) {
+        Objects.requireNonNull(window, "window");
+        if (window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("requestKeyWindow must be positive, was " + window);
+        }
+        this.requestKeyWindow = window;
+        return this;
+    }
+
+    /**
+     * @param batchSize acknowledgements per primary write, at least 1; default 256
+     * @param interval  longest wait in the queue, positive; default 20 ms
+     * @return this
+     */
+    public DualWriterBuilder<T> acknowledgements(int batchSize, Duration interval) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
+        }
+        Objects.requireNonNull(interval, "interval");
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("interval must be positive, was " + interval);
+        }
+        this.ackBatchSize = batchSize;
+        this.ackInterval = interval;
+        return this;
+    }
+
+    /** @param workerId this instance's id in recovery leases; default a random UUID @return this */
+    public DualWriterBuilder<T> workerId(String workerId) {
+        this.workerId = Objects.requireNonNull(workerId, "workerId");
+        return this;
+    }
+
+    /**
+     * @return the writer
+     * @throws IllegalStateException if the entity type, the primary or the dead-letter store is missing
+     */
+    public DualWriter<T> build() {
+        if (entityType == null) {
+            throw new IllegalStateException("entityType is required");
+        }
+        if (primary == null) {
+            throw new IllegalStateException("primary store is required");
+        }
+        if (deadLetterStore == null) {
+            throw new IllegalStateException("deadLetterStore is required: dead letters must be kept somewhere durable");
+        }
+        ObjectMapper mapper = objectMapper != null ? objectMapper
+                : JsonMapper.builder().addModule(new JavaTimeModule()).build();
+        return new DefaultDualWriter<>(new DefaultDualWriter.Config<>(entityType, idOf, primary, deadLetterStore,
+                Collections.unmodifiableList(new ArrayList<>(sinks.values())), mapper, validateSerialization,
+                meterRegistry, observationRegistry, clock, executor, scheduler, gracePeriod, recoveryBatchSize, lease,
+                recoveryMaxAttempts, recoveryInitialBackoff, recoveryMaxBackoff, requestKeyWindow, ackBatchSize,
+                ackInterval, workerId != null ? workerId : UUID.randomUUID().toString()));
+    }
+
+    /**
+     * A registered sink. Immutable.
+     *
+     * @param <T> the entity type
+     */
+    public static final class SinkRegistration<T> {
+        private final String name;
+        private final Sink<T> sink;
+        private final SinkSettings settings;
+
+        SinkRegistration(String name, Sink<T> sink, SinkSettings settings) {
+            this.name = name;
+            this.sink = sink;
+            this.settings = settings;
+        }
+
+        /** @return the name */
+        public String name() {
+            return name;
+        }
+
+        /** @return the sink */
+        public Sink<T> sink() {
+            return sink;
+        }
+
+        /** @return the settings */
+        public SinkSettings settings() {
+            return settings;
+        }
+    }
+
+}

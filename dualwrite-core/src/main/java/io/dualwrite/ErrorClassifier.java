@@ -1,0 +1,93 @@
+package io.dualwrite;
+
+import io.dualwrite.spi.SinkException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Decides whether a failure is {@link ErrorKind#TRANSIENT}, {@link ErrorKind#PERMANENT} or
+ * {@link ErrorKind#UNKNOWN_OUTCOME}. Each adapter supplies one that reads its system's own
+ * signals (HTTP status, SQL state, error labels); implementations must be thread-safe and
+ * must never throw.
+ */
+@FunctionalInterface
+public interface ErrorClassifier {
+
+    /**
+     * @param error the failure, never null
+     * @return its kind, never null
+     */
+    ErrorKind classify(Throwable error);
+
+    /**
+     * Returns a classifier that asks this one first and falls back to {@code other} when
+     * this one returns null.
+     *
+     * @param other the fallback
+     * @return the combined classifier
+     */
+    default ErrorClassifier orElse(ErrorClassifier other) {
+        Objects.requireNonNull(other, "other");
+        return error -> {
+            ErrorKind kind = classify(error);
+            return kind != null ? kind : other.classify(error);
+        };
+    }
+
+    /**
+     * The classifier used when an adapter supplies none:
+     * <ul>
+     *   <li>a {@link SinkException} says its own kind;</li>
+     *   <li>{@link TimeoutException} is {@link ErrorKind#UNKNOWN_OUTCOME} (the call may have
+     *       landed);</li>
+     *   <li>{@link IOException} is {@link ErrorKind#TRANSIENT};</li>
+     *   <li>{@link IllegalArgumentException}, {@link UnsupportedOperationException}, a
+     *       {@link ClassCastException} and Jackson's mapping errors are {@link ErrorKind#PERMANENT};</li>
+     *   <li>anything else unexpected is {@link ErrorKind#UNKNOWN_OUTCOME}: redelivered with
+     *       backoff a bounded number of times, then dead-lettered, never lost.</li>
+     * </ul>
+     * Wrappers ({@link ExecutionException}, {@link CompletionException},
+     * {@link UncheckedIOException}) are unwrapped first.
+     *
+     * @return the default classifier
+     */
+    static ErrorClassifier defaults() {
+        return DefaultErrorClassifier.INSTANCE;
+    }
+}
+
+final class DefaultErrorClassifier implements ErrorClassifier {
+    static final DefaultErrorClassifier INSTANCE = new DefaultErrorClassifier();
+
+    @Override
+    public ErrorKind classify(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof ExecutionException || e instanceof CompletionException
+                || e instanceof UncheckedIOException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof SinkException) {
+            return ((SinkException) e).kind();
+        }
+        if (e instanceof TimeoutException) {
+            return ErrorKind.UNKNOWN_OUTCOME;
+        }
+        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException
+                || e instanceof com.fasterxml.jackson.core.JsonProcessingException) {
+            return ErrorKind.PERMANENT;
+        }
+        if (e instanceof IOException) {
+            return ErrorKind.TRANSIENT;
+        }
+        if (e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException
+                || e instanceof ClassCastException) {
+            return ErrorKind.PERMANENT;
+        }
+        return ErrorKind.UNKNOWN_OUTCOME;
+    }
+}

@@ -1,0 +1,23 @@
+package io.dualwrite;
+
+/**
+ * How a failure is treated, decided by an {@link ErrorClassifier} rather than by the
+ * exception's class hierarchy. Thread-safe (an enum).
+ */
+public enum ErrorKind {
+    /** Worth retrying: a network blip, a timeout before sending, an overloaded server. */
+    TRANSIENT,
+    /** Will fail the same way every time (bad request, mapping failure); dead-lettered at once, never looped. */
+    PERMANENT,
+    /**
+     * The call may or may not have taken effect (for example a timeout after the request left).
+     * Resolved by redelivering the current state under the same idempotency key, which the
+     * version guard of every sink makes harmless; retried like {@link #TRANSIENT}.
+     */
+    UNKNOWN_OUTCOME;
+
+    /** @return true when a redelivery may succeed ({@link #TRANSIENT} or {@link #UNKNOWN_OUTCOME}) */
+    public boolean isRetryable() {
+        return this != PERMANENT;
+    }
+}

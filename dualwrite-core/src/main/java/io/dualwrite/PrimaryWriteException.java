@@ -1,0 +1,30 @@
+package io.dualwrite;
+
+/**
+ * The primary store could not commit (it is down, it refused the document, the write timed
+ * out). No sink was touched. When {@link #kind()} is {@link ErrorKind#UNKNOWN_OUTCOME} the
+ * coordinator could not tell whether the write landed; if it did, its intents are durable
+ * and recovery delivers it, so no sink ever misses a committed write.
+ */
+public class PrimaryWriteException extends DualWriteException {
+    private static final long serialVersionUID = 1L;
+
+    private final ErrorKind kind;
+
+    /**
+     * @param message    what failed
+     * @param entityType the entity type
+     * @param entityId   the entity id
+     * @param kind       how the store's classifier judged the failure
+     * @param cause      the store's exception
+     */
+    public PrimaryWriteException(String message, String entityType, String entityId, ErrorKind kind, Throwable cause) {
+        super(message, entityType, entityId, cause);
+        this.kind = kind;
+    }
+
+    /** @return TRANSIENT (safe to retry the call), PERMANENT (the same call fails again) or UNKNOWN_OUTCOME */
+    public ErrorKind kind() {
+        return kind;
+    }
+}

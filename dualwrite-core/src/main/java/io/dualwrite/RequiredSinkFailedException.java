@@ -1,0 +1,73 @@
+package io.dualwrite;
+
+import java.util.OptionalLong;
+
+/**
+ * A {@link DeliveryPolicy#REQUIRED} sink could not apply a write, so the write was undone:
+ * the before-image was committed as a new version ({@link #compensationVersion()}) and sent to
+ * every sink. When the compensation itself could not be committed (the primary failed, or a
+ * newer write had already replaced ours) the version is empty and the primary keeps the
+ * write; recovery then brings the sinks to it.
+ */
+public class RequiredSinkFailedException extends DualWriteException {
+    private static final long serialVersionUID = 1L;
+
+    private final String sink;
+    private final long failedVersion;
+    private final long compensationVersion;
+    private final ErrorKind kind;
+    private final transient WriteResult result;
+
+    /**
+     * @param sink                the REQUIRED sink that failed
+     * @param result              the write's result, with every sink's outcome
+     * @param compensationVersion the version of the compensating write, or -1 when none was committed
+     * @param kind                the failure's kind
+     * @param cause               the sink's failure
+     */
+    public RequiredSinkFailedException(String sink, WriteResult result, long compensationVersion, ErrorKind kind,
+                                       Throwable cause) {
+        super("required sink '" + sink + "' failed (" + kind + ": " + describe(cause) + ") for " + result.entityType()
+                + "/" + result.id() + "@" + result.version()
+                + (compensationVersion > 0 ? "; compensated as version " + compensationVersion
+                : "; NOT compensated, the primary keeps the write and recovery delivers it"),
+                result.entityType(), result.id(), cause);
+        this.sink = sink;
+        this.failedVersion = result.version();
+        this.compensationVersion = compensationVersion;
+        this.kind = kind;
+        this.result = result;
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause == null) {
+            return "no cause";
+        }
+        return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + cause.getMessage());
+    }
+
+    /** @return the name of the REQUIRED sink that failed */
+    public String sink() {
+        return sink;
+    }
+
+    /** @return the version that was written and then undone */
+    public long failedVersion() {
+        return failedVersion;
+    }
+
+    /** @return the version of the compensating write, empty when no compensation was committed */
+    public OptionalLong compensationVersion() {
+        return compensationVersion > 0 ? OptionalLong.of(compensationVersion) : OptionalLong.empty();
+    }
+
+    /** @return how the sink's failure was classified */
+    public ErrorKind kind() {
+        return kind;
+    }
+
+    /** @return the write's result with each sink's outcome (null after deserialization) */
+    public WriteResult result() {
+        return result;
+    }
+}

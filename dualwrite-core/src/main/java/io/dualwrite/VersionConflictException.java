@@ -1,0 +1,35 @@
+package io.dualwrite;
+
+/**
+ * The caller passed the version it read ({@link WriteOptions.Builder#expectedVersion(long)})
+ * and the entity has moved on since: nothing was written.
+ */
+public class VersionConflictException extends DualWriteException {
+    private static final long serialVersionUID = 1L;
+
+    private final long expectedVersion;
+    private final long actualVersion;
+
+    /**
+     * @param entityType      the entity type
+     * @param entityId        the entity id
+     * @param expectedVersion the version the caller expected (0: must not exist)
+     * @param actualVersion   the version the primary holds (0: no such entity)
+     */
+    public VersionConflictException(String entityType, String entityId, long expectedVersion, long actualVersion) {
+        super("version conflict on " + entityType + "/" + entityId + ": expected version " + expectedVersion
+                + " but the primary holds " + actualVersion + "; nothing was written", entityType, entityId, null);
+        this.expectedVersion = expectedVersion;
+        this.actualVersion = actualVersion;
+    }
+
+    /** @return the version the caller expected */
+    public long expectedVersion() {
+        return expectedVersion;
+    }
+
+    /** @return the version the primary holds, 0 when the entity does not exist */
+    public long actualVersion() {
+        return actualVersion;
+    }
+}

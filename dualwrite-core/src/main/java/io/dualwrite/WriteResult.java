@@ -1,0 +1,113 @@
+package io.dualwrite;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The result of a write: the committed version and what happened at each sink.
+ * Immutable and thread-safe.
+ */
+public final class WriteResult {
+    private final String entityType;
+    private final String id;
+    private final long version;
+    private final Operation operation;
+    private final Map<String, SinkOutcome> outcomes;
+    private final String correlationId;
+    private final String idempotencyKey;
+    private final boolean written;
+    private final boolean duplicate;
+
+    /**
+     * @param entityType     the entity type
+     * @param id             the entity id
+     * @param version        the version committed by this write (or, for a duplicate request, by the first one)
+     * @param operation      UPSERT or DELETE
+     * @param outcomes       outcome per sink, in registration order
+     * @param correlationId  the write's correlation id
+     * @param idempotencyKey the change's idempotency key
+     * @param written        false when the call committed nothing (a duplicate request, a delete of an absent entity)
+     * @param duplicate      true when the caller's request key was seen before and the first result was returned
+     */
+    public WriteResult(String entityType, String id, long version, Operation operation,
+                       Map<String, SinkOutcome> outcomes, String correlationId, String idempotencyKey,
+                       boolean written, boolean duplicate) {
+        this.entityType = Objects.requireNonNull(entityType, "entityType");
+        this.id = Objects.requireNonNull(id, "id");
+        this.version = version;
+        this.operation = Objects.requireNonNull(operation, "operation");
+        this.outcomes = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(outcomes, "outcomes")));
+        this.correlationId = Objects.requireNonNull(correlationId, "correlationId");
+        this.idempotencyKey = idempotencyKey;
+        this.written = written;
+        this.duplicate = duplicate;
+    }
+
+    /** @return the entity type */
+    public String entityType() {
+        return entityType;
+    }
+
+    /** @return the entity id */
+    public String id() {
+        return id;
+    }
+
+    /** @return the committed version (0 when nothing was ever committed for the entity) */
+    public long version() {
+        return version;
+    }
+
+    /** @return UPSERT or DELETE */
+    public Operation operation() {
+        return operation;
+    }
+
+    /** @return each registered sink's outcome, in registration order; unmodifiable */
+    public Map<String, SinkOutcome> outcomes() {
+        return outcomes;
+    }
+
+    /**
+     * @param sink a sink name
+     * @return that sink's outcome, empty if the sink is not registered
+     */
+    public Optional<SinkOutcome> outcome(String sink) {
+        return Optional.ofNullable(outcomes.get(sink));
+    }
+
+    /** @return the correlation id of the write */
+    public String correlationId() {
+        return correlationId;
+    }
+
+    /** @return the idempotency key of the change, empty when nothing was committed */
+    public Optional<String> idempotencyKey() {
+        return Optional.ofNullable(idempotencyKey);
+    }
+
+    /** @return false when this call committed nothing (duplicate request, delete of an absent entity) */
+    public boolean written() {
+        return written;
+    }
+
+    /** @return true when the request key was seen within the dedup window and this is the first call's result */
+    public boolean duplicate() {
+        return duplicate;
+    }
+
+    /** @return true when no sink is DEFERRED, DEAD_LETTERED or COMPENSATED */
+    public boolean fullyApplied() {
+        return outcomes.values().stream().allMatch(o -> o == SinkOutcome.APPLIED || o == SinkOutcome.SKIPPED);
+    }
+
+    @Override
+    public String toString() {
+        return "WriteResult{" + operation + " " + entityType + "/" + id + "@" + version + " " + outcomes
+                + (duplicate ? " duplicate" : "") + (written ? "" : " not-written")
+                + ", correlationId=" + correlationId + "}";
+    }
+}

@@ -1,0 +1,90 @@
+package io.dualwrite.internal;
+
+import io.dualwrite.spi.Ack;
+import io.dualwrite.spi.PrimaryStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Batches acknowledgements off the caller's path. A batch that cannot be written is dropped
+ * with a warning: the intents stay, and recovery redelivers them, which the sinks' version
+ * guards make harmless. Thread-safe.
+ */
+final class Acknowledger {
+    private static final Logger LOG = LoggerFactory.getLogger(Acknowledger.class);
+
+    private final PrimaryStore<?> store;
+    private final int batchSize;
+    private final ScheduledExecutorService scheduler;
+    private final ConcurrentLinkedQueue<Ack> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicBoolean flushQueued = new AtomicBoolean();
+    private final Object flushLock = new Object();
+
+    Acknowledger(PrimaryStore<?> store, int batchSize, Duration interval, ScheduledExecutorService scheduler) {
+        this.store = store;
+        this.batchSize = batchSize;
+        this.scheduler = scheduler;
+        long micros = Math.max(1, interval.toNanos() / 1000);
+        scheduler.scheduleWithFixedDelay(this::flushQuietly, micros, micros, TimeUnit.MICROSECONDS);
+    }
+
+    void add(Ack ack) {
+        queue.add(ack);
+        if (size.incrementAndGet() >= batchSize && flushQueued.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(() -> {
+                    flushQueued.set(false);
+                    flushQuietly();
+                });
+            } catch (RuntimeException rejected) {
+                flushQueued.set(false);
+                flush();
+            }
+        }
+    }
+
+    /** Writes everything queued now, on the calling thread. */
+    void flush() {
+        synchronized (flushLock) {
+            while (!queue.isEmpty()) {
+                List<Ack> batch = new ArrayList<>(Math.min(batchSize, Math.max(1, size.get())));
+                Ack a;
+                while (batch.size() < batchSize && (a = queue.poll()) != null) {
+                    batch.add(a);
+                }
+                size.addAndGet(-batch.size());
+                if (batch.isEmpty()) {
+                    return;
+                }
+                try {
+                    store.acknowledge(batch);
+                } catch (RuntimeException e) {
+                    LOG.warn("could not write {} acknowledgement(s) ({}); recovery will redeliver them",
+                            batch.size(), e.toString());
+                }
+            }
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            flush();
+        } catch (RuntimeException | Error e) {
+            LOG.warn("acknowledgement flush failed", e);
+        }
+    }
+
+    int queued() {
+        return size.get();
+    }
+}

@@ -1,0 +1,851 @@
+package io.dualwrite.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dualwrite.Change;
+import io.dualwrite.DeadLetter;
+import io.dualwrite.DeadLetterQuery;
+import io.dualwrite.DeadLetters;
+import io.dualwrite.DeliveryPolicy;
+import io.dualwrite.DualWriteMetrics;
+import io.dualwrite.DualWriter;
+import io.dualwrite.DualWriterBuilder.SinkRegistration;
+import io.dualwrite.EntitySerializationException;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.IdempotencyKeys;
+import io.dualwrite.Operation;
+import io.dualwrite.PrimaryWriteException;
+import io.dualwrite.RecoveryReport;
+import io.dualwrite.RequiredSinkFailedException;
+import io.dualwrite.SinkOutcome;
+import io.dualwrite.VersionConflictException;
+import io.dualwrite.WriteOptions;
+import io.dualwrite.WriteResult;
+import io.dualwrite.spi.Ack;
+import io.dualwrite.spi.CallerWriteException;
+import io.dualwrite.spi.Committed;
+import io.dualwrite.spi.DeadLetterStore;
+import io.dualwrite.spi.Intent;
+import io.dualwrite.spi.IntentSpec;
+import io.dualwrite.spi.PrimaryStore;
+import io.dualwrite.spi.PrimaryWrite;
+import io.dualwrite.spi.Sink;
+import io.dualwrite.spi.Snapshot;
+import io.github.resilience4j.core.IntervalFunction;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.OutputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The coordinator behind {@link DualWriter}. Thread-safe.
+ *
+ * @param <T> the entity type
+ */
+public final class DefaultDualWriter<T> implements DualWriter<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultDualWriter.class);
+
+    /**
+     * Everything the builder collected. Immutable.
+     *
+     * @param <T> the entity type
+     */
+    public static final class Config<T> {
+        final String entityType;
+        final Function<? super T, String> idOf;
+        final PrimaryStore<T> primary;
+        final DeadLetterStore deadLetterStore;
+        final List<SinkRegistration<T>> sinks;
+        final ObjectMapper mapper;
+        final boolean validateSerialization;
+        final MeterRegistry meters;
+        final ObservationRegistry observations;
+        final Clock clock;
+        final ExecutorService executor;
+        final ScheduledExecutorService scheduler;
+        final Duration gracePeriod;
+        final int recoveryBatchSize;
+        final Duration lease;
+        final int recoveryMaxAttempts;
+        final Duration recoveryInitialBackoff;
+        final Duration recoveryMaxBackoff;
+        final Duration requestKeyWindow;
+        final int ackBatchSize;
+        final Duration ackInterval;
+        final String workerId;
+
+        /** Collects the builder's settings; see {@link io.dualwrite.DualWriterBuilder} for each. */
+        @SuppressWarnings("checkstyle:ParameterNumber")
+        public Config(String entityType, Function<? super T, String> idOf, PrimaryStore<T> primary,
+                      DeadLetterStore deadLetterStore, List<SinkRegistration<T>> sinks, ObjectMapper mapper,
+                      boolean validateSerialization, MeterRegistry meters, ObservationRegistry observations,
+                      Clock clock, ExecutorService executor, ScheduledExecutorService scheduler, Duration gracePeriod,
+                      int recoveryBatchSize, Duration lease, int recoveryMaxAttempts, Duration recoveryInitialBackoff,
+                      Duration recoveryMaxBackoff, Duration requestKeyWindow, int ackBatchSize, Duration ackInterval,
+                      String workerId) {
+            this.entityType = entityType;
+            this.idOf = idOf;
+            this.primary = primary;
+            this.deadLetterStore = deadLetterStore;
+            this.sinks = sinks;
+            this.mapper = mapper;
+            this.validateSerialization = validateSerialization;
+            this.meters = meters;
+            this.observations = observations;
+            this.clock = clock;
+            this.executor = executor;
+            this.scheduler = scheduler;
+            this.gracePeriod = gracePeriod;
+            this.recoveryBatchSize = recoveryBatchSize;
+            this.lease = lease;
+            this.recoveryMaxAttempts = recoveryMaxAttempts;
+            this.recoveryInitialBackoff = recoveryInitialBackoff;
+            this.recoveryMaxBackoff = recoveryMaxBackoff;
+            this.requestKeyWindow = requestKeyWindow;
+            this.ackBatchSize = ackBatchSize;
+            this.ackInterval = ackInterval;
+            this.workerId = workerId;
+        }
+    }
+
+    private final Config<T> cfg;
+    private final String type;
+    private final PrimaryStore<T> store;
+    private final List<SinkChannel<T>> channels;
+    private final Map<String, SinkChannel<T>> channelsByName;
+    private final ExecutorService executor;
+    private final boolean ownsExecutor;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
+    private final Acknowledger acks;
+    private final IntervalFunction recoveryBackoff;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ConcurrentHashMap<String, Timer> writeTimers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+    private final AtomicLong backlog = new AtomicLong();
+    private final AtomicLong oldestDueMillis = new AtomicLong(Long.MAX_VALUE);
+    private final DeadLetters deadLetters = new DeadLetterOperations();
+
+    /** @param cfg the settings */
+    public DefaultDualWriter(Config<T> cfg) {
+        this.cfg = cfg;
+        this.type = cfg.entityType;
+        this.store = cfg.primary;
+        this.ownsExecutor = cfg.executor == null;
+        this.executor = ownsExecutor ? Executors.newCachedThreadPool(daemon("dualwrite-" + type + "-io")) : cfg.executor;
+        this.ownsScheduler = cfg.scheduler == null;
+        this.scheduler = ownsScheduler
+                ? Executors.newSingleThreadScheduledExecutor(daemon("dualwrite-" + type + "-ack")) : cfg.scheduler;
+        List<SinkChannel<T>> list = new ArrayList<>();
+        Map<String, SinkChannel<T>> byName = new LinkedHashMap<>();
+        for (SinkRegistration<T> r : cfg.sinks) {
+            SinkChannel<T> c = new SinkChannel<>(type, r.name(), r.sink(), r.settings(), executor, cfg.meters);
+            list.add(c);
+            byName.put(r.name(), c);
+        }
+        this.channels = Collections.unmodifiableList(list);
+        this.channelsByName = Collections.unmodifiableMap(byName);
+        this.acks = new Acknowledger(store, cfg.ackBatchSize, cfg.ackInterval, scheduler);
+        this.recoveryBackoff = IntervalFunction.ofExponentialRandomBackoff(cfg.recoveryInitialBackoff, 2.0, 0.5,
+                cfg.recoveryMaxBackoff);
+        Gauge.builder(DualWriteMetrics.RECOVERY_BACKLOG, backlog, AtomicLong::get)
+                .description("entities with pending intents, as of the last recovery pass")
+                .tag(DualWriteMetrics.TAG_TYPE, type).register(cfg.meters);
+        Gauge.builder(DualWriteMetrics.RECOVERY_OLDEST_AGE, this, DefaultDualWriter::oldestAgeSeconds)
+                .description("seconds since the oldest pending intent fell due, as of the last recovery pass")
+                .baseUnit("seconds")
+                .tag(DualWriteMetrics.TAG_TYPE, type).register(cfg.meters);
+    }
+
+    private static ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ------------------------------------------------------------------ the write path
+
+    @Override
+    public WriteResult save(T entity, WriteOptions options) {
+        Objects.requireNonNull(entity, "entity");
+        Objects.requireNonNull(options, "options");
+        if (cfg.idOf == null) {
+            throw new IllegalStateException("no id function configured for '" + type
+                    + "': set DualWriterBuilder.idOf(...) to use save(entity)");
+        }
+        String id = Objects.requireNonNull(cfg.idOf.apply(entity), "the id of the " + type + " entity is null");
+        if (cfg.validateSerialization) {
+            try {
+                cfg.mapper.writeValue(OutputStream.nullOutputStream(), entity);
+            } catch (Exception | StackOverflowError e) {
+                throw new EntitySerializationException(type, id, e);
+            }
+        }
+        return write(id, Operation.UPSERT, entity, null, options);
+    }
+
+    @Override
+    public WriteResult delete(String id, WriteOptions options) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(options, "options");
+        return write(id, Operation.DELETE, null, null, options);
+    }
+
+    @Override
+    public WriteResult saveWith(String id, Runnable callerSave, WriteOptions options) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(callerSave, "callerSave");
+        Objects.requireNonNull(options, "options");
+        return write(id, Operation.UPSERT, null, callerSave, options);
+    }
+
+    @Override
+    public WriteResult deleteWith(String id, Runnable callerDelete, WriteOptions options) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(callerDelete, "callerDelete");
+        Objects.requireNonNull(options, "options");
+        return write(id, Operation.DELETE, null, callerDelete, options);
+    }
+
+    private WriteResult write(String id, Operation op, T state, Runnable callerWrite, WriteOptions options) {
+        ensureOpen();
+        String correlationId = options.correlationId().orElseGet(() -> UUID.randomUUID().toString());
+        long start = System.nanoTime();
+        String outcome = "error";
+        Observation observation = Observation.createNotStarted(DualWriteMetrics.WRITE_OBSERVATION, cfg.observations)
+                .contextualName("dualwrite " + op.name().toLowerCase(java.util.Locale.ROOT) + " " + type)
+                .lowCardinalityKeyValue("dualwrite.type", type)
+                .lowCardinalityKeyValue("dualwrite.operation", op.name())
+                .highCardinalityKeyValue("dualwrite.correlation_id", correlationId)
+                .start();
+        try (Observation.Scope ignored = observation.openScope();
+             MdcScope ignored2 = MdcScope.open(correlationId, null)) {
+            Instant now = cfg.clock.instant();
+            boolean[] included = new boolean[channels.size()];
+            List<IntentSpec> intents = new ArrayList<>(channels.size());
+            for (int i = 0; i < channels.size(); i++) {
+                SinkChannel<T> c = channels.get(i);
+                included[i] = Ramp.includes(id, c.settings.rampPercent());
+                if (included[i] && c.policy() != DeliveryPolicy.SHADOW) {
+                    intents.add(new IntentSpec(c.name, c.policy() == DeliveryPolicy.ASYNC ? now : now.plus(cfg.gracePeriod)));
+                }
+            }
+            PrimaryWrite<T> pw = PrimaryWrite.<T>builder().id(id).operation(op).state(state).intents(intents)
+                    .expectedVersion(options.expectedVersion().orElse(-1))
+                    .requestKey(options.requestKey().orElse(null)).requestKeyWindow(cfg.requestKeyWindow)
+                    .correlationId(correlationId).idempotencyKey(options.idempotencyKey().orElse(null))
+                    .time(now).callerWrite(callerWrite).build();
+            Committed<T> committed = commit(pw);
+            switch (committed.status()) {
+                case DUPLICATE_REQUEST:
+                    outcome = "duplicate";
+                    return duplicateResult(committed, correlationId);
+                case NOTHING_TO_DELETE:
+                    outcome = "nothing_to_delete";
+                    Map<String, SinkOutcome> none = new LinkedHashMap<>();
+                    channels.forEach(c -> none.put(c.name, SinkOutcome.SKIPPED));
+                    return new WriteResult(type, id, committed.version(), op, none, correlationId, null, false, false);
+                default:
+                    break;
+            }
+            String key = options.idempotencyKey().orElseGet(() -> IdempotencyKeys.of(type, id, committed.version()));
+            MdcScope.idempotencyKey(key);
+            observation.highCardinalityKeyValue("dualwrite.idempotency_key", key);
+            Change<T> change = Change.<T>builder().entityType(type).id(id).version(committed.version())
+                    .operation(committed.operation()).state(committed.state().orElse(null)).idempotencyKey(key)
+                    .correlationId(correlationId).time(committed.time()).build();
+            WriteResult result = deliverCommitted(change, committed, included, correlationId);
+            outcome = result.fullyApplied() ? "applied" : "deferred";
+            return result;
+        } catch (RequiredSinkFailedException e) {
+            outcome = "compensated";
+            observation.error(e);
+            throw e;
+        } catch (VersionConflictException e) {
+            outcome = "version_conflict";
+            observation.error(e);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            observation.error(e);
+            throw e;
+        } finally {
+            observation.stop();
+            writeTimer(op, outcome).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private Committed<T> commit(PrimaryWrite<T> pw) {
+        try {
+            return store.commit(pw);
+        } catch (VersionConflictException | UnsupportedOperationException e) {
+            throw e;
+        } catch (CallerWriteException e) {
+            // write-ahead mode: the caller's own save failed; the intent is recorded, recovery delivers what is there
+            throw e.callerException();
+        } catch (RuntimeException e) {
+            ErrorKind kind = classifyStore(e);
+            LOG.warn("primary write of {}/{} failed ({}): {}", type, pw.id(), kind, e.toString());
+            throw new PrimaryWriteException("the primary could not commit " + pw.operation() + " of " + type + "/"
+                    + pw.id() + " (" + kind + "): " + e.getMessage() + "; no sink was touched", type, pw.id(), kind, e);
+        }
+    }
+
+    private ErrorKind classifyStore(Throwable e) {
+        try {
+            ErrorKind k = store.classifier().classify(e);
+            return k != null ? k : ErrorKind.UNKNOWN_OUTCOME;
+        } catch (RuntimeException bug) {
+            return ErrorKind.UNKNOWN_OUTCOME;
+        }
+    }
+
+    private WriteResult duplicateResult(Committed<T> committed, String correlationId) {
+        Optional<Snapshot<T>> now = store.read(committed.id());
+        Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
+        for (SinkChannel<T> c : channels) {
+            if (c.policy() == DeliveryPolicy.SHADOW || !Ramp.includes(committed.id(), c.settings.rampPercent())) {
+                outcomes.put(c.name, SinkOutcome.SKIPPED);
+                continue;
+            }
+            Intent pending = now.map(s -> s.pending().get(c.name)).orElse(null);
+            boolean stillPending = pending != null && (pending.version() == 0 || pending.version() <= committed.version());
+            outcomes.put(c.name, stillPending ? SinkOutcome.DEFERRED : SinkOutcome.APPLIED);
+        }
+        return new WriteResult(type, committed.id(), committed.version(), committed.operation(), outcomes,
+                correlationId, IdempotencyKeys.of(type, committed.id(), committed.version()), false, true);
+    }
+
+    private WriteResult deliverCommitted(Change<T> change, Committed<T> committed, boolean[] included,
+                                         String correlationId) {
+        String intentRef = committed.intentRef().orElse(null);
+        Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
+        Map<String, SinkChannel.Delivery> deliveries = deliverSync(change, included);
+        SinkChannel<T> failedRequired = null;
+        SinkChannel.Delivery failedRequiredDelivery = null;
+        for (int i = 0; i < channels.size(); i++) {
+            SinkChannel<T> c = channels.get(i);
+            if (!included[i] || c.policy() == DeliveryPolicy.SHADOW) {
+                outcomes.put(c.name, SinkOutcome.SKIPPED);
+                continue;
+            }
+            if (c.policy() == DeliveryPolicy.ASYNC) {
+                outcomes.put(c.name, SinkOutcome.DEFERRED);
+                continue;
+            }
+            SinkChannel.Delivery d = deliveries.get(c.name);
+            if (d.succeeded()) {
+                acks.add(new Ack(change.id(), c.name, change.version(), intentRef));
+                outcomes.put(c.name, SinkOutcome.APPLIED);
+            } else if (c.policy() == DeliveryPolicy.REQUIRED) {
+                if (failedRequired == null) {
+                    failedRequired = c;
+                    failedRequiredDelivery = d;
+                }
+                outcomes.put(c.name, SinkOutcome.DEFERRED);
+            } else if (d.kind == ErrorKind.PERMANENT) {
+                boolean stored = deadLetter(change, c.name, d.attempts, d.kind, null, d.error, intentRef);
+                outcomes.put(c.name, stored ? SinkOutcome.DEAD_LETTERED : SinkOutcome.DEFERRED);
+            } else {
+                LOG.warn("sink '{}' did not take {} ({}{}); deferred to recovery", c.name, change.idempotencyKey(),
+                        d.notCalled ? "not called: " : "", SinkChannel.describe(d.error));
+                outcomes.put(c.name, SinkOutcome.DEFERRED);
+            }
+        }
+        WriteResult result = new WriteResult(type, change.id(), change.version(), change.operation(), outcomes,
+                correlationId, change.idempotencyKey(), true, false);
+        if (failedRequired != null) {
+            compensate(change, committed, included, result, failedRequired, failedRequiredDelivery);
+        }
+        return result;
+    }
+
+    /** Delivers to every SYNC and REQUIRED sink in parallel; the caller's thread takes the last one. */
+    private Map<String, SinkChannel.Delivery> deliverSync(Change<T> change, boolean[] included) {
+        Map<String, SinkChannel.Delivery> out = new LinkedHashMap<>();
+        List<SinkChannel<T>> targets = new ArrayList<>(channels.size());
+        for (int i = 0; i < channels.size(); i++) {
+            SinkChannel<T> c = channels.get(i);
+            if (!included[i]) {
+                continue;
+            }
+            if (c.policy() == DeliveryPolicy.SHADOW) {
+                c.validate(withSchema(change, c));
+            } else if (c.policy() == DeliveryPolicy.SYNC || c.policy() == DeliveryPolicy.REQUIRED) {
+                targets.add(c);
+            }
+        }
+        if (targets.isEmpty()) {
+            return out;
+        }
+        Map<String, String> mdc = org.slf4j.MDC.getCopyOfContextMap();
+        List<Future<SinkChannel.Delivery>> futures = new ArrayList<>(targets.size() - 1);
+        for (int i = 0; i < targets.size() - 1; i++) {
+            SinkChannel<T> c = targets.get(i);
+            futures.add(executor.submit(() -> {
+                Map<String, String> before = org.slf4j.MDC.getCopyOfContextMap();
+                if (mdc != null) {
+                    org.slf4j.MDC.setContextMap(mdc);
+                }
+                try {
+                    return c.deliver(withSchema(change, c));
+                } finally {
+                    if (before != null) {
+                        org.slf4j.MDC.setContextMap(before);
+                    } else {
+                        org.slf4j.MDC.clear();
+                    }
+                }
+            }));
+        }
+        SinkChannel<T> last = targets.get(targets.size() - 1);
+        SinkChannel.Delivery lastDelivery = last.deliver(withSchema(change, last));
+        for (int i = 0; i < futures.size(); i++) {
+            out.put(targets.get(i).name, await(futures.get(i)));
+        }
+        out.put(last.name, lastDelivery);
+        return out;
+    }
+
+    private static SinkChannel.Delivery await(Future<SinkChannel.Delivery> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new SinkChannel.Delivery(null, ErrorKind.TRANSIENT, e, 0, true);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return new SinkChannel.Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e.getCause(), 0, false);
+        }
+    }
+
+    private Change<T> withSchema(Change<T> change, SinkChannel<T> c) {
+        int schema = c.settings.schemaVersion();
+        return schema == change.schemaVersion() ? change : change.toBuilder().schemaVersion(schema).build();
+    }
+
+    private void compensate(Change<T> change, Committed<T> committed, boolean[] included, WriteResult failedResult,
+                            SinkChannel<T> failed, SinkChannel.Delivery failure) {
+        counter(DualWriteMetrics.COMPENSATIONS, DualWriteMetrics.TAG_SINK, failed.name).increment();
+        Snapshot<T> before = committed.previous().orElse(null);
+        T beforeState = before == null ? null : before.state().orElse(null);
+        Operation op = beforeState == null ? Operation.DELETE : Operation.UPSERT;
+        Instant now = cfg.clock.instant();
+        List<IntentSpec> intents = new ArrayList<>();
+        for (int i = 0; i < channels.size(); i++) {
+            SinkChannel<T> c = channels.get(i);
+            if (included[i] && c.policy() != DeliveryPolicy.SHADOW) {
+                intents.add(new IntentSpec(c.name, c.policy() == DeliveryPolicy.ASYNC ? now : now.plus(cfg.gracePeriod)));
+            }
+        }
+        long compensationVersion = -1;
+        Map<String, SinkOutcome> outcomes = new LinkedHashMap<>(failedResult.outcomes());
+        try {
+            Committed<T> c = store.commit(PrimaryWrite.<T>builder().id(change.id()).operation(op).state(beforeState)
+                    .intents(intents).expectedVersion(change.version()).requestKeyWindow(cfg.requestKeyWindow)
+                    .correlationId(change.correlationId()).time(now).build());
+            if (c.status() == Committed.Status.WRITTEN) {
+                compensationVersion = c.version();
+                Change<T> undo = Change.<T>builder().entityType(type).id(change.id()).version(c.version())
+                        .operation(c.operation()).state(c.state().orElse(null)).correlationId(change.correlationId())
+                        .time(c.time()).build();
+                Map<String, SinkChannel.Delivery> ds = deliverSync(undo, included);
+                for (Map.Entry<String, SinkChannel.Delivery> e : ds.entrySet()) {
+                    if (e.getValue().succeeded()) {
+                        acks.add(new Ack(change.id(), e.getKey(), undo.version(), c.intentRef().orElse(null)));
+                    }
+                }
+                for (int i = 0; i < channels.size(); i++) {
+                    if (included[i] && channels.get(i).policy() != DeliveryPolicy.SHADOW) {
+                        outcomes.put(channels.get(i).name, SinkOutcome.COMPENSATED);
+                    }
+                }
+                LOG.warn("required sink '{}' failed for {}; compensated as version {}", failed.name,
+                        change.idempotencyKey(), compensationVersion);
+            }
+        } catch (VersionConflictException e) {
+            LOG.warn("required sink '{}' failed for {}, but a newer write already replaced it; not compensated",
+                    failed.name, change.idempotencyKey());
+        } catch (RuntimeException e) {
+            LOG.error("required sink '{}' failed for {} and the compensation could not be committed ({}); the primary"
+                    + " keeps version {} and recovery delivers it", failed.name, change.idempotencyKey(), e.toString(),
+                    change.version());
+        }
+        WriteResult result = new WriteResult(type, change.id(), change.version(), change.operation(), outcomes,
+                change.correlationId(), change.idempotencyKey(), true, false);
+        throw new RequiredSinkFailedException(failed.name, result, compensationVersion, failure.kind, failure.error);
+    }
+
+    private boolean deadLetter(Change<T> change, String sink, int attempts, ErrorKind kind, String firstError,
+                               Throwable error, String intentRef) {
+        Instant now = cfg.clock.instant();
+        String last = SinkChannel.describe(error);
+        DeadLetter dl = new DeadLetter(type, change.id(), change.version(), sink, Math.max(1, attempts), kind,
+                firstError != null ? firstError : last, last, change.correlationId(), change.idempotencyKey(), now, now);
+        try {
+            cfg.deadLetterStore.add(dl);
+        } catch (RuntimeException e) {
+            LOG.error("could not store dead letter {} ({}); the intent stays pending", dl.id(), e.toString());
+            return false;
+        }
+        counter(DualWriteMetrics.DEAD_LETTERS, DualWriteMetrics.TAG_SINK, sink, DualWriteMetrics.TAG_KIND, kind.name())
+                .increment();
+        LOG.error("sink '{}' gave up on {} after {} attempt(s) ({}): {}; dead-lettered as {}", sink,
+                change.idempotencyKey(), dl.attempts(), kind, last, dl.id());
+        acks.add(new Ack(change.id(), sink, change.version(), intentRef));
+        return true;
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    @Override
+    public RecoveryReport recoverDue() {
+        ensureOpen();
+        Instant now = cfg.clock.instant();
+        List<Snapshot<T>> claimed = store.claimDue(now, cfg.recoveryBatchSize, cfg.workerId, cfg.lease);
+        int delivered = 0;
+        int deferred = 0;
+        int dead = 0;
+        try {
+            // one bulk call per sink across the claimed batch
+            Map<String, List<Change<T>>> bySink = new LinkedHashMap<>();
+            Map<String, List<Intent>> intentsBySink = new LinkedHashMap<>();
+            for (Snapshot<T> s : claimed) {
+                for (Intent intent : s.pending().values()) {
+                    if (intent.dueAt().isAfter(now)) {
+                        continue;
+                    }
+                    SinkChannel<T> c = channelsByName.get(intent.sink());
+                    Change<T> change = changeOf(s, intent, c);
+                    if (c == null) {
+                        deadLetter(change, intent.sink(), intent.attempts() + 1, ErrorKind.PERMANENT,
+                                intent.firstError().orElse(null),
+                                new IllegalStateException("sink '" + intent.sink() + "' is not registered"),
+                                intent.ref().orElse(null));
+                        dead++;
+                        continue;
+                    }
+                    bySink.computeIfAbsent(c.name, k -> new ArrayList<>()).add(change);
+                    intentsBySink.computeIfAbsent(c.name, k -> new ArrayList<>()).add(intent);
+                }
+            }
+            Map<String, List<Intent>> reschedules = new LinkedHashMap<>();
+            for (Map.Entry<String, List<Change<T>>> e : bySink.entrySet()) {
+                SinkChannel<T> c = channelsByName.get(e.getKey());
+                List<Change<T>> changes = e.getValue();
+                List<Intent> intents = intentsBySink.get(e.getKey());
+                SinkChannel.BatchDelivery bd = c.deliverAll(changes);
+                for (int i = 0; i < changes.size(); i++) {
+                    Change<T> change = changes.get(i);
+                    Intent intent = intents.get(i);
+                    Throwable error;
+                    ErrorKind kind;
+                    if (bd.failure != null) {
+                        error = bd.failure.error;
+                        kind = bd.failure.kind;
+                    } else if (bd.items.get(i).succeeded()) {
+                        acks.add(new Ack(change.id(), c.name, change.version(), intent.ref().orElse(null)));
+                        delivered++;
+                        counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
+                                DualWriteMetrics.TAG_OUTCOME, "applied").increment();
+                        continue;
+                    } else {
+                        error = bd.items.get(i).error();
+                        kind = c.classify(error);
+                    }
+                    int attempts = intent.attempts() + 1;
+                    if (kind == ErrorKind.PERMANENT || attempts >= cfg.recoveryMaxAttempts) {
+                        if (deadLetter(change, c.name, attempts, kind, intent.firstError().orElse(null), error,
+                                intent.ref().orElse(null))) {
+                            dead++;
+                            counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
+                                    DualWriteMetrics.TAG_OUTCOME, "dead_lettered").increment();
+                            continue;
+                        }
+                    }
+                    Instant next = now.plusMillis(recoveryBackoff.apply(Math.min(attempts, 30)));
+                    reschedules.computeIfAbsent(change.id(), k -> new ArrayList<>())
+                            .add(intent.failedAttempt(next, attempts, SinkChannel.describe(error)));
+                    deferred++;
+                    counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
+                            DualWriteMetrics.TAG_OUTCOME, "deferred").increment();
+                    LOG.warn("recovery of {} to sink '{}' failed ({}, attempt {}), next try at {}: {}",
+                            change.idempotencyKey(), c.name, kind, attempts, next, SinkChannel.describe(error));
+                }
+            }
+            for (Map.Entry<String, List<Intent>> e : reschedules.entrySet()) {
+                try {
+                    store.reschedule(e.getKey(), e.getValue());
+                } catch (RuntimeException ex) {
+                    LOG.warn("could not reschedule intents of {}/{} ({}); the lease expiry hands them back",
+                            type, e.getKey(), ex.toString());
+                }
+            }
+            acks.flush();
+        } finally {
+            for (Snapshot<T> s : claimed) {
+                try {
+                    store.release(s.id(), cfg.workerId);
+                } catch (RuntimeException e) {
+                    LOG.warn("could not release the lease on {}/{} ({}); it expires by itself", type, s.id(),
+                            e.toString());
+                }
+            }
+        }
+        refreshBacklog();
+        return new RecoveryReport(claimed.size(), delivered, deferred, dead);
+    }
+
+    private Change<T> changeOf(Snapshot<T> s, Intent intent, SinkChannel<T> c) {
+        boolean sameWrite = intent.version() == s.version();
+        String key = sameWrite && intent.idempotencyKey().isPresent() ? intent.idempotencyKey().get()
+                : IdempotencyKeys.of(type, s.id(), s.version());
+        return Change.<T>builder().entityType(type).id(s.id()).version(s.version())
+                .operation(s.deleted() ? Operation.DELETE : Operation.UPSERT).state(s.state().orElse(null))
+                .idempotencyKey(key)
+                .correlationId(intent.correlationId().orElseGet(() -> UUID.randomUUID().toString()))
+                .time(s.updatedAt()).schemaVersion(c != null ? c.settings.schemaVersion() : 1).build();
+    }
+
+    private void refreshBacklog() {
+        try {
+            backlog.set(store.pendingCount());
+            oldestDueMillis.set(store.oldestDue().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE));
+        } catch (RuntimeException e) {
+            LOG.debug("could not refresh the recovery backlog: {}", e.toString());
+        }
+    }
+
+    private double oldestAgeSeconds() {
+        long due = oldestDueMillis.get();
+        if (due == Long.MAX_VALUE) {
+            return 0;
+        }
+        return Math.max(0, cfg.clock.millis() - due) / 1000.0;
+    }
+
+    @Override
+    public long backlog() {
+        long n = store.pendingCount();
+        backlog.set(n);
+        return n;
+    }
+
+    // ------------------------------------------------------------------ the rest
+
+    @Override
+    public Optional<Snapshot<T>> read(String id) {
+        Objects.requireNonNull(id, "id");
+        return store.read(id);
+    }
+
+    @Override
+    public DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    @Override
+    public String entityType() {
+        return type;
+    }
+
+    @Override
+    public List<String> sinkNames() {
+        return List.copyOf(channelsByName.keySet());
+    }
+
+    @Override
+    public void flushAcknowledgements() {
+        acks.flush();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            acks.flush();
+        } finally {
+            if (ownsScheduler) {
+                scheduler.shutdownNow();
+            }
+            if (ownsExecutor) {
+                executor.shutdown();
+                try {
+                    if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                        executor.shutdownNow();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    executor.shutdownNow();
+                }
+            }
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("the " + type + " writer is closed");
+        }
+    }
+
+    /** @return the circuit breaker state of a sink, for tests and operators' diagnostics */
+    public String circuitState(String sink) {
+        SinkChannel<T> c = channelsByName.get(sink);
+        if (c == null) {
+            throw new IllegalArgumentException("sink '" + sink + "' is not registered");
+        }
+        return c.circuitBreaker().getState().name();
+    }
+
+    private Timer writeTimer(Operation op, String outcome) {
+        return writeTimers.computeIfAbsent(op.name() + '|' + outcome, k -> Timer.builder(DualWriteMetrics.WRITE)
+                .description("writes through the coordinator")
+                .tag(DualWriteMetrics.TAG_TYPE, type)
+                .tag(DualWriteMetrics.TAG_OPERATION, op.name())
+                .tag(DualWriteMetrics.TAG_OUTCOME, outcome)
+                .publishPercentiles(0.5, 0.95, 0.99)
+                .register(cfg.meters));
+    }
+
+    private Counter counter(String name, String... tags) {
+        return counters.computeIfAbsent(name + String.join("|", tags), k -> Counter.builder(name)
+                .tag(DualWriteMetrics.TAG_TYPE, type).tags(tags).register(cfg.meters));
+    }
+
+    // ------------------------------------------------------------------ dead letters
+
+    private final class DeadLetterOperations implements DeadLetters {
+        private final DeadLetterStore dls = cfg.deadLetterStore;
+
+        @Override
+        public List<DeadLetter> list(DeadLetterQuery query) {
+            Objects.requireNonNull(query, "query");
+            return dls.list(scoped(query));
+        }
+
+        private DeadLetterQuery scoped(DeadLetterQuery q) {
+            if (q.entityType().isPresent() && !q.entityType().get().equals(type)) {
+                throw new IllegalArgumentException("this writer handles '" + type + "', not '" + q.entityType().get() + "'");
+            }
+            DeadLetterQuery.Builder b = DeadLetterQuery.builder().entityType(type).limit(q.limit());
+            q.entityId().ifPresent(b::entityId);
+            q.sink().ifPresent(b::sink);
+            q.kind().ifPresent(b::kind);
+            return b.build();
+        }
+
+        @Override
+        public Optional<DeadLetter> inspect(String id) {
+            Objects.requireNonNull(id, "id");
+            return dls.get(id);
+        }
+
+        @Override
+        public long count() {
+            return dls.count();
+        }
+
+        @Override
+        public SinkOutcome replay(String id) {
+            Objects.requireNonNull(id, "id");
+            ensureOpen();
+            DeadLetter dl = dls.get(id).orElseThrow(() -> new NoSuchElementException("no dead letter '" + id + "'"));
+            if (!dl.entityType().equals(type)) {
+                throw new IllegalArgumentException("dead letter " + id + " belongs to '" + dl.entityType()
+                        + "', this writer handles '" + type + "'");
+            }
+            SinkChannel<T> c = channelsByName.get(dl.sink());
+            if (c == null) {
+                throw new IllegalArgumentException("dead letter " + id + " is for sink '" + dl.sink()
+                        + "', which is not registered");
+            }
+            Optional<Snapshot<T>> snap = store.read(dl.entityId());
+            String correlationId = dl.correlationId().orElseGet(() -> UUID.randomUUID().toString());
+            Change<T> change = snap.map(s -> Change.<T>builder().entityType(type).id(s.id()).version(s.version())
+                            .operation(s.deleted() ? Operation.DELETE : Operation.UPSERT).state(s.state().orElse(null))
+                            .correlationId(correlationId).time(s.updatedAt()).schemaVersion(c.settings.schemaVersion())
+                            .build())
+                    // the entity left the primary for good: the sink must drop it too
+                    .orElseGet(() -> Change.<T>builder().entityType(type).id(dl.entityId()).version(dl.version())
+                            .operation(Operation.DELETE).correlationId(correlationId).time(cfg.clock.instant())
+                            .schemaVersion(c.settings.schemaVersion()).build());
+            try (MdcScope ignored = MdcScope.open(correlationId, change.idempotencyKey())) {
+                SinkChannel.Delivery d = c.deliver(change);
+                if (d.succeeded()) {
+                    dls.remove(id);
+                    acks.add(new Ack(change.id(), c.name, change.version(), null));
+                    LOG.info("replayed dead letter {} as {}", id, change.idempotencyKey());
+                    return SinkOutcome.APPLIED;
+                }
+                Instant now = cfg.clock.instant();
+                dls.add(new DeadLetter(type, dl.entityId(), change.version(), dl.sink(), d.attempts, d.kind, null,
+                        SinkChannel.describe(d.error), correlationId, change.idempotencyKey(), now, now));
+                LOG.warn("replay of dead letter {} failed ({}): {}", id, d.kind, SinkChannel.describe(d.error));
+                return d.kind == ErrorKind.PERMANENT ? SinkOutcome.DEAD_LETTERED : SinkOutcome.DEFERRED;
+            }
+        }
+
+        @Override
+        public int replayAll(DeadLetterQuery query) {
+            int applied = 0;
+            for (DeadLetter dl : list(query)) {
+                if (replay(dl.id()) == SinkOutcome.APPLIED) {
+                    applied++;
+                }
+            }
+            return applied;
+        }
+
+        @Override
+        public boolean discard(String id) {
+            Objects.requireNonNull(id, "id");
+            boolean removed = dls.remove(id);
+            if (removed) {
+                LOG.info("discarded dead letter {}", id);
+            }
+            return removed;
+        }
+
+        @Override
+        public int discardAll(DeadLetterQuery query) {
+            int n = 0;
+            for (DeadLetter dl : list(query)) {
+                if (discard(dl.id())) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.dualwrite.internal;
+
+import io.dualwrite.DualWriter;
+import io.dualwrite.RecoveryReport;
+import io.dualwrite.RecoveryWorker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The scheduled recovery loop behind {@link RecoveryWorker}. Thread-safe.
+ */
+public final class DefaultRecoveryWorker implements RecoveryWorker {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultRecoveryWorker.class);
+
+    private final DualWriter<?> writer;
+    private final Duration interval;
+    private final Duration shutdownTimeout;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
+    private final ReentrantLock passLock = new ReentrantLock();
+    private final AtomicReference<RecoveryReport> totals = new AtomicReference<>(new RecoveryReport(0, 0, 0, 0));
+    private final AtomicLong backlog = new AtomicLong();
+    private volatile ScheduledFuture<?> task;
+    private volatile boolean closed;
+
+    /**
+     * @param writer          the coordinator to recover
+     * @param interval        pause between passes
+     * @param shutdownTimeout longest wait for a running pass on close
+     * @param scheduler       the scheduler, or null for an owned one
+     */
+    public DefaultRecoveryWorker(DualWriter<?> writer, Duration interval, Duration shutdownTimeout,
+                                 ScheduledExecutorService scheduler) {
+        this.writer = writer;
+        this.interval = interval;
+        this.shutdownTimeout = shutdownTimeout;
+        this.ownsScheduler = scheduler == null;
+        this.scheduler = scheduler != null ? scheduler : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dualwrite-" + writer.entityType() + "-recovery");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public synchronized void start() {
+        if (closed) {
+            throw new IllegalStateException("the recovery worker is closed");
+        }
+        if (task == null) {
+            task = scheduler.scheduleWithFixedDelay(this::runPasses, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("recovery worker for '{}' started (every {} ms)", writer.entityType(), interval.toMillis());
+        }
+    }
+
+    private void runPasses() {
+        if (closed || !passLock.tryLock()) {
+            return;
+        }
+        try {
+            // keep going while passes find work, so a backlog drains without waiting for the interval
+            while (!closed && !Thread.currentThread().isInterrupted()) {
+                RecoveryReport r = writer.recoverDue();
+                totals.accumulateAndGet(r, RecoveryReport::plus);
+                if (r.claimed() == 0 || r.delivered() + r.deadLettered() == 0) {
+                    break;
+                }
+            }
+            backlog.set(writer.backlog());
+        } catch (IllegalStateException closedWriter) {
+            LOG.debug("recovery pass skipped: {}", closedWriter.getMessage());
+        } catch (RuntimeException | Error e) {
+            LOG.warn("recovery pass for '{}' failed; the next pass retries: {}", writer.entityType(), e.toString());
+        } finally {
+            passLock.unlock();
+        }
+    }
+
+    @Override
+    public RecoveryReport totals() {
+        return totals.get();
+    }
+
+    @Override
+    public long backlog() {
+        return backlog.get();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (task != null) {
+                task.cancel(false);
+            }
+        }
+        try {
+            // graceful drain: wait for a running pass to finish its batch
+            if (passLock.tryLock(shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                passLock.unlock();
+            } else {
+                LOG.warn("recovery pass for '{}' still running after {}; leases it holds expire by themselves",
+                        writer.entityType(), shutdownTimeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (ownsScheduler) {
+                scheduler.shutdownNow();
+            }
+        }
+        LOG.info("recovery worker for '{}' stopped: {}", writer.entityType(), totals.get());
+    }
+}

@@ -1,0 +1,42 @@
+package io.dualwrite.internal;
+
+import io.dualwrite.DualWriteMetrics;
+import org.slf4j.MDC;
+
+/**
+ * Puts the correlation id and idempotency key in the SLF4J MDC and restores what was there
+ * before on close. Not thread-safe: one per thread and write.
+ */
+final class MdcScope implements AutoCloseable {
+    private final String previousCorrelation;
+    private final String previousKey;
+
+    private MdcScope(String correlationId, String idempotencyKey) {
+        previousCorrelation = MDC.get(DualWriteMetrics.MDC_CORRELATION_ID);
+        previousKey = MDC.get(DualWriteMetrics.MDC_IDEMPOTENCY_KEY);
+        put(DualWriteMetrics.MDC_CORRELATION_ID, correlationId);
+        put(DualWriteMetrics.MDC_IDEMPOTENCY_KEY, idempotencyKey);
+    }
+
+    static MdcScope open(String correlationId, String idempotencyKey) {
+        return new MdcScope(correlationId, idempotencyKey);
+    }
+
+    static void idempotencyKey(String key) {
+        put(DualWriteMetrics.MDC_IDEMPOTENCY_KEY, key);
+    }
+
+    private static void put(String key, String value) {
+        if (value == null) {
+            MDC.remove(key);
+        } else {
+            MDC.put(key, value);
+        }
+    }
+
+    @Override
+    public void close() {
+        put(DualWriteMetrics.MDC_CORRELATION_ID, previousCorrelation);
+        put(DualWriteMetrics.MDC_IDEMPOTENCY_KEY, previousKey);
+    }
+}

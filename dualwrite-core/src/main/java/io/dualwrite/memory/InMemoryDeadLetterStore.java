@@ -1,0 +1,50 @@
+package io.dualwrite.memory;
+
+import io.dualwrite.DeadLetter;
+import io.dualwrite.DeadLetterQuery;
+import io.dualwrite.spi.DeadLetterStore;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * The reference {@link DeadLetterStore}, in memory: for tests and examples only, since it keeps
+ * nothing across a restart. Thread-safe.
+ */
+public final class InMemoryDeadLetterStore implements DeadLetterStore {
+    private final ConcurrentHashMap<String, DeadLetter> letters = new ConcurrentHashMap<>();
+
+    @Override
+    public void add(DeadLetter deadLetter) {
+        Objects.requireNonNull(deadLetter, "deadLetter");
+        letters.merge(deadLetter.id(), deadLetter, DeadLetter::mergeWith);
+    }
+
+    @Override
+    public List<DeadLetter> list(DeadLetterQuery query) {
+        Objects.requireNonNull(query, "query");
+        return letters.values().stream().filter(query::matches)
+                .sorted(Comparator.comparing(DeadLetter::createdAt).thenComparing(DeadLetter::id))
+                .limit(query.limit())
+                .collect(Collectors.toList());
+    }
+
+    @Override
+    public Optional<DeadLetter> get(String id) {
+        return Optional.ofNullable(letters.get(Objects.requireNonNull(id, "id")));
+    }
+
+    @Override
+    public boolean remove(String id) {
+        return letters.remove(Objects.requireNonNull(id, "id")) != null;
+    }
+
+    @Override
+    public long count() {
+        return letters.size();
+    }
+}

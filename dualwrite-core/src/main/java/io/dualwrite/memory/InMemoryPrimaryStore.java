@@ -1,0 +1,292 @@
+package io.dualwrite.memory;
+
+import io.dualwrite.Operation;
+import io.dualwrite.VersionConflictException;
+import io.dualwrite.Versions;
+import io.dualwrite.spi.Ack;
+import io.dualwrite.spi.Committed;
+import io.dualwrite.spi.Intent;
+import io.dualwrite.spi.IntentSpec;
+import io.dualwrite.spi.PrimaryStore;
+import io.dualwrite.spi.PrimaryWrite;
+import io.dualwrite.spi.Snapshot;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+
+/**
+ * The reference {@link PrimaryStore}: everything in memory, every operation atomic per entity.
+ * For tests, examples and benchmarks of the coordinator's own cost; it keeps nothing across a
+ * restart. Entities are stored by reference unless a copier is given, so store immutable
+ * entities (records) or pass a copier. Thread-safe.
+ *
+ * @param <T> the entity type
+ */
+public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
+    /** Request keys remembered per entity; older ones are forgotten first. */
+    public static final int MAX_REQUEST_KEYS_PER_ENTITY = 32;
+
+    private final ConcurrentHashMap<String, Entry<T>> records = new ConcurrentHashMap<>();
+    private final UnaryOperator<T> copier;
+
+    /** A store that keeps entities by reference. */
+    public InMemoryPrimaryStore() {
+        this(UnaryOperator.identity());
+    }
+
+    /** @param copier copies an entity on its way in and out, so callers cannot change stored state */
+    public InMemoryPrimaryStore(UnaryOperator<T> copier) {
+        this.copier = Objects.requireNonNull(copier, "copier");
+    }
+
+    @Override
+    public Committed<T> commit(PrimaryWrite<T> write) {
+        Objects.requireNonNull(write, "write");
+        if (write.callerWrite().isPresent()) {
+            throw new UnsupportedOperationException("the in-memory store has no write-ahead mode; use save/delete");
+        }
+        AtomicReference<Committed<T>> out = new AtomicReference<>();
+        String id = write.id();
+        Instant time = write.time();
+        records.compute(id, (k, cur) -> {
+            if (cur != null && write.requestKey().isPresent()) {
+                Instant notBefore = time.minus(write.requestKeyWindow());
+                for (RequestKey rk : cur.requestKeys) {
+                    if (rk.key.equals(write.requestKey().get()) && !rk.at.isBefore(notBefore)) {
+                        out.set(new Committed<>(Committed.Status.DUPLICATE_REQUEST, id, rk.version, rk.operation,
+                                null, null, rk.at, null));
+                        return cur;
+                    }
+                }
+            }
+            long actual = cur == null ? 0 : cur.version;
+            if (write.expectedVersion().isPresent() && write.expectedVersion().getAsLong() != actual) {
+                throw new VersionConflictException("entity", id, write.expectedVersion().getAsLong(), actual);
+            }
+            if (write.operation() == Operation.DELETE && (cur == null || cur.state == null)) {
+                out.set(new Committed<>(Committed.Status.NOTHING_TO_DELETE, id, actual, Operation.DELETE, null, null,
+                        time, null));
+                return cur;
+            }
+            long version = cur == null ? Versions.firstVersion(time) : cur.version + 1;
+            Map<String, Intent> pending = new LinkedHashMap<>(cur == null ? Map.of() : cur.pending);
+            for (IntentSpec spec : write.intents()) {
+                pending.put(spec.sink(), new Intent(spec.sink(), version, spec.dueAt(), 0, null, null,
+                        write.correlationId(), write.idempotencyKey().orElse(null), null));
+            }
+            List<RequestKey> keys = new ArrayList<>();
+            if (cur != null) {
+                Instant notBefore = time.minus(write.requestKeyWindow());
+                for (RequestKey rk : cur.requestKeys) {
+                    if (!rk.at.isBefore(notBefore)) {
+                        keys.add(rk);
+                    }
+                }
+            }
+            write.requestKey().ifPresent(key -> keys.add(new RequestKey(key, version, write.operation(), time)));
+            while (keys.size() > MAX_REQUEST_KEYS_PER_ENTITY) {
+                keys.remove(0);
+            }
+            T state = write.state().map(copier).orElse(null);
+            Entry<T> next = new Entry<>(version, state, time, pending, null, null, keys);
+            out.set(new Committed<>(Committed.Status.WRITTEN, id, version, write.operation(),
+                    state == null ? null : copier.apply(state), cur == null ? null : cur.snapshot(id, copier), time, null));
+            return next;
+        });
+        return out.get();
+    }
+
+    @Override
+    public Optional<Snapshot<T>> read(String id) {
+        Objects.requireNonNull(id, "id");
+        Entry<T> e = records.get(id);
+        return e == null ? Optional.empty() : Optional.of(e.snapshot(id, copier));
+    }
+
+    @Override
+    public void acknowledge(Collection<Ack> acks) {
+        for (Ack ack : acks) {
+            records.computeIfPresent(ack.id(), (k, cur) -> {
+                Intent intent = cur.pending.get(ack.sink());
+                if (intent == null || intent.version() > ack.version()) {
+                    return cur;
+                }
+                Map<String, Intent> pending = new LinkedHashMap<>(cur.pending);
+                pending.remove(ack.sink());
+                if (pending.isEmpty() && cur.state == null) {
+                    return null; // every sink has the delete: the tombstone leaves for good
+                }
+                return cur.withPending(pending);
+            });
+        }
+    }
+
+    @Override
+    public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        List<Map.Entry<String, Entry<T>>> due = new ArrayList<>();
+        for (Map.Entry<String, Entry<T>> e : records.entrySet()) {
+            if (e.getValue().claimable(now)) {
+                due.add(e);
+            }
+        }
+        due.sort(Comparator.comparing((Map.Entry<String, Entry<T>> e) -> e.getValue().due())
+                .thenComparing(Map.Entry::getKey));
+        List<Snapshot<T>> claimed = new ArrayList<>();
+        for (Map.Entry<String, Entry<T>> candidate : due) {
+            if (claimed.size() >= limit) {
+                break;
+            }
+            String id = candidate.getKey();
+            AtomicReference<Snapshot<T>> got = new AtomicReference<>();
+            records.computeIfPresent(id, (k, cur) -> {
+                if (!cur.claimable(now)) {
+                    return cur;
+                }
+                Entry<T> leased = new Entry<>(cur.version, cur.state, cur.updatedAt, cur.pending, owner,
+                        now.plus(lease), cur.requestKeys);
+                got.set(leased.snapshot(id, copier));
+                return leased;
+            });
+            if (got.get() != null) {
+                claimed.add(got.get());
+            }
+        }
+        return claimed;
+    }
+
+    @Override
+    public void reschedule(String id, Collection<Intent> updated) {
+        records.computeIfPresent(id, (k, cur) -> {
+            Map<String, Intent> pending = new LinkedHashMap<>(cur.pending);
+            for (Intent u : updated) {
+                Intent existing = pending.get(u.sink());
+                if (existing != null && existing.version() == u.version()) {
+                    pending.put(u.sink(), u);
+                }
+            }
+            return cur.withPending(pending);
+        });
+    }
+
+    @Override
+    public void release(String id, String owner) {
+        records.computeIfPresent(id, (k, cur) -> owner.equals(cur.leaseOwner)
+                ? new Entry<>(cur.version, cur.state, cur.updatedAt, cur.pending, null, null, cur.requestKeys) : cur);
+    }
+
+    @Override
+    public List<Snapshot<T>> scan(String afterExclusive, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        List<String> ids = new ArrayList<>();
+        for (String id : records.keySet()) {
+            if (afterExclusive == null || id.compareTo(afterExclusive) > 0) {
+                ids.add(id);
+            }
+        }
+        ids.sort(Comparator.naturalOrder());
+        List<Snapshot<T>> out = new ArrayList<>();
+        for (String id : ids) {
+            if (out.size() >= limit) {
+                break;
+            }
+            read(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    @Override
+    public long pendingCount() {
+        return records.values().stream().filter(e -> !e.pending.isEmpty()).count();
+    }
+
+    @Override
+    public Optional<Instant> oldestDue() {
+        return records.values().stream().map(Entry::due).filter(Objects::nonNull).min(Comparator.naturalOrder());
+    }
+
+    /** @return how many entities (tombstones included) the store holds */
+    public int size() {
+        return records.size();
+    }
+
+    /** Drops everything. */
+    public void clear() {
+        records.clear();
+    }
+
+    private static final class RequestKey {
+        final String key;
+        final long version;
+        final Operation operation;
+        final Instant at;
+
+        RequestKey(String key, long version, Operation operation, Instant at) {
+            this.key = key;
+            this.version = version;
+            this.operation = operation;
+            this.at = at;
+        }
+    }
+
+    private static final class Entry<T> {
+        final long version;
+        final T state;
+        final Instant updatedAt;
+        final Map<String, Intent> pending;
+        final String leaseOwner;
+        final Instant leaseUntil;
+        final List<RequestKey> requestKeys;
+
+        Entry(long version, T state, Instant updatedAt, Map<String, Intent> pending, String leaseOwner,
+              Instant leaseUntil, List<RequestKey> requestKeys) {
+            this.version = version;
+            this.state = state;
+            this.updatedAt = updatedAt;
+            this.pending = Map.copyOf(pending);
+            this.leaseOwner = leaseOwner;
+            this.leaseUntil = leaseUntil;
+            this.requestKeys = List.copyOf(requestKeys);
+        }
+
+        Entry<T> withPending(Map<String, Intent> next) {
+            return new Entry<>(version, state, updatedAt, next, leaseOwner, leaseUntil, requestKeys);
+        }
+
+        Instant due() {
+            Instant min = null;
+            for (Intent i : pending.values()) {
+                if (min == null || i.dueAt().isBefore(min)) {
+                    min = i.dueAt();
+                }
+            }
+            return min;
+        }
+
+        boolean claimable(Instant now) {
+            Instant due = due();
+            return due != null && !due.isAfter(now) && (leaseUntil == null || !leaseUntil.isAfter(now));
+        }
+
+        Snapshot<T> snapshot(String id, UnaryOperator<T> copier) {
+            Map<String, Intent> ordered = new LinkedHashMap<>();
+            pending.keySet().stream().sorted().forEach(s -> ordered.put(s, pending.get(s)));
+            return new Snapshot<>(id, version, state == null ? null : copier.apply(state), updatedAt, ordered);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package io.dualwrite.spi;
+
+import java.util.Objects;
+
+/**
+ * Thrown by a write-ahead {@link PrimaryStore} when the caller's own write
+ * ({@link PrimaryWrite#callerWrite()}) failed after the intent was recorded. The coordinator
+ * rethrows {@link #callerException()} to the caller unchanged; the recorded intent makes
+ * recovery deliver whatever the primary holds, which is harmless.
+ */
+public class CallerWriteException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final RuntimeException callerException;
+
+    /** @param callerException what the caller's write threw */
+    public CallerWriteException(RuntimeException callerException) {
+        super(Objects.requireNonNull(callerException, "callerException"));
+        this.callerException = callerException;
+    }
+
+    /** @return what the caller's write threw */
+    public RuntimeException callerException() {
+        return callerException;
+    }
+}

@@ -1,0 +1,113 @@
+package io.dualwrite.spi;
+
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.VersionConflictException;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The primary store of one entity collection: the source of truth. Implemented by
+ * {@code dualwrite-mongo} and by {@link io.dualwrite.memory.InMemoryPrimaryStore}.
+ *
+ * <p>Contract, proven by the testkit's primary-store contract test:
+ * <ul>
+ *   <li>{@link #commit} is atomic: the state, the new version and the intents become visible
+ *       together or not at all, so no sink can ever be told about a write the primary did not
+ *       commit, and no committed write lacks its intents.</li>
+ *   <li>Versions start at {@link io.dualwrite.Versions#firstVersion(Instant)} for an entity
+ *       that does not exist and grow by exactly one with every committed write, deletes and
+ *       compensations included. A delete leaves a tombstone (a snapshot without state) that
+ *       carries the version and the intents.</li>
+ *   <li>{@link #acknowledge} removes a sink's intent only when the intent asks for the
+ *       acknowledged version or an older one; a tombstone whose intents are all gone leaves
+ *       the store for good.</li>
+ *   <li>{@link #claimDue} hands an entity to at most one owner until the lease expires or the
+ *       owner releases it.</li>
+ * </ul>
+ * Implementations must be thread-safe and safe to share between several processes.
+ *
+ * @param <T> the entity type
+ */
+public interface PrimaryStore<T> {
+
+    /**
+     * Commits a write atomically.
+     *
+     * @param write the write, never null
+     * @return what was committed
+     * @throws VersionConflictException      when {@link PrimaryWrite#expectedVersion()} does not match
+     * @throws UnsupportedOperationException when the write carries a {@link PrimaryWrite#callerWrite()}
+     *                                       and this store has no write-ahead mode, or the reverse
+     * @throws RuntimeException              the store's own failure, classified by {@link #classifier()}
+     */
+    Committed<T> commit(PrimaryWrite<T> write);
+
+    /**
+     * @param id the entity id
+     * @return the entity's current snapshot (a tombstone while a delete is pending), empty if absent
+     */
+    Optional<Snapshot<T>> read(String id);
+
+    /**
+     * Removes, for each acknowledgement, the sink's intent if it asks for the acknowledged version
+     * or an older one; removes a tombstone once no intent is left. Missing entities and intents
+     * are ignored.
+     *
+     * @param acks the acknowledgements, never null
+     */
+    void acknowledge(Collection<Ack> acks);
+
+    /**
+     * Claims up to {@code limit} entities that have an intent due at or before {@code now} and no
+     * live lease, leasing each to {@code owner} until {@code now + lease}.
+     *
+     * @param now   the current time
+     * @param limit the most entities to claim, at least 1
+     * @param owner the claiming worker's id
+     * @param lease how long the claim holds
+     * @return the claimed entities' snapshots with their pending intents, oldest due first
+     */
+    List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease);
+
+    /**
+     * Records failed recovery attempts: each given intent replaces the pending intent of its sink
+     * if that one still asks for the same version (a newer write's intent is never touched).
+     *
+     * @param id      the entity id
+     * @param updated the intents after the failed attempt
+     */
+    void reschedule(String id, Collection<Intent> updated);
+
+    /**
+     * Ends {@code owner}'s lease on the entity, if it still holds it.
+     *
+     * @param id    the entity id
+     * @param owner the worker's id
+     */
+    void release(String id, String owner);
+
+    /**
+     * Lists snapshots in ascending {@link String#compareTo} order of id, tombstones included, for
+     * reconciliation.
+     *
+     * @param afterExclusive the last id of the previous page, or null for the first page
+     * @param limit          the page size, at least 1
+     * @return at most {@code limit} snapshots
+     */
+    List<Snapshot<T>> scan(String afterExclusive, int limit);
+
+    /** @return how many entities have at least one pending intent */
+    long pendingCount();
+
+    /** @return the earliest due time among pending intents, empty when none is pending */
+    Optional<Instant> oldestDue();
+
+    /** @return the classifier for this store's failures; default {@link ErrorClassifier#defaults()} */
+    default ErrorClassifier classifier() {
+        return ErrorClassifier.defaults();
+    }
+}

@@ -1,0 +1,33 @@
+package io.dualwrite.spi;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A sink that can say what it holds, so the reconciler can compare it with the primary.
+ * Thread-safe like every {@link Sink}.
+ *
+ * @param <T> the entity type
+ */
+public interface ReconcilableSink<T> extends Sink<T> {
+
+    /**
+     * @param ids entity ids, never null
+     * @return for each id the sink holds a live (not deleted) entity for, its version; ids the sink
+     *         does not hold, or holds only as a tombstone, are absent
+     * @throws Exception when the sink cannot be read; classified by {@link #classifier()}
+     */
+    Map<String, Long> versionsOf(Collection<String> ids) throws Exception;
+
+    /**
+     * Lists the ids of the live entities the sink holds, in ascending {@link String#compareTo}
+     * order, starting after {@code afterExclusive}.
+     *
+     * @param afterExclusive the last id of the previous page, or null for the first page
+     * @param limit          the page size, at least 1
+     * @return at most {@code limit} ids, ascending; empty when there are no more
+     * @throws Exception when the sink cannot be read; classified by {@link #classifier()}
+     */
+    List<String> idsAfter(String afterExclusive, int limit) throws Exception;
+}

@@ -1,0 +1,117 @@
+package io.dualwrite.spi;
+
+import io.dualwrite.Change;
+import io.dualwrite.ErrorClassifier;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An external system kept in step with the primary. Implemented by sink modules and by users.
+ *
+ * <p>Contract, proven by the testkit's sink contract test:
+ * <ul>
+ *   <li><b>Idempotent and monotonic.</b> Applying a change whose version is not newer than the
+ *       version the sink holds for that entity (including a delete's tombstone version) changes
+ *       nothing and returns {@link ApplyResult#ALREADY_CURRENT}. Where the destination can
+ *       guard versions itself (external versioning, a conditional statement, a server-side
+ *       script) the guard lives there, so concurrent deliveries cannot regress it.</li>
+ *   <li><b>State transfer.</b> A change carries the entity's full state; the sink replaces
+ *       what it holds, it never merges.</li>
+ *   <li><b>Deletes leave a tombstone</b> (or an equivalent guard) so an older upsert arriving
+ *       after the delete cannot bring the entity back.</li>
+ *   <li><b>Failures are exceptions</b>, classified by {@link #classifier()}: transient ones are
+ *       retried, permanent ones dead-lettered, unknown outcomes redelivered.</li>
+ * </ul>
+ * Implementations must be thread-safe: the coordinator calls them from several threads.
+ *
+ * @param <T> the entity type
+ */
+public interface Sink<T> {
+
+    /**
+     * Brings the sink to the change's version of the entity, unless it already holds that version
+     * or a newer one.
+     *
+     * @param change the change, never null
+     * @return {@link ApplyResult#APPLIED} or {@link ApplyResult#ALREADY_CURRENT}
+     * @throws Exception when the change could not be applied; classified by {@link #classifier()}
+     */
+    ApplyResult apply(Change<T> change) throws Exception;
+
+    /**
+     * Applies several changes (of different entities, or of one entity in any order), for
+     * recovery and reconciliation. The default applies them one by one; a sink whose
+     * destination has a bulk request should send one request per call.
+     *
+     * @param changes the changes, never null
+     * @return one outcome per change, in the same order
+     */
+    default List<BatchItem> applyAll(List<Change<T>> changes) {
+        List<BatchItem> out = new ArrayList<>(changes.size());
+        for (Change<T> change : changes) {
+            try {
+                out.add(BatchItem.of(apply(change)));
+            } catch (Exception e) {
+                out.add(BatchItem.failed(e));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Maps and validates a change exactly as {@link #apply(Change)} would, without sending it.
+     * Used for {@link io.dualwrite.DeliveryPolicy#SHADOW} sinks (a dry run of a new sink or mapping).
+     * The default does nothing.
+     *
+     * @param change the change, never null
+     * @throws Exception when the change could not be mapped or is invalid
+     */
+    default void validate(Change<T> change) throws Exception {
+    }
+
+    /**
+     * @return the classifier of this sink's failures; the default is {@link ErrorClassifier#defaults()}
+     */
+    default ErrorClassifier classifier() {
+        return ErrorClassifier.defaults();
+    }
+
+    /**
+     * The outcome of one change in {@link #applyAll(List)}. Immutable.
+     */
+    final class BatchItem {
+        private final ApplyResult result;
+        private final Exception error;
+
+        private BatchItem(ApplyResult result, Exception error) {
+            this.result = result;
+            this.error = error;
+        }
+
+        /** @param result the sink's result @return a successful item */
+        public static BatchItem of(ApplyResult result) {
+            return new BatchItem(java.util.Objects.requireNonNull(result, "result"), null);
+        }
+
+        /** @param error the failure @return a failed item */
+        public static BatchItem failed(Exception error) {
+            return new BatchItem(null, java.util.Objects.requireNonNull(error, "error"));
+        }
+
+        /** @return the result, or null when failed */
+        public ApplyResult result() {
+            return result;
+        }
+
+        /** @return the failure, or null when successful */
+        public Exception error() {
+            return error;
+        }
+
+        /** @return true when the change was applied or already current */
+        public boolean succeeded() {
+            return error == null;
+        }
+    }
+}

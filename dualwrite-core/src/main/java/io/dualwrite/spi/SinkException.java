@@ -1,0 +1,52 @@
+package io.dualwrite.spi;
+
+import io.dualwrite.DualWriteException;
+import io.dualwrite.ErrorKind;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An exception a sink throws when it already knows how its failure must be treated (for example
+ * from an HTTP status or a per-item bulk result). The default {@link io.dualwrite.ErrorClassifier}
+ * honours {@link #kind()}; the coordinator honours {@link #retryAfter()} as a lower bound for
+ * the next retry. Immutable.
+ */
+public class SinkException extends DualWriteException {
+    private static final long serialVersionUID = 1L;
+
+    private final ErrorKind kind;
+    private final Duration retryAfter;
+
+    /**
+     * @param message what failed (ids and status, never payloads)
+     * @param kind    how to treat it
+     * @param cause   the underlying failure, may be null
+     */
+    public SinkException(String message, ErrorKind kind, Throwable cause) {
+        this(message, kind, null, cause);
+    }
+
+    /**
+     * @param message    what failed (ids and status, never payloads)
+     * @param kind       how to treat it
+     * @param retryAfter the earliest time to try again that the destination asked for, may be null
+     * @param cause      the underlying failure, may be null
+     */
+    public SinkException(String message, ErrorKind kind, Duration retryAfter, Throwable cause) {
+        super(message, null, null, cause);
+        this.kind = Objects.requireNonNull(kind, "kind");
+        this.retryAfter = retryAfter;
+    }
+
+    /** @return how the failure must be treated */
+    public ErrorKind kind() {
+        return kind;
+    }
+
+    /** @return the wait the destination asked for (HTTP Retry-After, a broker's throttle), if any */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * Extension points. Sink modules and users implement {@link io.dualwrite.spi.Sink} (and
+ * {@link io.dualwrite.spi.ReconcilableSink} where the destination can list what it holds);
+ * primary adapters implement {@link io.dualwrite.spi.PrimaryStore}; durable dead-letter stores
+ * implement {@link io.dualwrite.spi.DeadLetterStore}. Each interface's javadoc states the
+ * guarantees an implementation must keep; the testkit's contract tests prove them.
+ */
+package io.dualwrite.spi;
