@@ -1,0 +1,2 @@
+/** The MongoDB primary adapter. */
+package io.dualwrite.mongo;

@@ -1,0 +1,2 @@
+/** Test support for dualwrite users and for dualwrite itself. */
+package io.dualwrite.testkit;
