@@ -1,0 +1,2 @@
+/** The HTTP sink. */
+package io.dualwrite.http;

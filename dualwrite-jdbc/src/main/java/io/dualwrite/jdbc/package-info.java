@@ -1,0 +1,2 @@
+/** The JDBC sink. */
+package io.dualwrite.jdbc;

@@ -1,0 +1,2 @@
+/** The Kafka sink. */
+package io.dualwrite.kafka;

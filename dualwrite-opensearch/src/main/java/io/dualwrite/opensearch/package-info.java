@@ -1,0 +1,2 @@
+/** The OpenSearch sink. */
+package io.dualwrite.opensearch;

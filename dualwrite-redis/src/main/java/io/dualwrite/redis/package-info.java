@@ -1,0 +1,2 @@
+/** The Redis sink. */
+package io.dualwrite.redis;
