@@ -1,0 +1,47 @@
+package io.dualwrite.testkit;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A small entity for tests of sinks and wiring: an id, a name, a price and some tags. Jackson
+ * reads and writes it as a plain JSON object ({@code {"id":…,"name":…,"price":…,"tags":[…]}}).
+ * Immutable and thread-safe.
+ *
+ * @param id    the entity id, not null
+ * @param name  a name, not null
+ * @param price a price in minor units
+ * @param tags  tags, not null (copied; null becomes empty)
+ */
+public record TestItem(String id, String name, long price, List<String> tags) {
+
+    /**
+     * @throws NullPointerException if id or name is null
+     */
+    public TestItem {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(name, "name");
+        tags = tags == null ? List.of() : List.copyOf(tags);
+    }
+
+    /**
+     * A deterministic item whose content depends only on the id and the variant, so a test can
+     * tell which write a destination holds.
+     *
+     * @param id      the entity id, not null
+     * @param variant any number; different variants give different content
+     * @return the item
+     */
+    public static TestItem variant(String id, int variant) {
+        Objects.requireNonNull(id, "id");
+        return new TestItem(id, "item " + id + " v" + variant, 100L + variant, List.of("v" + variant, "t" + (variant % 3)));
+    }
+
+    /**
+     * @param newName the new name, not null
+     * @return a copy with another name
+     */
+    public TestItem withName(String newName) {
+        return new TestItem(id, newName, price, tags);
+    }
+}
