@@ -152,11 +152,12 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
     private final AtomicLong backlog = new AtomicLong();
     private final AtomicLong oldestDueMillis = new AtomicLong(Long.MAX_VALUE);
-    private final DeadLetters deadLetters = new DeadLetterOperations();
+    private final DeadLetters deadLetters;
 
     /** @param cfg the settings */
     public DefaultDualWriter(Config<T> cfg) {
         this.cfg = cfg;
+        this.deadLetters = new DeadLetterOperations();
         this.type = cfg.entityType;
         this.store = cfg.primary;
         this.ownsExecutor = cfg.executor == null;
@@ -408,25 +409,10 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         if (targets.isEmpty()) {
             return out;
         }
-        Map<String, String> mdc = org.slf4j.MDC.getCopyOfContextMap();
         List<Future<SinkChannel.Delivery>> futures = new ArrayList<>(targets.size() - 1);
         for (int i = 0; i < targets.size() - 1; i++) {
             SinkChannel<T> c = targets.get(i);
-            futures.add(executor.submit(() -> {
-                Map<String, String> before = org.slf4j.MDC.getCopyOfContextMap();
-                if (mdc != null) {
-                    org.slf4j.MDC.setContextMap(mdc);
-                }
-                try {
-                    return c.deliver(withSchema(change, c));
-                } finally {
-                    if (before != null) {
-                        org.slf4j.MDC.setContextMap(before);
-                    } else {
-                        org.slf4j.MDC.clear();
-                    }
-                }
-            }));
+            futures.add(executor.submit(MdcScope.propagating(() -> c.deliver(withSchema(change, c)))));
         }
         SinkChannel<T> last = targets.get(targets.size() - 1);
         SinkChannel.Delivery lastDelivery = last.deliver(withSchema(change, last));

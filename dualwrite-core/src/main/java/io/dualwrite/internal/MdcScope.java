@@ -34,6 +34,32 @@ final class MdcScope implements AutoCloseable {
         }
     }
 
+    /**
+     * @param call a task to run on another thread
+     * @param <R>  its result type
+     * @return the task, run with the calling thread's MDC and restoring the worker's afterwards
+     */
+    static <R> java.util.concurrent.Callable<R> propagating(java.util.concurrent.Callable<R> call) {
+        java.util.Map<String, String> context = MDC.getCopyOfContextMap();
+        return () -> {
+            java.util.Map<String, String> before = MDC.getCopyOfContextMap();
+            if (context != null) {
+                MDC.setContextMap(context);
+            } else {
+                MDC.clear();
+            }
+            try {
+                return call.call();
+            } finally {
+                if (before != null) {
+                    MDC.setContextMap(before);
+                } else {
+                    MDC.clear();
+                }
+            }
+        };
+    }
+
     @Override
     public void close() {
         put(DualWriteMetrics.MDC_CORRELATION_ID, previousCorrelation);

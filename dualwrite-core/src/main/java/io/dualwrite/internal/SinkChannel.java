@@ -233,7 +233,8 @@ final class SinkChannel<T> {
         Duration limit = settings.attemptTimeout().multipliedBy(Math.max(1, items));
         TimeLimiter limiter = items <= 1 ? timeLimiter : TimeLimiter.of(TimeLimiterConfig.custom()
                 .timeoutDuration(limit).cancelRunningFuture(true).build());
-        Callable<R> timed = () -> limiter.executeFutureSupplier(() -> executor.submit(call));
+        Callable<R> task = MdcScope.propagating(call);
+        Callable<R> timed = () -> limiter.executeFutureSupplier(() -> executor.submit(task));
         return CircuitBreaker.decorateCallable(circuitBreaker, Bulkhead.decorateCallable(bulkhead, timed));
     }
 

@@ -1,0 +1,332 @@
+package io.dualwrite;
+
+import io.dualwrite.internal.DefaultDualWriter;
+import io.dualwrite.spi.Snapshot;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every policy outcome of the synchronous path, against the in-memory reference store and sinks. */
+class DualWriterPoliciesTest {
+    private final WriterFixture fx = new WriterFixture();
+
+    @Test
+    void appliesToEverySyncSinkAndAcknowledgesTheIntents() {
+        ScriptedSink search = new ScriptedSink();
+        ScriptedSink cache = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder().sink("search", search, WriterFixture.fast().build())
+                .sink("cache", cache, WriterFixture.fast().build()).build()) {
+            WriteResult r = w.save(new Product("p1", "Kettle", 2999));
+            assertEquals(Map.of("search", SinkOutcome.APPLIED, "cache", SinkOutcome.APPLIED), r.outcomes());
+            assertTrue(r.fullyApplied(), "every sink applied");
+            assertEquals(Versions.firstVersion(fx.clock.instant()), r.version(), "first version comes from the commit time");
+            assertEquals("product/p1@" + r.version(), r.idempotencyKey().orElseThrow());
+            assertEquals(r.version(), search.target.versionOf("p1").getAsLong());
+            assertEquals(r.version(), cache.target.versionOf("p1").getAsLong());
+            w.flushAcknowledgements();
+            assertTrue(fx.primary.read("p1").orElseThrow().pending().isEmpty(), "acknowledged intents are removed");
+
+            WriteResult second = w.save(new Product("p1", "Kettle", 2499));
+            assertEquals(r.version() + 1, second.version(), "each write adds one to the version");
+            assertEquals(2499, search.target.get("p1").orElseThrow().getPrice());
+            assertEquals(2, fx.timerCount(DualWriteMetrics.WRITE, "outcome", "applied"), "write timer counts both writes");
+        }
+    }
+
+    @Test
+    void retriesTransientFailuresThenApplies() {
+        ScriptedSink sink = new ScriptedSink().failNext(2, ErrorKind.TRANSIENT);
+        try (DualWriter<Product> w = fx.builder().sink("search", sink, WriterFixture.fast().maxAttempts(3).build())
+                .build()) {
+            WriteResult r = w.save(new Product("p1", "Kettle", 1));
+            assertEquals(SinkOutcome.APPLIED, r.outcome("search").orElseThrow());
+            assertEquals(3, sink.calls.get(), "two failures then a success");
+            assertEquals(2.0, fx.counter(DualWriteMetrics.SINK_RETRIES, "sink", "search"), "retries are counted");
+            assertEquals(r.version(), sink.target.versionOf("p1").getAsLong());
+        }
+    }
+
+    @Test
+    void deadLettersPermanentFailureAtOnceWithoutRetrying() {
+        ScriptedSink sink = new ScriptedSink().failNext(1, ErrorKind.PERMANENT);
+        try (DualWriter<Product> w = fx.builder().sink("search", sink, WriterFixture.fast().maxAttempts(5).build())
+                .build()) {
+            WriteResult r = w.save(new Product("p1", "Kettle", 1));
+            assertEquals(SinkOutcome.DEAD_LETTERED, r.outcome("search").orElseThrow());
+            assertEquals(1, sink.calls.get(), "a permanent failure is never retried");
+            DeadLetter dl = fx.deadLetters.get(DeadLetter.idOf("product", "p1", "search")).orElseThrow();
+            assertEquals(r.version(), dl.version());
+            assertEquals(ErrorKind.PERMANENT, dl.kind());
+            assertEquals(r.correlationId(), dl.correlationId().orElseThrow());
+            assertTrue(dl.lastError().contains("scripted PERMANENT failure"), dl.lastError());
+            w.flushAcknowledgements();
+            assertTrue(fx.primary.read("p1").orElseThrow().pending().isEmpty(), "the dead-lettered intent is not looped");
+            assertEquals(1.0, fx.counter(DualWriteMetrics.DEAD_LETTERS, "sink", "search"));
+        }
+    }
+
+    @Test
+    void defersWhenRetriesRunOutAndKeepsTheIntentForRecovery() {
+        ScriptedSink sink = new ScriptedSink().failAlways(ErrorKind.TRANSIENT);
+        try (DualWriter<Product> w = fx.builder().sink("search", sink, WriterFixture.fast().maxAttempts(3).build())
+                .build()) {
+            WriteResult r = w.save(new Product("p1", "Kettle", 1));
+            assertEquals(SinkOutcome.DEFERRED, r.outcome("search").orElseThrow());
+            assertFalse(r.fullyApplied());
+            assertEquals(3, sink.calls.get(), "all attempts were made");
+            w.flushAcknowledgements();
+            Snapshot<Product> s = fx.primary.read("p1").orElseThrow();
+            assertEquals(r.version(), s.pending().get("search").version(), "the intent is still pending");
+
+            sink.heal();
+            assertEquals(0, w.recoverDue().claimed(), "recovery leaves the intent alone during the grace period");
+            fx.clock.advance(Duration.ofSeconds(31));
+            RecoveryReport rep = w.recoverDue();
+            assertEquals(1, rep.delivered(), rep.toString());
+            assertEquals(r.version(), sink.target.versionOf("p1").getAsLong());
+            assertTrue(fx.primary.read("p1").orElseThrow().pending().isEmpty());
+        }
+    }
+
+    @Test
+    void requiredFailureCompensatesBringsOtherSinksToItAndThrows() {
+        ScriptedSink ledger = new ScriptedSink();
+        ScriptedSink search = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder()
+                .sink("ledger", ledger, WriterFixture.fast().policy(DeliveryPolicy.REQUIRED).maxAttempts(2).build())
+                .sink("search", search, WriterFixture.fast().build()).build()) {
+            WriteResult first = w.save(new Product("p1", "Kettle", 100));
+            ledger.failAlways(ErrorKind.TRANSIENT);
+            RequiredSinkFailedException e = assertThrows(RequiredSinkFailedException.class,
+                    () -> w.save(new Product("p1", "Kettle", 999)));
+            assertEquals("ledger", e.sink());
+            assertEquals(first.version() + 1, e.failedVersion());
+            assertEquals(first.version() + 2, e.compensationVersion().orElseThrow(), "the before-image is a new version");
+            assertTrue(e.getMessage().contains("ledger"), e.getMessage());
+            assertEquals(SinkOutcome.COMPENSATED, e.result().outcome("search").orElseThrow());
+
+            Snapshot<Product> now = fx.primary.read("p1").orElseThrow();
+            assertEquals(first.version() + 2, now.version());
+            assertEquals(100, now.state().orElseThrow().getPrice(), "the primary holds the before-image again");
+            assertEquals(first.version() + 2, search.target.versionOf("p1").getAsLong(),
+                    "the other sink was brought to the compensation version");
+            assertEquals(100, search.target.get("p1").orElseThrow().getPrice());
+            assertEquals(1.0, fx.counter(DualWriteMetrics.COMPENSATIONS, "sink", "ledger"));
+
+            // the failed sink converges to the compensation once it heals
+            ledger.heal();
+            fx.clock.advance(Duration.ofSeconds(31));
+            w.recoverDue();
+            assertEquals(first.version() + 2, ledger.target.versionOf("p1").getAsLong());
+            assertEquals(100, ledger.target.get("p1").orElseThrow().getPrice());
+        }
+    }
+
+    @Test
+    void requiredFailureOnInsertCompensatesWithADelete() {
+        ScriptedSink ledger = new ScriptedSink().failAlways(ErrorKind.PERMANENT);
+        ScriptedSink search = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder()
+                .sink("ledger", ledger, WriterFixture.fast().policy(DeliveryPolicy.REQUIRED).build())
+                .sink("search", search, WriterFixture.fast().build()).build()) {
+            RequiredSinkFailedException e = assertThrows(RequiredSinkFailedException.class,
+                    () -> w.save(new Product("p9", "New", 1)));
+            assertEquals(ErrorKind.PERMANENT, e.kind());
+            assertTrue(fx.primary.read("p9").orElseThrow().deleted(), "compensating an insert is a delete");
+            assertTrue(search.target.isDeleted("p9"), "the other sink dropped it");
+            assertEquals(e.compensationVersion().orElseThrow(), search.target.versionOf("p9").getAsLong());
+        }
+    }
+
+    @Test
+    void shadowMapsAndValidatesButNeverSends() {
+        ScriptedSink shadow = new ScriptedSink();
+        ScriptedSink search = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder()
+                .sink("next-index", shadow, WriterFixture.fast().policy(DeliveryPolicy.SHADOW).build())
+                .sink("search", search, WriterFixture.fast().build()).build()) {
+            WriteResult ok = w.save(new Product("p1", "Kettle", 1));
+            WriteResult bad = w.save(new Product("p2", "Broken", -5));
+            assertEquals(SinkOutcome.SKIPPED, ok.outcome("next-index").orElseThrow());
+            assertEquals(SinkOutcome.SKIPPED, bad.outcome("next-index").orElseThrow(), "shadow failures never fail a write");
+            assertEquals(2, shadow.validations.get(), "every change was mapped and validated");
+            assertEquals(0, shadow.calls.get(), "a shadow sink is never sent anything");
+            assertFalse(fx.primary.read("p1").orElseThrow().pending().containsKey("next-index"), "no intent for shadow");
+            assertEquals(1, fx.timerCount(DualWriteMetrics.SINK_APPLY, "sink", "next-index", "outcome", "shadow_failed"));
+            assertEquals(1, fx.timerCount(DualWriteMetrics.SINK_APPLY, "sink", "next-index", "outcome", "shadow_ok"));
+        }
+    }
+
+    @Test
+    void asyncSinkIsLeftToRecovery() {
+        ScriptedSink partner = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder()
+                .sink("partner", partner, WriterFixture.fast().policy(DeliveryPolicy.ASYNC).build()).build()) {
+            WriteResult r = w.save(new Product("p1", "Kettle", 1));
+            assertEquals(SinkOutcome.DEFERRED, r.outcome("partner").orElseThrow());
+            assertEquals(0, partner.calls.get(), "never called on the caller's path");
+            assertEquals(1, w.recoverDue().delivered(), "an ASYNC intent is due at once");
+            assertEquals(r.version(), partner.target.versionOf("p1").getAsLong());
+        }
+    }
+
+    @Test
+    void openCircuitDefersWithoutCallingTheSink() {
+        ScriptedSink sink = new ScriptedSink().failAlways(ErrorKind.TRANSIENT);
+        try (DualWriter<Product> w = fx.builder().sink("search", sink, WriterFixture.fast().maxAttempts(1)
+                .circuitBreaker(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.custom()
+                        .slidingWindowSize(4).minimumNumberOfCalls(4).failureRateThreshold(50)
+                        .waitDurationInOpenState(Duration.ofMinutes(5)).build())
+                .build()).build()) {
+            for (int i = 0; i < 4; i++) {
+                assertEquals(SinkOutcome.DEFERRED, w.save(new Product("p" + i, "x", i)).outcome("search").orElseThrow());
+            }
+            assertEquals("OPEN", ((DefaultDualWriter<Product>) w).circuitState("search"));
+            int before = sink.calls.get();
+            WriteResult r = w.save(new Product("p-open", "x", 1));
+            assertEquals(SinkOutcome.DEFERRED, r.outcome("search").orElseThrow());
+            assertEquals(before, sink.calls.get(), "an open circuit does not call the sink");
+            assertEquals(1, fx.timerCount(DualWriteMetrics.SINK_APPLY, "sink", "search", "outcome", "circuit_open"));
+        }
+    }
+
+    @Test
+    void poisonEntityDoesNotOpenTheCircuit() {
+        ScriptedSink sink = new ScriptedSink().failAlways(ErrorKind.PERMANENT);
+        try (DualWriter<Product> w = fx.builder().sink("search", sink, WriterFixture.fast().maxAttempts(1)
+                .circuitBreaker(io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.custom()
+                        .slidingWindowSize(4).minimumNumberOfCalls(4).failureRateThreshold(50).build())
+                .build()).build()) {
+            for (int i = 0; i < 8; i++) {
+                assertEquals(SinkOutcome.DEAD_LETTERED, w.save(new Product("bad" + i, "x", i)).outcome("search").orElseThrow());
+            }
+            assertEquals("CLOSED", ((DefaultDualWriter<Product>) w).circuitState("search"),
+                    "permanent failures of single entities never open the circuit");
+        }
+    }
+
+    @Test
+    void timeoutIsAnUnknownOutcomeThatIsDeferred() {
+        ScriptedSink slow = new ScriptedSink().delay(Duration.ofMillis(500));
+        try (DualWriter<Product> w = fx.builder().sink("slow", slow, WriterFixture.fast().maxAttempts(1)
+                .attemptTimeout(Duration.ofMillis(50)).build()).build()) {
+            WriteResult r = w.save(new Product("p1", "Kettle", 1));
+            assertEquals(SinkOutcome.DEFERRED, r.outcome("slow").orElseThrow());
+            assertEquals(1, fx.timerCount(DualWriteMetrics.SINK_APPLY, "sink", "slow", "outcome", "unknown_outcome"));
+        }
+    }
+
+    @Test
+    void unexpectedSinkExceptionIsClassifiedAndNeverLost() {
+        ScriptedSink sink = new ScriptedSink();
+        sink.failNextWith(() -> new IllegalStateException("bug in a sink"));
+        try (DualWriter<Product> w = fx.builder().sink("search", sink, WriterFixture.fast().maxAttempts(2).build())
+                .build()) {
+            WriteResult r = w.save(new Product("p1", "Kettle", 1));
+            assertEquals(SinkOutcome.APPLIED, r.outcome("search").orElseThrow(),
+                    "an unexpected exception is an unknown outcome: redelivered, then applied");
+            assertEquals(2, sink.calls.get());
+        }
+    }
+
+    @Test
+    void rampSendsAStableShareOfEntities() {
+        ScriptedSink half = new ScriptedSink();
+        ScriptedSink none = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder()
+                .sink("half", half, WriterFixture.fast().rampPercent(50).build())
+                .sink("none", none, WriterFixture.fast().rampPercent(0).build()).build()) {
+            int applied = 0;
+            for (int i = 0; i < 400; i++) {
+                WriteResult r = w.save(new Product("id-" + i, "x", i));
+                assertEquals(SinkOutcome.SKIPPED, r.outcome("none").orElseThrow());
+                if (r.outcome("half").orElseThrow() == SinkOutcome.APPLIED) {
+                    applied++;
+                    // the same entity stays in the ramp on its next write
+                    assertEquals(SinkOutcome.APPLIED, w.save(new Product("id-" + i, "y", i)).outcome("half").orElseThrow());
+                }
+            }
+            assertTrue(applied > 150 && applied < 250, "about half the entities are ramped in: " + applied);
+            assertEquals(0, none.calls.get());
+            assertEquals(applied, half.target.liveVersions().size());
+        }
+    }
+
+    @Test
+    void deleteIsAVersionedTombstoneThatLeavesOnceEverySinkHasIt() {
+        ScriptedSink a = new ScriptedSink();
+        ScriptedSink b = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder().sink("a", a, WriterFixture.fast().build())
+                .sink("b", b, WriterFixture.fast().build()).build()) {
+            WriteResult saved = w.save(new Product("p1", "Kettle", 1));
+            WriteResult deleted = w.delete("p1");
+            assertEquals(Operation.DELETE, deleted.operation());
+            assertEquals(saved.version() + 1, deleted.version());
+            assertTrue(a.target.isDeleted("p1") && b.target.isDeleted("p1"));
+            w.flushAcknowledgements();
+            assertTrue(fx.primary.read("p1").isEmpty(), "the tombstone left the primary for good");
+            WriteResult again = w.delete("p1");
+            assertFalse(again.written(), "deleting an absent entity writes nothing");
+        }
+    }
+
+    @Test
+    void versionConflictWritesNothing() {
+        ScriptedSink sink = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder().sink("search", sink, WriterFixture.fast().build()).build()) {
+            WriteResult r = w.save(new Product("p1", "Kettle", 1));
+            WriteResult r2 = w.save(new Product("p1", "Kettle", 2), WriteOptions.builder().expectedVersion(r.version()).build());
+            assertEquals(r.version() + 1, r2.version());
+            VersionConflictException e = assertThrows(VersionConflictException.class,
+                    () -> w.save(new Product("p1", "Stale", 3), WriteOptions.builder().expectedVersion(r.version()).build()));
+            assertEquals(r.version(), e.expectedVersion());
+            assertEquals(r2.version(), e.actualVersion());
+            assertEquals(2, fx.primary.read("p1").orElseThrow().state().orElseThrow().getPrice());
+            assertEquals(2, sink.calls.get(), "no sink call for a conflicting write");
+            assertThrows(VersionConflictException.class,
+                    () -> w.save(new Product("p1", "x", 1), WriteOptions.builder().expectedVersion(0).build()),
+                    "0 means the entity must not exist yet");
+        }
+    }
+
+    @Test
+    void sameRequestKeyReturnsTheFirstResultAndWritesNothingAgain() {
+        ScriptedSink sink = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder().sink("search", sink, WriterFixture.fast().build()).build()) {
+            WriteOptions opts = WriteOptions.builder().requestKey("order-42").build();
+            WriteResult first = w.save(new Product("p1", "Kettle", 1), opts);
+            w.flushAcknowledgements();
+            WriteResult again = w.save(new Product("p1", "Kettle", 1), opts);
+            assertTrue(again.duplicate());
+            assertFalse(again.written());
+            assertEquals(first.version(), again.version());
+            assertEquals(SinkOutcome.APPLIED, again.outcome("search").orElseThrow());
+            assertEquals(first.version(), fx.primary.read("p1").orElseThrow().version(), "nothing written again");
+            assertEquals(1, sink.calls.get());
+            fx.clock.advance(DualWriterBuilder.DEFAULT_REQUEST_KEY_WINDOW.plusSeconds(1));
+            assertFalse(w.save(new Product("p1", "Kettle", 1), opts).duplicate(), "the key is forgotten after the window");
+        }
+    }
+
+    @Test
+    void correlationIdAndKeyAreInTheMdcWhileTheSinkRuns() {
+        ScriptedSink a = new ScriptedSink();
+        ScriptedSink b = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder().sink("a", a, WriterFixture.fast().build())
+                .sink("b", b, WriterFixture.fast().build()).build()) {
+            WriteResult r = w.save(new Product("p1", "Kettle", 1), WriteOptions.builder().correlationId("corr-7").build());
+            assertEquals("corr-7", r.correlationId());
+            assertEquals(List.of("corr-7"), a.correlationIdsSeen, "parallel sink thread sees the correlation id");
+            assertEquals(List.of("corr-7"), b.correlationIdsSeen, "caller-thread sink sees the correlation id");
+            assertEquals(List.of(r.idempotencyKey().orElseThrow()), a.keysSeen);
+            assertEquals(null, org.slf4j.MDC.get(DualWriteMetrics.MDC_CORRELATION_ID), "the caller's MDC is restored");
+        }
+    }
+}

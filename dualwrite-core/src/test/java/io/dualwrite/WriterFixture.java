@@ -1,0 +1,42 @@
+package io.dualwrite;
+
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.memory.InMemoryPrimaryStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/** Builds writers over in-memory stores with fast, deterministic settings. */
+final class WriterFixture {
+    final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    final InMemoryPrimaryStore<Product> primary = new InMemoryPrimaryStore<>();
+    final InMemoryDeadLetterStore deadLetters = new InMemoryDeadLetterStore();
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    static SinkSettings.Builder fast() {
+        return SinkSettings.builder().maxAttempts(3).backoff(Duration.ofMillis(1), 1.0, Duration.ofMillis(1)).jitter(0)
+                .attemptTimeout(Duration.ofSeconds(5));
+    }
+
+    DualWriterBuilder<Product> builder() {
+        return DualWriter.<Product>builder()
+                .entityType("product")
+                .idOf(Product::getId)
+                .primary(primary)
+                .deadLetterStore(deadLetters)
+                .meterRegistry(meters)
+                .clock(clock)
+                .gracePeriod(Duration.ofSeconds(30))
+                .recoveryRetry(3, Duration.ofSeconds(1), Duration.ofSeconds(8));
+    }
+
+    double counter(String name, String... tags) {
+        var c = meters.find(name).tags(tags).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    long timerCount(String name, String... tags) {
+        return meters.find(name).tags(tags).timers().stream().mapToLong(t -> t.count()).sum();
+    }
+}
