@@ -1,0 +1,75 @@
+package io.dualwrite.testkit.mongo;
+
+import com.mongodb.MongoTimeoutException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(MongoExtension.class)
+class MongoExtensionTest {
+
+    private MongoDatabase beforeEachDb;
+
+    @org.junit.jupiter.api.BeforeEach
+    void remember(MongoDatabase db) {
+        this.beforeEachDb = db;
+    }
+
+    @Test
+    void injectsAFreshWorkingDatabasePerTest(MongoDatabase db, MongoClient client, TestMongoServer server,
+                                             TestReporter reporter) {
+        reporter.publishEntry("server", server.description());
+        assertEquals(beforeEachDb.getName(), db.getName(), "@BeforeEach and the test share the test's database");
+        assertTrue(db.getName().startsWith("dw_mongoextensiontest_"), "database named after the test: " + db.getName());
+        db.getCollection("things").insertOne(new Document("_id", "a").append("n", 1));
+        assertEquals(1, db.getCollection("things").countDocuments(), "the inserted document is visible");
+        assertNotNull(client.getDatabase(db.getName()).getCollection("things").find().first(),
+                "the shared client sees the same server");
+    }
+
+    @Test
+    void anotherTestGetsAnotherDatabase(MongoDatabase db) {
+        assertEquals(0, db.getCollection("things").countDocuments(), "a fresh database holds nothing");
+    }
+
+    @Test
+    @RequiresMongo(MongoCapability.CHANGE_STREAMS)
+    void runsWhenTheServerHasTheCapability(TestMongoServer server) {
+        assertTrue(server.has(MongoCapability.CHANGE_STREAMS), "only runs where change streams exist");
+    }
+
+    @Test
+    @RequiresMongo(MongoCapability.TRANSACTIONS)
+    void skippedOnlyWhereTransactionsAreMissing(TestMongoServer server) {
+        assertTrue(server.has(MongoCapability.TRANSACTIONS), "only runs where transactions exist");
+    }
+
+    @Test
+    void inJvmServerCanBeStartedAndStoppedOnItsOwn() {
+        InJvmMongo mongo = InJvmMongo.start();
+        try (MongoClient c = MongoClients.create(mongo.connectionString())) {
+            c.getDatabase("x").getCollection("y").insertOne(new Document("_id", 1));
+            assertEquals(1, c.getDatabase("x").getCollection("y").countDocuments(), "the own server stores documents");
+        } finally {
+            mongo.close();
+        }
+        assertTrue(mongo.isClosed(), "closed after close()");
+        try (MongoClient c = MongoClients.create(com.mongodb.MongoClientSettings.builder()
+                .applyConnectionString(new com.mongodb.ConnectionString(mongo.connectionString()))
+                .applyToClusterSettings(b -> b.serverSelectionTimeout(300, TimeUnit.MILLISECONDS)).build())) {
+            assertThrows(MongoTimeoutException.class,
+                    () -> c.getDatabase("x").getCollection("y").countDocuments(), "a stopped server cannot be reached");
+        }
+    }
+}
