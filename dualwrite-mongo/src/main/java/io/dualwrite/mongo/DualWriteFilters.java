@@ -1,0 +1,44 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.client.model.Filters;
+import org.bson.conversions.Bson;
+
+/**
+ * Filters for the application's own queries on a collection that {@link MongoPrimaryStore}
+ * manages. A deleted entity stays in the collection as a tombstone (its {@code _id} and the
+ * {@value #FIELD} field, no other fields) until every sink has acknowledged the delete; add
+ * {@link #notDeleted()} to queries that must not see it:
+ *
+ * <pre>{@code
+ * products.find(Filters.and(DualWriteFilters.notDeleted(), Filters.eq("category", "tea")));
+ * }</pre>
+ * Thread-safe (stateless).
+ */
+public final class DualWriteFilters {
+    /** The field that holds dualwrite's metadata in every managed document. */
+    public static final String FIELD = "_dw";
+    /** The metadata field that marks a tombstone. */
+    public static final String DELETED = FIELD + ".deleted";
+    /** The metadata field that holds the entity's version. */
+    public static final String VERSION = FIELD + ".v";
+    /** The metadata field that holds the earliest due time of the pending intents (absent when none is pending). */
+    public static final String DUE = FIELD + ".due";
+
+    private DualWriteFilters() {
+    }
+
+    /** @return matches live entities, leaving out tombstones of pending deletes */
+    public static Bson notDeleted() {
+        return Filters.ne(DELETED, true);
+    }
+
+    /** @return matches only tombstones of deletes that some sink has not acknowledged yet */
+    public static Bson deleted() {
+        return Filters.eq(DELETED, true);
+    }
+
+    /** @return matches entities with at least one intent still pending */
+    public static Bson pending() {
+        return Filters.exists(DUE);
+    }
+}

@@ -1,0 +1,194 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexModel;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import io.dualwrite.DeadLetter;
+import io.dualwrite.DeadLetterQuery;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.spi.DeadLetterStore;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A durable {@link DeadLetterStore} in a MongoDB collection (default
+ * {@value #DEFAULT_COLLECTION}), one document per entity and sink ({@link DeadLetter#id()} as
+ * {@code _id}): a later failure of the same entity at the same sink is merged into it, atomically
+ * with one upsert. Operators list, inspect, replay and discard them through
+ * {@link io.dualwrite.DualWriter#deadLetters()}.
+ *
+ * <pre>{@code
+ * DeadLetterStore deadLetters = MongoDeadLetterStore.builder(database).build();
+ * }</pre>
+ * Thread-safe; several processes may share the collection.
+ */
+public final class MongoDeadLetterStore implements DeadLetterStore {
+    /** Default collection name. */
+    public static final String DEFAULT_COLLECTION = "dualwrite_dead_letters";
+    /** Name of the index used to list by entity type, sink and kind, oldest first. */
+    public static final String INDEX_QUERY = "dualwrite_dead_letters_query";
+    /** Name of the index used to list one entity's dead letters. */
+    public static final String INDEX_ENTITY = "dualwrite_dead_letters_entity";
+    /** Name of the index used to list everything oldest first. */
+    public static final String INDEX_CREATED = "dualwrite_dead_letters_created";
+
+    private final MongoCollection<Document> collection;
+
+    private MongoDeadLetterStore(MongoCollection<Document> collection, boolean createIndexes) {
+        this.collection = collection;
+        if (createIndexes) {
+            ensureIndexes();
+        }
+    }
+
+    /**
+     * @param database the database that holds the collection
+     * @return a new builder
+     */
+    public static Builder builder(MongoDatabase database) {
+        return new Builder(database);
+    }
+
+    /**
+     * Creates the indexes if they are missing. Idempotent.
+     *
+     * @return their names
+     */
+    public List<String> ensureIndexes() {
+        return collection.createIndexes(List.of(
+                new IndexModel(Indexes.ascending("type", "sink", "kind", "createdAt", "_id"),
+                        new IndexOptions().name(INDEX_QUERY)),
+                new IndexModel(Indexes.ascending("type", "entityId"), new IndexOptions().name(INDEX_ENTITY)),
+                new IndexModel(Indexes.ascending("createdAt", "_id"), new IndexOptions().name(INDEX_CREATED))));
+    }
+
+    /** @return the collection that holds the dead letters */
+    public MongoCollection<Document> collection() {
+        return collection;
+    }
+
+    @Override
+    public void add(DeadLetter d) {
+        Objects.requireNonNull(d, "deadLetter");
+        // the same merge as DeadLetter.mergeWith, done by the server in one atomic upsert
+        Bson update = Updates.combine(
+                Updates.setOnInsert("type", d.entityType()),
+                Updates.setOnInsert("entityId", d.entityId()),
+                Updates.setOnInsert("sink", d.sink()),
+                Updates.setOnInsert("firstError", d.firstError()),
+                Updates.setOnInsert("createdAt", Date.from(d.createdAt())),
+                Updates.max("version", d.version()),
+                Updates.inc("attempts", d.attempts()),
+                Updates.set("kind", d.kind().name()),
+                Updates.set("lastError", d.lastError()),
+                Updates.set("correlationId", d.correlationId().orElse(null)),
+                Updates.set("idempotencyKey", d.idempotencyKey().orElse(null)),
+                Updates.set("lastFailedAt", Date.from(d.lastFailedAt())));
+        try {
+            collection.updateOne(Filters.eq("_id", d.id()), update, new UpdateOptions().upsert(true));
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                throw e;
+            }
+            // two upserts raced to insert the same id: the other one inserted, this one merges
+            collection.updateOne(Filters.eq("_id", d.id()), update);
+        }
+    }
+
+    @Override
+    public List<DeadLetter> list(DeadLetterQuery query) {
+        Objects.requireNonNull(query, "query");
+        List<Bson> filters = new ArrayList<>();
+        query.entityType().ifPresent(v -> filters.add(Filters.eq("type", v)));
+        query.entityId().ifPresent(v -> filters.add(Filters.eq("entityId", v)));
+        query.sink().ifPresent(v -> filters.add(Filters.eq("sink", v)));
+        query.kind().ifPresent(v -> filters.add(Filters.eq("kind", v.name())));
+        Bson filter = filters.isEmpty() ? new Document() : Filters.and(filters);
+        List<DeadLetter> out = new ArrayList<>();
+        for (Document d : collection.find(filter).sort(Sorts.ascending("createdAt", "_id")).limit(query.limit())) {
+            out.add(fromDocument(d));
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<DeadLetter> get(String id) {
+        Objects.requireNonNull(id, "id");
+        return Optional.ofNullable(collection.find(Filters.eq("_id", id)).first()).map(MongoDeadLetterStore::fromDocument);
+    }
+
+    @Override
+    public boolean remove(String id) {
+        Objects.requireNonNull(id, "id");
+        return collection.deleteOne(Filters.eq("_id", id)).getDeletedCount() == 1;
+    }
+
+    @Override
+    public long count() {
+        return collection.countDocuments();
+    }
+
+    private static DeadLetter fromDocument(Document d) {
+        return new DeadLetter(d.getString("type"), d.getString("entityId"), d.get("version", Number.class).longValue(),
+                d.getString("sink"), d.get("attempts", Number.class).intValue(), ErrorKind.valueOf(d.getString("kind")),
+                d.getString("firstError"), d.getString("lastError"), d.getString("correlationId"),
+                d.getString("idempotencyKey"), d.getDate("createdAt").toInstant(), d.getDate("lastFailedAt").toInstant());
+    }
+
+    @Override
+    public String toString() {
+        return "MongoDeadLetterStore{" + collection.getNamespace() + "}";
+    }
+
+    /** Builds a {@link MongoDeadLetterStore}. Not thread-safe. */
+    public static final class Builder {
+        private final MongoDatabase database;
+        private String collectionName = DEFAULT_COLLECTION;
+        private boolean createIndexes = true;
+
+        private Builder(MongoDatabase database) {
+            this.database = Objects.requireNonNull(database, "database");
+        }
+
+        /**
+         * @param name the collection name; default {@value MongoDeadLetterStore#DEFAULT_COLLECTION}
+         * @return this
+         */
+        public Builder collectionName(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("collection name must not be blank");
+            }
+            this.collectionName = name;
+            return this;
+        }
+
+        /**
+         * @param create whether {@link #build()} creates the indexes; default true
+         * @return this
+         */
+        public Builder createIndexes(boolean create) {
+            this.createIndexes = create;
+            return this;
+        }
+
+        /** @return the store */
+        public MongoDeadLetterStore build() {
+            return new MongoDeadLetterStore(database.getCollection(collectionName), createIndexes);
+        }
+    }
+}

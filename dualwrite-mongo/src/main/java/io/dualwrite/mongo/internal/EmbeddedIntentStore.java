@@ -1,0 +1,449 @@
+package io.dualwrite.mongo.internal;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.DeleteOneModel;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.Updates;
+import com.mongodb.client.model.WriteModel;
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.Operation;
+import io.dualwrite.VersionConflictException;
+import io.dualwrite.Versions;
+import io.dualwrite.mongo.DualWriteFilters;
+import io.dualwrite.mongo.MongoErrorClassifier;
+import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.spi.Ack;
+import io.dualwrite.spi.Committed;
+import io.dualwrite.spi.Intent;
+import io.dualwrite.spi.IntentSpec;
+import io.dualwrite.spi.PrimaryWrite;
+import io.dualwrite.spi.Snapshot;
+import org.bson.BsonDocument;
+import org.bson.BsonInt64;
+import org.bson.BsonValue;
+import org.bson.conversions.Bson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The embedded-intent {@link MongoPrimaryStore}: each entity's document carries its own
+ * metadata ({@link Meta}), and every change of a document is one conditional single-document
+ * write on its revision, so no transaction is needed. Thread-safe; safe to share between
+ * processes.
+ *
+ * @param <T> the entity type
+ */
+public final class EmbeddedIntentStore<T> implements MongoPrimaryStore<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedIntentStore.class);
+    /** Conditional writes lost to concurrent writers before giving up. */
+    static final int MAX_RACES = 1000;
+    /** Reads made to learn whether a write whose reply was lost took effect. */
+    static final int RESOLVE_READS = 3;
+
+    private final MongoCollection<T> collection;
+    private final MongoCollection<BsonDocument> raw;
+    private final EntityCodec<T> codec;
+    private final Ids ids;
+    private final int maxRequestKeys;
+    private final String entityName;
+
+    /**
+     * @param collection     the entity collection
+     * @param ids            how ids are stored
+     * @param maxRequestKeys request keys remembered per entity
+     * @param createIndexes  whether to create the indexes now
+     */
+    public EmbeddedIntentStore(MongoCollection<T> collection, Ids ids, int maxRequestKeys, boolean createIndexes) {
+        this.collection = Objects.requireNonNull(collection, "collection");
+        this.raw = collection.withDocumentClass(BsonDocument.class);
+        this.codec = new EntityCodec<>(collection.getCodecRegistry(), collection.getDocumentClass());
+        this.ids = Objects.requireNonNull(ids, "ids");
+        this.maxRequestKeys = maxRequestKeys;
+        this.entityName = collection.getNamespace().getCollectionName();
+        if (createIndexes) {
+            ensureIndexes();
+        }
+    }
+
+    @Override
+    public MongoCollection<T> collection() {
+        return collection;
+    }
+
+    @Override
+    public List<String> ensureIndexes() {
+        return Indexes.ensureEntityIndexes(raw);
+    }
+
+    @Override
+    public ErrorClassifier classifier() {
+        return MongoErrorClassifier.INSTANCE;
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    @Override
+    public Committed<T> commit(PrimaryWrite<T> write) {
+        Objects.requireNonNull(write, "write");
+        if (write.callerWrite().isPresent()) {
+            throw new UnsupportedOperationException("the embedded-intent store commits the state itself; use"
+                    + " MongoWriteAheadStore for saveWith/deleteWith");
+        }
+        for (IntentSpec spec : write.intents()) {
+            Indexes.checkSinkName(spec.sink());
+        }
+        BsonValue id = ids.toBson(write.id());
+        BsonDocument state = null;
+        if (write.operation() == Operation.UPSERT) {
+            state = codec.encode(write.state().orElseThrow());
+            BsonValue own = state.get("_id");
+            if (own != null && !own.equals(id)) {
+                throw new IllegalArgumentException("the entity's _id " + own + " differs from its id '" + write.id() + "'");
+            }
+            if (state.containsKey(DualWriteFilters.FIELD)) {
+                throw new IllegalArgumentException("the entity must not have a field named " + DualWriteFilters.FIELD);
+            }
+        }
+        String token = UUID.randomUUID().toString();
+        for (int race = 0; race < MAX_RACES; race++) {
+            BsonDocument current = raw.find(Filters.eq("_id", id)).first();
+            Meta before = current == null ? null : Meta.of(current);
+            Committed<T> early = beforeWriting(write, current, before);
+            if (early != null) {
+                return early;
+            }
+            Meta next = nextMeta(write, before, token);
+            BsonDocument doc = new BsonDocument("_id", id);
+            if (state != null) {
+                for (Map.Entry<String, BsonValue> e : state.entrySet()) {
+                    if (!"_id".equals(e.getKey())) {
+                        doc.append(e.getKey(), e.getValue());
+                    }
+                }
+            }
+            doc.append(DualWriteFilters.FIELD, next.toBson());
+            Snapshot<T> previous = current == null || before == null ? null : snapshot(current, before);
+            if (write(write, id, current, before, next, doc, token)) {
+                return new Committed<>(Committed.Status.WRITTEN, write.id(), next.version, write.operation(),
+                        write.state().orElse(null), previous, write.time(), null);
+            }
+            LOG.debug("commit of {}/{} lost a race, reading again", entityName, write.id());
+        }
+        throw new IllegalStateException("commit of " + entityName + "/" + write.id() + " lost " + MAX_RACES
+                + " races in a row");
+    }
+
+    /** @return the result when nothing is to be written (duplicate request, nothing to delete), else null */
+    private Committed<T> beforeWriting(PrimaryWrite<T> write, BsonDocument current, Meta before) {
+        if (before != null && write.requestKey().isPresent()) {
+            Instant notBefore = write.time().minus(write.requestKeyWindow());
+            for (Meta.RequestKey rk : before.keys) {
+                if (rk.key.equals(write.requestKey().get()) && !rk.at.isBefore(notBefore)) {
+                    return new Committed<>(Committed.Status.DUPLICATE_REQUEST, write.id(), rk.version, rk.operation,
+                            null, null, rk.at, null);
+                }
+            }
+        }
+        long actual = before == null ? 0 : before.version;
+        if (write.expectedVersion().isPresent() && write.expectedVersion().getAsLong() != actual) {
+            throw new VersionConflictException(entityName, write.id(), write.expectedVersion().getAsLong(), actual);
+        }
+        if (write.operation() == Operation.DELETE && (current == null || (before != null && before.deleted))) {
+            return new Committed<>(Committed.Status.NOTHING_TO_DELETE, write.id(), actual, Operation.DELETE, null, null,
+                    write.time(), null);
+        }
+        return null;
+    }
+
+    private Meta nextMeta(PrimaryWrite<T> write, Meta before, String token) {
+        Meta next = new Meta();
+        next.version = before == null || before.version == 0 ? Versions.firstVersion(write.time()) : before.version + 1;
+        next.rev = before == null ? 1 : before.rev + 1;
+        next.deleted = write.operation() == Operation.DELETE;
+        next.at = write.time();
+        next.write = token;
+        if (before != null) {
+            next.pending.putAll(before.pending);
+            next.leaseOwner = before.leaseOwner;
+            next.leaseUntil = before.leaseUntil;
+            Instant notBefore = write.time().minus(write.requestKeyWindow());
+            for (Meta.RequestKey rk : before.keys) {
+                if (!rk.at.isBefore(notBefore)) {
+                    next.keys.add(rk);
+                }
+            }
+        }
+        for (IntentSpec spec : write.intents()) {
+            next.pending.put(spec.sink(), new Intent(spec.sink(), next.version, spec.dueAt(), 0, null, null,
+                    write.correlationId(), write.idempotencyKey().orElse(null), null));
+        }
+        write.requestKey().ifPresent(k -> next.keys.add(new Meta.RequestKey(k, next.version, write.operation(),
+                write.time())));
+        while (next.keys.size() > maxRequestKeys) {
+            next.keys.remove(0);
+        }
+        return next;
+    }
+
+    /**
+     * One conditional write: an insert for a new id, else a replace (or, for a delete nobody needs
+     * to hear about, a delete) conditional on the revision read.
+     *
+     * @return true if it took effect, false if another writer came first
+     */
+    private boolean write(PrimaryWrite<T> write, BsonValue id, BsonDocument current, Meta before, Meta next,
+                          BsonDocument doc, String token) {
+        try {
+            if (current == null) {
+                raw.insertOne(doc);
+                return true;
+            }
+            Bson cond = Filters.and(Filters.eq("_id", id), before == null
+                    ? Filters.exists(Meta.REV_PATH, false) : Filters.eq(Meta.REV_PATH, before.rev));
+            if (next.deleted && next.pending.isEmpty()) {
+                return raw.deleteOne(cond).getDeletedCount() == 1;
+            }
+            return raw.replaceOne(cond, doc).getMatchedCount() == 1;
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY && current == null) {
+                return false; // another writer inserted the same id first
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            if (classifier().classify(e) != ErrorKind.UNKNOWN_OUTCOME) {
+                throw e;
+            }
+            return resolveUnknownOutcome(write, id, before, next, token, e);
+        }
+    }
+
+    /** The reply was lost: read the document to learn whether this very write (its token) landed. */
+    private boolean resolveUnknownOutcome(PrimaryWrite<T> write, BsonValue id, Meta before, Meta next, String token,
+                                          RuntimeException cause) {
+        LOG.warn("outcome of the write of {}/{} unknown ({}); reading it back", entityName, write.id(), cause.toString());
+        for (int i = 0; i < RESOLVE_READS; i++) {
+            try {
+                BsonDocument now = raw.find(Filters.eq("_id", id)).first();
+                Meta m = now == null ? null : Meta.of(now);
+                if (m != null && token.equals(m.write)) {
+                    return true;
+                }
+                if (now == null && next.deleted && next.pending.isEmpty() && before != null) {
+                    return true; // the conditional delete of a tombstone nobody waits for took effect
+                }
+                long rev = m == null ? 0 : m.rev;
+                if ((before == null && now == null) || (before != null && rev == before.rev)) {
+                    return false; // untouched: the write did not land, the caller's loop writes it again
+                }
+                // someone else changed it: ours did not land, or landed and was replaced; write again
+                return false;
+            } catch (RuntimeException e) {
+                LOG.debug("read-back of {}/{} failed: {}", entityName, write.id(), e.toString());
+            }
+        }
+        throw cause;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public Optional<Snapshot<T>> read(String id) {
+        BsonDocument doc = raw.find(Filters.eq("_id", ids.toBson(id))).first();
+        return Optional.ofNullable(doc).map(d -> snapshot(d, Meta.of(d)));
+    }
+
+    private Snapshot<T> snapshot(BsonDocument doc, Meta meta) {
+        String id = ids.fromBson(doc.get("_id"));
+        if (meta == null) {
+            return new Snapshot<>(id, 0, decode(doc), Instant.EPOCH, Map.of());
+        }
+        return new Snapshot<>(id, meta.version, meta.deleted ? null : decode(doc), meta.at, meta.pending);
+    }
+
+    private T decode(BsonDocument doc) {
+        BsonDocument copy = doc.clone();
+        copy.remove(DualWriteFilters.FIELD);
+        return codec.decode(copy);
+    }
+
+    @Override
+    public List<Snapshot<T>> scan(String afterExclusive, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        Bson filter = afterExclusive == null ? new BsonDocument() : Filters.gt("_id", ids.toBson(afterExclusive));
+        List<Snapshot<T>> out = new ArrayList<>();
+        for (BsonDocument d : raw.find(filter).sort(Sorts.ascending("_id")).limit(limit)) {
+            out.add(snapshot(d, Meta.of(d)));
+        }
+        return out;
+    }
+
+    @Override
+    public long pendingCount() {
+        return raw.countDocuments(DualWriteFilters.pending());
+    }
+
+    @Override
+    public Optional<Instant> oldestDue() {
+        BsonDocument d = raw.find(DualWriteFilters.pending()).sort(Sorts.ascending(DualWriteFilters.DUE))
+                .projection(new BsonDocument(DualWriteFilters.DUE, new BsonInt64(1))).limit(1).first();
+        return Optional.ofNullable(d).map(x -> Meta.instant(x.getDocument(DualWriteFilters.FIELD).get(Meta.DUE)));
+    }
+
+    // ------------------------------------------------------------------ acknowledgements
+
+    @Override
+    public void acknowledge(Collection<Ack> acks) {
+        Objects.requireNonNull(acks, "acks");
+        Map<String, List<Ack>> byId = new LinkedHashMap<>();
+        for (Ack a : acks) {
+            byId.computeIfAbsent(a.id(), k -> new ArrayList<>()).add(a);
+        }
+        for (int race = 0; race < MAX_RACES && !byId.isEmpty(); race++) {
+            List<BsonValue> keys = new ArrayList<>();
+            byId.keySet().forEach(id -> keys.add(ids.toBson(id)));
+            List<WriteModel<BsonDocument>> models = new ArrayList<>();
+            Map<String, List<Ack>> retry = new LinkedHashMap<>();
+            List<String> attempted = new ArrayList<>();
+            for (BsonDocument d : raw.find(Filters.in("_id", keys))) {
+                Meta meta = Meta.of(d);
+                if (meta == null) {
+                    continue;
+                }
+                String id = ids.fromBson(d.get("_id"));
+                boolean changed = false;
+                for (Ack a : byId.get(id)) {
+                    Intent i = meta.pending.get(a.sink());
+                    if (i != null && i.version() <= a.version()) {
+                        meta.pending.remove(a.sink());
+                        changed = true;
+                    }
+                }
+                if (!changed) {
+                    continue;
+                }
+                Bson cond = Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(Meta.REV_PATH, meta.rev));
+                models.add(meta.deleted && meta.pending.isEmpty() ? new DeleteOneModel<>(cond)
+                        : new UpdateOneModel<>(cond, pendingUpdate(meta)));
+                attempted.add(id);
+            }
+            if (models.isEmpty()) {
+                return;
+            }
+            // one round trip for the batch; a document that changed meanwhile is read and tried again
+            com.mongodb.bulk.BulkWriteResult r = raw.bulkWrite(models,
+                    new com.mongodb.client.model.BulkWriteOptions().ordered(false));
+            if (r.getMatchedCount() + r.getDeletedCount() == models.size()) {
+                return;
+            }
+            for (String id : attempted) {
+                retry.put(id, byId.get(id));
+            }
+            byId = retry;
+        }
+    }
+
+    /** $set of the pending intents and the due time (or $unset when nothing is pending), revision + 1. */
+    private static Bson pendingUpdate(Meta meta) {
+        Instant due = meta.due();
+        List<Bson> ops = new ArrayList<>();
+        ops.add(Updates.set(DualWriteFilters.FIELD + "." + Meta.PENDING, meta.pendingDoc()));
+        ops.add(due == null ? Updates.unset(DualWriteFilters.DUE) : Updates.set(DualWriteFilters.DUE, Meta.date(due)));
+        ops.add(Updates.inc(Meta.REV_PATH, 1L));
+        return Updates.combine(ops);
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    @Override
+    public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(lease, "lease");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        // expiry is checked here, in the query: never rely on a TTL index having run
+        Bson due = Filters.and(Filters.lte(DualWriteFilters.DUE, Meta.date(now)),
+                Filters.or(Filters.exists(Meta.LEASE_UNTIL_PATH, false), Filters.lte(Meta.LEASE_UNTIL_PATH, Meta.date(now))));
+        List<BsonDocument> candidates = raw.find(due).sort(Sorts.ascending(DualWriteFilters.DUE, "_id"))
+                .projection(new BsonDocument("_id", new BsonInt64(1)).append(Meta.REV_PATH, new BsonInt64(1)))
+                .limit(limit * 2).into(new ArrayList<>());
+        List<Snapshot<T>> claimed = new ArrayList<>();
+        for (BsonDocument c : candidates) {
+            if (claimed.size() >= limit) {
+                break;
+            }
+            long rev = c.getDocument(DualWriteFilters.FIELD).getNumber(Meta.REV).longValue();
+            BsonDocument after = raw.findOneAndUpdate(Filters.and(Filters.eq("_id", c.get("_id")),
+                            Filters.eq(Meta.REV_PATH, rev), due),
+                    Updates.combine(Updates.set(Meta.LEASE_OWNER_PATH, owner),
+                            Updates.set(Meta.LEASE_UNTIL_PATH, Meta.date(now.plus(lease))), Updates.inc(Meta.REV_PATH, 1L)),
+                    new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+            if (after != null) {
+                claimed.add(snapshot(after, Meta.of(after)));
+            }
+        }
+        return claimed;
+    }
+
+    @Override
+    public void reschedule(String id, Collection<Intent> updated) {
+        Objects.requireNonNull(updated, "updated");
+        BsonValue key = ids.toBson(id);
+        for (int race = 0; race < MAX_RACES; race++) {
+            BsonDocument d = raw.find(Filters.eq("_id", key)).first();
+            Meta meta = d == null ? null : Meta.of(d);
+            if (meta == null) {
+                return;
+            }
+            boolean changed = false;
+            for (Intent u : updated) {
+                Intent existing = meta.pending.get(u.sink());
+                if (existing != null && existing.version() == u.version()) {
+                    meta.pending.put(u.sink(), u);
+                    changed = true;
+                }
+            }
+            if (!changed) {
+                return;
+            }
+            if (raw.updateOne(Filters.and(Filters.eq("_id", key), Filters.eq(Meta.REV_PATH, meta.rev)),
+                    pendingUpdate(meta)).getMatchedCount() == 1) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void release(String id, String owner) {
+        Objects.requireNonNull(owner, "owner");
+        raw.updateOne(Filters.and(Filters.eq("_id", ids.toBson(id)), Filters.eq(Meta.LEASE_OWNER_PATH, owner)),
+                Updates.combine(Updates.unset(Meta.LEASE_OWNER_PATH), Updates.unset(Meta.LEASE_UNTIL_PATH),
+                        Updates.inc(Meta.REV_PATH, 1L)));
+    }
+
+    @Override
+    public String toString() {
+        return "MongoPrimaryStore{" + collection.getNamespace() + "}";
+    }
+}

@@ -1,0 +1,52 @@
+package io.dualwrite.mongo.internal;
+
+import org.bson.BsonDocument;
+import org.bson.BsonDocumentReader;
+import org.bson.BsonDocumentWriter;
+import org.bson.codecs.Codec;
+import org.bson.codecs.DecoderContext;
+import org.bson.codecs.EncoderContext;
+import org.bson.codecs.configuration.CodecRegistry;
+
+import java.util.Objects;
+
+/**
+ * Converts entities to and from BSON documents with the collection's own codec, so POJO codecs,
+ * record codecs and plain {@code Document}s all work. Thread-safe if the codec is (driver codecs are).
+ *
+ * @param <T> the entity type
+ */
+public final class EntityCodec<T> {
+    private final Codec<T> codec;
+
+    /**
+     * @param registry the collection's codec registry
+     * @param type     the collection's document class
+     * @throws org.bson.codecs.configuration.CodecConfigurationException if the registry has no codec for the type
+     */
+    public EntityCodec(CodecRegistry registry, Class<T> type) {
+        this.codec = Objects.requireNonNull(registry, "registry").get(Objects.requireNonNull(type, "type"));
+    }
+
+    /**
+     * @param entity an entity
+     * @return its BSON form, {@code _id} included when the codec writes one
+     */
+    public BsonDocument encode(T entity) {
+        BsonDocument doc = new BsonDocument();
+        try (BsonDocumentWriter writer = new BsonDocumentWriter(doc)) {
+            codec.encode(writer, entity, EncoderContext.builder().isEncodingCollectibleDocument(true).build());
+        }
+        return doc;
+    }
+
+    /**
+     * @param doc a stored document without dualwrite's metadata field
+     * @return the entity
+     */
+    public T decode(BsonDocument doc) {
+        try (BsonDocumentReader reader = new BsonDocumentReader(doc)) {
+            return codec.decode(reader, DecoderContext.builder().build());
+        }
+    }
+}

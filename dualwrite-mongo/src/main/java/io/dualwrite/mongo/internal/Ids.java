@@ -1,0 +1,55 @@
+package io.dualwrite.mongo.internal;
+
+import io.dualwrite.mongo.IdType;
+import org.bson.BsonObjectId;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+import org.bson.types.ObjectId;
+
+import java.util.Objects;
+
+/** Converts dualwrite's string ids to and from {@code _id} values. Thread-safe (stateless per type). */
+public final class Ids {
+    private final IdType type;
+
+    /** @param type how ids are stored */
+    public Ids(IdType type) {
+        this.type = Objects.requireNonNull(type, "type");
+    }
+
+    /**
+     * @param id an entity id
+     * @return its {@code _id} value
+     * @throws IllegalArgumentException if the id is not a valid ObjectId in {@link IdType#OBJECT_ID} mode
+     */
+    public BsonValue toBson(String id) {
+        Objects.requireNonNull(id, "id");
+        if (type == IdType.OBJECT_ID) {
+            if (!ObjectId.isValid(id)) {
+                throw new IllegalArgumentException("id '" + id + "' is not a 24-character hex ObjectId");
+            }
+            return new BsonObjectId(new ObjectId(id));
+        }
+        return new BsonString(id);
+    }
+
+    /**
+     * @param value an {@code _id} value
+     * @return the entity id
+     * @throws IllegalArgumentException if the value is neither a string nor an ObjectId
+     */
+    public String fromBson(BsonValue value) {
+        if (value.isString()) {
+            return value.asString().getValue();
+        }
+        if (value.isObjectId()) {
+            return value.asObjectId().getValue().toHexString();
+        }
+        throw new IllegalArgumentException("unsupported _id type " + value.getBsonType() + ": use string or ObjectId ids");
+    }
+
+    /** @return how ids are stored */
+    public IdType type() {
+        return type;
+    }
+}
