@@ -1,0 +1,120 @@
+package io.dualwrite.redis;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where an entity lives in Redis: a key template with the placeholders {@code {type}} (the entity
+ * type, optional) and {@code {id}} (the entity id, exactly once), for example
+ * {@code cache:{type}:{id}} or {@code shop:product:{id}:v1}. Each sink, and so each entity type,
+ * has its own layout. The part of the key before and after {@code {id}} is fixed per entity type,
+ * which lets the sink find its keys with one SCAN pattern and read the id back from a key.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class RedisKeyLayout {
+    /** The template used when none is given. */
+    public static final String DEFAULT_TEMPLATE = "dualwrite:{type}:{id}";
+
+    private static final String ID = "{id}";
+    private static final String TYPE = "{type}";
+
+    private final String template;
+
+    private RedisKeyLayout(String template) {
+        this.template = template;
+    }
+
+    /**
+     * @param template the key template; must contain {@code {id}} exactly once and may contain {@code {type}}
+     * @return the layout
+     * @throws IllegalArgumentException if the template does not contain {@code {id}} exactly once
+     */
+    public static RedisKeyLayout of(String template) {
+        Objects.requireNonNull(template, "template");
+        int first = template.indexOf(ID);
+        if (first < 0 || template.indexOf(ID, first + 1) >= 0) {
+            throw new IllegalArgumentException("a key template must contain {id} exactly once: " + template);
+        }
+        return new RedisKeyLayout(template);
+    }
+
+    /** @return the layout of {@link #DEFAULT_TEMPLATE} */
+    public static RedisKeyLayout defaults() {
+        return of(DEFAULT_TEMPLATE);
+    }
+
+    /** @return the template */
+    public String template() {
+        return template;
+    }
+
+    /**
+     * @param entityType the entity type
+     * @param id         the entity id
+     * @return the key of that entity
+     */
+    public String key(String entityType, String id) {
+        Objects.requireNonNull(entityType, "entityType");
+        Objects.requireNonNull(id, "id");
+        return prefix(entityType) + id + suffix(entityType);
+    }
+
+    /**
+     * @param entityType the entity type
+     * @return a SCAN {@code MATCH} pattern that matches every key of that entity type (glob
+     *         characters of the fixed parts are escaped)
+     */
+    public String scanPattern(String entityType) {
+        return escapeGlob(prefix(entityType)) + "*" + escapeGlob(suffix(entityType));
+    }
+
+    /**
+     * @param entityType the entity type
+     * @param key        a key found in Redis
+     * @return the entity id the key holds, empty if the key does not belong to this layout
+     */
+    public Optional<String> idOf(String entityType, String key) {
+        String prefix = prefix(entityType);
+        String suffix = suffix(entityType);
+        if (key.length() < prefix.length() + suffix.length() || !key.startsWith(prefix) || !key.endsWith(suffix)) {
+            return Optional.empty();
+        }
+        return Optional.of(key.substring(prefix.length(), key.length() - suffix.length()));
+    }
+
+    private String prefix(String entityType) {
+        return template.substring(0, template.indexOf(ID)).replace(TYPE, entityType);
+    }
+
+    private String suffix(String entityType) {
+        return template.substring(template.indexOf(ID) + ID.length()).replace(TYPE, entityType);
+    }
+
+    private static String escapeGlob(String s) {
+        StringBuilder out = new StringBuilder(s.length() + 4);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                out.append('\\');
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RedisKeyLayout && ((RedisKeyLayout) o).template.equals(template);
+    }
+
+    @Override
+    public int hashCode() {
+        return template.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "RedisKeyLayout{" + template + "}";
+    }
+}

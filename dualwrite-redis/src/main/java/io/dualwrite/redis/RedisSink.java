@@ -1,0 +1,404 @@
+package io.dualwrite.redis;
+
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.dualwrite.Change;
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.redis.internal.VersionGuardScript;
+import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.ReconcilableSink;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A Redis cache of entity state, kept in step with the primary.
+ *
+ * <p>Each entity is a hash at the key its {@link RedisKeyLayout} gives, with the fields
+ * {@code version} and {@code state} (the entity as JSON), or {@code version} and
+ * {@code deleted=1} for a tombstone. Every write runs one Lua script on the server that applies the
+ * change only if its version is newer than the stored one, so concurrent, duplicate and late
+ * deliveries can never move the cache backwards. A delete leaves a small tombstone that expires
+ * after {@link Builder#tombstoneTtl(Duration)}; live entries may expire too
+ * ({@link Builder#entryTtl(Duration)}).
+ *
+ * <pre>{@code
+ * StatefulRedisConnection<String, String> redis = RedisClient.create("redis://127.0.0.1:6379").connect();
+ * RedisSink<Product> cache = RedisSink.builder(redis, "product", Product.class)
+ *         .keyLayout(RedisKeyLayout.of("shop:{type}:{id}"))
+ *         .build();
+ * }</pre>
+ *
+ * <p>The sink serves one entity type and does not own the connection: the caller closes it.
+ * Thread-safe (a Lettuce connection is shared safely between threads).
+ *
+ * @param <T> the entity type
+ */
+public final class RedisSink<T> implements ReconcilableSink<T> {
+    /** Default expiry of a tombstone: long enough for any late delivery to find it. */
+    public static final Duration DEFAULT_TOMBSTONE_TTL = Duration.ofDays(7);
+    /** Default expiry of a live entry: none. */
+    public static final Duration DEFAULT_ENTRY_TTL = Duration.ZERO;
+    /** Default number of keys asked for per SCAN call. */
+    public static final int DEFAULT_SCAN_COUNT = 1000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSink.class);
+
+    private final StatefulRedisConnection<String, String> connection;
+    private final String entityType;
+    private final JavaType javaType;
+    private final ObjectMapper mapper;
+    private final RedisKeyLayout layout;
+    private final long tombstoneTtlMillis;
+    private final long entryTtlMillis;
+    private final int scanCount;
+
+    private RedisSink(Builder<T> b) {
+        this.connection = b.connection;
+        this.entityType = b.entityType;
+        this.mapper = b.mapper != null ? b.mapper : JsonMapper.builder().addModule(new JavaTimeModule()).build();
+        this.javaType = mapper.constructType(b.type);
+        this.layout = b.layout;
+        this.tombstoneTtlMillis = b.tombstoneTtl.toMillis();
+        this.entryTtlMillis = b.entryTtl.toMillis();
+        this.scanCount = b.scanCount;
+    }
+
+    /**
+     * @param connection a Lettuce connection with String keys and values (the caller owns and closes it)
+     * @param entityType the entity type this sink caches
+     * @param type       the entity class, to read cached entries back
+     * @param <T>        the entity type
+     * @return a builder
+     */
+    public static <T> Builder<T> builder(StatefulRedisConnection<String, String> connection, String entityType,
+                                         Class<T> type) {
+        return new Builder<>(connection, entityType, type);
+    }
+
+    @Override
+    public ApplyResult apply(Change<T> change) throws Exception {
+        Objects.requireNonNull(change, "change");
+        String json = encode(change);
+        String key = layout.key(entityType, change.id());
+        boolean applied = VersionGuardScript.run(connection.sync(), key, change.version(), change.isDelete(), json,
+                ttlOf(change));
+        LOG.debug("redis {} {} -> {}", change.operation(), change.idempotencyKey(), applied ? "applied" : "already current");
+        return applied ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT;
+    }
+
+    /**
+     * Sends every change's script call in one pipeline and then waits for the replies; an entry
+     * whose script was not cached on the server is run again with the EVAL fallback.
+     */
+    @Override
+    public List<BatchItem> applyAll(List<Change<T>> changes) {
+        Objects.requireNonNull(changes, "changes");
+        RedisAsyncCommands<String, String> async = connection.async();
+        List<RedisFuture<Long>> futures = new ArrayList<>(changes.size());
+        List<Exception> mappingErrors = new ArrayList<>(changes.size());
+        for (Change<T> change : changes) {
+            try {
+                String json = encode(change);
+                futures.add(async.evalsha(VersionGuardScript.sha(), ScriptOutputType.INTEGER,
+                        new String[] {layout.key(entityType, change.id())},
+                        Long.toString(change.version()), change.isDelete() ? "D" : "U", change.isDelete() ? "" : json,
+                        Long.toString(ttlOf(change))));
+                mappingErrors.add(null);
+            } catch (Exception e) {
+                futures.add(null);
+                mappingErrors.add(e);
+            }
+        }
+        List<BatchItem> out = new ArrayList<>(changes.size());
+        for (int i = 0; i < changes.size(); i++) {
+            if (mappingErrors.get(i) != null) {
+                out.add(BatchItem.failed(mappingErrors.get(i)));
+                continue;
+            }
+            try {
+                Long applied = await(futures.get(i));
+                out.add(BatchItem.of(applied != null && applied == 1L ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT));
+            } catch (Exception e) {
+                if (e instanceof RedisNoScriptException) {
+                    try {
+                        out.add(BatchItem.of(apply(changes.get(i))));
+                    } catch (Exception retry) {
+                        out.add(BatchItem.failed(retry));
+                    }
+                } else {
+                    out.add(BatchItem.failed(e));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void validate(Change<T> change) throws Exception {
+        Objects.requireNonNull(change, "change");
+        encode(change);
+        layout.key(entityType, change.id());
+    }
+
+    @Override
+    public ErrorClassifier classifier() {
+        return RedisErrorClassifier.instance();
+    }
+
+    /** Reads the version and tombstone flag of every id in one pipeline. */
+    @Override
+    public Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
+        Objects.requireNonNull(ids, "ids");
+        List<String> list = new ArrayList<>(ids);
+        List<RedisFuture<List<KeyValue<String, String>>>> replies = readVersions(list);
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            Optional<Long> live = liveVersion(await(replies.get(i)));
+            if (live.isPresent()) {
+                out.put(list.get(i), live.get());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Walks the keyspace with SCAN (Redis keeps no key order), keeps the smallest ids above
+     * {@code afterExclusive} in {@link String#compareTo} order, and drops tombstones. Each page costs
+     * one full SCAN of the keys matching the layout.
+     */
+    @Override
+    public List<String> idsAfter(String afterExclusive, int limit) throws Exception {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        RedisCommands<String, String> sync = connection.sync();
+        ScanArgs args = ScanArgs.Builder.matches(layout.scanPattern(entityType)).limit(scanCount);
+        TreeSet<String> best = new TreeSet<>();
+        KeyScanCursor<String> cursor = sync.scan(args);
+        while (true) {
+            List<String> candidates = new ArrayList<>();
+            for (String key : cursor.getKeys()) {
+                Optional<String> id = layout.idOf(entityType, key);
+                if (id.isPresent() && (afterExclusive == null || id.get().compareTo(afterExclusive) > 0)
+                        && (best.size() < limit || id.get().compareTo(best.last()) < 0)) {
+                    candidates.add(id.get());
+                }
+            }
+            List<RedisFuture<List<KeyValue<String, String>>>> replies = readVersions(candidates);
+            for (int i = 0; i < candidates.size(); i++) {
+                if (liveVersion(await(replies.get(i))).isPresent()) {
+                    best.add(candidates.get(i));
+                    if (best.size() > limit) {
+                        best.pollLast();
+                    }
+                }
+            }
+            if (cursor.isFinished()) {
+                return new ArrayList<>(best);
+            }
+            cursor = sync.scan(ScanCursor.of(cursor.getCursor()), args);
+        }
+    }
+
+    /**
+     * @param id an entity id
+     * @return the cached state, empty when the cache holds nothing or a tombstone for it
+     * @throws Exception when Redis cannot be read or the cached JSON cannot be read as the entity type
+     */
+    public Optional<T> get(String id) throws Exception {
+        return entry(id).flatMap(RedisCacheEntry::state);
+    }
+
+    /**
+     * @param id an entity id
+     * @return what the cache holds for it, tombstones included; empty when nothing (or expired)
+     * @throws Exception when Redis cannot be read or the cached JSON cannot be read as the entity type
+     */
+    public Optional<RedisCacheEntry<T>> entry(String id) throws Exception {
+        Objects.requireNonNull(id, "id");
+        Map<String, String> hash = connection.sync().hgetall(layout.key(entityType, id));
+        String version = hash.get(VersionGuardScript.FIELD_VERSION);
+        if (version == null) {
+            return Optional.empty();
+        }
+        String state = hash.get(VersionGuardScript.FIELD_STATE);
+        T value = state == null || hash.containsKey(VersionGuardScript.FIELD_DELETED) ? null : mapper.readValue(state, javaType);
+        return Optional.of(new RedisCacheEntry<>(Long.parseLong(version), value));
+    }
+
+    /** @return the entity type this sink caches */
+    public String entityType() {
+        return entityType;
+    }
+
+    /** @return the key layout */
+    public RedisKeyLayout keyLayout() {
+        return layout;
+    }
+
+    private String encode(Change<T> change) throws Exception {
+        if (!entityType.equals(change.entityType())) {
+            throw new IllegalArgumentException("this Redis sink caches entity type '" + entityType
+                    + "', not '" + change.entityType() + "': " + change.idempotencyKey());
+        }
+        return change.isDelete() ? "" : mapper.writeValueAsString(change.requireState());
+    }
+
+    private long ttlOf(Change<T> change) {
+        return change.isDelete() ? tombstoneTtlMillis : entryTtlMillis;
+    }
+
+    private List<RedisFuture<List<KeyValue<String, String>>>> readVersions(List<String> ids) {
+        RedisAsyncCommands<String, String> async = connection.async();
+        List<RedisFuture<List<KeyValue<String, String>>>> replies = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            replies.add(async.hmget(layout.key(entityType, id), VersionGuardScript.FIELD_VERSION,
+                    VersionGuardScript.FIELD_DELETED));
+        }
+        return replies;
+    }
+
+    private static Optional<Long> liveVersion(List<KeyValue<String, String>> fields) {
+        if (fields.size() < 2 || !fields.get(0).hasValue() || fields.get(1).hasValue()) {
+            return Optional.empty();
+        }
+        return Optional.of(Long.parseLong(fields.get(0).getValue()));
+    }
+
+    private <R> R await(RedisFuture<R> future) throws Exception {
+        try {
+            return future.get(connection.getTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof Exception ? (Exception) cause : e;
+        } catch (TimeoutException e) {
+            future.cancel(false);
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw e;
+        }
+    }
+
+    /**
+     * Builds a {@link RedisSink}. Not thread-safe.
+     *
+     * @param <T> the entity type
+     */
+    public static final class Builder<T> {
+        private final StatefulRedisConnection<String, String> connection;
+        private final String entityType;
+        private final Class<T> type;
+        private ObjectMapper mapper;
+        private RedisKeyLayout layout = RedisKeyLayout.defaults();
+        private Duration tombstoneTtl = DEFAULT_TOMBSTONE_TTL;
+        private Duration entryTtl = DEFAULT_ENTRY_TTL;
+        private int scanCount = DEFAULT_SCAN_COUNT;
+
+        private Builder(StatefulRedisConnection<String, String> connection, String entityType, Class<T> type) {
+            this.connection = Objects.requireNonNull(connection, "connection");
+            this.entityType = Objects.requireNonNull(entityType, "entityType");
+            this.type = Objects.requireNonNull(type, "type");
+            if (entityType.isBlank()) {
+                throw new IllegalArgumentException("entityType must not be blank");
+            }
+        }
+
+        /**
+         * @param mapper the Jackson mapper that writes and reads the cached JSON; default a
+         *               {@link JsonMapper} with the Java time module
+         * @return this
+         */
+        public Builder<T> objectMapper(ObjectMapper mapper) {
+            this.mapper = Objects.requireNonNull(mapper, "mapper");
+            return this;
+        }
+
+        /**
+         * @param layout where entities live; default {@link RedisKeyLayout#DEFAULT_TEMPLATE}
+         * @return this
+         */
+        public Builder<T> keyLayout(RedisKeyLayout layout) {
+            this.layout = Objects.requireNonNull(layout, "layout");
+            return this;
+        }
+
+        /**
+         * How long a delete's tombstone is kept. While it exists, no older write can bring the entry
+         * back; it must outlive the longest delay a delivery can have (recovery grace period plus
+         * retry backoff plus the time a dead letter may wait for a replay). {@link Duration#ZERO}
+         * keeps tombstones for ever.
+         *
+         * @param ttl at least one millisecond, or zero; default {@link #DEFAULT_TOMBSTONE_TTL}
+         * @return this
+         */
+        public Builder<T> tombstoneTtl(Duration ttl) {
+            this.tombstoneTtl = checkTtl(ttl, "tombstoneTtl");
+            return this;
+        }
+
+        /**
+         * How long a live entry is kept after its last write. Once an entry has expired, its version
+         * guard is gone with it: a late delivery of an older version would be cached until the next
+         * write or expiry. {@link Duration#ZERO} keeps entries for ever.
+         *
+         * @param ttl at least one millisecond, or zero; default {@link #DEFAULT_ENTRY_TTL} (no expiry)
+         * @return this
+         */
+        public Builder<T> entryTtl(Duration ttl) {
+            this.entryTtl = checkTtl(ttl, "entryTtl");
+            return this;
+        }
+
+        /**
+         * @param count the COUNT hint of each SCAN call made by {@link RedisSink#idsAfter}; at least 1;
+         *              default {@value #DEFAULT_SCAN_COUNT}
+         * @return this
+         */
+        public Builder<T> scanCount(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("scanCount must be at least 1, was " + count);
+            }
+            this.scanCount = count;
+            return this;
+        }
+
+        /** @return the sink */
+        public RedisSink<T> build() {
+            return new RedisSink<>(this);
+        }
+
+        private static Duration checkTtl(Duration ttl, String name) {
+            Objects.requireNonNull(ttl, name);
+            if (ttl.isNegative() || (!ttl.isZero() && ttl.toMillis() < 1)) {
+                throw new IllegalArgumentException(name + " must be zero or at least one millisecond, was " + ttl);
+            }
+            return ttl;
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Implementation details of the Redis sink; users must not import this package. */
+package io.dualwrite.redis.internal;

@@ -1,0 +1,59 @@
+package io.dualwrite.redis;
+
+import io.dualwrite.testkit.servers.TestRedis;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * A JUnit extension (register it on a static field) holding a Lettuce client of the test Redis, and
+ * key prefixes unique to this run so runs never meet; it deletes the run's keys after the class.
+ */
+final class RedisFixture implements BeforeAllCallback, AfterAllCallback {
+    RedisClient client;
+    StatefulRedisConnection<String, String> connection;
+    final String runPrefix = "dwtest:" + UUID.randomUUID() + ":";
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        RedisURI uri = RedisURI.create(TestRedis.uri());
+        uri.setTimeout(Duration.ofSeconds(5));
+        client = RedisClient.create(uri);
+        connection = client.connect();
+    }
+
+    /**
+     * @param name a name for the part of the run
+     * @return a fresh key layout below this run's prefix
+     */
+    RedisKeyLayout layout(String name) {
+        return RedisKeyLayout.of(runPrefix + name + ":" + UUID.randomUUID() + ":{type}:{id}");
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        ScanArgs args = ScanArgs.Builder.matches(runPrefix + "*").limit(1000);
+        KeyScanCursor<String> cursor = connection.sync().scan(args);
+        while (true) {
+            if (!cursor.getKeys().isEmpty()) {
+                connection.sync().unlink(cursor.getKeys().toArray(new String[0]));
+            }
+            if (cursor.isFinished()) {
+                break;
+            }
+            cursor = connection.sync().scan(ScanCursor.of(cursor.getCursor()), args);
+        }
+        connection.close();
+        client.shutdown();
+    }
+}

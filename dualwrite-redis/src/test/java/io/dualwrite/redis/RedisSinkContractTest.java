@@ -1,0 +1,52 @@
+package io.dualwrite.redis;
+
+import io.dualwrite.Change;
+import io.dualwrite.Operation;
+import io.dualwrite.spi.Sink;
+import io.dualwrite.testkit.TestItem;
+import io.dualwrite.testkit.contract.AbstractSinkContractTest;
+import io.dualwrite.testkit.contract.Stored;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/** The sink contract against the real Redis (local service, DUALWRITE_REDIS_ADDRESS, or Testcontainers). */
+class RedisSinkContractTest extends AbstractSinkContractTest<TestItem> {
+    @RegisterExtension
+    static final RedisFixture redis = new RedisFixture();
+    private RedisKeyLayout layout;
+
+    @Override
+    protected Sink<TestItem> createSink() {
+        layout = redis.layout("contract");
+        return RedisSink.builder(redis.connection, entityType(), TestItem.class).keyLayout(layout).build();
+    }
+
+    @Override
+    protected TestItem entity(String id, int variant) {
+        return TestItem.variant(id, variant);
+    }
+
+    /** A change of an entity type this sink does not cache: refused before anything is sent. */
+    @Override
+    protected Optional<Change<TestItem>> permanentlyRejectedChange(String id, long version) {
+        return Optional.of(Change.<TestItem>builder().entityType("not-" + entityType()).id(id).version(version)
+                .operation(Operation.UPSERT).state(entity(id, 0)).correlationId("poison-" + id).time(Instant.now()).build());
+    }
+
+    /** Reads the hash with a plain HGETALL, not through the sink. */
+    @Override
+    protected Optional<Stored<TestItem>> readBack(Sink<TestItem> sink, String id) throws Exception {
+        Map<String, String> hash = redis.connection.sync().hgetall(layout.key(entityType(), id));
+        if (hash.isEmpty()) {
+            return Optional.empty();
+        }
+        long version = Long.parseLong(hash.get("version"));
+        if ("1".equals(hash.get("deleted"))) {
+            return Optional.of(Stored.deleted(version));
+        }
+        return Optional.of(Stored.live(version, RedisSinkTest.JSON.readValue(hash.get("state"), TestItem.class)));
+    }
+}
