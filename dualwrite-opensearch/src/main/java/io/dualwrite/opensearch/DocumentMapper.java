@@ -1,0 +1,46 @@
+package io.dualwrite.opensearch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Objects;
+
+/**
+ * Turns an entity into the JSON document the search index holds. The default,
+ * {@link #jackson(ObjectMapper)}, writes the entity as Jackson would; supply your own to index a
+ * projection (only the searchable fields, a flattened shape, a computed field). Implementations
+ * must be thread-safe and side-effect free; a failure is a {@link io.dualwrite.ErrorKind#PERMANENT}
+ * error of that change (it would fail the same way every time).
+ *
+ * @param <T> the entity type
+ */
+@FunctionalInterface
+public interface DocumentMapper<T> {
+
+    /**
+     * @param entity the entity's state, never null
+     * @return the document, a JSON object; it must not use the field {@link OpenSearchSink#META_FIELD},
+     *         which the sink fills
+     * @throws Exception when the entity cannot be mapped
+     */
+    ObjectNode toDocument(T entity) throws Exception;
+
+    /**
+     * @param mapper the Jackson mapper, not null
+     * @param <T>    the entity type
+     * @return a mapper that writes the entity as {@code mapper.valueToTree(entity)}; an entity that
+     *         does not serialise to a JSON object is rejected with an {@link IllegalArgumentException}
+     */
+    static <T> DocumentMapper<T> jackson(ObjectMapper mapper) {
+        Objects.requireNonNull(mapper, "mapper");
+        return entity -> {
+            JsonNode node = mapper.valueToTree(entity);
+            if (!(node instanceof ObjectNode)) {
+                throw new IllegalArgumentException("an indexed document must be a JSON object, the entity of type "
+                        + entity.getClass().getName() + " maps to a " + node.getNodeType());
+            }
+            return (ObjectNode) node;
+        };
+    }
+}
