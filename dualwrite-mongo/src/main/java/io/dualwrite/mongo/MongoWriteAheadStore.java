@@ -1,0 +1,174 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.MongoClientSettings;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import io.dualwrite.mongo.internal.Ids;
+import io.dualwrite.mongo.internal.WriteAheadIntentStore;
+import io.dualwrite.spi.PrimaryStore;
+import org.bson.BsonDocument;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The MongoDB primary store for code that keeps its own save call (a Spring Data repository,
+ * its own {@code MongoCollection} call): the write-ahead mode. For each
+ * {@link io.dualwrite.DualWriter#saveWith saveWith}/{@link io.dualwrite.DualWriter#deleteWith deleteWith}
+ * it records the intent in an intent collection first, reads the before-image, runs the caller's
+ * write, reads the entity back and returns its state and version; recovery reads whatever state
+ * the primary holds and delivers that.
+ *
+ * <pre>{@code
+ * MongoWriteAheadStore<Order> store = MongoWriteAheadStore.builder(database,
+ *                 database.getCollection("orders", Order.class))
+ *         .versionField("version")          // Spring Data's @Version field
+ *         .build();
+ * DualWriter<Order> orders = DualWriter.<Order>builder().entityType("order").primary(store)
+ *         .deadLetterStore(MongoDeadLetterStore.builder(database).build()).sink("search", searchSink).build();
+ * orders.saveWith(order.getId(), () -> orderRepository.save(order));
+ * }</pre>
+ *
+ * <p><b>Versions</b> come from a numeric field of the document that every save increments (a
+ * Spring Data {@code @Version} field, 0 for a new document): dualwrite's version is that field
+ * plus a per-entity base kept in the intent collection, {@link io.dualwrite.Versions#firstVersion}
+ * of the first save (or the pending delete's version + 1 for an entity saved again before its
+ * tombstone left). A document written before the store managed it has base 1.
+ *
+ * <p><b>Differences from {@link MongoPrimaryStore}:</b> request keys are not deduplicated (the
+ * caller's own save decides what a repeat does); the expected-version check runs before the
+ * caller's write and is not atomic with it (use the {@code @Version} field for that); a caller's
+ * write must finish within the coordinator's grace period, or recovery may deliver the state
+ * before it. Thread-safe; several processes may share the collections.
+ *
+ * @param <T> the entity type
+ */
+public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
+    /** Suffix of the default intent collection's name, after the entity collection's name. */
+    String DEFAULT_INTENT_COLLECTION_SUFFIX = "_dualwrite_intents";
+    /** Default name of the document's numeric version field. */
+    String DEFAULT_VERSION_FIELD = "version";
+    /** Name of the index on the intents' due time. */
+    String INDEX_DUE = "dualwrite_intents_due";
+    /** Name of the index on the intents' entity id. */
+    String INDEX_ENTITY = "dualwrite_intents_entity";
+    /** Name of the index on lease expiry. */
+    String INDEX_LEASE = "dualwrite_intents_lease";
+
+    /**
+     * @param database   the database that holds the intent collection (usually the entity collection's)
+     * @param collection the entity collection the caller's own writes go to
+     * @param <T>        the entity type
+     * @return a new builder
+     */
+    static <T> Builder<T> builder(MongoDatabase database, MongoCollection<T> collection) {
+        return new Builder<>(database, collection);
+    }
+
+    /** @return the entity collection */
+    MongoCollection<T> collection();
+
+    /** @return the intent collection */
+    MongoCollection<BsonDocument> intentCollection();
+
+    /**
+     * Creates the intent collection's indexes if they are missing. Idempotent.
+     *
+     * @return their names
+     */
+    List<String> ensureIndexes();
+
+    /**
+     * Builds a {@link MongoWriteAheadStore}. Not thread-safe.
+     *
+     * @param <T> the entity type
+     */
+    final class Builder<T> {
+        private final MongoDatabase database;
+        private final MongoCollection<T> collection;
+        private String intentCollection;
+        private String versionField = DEFAULT_VERSION_FIELD;
+        private IdType idType = IdType.STRING;
+        private Clock clock = Clock.systemUTC();
+        private boolean createIndexes = true;
+
+        private Builder(MongoDatabase database, MongoCollection<T> collection) {
+            this.database = Objects.requireNonNull(database, "database");
+            this.collection = Objects.requireNonNull(collection, "collection");
+        }
+
+        /**
+         * @param name the intent collection, in the builder's database; default the entity
+         *             collection's name + {@value MongoWriteAheadStore#DEFAULT_INTENT_COLLECTION_SUFFIX}
+         * @return this
+         */
+        public Builder<T> intentCollection(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("intent collection name must not be blank");
+            }
+            this.intentCollection = name;
+            return this;
+        }
+
+        /**
+         * @param field the document's numeric version field that every save increments; default
+         *              {@value MongoWriteAheadStore#DEFAULT_VERSION_FIELD}
+         * @return this
+         */
+        public Builder<T> versionField(String field) {
+            Objects.requireNonNull(field, "field");
+            if (field.isBlank() || "_id".equals(field)) {
+                throw new IllegalArgumentException("version field must be a named field other than _id, was '" + field + "'");
+            }
+            this.versionField = field;
+            return this;
+        }
+
+        /**
+         * @param idType how ids are stored in {@code _id}; default {@link IdType#STRING}
+         * @return this
+         */
+        public Builder<T> idType(IdType idType) {
+            this.idType = Objects.requireNonNull(idType, "idType");
+            return this;
+        }
+
+        /**
+         * @param clock the clock for snapshot times when no write time is recorded; default the system UTC clock
+         * @return this
+         */
+        public Builder<T> clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * @param create whether {@link #build()} creates the indexes; default true
+         * @return this
+         */
+        public Builder<T> createIndexes(boolean create) {
+            this.createIndexes = create;
+            return this;
+        }
+
+        /**
+         * @return the store
+         * @throws IllegalStateException if the intent collection is the entity collection
+         */
+        public MongoWriteAheadStore<T> build() {
+            String name = intentCollection != null ? intentCollection
+                    : collection.getNamespace().getCollectionName() + DEFAULT_INTENT_COLLECTION_SUFFIX;
+            if (collection.getNamespace().getCollectionName().equals(name)
+                    && collection.getNamespace().getDatabaseName().equals(database.getName())) {
+                throw new IllegalStateException("the intent collection must differ from the entity collection");
+            }
+            MongoCollection<BsonDocument> intents = database.getCollection(name, BsonDocument.class)
+                    .withCodecRegistry(MongoClientSettings.getDefaultCodecRegistry())
+                    .withWriteConcern(collection.getWriteConcern()).withReadConcern(collection.getReadConcern())
+                    .withReadPreference(collection.getReadPreference());
+            return new WriteAheadIntentStore<>(collection, intents, new Ids(idType), versionField, clock, createIndexes);
+        }
+    }
+}

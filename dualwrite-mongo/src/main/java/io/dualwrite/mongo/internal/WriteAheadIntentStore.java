@@ -1,0 +1,541 @@
+package io.dualwrite.mongo.internal;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoCommandException;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.client.model.DeleteOneModel;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.IndexModel;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import com.mongodb.client.model.WriteModel;
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.Operation;
+import io.dualwrite.VersionConflictException;
+import io.dualwrite.Versions;
+import io.dualwrite.mongo.MongoErrorClassifier;
+import io.dualwrite.mongo.MongoWriteAheadStore;
+import io.dualwrite.spi.Ack;
+import io.dualwrite.spi.CallerWriteException;
+import io.dualwrite.spi.Committed;
+import io.dualwrite.spi.Intent;
+import io.dualwrite.spi.IntentSpec;
+import io.dualwrite.spi.PrimaryWrite;
+import io.dualwrite.spi.Snapshot;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonInt64;
+import org.bson.BsonObjectId;
+import org.bson.BsonString;
+import org.bson.BsonValue;
+import org.bson.conversions.Bson;
+import org.bson.types.ObjectId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The write-ahead {@link MongoWriteAheadStore}. The intent collection holds two kinds of
+ * documents:
+ * <ul>
+ *   <li>an <em>intent document</em> per write ({@code _id}: an ObjectId, the intents' ref):
+ *       {@code entityId, op, v} (the version a delete produces; 0 for a save, whose version is
+ *       read back), {@code at, corr, key, pending: {<sink>: {due, attempts, firstError,
+ *       lastError}}, due, rev};</li>
+ *   <li>an <em>entity document</em> per entity ({@code _id}: the entity id as a string):
+ *       {@code base} (added to the document's version field to give dualwrite's version),
+ *       {@code tomb} (the version of a delete not yet acknowledged by every sink),
+ *       {@code leaseOwner, leaseUntil}.</li>
+ * </ul>
+ * Thread-safe; safe to share between processes.
+ *
+ * @param <T> the entity type
+ */
+public final class WriteAheadIntentStore<T> implements MongoWriteAheadStore<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(WriteAheadIntentStore.class);
+    private static final String ENTITY_ID = "entityId";
+    private static final String OP = "op";
+    private static final String V = "v";
+    private static final String AT = "at";
+    private static final String CORR = "corr";
+    private static final String KEY = "key";
+    private static final String PENDING = "pending";
+    private static final String DUE = "due";
+    private static final String REV = "rev";
+    private static final String BASE = "base";
+    private static final String TOMB = "tomb";
+    private static final String LEASE_OWNER = "leaseOwner";
+    private static final String LEASE_UNTIL = "leaseUntil";
+
+    private final MongoCollection<T> collection;
+    private final MongoCollection<BsonDocument> entities;
+    private final MongoCollection<BsonDocument> intents;
+    private final EntityCodec<T> codec;
+    private final Ids ids;
+    private final String versionField;
+    private final Clock clock;
+    private final String entityName;
+
+    /**
+     * @param collection       the entity collection the caller's own writes go to
+     * @param intentCollection the intent collection
+     * @param ids              how ids are stored
+     * @param versionField     the numeric version field of the entity documents
+     * @param clock            the clock for snapshot times without a recorded write
+     * @param createIndexes    whether to create the indexes now
+     */
+    public WriteAheadIntentStore(MongoCollection<T> collection, MongoCollection<BsonDocument> intentCollection, Ids ids,
+                                 String versionField, Clock clock, boolean createIndexes) {
+        this.collection = Objects.requireNonNull(collection, "collection");
+        this.entities = collection.withDocumentClass(BsonDocument.class);
+        this.intents = Objects.requireNonNull(intentCollection, "intentCollection");
+        this.codec = new EntityCodec<>(collection.getCodecRegistry(), collection.getDocumentClass());
+        this.ids = Objects.requireNonNull(ids, "ids");
+        this.versionField = Objects.requireNonNull(versionField, "versionField");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.entityName = collection.getNamespace().getCollectionName();
+        if (createIndexes) {
+            ensureIndexes();
+        }
+    }
+
+    @Override
+    public MongoCollection<T> collection() {
+        return collection;
+    }
+
+    @Override
+    public MongoCollection<BsonDocument> intentCollection() {
+        return intents;
+    }
+
+    @Override
+    public List<String> ensureIndexes() {
+        return intents.createIndexes(List.of(
+                new IndexModel(new BsonDocument(DUE, new BsonInt32(1)), new IndexOptions().name(INDEX_DUE).sparse(true)),
+                new IndexModel(new BsonDocument(ENTITY_ID, new BsonInt32(1)),
+                        new IndexOptions().name(INDEX_ENTITY).sparse(true)),
+                new IndexModel(new BsonDocument(LEASE_UNTIL, new BsonInt32(1)),
+                        new IndexOptions().name(INDEX_LEASE).sparse(true))));
+    }
+
+    @Override
+    public ErrorClassifier classifier() {
+        return MongoErrorClassifier.INSTANCE;
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    @Override
+    public Committed<T> commit(PrimaryWrite<T> write) {
+        Objects.requireNonNull(write, "write");
+        Runnable callerWrite = write.callerWrite().orElseThrow(() -> new UnsupportedOperationException(
+                "the write-ahead store runs the caller's own save: use saveWith/deleteWith, or MongoPrimaryStore"
+                        + " for save/delete"));
+        for (IntentSpec spec : write.intents()) {
+            Indexes.checkSinkName(spec.sink());
+        }
+        String id = write.id();
+        BsonValue key = ids.toBson(id);
+        BsonDocument entityDoc = entities.find(Filters.eq("_id", key)).first();
+        BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
+        Snapshot<T> before = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
+        long actual = before == null ? 0 : before.version();
+        if (write.expectedVersion().isPresent() && write.expectedVersion().getAsLong() != actual) {
+            throw new VersionConflictException(entityName, id, write.expectedVersion().getAsLong(), actual);
+        }
+        boolean delete = write.operation() == Operation.DELETE;
+        if (delete && entityDoc == null) {
+            return new Committed<>(Committed.Status.NOTHING_TO_DELETE, id, actual, Operation.DELETE, null, null,
+                    write.time(), null);
+        }
+        if (!delete && entityDoc == null) {
+            // a new incarnation: its versions start above any pending tombstone, else at the commit time
+            long base = meta != null && meta.containsKey(TOMB) ? meta.getNumber(TOMB).longValue() + 1
+                    : Versions.firstVersion(write.time());
+            intents.updateOne(Filters.eq("_id", new BsonString(id)),
+                    Updates.combine(Updates.set(BASE, base), Updates.unset(TOMB)), new UpdateOptions().upsert(true));
+        }
+        long deleteVersion = delete ? actual + 1 : 0;
+        ObjectId ref = new ObjectId();
+        intents.insertOne(intentDoc(ref, write, deleteVersion));
+        try {
+            callerWrite.run();
+        } catch (RuntimeException e) {
+            throw new CallerWriteException(e);
+        }
+        BsonDocument after = entities.find(Filters.eq("_id", key)).first();
+        if (delete) {
+            if (after != null) {
+                throw new CallerWriteException(new IllegalStateException("the caller's delete left " + entityName
+                        + "/" + id + " in place; recovery delivers its current state"));
+            }
+            intents.updateOne(Filters.eq("_id", new BsonString(id)), Updates.max(TOMB, deleteVersion),
+                    new UpdateOptions().upsert(true));
+            return new Committed<>(Committed.Status.WRITTEN, id, deleteVersion, Operation.DELETE, null, before,
+                    write.time(), ref.toHexString());
+        }
+        if (after == null) {
+            throw new CallerWriteException(new IllegalStateException("after the caller's save, " + entityName + "/"
+                    + id + " is absent; recovery delivers whatever the primary holds"));
+        }
+        BsonDocument metaAfter = intents.find(Filters.eq("_id", new BsonString(id))).first();
+        Snapshot<T> now = live(id, after, metaAfter, List.of());
+        // the intent learns its version, so an older write's acknowledgement cannot remove it
+        intents.updateOne(Filters.eq("_id", ref), Updates.set(V, now.version()));
+        if (before != null && now.version() <= before.version()) {
+            throw new IllegalStateException("the version field '" + versionField + "' of " + entityName + "/" + id
+                    + " did not grow with the caller's save (still " + now.version() + "): the write-ahead mode needs"
+                    + " a version field that every save increments, such as Spring Data's @Version");
+        }
+        return new Committed<>(Committed.Status.WRITTEN, id, now.version(), Operation.UPSERT, now.state().orElseThrow(),
+                before, write.time(), ref.toHexString());
+    }
+
+    private static BsonDocument intentDoc(ObjectId ref, PrimaryWrite<?> write, long deleteVersion) {
+        BsonDocument pending = new BsonDocument();
+        Instant due = null;
+        for (IntentSpec spec : write.intents()) {
+            pending.append(spec.sink(), new BsonDocument(DUE, Meta.date(spec.dueAt())).append("attempts", new BsonInt32(0)));
+            due = due == null || spec.dueAt().isBefore(due) ? spec.dueAt() : due;
+        }
+        BsonDocument d = new BsonDocument("_id", new BsonObjectId(ref)).append(ENTITY_ID, new BsonString(write.id()))
+                .append(OP, new BsonString(write.operation().name())).append(V, new BsonInt64(deleteVersion))
+                .append(AT, Meta.date(write.time())).append(CORR, new BsonString(write.correlationId()))
+                .append(PENDING, pending).append(REV, new BsonInt64(1));
+        write.idempotencyKey().ifPresent(k -> d.append(KEY, new BsonString(k)));
+        if (due != null) {
+            d.append(DUE, Meta.date(due));
+        }
+        return d;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public Optional<Snapshot<T>> read(String id) {
+        BsonDocument entityDoc = entities.find(Filters.eq("_id", ids.toBson(id))).first();
+        BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
+        List<BsonDocument> docs = intents.find(Filters.eq(ENTITY_ID, id)).sort(Sorts.ascending("_id"))
+                .into(new ArrayList<>());
+        if (entityDoc != null) {
+            return Optional.of(live(id, entityDoc, meta, docs));
+        }
+        return Optional.ofNullable(tombstone(id, meta, docs));
+    }
+
+    private Snapshot<T> live(String id, BsonDocument entityDoc, BsonDocument meta, List<BsonDocument> docs) {
+        BsonValue field = entityDoc.get(versionField);
+        if (field == null || !field.isNumber()) {
+            throw new IllegalStateException(entityName + "/" + id + " has no numeric version field '" + versionField
+                    + "': the write-ahead mode reads the version from the document (configure versionField)");
+        }
+        long base = meta != null && meta.containsKey(BASE) ? meta.getNumber(BASE).longValue() : 1;
+        return new Snapshot<>(id, base + field.asNumber().longValue(), codec.decode(entityDoc), latestAt(docs),
+                pendingOf(docs));
+    }
+
+    /** The entity is gone: a tombstone while a delete is recorded and not yet acknowledged by every sink. */
+    private Snapshot<T> tombstone(String id, BsonDocument meta, List<BsonDocument> docs) {
+        long version = meta != null && meta.containsKey(TOMB) ? meta.getNumber(TOMB).longValue() : 0;
+        Instant at = null;
+        for (BsonDocument d : docs) {
+            if (Operation.DELETE.name().equals(d.getString(OP).getValue())) {
+                version = Math.max(version, d.getNumber(V).longValue());
+                at = Meta.instant(d.get(AT));
+            }
+        }
+        if (version == 0) {
+            return null;
+        }
+        Map<String, Intent> pending = pendingOf(docs);
+        return new Snapshot<>(id, version, null, at != null ? at : latestAt(docs), pending);
+    }
+
+    /** @return the time of the newest recorded write, or now when none is recorded (the document has no write time) */
+    private Instant latestAt(List<BsonDocument> docs) {
+        Instant at = null;
+        for (BsonDocument d : docs) {
+            Instant i = Meta.instant(d.get(AT));
+            at = at == null || i.isAfter(at) ? i : at;
+        }
+        return at != null ? at : clock.instant();
+    }
+
+    /** One intent per sink: the newest write's, carrying its document id as the ref. */
+    private static Map<String, Intent> pendingOf(List<BsonDocument> docs) {
+        Map<String, Intent> out = new TreeMap<>();
+        for (BsonDocument d : docs) {
+            long v = d.getNumber(V).longValue();
+            for (Map.Entry<String, BsonValue> e : d.getDocument(PENDING).entrySet()) {
+                BsonDocument p = e.getValue().asDocument();
+                out.put(e.getKey(), new Intent(e.getKey(), v, Meta.instant(p.get(DUE)),
+                        p.getNumber("attempts").intValue(), Meta.string(p, "firstError"), Meta.string(p, "lastError"),
+                        Meta.string(d, CORR), Meta.string(d, KEY), d.getObjectId("_id").getValue().toHexString()));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public List<Snapshot<T>> scan(String afterExclusive, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        TreeSet<String> candidates = new TreeSet<>();
+        Bson after = afterExclusive == null ? new BsonDocument() : Filters.gt("_id", ids.toBson(afterExclusive));
+        for (BsonDocument d : entities.find(after).projection(new BsonDocument("_id", new BsonInt32(1)))
+                .sort(Sorts.ascending("_id")).limit(limit)) {
+            candidates.add(ids.fromBson(d.get("_id")));
+        }
+        // tombstones: entities whose delete is recorded and not yet acknowledged everywhere
+        Bson tombAfter = afterExclusive == null ? Filters.exists(TOMB) : Filters.and(Filters.exists(TOMB),
+                Filters.gt("_id", afterExclusive));
+        for (BsonDocument d : intents.find(tombAfter).sort(Sorts.ascending("_id")).limit(limit)) {
+            candidates.add(d.getString("_id").getValue());
+        }
+        Bson deletes = afterExclusive == null ? Filters.eq(OP, Operation.DELETE.name())
+                : Filters.and(Filters.eq(OP, Operation.DELETE.name()), Filters.gt(ENTITY_ID, afterExclusive));
+        for (BsonDocument d : intents.find(deletes).sort(Sorts.ascending(ENTITY_ID)).limit(limit)) {
+            candidates.add(d.getString(ENTITY_ID).getValue());
+        }
+        List<Snapshot<T>> out = new ArrayList<>();
+        for (String id : candidates) {
+            if (out.size() >= limit) {
+                break;
+            }
+            read(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    @Override
+    public long pendingCount() {
+        return intents.distinct(ENTITY_ID, Filters.exists(DUE), String.class).into(new ArrayList<>()).size();
+    }
+
+    @Override
+    public Optional<Instant> oldestDue() {
+        BsonDocument d = intents.find(Filters.exists(DUE)).sort(Sorts.ascending(DUE)).limit(1).first();
+        return Optional.ofNullable(d).map(x -> Meta.instant(x.get(DUE)));
+    }
+
+    // ------------------------------------------------------------------ acknowledgements
+
+    @Override
+    public void acknowledge(Collection<Ack> acks) {
+        Objects.requireNonNull(acks, "acks");
+        Map<String, List<Ack>> byId = new LinkedHashMap<>();
+        for (Ack a : acks) {
+            byId.computeIfAbsent(a.id(), k -> new ArrayList<>()).add(a);
+        }
+        for (int race = 0; race < EmbeddedIntentStore.MAX_RACES && !byId.isEmpty(); race++) {
+            List<WriteModel<BsonDocument>> models = new ArrayList<>();
+            List<String> touched = new ArrayList<>();
+            for (BsonDocument d : intents.find(Filters.in(ENTITY_ID, new ArrayList<>(byId.keySet())))) {
+                String entityId = d.getString(ENTITY_ID).getValue();
+                String ref = d.getObjectId("_id").getValue().toHexString();
+                long v = d.getNumber(V).longValue();
+                BsonDocument pending = d.getDocument(PENDING).clone();
+                boolean changed = false;
+                for (Ack a : byId.get(entityId)) {
+                    // a known version must be at or below the acknowledged one; an unknown one (the writer
+                    // stopped before reading its version back) only goes with its own ref
+                    boolean matches = v > 0 ? v <= a.version() : ref.equals(a.ref());
+                    if (matches && pending.remove(a.sink()) != null) {
+                        changed = true;
+                    }
+                }
+                if (!changed) {
+                    continue;
+                }
+                Bson cond = Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(REV, d.getNumber(REV).longValue()));
+                models.add(pending.isEmpty() ? new DeleteOneModel<>(cond) : new UpdateOneModel<>(cond, pendingUpdate(pending)));
+                touched.add(entityId);
+            }
+            if (!models.isEmpty()) {
+                com.mongodb.bulk.BulkWriteResult r = intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
+                if (r.getMatchedCount() + r.getDeletedCount() != models.size()) {
+                    Map<String, List<Ack>> retry = new LinkedHashMap<>();
+                    for (String id : touched) {
+                        retry.put(id, byId.get(id));
+                    }
+                    purgeTombstones(byId.keySet());
+                    byId = retry;
+                    continue;
+                }
+            }
+            purgeTombstones(byId.keySet());
+            return;
+        }
+    }
+
+    private static Bson pendingUpdate(BsonDocument pending) {
+        Instant due = null;
+        for (BsonValue p : pending.values()) {
+            Instant d = Meta.instant(p.asDocument().get(DUE));
+            due = due == null || d.isBefore(due) ? d : due;
+        }
+        return Updates.combine(Updates.set(PENDING, pending),
+                due == null ? Updates.unset(DUE) : Updates.set(DUE, Meta.date(due)), Updates.inc(REV, 1L));
+    }
+
+    /** A deleted entity whose last intent is gone leaves for good: its entity document goes too. */
+    private void purgeTombstones(Collection<String> entityIds) {
+        for (String id : entityIds) {
+            BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
+            if (meta == null || !meta.containsKey(TOMB)) {
+                continue;
+            }
+            if (intents.countDocuments(Filters.eq(ENTITY_ID, id)) == 0
+                    && entities.countDocuments(Filters.eq("_id", ids.toBson(id))) == 0) {
+                // conditional on what was read, so a new incarnation that set its base meanwhile survives
+                intents.deleteOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TOMB, meta.get(TOMB)),
+                        meta.containsKey(BASE) ? Filters.eq(BASE, meta.get(BASE)) : Filters.exists(BASE, false)));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    @Override
+    public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(lease, "lease");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        List<String> candidates = new ArrayList<>();
+        for (BsonDocument d : intents.find(Filters.lte(DUE, Meta.date(now))).sort(Sorts.ascending(DUE, "_id"))
+                .projection(new BsonDocument(ENTITY_ID, new BsonInt32(1))).limit(limit * 4)) {
+            String id = d.getString(ENTITY_ID).getValue();
+            if (!candidates.contains(id)) {
+                candidates.add(id);
+            }
+        }
+        List<Snapshot<T>> claimed = new ArrayList<>();
+        for (String id : candidates) {
+            if (claimed.size() >= limit) {
+                break;
+            }
+            if (!lease(id, now, owner, lease)) {
+                continue;
+            }
+            Optional<Snapshot<T>> s = read(id);
+            if (s.isPresent() && !s.get().deleted() && dropFailedDeletes(id, s.get().version(), now)) {
+                s = read(id);
+            }
+            if (s.isEmpty()) {
+                dropOrphans(id, now);
+            }
+            if (s.isEmpty() || s.get().pending().isEmpty()) {
+                release(id, owner);
+                continue;
+            }
+            claimed.add(s.get());
+        }
+        return claimed;
+    }
+
+    /** Takes the entity's lease if it is free or expired (checked in the query, never by a TTL index). */
+    private boolean lease(String id, Instant now, String owner, Duration lease) {
+        try {
+            intents.findOneAndUpdate(Filters.and(Filters.eq("_id", new BsonString(id)),
+                            Filters.or(Filters.exists(LEASE_UNTIL, false), Filters.lte(LEASE_UNTIL, Meta.date(now)))),
+                    Updates.combine(Updates.set(LEASE_OWNER, owner), Updates.set(LEASE_UNTIL, Meta.date(now.plus(lease)))),
+                    new FindOneAndUpdateOptions().upsert(true));
+            return true;
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
+                return false; // someone else holds a live lease
+            }
+            throw e;
+        } catch (MongoCommandException e) {
+            if (e.getErrorCode() == 11000) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Save intents of an entity that does not exist: the caller's save never happened; nothing to deliver. */
+    private void dropOrphans(String id, Instant now) {
+        long n = intents.deleteMany(Filters.and(Filters.eq(ENTITY_ID, id), Filters.eq(OP, Operation.UPSERT.name()),
+                Filters.lte(DUE, Meta.date(now)))).getDeletedCount();
+        if (n > 0) {
+            LOG.info("dropped {} intent(s) of {}/{}: the entity does not exist, so the save never took effect", n,
+                    entityName, id);
+        }
+    }
+
+    /**
+     * Delete intents past their due time whose entity still exists below the delete's version: the
+     * caller's delete failed, so there is no delete to deliver.
+     */
+    private boolean dropFailedDeletes(String id, long liveVersion, Instant now) {
+        long n = intents.deleteMany(Filters.and(Filters.eq(ENTITY_ID, id), Filters.eq(OP, Operation.DELETE.name()),
+                Filters.gt(V, liveVersion), Filters.lte(DUE, Meta.date(now)))).getDeletedCount();
+        if (n > 0) {
+            LOG.info("dropped {} delete intent(s) of {}/{}: the entity still exists, so the delete never took effect",
+                    n, entityName, id);
+        }
+        return n > 0;
+    }
+
+    @Override
+    public void reschedule(String id, Collection<Intent> updated) {
+        Objects.requireNonNull(updated, "updated");
+        for (Intent u : updated) {
+            Optional<String> ref = u.ref();
+            if (ref.isEmpty() || !ObjectId.isValid(ref.get())) {
+                continue;
+            }
+            for (int race = 0; race < EmbeddedIntentStore.MAX_RACES; race++) {
+                BsonDocument d = intents.find(Filters.eq("_id", new ObjectId(ref.get()))).first();
+                if (d == null || !d.getDocument(PENDING).containsKey(u.sink()) || d.getNumber(V).longValue() != u.version()) {
+                    break;
+                }
+                BsonDocument pending = d.getDocument(PENDING).clone();
+                BsonDocument p = new BsonDocument(DUE, Meta.date(u.dueAt())).append("attempts", new BsonInt32(u.attempts()));
+                u.firstError().ifPresent(s -> p.append("firstError", new BsonString(s)));
+                u.lastError().ifPresent(s -> p.append("lastError", new BsonString(s)));
+                pending.put(u.sink(), p);
+                if (intents.updateOne(Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(REV, d.getNumber(REV))),
+                        pendingUpdate(pending)).getMatchedCount() == 1) {
+                    break;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void release(String id, String owner) {
+        Objects.requireNonNull(owner, "owner");
+        intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(LEASE_OWNER, owner)),
+                Updates.combine(Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL)));
+    }
+
+    @Override
+    public String toString() {
+        return "MongoWriteAheadStore{" + collection.getNamespace() + ", intents in " + intents.getNamespace() + "}";
+    }
+}
