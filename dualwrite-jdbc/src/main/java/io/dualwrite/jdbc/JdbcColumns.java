@@ -1,0 +1,116 @@
+package io.dualwrite.jdbc;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.dualwrite.jdbc.internal.SqlNames;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How an entity's state becomes columns of the sink's table, besides the columns the sink itself
+ * keeps ({@code id}, {@code version}, {@code deleted}, {@code committed_at}). The default,
+ * {@link #jsonb()}, stores the whole entity as JSON in one {@code state} column; users who want
+ * real columns implement this interface:
+ *
+ * <pre>{@code
+ * JdbcColumns<Product> columns = new JdbcColumns<>() {
+ *     public List<String> names() { return List.of("name", "price_cents"); }
+ *     public void bind(PreparedStatement ps, int first, Product p) throws SQLException {
+ *         ps.setString(first, p.name());
+ *         ps.setLong(first + 1, p.priceCents());
+ *     }
+ * };
+ * }</pre>
+ *
+ * A delete writes a tombstone row: the sink sets every mapped column to NULL through
+ * {@link #bindNulls}, so the columns must be nullable. Implementations must be thread-safe.
+ *
+ * @param <T> the entity type
+ */
+public interface JdbcColumns<T> {
+    /** The column of {@link #jsonb()}. */
+    String DEFAULT_STATE_COLUMN = "state";
+
+    /** @return the mapped columns, in the order {@link #bind} binds them; plain SQL identifiers */
+    List<String> names();
+
+    /**
+     * Binds the state's values to the statement's parameters {@code first ... first + names().size() - 1}.
+     *
+     * @param ps    the statement
+     * @param first the index of the first parameter
+     * @param state the entity
+     * @throws Exception if the state cannot be mapped (classified PERMANENT when it is a mapping error)
+     */
+    void bind(PreparedStatement ps, int first, T state) throws Exception;
+
+    /**
+     * Binds NULL to every mapped column, for a tombstone row. The default uses {@link Types#NULL}.
+     *
+     * @param ps    the statement
+     * @param first the index of the first parameter
+     * @throws SQLException if the driver refuses
+     */
+    default void bindNulls(PreparedStatement ps, int first) throws SQLException {
+        for (int i = 0; i < names().size(); i++) {
+            ps.setNull(first + i, Types.NULL);
+        }
+    }
+
+    /**
+     * Checks that a state can be mapped, without a database (used for SHADOW sinks). The default
+     * does nothing.
+     *
+     * @param state the entity
+     * @throws Exception if it cannot be mapped
+     */
+    default void validate(T state) throws Exception {
+    }
+
+    /**
+     * @param <T> the entity type
+     * @return the whole entity as JSON in a {@code jsonb} column {@value #DEFAULT_STATE_COLUMN},
+     *         written by a {@link JsonMapper} with the Java time module
+     */
+    static <T> JdbcColumns<T> jsonb() {
+        return jsonb(DEFAULT_STATE_COLUMN, JsonMapper.builder().addModule(new JavaTimeModule()).build());
+    }
+
+    /**
+     * @param column the JSON column's name
+     * @param mapper the Jackson mapper that writes the JSON
+     * @param <T>    the entity type
+     * @return the whole entity as JSON in one {@code json}/{@code jsonb} column
+     */
+    static <T> JdbcColumns<T> jsonb(String column, ObjectMapper mapper) {
+        SqlNames.column(column);
+        Objects.requireNonNull(mapper, "mapper");
+        return new JdbcColumns<>() {
+            @Override
+            public List<String> names() {
+                return List.of(column);
+            }
+
+            @Override
+            public void bind(PreparedStatement ps, int first, T state) throws Exception {
+                // Types.OTHER lets the server cast the text to the column's json or jsonb type
+                ps.setObject(first, mapper.writeValueAsString(state), Types.OTHER);
+            }
+
+            @Override
+            public void bindNulls(PreparedStatement ps, int first) throws SQLException {
+                ps.setNull(first, Types.OTHER);
+            }
+
+            @Override
+            public void validate(T state) throws Exception {
+                mapper.writeValueAsString(state);
+            }
+        };
+    }
+}

@@ -1,0 +1,351 @@
+package io.dualwrite.jdbc;
+
+import io.dualwrite.Change;
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.jdbc.internal.SqlNames;
+import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.ReconcilableSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Keeps a table in step with the primary, one row per entity, proven on PostgreSQL.
+ *
+ * <p>Every change is one statement whose version guard lives in the statement itself:
+ * <pre>{@code
+ * INSERT INTO t AS target (id, version, deleted, committed_at, state) VALUES (?, ?, ?, ?, ?)
+ * ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, ... WHERE target.version < EXCLUDED.version
+ * }</pre>
+ * so concurrent, duplicate and late deliveries can never move a row backwards; one updated row
+ * means {@link ApplyResult#APPLIED}, none means {@link ApplyResult#ALREADY_CURRENT}. A delete is
+ * the same statement with {@code deleted = true} and NULL mapped columns: the tombstone row keeps
+ * the version, so an older write cannot bring the entity back. Readers of the table filter on
+ * {@code NOT deleted}; {@link #purgeTombstones(Instant)} removes old tombstones.
+ *
+ * <pre>{@code
+ * JdbcTables.createPostgresTable(dataSource, "product_view");   // or your own migration
+ * JdbcSink<Product> sink = JdbcSink.<Product>builder(dataSource, "product", "product_view").build();
+ * }</pre>
+ *
+ * <p>The table needs the columns {@code id} (text, primary key or unique), {@code version} (bigint),
+ * {@code deleted} (boolean), {@code committed_at} (timestamptz) and the mapped ones
+ * ({@link JdbcColumns}); see {@link JdbcTables#postgresDdl(String)}. The sink borrows a connection
+ * from the data source per call and returns it. Thread-safe.
+ *
+ * @param <T> the entity type
+ */
+public final class JdbcSink<T> implements ReconcilableSink<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcSink.class);
+
+    private final DataSource dataSource;
+    private final String entityType;
+    private final String table;
+    private final JdbcColumns<T> columns;
+    private final String upsertSql;
+    private final String versionsSql;
+    private final String firstIdsSql;
+    private final String idsAfterSql;
+    private final String purgeSql;
+
+    private JdbcSink(Builder<T> b) {
+        this.dataSource = b.dataSource;
+        this.entityType = b.entityType;
+        this.table = b.table;
+        this.columns = b.columns;
+        List<String> mapped = columns.names().stream().map(SqlNames::column).collect(Collectors.toList());
+        for (String reserved : List.of("id", "version", "deleted", "committed_at")) {
+            if (mapped.contains(reserved)) {
+                throw new IllegalStateException("mapped column '" + reserved + "' is kept by the sink itself");
+            }
+        }
+        List<String> all = new ArrayList<>(List.of("id", "version", "deleted", "committed_at"));
+        all.addAll(mapped);
+        this.upsertSql = "INSERT INTO " + table + " AS target (" + String.join(", ", all) + ") VALUES ("
+                + all.stream().map(c -> "?").collect(Collectors.joining(", ")) + ") ON CONFLICT (id) DO UPDATE SET "
+                + all.stream().skip(1).map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "))
+                + " WHERE target.version < EXCLUDED.version";
+        this.versionsSql = "SELECT id, version FROM " + table + " WHERE id = ANY(?) AND NOT deleted";
+        this.firstIdsSql = "SELECT id FROM " + table + " WHERE NOT deleted ORDER BY id COLLATE \"C\" LIMIT ?";
+        this.idsAfterSql = "SELECT id FROM " + table + " WHERE NOT deleted AND id COLLATE \"C\" > ? "
+                + "ORDER BY id COLLATE \"C\" LIMIT ?";
+        this.purgeSql = "DELETE FROM " + table + " WHERE deleted AND committed_at < ?";
+    }
+
+    /**
+     * @param dataSource where the table lives (a pool such as HikariCP in production)
+     * @param entityType the entity type this sink keeps
+     * @param table      the table, a plain identifier, optionally schema-qualified
+     * @param <T>        the entity type
+     * @return a builder; the default mapping is {@link JdbcColumns#jsonb()}
+     */
+    public static <T> Builder<T> builder(DataSource dataSource, String entityType, String table) {
+        return new Builder<>(dataSource, entityType, table);
+    }
+
+    @Override
+    public ApplyResult apply(Change<T> change) throws Exception {
+        Objects.requireNonNull(change, "change");
+        checkType(change);
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(upsertSql)) {
+            bind(ps, change);
+            boolean applied = ps.executeUpdate() > 0;
+            LOG.debug("jdbc {} {} into {} -> {}", change.operation(), change.idempotencyKey(), table,
+                    applied ? "applied" : "already current");
+            return applied ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT;
+        }
+    }
+
+    /**
+     * Sends the changes as one JDBC batch in one transaction, ordered by id so that concurrent
+     * batches lock rows in the same order. When a change is refused (a permanent failure, which
+     * rolls the whole batch back), each change is applied on its own so that only the bad ones fail;
+     * when the database or the connection fails, every item fails with that retryable error. A driver that reports no
+     * per-statement counts ({@link Statement#SUCCESS_NO_INFO}, as pgjdbc with
+     * {@code reWriteBatchedInserts=true}) makes every item {@link ApplyResult#APPLIED}.
+     */
+    @Override
+    public List<BatchItem> applyAll(List<Change<T>> changes) {
+        Objects.requireNonNull(changes, "changes");
+        if (changes.isEmpty()) {
+            return List.of();
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < changes.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparing((Integer i) -> changes.get(i).id()).thenComparingLong(i -> changes.get(i).version()));
+        BatchItem[] out = new BatchItem[changes.size()];
+        Exception failure;
+        try (Connection c = dataSource.getConnection()) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
+                for (int i : order) {
+                    checkType(changes.get(i));
+                    bind(ps, changes.get(i));
+                    ps.addBatch();
+                }
+                int[] counts = ps.executeBatch();
+                c.commit();
+                for (int k = 0; k < order.size(); k++) {
+                    int n = counts[k];
+                    out[order.get(k)] = BatchItem.of(n > 0 || n == Statement.SUCCESS_NO_INFO
+                            ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT);
+                }
+                return List.of(out);
+            } catch (Exception e) {
+                rollbackQuietly(c);
+                failure = e;
+            } finally {
+                restoreAutoCommit(c, autoCommit);
+            }
+        } catch (SQLException e) {
+            failure = e;
+        }
+        if (classifier().classify(failure).isRetryable()) {
+            List<BatchItem> result = new ArrayList<>(changes.size());
+            // the database or the connection failed, not a change: every item waits for the retry
+            LOG.debug("jdbc batch of {} into {} failed transiently: {}", changes.size(), table, failure.toString());
+            for (int i = 0; i < changes.size(); i++) {
+                result.add(BatchItem.failed(failure));
+            }
+            return result;
+        }
+        // a change was refused and rolled the batch back: apply one by one so only the bad ones fail
+        LOG.debug("jdbc batch of {} into {} refused ({}); applying its changes one by one", changes.size(), table,
+                failure.toString());
+        return ReconcilableSink.super.applyAll(changes);
+    }
+
+    @Override
+    public void validate(Change<T> change) throws Exception {
+        Objects.requireNonNull(change, "change");
+        checkType(change);
+        if (!change.isDelete()) {
+            columns.validate(change.requireState());
+        }
+    }
+
+    @Override
+    public ErrorClassifier classifier() {
+        return JdbcErrorClassifier.instance();
+    }
+
+    /** One {@code SELECT ... WHERE id = ANY(?)} for all the ids. */
+    @Override
+    public Map<String, Long> versionsOf(Collection<String> ids) throws SQLException {
+        Objects.requireNonNull(ids, "ids");
+        Map<String, Long> out = new LinkedHashMap<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(versionsSql)) {
+            Array array = c.createArrayOf("text", ids.toArray());
+            try {
+                ps.setArray(1, array);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            } finally {
+                array.free();
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Keyset pagination in the "C" collation, whose byte order is {@link String#compareTo} order for
+     * every id without characters outside the Basic Multilingual Plane.
+     */
+    @Override
+    public List<String> idsAfter(String afterExclusive, int limit) throws SQLException {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(afterExclusive == null ? firstIdsSql : idsAfterSql)) {
+            int i = 1;
+            if (afterExclusive != null) {
+                ps.setString(i++, afterExclusive);
+            }
+            ps.setInt(i, limit);
+            List<String> ids = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+            }
+            return ids;
+        }
+    }
+
+    /**
+     * Deletes tombstone rows of deletes committed before a time. After that, an older write of such an
+     * entity would be accepted again: only purge what no delivery can still bring (older than the
+     * recovery grace period plus the retry backoff plus the time dead letters may wait).
+     *
+     * @param committedBefore tombstones of deletes committed before this are removed
+     * @return the number of rows removed
+     * @throws SQLException if the statement fails
+     */
+    public int purgeTombstones(Instant committedBefore) throws SQLException {
+        Objects.requireNonNull(committedBefore, "committedBefore");
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(purgeSql)) {
+            ps.setObject(1, OffsetDateTime.ofInstant(committedBefore, ZoneOffset.UTC));
+            int n = ps.executeUpdate();
+            LOG.debug("purged {} tombstones from {}", n, table);
+            return n;
+        }
+    }
+
+    /** @return the entity type this sink keeps */
+    public String entityType() {
+        return entityType;
+    }
+
+    /** @return the table */
+    public String table() {
+        return table;
+    }
+
+    /** @return the upsert statement this sink runs, for documentation and review */
+    public String upsertSql() {
+        return upsertSql;
+    }
+
+    private void checkType(Change<T> change) {
+        if (!entityType.equals(change.entityType())) {
+            throw new IllegalArgumentException("this JDBC sink keeps entity type '" + entityType + "' in " + table
+                    + ", not '" + change.entityType() + "': " + change.idempotencyKey());
+        }
+    }
+
+    private void bind(PreparedStatement ps, Change<T> change) throws Exception {
+        ps.setString(1, change.id());
+        ps.setLong(2, change.version());
+        ps.setBoolean(3, change.isDelete());
+        ps.setObject(4, OffsetDateTime.ofInstant(change.time(), ZoneOffset.UTC));
+        if (change.isDelete()) {
+            columns.bindNulls(ps, 5);
+        } else {
+            columns.bind(ps, 5, change.requireState());
+        }
+    }
+
+    private static void restoreAutoCommit(Connection c, boolean autoCommit) {
+        try {
+            c.setAutoCommit(autoCommit);
+        } catch (SQLException e) {
+            LOG.debug("could not restore auto-commit after a batch: {}", e.toString());
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            LOG.debug("rollback after a failed batch failed too: {}", e.toString());
+        }
+    }
+
+    /**
+     * Builds a {@link JdbcSink}. Not thread-safe.
+     *
+     * @param <T> the entity type
+     */
+    public static final class Builder<T> {
+        private final DataSource dataSource;
+        private final String entityType;
+        private final String table;
+        private JdbcColumns<T> columns = JdbcColumns.jsonb();
+
+        private Builder(DataSource dataSource, String entityType, String table) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            this.entityType = Objects.requireNonNull(entityType, "entityType");
+            if (entityType.isBlank()) {
+                throw new IllegalArgumentException("entityType must not be blank");
+            }
+            this.table = SqlNames.table(table);
+        }
+
+        /**
+         * @param columns how the state becomes columns; default {@link JdbcColumns#jsonb()} (one
+         *                {@code state jsonb} column)
+         * @return this
+         */
+        public Builder<T> columns(JdbcColumns<T> columns) {
+            this.columns = Objects.requireNonNull(columns, "columns");
+            return this;
+        }
+
+        /**
+         * @return the sink
+         * @throws IllegalStateException if a mapped column is one the sink keeps itself
+         * @throws IllegalArgumentException if a mapped column is not a plain identifier
+         */
+        public JdbcSink<T> build() {
+            return new JdbcSink<>(this);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.dualwrite.jdbc;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dualwrite.Change;
+import io.dualwrite.Operation;
+import io.dualwrite.spi.Sink;
+import io.dualwrite.testkit.TestItem;
+import io.dualwrite.testkit.contract.AbstractSinkContractTest;
+import io.dualwrite.testkit.contract.Stored;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** The sink contract against the real PostgreSQL (local service, DUALWRITE_POSTGRES_ADDRESS, or Testcontainers). */
+class JdbcSinkContractTest extends AbstractSinkContractTest<TestItem> {
+    @RegisterExtension
+    static final PostgresFixture pg = new PostgresFixture();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private String table;
+
+    @Override
+    protected Sink<TestItem> createSink() throws Exception {
+        table = pg.table("contract");
+        JdbcTables.createPostgresTable(pg.dataSource, table);
+        // a rule of the destination that a change can break: prices are never negative
+        pg.execute("ALTER TABLE " + table + " ADD CONSTRAINT price_not_negative CHECK ((state->>'price')::bigint >= 0)");
+        return JdbcSink.<TestItem>builder(pg.dataSource, entityType(), table).build();
+    }
+
+    @Override
+    protected TestItem entity(String id, int variant) {
+        return TestItem.variant(id, variant);
+    }
+
+    /** A negative price breaks the table's check constraint (SQL state 23514) every time. */
+    @Override
+    protected Optional<Change<TestItem>> permanentlyRejectedChange(String id, long version) {
+        return Optional.of(Change.<TestItem>builder().entityType(entityType()).id(id).version(version)
+                .operation(Operation.UPSERT).state(new TestItem(id, "negative", -1, List.of()))
+                .correlationId("poison-" + id).time(Instant.now()).build());
+    }
+
+    /** Reads the row with plain SQL, not through the sink. */
+    @Override
+    protected Optional<Stored<TestItem>> readBack(Sink<TestItem> sink, String id) throws Exception {
+        try (Connection c = pg.dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT version, deleted, state::text FROM " + table + " WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                long version = rs.getLong(1);
+                return rs.getBoolean(2) ? Optional.of(Stored.deleted(version))
+                        : Optional.of(Stored.live(version, JSON.readValue(rs.getString(3), TestItem.class)));
+            }
+        }
+    }
+}
