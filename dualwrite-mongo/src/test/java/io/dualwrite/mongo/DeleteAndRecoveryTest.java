@@ -1,0 +1,76 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import io.dualwrite.Change;
+import io.dualwrite.DualWriter;
+import io.dualwrite.WriteResult;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.spi.Ack;
+import io.dualwrite.spi.Committed;
+import io.dualwrite.spi.Intent;
+import io.dualwrite.testkit.mongo.MongoExtension;
+import org.bson.BsonDocument;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Delete, then recovery: every sink drops the entity, the tombstone leaves, and nothing brings it back. */
+@ExtendWith(MongoExtension.class)
+class DeleteAndRecoveryTest {
+
+    @Test
+    void deleteThenRecoveryDropsTheEntityEverywhereAndForGood(MongoDatabase db) throws Exception {
+        MongoCollection<Product> products = Collections.products(db);
+        MongoPrimaryStore<Product> store = MongoPrimaryStore.builder(products).build();
+        MutableClock clock = new MutableClock(Fixture.START);
+        Map<String, InMemorySink<Product>> sinks = Fixture.sinks("search", "cache");
+        Change<Product> old;
+        try (DualWriter<Product> w = Fixture.writer(store, new InMemoryDeadLetterStore(), clock, "w1", sinks).build()) {
+            WriteResult first = w.save(new Product("d1", "lamp", 12));
+            old = Change.<Product>builder().entityType("product").id("d1").version(first.version())
+                    .operation(io.dualwrite.Operation.UPSERT).state(new Product("d1", "lamp", 12))
+                    .idempotencyKey("product/d1@" + first.version()).correlationId("late").time(clock.instant()).build();
+            w.flushAcknowledgements();
+        }
+        // the delete is committed, then the writer dies before telling any sink
+        Committed<Product> delete = Fixture.deleteAndDie(store, clock, "d1", sinks.keySet());
+        assertTrue(store.read("d1").orElseThrow().deleted(), "the primary holds a tombstone meanwhile");
+        assertEquals(1, products.withDocumentClass(BsonDocument.class).countDocuments(DualWriteFilters.deleted()),
+                "the tombstone is a document the filter helper finds");
+        assertEquals(0, products.countDocuments(DualWriteFilters.notDeleted()), "user queries with the helper skip it");
+        Intent pending = store.read("d1").orElseThrow().pending().get("search");
+        try (DualWriter<Product> w2 = Fixture.writer(store, new InMemoryDeadLetterStore(), clock, "w2", sinks).build()) {
+            Fixture.recoverAll(w2, store, clock);
+        }
+        for (Map.Entry<String, InMemorySink<Product>> e : sinks.entrySet()) {
+            assertTrue(e.getValue().isDeleted("d1"), "sink " + e.getKey() + " dropped the entity");
+            assertEquals(delete.version(), e.getValue().versionOf("d1").orElseThrow(),
+                    "sink " + e.getKey() + " keeps the delete's version as its tombstone");
+        }
+        assertTrue(store.read("d1").isEmpty(), "the tombstone left the primary once every sink acknowledged");
+        assertEquals(0, products.countDocuments(), "nothing of the entity is left in the collection");
+
+        // late arrivals of older news bring nothing back
+        for (InMemorySink<Product> sink : sinks.values()) {
+            sink.apply(old);
+            assertTrue(sink.get("d1").isEmpty(), "a late redelivery of an older version does not resurrect it");
+        }
+        store.acknowledge(List.of(new Ack("d1", "search", old.version(), null)));
+        store.reschedule("d1", List.of(pending.failedAttempt(clock.instant(), 1, "late")));
+        store.release("d1", "w2");
+        assertTrue(store.read("d1").isEmpty(), "late acknowledgements, reschedules and releases recreate nothing");
+        assertEquals(0, products.countDocuments(), "the collection stays empty");
+        clock.advance(Duration.ofMinutes(5));
+        assertTrue(store.claimDue(clock.instant(), 10, "w3", Duration.ofSeconds(30)).isEmpty(), "nothing to recover");
+        assertEquals(Set.of(), Set.copyOf(store.scan(null, 10)), "a scan finds nothing");
+    }
+}
