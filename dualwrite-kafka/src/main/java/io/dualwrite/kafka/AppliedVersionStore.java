@@ -1,0 +1,37 @@
+package io.dualwrite.kafka;
+
+import java.util.OptionalLong;
+
+/**
+ * Where a consumer's {@link VersionGuard} keeps the last version it applied per topic and key.
+ * The default, {@link #inMemory()}, lives as long as the process; a durable implementation (a
+ * table, a key-value store) should be written in the same transaction as the handler's own effect
+ * when that effect lives in the same store, which makes the effect exactly-once across restarts.
+ *
+ * <p>Implementations must be thread-safe and must never lower a key's version.
+ */
+public interface AppliedVersionStore {
+
+    /**
+     * @param topic the topic, never null
+     * @param key   the record key (the entity id), never null
+     * @return the last version applied for the key, empty if none
+     * @throws Exception when the store cannot be read; the guard passes it on
+     */
+    OptionalLong lastApplied(String topic, String key) throws Exception;
+
+    /**
+     * Records that a version was applied. A version lower than the one held must leave it unchanged.
+     *
+     * @param topic   the topic, never null
+     * @param key     the record key, never null
+     * @param version the version applied
+     * @throws Exception when the store cannot be written; the guard passes it on
+     */
+    void recordApplied(String topic, String key, long version) throws Exception;
+
+    /** @return a new, empty in-memory store */
+    static InMemoryAppliedVersionStore inMemory() {
+        return new InMemoryAppliedVersionStore();
+    }
+}

@@ -1,0 +1,430 @@
+package io.dualwrite.kafka;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.dualwrite.Change;
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.kafka.internal.KafkaErrors;
+import io.dualwrite.kafka.internal.RecentVersions;
+import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.Sink;
+import io.dualwrite.spi.SinkException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Publishes each entity's state to a Kafka topic: key = entity id (so all versions of an entity
+ * land in one partition, in order, and a compacted topic keeps the latest), value = the state as
+ * JSON, a null value (a tombstone) for a delete, and the headers of {@link KafkaHeaders}
+ * (CloudEvents binary mode plus the entity version, correlation id and schema version).
+ *
+ * <p><b>What it promises.</b> Kafka is an append-only log: it cannot refuse an older version. The
+ * producer is idempotent ({@code enable.idempotence=true}, {@code acks=all}), so its own retries
+ * never duplicate a record, but a redelivery by the coordinator, a retry after an unknown outcome
+ * or a late recovery delivery can still append a duplicate or an older version after a newer
+ * one. The version guard is therefore on the consumer side: consumers wrap their handler in a
+ * {@link VersionGuard}, which drops every record not newer than what it applied for that key.
+ * To spare consumers most of that work the sink also remembers the highest version it has had
+ * acknowledged per key (a bounded, in-process cache) and reports a change it knows is not newer
+ * as {@link ApplyResult#ALREADY_CURRENT} without sending it.
+ *
+ * <p><b>Failures</b> ({@link #classifier()}): retriable Kafka errors are
+ * {@link ErrorKind#TRANSIENT}; a record too large, a serialization failure, authorization and
+ * authentication failures, an invalid topic are {@link ErrorKind#PERMANENT}; a delivery timeout
+ * (or no answer within {@link Builder#sendTimeout(Duration)}) is {@link ErrorKind#UNKNOWN_OUTCOME}.
+ *
+ * <pre>{@code
+ * KafkaSink<Product> events = KafkaSink.<Product>builder()
+ *         .bootstrapServers("localhost:9092").topic("products").build();
+ * DualWriter<Product> writer = DualWriter.<Product>builder()...sink("events", events).build();
+ * }</pre>
+ *
+ * Thread-safe.
+ *
+ * @param <T> the entity type
+ */
+public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
+    /** Default time {@link #apply(Change)} waits for the broker's acknowledgement. */
+    public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(40);
+    /** Default {@code delivery.timeout.ms} of a producer the sink creates (Kafka's own default is 2 minutes). */
+    public static final int DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
+    /** Default {@code request.timeout.ms} of a producer the sink creates. */
+    public static final int DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+    /** Default number of keys whose last acknowledged version the sink remembers. */
+    public static final int DEFAULT_RECENT_VERSIONS_CAPACITY = 100_000;
+    /** Default prefix of {@code ce_type}: {@code <prefix>.<entity type>.upserted|deleted}. */
+    public static final String DEFAULT_TYPE_PREFIX = "io.dualwrite";
+    /** Default {@code ce_source} prefix: {@code /dualwrite/<entity type>}. */
+    public static final String DEFAULT_SOURCE_PREFIX = "/dualwrite/";
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaSink.class);
+    private static final byte[] JSON_CONTENT_TYPE = "application/json".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] SPEC_VERSION = KafkaHeaders.CLOUDEVENTS_SPEC_VERSION.getBytes(StandardCharsets.UTF_8);
+
+    private final Producer<String, byte[]> producer;
+    private final boolean ownsProducer;
+    private final String topic;
+    private final ValueSerializer<T> values;
+    private final URI source;
+    private final String typePrefix;
+    private final Duration sendTimeout;
+    private final RecentVersions recent;
+
+    private KafkaSink(Builder<T> b, Producer<String, byte[]> producer, boolean ownsProducer) {
+        this.producer = producer;
+        this.ownsProducer = ownsProducer;
+        this.topic = b.topic;
+        this.values = b.values != null ? b.values : ValueSerializer.jackson(b.objectMapper != null ? b.objectMapper
+                : JsonMapper.builder().addModule(new JavaTimeModule())
+                        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build());
+        this.source = b.source;
+        this.typePrefix = b.typePrefix;
+        this.sendTimeout = b.sendTimeout;
+        this.recent = new RecentVersions(b.recentVersionsCapacity);
+    }
+
+    /**
+     * @param <T> the entity type
+     * @return a new builder; a topic and either bootstrap servers, producer settings or a producer are required
+     */
+    public static <T> Builder<T> builder() {
+        return new Builder<>();
+    }
+
+    /** @return the topic this sink writes to */
+    public String topic() {
+        return topic;
+    }
+
+    /**
+     * Sends the change and waits for the broker's acknowledgement.
+     *
+     * @return {@link ApplyResult#APPLIED} once acknowledged; {@link ApplyResult#ALREADY_CURRENT}
+     *         without sending when the sink remembers an acknowledged version at least as new
+     * @throws SinkException classified as described in the class documentation
+     */
+    @Override
+    public ApplyResult apply(Change<T> change) throws SinkException {
+        Objects.requireNonNull(change, "change");
+        if (recent.covers(change.id(), change.version())) {
+            return ApplyResult.ALREADY_CURRENT;
+        }
+        ProducerRecord<String, byte[]> record = toRecord(change);
+        Future<RecordMetadata> sent = send(record, change);
+        await(sent, change, sendTimeout);
+        return ApplyResult.APPLIED;
+    }
+
+    /**
+     * Sends every change, flushes the producer once, then collects each acknowledgement.
+     *
+     * @param changes the changes, never null
+     * @return one outcome per change, in order
+     */
+    @Override
+    public List<BatchItem> applyAll(List<Change<T>> changes) {
+        Objects.requireNonNull(changes, "changes");
+        if (changes.isEmpty()) {
+            return List.of();
+        }
+        BatchItem[] out = new BatchItem[changes.size()];
+        List<Future<RecordMetadata>> futures = new ArrayList<>(changes.size());
+        for (int i = 0; i < changes.size(); i++) {
+            Change<T> c = changes.get(i);
+            futures.add(null);
+            try {
+                if (recent.covers(c.id(), c.version())) {
+                    out[i] = BatchItem.of(ApplyResult.ALREADY_CURRENT);
+                } else {
+                    futures.set(i, send(toRecord(c), c));
+                }
+            } catch (SinkException e) {
+                out[i] = BatchItem.failed(e);
+            }
+        }
+        try {
+            producer.flush();
+        } catch (RuntimeException e) {
+            LOG.debug("flush of a batch to {} failed: {}", topic, e.toString()); // each future says its own outcome
+        }
+        for (int i = 0; i < changes.size(); i++) {
+            if (out[i] == null) {
+                try {
+                    await(futures.get(i), changes.get(i), sendTimeout);
+                    out[i] = BatchItem.of(ApplyResult.APPLIED);
+                } catch (SinkException e) {
+                    out[i] = BatchItem.failed(e);
+                }
+            }
+        }
+        return Arrays.asList(out);
+    }
+
+    @Override
+    public void validate(Change<T> change) throws SinkException {
+        Objects.requireNonNull(change, "change");
+        toRecord(change);
+    }
+
+    @Override
+    public ErrorClassifier classifier() {
+        return KafkaErrors.CLASSIFIER;
+    }
+
+    /** Closes the producer if the sink created it (waiting up to the send timeout); a producer passed in stays open. */
+    @Override
+    public void close() {
+        if (ownsProducer) {
+            producer.close(sendTimeout);
+        }
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private ProducerRecord<String, byte[]> toRecord(Change<T> c) throws SinkException {
+        byte[] value = null;
+        if (!c.isDelete()) {
+            try {
+                value = values.serialize(c.requireState());
+            } catch (Exception e) {
+                throw new SinkException("cannot serialise " + c.idempotencyKey() + " for topic " + topic + ": "
+                        + e.getClass().getSimpleName(), ErrorKind.PERMANENT, e);
+            }
+            if (value == null) {
+                throw new SinkException("the value serializer returned null for " + c.idempotencyKey()
+                        + " (a null value means delete)", ErrorKind.PERMANENT, null);
+            }
+        }
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(KafkaHeaders.SPEC_VERSION, SPEC_VERSION);
+        headers.add(KafkaHeaders.ID, utf8(c.idempotencyKey()));
+        headers.add(KafkaHeaders.SOURCE, utf8(source != null ? source.toString() : DEFAULT_SOURCE_PREFIX + c.entityType()));
+        headers.add(KafkaHeaders.TYPE, utf8(typePrefix + "." + c.entityType() + (c.isDelete() ? ".deleted" : ".upserted")));
+        headers.add(KafkaHeaders.TIME, utf8(c.time().toString()));
+        headers.add(KafkaHeaders.SUBJECT, utf8(c.id()));
+        headers.add(KafkaHeaders.ENTITY_VERSION, utf8(Long.toString(c.version())));
+        headers.add(KafkaHeaders.CORRELATION_ID, utf8(c.correlationId()));
+        headers.add(KafkaHeaders.SCHEMA_VERSION, utf8(Integer.toString(c.schemaVersion())));
+        if (value != null) {
+            headers.add(KafkaHeaders.CONTENT_TYPE, JSON_CONTENT_TYPE);
+        }
+        return new ProducerRecord<>(topic, null, c.id(), value, headers);
+    }
+
+    private Future<RecordMetadata> send(ProducerRecord<String, byte[]> record, Change<T> c) throws SinkException {
+        try {
+            return producer.send(record);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            // raised by send itself: no metadata or no buffer space in time, so the record never left
+            throw new SinkException("sending " + c.idempotencyKey() + " to " + topic + " timed out before it left",
+                    ErrorKind.TRANSIENT, e);
+        } catch (RuntimeException e) {
+            throw KafkaErrors.toSinkException("sending " + c.idempotencyKey() + " to " + topic, e);
+        }
+    }
+
+    private void await(Future<RecordMetadata> sent, Change<T> c, Duration timeout) throws SinkException {
+        String what = "sending " + c.idempotencyKey() + " to " + topic;
+        try {
+            RecordMetadata md = sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            recent.sent(c.id(), c.version());
+            LOG.debug("{} acknowledged at partition {} offset {}", what, md.partition(), md.offset());
+        } catch (ExecutionException e) {
+            throw KafkaErrors.toSinkException(what, e.getCause() != null ? e.getCause() : e);
+        } catch (TimeoutException e) {
+            throw new SinkException(what + ": no acknowledgement within " + timeout, ErrorKind.UNKNOWN_OUTCOME, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkException(what + ": interrupted while waiting for the acknowledgement",
+                    ErrorKind.UNKNOWN_OUTCOME, e);
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Builds a {@link KafkaSink}. Not thread-safe.
+     *
+     * @param <T> the entity type
+     */
+    public static final class Builder<T> {
+        private String topic;
+        private Map<String, Object> producerConfig;
+        private Producer<String, byte[]> producer;
+        private ValueSerializer<T> values;
+        private ObjectMapper objectMapper;
+        private URI source;
+        private String typePrefix = DEFAULT_TYPE_PREFIX;
+        private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
+        private int recentVersionsCapacity = DEFAULT_RECENT_VERSIONS_CAPACITY;
+
+        private Builder() {
+        }
+
+        /** @param topic the topic of this entity type, required, not blank @return this */
+        public Builder<T> topic(String topic) {
+            Objects.requireNonNull(topic, "topic");
+            if (topic.isBlank()) {
+                throw new IllegalArgumentException("topic must not be blank");
+            }
+            this.topic = topic;
+            return this;
+        }
+
+        /**
+         * @param bootstrapServers the brokers, for example {@code localhost:9092}; the sink creates an
+         *                         idempotent producer and closes it in {@link KafkaSink#close()}
+         * @return this
+         */
+        public Builder<T> bootstrapServers(String bootstrapServers) {
+            Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+            return producerConfig(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+        }
+
+        /**
+         * @param config producer settings (security, compression, linger…) merged over the sink's
+         *               defaults; the sink sets the serializers, {@code enable.idempotence=true} and
+         *               {@code acks=all}, and refuses settings that contradict them; it closes the producer
+         *               in {@link KafkaSink#close()}
+         * @return this
+         */
+        public Builder<T> producerConfig(Map<String, ?> config) {
+            Objects.requireNonNull(config, "config");
+            if (producerConfig == null) {
+                producerConfig = new HashMap<>();
+            }
+            producerConfig.putAll(config);
+            return this;
+        }
+
+        /**
+         * @param producer a producer the application owns and closes; it must be configured with
+         *                 {@code enable.idempotence=true} and {@code acks=all}, which the sink cannot check
+         * @return this
+         */
+        public Builder<T> producer(Producer<String, byte[]> producer) {
+            this.producer = Objects.requireNonNull(producer, "producer");
+            return this;
+        }
+
+        /** @param values state to record value; default Jackson JSON @return this */
+        public Builder<T> valueSerializer(ValueSerializer<T> values) {
+            this.values = Objects.requireNonNull(values, "values");
+            return this;
+        }
+
+        /** @param objectMapper the Jackson mapper of the default value serializer; default one with Java time support @return this */
+        public Builder<T> objectMapper(ObjectMapper objectMapper) {
+            this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper");
+            return this;
+        }
+
+        /** @param source the {@code ce_source} of every record; default {@code /dualwrite/<entity type>} @return this */
+        public Builder<T> source(URI source) {
+            this.source = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
+        /** @param typePrefix the prefix of {@code ce_type}; default {@value KafkaSink#DEFAULT_TYPE_PREFIX} @return this */
+        public Builder<T> typePrefix(String typePrefix) {
+            Objects.requireNonNull(typePrefix, "typePrefix");
+            if (typePrefix.isBlank()) {
+                throw new IllegalArgumentException("typePrefix must not be blank");
+            }
+            this.typePrefix = typePrefix;
+            return this;
+        }
+
+        /**
+         * @param sendTimeout how long {@code apply} waits for the acknowledgement before reporting an
+         *                    unknown outcome; default 40 s (above the default delivery timeout of 30 s)
+         * @return this
+         */
+        public Builder<T> sendTimeout(Duration sendTimeout) {
+            Objects.requireNonNull(sendTimeout, "sendTimeout");
+            if (sendTimeout.isNegative() || sendTimeout.isZero()) {
+                throw new IllegalArgumentException("sendTimeout must be positive, was " + sendTimeout);
+            }
+            this.sendTimeout = sendTimeout;
+            return this;
+        }
+
+        /**
+         * @param capacity keys whose last acknowledged version the sink remembers to skip stale and
+         *                 duplicate sends; 0 sends everything; default {@value KafkaSink#DEFAULT_RECENT_VERSIONS_CAPACITY}
+         * @return this
+         */
+        public Builder<T> recentVersionsCapacity(int capacity) {
+            if (capacity < 0) {
+                throw new IllegalArgumentException("capacity must not be negative, was " + capacity);
+            }
+            this.recentVersionsCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * @return the sink
+         * @throws IllegalStateException if the topic is missing, if neither a producer nor producer
+         *                               settings were given (or both), or if the settings turn off
+         *                               idempotence or ask for fewer acknowledgements than all
+         */
+        public KafkaSink<T> build() {
+            if (topic == null) {
+                throw new IllegalStateException("a topic is required");
+            }
+            if (producer != null && producerConfig != null) {
+                throw new IllegalStateException("give either a producer or producer settings, not both");
+            }
+            if (producer != null) {
+                return new KafkaSink<>(this, producer, false);
+            }
+            if (producerConfig == null || !producerConfig.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+                throw new IllegalStateException("bootstrap servers (or a producer) are required");
+            }
+            Map<String, Object> config = new HashMap<>();
+            config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DEFAULT_DELIVERY_TIMEOUT_MS);
+            config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, DEFAULT_REQUEST_TIMEOUT_MS);
+            config.putAll(producerConfig);
+            Object idempotence = config.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+            if (idempotence != null && !Boolean.parseBoolean(idempotence.toString())) {
+                throw new IllegalStateException("the Kafka sink needs enable.idempotence=true");
+            }
+            Object acks = config.get(ProducerConfig.ACKS_CONFIG);
+            if (acks != null && !"all".equals(acks.toString()) && !"-1".equals(acks.toString())) {
+                throw new IllegalStateException("the Kafka sink needs acks=all, was acks=" + acks);
+            }
+            config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            config.put(ProducerConfig.ACKS_CONFIG, "all");
+            config.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
+            config.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+            return new KafkaSink<>(this, new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer()), true);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.dualwrite.kafka;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.Objects;
+
+/**
+ * Turns an entity's state into a record value. The default, {@link #jackson(ObjectMapper)}, writes
+ * it as JSON. Implementations must be thread-safe and side-effect free; a failure is a
+ * {@link io.dualwrite.ErrorKind#PERMANENT} error of that change.
+ *
+ * @param <T> the entity type
+ */
+@FunctionalInterface
+public interface ValueSerializer<T> {
+
+    /**
+     * @param state the entity's state, never null
+     * @return the record value, not null
+     * @throws Exception when the state cannot be written
+     */
+    byte[] serialize(T state) throws Exception;
+
+    /**
+     * @param mapper the Jackson mapper, not null
+     * @param <T>    the entity type
+     * @return a serializer writing {@code mapper.writeValueAsBytes(state)}
+     */
+    static <T> ValueSerializer<T> jackson(ObjectMapper mapper) {
+        Objects.requireNonNull(mapper, "mapper");
+        return mapper::writeValueAsBytes;
+    }
+}

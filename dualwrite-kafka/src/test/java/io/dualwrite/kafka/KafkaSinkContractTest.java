@@ -1,0 +1,57 @@
+package io.dualwrite.kafka;
+
+import io.dualwrite.Change;
+import io.dualwrite.Operation;
+import io.dualwrite.spi.Sink;
+import io.dualwrite.testkit.TestItem;
+import io.dualwrite.testkit.contract.AbstractSinkContractTest;
+import io.dualwrite.testkit.contract.Stored;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The Kafka sink keeps the sink contract on a real broker (in this JVM, shared by the module's
+ * tests). Kafka itself is an append-only log, so what the destination "holds" is what a consumer
+ * guarded by {@link VersionGuard} holds after reading the whole topic: a {@link VersionedTopicView}.
+ */
+class KafkaSinkContractTest extends AbstractSinkContractTest<TestItem> {
+    private VersionedTopicView<TestItem> view;
+
+    @Override
+    protected Sink<TestItem> createSink() {
+        String topic = KafkaTestSupport.newTopic("contract", 3);
+        view = VersionedTopicView.open(KafkaTestSupport.clientConfig(), topic, KafkaTestSupport.items());
+        return KafkaSink.<TestItem>builder().bootstrapServers(KafkaTestSupport.kafka().bootstrapServers())
+                .topic(topic).build();
+    }
+
+    @Override
+    protected TestItem entity(String id, int variant) {
+        return TestItem.variant(id, variant);
+    }
+
+    @Override
+    protected Optional<Stored<TestItem>> readBack(Sink<TestItem> sink, String id) throws Exception {
+        view.catchUp(Duration.ofSeconds(30));
+        return view.get(id).map(e -> e.deleted() ? Stored.deleted(e.version())
+                : Stored.live(e.version(), e.value().orElseThrow()));
+    }
+
+    @Override
+    protected Optional<Change<TestItem>> permanentlyRejectedChange(String id, long version) {
+        // above the producer's max.request.size (1 MB): refused before it leaves, every time
+        String huge = "x".repeat(2 * 1024 * 1024);
+        return Optional.of(Change.<TestItem>builder().entityType(entityType()).id(id).version(version)
+                .operation(Operation.UPSERT).state(new TestItem(id, huge, 1, List.of()))
+                .correlationId("poison-" + id).time(Instant.now()).build());
+    }
+
+    @Override
+    protected void dispose(Sink<TestItem> sink) {
+        ((KafkaSink<TestItem>) sink).close();
+        view.close();
+    }
+}
