@@ -111,7 +111,8 @@ public abstract class AbstractSinkContractTest<T> {
      * column's limit…). Override to prove the classifier calls that failure PERMANENT; the default
      * has none and the test is skipped.
      *
-     * @param id      the id to use
+     * @param id      the id to use (a sink whose rejection depends on the id may use another one,
+     *                but not an id the other tests use)
      * @param version the version to use
      * @return the change, or empty when the destination rejects nothing a test can construct
      */

@@ -1,6 +1,5 @@
 package io.dualwrite.testkit.contract;
 
-import io.dualwrite.Change;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.TestItem;
@@ -28,10 +27,5 @@ class InMemorySinkContractTest extends AbstractSinkContractTest<TestItem> {
         }
         long v = s.versionOf(id).getAsLong();
         return Optional.of(s.isDeleted(id) ? Stored.deleted(v) : Stored.live(v, s.get(id).orElseThrow()));
-    }
-
-    @Override
-    protected Optional<Change<TestItem>> permanentlyRejectedChange(String id, long version) {
-        return Optional.empty();
     }
 }

@@ -1,0 +1,88 @@
+package io.dualwrite.testkit;
+
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.spi.Ack;
+import io.dualwrite.spi.Committed;
+import io.dualwrite.spi.Intent;
+import io.dualwrite.spi.PrimaryStore;
+import io.dualwrite.spi.PrimaryWrite;
+import io.dualwrite.spi.Snapshot;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A primary store that forwards every call to another one: extend it and override the calls a
+ * test wants to watch, slow down, fail or break on purpose (for example a store that loses
+ * intents, to prove that a chaos run notices). Thread-safe if the wrapped store is and the
+ * overrides are.
+ *
+ * @param <T> the entity type
+ */
+public class ForwardingPrimaryStore<T> implements PrimaryStore<T> {
+    private final PrimaryStore<T> delegate;
+
+    /** @param delegate the store to forward to, not null */
+    public ForwardingPrimaryStore(PrimaryStore<T> delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+    }
+
+    /** @return the wrapped store */
+    public PrimaryStore<T> delegate() {
+        return delegate;
+    }
+
+    @Override
+    public Committed<T> commit(PrimaryWrite<T> write) {
+        return delegate.commit(write);
+    }
+
+    @Override
+    public Optional<Snapshot<T>> read(String id) {
+        return delegate.read(id);
+    }
+
+    @Override
+    public void acknowledge(Collection<Ack> acks) {
+        delegate.acknowledge(acks);
+    }
+
+    @Override
+    public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
+        return delegate.claimDue(now, limit, owner, lease);
+    }
+
+    @Override
+    public void reschedule(String id, Collection<Intent> updated) {
+        delegate.reschedule(id, updated);
+    }
+
+    @Override
+    public void release(String id, String owner) {
+        delegate.release(id, owner);
+    }
+
+    @Override
+    public List<Snapshot<T>> scan(String afterExclusive, int limit) {
+        return delegate.scan(afterExclusive, limit);
+    }
+
+    @Override
+    public long pendingCount() {
+        return delegate.pendingCount();
+    }
+
+    @Override
+    public Optional<Instant> oldestDue() {
+        return delegate.oldestDue();
+    }
+
+    @Override
+    public ErrorClassifier classifier() {
+        return delegate.classifier();
+    }
+}

@@ -1,0 +1,32 @@
+package io.dualwrite.testkit.fault;
+
+import io.dualwrite.ErrorKind;
+import io.dualwrite.spi.SinkException;
+
+import java.util.Objects;
+
+/**
+ * A failure a {@link FaultySink} made up. It is a {@link SinkException}, so every classifier that
+ * honours {@link SinkException#kind()} (the default one does) treats it as the kind it was injected
+ * with. Immutable.
+ */
+public final class InjectedFaultException extends SinkException {
+    private static final long serialVersionUID = 1L;
+
+    private final Fault fault;
+
+    /**
+     * @param fault   which fault made it
+     * @param kind    how the coordinator must treat it
+     * @param message what happened (ids and versions only)
+     */
+    public InjectedFaultException(Fault fault, ErrorKind kind, String message) {
+        super(message, kind, null);
+        this.fault = Objects.requireNonNull(fault, "fault");
+    }
+
+    /** @return the fault that made this failure */
+    public Fault fault() {
+        return fault;
+    }
+}

@@ -1,0 +1,44 @@
+package io.dualwrite.testkit.fault;
+
+import io.dualwrite.Change;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.spi.Sink;
+import io.dualwrite.testkit.TestItem;
+import io.dualwrite.testkit.contract.AbstractSinkContractTest;
+import io.dualwrite.testkit.contract.Stored;
+
+import java.util.Optional;
+
+/**
+ * A fault wrapper that duplicates every delivery still keeps the sink contract over a
+ * version-guarded sink, and its poison is a permanent rejection the classifier recognises.
+ */
+class FaultySinkContractTest extends AbstractSinkContractTest<TestItem> {
+    private static final String POISONED = "poisoned-entity";
+
+    @Override
+    protected Sink<TestItem> createSink() {
+        return FaultySink.wrap(new InMemorySink<TestItem>()).seed(3).duplicate(1.0).poison(POISONED).build();
+    }
+
+    @Override
+    protected TestItem entity(String id, int variant) {
+        return TestItem.variant(id, variant);
+    }
+
+    @Override
+    protected Optional<Stored<TestItem>> readBack(Sink<TestItem> sink, String id) {
+        @SuppressWarnings("unchecked")
+        InMemorySink<TestItem> s = (InMemorySink<TestItem>) ((FaultySink<TestItem>) sink).delegate();
+        if (s.versionOf(id).isEmpty()) {
+            return Optional.empty();
+        }
+        long v = s.versionOf(id).getAsLong();
+        return Optional.of(s.isDeleted(id) ? Stored.deleted(v) : Stored.live(v, s.get(id).orElseThrow()));
+    }
+
+    @Override
+    protected Optional<Change<TestItem>> permanentlyRejectedChange(String id, long version) {
+        return Optional.of(upsert(POISONED, version, 1));
+    }
+}
