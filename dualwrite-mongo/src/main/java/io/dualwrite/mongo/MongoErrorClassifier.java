@@ -29,7 +29,8 @@ import java.util.concurrent.ExecutionException;
 /**
  * Classifies the MongoDB Java driver's failures by the driver's own signals:
  * <ul>
- *   <li>{@link ErrorKind#TRANSIENT}: the error labels {@code RetryableWriteError},
+ *   <li>{@link ErrorKind#TRANSIENT}: a {@link MongoNotWrittenException} (a store's read before
+ *       its write failed) unless its cause is permanent; the error labels {@code RetryableWriteError},
  *       {@code TransientTransactionError} and {@code ResumableChangeStreamError}; network errors
  *       while connecting or sending; server selection and connection-pool timeouts (nothing was
  *       sent); not-primary, shutdown, interrupted, write-conflict and time-limit codes;
@@ -65,6 +66,10 @@ public final class MongoErrorClassifier implements ErrorClassifier {
         Throwable e = error;
         while ((e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null) {
             e = e.getCause();
+        }
+        if (e instanceof MongoNotWrittenException && e.getCause() != null) {
+            // the failed call was a read: nothing happened that a retry could repeat
+            return classify(e.getCause()) == ErrorKind.PERMANENT ? ErrorKind.PERMANENT : ErrorKind.TRANSIENT;
         }
         if (e instanceof MongoException) {
             ErrorKind kind = classifyMongo((MongoException) e);

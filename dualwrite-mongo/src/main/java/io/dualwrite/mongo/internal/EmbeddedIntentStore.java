@@ -18,6 +18,7 @@ import io.dualwrite.VersionConflictException;
 import io.dualwrite.Versions;
 import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.MongoErrorClassifier;
+import io.dualwrite.mongo.MongoNotWrittenException;
 import io.dualwrite.mongo.MongoPrimaryStore;
 import io.dualwrite.spi.Ack;
 import io.dualwrite.spi.Committed;
@@ -124,7 +125,7 @@ public final class EmbeddedIntentStore<T> implements MongoPrimaryStore<T> {
         }
         String token = UUID.randomUUID().toString();
         for (int race = 0; race < MAX_RACES; race++) {
-            BsonDocument current = raw.find(Filters.eq("_id", id)).first();
+            BsonDocument current = readBeforeWriting(write.id(), id);
             Meta before = current == null ? null : Meta.of(current);
             Committed<T> early = beforeWriting(write, current, before);
             if (early != null) {
@@ -149,6 +150,14 @@ public final class EmbeddedIntentStore<T> implements MongoPrimaryStore<T> {
         }
         throw new IllegalStateException("commit of " + entityName + "/" + write.id() + " lost " + MAX_RACES
                 + " races in a row");
+    }
+
+    private BsonDocument readBeforeWriting(String entityId, BsonValue id) {
+        try {
+            return raw.find(Filters.eq("_id", id)).first();
+        } catch (RuntimeException e) {
+            throw new MongoNotWrittenException(entityName, entityId, e);
+        }
     }
 
     /** @return the result when nothing is to be written (duplicate request, nothing to delete), else null */

@@ -20,6 +20,7 @@ import io.dualwrite.Operation;
 import io.dualwrite.VersionConflictException;
 import io.dualwrite.Versions;
 import io.dualwrite.mongo.MongoErrorClassifier;
+import io.dualwrite.mongo.MongoNotWrittenException;
 import io.dualwrite.mongo.MongoWriteAheadStore;
 import io.dualwrite.spi.Ack;
 import io.dualwrite.spi.CallerWriteException;
@@ -155,8 +156,14 @@ public final class WriteAheadIntentStore<T> implements MongoWriteAheadStore<T> {
         }
         String id = write.id();
         BsonValue key = ids.toBson(id);
-        BsonDocument entityDoc = entities.find(Filters.eq("_id", key)).first();
-        BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
+        BsonDocument entityDoc;
+        BsonDocument meta;
+        try {
+            entityDoc = entities.find(Filters.eq("_id", key)).first();
+            meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
+        } catch (RuntimeException e) {
+            throw new MongoNotWrittenException(entityName, id, e);
+        }
         Snapshot<T> before = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
         long actual = before == null ? 0 : before.version();
         if (write.expectedVersion().isPresent() && write.expectedVersion().getAsLong() != actual) {

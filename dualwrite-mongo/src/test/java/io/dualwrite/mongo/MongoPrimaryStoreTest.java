@@ -1,0 +1,171 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import io.dualwrite.DualWriter;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.Operation;
+import io.dualwrite.PrimaryWriteException;
+import io.dualwrite.VersionConflictException;
+import io.dualwrite.WriteOptions;
+import io.dualwrite.WriteResult;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.spi.Committed;
+import io.dualwrite.spi.IntentSpec;
+import io.dualwrite.spi.PrimaryWrite;
+import io.dualwrite.testkit.mongo.InJvmMongo;
+import io.dualwrite.testkit.mongo.MongoExtension;
+import org.bson.BsonDocument;
+import org.bson.Document;
+import org.bson.types.ObjectId;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The embedded-intent store's own promises beyond the contract, through the coordinator. */
+@ExtendWith(MongoExtension.class)
+class MongoPrimaryStoreTest {
+
+    private static List<String> indexNames(MongoCollection<?> c) {
+        List<String> names = new ArrayList<>();
+        c.listIndexes().forEach(d -> names.add(d.getString("name")));
+        return names;
+    }
+
+    @Test
+    void indexesAreCreatedAtStartUpIdempotentlyWithRecognisableNames(MongoDatabase db) {
+        MongoCollection<Product> products = Collections.products(db);
+        MongoPrimaryStore<Product> store = MongoPrimaryStore.builder(products).build();
+        assertTrue(indexNames(products).containsAll(List.of(MongoPrimaryStore.INDEX_DUE, MongoPrimaryStore.INDEX_LEASE,
+                MongoPrimaryStore.INDEX_REQUEST_KEYS)), "the store's indexes exist: " + indexNames(products));
+        MongoPrimaryStore.builder(products).build();
+        assertEquals(List.of(MongoPrimaryStore.INDEX_DUE, MongoPrimaryStore.INDEX_LEASE,
+                MongoPrimaryStore.INDEX_REQUEST_KEYS), store.ensureIndexes(), "creating them again is harmless");
+        MongoCollection<Product> unindexed = Collections.products(db);
+        MongoPrimaryStore.builder(unindexed).createIndexes(false).build();
+        assertFalse(indexNames(unindexed).contains(MongoPrimaryStore.INDEX_DUE), "createIndexes(false) leaves them out");
+        MongoWriteAheadStore<Product> wa = MongoWriteAheadStore.builder(db, products).build();
+        assertTrue(indexNames(wa.intentCollection()).containsAll(List.of(MongoWriteAheadStore.INDEX_DUE,
+                MongoWriteAheadStore.INDEX_ENTITY, MongoWriteAheadStore.INDEX_LEASE)), "the intent collection's indexes exist");
+    }
+
+    @Test
+    void documentLayoutKeepsTheEntityFieldsAndOneMetadataField(MongoDatabase db) {
+        MongoCollection<Product> products = Collections.products(db);
+        MongoPrimaryStore<Product> store = MongoPrimaryStore.builder(products).build();
+        try (DualWriter<Product> w = Fixture.writer(store, new InMemoryDeadLetterStore(), new MutableClock(Fixture.START),
+                "w1", Fixture.sinks("search")).build()) {
+            WriteResult r = w.save(new Product("l1", "chair", 70));
+            BsonDocument raw = products.withDocumentClass(BsonDocument.class).find(Filters.eq("_id", "l1")).first();
+            assertEquals(Set.of("_id", "name", "price", DualWriteFilters.FIELD), raw.keySet(), "entity fields plus _dw");
+            assertEquals(r.version(), raw.getDocument(DualWriteFilters.FIELD).getInt64("v").getValue(), "the version");
+            assertEquals(new Product("l1", "chair", 70), products.find(Filters.eq("_id", "l1")).first(),
+                    "the application's own reads with its POJO codec still work");
+        }
+    }
+
+    @Test
+    void aStaleExpectedVersionConflictsAndTouchesNothing(MongoDatabase db) {
+        MongoPrimaryStore<Product> store = MongoPrimaryStore.builder(Collections.products(db)).build();
+        Map<String, InMemorySink<Product>> sinks = Fixture.sinks("search");
+        try (DualWriter<Product> w = Fixture.writer(store, new InMemoryDeadLetterStore(), new MutableClock(Fixture.START),
+                "w1", sinks).build()) {
+            long v1 = w.save(new Product("o1", "desk", 100)).version();
+            w.save(new Product("o1", "desk", 90));
+            VersionConflictException e = assertThrows(VersionConflictException.class,
+                    () -> w.save(new Product("o1", "desk", 1), WriteOptions.builder().expectedVersion(v1).build()),
+                    "a write based on a stale read conflicts");
+            assertEquals(v1 + 1, e.actualVersion(), "the conflict names the current version");
+            assertEquals(90, store.read("o1").orElseThrow().state().orElseThrow().getPrice(), "nothing was written");
+            assertEquals(v1 + 1, sinks.get("search").versionOf("o1").orElseThrow(), "no sink saw the rejected write");
+            assertEquals(v1 + 2, w.save(new Product("o1", "desk", 80), WriteOptions.builder().expectedVersion(v1 + 1)
+                    .build()).version(), "the current version writes");
+        }
+    }
+
+    @Test
+    void aRepeatedRequestKeyReturnsTheFirstResultEvenAfterALostReply(MongoDatabase db) {
+        MongoPrimaryStore<Product> store = MongoPrimaryStore.builder(Collections.products(db)).build();
+        Map<String, InMemorySink<Product>> sinks = Fixture.sinks("search");
+        MutableClock clock = new MutableClock(Fixture.START);
+        try (DualWriter<Product> w = Fixture.writer(store, new InMemoryDeadLetterStore(), clock, "w1", sinks).build()) {
+            WriteResult first = w.save(new Product("k1", "rug", 5), WriteOptions.builder().requestKey("order-7").build());
+            WriteResult again = w.save(new Product("k1", "rug", 6), WriteOptions.builder().requestKey("order-7").build());
+            assertTrue(again.duplicate(), "the repeat is recognised");
+            assertEquals(first.version(), again.version(), "and answered with the first version");
+            assertEquals(5, store.read("k1").orElseThrow().state().orElseThrow().getPrice(), "nothing written again");
+            assertEquals(1, sinks.get("search").appliedCount(), "the sink got the write once");
+
+            // the first attempt committed, then the process died before replying; the client retries
+            Committed<Product> lost = store.commit(PrimaryWrite.<Product>builder().id("k2").operation(Operation.UPSERT)
+                    .state(new Product("k2", "vase", 9)).intents(List.of(new IntentSpec("search", clock.instant())))
+                    .requestKey("order-8").correlationId("c").time(clock.instant()).build());
+            WriteResult retry = w.save(new Product("k2", "vase", 9), WriteOptions.builder().requestKey("order-8").build());
+            assertTrue(retry.duplicate(), "the retry after a lost reply is recognised from the stored key");
+            assertEquals(lost.version(), retry.version(), "with the version the lost attempt committed");
+        }
+    }
+
+    @Test
+    void objectIdsAndPlainDocumentsWork(MongoDatabase db) {
+        MongoCollection<Document> docs = db.getCollection(Collections.uniqueName("docs"));
+        MongoPrimaryStore<Document> store = MongoPrimaryStore.builder(docs).idType(IdType.OBJECT_ID).build();
+        ObjectId oid = new ObjectId();
+        Committed<Document> c = store.commit(PrimaryWrite.<Document>builder().id(oid.toHexString())
+                .operation(Operation.UPSERT).state(new Document("_id", oid).append("title", "hello"))
+                .correlationId("c").time(Fixture.START).build());
+        assertEquals(Committed.Status.WRITTEN, c.status(), "written");
+        assertEquals(oid, docs.find().first().getObjectId("_id"), "stored under its ObjectId");
+        assertEquals("hello", store.read(oid.toHexString()).orElseThrow().state().orElseThrow().getString("title"),
+                "read back by its hex id");
+        assertEquals(oid.toHexString(), store.scan(null, 5).get(0).id(), "scan reports hex ids");
+        assertThrows(IllegalArgumentException.class, () -> store.read("not-an-object-id"), "a bad id is refused");
+        assertThrows(IllegalArgumentException.class, () -> store.commit(PrimaryWrite.<Document>builder().id("abc")
+                .operation(Operation.UPSERT).state(new Document("_id", "other")).correlationId("c").time(Fixture.START)
+                .build()), "an entity whose _id differs from its id is refused");
+    }
+
+    @Test
+    void primaryDownDuringSaveThrowsAndTouchesNoSink() {
+        InJvmMongo mongo = InJvmMongo.start();
+        MongoClientSettings settings = MongoClientSettings.builder()
+                .applyConnectionString(new ConnectionString(mongo.connectionString()))
+                .applyToClusterSettings(b -> b.serverSelectionTimeout(300, TimeUnit.MILLISECONDS))
+                .applyToSocketSettings(b -> b.connectTimeout(300, TimeUnit.MILLISECONDS)).build();
+        Map<String, InMemorySink<Product>> sinks = Fixture.sinks("search", "cache");
+        try (MongoClient client = MongoClients.create(settings)) {
+            MongoPrimaryStore<Product> store = MongoPrimaryStore.builder(Collections.products(client.getDatabase("down")))
+                    .build();
+            try (DualWriter<Product> w = Fixture.writer(store, new InMemoryDeadLetterStore(),
+                    new MutableClock(Fixture.START), "w1", sinks).build()) {
+                w.save(new Product("u1", "fine", 1));
+                mongo.close();
+                PrimaryWriteException e = assertThrows(PrimaryWriteException.class,
+                        () -> w.save(new Product("u1", "lost", 2)), "a save with the primary down fails clearly");
+                assertEquals(ErrorKind.TRANSIENT, e.kind(), "an unreachable primary is transient: " + e.getCause());
+            }
+        } finally {
+            mongo.close();
+        }
+        for (InMemorySink<Product> sink : sinks.values()) {
+            assertEquals(1, sink.appliedCount(), "no sink was touched by the failed save");
+            assertEquals("fine", sink.get("u1").orElseThrow().getName(), "sinks keep the committed state");
+        }
+    }
+}
