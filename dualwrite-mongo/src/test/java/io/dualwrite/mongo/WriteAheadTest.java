@@ -1,0 +1,167 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import io.dualwrite.DualWriter;
+import io.dualwrite.Operation;
+import io.dualwrite.Versions;
+import io.dualwrite.WriteResult;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.spi.CallerWriteException;
+import io.dualwrite.spi.Committed;
+import io.dualwrite.spi.IntentSpec;
+import io.dualwrite.spi.PrimaryWrite;
+import io.dualwrite.testkit.mongo.MongoExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The write-ahead mode around a repository-style save, end to end, including its crash points. */
+@ExtendWith(MongoExtension.class)
+class WriteAheadTest {
+    private MongoCollection<Order> orders;
+    private MongoWriteAheadStore<Order> store;
+    private OrderRepository repository;
+    private MutableClock clock;
+    private Map<String, InMemorySink<Order>> sinks;
+
+    @BeforeEach
+    void setUp(MongoDatabase db) {
+        orders = db.getCollection(Collections.uniqueName("orders"), Order.class).withCodecRegistry(Collections.POJOS);
+        store = MongoWriteAheadStore.builder(db, orders).versionField("version").build();
+        repository = new OrderRepository(orders);
+        clock = new MutableClock(Fixture.START);
+        sinks = Map.of("search", new InMemorySink<>(), "cache", new InMemorySink<>());
+    }
+
+    private DualWriter<Order> writer(String worker) {
+        var b = DualWriter.<Order>builder().entityType("order").primary(store)
+                .deadLetterStore(new InMemoryDeadLetterStore()).clock(clock).gracePeriod(Fixture.GRACE)
+                .workerId(worker).meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        sinks.forEach((n, s) -> b.sink(n, s, Fixture.ONE_ATTEMPT));
+        return b.build();
+    }
+
+    private void recoverAll(DualWriter<Order> w) {
+        for (int i = 0; i < 10 && store.pendingCount() > 0; i++) {
+            clock.advance(Duration.ofMinutes(2));
+            w.recoverDue();
+            w.flushAcknowledgements();
+        }
+        assertEquals(0, store.pendingCount(), "recovery leaves nothing pending");
+    }
+
+    private void assertSinksHold(String id, long version, String status) {
+        for (Map.Entry<String, InMemorySink<Order>> e : sinks.entrySet()) {
+            assertEquals(version, e.getValue().versionOf(id).orElse(-1), "sink " + e.getKey() + " version of " + id);
+            assertEquals(status, e.getValue().get(id).orElseThrow().getStatus(), "sink " + e.getKey() + " state of " + id);
+        }
+    }
+
+    @Test
+    void wrapsARepositorySaveAndDeliversWhatItSaved() {
+        try (DualWriter<Order> w = writer("w1")) {
+            Order order = new Order("o1", "NEW");
+            WriteResult created = w.saveWith("o1", () -> repository.save(order));
+            assertEquals(Versions.firstVersion(Fixture.START), created.version(), "a new entity's first version");
+            assertTrue(created.fullyApplied(), "delivered to both sinks");
+            assertSinksHold("o1", created.version(), "NEW");
+            order.setStatus("PAID");
+            WriteResult paid = w.saveWith("o1", () -> repository.save(order));
+            assertEquals(created.version() + 1, paid.version(), "each repository save adds one");
+            assertSinksHold("o1", paid.version(), "PAID");
+            w.flushAcknowledgements();
+            assertEquals(0, store.pendingCount(), "delivered intents are acknowledged");
+
+            WriteResult deleted = w.deleteWith("o1", () -> repository.deleteById("o1"));
+            assertEquals(paid.version() + 1, deleted.version(), "a delete adds one");
+            for (InMemorySink<Order> s : sinks.values()) {
+                assertTrue(s.isDeleted("o1"), "every sink dropped it");
+            }
+            w.flushAcknowledgements();
+            assertTrue(store.read("o1").isEmpty(), "the tombstone left once every sink acknowledged");
+            assertEquals(0, store.intentCollection().countDocuments(), "the intent collection is empty again");
+        }
+    }
+
+    @Test
+    void theCallersOwnFailureReachesTheCallerUnchangedAndNoSinkIsTouched() {
+        try (DualWriter<Order> w = writer("w1")) {
+            Order order = new Order("o2", "NEW");
+            w.saveWith("o2", () -> repository.save(order));
+            Order stale = new Order("o2", "STALE");
+            stale.setVersion(7L);
+            assertThrows(OrderRepository.OptimisticLockingFailure.class,
+                    () -> w.saveWith("o2", () -> repository.save(stale)), "the repository's exception, unchanged");
+            assertSinksHold("o2", Versions.firstVersion(Fixture.START), "NEW");
+            recoverAll(w);
+            assertSinksHold("o2", Versions.firstVersion(Fixture.START), "NEW");
+        }
+    }
+
+    @Test
+    void diesAfterTheRepositorySaveBeforeDelivering() {
+        try (DualWriter<Order> w = writer("w1")) {
+            w.saveWith("o3", () -> repository.save(new Order("o3", "NEW")));
+        }
+        Order changed = orders.find(com.mongodb.client.model.Filters.eq("_id", "o3")).first();
+        changed.setStatus("SHIPPED");
+        Committed<Order> c = store.commit(PrimaryWrite.<Order>builder().id("o3").operation(Operation.UPSERT)
+                .intents(List.of(new IntentSpec("search", clock.instant().plus(Fixture.GRACE)),
+                        new IntentSpec("cache", clock.instant().plus(Fixture.GRACE))))
+                .correlationId("crash").time(clock.instant()).callerWrite(() -> repository.save(changed)).build());
+        assertEquals("NEW", sinks.get("search").get("o3").orElseThrow().getStatus(), "no sink heard of the save yet");
+        try (DualWriter<Order> w2 = writer("w2")) {
+            recoverAll(w2);
+        }
+        assertSinksHold("o3", c.version(), "SHIPPED");
+    }
+
+    @Test
+    void diesAfterRecordingTheIntentBeforeTheRepositorySave() {
+        assertThrows(CallerWriteException.class, () -> store.commit(PrimaryWrite.<Order>builder().id("o4")
+                .operation(Operation.UPSERT).intents(List.of(new IntentSpec("search", clock.instant())))
+                .correlationId("crash").time(clock.instant()).callerWrite(() -> {
+                    throw new IllegalStateException("the process died here");
+                }).build()), "the intent was recorded, the save never ran");
+        assertEquals(1, store.pendingCount(), "the intent is durable");
+        try (DualWriter<Order> w2 = writer("w2")) {
+            recoverAll(w2);
+        }
+        for (InMemorySink<Order> s : sinks.values()) {
+            assertFalse(s.get("o4").isPresent(), "no sink holds an entity the primary never committed");
+        }
+        assertTrue(store.read("o4").isEmpty(), "nothing is left of the save that never happened");
+    }
+
+    @Test
+    void diesAfterTheRepositoryDeleteBeforeDelivering() {
+        try (DualWriter<Order> w = writer("w1")) {
+            w.saveWith("o5", () -> repository.save(new Order("o5", "NEW")));
+        }
+        Committed<Order> d = store.commit(PrimaryWrite.<Order>builder().id("o5").operation(Operation.DELETE)
+                .intents(List.of(new IntentSpec("search", clock.instant().plus(Fixture.GRACE)),
+                        new IntentSpec("cache", clock.instant().plus(Fixture.GRACE))))
+                .correlationId("crash").time(clock.instant()).callerWrite(() -> repository.deleteById("o5")).build());
+        assertTrue(store.read("o5").orElseThrow().deleted(), "a tombstone while the delete is unacknowledged");
+        try (DualWriter<Order> w2 = writer("w2")) {
+            recoverAll(w2);
+        }
+        for (InMemorySink<Order> s : sinks.values()) {
+            assertTrue(s.isDeleted("o5"), "every sink dropped it");
+            assertEquals(d.version(), s.versionOf("o5").orElseThrow(), "at the delete's version");
+        }
+        assertTrue(store.read("o5").isEmpty(), "the tombstone is gone");
+        assertEquals(0, store.intentCollection().countDocuments(), "and so is every intent");
+    }
+}
