@@ -1,0 +1,43 @@
+package io.dualwrite.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dualwrite.Change;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Turns a change into the request body the third-party API expects. The default,
+ * {@link #json(ObjectMapper)}, sends the entity as JSON for an upsert and no body for a delete.
+ * A mapper that throws fails the change PERMANENTLY when the failure is a mapping error (Jackson,
+ * {@link IllegalArgumentException}). Implementations must be thread-safe.
+ *
+ * @param <T> the entity type
+ */
+@FunctionalInterface
+public interface HttpBodyMapper<T> {
+    /** The content type of the default mapper's bodies. */
+    String JSON = "application/json";
+
+    /**
+     * @param change the change
+     * @return the body, or empty to send none
+     * @throws Exception if the change cannot be mapped
+     */
+    Optional<byte[]> body(Change<T> change) throws Exception;
+
+    /** @return the {@code Content-Type} of the bodies; default {@value #JSON} */
+    default String contentType() {
+        return JSON;
+    }
+
+    /**
+     * @param mapper the Jackson mapper
+     * @param <T>    the entity type
+     * @return the entity as JSON for an upsert, no body for a delete
+     */
+    static <T> HttpBodyMapper<T> json(ObjectMapper mapper) {
+        Objects.requireNonNull(mapper, "mapper");
+        return change -> change.isDelete() ? Optional.empty() : Optional.of(mapper.writeValueAsBytes(change.requireState()));
+    }
+}

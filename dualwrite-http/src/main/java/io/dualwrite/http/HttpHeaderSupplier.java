@@ -1,0 +1,60 @@
+package io.dualwrite.http;
+
+import io.dualwrite.Change;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Extra headers for each request (authentication, tenant, trace context). Called on the thread
+ * that delivers the change, once per attempt, so a supplier may read thread-bound context such as
+ * the current trace span. Implementations must be thread-safe and should not throw; a supplier that
+ * throws fails the attempt.
+ */
+@FunctionalInterface
+public interface HttpHeaderSupplier {
+    /** The W3C Trace Context header. */
+    String TRACEPARENT = "traceparent";
+
+    /**
+     * @param change the change being sent
+     * @return header names and values to add; never null
+     */
+    Map<String, String> headers(Change<?> change);
+
+    /**
+     * A supplier of the W3C {@code traceparent} header from whatever tracer the application uses,
+     * for example with Micrometer Tracing:
+     * <pre>{@code
+     * HttpHeaderSupplier.traceparent(() -> Optional.ofNullable(tracer.currentSpan()).map(span ->
+     *         "00-" + span.context().traceId() + "-" + span.context().spanId() + "-"
+     *                 + (Boolean.TRUE.equals(span.context().sampled()) ? "01" : "00")))
+     * }</pre>
+     * The header is sent only when the current value is present and well-formed
+     * ({@code version-traceid-parentid-flags} in lower-case hex).
+     *
+     * @param current the current trace context in traceparent form, empty when there is none
+     * @return the supplier
+     */
+    static HttpHeaderSupplier traceparent(Supplier<Optional<String>> current) {
+        Objects.requireNonNull(current, "current");
+        Pattern valid = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+        return change -> current.get().filter(v -> valid.matcher(v).matches()
+                        && !v.startsWith("ff") && !v.contains("-00000000000000000000000000000000-")
+                        && !v.contains("-0000000000000000-"))
+                .map(v -> Map.of(TRACEPARENT, v)).orElse(Map.of());
+    }
+
+    /**
+     * @param name  a header name
+     * @param value its value, the same for every request (an API key, a tenant)
+     * @return the supplier
+     */
+    static HttpHeaderSupplier fixed(String name, String value) {
+        Map<String, String> headers = Map.of(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+        return change -> headers;
+    }
+}

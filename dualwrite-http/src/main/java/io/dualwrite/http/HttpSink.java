@@ -1,0 +1,425 @@
+package io.dualwrite.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.dualwrite.Change;
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.http.internal.RetryAfter;
+import io.dualwrite.http.internal.UriTemplate;
+import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.Sink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Calls a third-party HTTP API for each change, with the JDK's {@link HttpClient}.
+ *
+ * <p>Each change is one request: the method and URL template of its operation (placeholders
+ * {@code {type}}, {@code {id}}, {@code {version}}), a body from the {@link HttpBodyMapper} (the
+ * entity as JSON by default; none for a delete), and the headers {@value #IDEMPOTENCY_KEY} (the
+ * change's idempotency key, the same on every redelivery), the version
+ * ({@value #DEFAULT_VERSION_HEADER} by default), the correlation id
+ * ({@value #DEFAULT_CORRELATION_HEADER} by default) and whatever the {@link HttpHeaderSupplier}s add
+ * (a W3C {@code traceparent}, authentication).
+ *
+ * <p>The reply's status decides the outcome:
+ * <table>
+ *   <caption>status handling</caption>
+ *   <tr><th>reply</th><th>outcome</th></tr>
+ *   <tr><td>2xx</td><td>{@link ApplyResult#APPLIED}</td></tr>
+ *   <tr><td>2xx marked {@code Idempotent-Replayed: true} (a replayed answer)</td><td>{@link ApplyResult#ALREADY_CURRENT}</td></tr>
+ *   <tr><td>409, 412 (the API holds this version or a newer one)</td><td>{@link ApplyResult#ALREADY_CURRENT}</td></tr>
+ *   <tr><td>408, 429, 5xx</td><td>{@link ErrorKind#TRANSIENT}, with the {@code Retry-After} wait</td></tr>
+ *   <tr><td>other 1xx, 3xx and 4xx</td><td>{@link ErrorKind#PERMANENT}</td></tr>
+ *   <tr><td>no connection, connect timeout</td><td>{@link ErrorKind#TRANSIENT}</td></tr>
+ *   <tr><td>timeout after sending, broken or malformed reply</td><td>{@link ErrorKind#UNKNOWN_OUTCOME}</td></tr>
+ * </table>
+ * Failures are {@link HttpSinkException}s. The sink is only as safe as the API: it must apply a
+ * request key at most once (replaying the first answer to a repeat) and refuse a version older
+ * than the one it holds with 409 or 412; see the documentation page of the HTTP sink.
+ *
+ * <pre>{@code
+ * HttpSink<Product> sink = HttpSink.<Product>builder()
+ *         .upsert("PUT", "https://api.example.com/products/{id}")
+ *         .delete("DELETE", "https://api.example.com/products/{id}")
+ *         .header(HttpHeaderSupplier.fixed("Authorization", "Bearer " + token))
+ *         .build();
+ * }</pre>
+ *
+ * Thread-safe ({@link HttpClient} is).
+ *
+ * @param <T> the entity type
+ */
+public final class HttpSink<T> implements Sink<T> {
+    /** The header carrying the change's idempotency key. */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** Default header by which the API marks an answer replayed for a request key it has seen. */
+    public static final String DEFAULT_REPLAYED_HEADER = "Idempotent-Replayed";
+    /** Default header carrying the version. */
+    public static final String DEFAULT_VERSION_HEADER = "X-Entity-Version";
+    /** Default header carrying the correlation id. */
+    public static final String DEFAULT_CORRELATION_HEADER = "X-Correlation-Id";
+    /** Default method of an upsert. */
+    public static final String DEFAULT_UPSERT_METHOD = "PUT";
+    /** Default method of a delete. */
+    public static final String DEFAULT_DELETE_METHOD = "DELETE";
+    /** Default time a request may take, from sending to the end of the reply's headers. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** Default time to open a connection (for the default client). */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Default statuses meaning "the API already holds this version or a newer one". */
+    public static final Set<Integer> DEFAULT_ALREADY_CURRENT_STATUSES = Set.of(409, 412);
+    /** Characters of an error reply kept in the exception's message. */
+    public static final int ERROR_EXCERPT_CHARS = 300;
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpSink.class);
+
+    private final HttpClient client;
+    private final String upsertMethod;
+    private final UriTemplate upsertUrl;
+    private final String deleteMethod;
+    private final UriTemplate deleteUrl;
+    private final HttpBodyMapper<T> bodyMapper;
+    private final List<HttpHeaderSupplier> headerSuppliers;
+    private final String versionHeader;
+    private final String correlationHeader;
+    private final String replayedHeader;
+    private final Duration requestTimeout;
+    private final Set<Integer> alreadyCurrent;
+    private final Clock clock;
+
+    private HttpSink(Builder<T> b) {
+        this.client = b.client != null ? b.client
+                : HttpClient.newBuilder().connectTimeout(DEFAULT_CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.upsertMethod = b.upsertMethod;
+        this.upsertUrl = b.upsertUrl;
+        this.deleteMethod = b.deleteMethod;
+        this.deleteUrl = b.deleteUrl != null ? b.deleteUrl : b.upsertUrl;
+        this.bodyMapper = b.bodyMapper != null ? b.bodyMapper
+                : HttpBodyMapper.json(b.mapper != null ? b.mapper : JsonMapper.builder().addModule(new JavaTimeModule()).build());
+        this.headerSuppliers = List.copyOf(b.headerSuppliers);
+        this.versionHeader = b.versionHeader;
+        this.correlationHeader = b.correlationHeader;
+        this.replayedHeader = b.replayedHeader;
+        this.requestTimeout = b.requestTimeout;
+        this.alreadyCurrent = Set.copyOf(b.alreadyCurrent);
+        this.clock = b.clock;
+    }
+
+    /**
+     * @param <T> the entity type
+     * @return a builder; {@link Builder#upsert(String, String)} is required
+     */
+    public static <T> Builder<T> builder() {
+        return new Builder<>();
+    }
+
+    @Override
+    public ApplyResult apply(Change<T> change) throws Exception {
+        HttpRequest request = request(change);
+        HttpResponse<InputStream> response;
+        try {
+            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (HttpConnectTimeoutException | ConnectException e) {
+            throw failure("could not connect", ErrorKind.TRANSIENT, request, -1, null, e);
+        } catch (HttpTimeoutException e) {
+            throw failure("no reply within " + requestTimeout.toMillis() + " ms after sending; the request may have been applied",
+                    ErrorKind.UNKNOWN_OUTCOME, request, -1, null, e);
+        } catch (IOException e) {
+            throw failure("broken or malformed reply (" + e.getMessage() + "); the request may have been applied",
+                    ErrorKind.UNKNOWN_OUTCOME, request, -1, null, e);
+        }
+        int status = response.statusCode();
+        String excerpt = readExcerpt(response, status / 100 != 2);
+        if (status / 100 == 2) {
+            boolean replayed = response.headers().firstValue(replayedHeader).map("true"::equalsIgnoreCase).orElse(false);
+            LOG.debug("http {} {} -> {} {}", request.method(), change.idempotencyKey(), status,
+                    replayed ? "replayed" : "applied");
+            return replayed ? ApplyResult.ALREADY_CURRENT : ApplyResult.APPLIED;
+        }
+        if (alreadyCurrent.contains(status)) {
+            LOG.debug("http {} {} -> {} already current", request.method(), change.idempotencyKey(), status);
+            return ApplyResult.ALREADY_CURRENT;
+        }
+        if (status == 408 || status == 429 || status / 100 == 5) {
+            Optional<String> header = response.headers().firstValue("Retry-After");
+            Duration wait = RetryAfter.parse(header.orElse(null), clock).orElse(null);
+            throw failure("status " + status + (wait != null ? ", retry after " + wait.toMillis() + " ms" : "") + excerpt,
+                    ErrorKind.TRANSIENT, request, status, wait, null);
+        }
+        throw failure("status " + status + " refuses the change" + excerpt, ErrorKind.PERMANENT, request, status, null, null);
+    }
+
+    @Override
+    public void validate(Change<T> change) throws Exception {
+        request(change);
+    }
+
+    /** Honours the {@link ErrorKind} of every {@link HttpSinkException} ({@link ErrorClassifier#defaults()}). */
+    @Override
+    public ErrorClassifier classifier() {
+        return ErrorClassifier.defaults();
+    }
+
+    /**
+     * Builds the request of a change without sending it.
+     *
+     * @param change the change
+     * @return the request
+     * @throws Exception if the body cannot be mapped or the URL cannot be built
+     */
+    public HttpRequest request(Change<T> change) throws Exception {
+        Objects.requireNonNull(change, "change");
+        boolean delete = change.isDelete();
+        URI uri = (delete ? deleteUrl : upsertUrl).expand(change.entityType(), change.id(), change.version());
+        Optional<byte[]> body = bodyMapper.body(change);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(requestTimeout)
+                .method(delete ? deleteMethod : upsertMethod,
+                        body.map(HttpRequest.BodyPublishers::ofByteArray).orElse(HttpRequest.BodyPublishers.noBody()))
+                .header(IDEMPOTENCY_KEY, change.idempotencyKey())
+                .header(versionHeader, Long.toString(change.version()))
+                .header(correlationHeader, change.correlationId());
+        if (body.isPresent()) {
+            b.header("Content-Type", bodyMapper.contentType());
+        }
+        for (HttpHeaderSupplier supplier : headerSuppliers) {
+            for (Map.Entry<String, String> h : supplier.headers(change).entrySet()) {
+                b.setHeader(h.getKey(), h.getValue());
+            }
+        }
+        return b.build();
+    }
+
+    private HttpSinkException failure(String what, ErrorKind kind, HttpRequest request, int status, Duration retryAfter,
+                                      Throwable cause) {
+        return new HttpSinkException(request.method() + " " + request.uri() + ": " + what, kind, request.method(),
+                request.uri(), status, retryAfter, cause);
+    }
+
+    /** Reads a short excerpt of an error reply for the message, and always releases the connection. */
+    private static String readExcerpt(HttpResponse<InputStream> response, boolean keep) {
+        try (InputStream in = response.body()) {
+            if (!keep) {
+                in.transferTo(OutputStream.nullOutputStream());
+                return "";
+            }
+            byte[] head = in.readNBytes(ERROR_EXCERPT_CHARS * 4);
+            in.transferTo(OutputStream.nullOutputStream());
+            String text = new String(head, StandardCharsets.UTF_8).strip();
+            if (text.isEmpty()) {
+                return "";
+            }
+            return ": " + (text.length() > ERROR_EXCERPT_CHARS ? text.substring(0, ERROR_EXCERPT_CHARS) + "…" : text);
+        } catch (IOException e) {
+            return " (reply body unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * Builds an {@link HttpSink}. Not thread-safe.
+     *
+     * @param <T> the entity type
+     */
+    public static final class Builder<T> {
+        private HttpClient client;
+        private String upsertMethod = DEFAULT_UPSERT_METHOD;
+        private UriTemplate upsertUrl;
+        private String deleteMethod = DEFAULT_DELETE_METHOD;
+        private UriTemplate deleteUrl;
+        private HttpBodyMapper<T> bodyMapper;
+        private ObjectMapper mapper;
+        private final List<HttpHeaderSupplier> headerSuppliers = new ArrayList<>();
+        private String versionHeader = DEFAULT_VERSION_HEADER;
+        private String correlationHeader = DEFAULT_CORRELATION_HEADER;
+        private String replayedHeader = DEFAULT_REPLAYED_HEADER;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Set<Integer> alreadyCurrent = DEFAULT_ALREADY_CURRENT_STATUSES;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /**
+         * @param method      the method of an upsert; default {@value #DEFAULT_UPSERT_METHOD}
+         * @param urlTemplate an absolute http(s) URL with {@code {type}}, {@code {id}}, {@code {version}}; required
+         * @return this
+         */
+        public Builder<T> upsert(String method, String urlTemplate) {
+            this.upsertMethod = method(method);
+            this.upsertUrl = new UriTemplate(urlTemplate);
+            return this;
+        }
+
+        /**
+         * @param method      the method of a delete; default {@value #DEFAULT_DELETE_METHOD}
+         * @param urlTemplate its URL template; default the upsert's
+         * @return this
+         */
+        public Builder<T> delete(String method, String urlTemplate) {
+            this.deleteMethod = method(method);
+            this.deleteUrl = new UriTemplate(urlTemplate);
+            return this;
+        }
+
+        /**
+         * @param client the client; default one with a {@link #DEFAULT_CONNECT_TIMEOUT} connect timeout
+         *               that follows no redirects
+         * @return this
+         */
+        public Builder<T> httpClient(HttpClient client) {
+            this.client = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /**
+         * @param mapper the body mapper; default {@link HttpBodyMapper#json} with {@link #objectMapper}
+         * @return this
+         */
+        public Builder<T> bodyMapper(HttpBodyMapper<T> mapper) {
+            this.bodyMapper = Objects.requireNonNull(mapper, "mapper");
+            return this;
+        }
+
+        /**
+         * @param mapper the Jackson mapper of the default body mapper; default a {@link JsonMapper}
+         *               with the Java time module
+         * @return this
+         */
+        public Builder<T> objectMapper(ObjectMapper mapper) {
+            this.mapper = Objects.requireNonNull(mapper, "mapper");
+            return this;
+        }
+
+        /**
+         * Adds a header supplier; several may be added, later ones win on the same header name.
+         *
+         * @param supplier extra headers per request (authentication, {@link HttpHeaderSupplier#traceparent})
+         * @return this
+         */
+        public Builder<T> header(HttpHeaderSupplier supplier) {
+            headerSuppliers.add(Objects.requireNonNull(supplier, "supplier"));
+            return this;
+        }
+
+        /**
+         * @param name the header carrying the version; default {@value #DEFAULT_VERSION_HEADER}
+         * @return this
+         */
+        public Builder<T> versionHeader(String name) {
+            this.versionHeader = headerName(name);
+            return this;
+        }
+
+        /**
+         * @param name the header carrying the correlation id; default {@value #DEFAULT_CORRELATION_HEADER}
+         * @return this
+         */
+        public Builder<T> correlationHeader(String name) {
+            this.correlationHeader = headerName(name);
+            return this;
+        }
+
+        /**
+         * A 2xx answer carrying this header with value {@code true} is the API's replay of its first
+         * answer to a request key it has already applied, and is reported as
+         * {@link ApplyResult#ALREADY_CURRENT}. Without such a header a replay reads as
+         * {@link ApplyResult#APPLIED}, which is harmless: both are success.
+         *
+         * @param name the header; default {@value #DEFAULT_REPLAYED_HEADER}
+         * @return this
+         */
+        public Builder<T> replayedHeader(String name) {
+            this.replayedHeader = headerName(name);
+            return this;
+        }
+
+        /**
+         * @param timeout how long a request may take once sent; positive; default {@link #DEFAULT_REQUEST_TIMEOUT}
+         * @return this
+         */
+        public Builder<T> requestTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("requestTimeout must be positive, was " + timeout);
+            }
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param statuses the statuses by which the API says it holds this version or a newer one;
+         *                 default {@link #DEFAULT_ALREADY_CURRENT_STATUSES} (409, 412); 4xx only
+         * @return this
+         */
+        public Builder<T> alreadyCurrentStatuses(Set<Integer> statuses) {
+            Objects.requireNonNull(statuses, "statuses");
+            for (int s : statuses) {
+                if (s < 400 || s > 499) {
+                    throw new IllegalArgumentException("an already-current status must be a 4xx, was " + s);
+                }
+            }
+            this.alreadyCurrent = Set.copyOf(statuses);
+            return this;
+        }
+
+        /**
+         * @param clock the clock an HTTP-date {@code Retry-After} is compared with; default UTC system clock
+         * @return this
+         */
+        public Builder<T> clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * @return the sink
+         * @throws IllegalStateException if no upsert URL template was given
+         */
+        public HttpSink<T> build() {
+            if (upsertUrl == null) {
+                throw new IllegalStateException("an upsert URL template is required: upsert(method, urlTemplate)");
+            }
+            return new HttpSink<>(this);
+        }
+
+        private static String method(String method) {
+            Objects.requireNonNull(method, "method");
+            String m = method.strip().toUpperCase(Locale.ROOT);
+            if (!m.matches("[A-Z]+")) {
+                throw new IllegalArgumentException("not an HTTP method: " + method);
+            }
+            return m;
+        }
+
+        private static String headerName(String name) {
+            Objects.requireNonNull(name, "name");
+            if (!name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+                throw new IllegalArgumentException("not an HTTP header name: " + name);
+            }
+            return name;
+        }
+    }
+}

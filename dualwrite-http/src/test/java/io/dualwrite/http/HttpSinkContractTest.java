@@ -1,0 +1,65 @@
+package io.dualwrite.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dualwrite.Change;
+import io.dualwrite.spi.Sink;
+import io.dualwrite.testkit.TestItem;
+import io.dualwrite.testkit.contract.AbstractSinkContractTest;
+import io.dualwrite.testkit.contract.Stored;
+import io.dualwrite.testkit.http.FakeThirdPartyApi;
+import org.junit.jupiter.api.AfterEach;
+
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The sink contract against a real HTTP server in the test (a fresh {@link FakeThirdPartyApi} per
+ * test) that deduplicates by request key, refuses stale versions with 409 and blank names with 422.
+ */
+class HttpSinkContractTest extends AbstractSinkContractTest<TestItem> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private FakeThirdPartyApi api;
+
+    @Override
+    protected Sink<TestItem> createSink() throws Exception {
+        api = FakeThirdPartyApi.start(seed()).accepting(state -> !state.path("name").asText().isBlank());
+        return HttpSink.<TestItem>builder().upsert("PUT", api.uri() + "/{type}s/{id}").build();
+    }
+
+    @Override
+    protected void dispose(Sink<TestItem> sink) {
+        api.close();
+    }
+
+    @AfterEach
+    void noKeyAppliedTwice() {
+        assertEquals(List.of(), api.keysAppliedMoreThanOnce(), "the API must never apply a request key twice");
+    }
+
+    @Override
+    protected TestItem entity(String id, int variant) {
+        return TestItem.variant(id, variant);
+    }
+
+    /** A blank name breaks the API's business rule: 422 every time. */
+    @Override
+    protected Optional<Change<TestItem>> permanentlyRejectedChange(String id, long version) {
+        Change<TestItem> good = upsert(id, version, 0);
+        return Optional.of(good.toBuilder().state(good.requireState().withName(" ")).build());
+    }
+
+    /** Reads what the API holds from the server's own records, not through the sink. */
+    @Override
+    protected Optional<Stored<TestItem>> readBack(Sink<TestItem> sink, String id) throws Exception {
+        if (api.version(id).isEmpty()) {
+            return Optional.empty();
+        }
+        long version = api.version(id).getAsLong();
+        if (api.isDeleted(id)) {
+            return Optional.of(Stored.deleted(version));
+        }
+        return Optional.of(Stored.live(version, JSON.treeToValue(api.state(id).orElseThrow(), TestItem.class)));
+    }
+}
