@@ -32,10 +32,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Publishes each entity's state to a Kafka topic: key = entity id (so all versions of an entity
@@ -51,7 +53,9 @@ import java.util.concurrent.TimeoutException;
  * {@link VersionGuard}, which drops every record not newer than what it applied for that key.
  * To spare consumers most of that work the sink also remembers the highest version it has had
  * acknowledged per key (a bounded, in-process cache) and reports a change it knows is not newer
- * as {@link ApplyResult#ALREADY_CURRENT} without sending it.
+ * as {@link ApplyResult#ALREADY_CURRENT} without sending it. Sends of one key are serialised
+ * in the process (the next one is judged after the previous one was acknowledged), so that
+ * answer is only given for a version the broker has acknowledged.
  *
  * <p><b>Failures</b> ({@link #classifier()}): retriable Kafka errors are
  * {@link ErrorKind#TRANSIENT}; a record too large, a serialization failure, authorization and
@@ -82,6 +86,8 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
     /** Default {@code ce_source} prefix: {@code /dualwrite/<entity type>}. */
     public static final String DEFAULT_SOURCE_PREFIX = "/dualwrite/";
 
+    /** Locks that serialise sends of the same key, so a version is acknowledged before the next is judged. */
+    private static final int LOCK_STRIPES = 1024;
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSink.class);
     private static final byte[] JSON_CONTENT_TYPE = "application/json".getBytes(StandardCharsets.UTF_8);
     private static final byte[] SPEC_VERSION = KafkaHeaders.CLOUDEVENTS_SPEC_VERSION.getBytes(StandardCharsets.UTF_8);
@@ -94,6 +100,7 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
     private final String typePrefix;
     private final Duration sendTimeout;
     private final RecentVersions recent;
+    private final ReentrantLock[] stripes = new ReentrantLock[LOCK_STRIPES];
 
     private KafkaSink(Builder<T> b, Producer<String, byte[]> producer, boolean ownsProducer) {
         this.producer = producer;
@@ -106,6 +113,9 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
         this.typePrefix = b.typePrefix;
         this.sendTimeout = b.sendTimeout;
         this.recent = new RecentVersions(b.recentVersionsCapacity);
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new ReentrantLock();
+        }
     }
 
     /**
@@ -131,13 +141,18 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
     @Override
     public ApplyResult apply(Change<T> change) throws SinkException {
         Objects.requireNonNull(change, "change");
-        if (recent.covers(change.id(), change.version())) {
-            return ApplyResult.ALREADY_CURRENT;
-        }
         ProducerRecord<String, byte[]> record = toRecord(change);
-        Future<RecordMetadata> sent = send(record, change);
-        await(sent, change, sendTimeout);
-        return ApplyResult.APPLIED;
+        ReentrantLock lock = stripes[stripe(change.id())];
+        lock.lock();
+        try {
+            if (recent.covers(change.id(), change.version())) {
+                return ApplyResult.ALREADY_CURRENT;
+            }
+            await(send(record, change), change, sendTimeout);
+            return ApplyResult.APPLIED;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -153,6 +168,23 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
             return List.of();
         }
         BatchItem[] out = new BatchItem[changes.size()];
+        // lock every key's stripe in ascending order (apply holds one stripe at a time: no deadlock)
+        TreeSet<Integer> held = new TreeSet<>();
+        changes.forEach(c -> held.add(stripe(c.id())));
+        List<ReentrantLock> locked = new ArrayList<>(held.size());
+        try {
+            for (int st : held) {
+                stripes[st].lock();
+                locked.add(stripes[st]);
+            }
+            sendBatch(changes, out);
+        } finally {
+            locked.forEach(ReentrantLock::unlock);
+        }
+        return Arrays.asList(out);
+    }
+
+    private void sendBatch(List<Change<T>> changes, BatchItem[] out) {
         List<Future<RecordMetadata>> futures = new ArrayList<>(changes.size());
         for (int i = 0; i < changes.size(); i++) {
             Change<T> c = changes.get(i);
@@ -182,7 +214,6 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
                 }
             }
         }
-        return Arrays.asList(out);
     }
 
     @Override
@@ -263,6 +294,10 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
             throw new SinkException(what + ": interrupted while waiting for the acknowledgement",
                     ErrorKind.UNKNOWN_OUTCOME, e);
         }
+    }
+
+    private static int stripe(String id) {
+        return Math.floorMod(id.hashCode(), LOCK_STRIPES);
     }
 
     private static byte[] utf8(String s) {

@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** What the Kafka sink writes, record by record, on a real broker. */
 class KafkaSinkTest {
 
-    private static List<ConsumerRecord<String, byte[]>> readAll(String topic, int expected) {
+    /** Reads the whole topic, up to the end offsets it has now. */
+    private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(KafkaTestSupport.clientConfig(),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
@@ -41,9 +42,11 @@ class KafkaSinkTest {
                     .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());
             c.assign(tps);
             c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (out.size() < expected && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())
+                    && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(100)).forEach(out::add);
             }
         }
         return out;
@@ -63,7 +66,7 @@ class KafkaSinkTest {
             assertEquals(ApplyResult.APPLIED, sink.apply(upsert("p-1", 1_000_001L, lamp)));
             assertEquals(ApplyResult.APPLIED, sink.apply(delete("p-1", 1_000_002L)));
         }
-        List<ConsumerRecord<String, byte[]>> records = readAll(topic, 2);
+        List<ConsumerRecord<String, byte[]>> records = readAll(topic);
         assertEquals(2, records.size(), "one record per change");
         ConsumerRecord<String, byte[]> up = records.get(0);
         assertEquals("p-1", up.key(), "the key is the entity id");
@@ -103,7 +106,7 @@ class KafkaSinkTest {
                     items.stream().map(Sink.BatchItem::result).collect(Collectors.toList()),
                     "a version the sink knows is stale is not sent; the others are");
         }
-        assertEquals(4, readAll(topic, 4).size(), "the topic holds the first send and the three sent in the batch");
+        assertEquals(4, readAll(topic).size(), "the topic holds the first send and the three sent in the batch");
     }
 
     @Test
@@ -158,5 +161,28 @@ class KafkaSinkTest {
         assertThrows(IllegalArgumentException.class, () -> KafkaHeaders.entityVersion(h));
         assertTrue(KafkaHeaders.idempotencyKey(h).isEmpty(), "an absent header is empty");
         assertArrayEquals("twelve".getBytes(StandardCharsets.UTF_8), h.lastHeader(KafkaHeaders.ENTITY_VERSION).value());
+    }
+
+    @Test
+    void concurrentDeliveriesOfOneChangeAreSentOnceAndAppliedOnce() throws Exception {
+        String topic = KafkaTestSupport.newTopic("once", 1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try (KafkaSink<TestItem> sink = KafkaSink.<TestItem>builder()
+                .bootstrapServers(KafkaTestSupport.kafka().bootstrapServers()).topic(topic).build()) {
+            io.dualwrite.Change<TestItem> change = upsert("same", 77, TestItem.variant("same", 77));
+            List<java.util.concurrent.Future<ApplyResult>> results = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                results.add(pool.submit(() -> sink.apply(change)));
+            }
+            List<ApplyResult> outcomes = new ArrayList<>();
+            for (java.util.concurrent.Future<ApplyResult> f : results) {
+                outcomes.add(f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertEquals(1, outcomes.stream().filter(r -> r == ApplyResult.APPLIED).count(),
+                    "exactly one of eight concurrent deliveries of one change is APPLIED, the others ALREADY_CURRENT: " + outcomes);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, readAll(topic).size(), "the change must be on the topic once");
     }
 }
