@@ -9,17 +9,16 @@ import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.Ack;
 import io.dualwrite.spi.Committed;
 import io.dualwrite.spi.DeadLetterStore;
-import io.dualwrite.spi.Intent;
 import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.spi.Snapshot;
+import io.dualwrite.testkit.ForwardingPrimaryStore;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -106,55 +105,10 @@ final class Fixture {
 
     /** A store whose acknowledgements are lost: the writer "dies" after delivering, before acknowledging. */
     static <T> PrimaryStore<T> droppingAcks(PrimaryStore<T> store) {
-        return new PrimaryStore<>() {
-            @Override
-            public Committed<T> commit(PrimaryWrite<T> write) {
-                return store.commit(write);
-            }
-
-            @Override
-            public Optional<Snapshot<T>> read(String id) {
-                return store.read(id);
-            }
-
+        return new ForwardingPrimaryStore<>(store) {
             @Override
             public void acknowledge(Collection<Ack> acks) {
                 // lost with the process
-            }
-
-            @Override
-            public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
-                return store.claimDue(now, limit, owner, lease);
-            }
-
-            @Override
-            public void reschedule(String id, Collection<Intent> updated) {
-                store.reschedule(id, updated);
-            }
-
-            @Override
-            public void release(String id, String owner) {
-                store.release(id, owner);
-            }
-
-            @Override
-            public List<Snapshot<T>> scan(String afterExclusive, int limit) {
-                return store.scan(afterExclusive, limit);
-            }
-
-            @Override
-            public long pendingCount() {
-                return store.pendingCount();
-            }
-
-            @Override
-            public Optional<Instant> oldestDue() {
-                return store.oldestDue();
-            }
-
-            @Override
-            public io.dualwrite.ErrorClassifier classifier() {
-                return store.classifier();
             }
         };
     }

@@ -11,13 +11,11 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
-import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.Operation;
 import io.dualwrite.VersionConflictException;
 import io.dualwrite.Versions;
 import io.dualwrite.mongo.DualWriteFilters;
-import io.dualwrite.mongo.MongoErrorClassifier;
 import io.dualwrite.mongo.MongoNotWrittenException;
 import io.dualwrite.mongo.MongoPrimaryStore;
 import io.dualwrite.spi.Ack;
@@ -52,19 +50,13 @@ import java.util.UUID;
  *
  * @param <T> the entity type
  */
-public final class EmbeddedIntentStore<T> implements MongoPrimaryStore<T> {
+public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements MongoPrimaryStore<T> {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedIntentStore.class);
-    /** Conditional writes lost to concurrent writers before giving up. */
-    static final int MAX_RACES = 1000;
     /** Reads made to learn whether a write whose reply was lost took effect. */
     static final int RESOLVE_READS = 3;
 
-    private final MongoCollection<T> collection;
     private final MongoCollection<BsonDocument> raw;
-    private final EntityCodec<T> codec;
-    private final Ids ids;
     private final int maxRequestKeys;
-    private final String entityName;
 
     /**
      * @param collection     the entity collection
@@ -73,30 +65,17 @@ public final class EmbeddedIntentStore<T> implements MongoPrimaryStore<T> {
      * @param createIndexes  whether to create the indexes now
      */
     public EmbeddedIntentStore(MongoCollection<T> collection, Ids ids, int maxRequestKeys, boolean createIndexes) {
-        this.collection = Objects.requireNonNull(collection, "collection");
-        this.raw = collection.withDocumentClass(BsonDocument.class);
-        this.codec = new EntityCodec<>(collection.getCodecRegistry(), collection.getDocumentClass());
-        this.ids = Objects.requireNonNull(ids, "ids");
+        super(collection, ids);
+        this.raw = entities;
         this.maxRequestKeys = maxRequestKeys;
-        this.entityName = collection.getNamespace().getCollectionName();
         if (createIndexes) {
             ensureIndexes();
         }
     }
 
     @Override
-    public MongoCollection<T> collection() {
-        return collection;
-    }
-
-    @Override
     public List<String> ensureIndexes() {
         return Indexes.ensureEntityIndexes(raw);
-    }
-
-    @Override
-    public ErrorClassifier classifier() {
-        return MongoErrorClassifier.INSTANCE;
     }
 
     // ------------------------------------------------------------------ commit
@@ -295,9 +274,7 @@ public final class EmbeddedIntentStore<T> implements MongoPrimaryStore<T> {
 
     @Override
     public List<Snapshot<T>> scan(String afterExclusive, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        checkLimit(limit);
         Bson filter = afterExclusive == null ? new BsonDocument() : Filters.gt("_id", ids.toBson(afterExclusive));
         List<Snapshot<T>> out = new ArrayList<>();
         for (BsonDocument d : raw.find(filter).sort(Sorts.ascending("_id")).limit(limit)) {
@@ -322,11 +299,7 @@ public final class EmbeddedIntentStore<T> implements MongoPrimaryStore<T> {
 
     @Override
     public void acknowledge(Collection<Ack> acks) {
-        Objects.requireNonNull(acks, "acks");
-        Map<String, List<Ack>> byId = new LinkedHashMap<>();
-        for (Ack a : acks) {
-            byId.computeIfAbsent(a.id(), k -> new ArrayList<>()).add(a);
-        }
+        Map<String, List<Ack>> byId = byEntity(acks);
         for (int race = 0; race < MAX_RACES && !byId.isEmpty(); race++) {
             List<BsonValue> keys = new ArrayList<>();
             byId.keySet().forEach(id -> keys.add(ids.toBson(id)));
@@ -385,12 +358,7 @@ public final class EmbeddedIntentStore<T> implements MongoPrimaryStore<T> {
 
     @Override
     public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
-        Objects.requireNonNull(now, "now");
-        Objects.requireNonNull(owner, "owner");
-        Objects.requireNonNull(lease, "lease");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        checkClaim(now, limit, owner, lease);
         // expiry is checked here, in the query: never rely on a TTL index having run
         Bson due = Filters.and(Filters.lte(DualWriteFilters.DUE, Meta.date(now)),
                 Filters.or(Filters.exists(Meta.LEASE_UNTIL_PATH, false), Filters.lte(Meta.LEASE_UNTIL_PATH, Meta.date(now))));

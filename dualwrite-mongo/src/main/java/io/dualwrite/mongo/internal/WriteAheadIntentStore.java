@@ -15,11 +15,9 @@ import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
-import io.dualwrite.ErrorClassifier;
 import io.dualwrite.Operation;
 import io.dualwrite.VersionConflictException;
 import io.dualwrite.Versions;
-import io.dualwrite.mongo.MongoErrorClassifier;
 import io.dualwrite.mongo.MongoNotWrittenException;
 import io.dualwrite.mongo.MongoWriteAheadStore;
 import io.dualwrite.spi.Ack;
@@ -70,7 +68,7 @@ import java.util.TreeSet;
  *
  * @param <T> the entity type
  */
-public final class WriteAheadIntentStore<T> implements MongoWriteAheadStore<T> {
+public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements MongoWriteAheadStore<T> {
     private static final Logger LOG = LoggerFactory.getLogger(WriteAheadIntentStore.class);
     private static final String ENTITY_ID = "entityId";
     private static final String OP = "op";
@@ -86,14 +84,9 @@ public final class WriteAheadIntentStore<T> implements MongoWriteAheadStore<T> {
     private static final String LEASE_OWNER = "leaseOwner";
     private static final String LEASE_UNTIL = "leaseUntil";
 
-    private final MongoCollection<T> collection;
-    private final MongoCollection<BsonDocument> entities;
     private final MongoCollection<BsonDocument> intents;
-    private final EntityCodec<T> codec;
-    private final Ids ids;
     private final String versionField;
     private final Clock clock;
-    private final String entityName;
 
     /**
      * @param collection       the entity collection the caller's own writes go to
@@ -105,22 +98,13 @@ public final class WriteAheadIntentStore<T> implements MongoWriteAheadStore<T> {
      */
     public WriteAheadIntentStore(MongoCollection<T> collection, MongoCollection<BsonDocument> intentCollection, Ids ids,
                                  String versionField, Clock clock, boolean createIndexes) {
-        this.collection = Objects.requireNonNull(collection, "collection");
-        this.entities = collection.withDocumentClass(BsonDocument.class);
+        super(collection, ids);
         this.intents = Objects.requireNonNull(intentCollection, "intentCollection");
-        this.codec = new EntityCodec<>(collection.getCodecRegistry(), collection.getDocumentClass());
-        this.ids = Objects.requireNonNull(ids, "ids");
         this.versionField = Objects.requireNonNull(versionField, "versionField");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.entityName = collection.getNamespace().getCollectionName();
         if (createIndexes) {
             ensureIndexes();
         }
-    }
-
-    @Override
-    public MongoCollection<T> collection() {
-        return collection;
     }
 
     @Override
@@ -136,11 +120,6 @@ public final class WriteAheadIntentStore<T> implements MongoWriteAheadStore<T> {
                         new IndexOptions().name(INDEX_ENTITY).sparse(true)),
                 new IndexModel(new BsonDocument(LEASE_UNTIL, new BsonInt32(1)),
                         new IndexOptions().name(INDEX_LEASE).sparse(true))));
-    }
-
-    @Override
-    public ErrorClassifier classifier() {
-        return MongoErrorClassifier.INSTANCE;
     }
 
     // ------------------------------------------------------------------ commit
@@ -304,9 +283,7 @@ public final class WriteAheadIntentStore<T> implements MongoWriteAheadStore<T> {
 
     @Override
     public List<Snapshot<T>> scan(String afterExclusive, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        checkLimit(limit);
         TreeSet<String> candidates = new TreeSet<>();
         Bson after = afterExclusive == null ? new BsonDocument() : Filters.gt("_id", ids.toBson(afterExclusive));
         for (BsonDocument d : entities.find(after).projection(new BsonDocument("_id", new BsonInt32(1)))
@@ -349,12 +326,8 @@ public final class WriteAheadIntentStore<T> implements MongoWriteAheadStore<T> {
 
     @Override
     public void acknowledge(Collection<Ack> acks) {
-        Objects.requireNonNull(acks, "acks");
-        Map<String, List<Ack>> byId = new LinkedHashMap<>();
-        for (Ack a : acks) {
-            byId.computeIfAbsent(a.id(), k -> new ArrayList<>()).add(a);
-        }
-        for (int race = 0; race < EmbeddedIntentStore.MAX_RACES && !byId.isEmpty(); race++) {
+        Map<String, List<Ack>> byId = byEntity(acks);
+        for (int race = 0; race < MAX_RACES && !byId.isEmpty(); race++) {
             List<WriteModel<BsonDocument>> models = new ArrayList<>();
             List<String> touched = new ArrayList<>();
             for (BsonDocument d : intents.find(Filters.in(ENTITY_ID, new ArrayList<>(byId.keySet())))) {
@@ -425,12 +398,7 @@ public final class WriteAheadIntentStore<T> implements MongoWriteAheadStore<T> {
 
     @Override
     public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
-        Objects.requireNonNull(now, "now");
-        Objects.requireNonNull(owner, "owner");
-        Objects.requireNonNull(lease, "lease");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        checkClaim(now, limit, owner, lease);
         List<String> candidates = new ArrayList<>();
         for (BsonDocument d : intents.find(Filters.lte(DUE, Meta.date(now))).sort(Sorts.ascending(DUE, "_id"))
                 .projection(new BsonDocument(ENTITY_ID, new BsonInt32(1))).limit(limit * 4)) {
@@ -516,7 +484,7 @@ public final class WriteAheadIntentStore<T> implements MongoWriteAheadStore<T> {
             if (ref.isEmpty() || !ObjectId.isValid(ref.get())) {
                 continue;
             }
-            for (int race = 0; race < EmbeddedIntentStore.MAX_RACES; race++) {
+            for (int race = 0; race < MAX_RACES; race++) {
                 BsonDocument d = intents.find(Filters.eq("_id", new ObjectId(ref.get()))).first();
                 if (d == null || !d.getDocument(PENDING).containsKey(u.sink()) || d.getNumber(V).longValue() != u.version()) {
                     break;
