@@ -2,7 +2,9 @@ package io.dualwrite;
 
 import io.dualwrite.spi.Snapshot;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -159,6 +161,48 @@ public interface DualWriter<T> extends AutoCloseable {
      * @return entities with at least one pending intent
      */
     long backlog();
+
+    /**
+     * Delivers the primary's current state of the given entities to one sink, through that sink's
+     * channel (its retry-free batch path, circuit breaker, bulkhead and time limit), as recovery
+     * does: a live entity is sent as an UPSERT and a tombstone as a DELETE, each at the version the
+     * primary holds now, so a sink that already holds that version or a newer one stays as it is.
+     * A delivered change acknowledges the sink's pending intent; a permanent failure is
+     * dead-lettered; a transient one leaves everything as it was. Used by reconciliation.
+     *
+     * @param sink a registered sink name, not null
+     * @param ids  entity ids, not null, no null element; duplicates are delivered once
+     * @return one outcome per distinct id, in the given order: {@link SinkOutcome#APPLIED},
+     *         {@link SinkOutcome#DEFERRED} (transient failure), {@link SinkOutcome#DEAD_LETTERED}, or
+     *         {@link SinkOutcome#SKIPPED} when the primary does not hold the id, the sink is a SHADOW
+     *         sink or the id is outside the sink's ramp
+     * @throws IllegalArgumentException      if the sink is not registered
+     * @throws IllegalStateException         if the writer is closed
+     * @throws UnsupportedOperationException if this writer cannot redeliver (the default)
+     */
+    default Map<String, SinkOutcome> redeliver(String sink, Collection<String> ids) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot redeliver");
+    }
+
+    /**
+     * Removes from one sink entities that the primary does not hold alive (orphans), through the
+     * sink's channel like {@link #redeliver}. Each id is re-read from the primary first: an id the
+     * primary holds alive is left alone ({@link SinkOutcome#SKIPPED}). Otherwise the sink is sent
+     * a DELETE whose version is the larger of {@code heldVersion + 1} and the primary's tombstone
+     * version, if any: the smallest version a version-guarded sink must accept, and far below the
+     * first version of any later re-creation ({@link Versions#firstVersion}), which therefore
+     * still wins over the tombstone the sink keeps.
+     *
+     * @param sink         a registered sink name, not null
+     * @param heldVersions for each orphan id, the version the sink holds for it; not null
+     * @return one outcome per id, in the map's iteration order
+     * @throws IllegalArgumentException      if the sink is not registered or a version is below 1 or at {@link Long#MAX_VALUE}
+     * @throws IllegalStateException         if the writer is closed
+     * @throws UnsupportedOperationException if this writer cannot remove orphans (the default)
+     */
+    default Map<String, SinkOutcome> removeOrphans(String sink, Map<String, Long> heldVersions) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot remove orphans");
+    }
 
     /** @return the operator's view of this coordinator's dead letters */
     DeadLetters deadLetters();

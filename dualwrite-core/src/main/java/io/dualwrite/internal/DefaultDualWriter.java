@@ -45,8 +45,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -644,6 +646,113 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         long n = store.pendingCount();
         backlog.set(n);
         return n;
+    }
+
+    // ------------------------------------------------------------------ reconciliation hooks
+
+    @Override
+    public Map<String, SinkOutcome> redeliver(String sink, Collection<String> ids) {
+        Objects.requireNonNull(ids, "ids");
+        SinkChannel<T> c = channelFor(sink);
+        Map<String, SinkOutcome> out = new LinkedHashMap<>();
+        List<Change<T>> changes = new ArrayList<>();
+        List<String> refs = new ArrayList<>();
+        for (String id : new LinkedHashSet<>(ids)) {
+            Objects.requireNonNull(id, "an id in ids");
+            Optional<Snapshot<T>> snap = c.policy() == DeliveryPolicy.SHADOW || !Ramp.includes(id, c.settings.rampPercent())
+                    ? Optional.empty() : store.read(id);
+            if (snap.isEmpty()) {
+                out.put(id, SinkOutcome.SKIPPED);
+                continue;
+            }
+            Snapshot<T> s = snap.get();
+            Intent intent = s.pending().get(c.name);
+            boolean sameWrite = intent != null && intent.version() == s.version();
+            changes.add(Change.<T>builder().entityType(type).id(id).version(s.version())
+                    .operation(s.deleted() ? Operation.DELETE : Operation.UPSERT).state(s.state().orElse(null))
+                    .idempotencyKey(sameWrite && intent.idempotencyKey().isPresent() ? intent.idempotencyKey().get()
+                            : IdempotencyKeys.of(type, id, s.version()))
+                    .correlationId(sameWrite && intent.correlationId().isPresent() ? intent.correlationId().get()
+                            : UUID.randomUUID().toString())
+                    .time(s.updatedAt()).schemaVersion(c.settings.schemaVersion()).build());
+            refs.add(intent == null ? null : intent.ref().orElse(null));
+            out.put(id, null);
+        }
+        out.putAll(deliverBatch(c, changes, refs, "redelivery"));
+        return out;
+    }
+
+    @Override
+    public Map<String, SinkOutcome> removeOrphans(String sink, Map<String, Long> heldVersions) {
+        Objects.requireNonNull(heldVersions, "heldVersions");
+        SinkChannel<T> c = channelFor(sink);
+        Map<String, SinkOutcome> out = new LinkedHashMap<>();
+        List<Change<T>> changes = new ArrayList<>();
+        List<String> refs = new ArrayList<>();
+        for (Map.Entry<String, Long> e : heldVersions.entrySet()) {
+            String id = Objects.requireNonNull(e.getKey(), "an id in heldVersions");
+            long held = Objects.requireNonNull(e.getValue(), "the held version of " + id);
+            if (held < 1 || held == Long.MAX_VALUE) {
+                throw new IllegalArgumentException("the held version of " + id + " must be in [1, Long.MAX_VALUE), was "
+                        + held);
+            }
+        }
+        for (Map.Entry<String, Long> e : heldVersions.entrySet()) {
+            String id = e.getKey();
+            Optional<Snapshot<T>> snap = c.policy() == DeliveryPolicy.SHADOW ? Optional.empty() : store.read(id);
+            if (c.policy() == DeliveryPolicy.SHADOW || snap.map(s -> !s.deleted()).orElse(false)) {
+                out.put(id, SinkOutcome.SKIPPED);
+                continue;
+            }
+            // the smallest version the sink's guard accepts, unless the primary's own tombstone is newer still
+            long version = Math.max(e.getValue() + 1, snap.map(Snapshot::version).orElse(0L));
+            Intent intent = snap.map(s -> s.pending().get(c.name)).orElse(null);
+            changes.add(Change.<T>builder().entityType(type).id(id).version(version).operation(Operation.DELETE)
+                    .idempotencyKey(IdempotencyKeys.of(type, id, version)).correlationId(UUID.randomUUID().toString())
+                    .time(cfg.clock.instant()).schemaVersion(c.settings.schemaVersion()).build());
+            refs.add(intent == null ? null : intent.ref().orElse(null));
+            out.put(id, null);
+        }
+        out.putAll(deliverBatch(c, changes, refs, "orphan removal"));
+        return out;
+    }
+
+    private SinkChannel<T> channelFor(String sink) {
+        Objects.requireNonNull(sink, "sink");
+        ensureOpen();
+        SinkChannel<T> c = channelsByName.get(sink);
+        if (c == null) {
+            throw new IllegalArgumentException("sink '" + sink + "' is not registered with the " + type + " writer");
+        }
+        return c;
+    }
+
+    /** One bulk call to one sink; acknowledges what succeeded, dead-letters permanent failures. */
+    private Map<String, SinkOutcome> deliverBatch(SinkChannel<T> c, List<Change<T>> changes, List<String> refs,
+                                                  String what) {
+        Map<String, SinkOutcome> out = new LinkedHashMap<>();
+        if (changes.isEmpty()) {
+            return out;
+        }
+        SinkChannel.BatchDelivery bd = c.deliverAll(changes);
+        for (int i = 0; i < changes.size(); i++) {
+            Change<T> change = changes.get(i);
+            Throwable error = bd.errorOf(i);
+            if (error == null) {
+                acks.add(new Ack(change.id(), c.name, change.version(), refs.get(i)));
+                out.put(change.id(), SinkOutcome.APPLIED);
+                continue;
+            }
+            ErrorKind kind = bd.kindOf(i, c);
+            if (kind == ErrorKind.PERMANENT && deadLetter(change, c.name, 1, kind, null, error, refs.get(i))) {
+                out.put(change.id(), SinkOutcome.DEAD_LETTERED);
+            } else {
+                LOG.warn("{} of {} to sink '{}' failed ({}): {}", what, change.idempotencyKey(), c.name, kind,
+                        SinkChannel.describe(error));
+                out.put(change.id(), SinkOutcome.DEFERRED);
+            }
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ the rest

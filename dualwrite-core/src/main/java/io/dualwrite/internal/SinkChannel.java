@@ -319,5 +319,15 @@ final class SinkChannel<T> {
             this.items = items;
             this.failure = failure;
         }
+
+        /** @return the failure of change i (the whole call's, if the call failed); null when it succeeded */
+        Throwable errorOf(int i) {
+            return failure != null ? failure.error : items.get(i).error();
+        }
+
+        /** @return how the failure of change i is classified by the channel */
+        ErrorKind kindOf(int i, SinkChannel<?> channel) {
+            return failure != null ? failure.kind : channel.classify(items.get(i).error());
+        }
     }
 }

@@ -2,32 +2,35 @@ package io.dualwrite.memory;
 
 import io.dualwrite.Change;
 import io.dualwrite.spi.ApplyResult;
-import io.dualwrite.spi.ReconcilableSink;
+import io.dualwrite.spi.DigestingSink;
+import io.dualwrite.spi.RangeDigest;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The reference versioned sink, in memory: applies a change only if its version is newer than
  * what it holds (a delete leaves a versioned tombstone that is kept for ever), atomically per
- * entity. Reconcilable. For tests, examples and the parts of a demo without a real sink.
+ * entity. Reconcilable, with range digests; entries are kept sorted by id, so listings and
+ * digests read only their range. For tests, examples and the parts of a demo without a real sink.
  * Thread-safe.
  *
  * @param <T> the entity type
  */
-public final class InMemorySink<T> implements ReconcilableSink<T> {
-    private final ConcurrentHashMap<String, Held<T>> held = new ConcurrentHashMap<>();
+public final class InMemorySink<T> implements DigestingSink<T> {
+    private final ConcurrentSkipListMap<String, Held<T>> held = new ConcurrentSkipListMap<>();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
 
@@ -36,6 +39,8 @@ public final class InMemorySink<T> implements ReconcilableSink<T> {
         Objects.requireNonNull(change, "change");
         AtomicReference<ApplyResult> result = new AtomicReference<>(ApplyResult.ALREADY_CURRENT);
         held.compute(change.id(), (id, cur) -> {
+            // a skip list may run this more than once under contention: the last run decides the result
+            result.set(ApplyResult.ALREADY_CURRENT);
             if (cur != null && cur.version >= change.version()) {
                 return cur;
             }
@@ -64,13 +69,37 @@ public final class InMemorySink<T> implements ReconcilableSink<T> {
             throw new IllegalArgumentException("limit must be at least 1, was " + limit);
         }
         List<String> ids = new ArrayList<>();
-        held.forEach((id, h) -> {
-            if (h.state != null && (afterExclusive == null || id.compareTo(afterExclusive) > 0)) {
-                ids.add(id);
+        for (Map.Entry<String, Held<T>> e : range(afterExclusive, null).entrySet()) {
+            if (ids.size() == limit) {
+                break;
             }
-        });
-        ids.sort(Comparator.naturalOrder());
-        return ids.size() > limit ? new ArrayList<>(ids.subList(0, limit)) : ids;
+            if (e.getValue().state != null) {
+                ids.add(e.getKey());
+            }
+        }
+        return ids;
+    }
+
+    @Override
+    public RangeDigest digest(String afterExclusive, String toInclusive) {
+        RangeDigest d = RangeDigest.EMPTY;
+        for (Map.Entry<String, Held<T>> e : range(afterExclusive, toInclusive).entrySet()) {
+            if (e.getValue().state != null) {
+                d = d.plus(e.getKey(), e.getValue().version);
+            }
+        }
+        return d;
+    }
+
+    private NavigableMap<String, Held<T>> range(String afterExclusive, String toInclusive) {
+        if (afterExclusive != null && toInclusive != null) {
+            return afterExclusive.compareTo(toInclusive) >= 0 ? Collections.emptyNavigableMap()
+                    : held.subMap(afterExclusive, false, toInclusive, true);
+        }
+        if (afterExclusive != null) {
+            return held.tailMap(afterExclusive, false);
+        }
+        return toInclusive != null ? held.headMap(toInclusive, true) : held;
     }
 
     /**

@@ -1,0 +1,71 @@
+package io.dualwrite.memory;
+
+import io.dualwrite.reconcile.ReconcileReport;
+import io.dualwrite.spi.ReconcileCheckpoint;
+import io.dualwrite.spi.ReconcileStore;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The reference {@link ReconcileStore}, in memory: checkpoints by run key and every report,
+ * for tests, examples and single-process tools; it keeps nothing across a restart.
+ * Thread-safe.
+ */
+public final class InMemoryReconcileStore implements ReconcileStore {
+    private final ConcurrentHashMap<String, ReconcileCheckpoint> checkpoints = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Stored> reports = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+
+    @Override
+    public Optional<ReconcileCheckpoint> checkpoint(String runKey) {
+        Objects.requireNonNull(runKey, "runKey");
+        return Optional.ofNullable(checkpoints.get(runKey));
+    }
+
+    @Override
+    public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        checkpoints.put(checkpoint.runKey(), checkpoint);
+    }
+
+    @Override
+    public void clearCheckpoint(String runKey) {
+        Objects.requireNonNull(runKey, "runKey");
+        checkpoints.remove(runKey);
+    }
+
+    @Override
+    public void saveReport(ReconcileReport report) {
+        Objects.requireNonNull(report, "report");
+        reports.put(report.runId(), new Stored(sequence.incrementAndGet(), report));
+    }
+
+    @Override
+    public List<ReconcileReport> reports(String entityType, int limit) {
+        Objects.requireNonNull(entityType, "entityType");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        List<Stored> matching = new ArrayList<>();
+        for (Stored s : reports.values()) {
+            if (s.report.entityType().equals(entityType)) {
+                matching.add(s);
+            }
+        }
+        matching.sort(Comparator.comparing((Stored s) -> s.report.startedAt()).thenComparingLong(s -> s.seq).reversed());
+        List<ReconcileReport> out = new ArrayList<>();
+        for (int i = 0; i < matching.size() && i < limit; i++) {
+            out.add(matching.get(i).report);
+        }
+        return List.copyOf(out);
+    }
+
+    private record Stored(long seq, ReconcileReport report) {
+    }
+}

@@ -1,0 +1,21 @@
+package io.dualwrite.reconcile;
+
+/**
+ * How one id of one sink compares with the primary. Thread-safe (an enum).
+ */
+public enum DriftClass {
+    /** The sink holds the primary's version (or neither holds a live entity). */
+    IN_SYNC,
+    /** The primary holds a live entity the sink does not hold. */
+    MISSING,
+    /** The sink holds an older version than the primary. */
+    STALE,
+    /**
+     * The sink holds a newer version than the primary (or a live entity at the version of the
+     * primary's tombstone): a phantom write, which the library promises never happens. Reported
+     * loudly and never repaired automatically: the primary cannot say what the right state is.
+     */
+    AHEAD,
+    /** The sink holds a live entity that the primary does not hold, or holds only as a tombstone. */
+    ORPHAN
+}

@@ -1,0 +1,33 @@
+package io.dualwrite.reconcile;
+
+/**
+ * Names and tag keys of the Micrometer meters reconciliation registers. Tags are
+ * low-cardinality; ids never appear in tags. The type and sink tag keys are those of
+ * {@link io.dualwrite.DualWriteMetrics}.
+ */
+public final class ReconcileMetrics {
+    /** Counter: ids found out of sync (tags: type, sink, class: MISSING, STALE, AHEAD, ORPHAN; mode). */
+    public static final String DRIFT = "dualwrite.reconcile.drift";
+    /** Counter: repairs delivered (tags: type, sink, outcome: REPUBLISHED, ORPHAN_DELETED). */
+    public static final String REPAIRED = "dualwrite.reconcile.repaired";
+    /** Counter: planned repairs not delivered (tags: type, sink, outcome: SUPERSEDED, DEAD_LETTERED, DEFERRED, SKIPPED). */
+    public static final String NOT_REPAIRED = "dualwrite.reconcile.not_repaired";
+    /** Counter: phantom writes found, sinks ahead of the primary; should stay 0 (tags: type, sink). */
+    public static final String PHANTOMS = "dualwrite.reconcile.phantoms";
+    /** Timer: one run (tags: type, mode, status). */
+    public static final String RUN = "dualwrite.reconcile.run";
+    /** Counter: ids covered by runs, compared one by one or through equal digests (tags: type, sink). */
+    public static final String IDS_COVERED = "dualwrite.reconcile.ids";
+
+    /** Tag key: drift class. */
+    public static final String TAG_CLASS = "class";
+    /** Tag key: DRY_RUN or APPLY. */
+    public static final String TAG_MODE = "mode";
+    /** Tag key: run status. */
+    public static final String TAG_STATUS = "status";
+    /** Tag key: repair outcome. */
+    public static final String TAG_OUTCOME = "outcome";
+
+    private ReconcileMetrics() {
+    }
+}

@@ -1,0 +1,128 @@
+package io.dualwrite.reconcile;
+
+import io.dualwrite.reconcile.internal.ReconcileJson;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The audit record of one run: when, what, what was found, what was done, what failed. Stored
+ * in the {@link io.dualwrite.spi.ReconcileStore} at the end of every run (and, as part of the
+ * checkpoint, after every chunk of an applied run). Immutable.
+ *
+ * @param runId        the run's id (a resumed run keeps it)
+ * @param entityType   the entity type
+ * @param mode         dry run or apply
+ * @param scope        the scope's description
+ * @param sinks        the sinks compared, sorted
+ * @param status       where the run stands
+ * @param startedAt    when the run started (the first time, for a resumed run)
+ * @param endedAt      when it ended; null while running
+ * @param durationMillis the time spent, resumed parts added up
+ * @param resumes      how many times it was resumed from a checkpoint
+ * @param chunks       chunks finished, all sinks together
+ * @param idsCovered   ids covered: compared one by one or found equal through digests
+ * @param idsCompared  ids whose versions were compared one by one
+ * @param sinkCalls    calls to sinks to read them (versions, id listings, digests)
+ * @param digestCalls  of those, digest calls
+ * @param counts       per sink, ids by drift class
+ * @param actions      per sink, planned repairs by outcome (applied runs only)
+ * @param errors       errors met (ids and messages, no payloads), the first {@value #MAX_ERRORS}
+ * @param samples      the first plan entries of each sink (up to the reconciler's sample size)
+ */
+public record ReconcileReport(String runId, String entityType, ReconcileMode mode, String scope, List<String> sinks,
+                              RunStatus status, Instant startedAt, Instant endedAt, long durationMillis, int resumes,
+                              long chunks, long idsCovered, long idsCompared, long sinkCalls, long digestCalls,
+                              Map<String, Map<DriftClass, Long>> counts, Map<String, Map<RepairOutcome, Long>> actions,
+                              List<String> errors, List<PlanEntry> samples) {
+    /** The most errors a report keeps. */
+    public static final int MAX_ERRORS = 100;
+
+    /**
+     * @throws NullPointerException if runId, entityType, mode, scope, status or startedAt is null
+     */
+    public ReconcileReport {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(entityType, "entityType");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(scope, "scope");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(startedAt, "startedAt");
+        sinks = sinks == null ? List.of() : List.copyOf(sinks);
+        counts = ReconcileJson.copyCounts(counts, DriftClass.class);
+        actions = ReconcileJson.copyCounts(actions, RepairOutcome.class);
+        errors = errors == null ? List.of() : List.copyOf(errors);
+        samples = samples == null ? List.of() : List.copyOf(samples);
+    }
+
+    /**
+     * @param drift a drift class
+     * @return ids of every sink found in it
+     */
+    public long count(DriftClass drift) {
+        return counts.values().stream().mapToLong(m -> m.getOrDefault(drift, 0L)).sum();
+    }
+
+    /**
+     * @param sink  a sink name
+     * @param drift a drift class
+     * @return ids of that sink found in it
+     */
+    public long count(String sink, DriftClass drift) {
+        Map<DriftClass, Long> m = counts.get(sink);
+        return m == null ? 0 : m.getOrDefault(drift, 0L);
+    }
+
+    /**
+     * @param outcome a repair outcome
+     * @return planned repairs of every sink that ended so
+     */
+    public long actions(RepairOutcome outcome) {
+        return actions.values().stream().mapToLong(m -> m.getOrDefault(outcome, 0L)).sum();
+    }
+
+    /** @return ids out of sync, every sink and class together */
+    public long drift() {
+        return count(DriftClass.MISSING) + count(DriftClass.STALE) + count(DriftClass.AHEAD) + count(DriftClass.ORPHAN);
+    }
+
+    /** @return repairs delivered (republished and orphans deleted) */
+    public long repaired() {
+        return actions(RepairOutcome.REPUBLISHED) + actions(RepairOutcome.ORPHAN_DELETED);
+    }
+
+    /** @return the time spent */
+    public Duration duration() {
+        return Duration.ofMillis(durationMillis);
+    }
+
+    /** @return the one-line summary the reconciler logs at INFO */
+    public String summary() {
+        return "reconciliation " + runId + " " + mode + " of " + entityType + " " + scope + " " + sinks + ": " + status
+                + " in " + durationMillis + " ms; covered " + idsCovered + " ids (" + idsCompared + " compared one by one, "
+                + sinkCalls + " sink calls); in sync " + count(DriftClass.IN_SYNC) + ", missing "
+                + count(DriftClass.MISSING) + ", stale " + count(DriftClass.STALE) + ", orphan "
+                + count(DriftClass.ORPHAN) + ", ahead " + count(DriftClass.AHEAD) + "; republished "
+                + actions(RepairOutcome.REPUBLISHED) + ", orphans deleted " + actions(RepairOutcome.ORPHAN_DELETED)
+                + ", superseded " + actions(RepairOutcome.SUPERSEDED) + ", dead-lettered "
+                + actions(RepairOutcome.DEAD_LETTERED) + ", deferred " + actions(RepairOutcome.DEFERRED) + "; errors "
+                + errors.size() + (resumes > 0 ? "; resumed " + resumes + " time(s)" : "");
+    }
+
+    /** @return the report as compact JSON */
+    public String toJson() {
+        return ReconcileJson.write(this);
+    }
+
+    /**
+     * @param json JSON from {@link #toJson()}
+     * @return the report
+     * @throws IllegalArgumentException if the JSON is not a report
+     */
+    public static ReconcileReport fromJson(String json) {
+        return ReconcileJson.read(Objects.requireNonNull(json, "json"), ReconcileReport.class);
+    }
+}

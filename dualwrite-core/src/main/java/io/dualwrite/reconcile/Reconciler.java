@@ -1,0 +1,83 @@
+package io.dualwrite.reconcile;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Anti-entropy for one entity collection: compares the primary with each reconcilable sink,
+ * plans the repairs deterministically and applies them through the coordinator's normal
+ * delivery path (version-guarded, so repeating a repair is harmless).
+ *
+ * <pre>{@code
+ * Reconciler reconciler = Reconciler.<Product>builder()
+ *         .writer(products)                       // the DualWriter of the collection
+ *         .primary(primaryStore)                  // the same PrimaryStore the writer uses
+ *         .sink("search", searchSink)             // a ReconcilableSink registered with the writer
+ *         .store(reconcileStore)                  // checkpoints and the audit log
+ *         .build();
+ * ReconcileReport dry = reconciler.dryRun(ReconcileScope.all());
+ * ReconcileReport done = reconciler.apply(ReconcileScope.all());
+ * }</pre>
+ *
+ * <p>Thread-safe; the runs of one instance are serialised (one runs at a time).
+ */
+public interface Reconciler {
+
+    /**
+     * @param <T> the entity type
+     * @return a new builder
+     */
+    static <T> ReconcilerBuilder<T> builder() {
+        return new ReconcilerBuilder<>();
+    }
+
+    /**
+     * Compares and plans, touching no sink and storing nothing.
+     *
+     * @param scope what to compare, not null
+     * @return the plan: every id out of sync, sorted by sink then id
+     * @throws IllegalArgumentException if the scope names a sink this reconciler does not have
+     * @throws ReconcileException       if the primary or a sink could not be read
+     */
+    ReconcilePlan plan(ReconcileScope scope);
+
+    /**
+     * Compares and plans like {@link #plan}, then stores a {@link ReconcileMode#DRY_RUN} report with
+     * the counts and the first entries of each sink, logs its summary and those entries, and
+     * updates the drift meters. Touches no sink.
+     *
+     * @param scope what to compare, not null
+     * @return the stored report
+     * @throws IllegalArgumentException if the scope names a sink this reconciler does not have
+     * @throws ReconcileException       if the primary or a sink could not be read (a FAILED report is stored)
+     */
+    ReconcileReport dryRun(ReconcileScope scope);
+
+    /**
+     * Compares chunk by chunk and repairs each chunk before the next: republishes what is missing or
+     * stale and deletes orphans, through the coordinator, rate-limited; re-checks each planned
+     * repair against the primary's current version first, so a write that happens during the run
+     * is never undone. Checkpoints after each chunk: when an earlier run of the same scope stopped,
+     * this one resumes after its last finished chunk and carries its counts on, so it ends with
+     * the report of an uninterrupted run. Stores the report, logs its summary, updates the meters.
+     *
+     * @param scope what to reconcile, not null
+     * @return the stored report
+     * @throws IllegalArgumentException if the scope names a sink this reconciler does not have
+     * @throws ReconcileException       if the primary or a sink could not be read, or a store not
+     *                                  written; the checkpoint stays for the next run
+     */
+    ReconcileReport apply(ReconcileScope scope);
+
+    /**
+     * @param limit the most reports, at least 1
+     * @return this entity type's stored reports, the latest started first
+     */
+    List<ReconcileReport> history(int limit);
+
+    /**
+     * @param scope a scope, not null
+     * @return the checkpoint of an unfinished applied run of that scope, as its report so far
+     */
+    Optional<ReconcileReport> unfinished(ReconcileScope scope);
+}

@@ -1,0 +1,234 @@
+package io.dualwrite.reconcile;
+
+import io.dualwrite.DualWriter;
+import io.dualwrite.memory.InMemoryReconcileStore;
+import io.dualwrite.reconcile.internal.DefaultReconciler;
+import io.dualwrite.spi.DigestingSink;
+import io.dualwrite.spi.PrimaryStore;
+import io.dualwrite.spi.ReconcilableSink;
+import io.dualwrite.spi.ReconcileStore;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Builds a {@link Reconciler}. Not thread-safe; the reconciler it builds is.
+ *
+ * @param <T> the entity type
+ */
+public final class ReconcilerBuilder<T> {
+    /** Default ids per chunk (per primary page, per checkpoint). */
+    public static final int DEFAULT_CHUNK_SIZE = 500;
+    /** Default: ranges of at most this many primary ids are compared id by id rather than split further. */
+    public static final int DEFAULT_DIGEST_LEAF_SIZE = 32;
+    /** Default repairs per second, all sinks together. */
+    public static final int DEFAULT_REPAIRS_PER_SECOND = 200;
+    /** Default plan entries kept per sink in a report's samples. */
+    public static final int DEFAULT_SAMPLE_SIZE = 20;
+
+    private DualWriter<T> writer;
+    private PrimaryStore<T> primary;
+    private final Map<String, ReconcilableSink<T>> sinks = new LinkedHashMap<>();
+    private ReconcileStore store;
+    private int chunkSize = DEFAULT_CHUNK_SIZE;
+    private int digestLeafSize = DEFAULT_DIGEST_LEAF_SIZE;
+    private boolean useDigests = true;
+    private RateLimiter rateLimiter;
+    private int repairsPerSecond = DEFAULT_REPAIRS_PER_SECOND;
+    private int sampleSize = DEFAULT_SAMPLE_SIZE;
+    private ReconcileListener listener = ReconcileListener.NONE;
+    private MeterRegistry meters = Metrics.globalRegistry;
+    private Clock clock = Clock.systemUTC();
+
+    ReconcilerBuilder() {
+    }
+
+    /**
+     * @param writer the coordinator of the collection, through which every repair is delivered; required
+     * @return this
+     */
+    public ReconcilerBuilder<T> writer(DualWriter<T> writer) {
+        this.writer = Objects.requireNonNull(writer, "writer");
+        return this;
+    }
+
+    /**
+     * @param primary the primary store the writer uses, read in id order; required
+     * @return this
+     */
+    public ReconcilerBuilder<T> primary(PrimaryStore<T> primary) {
+        this.primary = Objects.requireNonNull(primary, "primary");
+        return this;
+    }
+
+    /**
+     * Adds a sink to reconcile. A sink that also implements {@link DigestingSink} is compared
+     * through range digests first (see {@link #useDigests(boolean)}).
+     *
+     * @param name the name it is registered under with the writer, not null
+     * @param sink the sink, not null
+     * @return this
+     * @throws IllegalArgumentException if the name was already added
+     */
+    public ReconcilerBuilder<T> sink(String name, ReconcilableSink<T> sink) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(sink, "sink");
+        if (sinks.containsKey(name)) {
+            throw new IllegalArgumentException("sink '" + name + "' was already added");
+        }
+        sinks.put(name, sink);
+        return this;
+    }
+
+    /**
+     * @param store where checkpoints and reports go; default a new
+     *              {@link InMemoryReconcileStore} (nothing survives a restart: use a durable one in production)
+     * @return this
+     */
+    public ReconcilerBuilder<T> store(ReconcileStore store) {
+        this.store = Objects.requireNonNull(store, "store");
+        return this;
+    }
+
+    /**
+     * @param chunkSize primary ids per chunk; a checkpoint follows each chunk; default {@value #DEFAULT_CHUNK_SIZE}
+     * @return this
+     * @throws IllegalArgumentException if below 1
+     */
+    public ReconcilerBuilder<T> chunkSize(int chunkSize) {
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("chunkSize must be at least 1, was " + chunkSize);
+        }
+        this.chunkSize = chunkSize;
+        return this;
+    }
+
+    /**
+     * @param leafSize ranges holding at most this many primary ids are compared id by id instead of
+     *                 being split further; default {@value #DEFAULT_DIGEST_LEAF_SIZE}
+     * @return this
+     * @throws IllegalArgumentException if below 1
+     */
+    public ReconcilerBuilder<T> digestLeafSize(int leafSize) {
+        if (leafSize < 1) {
+            throw new IllegalArgumentException("digestLeafSize must be at least 1, was " + leafSize);
+        }
+        this.digestLeafSize = leafSize;
+        return this;
+    }
+
+    /**
+     * @param useDigests whether sinks implementing {@link DigestingSink} are compared range digest
+     *                   first; default true. False compares every id (the baseline).
+     * @return this
+     */
+    public ReconcilerBuilder<T> useDigests(boolean useDigests) {
+        this.useDigests = useDigests;
+        return this;
+    }
+
+    /**
+     * @param perSecond repairs per second, all sinks together (one permit per repaired id); default
+     *                  {@value #DEFAULT_REPAIRS_PER_SECOND}. Ignored when {@link #rateLimiter} is set.
+     * @return this
+     * @throws IllegalArgumentException if below 1
+     */
+    public ReconcilerBuilder<T> repairsPerSecond(int perSecond) {
+        if (perSecond < 1) {
+            throw new IllegalArgumentException("repairsPerSecond must be at least 1, was " + perSecond);
+        }
+        this.repairsPerSecond = perSecond;
+        return this;
+    }
+
+    /**
+     * @param rateLimiter a Resilience4j rate limiter to take one permit per repaired id from (shared
+     *                    with other work, or observed in tests); default one made from
+     *                    {@link #repairsPerSecond(int)}. The run waits for permits as long as it takes.
+     * @return this
+     */
+    public ReconcilerBuilder<T> rateLimiter(RateLimiter rateLimiter) {
+        this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
+        return this;
+    }
+
+    /**
+     * @param sampleSize plan entries per sink kept in a report and logged by a dry run; default
+     *                   {@value #DEFAULT_SAMPLE_SIZE}
+     * @return this
+     * @throws IllegalArgumentException if negative
+     */
+    public ReconcilerBuilder<T> sampleSize(int sampleSize) {
+        if (sampleSize < 0) {
+            throw new IllegalArgumentException("sampleSize must be at least 0, was " + sampleSize);
+        }
+        this.sampleSize = sampleSize;
+        return this;
+    }
+
+    /**
+     * @param listener observes progress and finished runs; default {@link ReconcileListener#NONE}
+     * @return this
+     */
+    public ReconcilerBuilder<T> listener(ReconcileListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /**
+     * @param registry where meters go; default {@link Metrics#globalRegistry}
+     * @return this
+     */
+    public ReconcilerBuilder<T> meterRegistry(MeterRegistry registry) {
+        this.meters = Objects.requireNonNull(registry, "registry");
+        return this;
+    }
+
+    /**
+     * @param clock the clock of reports and checkpoints; default {@link Clock#systemUTC()}
+     * @return this
+     */
+    public ReconcilerBuilder<T> clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /**
+     * @return the reconciler
+     * @throws IllegalStateException if the writer, the primary or every sink is missing, or a sink is
+     *                               not registered with the writer
+     */
+    public Reconciler build() {
+        if (writer == null) {
+            throw new IllegalStateException("set writer(...): repairs are delivered through the coordinator");
+        }
+        if (primary == null) {
+            throw new IllegalStateException("set primary(...): the primary store the writer uses");
+        }
+        if (sinks.isEmpty()) {
+            throw new IllegalStateException("add at least one sink(name, reconcilableSink)");
+        }
+        for (String name : sinks.keySet()) {
+            if (!writer.sinkNames().contains(name)) {
+                throw new IllegalStateException("sink '" + name + "' is not registered with the " + writer.entityType()
+                        + " writer (it has " + writer.sinkNames() + ")");
+            }
+        }
+        RateLimiter limiter = rateLimiter != null ? rateLimiter : RateLimiter.of("dualwrite.reconcile." + writer.entityType(),
+                RateLimiterConfig.custom()
+                        .limitForPeriod(repairsPerSecond)
+                        .limitRefreshPeriod(Duration.ofSeconds(1))
+                        .timeoutDuration(Duration.ofSeconds(5))
+                        .build());
+        return new DefaultReconciler<>(new DefaultReconciler.Settings<>(writer, primary, sinks,
+                store != null ? store : new InMemoryReconcileStore(), chunkSize, digestLeafSize, useDigests, limiter,
+                sampleSize, listener, meters, clock));
+    }
+}

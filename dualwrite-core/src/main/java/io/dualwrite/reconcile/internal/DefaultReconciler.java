@@ -1,0 +1,675 @@
+package io.dualwrite.reconcile.internal;
+
+import io.dualwrite.DualWriteMetrics;
+import io.dualwrite.DualWriter;
+import io.dualwrite.SinkOutcome;
+import io.dualwrite.reconcile.DriftClass;
+import io.dualwrite.reconcile.PlanEntry;
+import io.dualwrite.reconcile.ReconcileException;
+import io.dualwrite.reconcile.ReconcileListener;
+import io.dualwrite.reconcile.ReconcileMetrics;
+import io.dualwrite.reconcile.ReconcileMode;
+import io.dualwrite.reconcile.ReconcilePlan;
+import io.dualwrite.reconcile.ReconcileProgress;
+import io.dualwrite.reconcile.ReconcileReport;
+import io.dualwrite.reconcile.ReconcileScope;
+import io.dualwrite.reconcile.Reconciler;
+import io.dualwrite.reconcile.RepairAction;
+import io.dualwrite.reconcile.RepairOutcome;
+import io.dualwrite.reconcile.RunStatus;
+import io.dualwrite.spi.PrimaryStore;
+import io.dualwrite.spi.RangeDigest;
+import io.dualwrite.spi.ReconcilableSink;
+import io.dualwrite.spi.ReconcileCheckpoint;
+import io.dualwrite.spi.ReconcileStore;
+import io.dualwrite.spi.Snapshot;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The reconciler behind {@link Reconciler}. Thread-safe: runs are serialised by a lock; each run
+ * keeps its state on its own thread.
+ *
+ * @param <T> the entity type
+ */
+public final class DefaultReconciler<T> implements Reconciler {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultReconciler.class);
+    /** Reports looked at to estimate a run's size from an earlier one. */
+    private static final int REPORTS_FOR_ESTIMATE = 20;
+
+    /**
+     * Everything the builder collected. Immutable.
+     *
+     * @param <T> the entity type
+     */
+    public static final class Settings<T> {
+        final DualWriter<T> writer;
+        final PrimaryStore<T> primary;
+        final Map<String, ReconcilableSink<T>> sinks;
+        final ReconcileStore store;
+        final int chunkSize;
+        final int leafSize;
+        final boolean useDigests;
+        final RateLimiter limiter;
+        final int sampleSize;
+        final ReconcileListener listener;
+        final MeterRegistry meters;
+        final Clock clock;
+
+        /** Collects the builder's settings; see {@link io.dualwrite.reconcile.ReconcilerBuilder} for each. */
+        @SuppressWarnings("checkstyle:ParameterNumber")
+        public Settings(DualWriter<T> writer, PrimaryStore<T> primary, Map<String, ReconcilableSink<T>> sinks,
+                        ReconcileStore store, int chunkSize, int leafSize, boolean useDigests, RateLimiter limiter,
+                        int sampleSize, ReconcileListener listener, MeterRegistry meters, Clock clock) {
+            this.writer = writer;
+            this.primary = primary;
+            this.sinks = Map.copyOf(sinks);
+            this.store = store;
+            this.chunkSize = chunkSize;
+            this.leafSize = leafSize;
+            this.useDigests = useDigests;
+            this.limiter = limiter;
+            this.sampleSize = sampleSize;
+            this.listener = listener;
+            this.meters = meters;
+            this.clock = clock;
+        }
+    }
+
+    private final Settings<T> s;
+    private final String type;
+    private final ReentrantLock runLock = new ReentrantLock();
+
+    /** @param settings the settings */
+    public DefaultReconciler(Settings<T> settings) {
+        this.s = settings;
+        this.type = settings.writer.entityType();
+    }
+
+    @Override
+    public ReconcilePlan plan(ReconcileScope scope) {
+        Run run = new Run(ReconcileMode.DRY_RUN, scope, true);
+        run.execute();
+        return new ReconcilePlan(type, scope.toString(), run.sinks, run.state.counts, run.planEntries);
+    }
+
+    @Override
+    public ReconcileReport dryRun(ReconcileScope scope) {
+        Run run = new Run(ReconcileMode.DRY_RUN, scope, false);
+        ReconcileReport report = run.execute();
+        for (PlanEntry e : report.samples()) {
+            LOG.info("reconciliation {} plan sample: {}", report.runId(), e.toText());
+        }
+        return report;
+    }
+
+    @Override
+    public ReconcileReport apply(ReconcileScope scope) {
+        return new Run(ReconcileMode.APPLY, scope, false).execute();
+    }
+
+    @Override
+    public List<ReconcileReport> history(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        return s.store.reports(type, limit);
+    }
+
+    @Override
+    public Optional<ReconcileReport> unfinished(ReconcileScope scope) {
+        Objects.requireNonNull(scope, "scope");
+        List<String> sinks = resolveSinks(scope);
+        return s.store.checkpoint(runKey(ReconcileMode.APPLY, scope, sinks)).map(ReconcileCheckpoint::report);
+    }
+
+    private List<String> resolveSinks(ReconcileScope scope) {
+        List<String> out = new ArrayList<>();
+        if (scope.sinks().isEmpty()) {
+            out.addAll(s.sinks.keySet());
+            out.sort(Comparator.naturalOrder());
+            return out;
+        }
+        for (String name : scope.sinks()) {
+            if (!s.sinks.containsKey(name)) {
+                throw new IllegalArgumentException("the scope names sink '" + name + "', which this reconciler of "
+                        + type + " does not have (it has " + new java.util.TreeSet<>(s.sinks.keySet()) + ")");
+            }
+            out.add(name);
+        }
+        return out;
+    }
+
+    private String runKey(ReconcileMode mode, ReconcileScope scope, List<String> sinks) {
+        return type + "|" + mode + "|" + scope.key() + "|" + String.join(",", sinks);
+    }
+
+    /** One comparison of one chunk of one sink. */
+    private static final class Chunk {
+        final List<PlanEntry> entries = new ArrayList<>();
+        final EnumMap<DriftClass, Long> counts = new EnumMap<>(DriftClass.class);
+        long covered;
+        long compared;
+        String endId;
+
+        void inSync(long n) {
+            counts.merge(DriftClass.IN_SYNC, n, Long::sum);
+            covered += n;
+        }
+
+        void add(PlanEntry e) {
+            counts.merge(e.drift(), 1L, Long::sum);
+            covered++;
+            compared++;
+            if (e.drift() == DriftClass.IN_SYNC) {
+                return;
+            }
+            entries.add(e);
+        }
+    }
+
+    /** One run: its scope, its state, its walk. Used on one thread. */
+    private final class Run {
+        final ReconcileMode mode;
+        final ReconcileScope scope;
+        final boolean planOnly;
+        final List<String> sinks;
+        final String runKey;
+        final List<PlanEntry> planEntries = new ArrayList<>();
+        RunState state;
+        String startSink;
+        String startAfter;
+        long startNanos;
+        long idsAtStart;
+        long estimatedTotal = -1;
+
+        Run(ReconcileMode mode, ReconcileScope scope, boolean planOnly) {
+            this.mode = mode;
+            this.scope = Objects.requireNonNull(scope, "scope");
+            this.planOnly = planOnly;
+            this.sinks = resolveSinks(scope);
+            this.runKey = runKey(mode, scope, sinks);
+        }
+
+        ReconcileReport execute() {
+            runLock.lock();
+            try {
+                return executeLocked();
+            } finally {
+                runLock.unlock();
+            }
+        }
+
+        private ReconcileReport executeLocked() {
+            startNanos = System.nanoTime();
+            Optional<ReconcileCheckpoint> cp = mode == ReconcileMode.APPLY ? s.store.checkpoint(runKey) : Optional.empty();
+            if (cp.isPresent() && sinks.contains(cp.get().sink())) {
+                state = RunState.resume(cp.get().report(), s.sampleSize);
+                startSink = cp.get().sink();
+                startAfter = cp.get().lastId();
+                LOG.info("reconciliation {} of {} {} resumes at sink '{}' after id '{}' ({} chunk(s) done)", state.runId,
+                        type, scope, startSink, startAfter, state.chunks);
+            } else {
+                state = new RunState(UUID.randomUUID().toString(), type, mode, scope.toString(), sinks, s.clock.instant(),
+                        s.sampleSize);
+                startSink = null;
+            }
+            idsAtStart = state.idsCovered;
+            estimatedTotal = estimateTotal();
+            String current = null;
+            try {
+                boolean started = startSink == null;
+                for (String sink : sinks) {
+                    if (!started) {
+                        if (!sink.equals(startSink)) {
+                            continue;
+                        }
+                        started = true;
+                    }
+                    current = sink;
+                    String after = sink.equals(startSink) ? startAfter : scope.afterExclusive().orElse(null);
+                    walk(new SinkReader<>(sink, s.sinks.get(sink), s.useDigests), after);
+                }
+            } catch (Exception | LinkageError e) {
+                return fail(current, e);
+            }
+            ReconcileReport report = state.report(RunStatus.COMPLETED, s.clock.instant(), elapsedMillis());
+            if (!planOnly) {
+                try {
+                    s.store.saveReport(report);
+                    if (mode == ReconcileMode.APPLY) {
+                        s.store.clearCheckpoint(runKey);
+                    }
+                } catch (RuntimeException e) {
+                    return fail(current, e);
+                }
+                finished(report);
+            }
+            return report;
+        }
+
+        private ReconcileReport fail(String sink, Throwable e) {
+            String what = (sink == null ? "" : "sink '" + sink + "': ") + describe(e);
+            state.error(what);
+            ReconcileReport report = state.report(RunStatus.FAILED, s.clock.instant(), elapsedMillis());
+            if (!planOnly) {
+                try {
+                    s.store.saveReport(report);
+                } catch (RuntimeException storeFailure) {
+                    LOG.warn("could not store the report of failed reconciliation {}: {}", report.runId(),
+                            storeFailure.toString());
+                }
+                LOG.error("reconciliation {} {} of {} {} stopped: {}{}", report.runId(), mode, type, scope, what,
+                        mode == ReconcileMode.APPLY ? "; the next apply of the same scope resumes from its checkpoint" : "");
+                finished(report);
+            }
+            throw new ReconcileException("reconciliation " + report.runId() + " of " + type + " " + scope + " stopped: "
+                    + what, report, e);
+        }
+
+        private void finished(ReconcileReport report) {
+            Timer.builder(ReconcileMetrics.RUN).description("reconciliation runs")
+                    .tag(DualWriteMetrics.TAG_TYPE, type).tag(ReconcileMetrics.TAG_MODE, mode.name())
+                    .tag(ReconcileMetrics.TAG_STATUS, report.status().name())
+                    .register(s.meters).record(elapsedMillis(), TimeUnit.MILLISECONDS);
+            if (report.status() == RunStatus.COMPLETED) {
+                LOG.info(report.summary());
+            }
+            try {
+                s.listener.onFinished(report);
+            } catch (RuntimeException e) {
+                LOG.warn("reconciliation listener failed on the end of run {}; ignored: {}", report.runId(), e.toString());
+            }
+        }
+
+        private long elapsedMillis() {
+            return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        }
+
+        private long estimateTotal() {
+            if (scope.kind() == ReconcileScope.Kind.IDS) {
+                return (long) scope.ids().size() * sinks.size();
+            }
+            try {
+                for (ReconcileReport r : s.store.reports(type, REPORTS_FOR_ESTIMATE)) {
+                    if (r.status() == RunStatus.COMPLETED && r.scope().equals(state.scope) && r.sinks().equals(sinks)) {
+                        return r.idsCovered();
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("could not read earlier reports to estimate the run's size: {}", e.toString());
+            }
+            return -1;
+        }
+
+        // -------------------------------------------------------------- walking
+
+        private void walk(SinkReader<T> reader, String after) throws Exception {
+            if (scope.kind() == ReconcileScope.Kind.IDS) {
+                walkIds(reader, after);
+            } else {
+                walkRange(reader, after);
+            }
+        }
+
+        private void walkIds(SinkReader<T> reader, String after) throws Exception {
+            List<String> ids = new ArrayList<>();
+            for (String id : scope.ids()) {
+                if (after == null || id.compareTo(after) > 0) {
+                    ids.add(id);
+                }
+            }
+            for (int from = 0; from < ids.size(); from += s.chunkSize) {
+                List<String> part = ids.subList(from, Math.min(ids.size(), from + s.chunkSize));
+                List<Snapshot<T>> present = new ArrayList<>();
+                List<String> absent = new ArrayList<>();
+                for (String id : part) {
+                    Optional<Snapshot<T>> snap = s.primary.read(id);
+                    if (snap.isPresent()) {
+                        present.add(snap.get());
+                    } else {
+                        absent.add(id);
+                    }
+                }
+                Chunk chunk = new Chunk();
+                compare(reader, present, absent, true, chunk);
+                chunk.endId = part.get(part.size() - 1);
+                chunkDone(reader, chunk);
+            }
+        }
+
+        private void walkRange(SinkReader<T> reader, String after) throws Exception {
+            String upper = scope.toInclusive().orElse(null);
+            SinkReader<T>.Cursor cursor = reader.digests() ? null : reader.cursor(after, upper, s.chunkSize);
+            String lo = after;
+            boolean primaryDone = false;
+            while (true) {
+                List<Snapshot<T>> page = primaryDone ? List.of() : s.primary.scan(lo, s.chunkSize);
+                checkOrder(page, lo);
+                boolean more = !primaryDone && page.size() == s.chunkSize;
+                if (upper != null) {
+                    int keep = 0;
+                    while (keep < page.size() && page.get(keep).id().compareTo(upper) <= 0) {
+                        keep++;
+                    }
+                    if (keep < page.size()) {
+                        page = page.subList(0, keep);
+                        more = false;
+                    }
+                }
+                primaryDone = !more;
+                String hi = more ? page.get(page.size() - 1).id() : upper;
+                Chunk chunk = new Chunk();
+                boolean done;
+                String lastSeen = page.isEmpty() ? null : page.get(page.size() - 1).id();
+                if (reader.digests()) {
+                    digestCompare(reader, lo, hi, page, Prefix.of(page), 0, page.size(), null, chunk);
+                    done = !more;
+                    for (PlanEntry e : chunk.entries) {
+                        lastSeen = lastSeen == null || e.id().compareTo(lastSeen) > 0 ? e.id() : lastSeen;
+                    }
+                } else {
+                    // a page's sink ids are taken up to its last id, however many; past the primary's end,
+                    // the sink's remaining ids (orphans all) come a chunk at a time
+                    String bound = more || page.isEmpty() ? hi : lastSeen;
+                    int max = more || !page.isEmpty() ? Integer.MAX_VALUE : s.chunkSize;
+                    List<String> sinkIds = cursor.take(bound, max);
+                    compare(reader, page, sinkIds, false, chunk);
+                    done = !more && page.isEmpty() && sinkIds.size() < max;
+                    if (!sinkIds.isEmpty()) {
+                        String last = sinkIds.get(sinkIds.size() - 1);
+                        lastSeen = lastSeen == null || last.compareTo(lastSeen) > 0 ? last : lastSeen;
+                    }
+                }
+                chunk.endId = more ? hi : lastSeen;
+                if (chunk.covered > 0 || more) {
+                    chunkDone(reader, chunk);
+                }
+                if (done) {
+                    return;
+                }
+                lo = chunk.endId;
+            }
+        }
+
+        private void checkOrder(List<Snapshot<T>> page, String after) {
+            String prev = after;
+            for (Snapshot<T> snap : page) {
+                if (prev != null && snap.id().compareTo(prev) <= 0) {
+                    throw new IllegalStateException("the primary scanned ids out of ascending order after '" + after
+                            + "': '" + snap.id() + "' follows '" + prev + "'");
+                }
+                prev = snap.id();
+            }
+        }
+
+        /** Compares {@code page[from, to)} in (lo, hi] by digests, descending into halves that differ. */
+        private void digestCompare(SinkReader<T> reader, String lo, String hi, List<Snapshot<T>> page, Prefix prefix,
+                                   int from, int to, RangeDigest known, Chunk chunk) throws Exception {
+            RangeDigest sinkDigest = known != null ? known : reader.digest(lo, hi);
+            if (prefix.digest(from, to).equals(sinkDigest)) {
+                chunk.inSync(to - from);
+                return;
+            }
+            if (to - from <= s.leafSize) {
+                List<String> sinkIds = reader.cursor(lo, hi, Math.max(2 * s.leafSize, 16)).take(hi, Integer.MAX_VALUE);
+                compare(reader, page.subList(from, to), sinkIds, false, chunk);
+                return;
+            }
+            int mid = from + (to - from) / 2;
+            String midId = page.get(mid - 1).id();
+            RangeDigest left = reader.digest(lo, midId);
+            // the digest of the right half is the whole minus the left half: one call per level, not two
+            RangeDigest right = left.count() <= sinkDigest.count() ? sinkDigest.minus(left) : null;
+            digestCompare(reader, lo, midId, page, prefix, from, mid, left, chunk);
+            digestCompare(reader, midId, hi, page, prefix, mid, to, right, chunk);
+        }
+
+        /**
+         * Compares the primary's snapshots and the other ids (listed by the sink, or by the scope)
+         * with the versions the sink holds.
+         */
+        private void compare(SinkReader<T> reader, List<Snapshot<T>> snapshots, List<String> others,
+                             boolean othersInScope, Chunk chunk) throws Exception {
+            Set<String> primaryIds = new HashSet<>();
+            List<String> ask = new ArrayList<>(snapshots.size() + others.size());
+            for (Snapshot<T> snap : snapshots) {
+                primaryIds.add(snap.id());
+                ask.add(snap.id());
+            }
+            List<String> extra = new ArrayList<>();
+            for (String id : others) {
+                if (!primaryIds.contains(id)) {
+                    extra.add(id);
+                    ask.add(id);
+                }
+            }
+            Map<String, Long> versions = reader.versionsOf(ask);
+            String sink = reader.name;
+            List<PlanEntry> found = new ArrayList<>();
+            for (Snapshot<T> snap : snapshots) {
+                found.add(classify(sink, snap, versions.get(snap.id())));
+            }
+            for (String id : extra) {
+                Long v = versions.get(id);
+                if (v != null) {
+                    found.add(new PlanEntry(sink, id, DriftClass.ORPHAN, RepairAction.DELETE_ORPHAN, 0, v));
+                } else if (othersInScope) {
+                    found.add(new PlanEntry(sink, id, DriftClass.IN_SYNC, RepairAction.NOTHING, 0, 0));
+                }
+                // an id the sink listed and no longer holds went away meanwhile: nothing to compare
+            }
+            found.sort(Comparator.comparing(PlanEntry::id));
+            found.forEach(chunk::add);
+        }
+
+        private PlanEntry classify(String sink, Snapshot<T> snap, Long held) {
+            long pv = snap.version();
+            long sv = held == null ? 0 : held;
+            if (!snap.deleted()) {
+                if (held == null) {
+                    return new PlanEntry(sink, snap.id(), DriftClass.MISSING, RepairAction.REPUBLISH, pv, 0);
+                }
+                if (sv == pv) {
+                    return new PlanEntry(sink, snap.id(), DriftClass.IN_SYNC, RepairAction.NOTHING, pv, sv);
+                }
+                return sv < pv ? new PlanEntry(sink, snap.id(), DriftClass.STALE, RepairAction.REPUBLISH, pv, sv)
+                        : new PlanEntry(sink, snap.id(), DriftClass.AHEAD, RepairAction.NOTHING, pv, sv);
+            }
+            if (held == null) {
+                return new PlanEntry(sink, snap.id(), DriftClass.IN_SYNC, RepairAction.NOTHING, pv, 0);
+            }
+            // a live entity under a tombstone: an orphan if older than the delete, a phantom otherwise
+            return sv < pv ? new PlanEntry(sink, snap.id(), DriftClass.ORPHAN, RepairAction.DELETE_ORPHAN, pv, sv)
+                    : new PlanEntry(sink, snap.id(), DriftClass.AHEAD, RepairAction.NOTHING, pv, sv);
+        }
+
+        // -------------------------------------------------------------- after each chunk
+
+        private void chunkDone(SinkReader<T> reader, Chunk chunk) {
+            String sink = reader.name;
+            for (PlanEntry e : chunk.entries) {
+                if (e.drift() == DriftClass.AHEAD) {
+                    LOG.error("sink '{}' holds {}/{} at version {}, ahead of the primary's {}: a write the primary never"
+                            + " committed (phantom); not repaired, investigate", sink, type, e.id(), e.sinkVersion(),
+                            e.primaryVersion());
+                    if (!planOnly) {
+                        counter(ReconcileMetrics.PHANTOMS, sink).increment();
+                    }
+                }
+            }
+            if (mode == ReconcileMode.APPLY) {
+                repair(sink, chunk.entries);
+            }
+            state.chunks++;
+            state.idsCovered += chunk.covered;
+            state.idsCompared += chunk.compared;
+            state.sinkCalls += reader.calls;
+            state.digestCalls += reader.digestCalls;
+            reader.calls = 0;
+            reader.digestCalls = 0;
+            chunk.counts.forEach((d, n) -> state.count(sink, d, n));
+            chunk.entries.forEach(state::sample);
+            if (planOnly) {
+                planEntries.addAll(chunk.entries);
+            } else {
+                chunk.counts.forEach((d, n) -> {
+                    if (d != DriftClass.IN_SYNC) {
+                        Counter.builder(ReconcileMetrics.DRIFT).description("ids found out of sync")
+                                .tag(DualWriteMetrics.TAG_TYPE, type).tag(DualWriteMetrics.TAG_SINK, sink)
+                                .tag(ReconcileMetrics.TAG_CLASS, d.name()).tag(ReconcileMetrics.TAG_MODE, mode.name())
+                                .register(s.meters).increment(n);
+                    }
+                });
+                counter(ReconcileMetrics.IDS_COVERED, sink).increment(chunk.covered);
+            }
+            if (mode == ReconcileMode.APPLY) {
+                s.store.saveCheckpoint(new ReconcileCheckpoint(runKey, sink, chunk.endId,
+                        state.report(RunStatus.RUNNING, null, elapsedMillis()), s.clock.instant()));
+            }
+            long nanos = System.nanoTime() - startNanos;
+            long idsNow = state.idsCovered - idsAtStart;
+            double rate = nanos <= 0 ? 0 : idsNow * 1e9 / nanos;
+            try {
+                s.listener.onProgress(new ReconcileProgress(state.runId, sink, state.chunks, state.idsCovered,
+                        Duration.ofNanos(nanos), rate, estimatedTotal));
+            } catch (RuntimeException e) {
+                LOG.warn("reconciliation listener failed on progress of run {}; ignored: {}", state.runId, e.toString());
+            }
+        }
+
+        private Counter counter(String name, String sink) {
+            return Counter.builder(name).tag(DualWriteMetrics.TAG_TYPE, type).tag(DualWriteMetrics.TAG_SINK, sink)
+                    .register(s.meters);
+        }
+
+        // -------------------------------------------------------------- repairing
+
+        private void repair(String sink, List<PlanEntry> entries) {
+            List<PlanEntry> republish = new ArrayList<>();
+            List<PlanEntry> orphans = new ArrayList<>();
+            for (PlanEntry e : entries) {
+                if (e.action() == RepairAction.NOTHING) {
+                    continue;
+                }
+                // the primary may have moved on since the comparison: a newer write delivers itself
+                Optional<Snapshot<T>> now = s.primary.read(e.id());
+                boolean unchanged = e.action() == RepairAction.REPUBLISH
+                        ? now.isPresent() && !now.get().deleted() && now.get().version() == e.primaryVersion()
+                        : now.isEmpty() || now.get().deleted();
+                if (!unchanged) {
+                    LOG.info("reconciliation {}: {}/{} changed in the primary since it was compared (now {}); not {}",
+                            state.runId, type, e.id(), now.map(x -> "version " + x.version()).orElse("absent"),
+                            e.action());
+                    outcome(sink, e, RepairOutcome.SUPERSEDED);
+                    continue;
+                }
+                (e.action() == RepairAction.REPUBLISH ? republish : orphans).add(e);
+            }
+            int batch = Math.max(1, s.limiter.getRateLimiterConfig().getLimitForPeriod());
+            for (int from = 0; from < republish.size(); from += batch) {
+                List<PlanEntry> part = republish.subList(from, Math.min(republish.size(), from + batch));
+                acquire(part.size());
+                List<String> ids = new ArrayList<>(part.size());
+                part.forEach(e -> ids.add(e.id()));
+                record(sink, part, s.writer.redeliver(sink, ids), RepairOutcome.REPUBLISHED);
+            }
+            for (int from = 0; from < orphans.size(); from += batch) {
+                List<PlanEntry> part = orphans.subList(from, Math.min(orphans.size(), from + batch));
+                acquire(part.size());
+                Map<String, Long> held = new LinkedHashMap<>();
+                part.forEach(e -> held.put(e.id(), e.sinkVersion()));
+                record(sink, part, s.writer.removeOrphans(sink, held), RepairOutcome.ORPHAN_DELETED);
+            }
+        }
+
+        private void acquire(int permits) {
+            while (!s.limiter.acquirePermission(permits)) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new IllegalStateException("interrupted while waiting for repair permits");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+        }
+
+        private void record(String sink, List<PlanEntry> part, Map<String, SinkOutcome> outcomes, RepairOutcome ok) {
+            for (PlanEntry e : part) {
+                SinkOutcome o = outcomes.get(e.id());
+                RepairOutcome r;
+                if (o == SinkOutcome.APPLIED) {
+                    r = ok;
+                } else if (o == SinkOutcome.DEAD_LETTERED) {
+                    r = RepairOutcome.DEAD_LETTERED;
+                    state.error(sink + " " + e.id() + ": " + e.action() + " failed permanently; dead-lettered");
+                } else if (o == SinkOutcome.SKIPPED) {
+                    r = RepairOutcome.SKIPPED;
+                } else {
+                    r = RepairOutcome.DEFERRED;
+                    state.error(sink + " " + e.id() + ": " + e.action() + " failed; the next run retries it");
+                }
+                outcome(sink, e, r);
+            }
+        }
+
+        private void outcome(String sink, PlanEntry e, RepairOutcome r) {
+            state.action(sink, r);
+            boolean repaired = r == RepairOutcome.REPUBLISHED || r == RepairOutcome.ORPHAN_DELETED;
+            Counter.builder(repaired ? ReconcileMetrics.REPAIRED : ReconcileMetrics.NOT_REPAIRED)
+                    .tag(DualWriteMetrics.TAG_TYPE, type).tag(DualWriteMetrics.TAG_SINK, sink)
+                    .tag(ReconcileMetrics.TAG_OUTCOME, r.name()).register(s.meters).increment();
+        }
+    }
+
+    /** Prefix sums of the live entries' pair hashes of one primary page, for digests of any sub-range. */
+    private static final class Prefix {
+        final long[] counts;
+        final long[] hashes;
+
+        private Prefix(int n) {
+            counts = new long[n + 1];
+            hashes = new long[n + 1];
+        }
+
+        static <T> Prefix of(List<Snapshot<T>> page) {
+            Prefix p = new Prefix(page.size());
+            for (int i = 0; i < page.size(); i++) {
+                Snapshot<T> snap = page.get(i);
+                boolean live = !snap.deleted();
+                p.counts[i + 1] = p.counts[i] + (live ? 1 : 0);
+                p.hashes[i + 1] = p.hashes[i] + (live ? RangeDigest.hashOf(snap.id(), snap.version()) : 0);
+            }
+            return p;
+        }
+
+        RangeDigest digest(int from, int to) {
+            return new RangeDigest(counts[to] - counts[from], hashes[to] - hashes[from]);
+        }
+    }
+
+    static String describe(Throwable t) {
+        String msg = t.getMessage();
+        String d = t.getClass().getName() + (msg == null ? "" : ": " + msg);
+        return d.length() > 500 ? d.substring(0, 500) + "…" : d;
+    }
+}

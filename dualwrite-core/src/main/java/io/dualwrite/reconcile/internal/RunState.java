@@ -1,0 +1,127 @@
+package io.dualwrite.reconcile.internal;
+
+import io.dualwrite.reconcile.DriftClass;
+import io.dualwrite.reconcile.PlanEntry;
+import io.dualwrite.reconcile.ReconcileMode;
+import io.dualwrite.reconcile.ReconcileReport;
+import io.dualwrite.reconcile.RepairOutcome;
+import io.dualwrite.reconcile.RunStatus;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The figures of one run as it goes, carried across a resume through the checkpoint's report.
+ * Not thread-safe (one run's thread).
+ */
+final class RunState {
+    final String runId;
+    final String entityType;
+    final ReconcileMode mode;
+    final String scope;
+    final List<String> sinks;
+    final Instant startedAt;
+    final int resumes;
+    final long durationBefore;
+    final int sampleSize;
+    long chunks;
+    long idsCovered;
+    long idsCompared;
+    long sinkCalls;
+    long digestCalls;
+    final Map<String, Map<DriftClass, Long>> counts = new TreeMap<>();
+    final Map<String, Map<RepairOutcome, Long>> actions = new TreeMap<>();
+    final List<String> errors = new ArrayList<>();
+    final Map<String, List<PlanEntry>> samples = new TreeMap<>();
+
+    RunState(String runId, String entityType, ReconcileMode mode, String scope, List<String> sinks, Instant startedAt,
+             int sampleSize) {
+        this(runId, entityType, mode, scope, sinks, startedAt, 0, 0, sampleSize);
+        for (String sink : sinks) {
+            Map<DriftClass, Long> c = new EnumMap<>(DriftClass.class);
+            for (DriftClass d : DriftClass.values()) {
+                c.put(d, 0L);
+            }
+            counts.put(sink, c);
+            if (mode == ReconcileMode.APPLY) {
+                Map<RepairOutcome, Long> a = new EnumMap<>(RepairOutcome.class);
+                for (RepairOutcome o : RepairOutcome.values()) {
+                    a.put(o, 0L);
+                }
+                actions.put(sink, a);
+            }
+        }
+    }
+
+    private RunState(String runId, String entityType, ReconcileMode mode, String scope, List<String> sinks,
+                     Instant startedAt, int resumes, long durationBefore, int sampleSize) {
+        this.runId = runId;
+        this.entityType = entityType;
+        this.mode = mode;
+        this.scope = scope;
+        this.sinks = List.copyOf(sinks);
+        this.startedAt = startedAt;
+        this.resumes = resumes;
+        this.durationBefore = durationBefore;
+        this.sampleSize = sampleSize;
+    }
+
+    /** Continues the run a checkpoint describes. */
+    static RunState resume(ReconcileReport r, int sampleSize) {
+        RunState s = new RunState(r.runId(), r.entityType(), r.mode(), r.scope(), r.sinks(), r.startedAt(),
+                r.resumes() + 1, r.durationMillis(), sampleSize);
+        s.chunks = r.chunks();
+        s.idsCovered = r.idsCovered();
+        s.idsCompared = r.idsCompared();
+        s.sinkCalls = r.sinkCalls();
+        s.digestCalls = r.digestCalls();
+        r.counts().forEach((k, v) -> {
+            Map<DriftClass, Long> m = new EnumMap<>(DriftClass.class);
+            m.putAll(v);
+            s.counts.put(k, m);
+        });
+        r.actions().forEach((k, v) -> {
+            Map<RepairOutcome, Long> m = new EnumMap<>(RepairOutcome.class);
+            m.putAll(v);
+            s.actions.put(k, m);
+        });
+        s.errors.addAll(r.errors());
+        for (PlanEntry e : r.samples()) {
+            s.samples.computeIfAbsent(e.sink(), k -> new ArrayList<>()).add(e);
+        }
+        return s;
+    }
+
+    void count(String sink, DriftClass drift, long n) {
+        counts.get(sink).merge(drift, n, Long::sum);
+    }
+
+    void action(String sink, RepairOutcome outcome) {
+        actions.get(sink).merge(outcome, 1L, Long::sum);
+    }
+
+    void sample(PlanEntry e) {
+        List<PlanEntry> l = samples.computeIfAbsent(e.sink(), k -> new ArrayList<>());
+        if (l.size() < sampleSize) {
+            l.add(e);
+        }
+    }
+
+    void error(String message) {
+        if (errors.size() < ReconcileReport.MAX_ERRORS) {
+            errors.add(message);
+        }
+    }
+
+    ReconcileReport report(RunStatus status, Instant endedAt, long durationNow) {
+        List<PlanEntry> all = new ArrayList<>();
+        samples.values().forEach(all::addAll);
+        return new ReconcileReport(runId, entityType, mode, scope, sinks, status, startedAt, endedAt,
+                durationBefore + durationNow, resumes, chunks, idsCovered, idsCompared, sinkCalls, digestCalls, counts,
+                actions, errors, all);
+    }
+}

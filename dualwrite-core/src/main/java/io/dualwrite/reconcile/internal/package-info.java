@@ -1,0 +1,4 @@
+/**
+ * Implementation of reconciliation. Not public API: do not import.
+ */
+package io.dualwrite.reconcile.internal;

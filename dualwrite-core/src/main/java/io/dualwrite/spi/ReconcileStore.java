@@ -1,0 +1,50 @@
+package io.dualwrite.spi;
+
+import io.dualwrite.reconcile.ReconcileReport;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where reconciliation keeps its checkpoints (so a crashed run continues where it stopped) and
+ * its audit log of reports. Implemented by {@link io.dualwrite.memory.InMemoryReconcileStore}
+ * and by {@code dualwrite-mongo}. Implementations must be thread-safe; a checkpoint written by
+ * {@link #saveCheckpoint} must be what the next {@link #checkpoint} returns for its key, also
+ * after a restart for a durable store.
+ */
+public interface ReconcileStore {
+
+    /**
+     * @param runKey the key of a run's scope (entity type, mode, scope and sinks), not null
+     * @return the checkpoint of the unfinished run with that key, empty when none
+     */
+    Optional<ReconcileCheckpoint> checkpoint(String runKey);
+
+    /**
+     * Replaces the checkpoint of the checkpoint's run key.
+     *
+     * @param checkpoint the checkpoint, not null
+     */
+    void saveCheckpoint(ReconcileCheckpoint checkpoint);
+
+    /**
+     * Removes the checkpoint of a run key, if any (the run finished).
+     *
+     * @param runKey the run key, not null
+     */
+    void clearCheckpoint(String runKey);
+
+    /**
+     * Appends a report to the audit log (replacing a report with the same run id).
+     *
+     * @param report the report, not null
+     */
+    void saveReport(ReconcileReport report);
+
+    /**
+     * @param entityType an entity type, not null
+     * @param limit      the most reports to return, at least 1
+     * @return the entity type's reports, the latest started first
+     */
+    List<ReconcileReport> reports(String entityType, int limit);
+}
