@@ -223,26 +223,25 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         }
     }
 
-    /** The reply was lost: read the document to learn whether this very write (its token) landed. */
+    /**
+     * The reply was lost: read the document to learn whether this very write (its token) landed.
+     *
+     * @return true if it landed; false if not (the caller's loop reads again and writes again, which
+     *         is safe because every write is conditional on the revision it read)
+     * @throws RuntimeException the original failure when the document cannot be read either
+     */
     private boolean resolveUnknownOutcome(PrimaryWrite<T> write, BsonValue id, Meta before, Meta next, String token,
                                           RuntimeException cause) {
         LOG.warn("outcome of the write of {}/{} unknown ({}); reading it back", entityName, write.id(), cause.toString());
         for (int i = 0; i < RESOLVE_READS; i++) {
             try {
                 BsonDocument now = raw.find(Filters.eq("_id", id)).first();
-                Meta m = now == null ? null : Meta.of(now);
-                if (m != null && token.equals(m.write)) {
-                    return true;
+                if (now == null) {
+                    // a conditional delete of a tombstone nobody waits for leaves nothing behind when it lands
+                    return next.deleted && next.pending.isEmpty() && before != null;
                 }
-                if (now == null && next.deleted && next.pending.isEmpty() && before != null) {
-                    return true; // the conditional delete of a tombstone nobody waits for took effect
-                }
-                long rev = m == null ? 0 : m.rev;
-                if ((before == null && now == null) || (before != null && rev == before.rev)) {
-                    return false; // untouched: the write did not land, the caller's loop writes it again
-                }
-                // someone else changed it: ours did not land, or landed and was replaced; write again
-                return false;
+                Meta m = Meta.of(now);
+                return m != null && token.equals(m.write);
             } catch (RuntimeException e) {
                 LOG.debug("read-back of {}/{} failed: {}", entityName, write.id(), e.toString());
             }

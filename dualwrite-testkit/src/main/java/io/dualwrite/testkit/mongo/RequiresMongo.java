@@ -11,6 +11,7 @@ import java.lang.annotation.Target;
  * Declares the {@link MongoCapability capabilities} a test class or method needs. With
  * {@link MongoExtension} registered, the test is skipped, with a reason that names the missing
  * capability and the server in use, when the chosen MongoDB lacks one; it runs everywhere else.
+ * Thread-safe (an annotation).
  */
 @Documented
 @Inherited
