@@ -50,6 +50,7 @@ public final class EmbeddedOpenSearch implements AutoCloseable {
     public static final String VERSION = "2.19.6";
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedOpenSearch.class);
+    private static final String NETTY_PROCESSORS_PROPERTY = "opensearch.set.netty.runtime.available.processors";
     private static final Object SHARED_LOCK = new Object();
     private static EmbeddedOpenSearch shared;
 
@@ -83,6 +84,11 @@ public final class EmbeddedOpenSearch implements AutoCloseable {
      */
     public static EmbeddedOpenSearch start(Map<String, String> extraSettings) {
         long t0 = System.nanoTime();
+        // other Netty users in the same JVM (the in-JVM MongoDB, Redis clients) may have fixed Netty's
+        // processor count already; OpenSearch would then refuse to start when it tries to set it again
+        if (System.getProperty(NETTY_PROCESSORS_PROPERTY) == null) {
+            System.setProperty(NETTY_PROCESSORS_PROPERTY, "false");
+        }
         Path home;
         try {
             home = Files.createTempDirectory("dualwrite-opensearch-");
