@@ -2,6 +2,7 @@ package io.dualwrite.testkit.convergence;
 
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.ReconcilableSink;
+import io.dualwrite.testkit.sink.MongoVersionedSink;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -44,8 +45,8 @@ public interface SinkView<T> {
 
     /**
      * A view that lists the sink by {@link ReconcilableSink#idsAfter} pages and asks
-     * {@link ReconcilableSink#versionsOf} for their versions; for an {@link InMemorySink} it also
-     * compares states.
+     * {@link ReconcilableSink#versionsOf} for their versions; for an {@link InMemorySink} or a
+     * {@link MongoVersionedSink} it also compares states.
      *
      * @param sink the sink, not null
      * @param <T>  the entity type
@@ -55,6 +56,9 @@ public interface SinkView<T> {
         Objects.requireNonNull(sink, "sink");
         if (sink instanceof InMemorySink) {
             return of((InMemorySink<T>) sink);
+        }
+        if (sink instanceof MongoVersionedSink) {
+            return ((MongoVersionedSink<T>) sink).view();
         }
         return () -> {
             Map<String, Long> out = new TreeMap<>();

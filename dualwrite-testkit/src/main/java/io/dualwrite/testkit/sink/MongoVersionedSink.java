@@ -1,0 +1,195 @@
+package io.dualwrite.testkit.sink;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.result.UpdateResult;
+import io.dualwrite.Change;
+import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.ReconcilableSink;
+import io.dualwrite.testkit.convergence.SinkView;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A durable, version-guarded reference sink in a MongoDB collection, for tests whose writers die:
+ * a child JVM killed with SIGKILL leaves behind exactly what this sink holds, and the parent
+ * checks it. Each entity is one document {@code {_id, v, live, state}}; a change is applied with
+ * one conditional upsert ({@code _id} matches and {@code v} is lower), so the guard lives in the
+ * database and concurrent deliveries from several processes cannot regress it. A delete keeps a
+ * tombstone ({@code live: false}) with its version.
+ *
+ * <p>Every delivery that changed the collection also inserts {@code "<id>@<version>"} into the
+ * {@code <collection>_effects} collection; a second effect of the same version lands in
+ * {@code <collection>_repeats}, which {@link #repeatedEffects()} lists — so "applied exactly once
+ * in effect" can be checked across processes. (A process killed between the two writes leaves an
+ * effect unrecorded; it never records a repeat that did not happen.)
+ *
+ * <p>States are converted to documents and back with Jackson. Thread-safe, and safe to share
+ * between processes.
+ *
+ * @param <T> the entity type
+ */
+public final class MongoVersionedSink<T> implements ReconcilableSink<T> {
+    /** Suffix of the collection that records each effect once. */
+    public static final String EFFECTS_SUFFIX = "_effects";
+    /** Suffix of the collection that records repeated effects. */
+    public static final String REPEATS_SUFFIX = "_repeats";
+
+    private final MongoCollection<Document> entities;
+    private final MongoCollection<Document> effects;
+    private final MongoCollection<Document> repeats;
+    private final Class<T> type;
+    private final ObjectMapper mapper;
+
+    /**
+     * @param database   the database, not null
+     * @param collection the collection's name, not null
+     * @param type       the entity class (Jackson converts it), not null
+     */
+    public MongoVersionedSink(MongoDatabase database, String collection, Class<T> type) {
+        Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(collection, "collection");
+        this.type = Objects.requireNonNull(type, "type");
+        this.entities = database.getCollection(collection);
+        this.effects = database.getCollection(collection + EFFECTS_SUFFIX);
+        this.repeats = database.getCollection(collection + REPEATS_SUFFIX);
+        this.mapper = JsonMapper.builder().findAndAddModules().build();
+    }
+
+    @Override
+    public ApplyResult apply(Change<T> change) {
+        Objects.requireNonNull(change, "change");
+        Document set = new Document("v", change.version()).append("live", !change.isDelete())
+                .append("state", change.isDelete() ? null : toDocument(change.requireState()));
+        Bson guard = Filters.and(Filters.eq("_id", change.id()), Filters.lt("v", change.version()));
+        Bson update = new Document("$set", set);
+        boolean applied;
+        try {
+            UpdateResult r = entities.updateOne(guard, update, new UpdateOptions().upsert(true));
+            applied = r.getMatchedCount() > 0 || r.getUpsertedId() != null;
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                throw e;
+            }
+            // the entity exists at this version or a newer one, or another delivery created it just now
+            applied = entities.updateOne(guard, update).getMatchedCount() > 0;
+        }
+        if (!applied) {
+            return ApplyResult.ALREADY_CURRENT;
+        }
+        recordEffect(change);
+        return ApplyResult.APPLIED;
+    }
+
+    private void recordEffect(Change<T> change) {
+        String key = change.id() + "@" + change.version();
+        try {
+            effects.insertOne(new Document("_id", key));
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                throw e;
+            }
+            repeats.insertOne(new Document("effect", key).append("at", Instant.now().toString()));
+        }
+    }
+
+    @Override
+    public Map<String, Long> versionsOf(Collection<String> ids) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        for (Document d : entities.find(Filters.and(Filters.in("_id", new ArrayList<>(ids)), Filters.eq("live", true)))) {
+            out.put(d.getString("_id"), d.getLong("v"));
+        }
+        return out;
+    }
+
+    @Override
+    public List<String> idsAfter(String afterExclusive, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        Bson filter = afterExclusive == null ? Filters.eq("live", true)
+                : Filters.and(Filters.eq("live", true), Filters.gt("_id", afterExclusive));
+        List<String> out = new ArrayList<>();
+        for (Document d : entities.find(filter).sort(Sorts.ascending("_id")).limit(limit)) {
+            out.add(d.getString("_id"));
+        }
+        return out;
+    }
+
+    /**
+     * @param id an entity id
+     * @return the live state held, empty when absent or deleted
+     */
+    public Optional<T> get(String id) {
+        Document d = entities.find(Filters.eq("_id", Objects.requireNonNull(id, "id"))).first();
+        if (d == null || !d.getBoolean("live", false)) {
+            return Optional.empty();
+        }
+        return Optional.of(mapper.convertValue(d.get("state", Document.class), type));
+    }
+
+    /** @return every live entity's version, by id */
+    public Map<String, Long> liveVersions() {
+        Map<String, Long> out = new TreeMap<>();
+        for (Document d : entities.find(Filters.eq("live", true))) {
+            out.put(d.getString("_id"), d.getLong("v"));
+        }
+        return out;
+    }
+
+    /** @return the repeated effects recorded, as {@code id@version}, in the order found */
+    public List<String> repeatedEffects() {
+        List<String> out = new ArrayList<>();
+        for (Document d : repeats.find()) {
+            out.add(d.getString("effect"));
+        }
+        return out;
+    }
+
+    /** @return how many effects were recorded (each version at most once) */
+    public long effects() {
+        return effects.countDocuments();
+    }
+
+    /** @return a view for {@link io.dualwrite.testkit.convergence.Convergence} that compares states too */
+    public SinkView<T> view() {
+        return io.dualwrite.testkit.convergence.Convergence.view(this::liveVersions, this::get);
+    }
+
+    /** Drops the entity, effect and repeat collections. */
+    public void drop() {
+        entities.drop();
+        effects.drop();
+        repeats.drop();
+    }
+
+    @Override
+    public String toString() {
+        return "MongoVersionedSink{" + entities.getNamespace() + "}";
+    }
+
+    @SuppressWarnings("unchecked")
+    private Document toDocument(T state) {
+        return new Document(mapper.convertValue(state, Map.class));
+    }
+}

@@ -1,0 +1,60 @@
+package io.dualwrite.testkit.sink;
+
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import io.dualwrite.spi.Sink;
+import io.dualwrite.testkit.TestItem;
+import io.dualwrite.testkit.contract.AbstractSinkContractTest;
+import io.dualwrite.testkit.contract.Stored;
+import io.dualwrite.testkit.mongo.TestMongo;
+import org.bson.Document;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The durable reference sink keeps the sink contract on the test MongoDB; what it holds is read
+ * straight from its collection with the driver, not through the sink.
+ */
+class MongoVersionedSinkContractTest extends AbstractSinkContractTest<TestItem> {
+    private final MongoDatabase db = TestMongo.client().getDatabase("dw_sink_contract");
+    private String collection;
+
+    @Override
+    protected Sink<TestItem> createSink() {
+        collection = "items_" + UUID.randomUUID().toString().replace("-", "");
+        return new MongoVersionedSink<>(db, collection, TestItem.class);
+    }
+
+    @Override
+    protected TestItem entity(String id, int variant) {
+        return TestItem.variant(id, variant);
+    }
+
+    @Override
+    protected Optional<Stored<TestItem>> readBack(Sink<TestItem> sink, String id) {
+        Document d = db.getCollection(collection).find(Filters.eq("_id", id)).first();
+        if (d == null) {
+            return Optional.empty();
+        }
+        long v = d.getLong("v");
+        if (!d.getBoolean("live")) {
+            return Optional.of(Stored.deleted(v));
+        }
+        Document s = d.get("state", Document.class);
+        @SuppressWarnings("unchecked")
+        List<String> tags = s.get("tags", List.class);
+        return Optional.of(Stored.live(v, new TestItem(s.getString("id"), s.getString("name"),
+                ((Number) s.get("price")).longValue(), tags)));
+    }
+
+    @Override
+    protected void dispose(Sink<TestItem> sink) {
+        MongoVersionedSink<TestItem> s = (MongoVersionedSink<TestItem>) sink;
+        assertEquals(List.of(), s.repeatedEffects(), "no version may change the collection twice");
+        s.drop();
+    }
+}
