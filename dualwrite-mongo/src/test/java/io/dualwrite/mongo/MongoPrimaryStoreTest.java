@@ -168,4 +168,64 @@ class MongoPrimaryStoreTest {
             assertEquals("fine", sink.get("u1").orElseThrow().getName(), "sinks keep the committed state");
         }
     }
+
+    @Test
+    void concurrentWritersGetConsecutiveVersionsAndLoseNoIntent(MongoDatabase db) throws Exception {
+        MongoPrimaryStore<Product> store = MongoPrimaryStore.builder(Collections.products(db)).build();
+        int threads = 4;
+        int perThread = 10;
+        java.util.Set<Long> versions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                String sink = "sink" + t;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        versions.add(store.commit(PrimaryWrite.<Product>builder().id("hot").operation(Operation.UPSERT)
+                                .state(new Product("hot", sink + "-" + i, i))
+                                .intents(List.of(new IntentSpec(sink, Fixture.START))).correlationId(sink)
+                                .time(Fixture.START).build()).version());
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long first = io.dualwrite.Versions.firstVersion(Fixture.START);
+        java.util.Set<Long> expected = new java.util.HashSet<>();
+        for (long v = first; v < first + threads * perThread; v++) {
+            expected.add(v);
+        }
+        assertEquals(expected, versions, "every committed write got its own version, one after another");
+        assertEquals(threads, store.read("hot").orElseThrow().pending().size(), "no writer's intent was lost");
+    }
+
+    @Test
+    void aFailedRequiredSinkIsCompensatedWithTheBeforeImage(MongoDatabase db) {
+        MongoPrimaryStore<Product> store = MongoPrimaryStore.builder(Collections.products(db)).build();
+        InMemorySink<Product> search = new InMemorySink<>();
+        DeadLetterTest.RejectingSink billing = new DeadLetterTest.RejectingSink();
+        billing.broken = false;
+        try (DualWriter<Product> w = DualWriter.<Product>builder().entityType("product").idOf(Product::getId)
+                .primary(store).deadLetterStore(new InMemoryDeadLetterStore()).clock(new MutableClock(Fixture.START))
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .sink("search", search, Fixture.ONE_ATTEMPT)
+                .sink("billing", billing, io.dualwrite.SinkSettings.builder().maxAttempts(1)
+                        .policy(io.dualwrite.DeliveryPolicy.REQUIRED).build())
+                .build()) {
+            long v1 = w.save(new Product("b1", "plan", 10)).version();
+            billing.broken = true;
+            io.dualwrite.RequiredSinkFailedException e = assertThrows(io.dualwrite.RequiredSinkFailedException.class,
+                    () -> w.save(new Product("b1", "plan", 99)), "a failed required sink fails the save");
+            assertEquals(v1 + 2, e.compensationVersion().orElseThrow(), "the before-image was written back as a new version");
+            assertEquals(10, store.read("b1").orElseThrow().state().orElseThrow().getPrice(), "the primary holds the old state");
+            assertEquals(v1 + 2, search.versionOf("b1").orElseThrow(), "the other sink converged to the compensation");
+            assertEquals(10, search.get("b1").orElseThrow().getPrice(), "with the old state");
+        }
+    }
 }
