@@ -6,6 +6,8 @@ import io.dualwrite.testkit.fault.Fault;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -48,7 +50,7 @@ public final class ChaosReport {
         this.conflicts = conflicts;
         this.writeErrors = List.copyOf(writeErrors);
         this.writeErrorCount = writeErrorCount;
-        this.faults = Map.copyOf(faults);
+        this.faults = Collections.unmodifiableMap(new EnumMap<>(faults));
         this.retries = retries;
         this.recovery = Objects.requireNonNull(recovery, "recovery");
         this.deadLetters = deadLetters;
@@ -105,7 +107,7 @@ public final class ChaosReport {
         return writeErrorCount;
     }
 
-    /** @return faults injected per kind, all sinks together */
+    /** @return faults injected per kind (in the order of {@link Fault}), all sinks together */
     public Map<Fault, Long> faults() {
         return faults;
     }
