@@ -81,7 +81,8 @@ class OpenSearchSinkTest {
                 "{\"name\":\"v1\"}");
         OpenSearchTestSupport.call("DELETE", "/" + plain + "/_doc/x?version=" + (base + 2) + "&version_type=external", null);
         boolean resurrected = false;
-        for (int attempt = 0; attempt < 50 && !resurrected; attempt++) {
+        int attempt = 0;
+        for (; attempt < 50 && !resurrected; attempt++) {
             Thread.sleep(200); // the engine's clock for pruning deletes ticks every 200 ms
             OpenSearchTestSupport.call("POST", "/" + plain + "/_refresh", null);
             try {
@@ -92,6 +93,8 @@ class OpenSearchSinkTest {
                 assertEquals(409, e.getResponse().getStatusLine().getStatusCode(), "a stale write is refused with 409");
             }
         }
+        System.out.println("gc_deletes control: a plain engine delete let a stale write back in after " + attempt
+                + " refresh(es) of 200 ms");
         assertTrue(resurrected, "with index.gc_deletes=0s the engine must forget its delete and let the stale"
                 + " write in: this is the hazard the sink's tombstone documents exist for");
 
@@ -100,11 +103,11 @@ class OpenSearchSinkTest {
         try (OpenSearchSink<TestItem> sink = sink(guarded, settings)) {
             assertEquals(ApplyResult.APPLIED, sink.apply(upsert("x", base + 1)));
             assertEquals(ApplyResult.APPLIED, sink.apply(delete("x", base + 2)));
-            for (int attempt = 0; attempt < 5; attempt++) {
+            for (int round = 0; round < 5; round++) {
                 Thread.sleep(200);
                 OpenSearchTestSupport.call("POST", "/" + guarded + "/_refresh", null);
                 assertEquals(ApplyResult.ALREADY_CURRENT, sink.apply(upsert("x", base + 1)),
-                        "a write older than the delete must stay refused after gc_deletes has passed (attempt " + attempt + ")");
+                        "a write older than the delete must stay refused after gc_deletes has passed (round " + round + ")");
             }
             assertEquals(Optional.of(Stored.deleted(base + 2)), OpenSearchTestSupport.readBack(guarded, "x"),
                     "the index must hold the tombstone at the delete's version");
