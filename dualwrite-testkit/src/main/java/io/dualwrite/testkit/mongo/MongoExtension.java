@@ -133,7 +133,7 @@ public final class MongoExtension implements BeforeAllCallback, ExecutionConditi
     }
 
     /** Drops the database when its JUnit scope ends. */
-    private static final class ScopedDatabase implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+    private static final class ScopedDatabase implements AutoCloseable {
         final MongoDatabase database;
 
         ScopedDatabase(MongoDatabase database) {

@@ -19,11 +19,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(MongoExtension.class)
 class MongoExtensionTest {
 
+    private static final java.util.List<String> USED = new java.util.concurrent.CopyOnWriteArrayList<>();
     private MongoDatabase beforeEachDb;
 
     @org.junit.jupiter.api.BeforeEach
     void remember(MongoDatabase db) {
         this.beforeEachDb = db;
+        USED.add(db.getName());
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void everyTestDatabaseIsDropped(MongoClient client) {
+        java.util.List<String> left = client.listDatabaseNames().into(new java.util.ArrayList<>());
+        assertTrue(USED.size() >= 3, "the tests used their own databases: " + USED);
+        for (String name : USED) {
+            assertTrue(!left.contains(name), "database " + name + " was dropped when its test ended; left: " + left);
+        }
     }
 
     @Test
