@@ -25,6 +25,7 @@ public final class ChaosReport {
     private final long updates;
     private final long deletes;
     private final long conflicts;
+    private final long compensations;
     private final List<String> writeErrors;
     private final long writeErrorCount;
     private final Map<Fault, Long> faults;
@@ -38,7 +39,8 @@ public final class ChaosReport {
     private final List<String> repeatedEffects;
     private final List<String> violations;
 
-    ChaosReport(long seed, int threads, long saves, long updates, long deletes, long conflicts, List<String> writeErrors,
+    ChaosReport(long seed, int threads, long saves, long updates, long deletes, long conflicts, long compensations,
+                List<String> writeErrors,
                 long writeErrorCount, Map<Fault, Long> faults, long retries, RecoveryReport recovery, long deadLetters,
                 long backlogAfterRecovery, Duration chaosDuration, Duration timeToConverge,
                 ConvergenceReport convergence, List<String> repeatedEffects, List<String> violations) {
@@ -48,6 +50,7 @@ public final class ChaosReport {
         this.updates = updates;
         this.deletes = deletes;
         this.conflicts = conflicts;
+        this.compensations = compensations;
         this.writeErrors = List.copyOf(writeErrors);
         this.writeErrorCount = writeErrorCount;
         this.faults = Collections.unmodifiableMap(new EnumMap<>(faults));
@@ -95,6 +98,11 @@ public final class ChaosReport {
     /** @return updates refused because another thread wrote first (expected, not a failure) */
     public long conflicts() {
         return conflicts;
+    }
+
+    /** @return writes undone because a REQUIRED sink failed (expected when a sink is REQUIRED) */
+    public long compensations() {
+        return compensations;
     }
 
     /** @return unexpected exceptions from the coordinator's write methods (the first few, described) */
@@ -182,8 +190,8 @@ public final class ChaosReport {
     public String toString() {
         List<String> lines = new ArrayList<>();
         lines.add(String.format("chaos seed=%d threads=%d: %d operations (%d saves, %d updates, %d deletes; %d conflicts,"
-                        + " %d write errors) in %d ms", seed, threads, operations(), saves, updates, deletes, conflicts,
-                writeErrorCount, chaosDuration.toMillis()));
+                        + " %d compensations, %d write errors) in %d ms", seed, threads, operations(), saves, updates,
+                deletes, conflicts, compensations, writeErrorCount, chaosDuration.toMillis()));
         lines.add("  faults injected=" + faultsInjected() + " " + faults + ", caller-path retries=" + retries);
         lines.add(String.format("  recovery: claimed=%d delivered=%d deferred=%d dead-lettered=%d; dead letters=%d,"
                         + " backlog after=%d, time to converge=%d ms", recovery.claimed(), recovery.delivered(),

@@ -8,6 +8,7 @@ import io.dualwrite.DualWriter;
 import io.dualwrite.DualWriterBuilder;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.RecoveryReport;
+import io.dualwrite.RequiredSinkFailedException;
 import io.dualwrite.SinkSettings;
 import io.dualwrite.VersionConflictException;
 import io.dualwrite.WriteOptions;
@@ -65,7 +66,8 @@ import java.util.function.UnaryOperator;
  *   <li>zero divergent: a sink at the primary's version holds the primary's state;</li>
  *   <li>exactly once in effect: no version changed a destination twice ({@link RecordingSink});</li>
  *   <li>nothing left pending, every dead letter has a reason, and the coordinator threw nothing
- *       unexpected (version conflicts of the updates are expected).</li>
+ *       unexpected (version conflicts of the updates, and compensations of REQUIRED sinks, are
+ *       expected; any other exception from a write or a recovery pass is a violation).</li>
  * </ul>
  *
  * <pre>{@code
@@ -198,6 +200,7 @@ public final class ChaosRunner {
         AtomicLong updates = new AtomicLong();
         AtomicLong deletes = new AtomicLong();
         AtomicLong conflicts = new AtomicLong();
+        AtomicLong compensations = new AtomicLong();
         AtomicLong errorCount = new AtomicLong();
         List<String> errors = Collections.synchronizedList(new ArrayList<>());
         RecoveryReport[] recovered = {new RecoveryReport(0, 0, 0, 0)};
@@ -254,6 +257,8 @@ public final class ChaosRunner {
                             }
                         } catch (VersionConflictException e) {
                             conflicts.incrementAndGet();
+                        } catch (RequiredSinkFailedException e) {
+                            compensations.incrementAndGet();
                         } catch (RuntimeException e) {
                             note(errors, errorCount, "operation " + op + " on " + id + " threw " + e);
                         }
@@ -280,8 +285,14 @@ public final class ChaosRunner {
             long healedAt = System.nanoTime();
             long deadline = healedAt + b.convergeTimeout.toNanos();
             while (true) {
-                writer.flushAcknowledgements();
-                RecoveryReport r = writer.recoverDue();
+                RecoveryReport r;
+                try {
+                    writer.flushAcknowledgements();
+                    r = writer.recoverDue();
+                } catch (RuntimeException e) {
+                    note(errors, errorCount, "recovery pass after healing threw " + e);
+                    r = new RecoveryReport(0, 0, 0, 0);
+                }
                 recovered[0] = recovered[0].plus(r);
                 if (r.claimed() > 0) {
                     continue;
@@ -334,7 +345,8 @@ public final class ChaosRunner {
                 .mapToDouble(Counter::count).sum();
         meters.close();
         ChaosReport report = new ChaosReport(seed, b.threads, saves.get(), updates.get(), deletes.get(),
-                conflicts.get(), errors, errorCount.get(), faults, retries, recovered[0], letters.size(), backlog,
+                conflicts.get(), compensations.get(), errors, errorCount.get(), faults, retries, recovered[0],
+                letters.size(), backlog,
                 Duration.ofNanos(chaosNanos), Duration.ofNanos(convergeNanos), convergence, repeated, violations);
         LOG.info("{}", report);
         return report;

@@ -1,5 +1,6 @@
 package io.dualwrite.testkit.chaos;
 
+import io.dualwrite.DeliveryPolicy;
 import io.dualwrite.testkit.fault.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,6 +39,15 @@ class ChaosRunTest {
         report.assertPromisesKept();
         assertTrue(report.recovery().delivered() > 0, "recovery after healing must deliver the ASYNC sink's backlog");
         assertEquals(0, report.backlogAfterRecovery(), "nothing may stay pending");
+    }
+
+    @Test
+    void aRequiredSinkCompensatesAndEverySinkConvergesToTheCompensation() {
+        ChaosReport report = ChaosRunner.builder().seed(64).operations(1_500).poisoned(0)
+                .sink("ledger", DeliveryPolicy.REQUIRED).sink("search", DeliveryPolicy.SYNC)
+                .sink("analytics", DeliveryPolicy.ASYNC).build().run();
+        report.assertPromisesKept();
+        assertTrue(report.compensations() > 0, "a failing REQUIRED sink must make some writes compensate");
     }
 
     @Test
