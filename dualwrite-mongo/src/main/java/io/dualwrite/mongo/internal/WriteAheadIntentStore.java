@@ -154,11 +154,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     write.time(), null);
         }
         if (!delete && entityDoc == null) {
-            // a new incarnation: its versions start above any pending tombstone, else at the commit time
+            // a new incarnation: its versions start above any pending tombstone, else at the commit time;
+            // $max keeps the base from ever going down, whatever concurrent creators and clocks do
             long base = meta != null && meta.containsKey(TOMB) ? meta.getNumber(TOMB).longValue() + 1
                     : Versions.firstVersion(write.time());
             intents.updateOne(Filters.eq("_id", new BsonString(id)),
-                    Updates.combine(Updates.set(BASE, base), Updates.unset(TOMB)), new UpdateOptions().upsert(true));
+                    Updates.combine(Updates.max(BASE, base), Updates.unset(TOMB)), new UpdateOptions().upsert(true));
         }
         long deleteVersion = delete ? actual + 1 : 0;
         ObjectId ref = new ObjectId();

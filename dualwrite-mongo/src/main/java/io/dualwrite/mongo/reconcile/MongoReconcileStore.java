@@ -1,0 +1,229 @@
+package io.dualwrite.mongo.reconcile;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexModel;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.Sorts;
+import io.dualwrite.reconcile.DriftClass;
+import io.dualwrite.reconcile.ReconcileReport;
+import io.dualwrite.spi.ReconcileCheckpoint;
+import io.dualwrite.spi.ReconcileStore;
+import org.bson.Document;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A durable {@link ReconcileStore} in two MongoDB collections: one document per unfinished run
+ * (its run key as {@code _id}), replaced after every chunk, and one document per run report (its
+ * run id as {@code _id}), kept as the audit log. Each report document carries the figures an
+ * operator filters on as plain fields ({@code type}, {@code mode}, {@code status},
+ * {@code startedAt}, {@code endedAt}, {@code durationMillis}, {@code drift}, {@code repaired},
+ * {@code phantoms}, {@code scope}, {@code sinks}) and the whole report as JSON text in
+ * {@code json}, which {@link #reports} reads back.
+ *
+ * <pre>{@code
+ * ReconcileStore store = MongoReconcileStore.builder(database).build();
+ * Reconciler reconciler = Reconciler.<Product>builder()...store(store).build();
+ * }</pre>
+ * Thread-safe; several processes may share the collections (one run of a scope at a time).
+ */
+public final class MongoReconcileStore implements ReconcileStore {
+    /** Default collection of checkpoints. */
+    public static final String DEFAULT_CHECKPOINTS = "dualwrite_reconcile_checkpoints";
+    /** Default collection of reports. */
+    public static final String DEFAULT_REPORTS = "dualwrite_reconcile_reports";
+    /** Name of the index that lists an entity type's reports, latest first. */
+    public static final String INDEX_REPORTS_BY_TYPE = "dualwrite_reconcile_reports_type";
+
+    private final MongoCollection<Document> checkpoints;
+    private final MongoCollection<Document> reports;
+    private final Clock clock;
+
+    private MongoReconcileStore(MongoCollection<Document> checkpoints, MongoCollection<Document> reports,
+                                boolean createIndexes, Clock clock) {
+        this.checkpoints = checkpoints;
+        this.reports = reports;
+        this.clock = clock;
+        if (createIndexes) {
+            ensureIndexes();
+        }
+    }
+
+    /**
+     * @param database the database that holds the collections (usually the primary's)
+     * @return a new builder
+     */
+    public static Builder builder(MongoDatabase database) {
+        return new Builder(database);
+    }
+
+    /**
+     * Creates the index of the reports collection if it is missing. Idempotent.
+     *
+     * @return its name
+     */
+    public String ensureIndexes() {
+        return reports.createIndexes(List.of(new IndexModel(Indexes.compoundIndex(Indexes.ascending("type"),
+                Indexes.descending("startedAt", "savedAt")), new IndexOptions().name(INDEX_REPORTS_BY_TYPE)))).get(0);
+    }
+
+    /** @return the collection of checkpoints */
+    public MongoCollection<Document> checkpointCollection() {
+        return checkpoints;
+    }
+
+    /** @return the collection of reports */
+    public MongoCollection<Document> reportCollection() {
+        return reports;
+    }
+
+    @Override
+    public Optional<ReconcileCheckpoint> checkpoint(String runKey) {
+        Objects.requireNonNull(runKey, "runKey");
+        Document d = checkpoints.find(Filters.eq("_id", runKey)).first();
+        if (d == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new ReconcileCheckpoint(runKey, d.getString("sink"), d.getString("lastId"),
+                ReconcileReport.fromJson(d.getString("report")), d.getDate("updatedAt").toInstant()));
+    }
+
+    @Override
+    public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        Document d = new Document("_id", checkpoint.runKey())
+                .append("sink", checkpoint.sink())
+                .append("lastId", checkpoint.lastId())
+                .append("runId", checkpoint.report().runId())
+                .append("chunks", checkpoint.report().chunks())
+                .append("report", checkpoint.report().toJson())
+                .append("updatedAt", Date.from(checkpoint.updatedAt()));
+        checkpoints.replaceOne(Filters.eq("_id", checkpoint.runKey()), d, new ReplaceOptions().upsert(true));
+    }
+
+    @Override
+    public void clearCheckpoint(String runKey) {
+        Objects.requireNonNull(runKey, "runKey");
+        checkpoints.deleteOne(Filters.eq("_id", runKey));
+    }
+
+    @Override
+    public void saveReport(ReconcileReport report) {
+        Objects.requireNonNull(report, "report");
+        Document d = new Document("_id", report.runId())
+                .append("type", report.entityType())
+                .append("mode", report.mode().name())
+                .append("status", report.status().name())
+                .append("scope", report.scope())
+                .append("sinks", report.sinks())
+                .append("startedAt", Date.from(report.startedAt()))
+                .append("endedAt", report.endedAt() == null ? null : Date.from(report.endedAt()))
+                .append("durationMillis", report.durationMillis())
+                .append("drift", report.drift())
+                .append("repaired", report.repaired())
+                .append("phantoms", report.count(DriftClass.AHEAD))
+                .append("errors", report.errors().size())
+                .append("savedAt", Date.from(clock.instant()))
+                .append("json", report.toJson());
+        reports.replaceOne(Filters.eq("_id", report.runId()), d, new ReplaceOptions().upsert(true));
+    }
+
+    @Override
+    public List<ReconcileReport> reports(String entityType, int limit) {
+        Objects.requireNonNull(entityType, "entityType");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+        }
+        List<ReconcileReport> out = new ArrayList<>();
+        for (Document d : reports.find(Filters.eq("type", entityType))
+                .sort(Sorts.descending("startedAt", "savedAt")).limit(limit)) {
+            out.add(ReconcileReport.fromJson(d.getString("json")));
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "MongoReconcileStore{" + checkpoints.getNamespace() + ", " + reports.getNamespace() + "}";
+    }
+
+    /** Builds a {@link MongoReconcileStore}. Not thread-safe. */
+    public static final class Builder {
+        private final MongoDatabase database;
+        private String checkpointsName = DEFAULT_CHECKPOINTS;
+        private String reportsName = DEFAULT_REPORTS;
+        private boolean createIndexes = true;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(MongoDatabase database) {
+            this.database = Objects.requireNonNull(database, "database");
+        }
+
+        /**
+         * @param name the checkpoints collection; default {@value MongoReconcileStore#DEFAULT_CHECKPOINTS}
+         * @return this
+         */
+        public Builder checkpointsCollection(String name) {
+            this.checkpointsName = checkName(name);
+            return this;
+        }
+
+        /**
+         * @param name the reports collection; default {@value MongoReconcileStore#DEFAULT_REPORTS}
+         * @return this
+         */
+        public Builder reportsCollection(String name) {
+            this.reportsName = checkName(name);
+            return this;
+        }
+
+        /**
+         * @param create whether {@link #build()} creates the reports index; default true
+         * @return this
+         */
+        public Builder createIndexes(boolean create) {
+            this.createIndexes = create;
+            return this;
+        }
+
+        /**
+         * @param clock the clock of each report's {@code savedAt}, which orders reports started at the
+         *              same instant; default {@link Clock#systemUTC()}
+         * @return this
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        private static String checkName(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("collection name must not be blank");
+            }
+            return name;
+        }
+
+        /**
+         * @return the store
+         * @throws IllegalStateException if both collections have the same name
+         */
+        public MongoReconcileStore build() {
+            if (checkpointsName.equals(reportsName)) {
+                throw new IllegalStateException("checkpoints and reports need two collections, both are '"
+                        + checkpointsName + "'");
+            }
+            return new MongoReconcileStore(database.getCollection(checkpointsName), database.getCollection(reportsName),
+                    createIndexes, clock);
+        }
+    }
+}
