@@ -1,0 +1,48 @@
+package io.dualwrite.it.sinks;
+
+import io.dualwrite.http.HttpSink;
+import io.dualwrite.testkit.ForwardingSink;
+import io.dualwrite.testkit.TestItem;
+import io.dualwrite.testkit.http.FakeThirdPartyApi;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The HTTP sink, made listable for the convergence check by reading what the third party holds
+ * from the fake API's own records (a real third party rarely lets a client list its data).
+ */
+final class HttpApiView extends ForwardingSink<TestItem> {
+    private final FakeThirdPartyApi api;
+
+    HttpApiView(HttpSink<TestItem> sink, FakeThirdPartyApi api) {
+        super(sink);
+        this.api = api;
+    }
+
+    @Override
+    public Map<String, Long> versionsOf(Collection<String> ids) {
+        Map<String, Long> live = api.liveVersions();
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (String id : ids) {
+            if (live.containsKey(id)) {
+                out.put(id, live.get(id));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public List<String> idsAfter(String afterExclusive, int limit) {
+        List<String> out = new ArrayList<>();
+        for (String id : api.liveVersions().keySet()) {
+            if ((afterExclusive == null || id.compareTo(afterExclusive) > 0) && out.size() < limit) {
+                out.add(id);
+            }
+        }
+        return out;
+    }
+}
