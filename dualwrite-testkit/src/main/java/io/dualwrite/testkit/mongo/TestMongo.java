@@ -2,6 +2,7 @@ package io.dualwrite.testkit.mongo;
 
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoCommandException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import org.bson.Document;
@@ -105,11 +106,28 @@ public final class TestMongo {
                 EnumSet.of(MongoCapability.CHANGE_STREAMS), mongo.toString());
     }
 
-    private static TestMongoServer external(String uri) {
+    /**
+     * Describes the server at a connection string by asking it: {@code hello} on a real MongoDB (a
+     * replica set or a sharded cluster has transactions and full change streams); a server that does
+     * not know {@code hello} (the in-JVM server another process started) gets the in-JVM server's
+     * capabilities.
+     */
+    static TestMongoServer external(String uri) {
         ConnectionString cs = new ConnectionString(uri);
-        Set<MongoCapability> caps = EnumSet.of(MongoCapability.UPDATE_PIPELINES, MongoCapability.TTL_EXPIRY);
+        Set<MongoCapability> caps = EnumSet.noneOf(MongoCapability.class);
+        String what;
         try (MongoClient probe = MongoClients.create(settings(uri))) {
-            Document hello = probe.getDatabase("admin").runCommand(new Document("hello", 1));
+            Document hello;
+            try {
+                hello = probe.getDatabase("admin").runCommand(new Document("hello", 1));
+                caps.add(MongoCapability.UPDATE_PIPELINES);
+                caps.add(MongoCapability.TTL_EXPIRY);
+                what = "external MongoDB";
+            } catch (MongoCommandException e) {
+                hello = probe.getDatabase("admin").runCommand(new Document("isMaster", 1));
+                caps.add(MongoCapability.CHANGE_STREAMS);
+                what = "external MongoDB-wire server without 'hello' (limited like the in-JVM server)";
+            }
             boolean replicated = hello.containsKey("setName") || "isdbgrid".equals(hello.getString("msg"));
             if (replicated) {
                 caps.add(MongoCapability.TRANSACTIONS);
@@ -118,7 +136,7 @@ public final class TestMongo {
             }
         }
         return new TestMongoServer(TestMongoServer.Kind.EXTERNAL, uri, caps,
-                "external MongoDB from " + URI_VARIABLE + " at " + cs.getHosts());
+                what + " from " + URI_VARIABLE + " at " + cs.getHosts());
     }
 
     /** Asks Testcontainers whether Docker runs, without failing (or loading it) when it is absent. */

@@ -83,4 +83,16 @@ class MongoExtensionTest {
                     () -> c.getDatabase("x").getCollection("y").countDocuments(), "a stopped server cannot be reached");
         }
     }
+
+    @Test
+    void anExternalUriIsProbedForWhatTheServerCanDo() {
+        try (InJvmMongo mongo = InJvmMongo.start()) {
+            TestMongoServer s = TestMongo.external(mongo.connectionString());
+            assertEquals(TestMongoServer.Kind.EXTERNAL, s.kind(), "a URI makes an external server");
+            assertEquals(mongo.connectionString(), s.connectionString(), "at that URI");
+            assertTrue(s.has(MongoCapability.CHANGE_STREAMS), "a wire server without 'hello' keeps partial change streams");
+            assertTrue(!s.has(MongoCapability.TRANSACTIONS) && !s.has(MongoCapability.UPDATE_PIPELINES),
+                    "and is not credited with transactions or pipelines: " + s.capabilities());
+        }
+    }
 }
