@@ -57,7 +57,8 @@ import java.util.Set;
  *   <tr><td>no connection, connect timeout</td><td>{@link ErrorKind#TRANSIENT}</td></tr>
  *   <tr><td>timeout after sending, broken or malformed reply</td><td>{@link ErrorKind#UNKNOWN_OUTCOME}</td></tr>
  * </table>
- * Failures are {@link HttpSinkException}s. The sink is only as safe as the API: it must apply a
+ * Failures are {@link HttpSinkException}s; their message holds the method, the URL, the status and
+ * the start of the error reply ({@link Builder#errorExcerptChars}), never the request body. The sink is only as safe as the API: it must apply a
  * request key at most once (replaying the first answer to a repeat) and refuse a version older
  * than the one it holds with 409 or 412; see the documentation page of the HTTP sink.
  *
@@ -92,8 +93,8 @@ public final class HttpSink<T> implements Sink<T> {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Default statuses meaning "the API already holds this version or a newer one". */
     public static final Set<Integer> DEFAULT_ALREADY_CURRENT_STATUSES = Set.of(409, 412);
-    /** Characters of an error reply kept in the exception's message. */
-    public static final int ERROR_EXCERPT_CHARS = 300;
+    /** Default characters of an error reply kept in the exception's message. */
+    public static final int DEFAULT_ERROR_EXCERPT_CHARS = 300;
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpSink.class);
 
@@ -110,6 +111,7 @@ public final class HttpSink<T> implements Sink<T> {
     private final Duration requestTimeout;
     private final Set<Integer> alreadyCurrent;
     private final Clock clock;
+    private final int excerptChars;
 
     private HttpSink(Builder<T> b) {
         this.client = b.client != null ? b.client
@@ -127,6 +129,7 @@ public final class HttpSink<T> implements Sink<T> {
         this.requestTimeout = b.requestTimeout;
         this.alreadyCurrent = Set.copyOf(b.alreadyCurrent);
         this.clock = b.clock;
+        this.excerptChars = b.excerptChars;
     }
 
     /**
@@ -153,7 +156,7 @@ public final class HttpSink<T> implements Sink<T> {
                     ErrorKind.UNKNOWN_OUTCOME, request, -1, null, e);
         }
         int status = response.statusCode();
-        String excerpt = readExcerpt(response, status / 100 != 2);
+        String excerpt = readExcerpt(response, status / 100 != 2 ? excerptChars : 0);
         if (status / 100 == 2) {
             boolean replayed = response.headers().firstValue(replayedHeader).map("true"::equalsIgnoreCase).orElse(false);
             LOG.debug("http {} {} -> {} {}", request.method(), change.idempotencyKey(), status,
@@ -220,19 +223,19 @@ public final class HttpSink<T> implements Sink<T> {
     }
 
     /** Reads a short excerpt of an error reply for the message, and always releases the connection. */
-    private static String readExcerpt(HttpResponse<InputStream> response, boolean keep) {
+    private static String readExcerpt(HttpResponse<InputStream> response, int chars) {
         try (InputStream in = response.body()) {
-            if (!keep) {
+            if (chars == 0) {
                 in.transferTo(OutputStream.nullOutputStream());
                 return "";
             }
-            byte[] head = in.readNBytes(ERROR_EXCERPT_CHARS * 4);
+            byte[] head = in.readNBytes(chars * 4);
             in.transferTo(OutputStream.nullOutputStream());
             String text = new String(head, StandardCharsets.UTF_8).strip();
             if (text.isEmpty()) {
                 return "";
             }
-            return ": " + (text.length() > ERROR_EXCERPT_CHARS ? text.substring(0, ERROR_EXCERPT_CHARS) + "…" : text);
+            return ": " + (text.length() > chars ? text.substring(0, chars) + "…" : text);
         } catch (IOException e) {
             return " (reply body unreadable: " + e.getMessage() + ")";
         }
@@ -258,6 +261,7 @@ public final class HttpSink<T> implements Sink<T> {
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Set<Integer> alreadyCurrent = DEFAULT_ALREADY_CURRENT_STATUSES;
         private Clock clock = Clock.systemUTC();
+        private int excerptChars = DEFAULT_ERROR_EXCERPT_CHARS;
 
         private Builder() {
         }
@@ -382,6 +386,21 @@ public final class HttpSink<T> implements Sink<T> {
                 }
             }
             this.alreadyCurrent = Set.copyOf(statuses);
+            return this;
+        }
+
+        /**
+         * How much of an error reply's body goes into the exception's message (and so into logs and
+         * dead letters). An API whose error replies echo the request's values should get 0.
+         *
+         * @param chars at least 0; default {@value #DEFAULT_ERROR_EXCERPT_CHARS}
+         * @return this
+         */
+        public Builder<T> errorExcerptChars(int chars) {
+            if (chars < 0) {
+                throw new IllegalArgumentException("errorExcerptChars must not be negative, was " + chars);
+            }
+            this.excerptChars = chars;
             return this;
         }
 

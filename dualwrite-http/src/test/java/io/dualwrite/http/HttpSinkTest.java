@@ -169,6 +169,10 @@ class HttpSinkTest {
         HttpSinkException e = failure(broken, upsert("p2", base), ErrorKind.PERMANENT);
         assertTrue(e.getMessage().contains("400"), "a malformed body is refused with 400: " + e.getMessage());
         assertFalse(e.getMessage().contains("{not json"), "the message never carries the request body");
+        HttpSink<TestItem> quiet = builder().errorExcerptChars(0).build();
+        api.failNext(422, Map.of());
+        HttpSinkException q = failure(quiet, upsert("p3", base), ErrorKind.PERMANENT);
+        assertFalse(q.getMessage().contains("scripted"), "no excerpt of the reply when turned off: " + q.getMessage());
     }
 
     @Test

@@ -79,10 +79,14 @@ public final class JdbcErrorClassifier implements ErrorClassifier {
 
     /**
      * @param error a failure
-     * @return the first SQL state along its causes and, for each SQL exception, its next exceptions
+     * @return the SQL state of a {@link JdbcSinkException}, or the first one along the causes and, for
+     *         each SQL exception, its next exceptions
      */
     public static Optional<String> sqlState(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof JdbcSinkException && ((JdbcSinkException) t).sqlState().isPresent()) {
+                return ((JdbcSinkException) t).sqlState();
+            }
             if (t instanceof SQLException) {
                 for (SQLException s = (SQLException) t; s != null; s = s.getNextException()) {
                     if (s.getSQLState() != null && !s.getSQLState().isBlank()) {

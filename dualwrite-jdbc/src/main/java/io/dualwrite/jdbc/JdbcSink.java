@@ -111,6 +111,8 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
             LOG.debug("jdbc {} {} into {} -> {}", change.operation(), change.idempotencyKey(), table,
                     applied ? "applied" : "already current");
             return applied ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT;
+        } catch (SQLException e) {
+            throw failure(change.operation() + " " + change.idempotencyKey(), e);
         }
     }
 
@@ -162,17 +164,19 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
             failure = e;
         }
         if (classifier().classify(failure).isRetryable()) {
+            Exception cause = failure instanceof SQLException
+                    ? failure("batch of " + changes.size() + " changes", (SQLException) failure) : failure;
             List<BatchItem> result = new ArrayList<>(changes.size());
             // the database or the connection failed, not a change: every item waits for the retry
-            LOG.debug("jdbc batch of {} into {} failed transiently: {}", changes.size(), table, failure.toString());
+            LOG.debug("jdbc batch of {} into {} failed transiently: {}", changes.size(), table, cause.getMessage());
             for (int i = 0; i < changes.size(); i++) {
-                result.add(BatchItem.failed(failure));
+                result.add(BatchItem.failed(cause));
             }
             return result;
         }
         // a change was refused and rolled the batch back: apply one by one so only the bad ones fail
-        LOG.debug("jdbc batch of {} into {} refused ({}); applying its changes one by one", changes.size(), table,
-                failure.toString());
+        LOG.debug("jdbc batch of {} into {} refused (SQL state {}); applying its changes one by one", changes.size(),
+                table, JdbcErrorClassifier.sqlState(failure).orElse("none"));
         return ReconcilableSink.super.applyAll(changes);
     }
 
@@ -192,7 +196,7 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
 
     /** One {@code SELECT ... WHERE id = ANY(?)} for all the ids. */
     @Override
-    public Map<String, Long> versionsOf(Collection<String> ids) throws SQLException {
+    public Map<String, Long> versionsOf(Collection<String> ids) throws JdbcSinkException {
         Objects.requireNonNull(ids, "ids");
         Map<String, Long> out = new LinkedHashMap<>();
         if (ids.isEmpty()) {
@@ -210,6 +214,8 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
             } finally {
                 array.free();
             }
+        } catch (SQLException e) {
+            throw failure("versionsOf " + ids.size() + " ids", e);
         }
         return out;
     }
@@ -219,7 +225,7 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
      * every id without characters outside the Basic Multilingual Plane.
      */
     @Override
-    public List<String> idsAfter(String afterExclusive, int limit) throws SQLException {
+    public List<String> idsAfter(String afterExclusive, int limit) throws JdbcSinkException {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1, was " + limit);
         }
@@ -237,6 +243,8 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
                 }
             }
             return ids;
+        } catch (SQLException e) {
+            throw failure("idsAfter", e);
         }
     }
 
@@ -247,15 +255,17 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
      *
      * @param committedBefore tombstones of deletes committed before this are removed
      * @return the number of rows removed
-     * @throws SQLException if the statement fails
+     * @throws JdbcSinkException if the statement fails
      */
-    public int purgeTombstones(Instant committedBefore) throws SQLException {
+    public int purgeTombstones(Instant committedBefore) throws JdbcSinkException {
         Objects.requireNonNull(committedBefore, "committedBefore");
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(purgeSql)) {
             ps.setObject(1, OffsetDateTime.ofInstant(committedBefore, ZoneOffset.UTC));
             int n = ps.executeUpdate();
             LOG.debug("purged {} tombstones from {}", n, table);
             return n;
+        } catch (SQLException e) {
+            throw failure("purgeTombstones", e);
         }
     }
 
@@ -291,6 +301,33 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
         } else {
             columns.bind(ps, 5, change.requireState());
         }
+    }
+
+    /**
+     * Turns a driver failure into a {@link JdbcSinkException} whose message holds no row values: the
+     * server's reason is kept (its first line, from the failing statement rather than a batch's
+     * summary, which repeats the statement with its parameters) except for data exceptions (class
+     * 22), whose reason may quote the offending value.
+     */
+    private JdbcSinkException failure(String what, SQLException e) {
+        SQLException reason = e;
+        for (SQLException next = e; next != null; next = next.getNextException()) {
+            reason = next;
+            if (!(next instanceof java.sql.BatchUpdateException)) {
+                break;
+            }
+        }
+        String state = JdbcErrorClassifier.sqlState(e).orElse(null);
+        String text = String.valueOf(reason.getMessage()).lines().findFirst().orElse("").strip();
+        if (reason instanceof java.sql.BatchUpdateException) {
+            text = "the batch was refused";
+        } else if (state != null && state.startsWith("22")) {
+            text = "data exception (the server's reason may quote a value and is withheld)";
+        } else if (text.length() > 200) {
+            text = text.substring(0, 200) + "…";
+        }
+        return new JdbcSinkException(what + " on " + table + " failed: SQL state " + (state == null ? "none" : state)
+                + ": " + text, classifier().classify(e), state, table);
     }
 
     private static void restoreAutoCommit(Connection c, boolean autoCommit) {

@@ -134,6 +134,10 @@ class JdbcSinkTest {
         Exception e = assertThrows(Exception.class, () -> sink.apply(change), "the statement must fail: " + change);
         assertEquals(state, JdbcErrorClassifier.sqlState(e).orElse(null), "the SQL state of " + e);
         assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(e), "SQL state " + state + " must be PERMANENT");
+        assertTrue(e.getMessage().contains(state) && e.getMessage().contains(change.idempotencyKey()),
+                "the message names the SQL state and the key: " + e.getMessage());
+        assertFalse(e.getMessage().contains(change.requireState().name()),
+                "the message must never carry row values: " + e.getMessage());
     }
 
     @Test
@@ -148,12 +152,53 @@ class JdbcSinkTest {
         assertEquals(51, items.size(), "one result per change");
         assertFalse(items.get(25).succeeded(), "the bad change must fail");
         assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(items.get(25).error()), "and be PERMANENT");
+        assertFalse(items.get(25).error().getMessage().contains("far too long"),
+                "the message must never carry row values: " + items.get(25).error().getMessage());
         assertEquals(50, items.stream().filter(i -> i.succeeded() && i.result() == ApplyResult.APPLIED).count(),
                 "every other change must be applied");
         assertEquals(50, sink.versionsOf(batch.stream().map(Change::id).toList()).size(), "50 rows must be live");
         List<Sink.BatchItem> again = sink.applyAll(batch.subList(0, 25));
         assertTrue(again.stream().allMatch(i -> i.result() == ApplyResult.ALREADY_CURRENT),
                 "a redelivered batch is ALREADY_CURRENT item by item (counts come from the batch)");
+    }
+
+    @Test
+    void concurrentBatchesOverTheSameRowsInOppositeOrdersDoNotDeadlock() throws Exception {
+        JdbcSink<TestItem> sink = jsonSink();
+        long seed = 424242L;
+        System.out.println("concurrentBatches seed " + seed);
+        java.util.Random random = new java.util.Random(seed);
+        int threads = 4;
+        int rounds = 5;
+        List<List<Change<TestItem>>> batches = new ArrayList<>();
+        for (int t = 0; t < threads * rounds; t++) {
+            List<Change<TestItem>> batch = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String id = "row-" + i;
+                batch.add(upsert(id, base + t + 1, TestItem.variant(id, t + 1)));
+            }
+            java.util.Collections.shuffle(batch, random); // each batch touches the rows in its own order
+            batches.add(batch);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<List<Sink.BatchItem>>> results = new ArrayList<>();
+            for (List<Change<TestItem>> batch : batches) {
+                results.add(pool.submit(() -> sink.applyAll(batch)));
+            }
+            for (java.util.concurrent.Future<List<Sink.BatchItem>> f : results) {
+                for (Sink.BatchItem item : f.get(1, TimeUnit.MINUTES)) {
+                    assertTrue(item.succeeded(), "no batch item may fail (a deadlock would be 40P01, seed " + seed + "): "
+                            + item.error());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        java.util.Map<String, Long> held = sink.versionsOf(batches.get(0).stream().map(Change::id).toList());
+        assertEquals(40, held.size(), "every row must be live");
+        assertTrue(held.values().stream().allMatch(v -> v == base + threads * rounds),
+                "every row must end at the highest version (seed " + seed + "): " + held);
     }
 
     @Test
@@ -167,6 +212,7 @@ class JdbcSinkTest {
             assertFalse(item.succeeded(), "nothing can be applied without a database");
             assertEquals(ErrorKind.TRANSIENT, sink.classifier().classify(item.error()), "connection refused: " + item.error());
         }
+        assertFalse(items.get(0).error().getMessage().contains("item x"), "no row values in " + items.get(0).error());
         Exception e = assertThrows(Exception.class, () -> sink.versionsOf(List.of("x")), "reads fail too");
         assertEquals("08001", JdbcErrorClassifier.sqlState(e).orElse(null), "connection refused is SQL state 08001");
     }

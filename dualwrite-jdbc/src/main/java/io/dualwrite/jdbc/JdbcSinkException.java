@@ -1,0 +1,43 @@
+package io.dualwrite.jdbc;
+
+import io.dualwrite.ErrorKind;
+import io.dualwrite.spi.SinkException;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A failed statement of the JDBC sink, already classified, with its SQL state and table. The
+ * message names the operation, the idempotency key, the table, the SQL state and the server's
+ * reason, but never row values: a driver's own message can carry the statement with its
+ * parameters (pgjdbc's batch errors) or the failing row (a constraint's detail), so the driver's
+ * exception is not kept as the cause. Immutable.
+ */
+public final class JdbcSinkException extends SinkException {
+    private static final long serialVersionUID = 1L;
+
+    private final String sqlState;
+    private final String table;
+
+    /**
+     * @param message  what failed, without row values
+     * @param kind     how to treat it
+     * @param sqlState the SQL state, may be null
+     * @param table    the sink's table
+     */
+    public JdbcSinkException(String message, ErrorKind kind, String sqlState, String table) {
+        super(message, kind, null);
+        this.sqlState = sqlState;
+        this.table = Objects.requireNonNull(table, "table");
+    }
+
+    /** @return the SQL state, empty when the driver gave none */
+    public Optional<String> sqlState() {
+        return Optional.ofNullable(sqlState);
+    }
+
+    /** @return the sink's table */
+    public String table() {
+        return table;
+    }
+}
