@@ -1,0 +1,106 @@
+package io.dualwrite.events;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.core.provider.EventFormatProvider;
+import io.cloudevents.jackson.JsonFormat;
+import io.dualwrite.Change;
+import io.dualwrite.Operation;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The envelope's JSON form is structured-mode CloudEvents: the official SDK reads what we write. */
+class EventEnvelopeTest {
+    private static final Instant T = Instant.parse("2026-05-01T08:00:00.123Z");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Change<Map<String, Object>> upsert() {
+        return Change.<Map<String, Object>>builder().entityType("product").id("p-1").version(1_777_000_000_000_001L)
+                .operation(Operation.UPSERT).state(Map.of("name", "lamp", "price", 12))
+                .correlationId("corr-9").time(T).schemaVersion(3).build();
+    }
+
+    @Test
+    void theCloudEventsSdkParsesAnUpsertWeEmit() throws Exception {
+        String json = EventEnvelopes.<Map<String, Object>>builder().build().envelope(upsert()).toJson();
+        EventFormat format = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
+        assertNotNull(format, "the SDK's JSON format is on the test class path");
+        CloudEvent ce = format.deserialize(json.getBytes(StandardCharsets.UTF_8));
+        assertEquals("1.0", ce.getSpecVersion().toString(), "specversion");
+        assertEquals("product/p-1@1777000000000001", ce.getId(), "id is the idempotency key");
+        assertEquals(URI.create("/dualwrite/product"), ce.getSource(), "default source");
+        assertEquals("io.dualwrite.product.upserted", ce.getType(), "type");
+        assertEquals("p-1", ce.getSubject(), "subject is the entity id");
+        assertEquals(OffsetDateTime.parse("2026-05-01T08:00:00.123Z"), ce.getTime(), "time is the commit time");
+        assertEquals("application/json", ce.getDataContentType(), "data content type");
+        assertEquals("1777000000000001", ce.getExtension(EventEnvelope.ENTITY_VERSION),
+                "the 64-bit entity version travels as decimal text (a CloudEvents integer is 32-bit)");
+        assertEquals(3, ((Number) ce.getExtension(EventEnvelope.SCHEMA_VERSION)).intValue(), "schema version");
+        assertEquals("corr-9", ce.getExtension(EventEnvelope.CORRELATION_ID), "correlation id");
+        JsonNode data = JSON.readTree(ce.getData().toBytes());
+        assertEquals("lamp", data.get("name").asText(), "the data is the entity's state");
+        assertEquals(12, data.get("price").asInt(), "the data is the entity's state");
+
+        // and back: what the SDK writes, we read
+        byte[] again = format.serialize(ce);
+        EventEnvelope read = EventEnvelope.fromJson(new String(again, StandardCharsets.UTF_8));
+        assertEquals(EventEnvelope.fromJson(json), read, "an SDK round trip keeps every attribute and the data");
+    }
+
+    @Test
+    void aDeleteHasNoDataAndTheSdkAgrees() {
+        Change<Map<String, Object>> delete = Change.<Map<String, Object>>builder().entityType("product").id("p-1")
+                .version(7).operation(Operation.DELETE).correlationId("c").time(T).build();
+        EventEnvelope e = EventEnvelopes.<Map<String, Object>>builder().source("urn:shop:catalog")
+                .typePrefix("com.example").build().envelope(delete);
+        CloudEvent ce = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE)
+                .deserialize(e.toJson().getBytes(StandardCharsets.UTF_8));
+        assertEquals("com.example.product.deleted", ce.getType(), "delete type");
+        assertEquals(URI.create("urn:shop:catalog"), ce.getSource(), "configured source");
+        assertNull(ce.getData(), "a delete carries no data");
+        assertEquals(Operation.DELETE, EventEnvelope.fromJson(e.toJson()).operation(), "we read it back as a delete");
+    }
+
+    @Test
+    void aPayloadMapperChangesTheDataNeverTheIdentity() {
+        EventEnvelopes<Map<String, Object>> envelopes = EventEnvelopes.<Map<String, Object>>builder()
+                .payload(m -> Map.of("title", m.get("name"))).build();
+        EventEnvelope mapped = envelopes.envelope(upsert());
+        assertEquals("lamp", mapped.data().orElseThrow().get("title").asText(), "the mapper shaped the data");
+        EventEnvelope again = mapped.withData(JsonNodeFactory.instance.textNode("x"));
+        assertEquals(mapped.id(), again.id(), "id stays");
+        assertEquals(mapped.subject(), again.subject(), "subject stays");
+        assertEquals(mapped.entityVersion(), again.entityVersion(), "version stays");
+        assertEquals(mapped.type(), again.type(), "type stays");
+        assertFalse(again.equals(mapped), "the data did change");
+    }
+
+    @Test
+    void badInputIsRefusedClearly() {
+        assertThrows(IllegalArgumentException.class, () -> EventEnvelope.fromJson("[1]"), "not an object");
+        assertThrows(IllegalArgumentException.class, () -> EventEnvelope.fromJson("{"), "not JSON");
+        String json = EventEnvelopes.<Map<String, Object>>builder().build().envelope(upsert()).toJson();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> EventEnvelope.fromJson(json.replace("\"1.0\"", "\"0.3\"")), "another spec version");
+        assertTrue(e.getMessage().contains("specversion"), "the message names the attribute: " + e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> EventEnvelope.fromJson(json.replace("\"subject\"", "\"subjekt\"")), "missing subject");
+        assertThrows(IllegalArgumentException.class, () -> EventEnvelopes.builder().typePrefix("a."), "prefix");
+        assertThrows(IllegalArgumentException.class, () -> EventEnvelopes.builder().source(" "), "source");
+    }
+}
