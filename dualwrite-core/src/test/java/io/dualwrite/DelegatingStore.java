@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.Optional;
 
 /** Forwards every call; tests override the one they want to break. */
-class DelegatingStore<T> implements PrimaryStore<T> {
+public class DelegatingStore<T> implements PrimaryStore<T> {
     final PrimaryStore<T> delegate;
 
-    DelegatingStore(PrimaryStore<T> delegate) {
+    public DelegatingStore(PrimaryStore<T> delegate) {
         this.delegate = delegate;
     }
 

@@ -1,26 +1,21 @@
 package io.dualwrite.reconcile;
 
+import io.dualwrite.DelegatingStore;
 import io.dualwrite.DualWriter;
 import io.dualwrite.Operation;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemoryPrimaryStore;
 import io.dualwrite.memory.InMemorySink;
-import io.dualwrite.spi.Ack;
-import io.dualwrite.spi.Committed;
-import io.dualwrite.spi.Intent;
 import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.Snapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.NavigableMap;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 
@@ -72,7 +67,7 @@ public final class ReconcileBenchmark {
         Setup s = new Setup(n);
         long t0 = System.nanoTime();
         int pages = 0;
-        for (List<io.dualwrite.spi.Snapshot<Item>> page = s.primary.scan(null, ReconcilerBuilder.DEFAULT_CHUNK_SIZE);
+        for (List<Snapshot<Item>> page = s.primary.scan(null, ReconcilerBuilder.DEFAULT_CHUNK_SIZE);
              !page.isEmpty(); page = s.primary.scan(page.get(page.size() - 1).id(), ReconcilerBuilder.DEFAULT_CHUNK_SIZE)) {
             pages++;
         }
@@ -110,37 +105,7 @@ public final class ReconcileBenchmark {
             for (Snapshot<Item> snap : primary.scan(null, Integer.MAX_VALUE)) {
                 index.put(snap.id(), snap);
             }
-            return new PrimaryStore<>() {
-                @Override
-                public Committed<Item> commit(PrimaryWrite<Item> write) {
-                    return primary.commit(write);
-                }
-
-                @Override
-                public Optional<Snapshot<Item>> read(String id) {
-                    return primary.read(id);
-                }
-
-                @Override
-                public void acknowledge(Collection<Ack> acks) {
-                    primary.acknowledge(acks);
-                }
-
-                @Override
-                public List<Snapshot<Item>> claimDue(Instant now, int limit, String owner, Duration lease) {
-                    return primary.claimDue(now, limit, owner, lease);
-                }
-
-                @Override
-                public void reschedule(String id, Collection<Intent> updated) {
-                    primary.reschedule(id, updated);
-                }
-
-                @Override
-                public void release(String id, String owner) {
-                    primary.release(id, owner);
-                }
-
+            return new DelegatingStore<>(primary) {
                 @Override
                 public List<Snapshot<Item>> scan(String afterExclusive, int limit) {
                     NavigableMap<String, Snapshot<Item>> tail = afterExclusive == null ? index
@@ -153,16 +118,6 @@ public final class ReconcileBenchmark {
                         out.add(snap);
                     }
                     return out;
-                }
-
-                @Override
-                public long pendingCount() {
-                    return primary.pendingCount();
-                }
-
-                @Override
-                public Optional<Instant> oldestDue() {
-                    return primary.oldestDue();
                 }
             };
         }
