@@ -24,14 +24,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy for tests, to put between an application and a real server and break the
- * connection on purpose: add latency, cut every connection and refuse new ones, black-hole the
+ * connection on purpose: add latency, cut every connection and reset new ones, black-hole the
  * traffic (connections stay open, nothing is forwarded), or close slowly. It listens on the
  * loopback interface only.
  *
  * <pre>{@code
  * try (FaultProxy proxy = FaultProxy.start("127.0.0.1", 6379)) {
  *     RedisClient client = RedisClient.create("redis://127.0.0.1:" + proxy.port());
- *     proxy.cut();       // in-flight calls fail, new connections are refused
+ *     proxy.cut();       // in-flight calls fail, new connections are reset
  *     ...
  *     proxy.restore();   // healthy again
  * }
@@ -53,7 +53,7 @@ public final class FaultProxy implements AutoCloseable {
     private final AtomicLong forwarded = new AtomicLong();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile ServerSocket server;
+    private final ServerSocket server;
     private volatile boolean refusing;
     private volatile boolean blackHole;
     private volatile long latencyNanos;
@@ -151,13 +151,13 @@ public final class FaultProxy implements AutoCloseable {
 
     /**
      * Closes every open connection (after the slow-close delay, if one is set) and refuses new
-     * ones (the listening socket is closed) until {@link #restore()}.
+     * ones until {@link #restore()}: they are reset as soon as they connect. The proxy keeps its
+     * port meanwhile, so no other process can take it and {@link #restore()} cannot fail.
      *
      * @return this
      */
     public FaultProxy cut() {
         refusing = true;
-        closeQuietly(server);
         for (Link link : links) {
             link.close();
         }
@@ -166,11 +166,11 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * Turns every fault off: no latency, no black hole, no slow close, and after a cut the proxy
-     * listens again on the same port.
+     * Turns every fault off: no latency, no black hole, no slow close, and after a cut new
+     * connections are forwarded again.
      *
      * @return this
-     * @throws IllegalStateException if the port cannot be bound again or the proxy is closed
+     * @throws IllegalStateException if the proxy is closed
      */
     public FaultProxy restore() {
         if (closed.get()) {
@@ -179,16 +179,7 @@ public final class FaultProxy implements AutoCloseable {
         latencyNanos = 0;
         slowCloseNanos = 0;
         blackHole = false;
-        if (refusing) {
-            try {
-                ServerSocket s = bind(port);
-                server = s;
-                refusing = false;
-                acceptOn(s);
-            } catch (IOException e) {
-                throw new IllegalStateException("could not listen on port " + port + " again: " + e, e);
-            }
-        }
+        refusing = false;
         return this;
     }
 
@@ -255,7 +246,7 @@ public final class FaultProxy implements AutoCloseable {
                 }
                 accepted.incrementAndGet();
                 if (refusing) {
-                    closeQuietly(client);
+                    reset(client);
                     continue;
                 }
                 threads.execute(() -> connect(client));
@@ -283,6 +274,16 @@ public final class FaultProxy implements AutoCloseable {
         }
         threads.execute(() -> link.pump(client, up));
         threads.execute(() -> link.pump(up, client));
+    }
+
+    /** Closes with SO_LINGER 0, so the peer gets a reset rather than an orderly end of stream. */
+    private static void reset(Socket socket) {
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (SocketException ignored) {
+            // already closed
+        }
+        closeQuietly(socket);
     }
 
     private static Duration notNegative(Duration d, String name) {
@@ -343,9 +344,9 @@ public final class FaultProxy implements AutoCloseable {
                     if (blackHole || closing.get()) {
                         continue;
                     }
+                    forwarded.addAndGet(n); // counted before the peer can see it, so a reader never sees a stale count
                     out.write(buf, 0, n);
                     out.flush();
-                    forwarded.addAndGet(n);
                 }
             } catch (SocketException e) {
                 LOG.debug("proxy :{} connection ended: {}", port, e.toString());
