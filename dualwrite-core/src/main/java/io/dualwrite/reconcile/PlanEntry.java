@@ -16,6 +16,14 @@ import java.util.Objects;
 public record PlanEntry(String sink, String id, DriftClass drift, RepairAction action, long primaryVersion,
                         long sinkVersion) {
     /**
+     * Checks and copies the components.
+     *
+     * @param sink the sink name
+     * @param id the entity id
+     * @param drift how the sink differs from the primary
+     * @param action what the plan does about it
+     * @param primaryVersion the primary's version (of the tombstone, for a deleted entity); 0 when absent
+     * @param sinkVersion the version of the live entity the sink holds; 0 when it holds none
      * @throws NullPointerException if sink, id, drift or action is null
      */
     public PlanEntry {

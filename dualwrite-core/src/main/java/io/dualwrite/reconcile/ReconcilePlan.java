@@ -22,6 +22,13 @@ import java.util.Objects;
 public record ReconcilePlan(String entityType, String scope, List<String> sinks,
                             Map<String, Map<DriftClass, Long>> counts, List<PlanEntry> entries) {
     /**
+     * Checks and copies the components.
+     *
+     * @param entityType the entity type
+     * @param scope the scope's description
+     * @param sinks the sinks compared, sorted
+     * @param counts per sink, how many ids fell in each drift class (every class present, zeros included)
+     * @param entries the ids not in sync, sorted by sink, then id
      * @throws NullPointerException if any component is null
      */
     public ReconcilePlan {

@@ -19,6 +19,15 @@ import java.util.Optional;
 public record ReconcileProgress(String runId, String sink, long chunksDone, long idsDone, Duration elapsed,
                                 double idsPerSecond, long estimatedTotal) {
     /**
+     * Checks and copies the components.
+     *
+     * @param runId the run
+     * @param sink the sink being reconciled
+     * @param chunksDone chunks finished by the run, all sinks together (resumed runs included)
+     * @param idsDone ids covered so far, all sinks together
+     * @param elapsed time since this process started (or resumed) the run
+     * @param idsPerSecond ids covered per second since this process started (or resumed) the run
+     * @param estimatedTotal ids the run is expected to cover (the exact count for a list of ids, the count of the last completed run of the same scope otherwise); -1 when unknown
      * @throws NullPointerException if runId, sink or elapsed is null
      */
     public ReconcileProgress {

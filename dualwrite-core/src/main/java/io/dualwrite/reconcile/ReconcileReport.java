@@ -42,6 +42,27 @@ public record ReconcileReport(String runId, String entityType, ReconcileMode mod
     public static final int MAX_ERRORS = 100;
 
     /**
+     * Checks and copies the components.
+     *
+     * @param runId the run's id (a resumed run keeps it)
+     * @param entityType the entity type
+     * @param mode dry run or apply
+     * @param scope the scope's description
+     * @param sinks the sinks compared, sorted
+     * @param status where the run stands
+     * @param startedAt when the run started (the first time, for a resumed run)
+     * @param endedAt when it ended; null while running
+     * @param durationMillis the time spent, resumed parts added up
+     * @param resumes how many times it was resumed from a checkpoint
+     * @param chunks chunks finished, all sinks together
+     * @param idsCovered ids covered: compared one by one or found equal through digests
+     * @param idsCompared ids whose versions were compared one by one
+     * @param sinkCalls calls to sinks to read them (versions, id listings, digests)
+     * @param digestCalls of those, digest calls
+     * @param counts per sink, ids by drift class
+     * @param actions per sink, planned repairs by outcome (applied runs only)
+     * @param errors errors met (ids and messages, no payloads), the first {@value #MAX_ERRORS}
+     * @param samples the first plan entries of each sink (up to the reconciler's sample size)
      * @throws NullPointerException if runId, entityType, mode, scope, status or startedAt is null
      */
     public ReconcileReport {

@@ -19,6 +19,13 @@ import java.util.Objects;
 public record ReconcileCheckpoint(String runKey, String sink, String lastId, ReconcileReport report,
                                   Instant updatedAt) {
     /**
+     * Checks and copies the components.
+     *
+     * @param runKey the key of the run's scope
+     * @param sink the sink being reconciled
+     * @param lastId the last id of the last finished chunk of that sink; null when none finished yet
+     * @param report the run's report so far
+     * @param updatedAt when the checkpoint was written
      * @throws NullPointerException if runKey, sink, report or updatedAt is null
      */
     public ReconcileCheckpoint {
