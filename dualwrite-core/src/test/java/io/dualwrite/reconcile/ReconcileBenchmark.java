@@ -21,11 +21,12 @@ import java.util.TreeMap;
 
 /**
  * Measures the two comparison paths on 100,000 entities with 1% drift (in-memory primary and
- * sink), and prints the figures quoted in docs/reconciliation.md. A harness, not a test: run it
- * with
+ * sink), and prints the figures quoted in docs/reconciliation.md. A harness, not a test: from
+ * {@code dualwrite-core}, run it with
  * <pre>
- * ../mvnw -o -q test-compile exec:java -Dexec.mainClass=io.dualwrite.reconcile.ReconcileBenchmark \
- *     -Dexec.classpathScope=test
+ * ../mvnw -o -q test-compile
+ * java -cp "target/test-classes:target/classes:$(../mvnw -o -q dependency:build-classpath \
+ *     -Dmdep.includeScope=test -Dmdep.outputFile=/dev/stdout)" io.dualwrite.reconcile.ReconcileBenchmark
  * </pre>
  * or from an IDE. Arguments: entities (default 100000), drift in percent (default 1), seed.
  */
