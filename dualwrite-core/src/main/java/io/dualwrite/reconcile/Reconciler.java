@@ -80,4 +80,14 @@ public interface Reconciler {
      * @return the checkpoint of an unfinished applied run of that scope, as its report so far
      */
     Optional<ReconcileReport> unfinished(ReconcileScope scope);
+
+    /**
+     * Gives up an unfinished applied run of a scope, so the next {@code apply} starts from the
+     * beginning: removes its checkpoint and stores its report as {@link RunStatus#FAILED}, with
+     * an error saying it was abandoned. Repairs it already made stay made.
+     *
+     * @param scope a scope, not null
+     * @return the abandoned run's report, empty when there was no unfinished run
+     */
+    Optional<ReconcileReport> abandon(ReconcileScope scope);
 }

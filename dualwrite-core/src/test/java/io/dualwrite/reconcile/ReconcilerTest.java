@@ -191,6 +191,33 @@ class ReconcilerTest {
     }
 
     @Test
+    void anAbandonedRunStartsAgainFromTheBeginning() {
+        try (ReconcileFixture f = new ReconcileFixture().seed(40)) {
+            f.injectCommon();
+            HookedSink crashing = new HookedSink(f.search);
+            crashing.failOnVersionsCall = 3;
+            ReconcileScope scope = ReconcileScope.all().sinks("search");
+            ReconcileException crash = assertThrows(ReconcileException.class,
+                    () -> f.reconciler(crashing, f.cache).useDigests(false).build().apply(scope));
+            Reconciler healthy = f.reconciler().useDigests(false).build();
+            assertTrue(healthy.abandon(ReconcileScope.all()).isEmpty(), "another scope has no unfinished run");
+
+            ReconcileReport abandoned = healthy.abandon(scope).orElseThrow();
+
+            assertEquals(crash.report().runId(), abandoned.runId());
+            assertEquals(RunStatus.FAILED, abandoned.status());
+            assertTrue(abandoned.errors().get(abandoned.errors().size() - 1).startsWith("abandoned at sink 'search'"),
+                    abandoned.errors().toString());
+            assertTrue(healthy.unfinished(scope).isEmpty(), "the checkpoint is gone");
+            assertEquals(abandoned, healthy.history(1).get(0), "the abandoned run's report is in the audit log");
+            ReconcileReport fresh = healthy.apply(scope);
+            assertNotEquals(abandoned.runId(), fresh.runId(), "the next run is a new one");
+            assertEquals(0, fresh.resumes());
+            assertEquals(41, fresh.idsCovered(), "it covered everything from the beginning: " + fresh.summary());
+        }
+    }
+
+    @Test
     void scopedRunsTouchOnlyTheirIdsAndSinks() {
         try (ReconcileFixture f = new ReconcileFixture().seed(40)) {
             f.injectCommon();

@@ -144,6 +144,34 @@ public final class DefaultReconciler<T> implements Reconciler {
         return s.store.checkpoint(runKey(ReconcileMode.APPLY, scope, sinks)).map(ReconcileCheckpoint::report);
     }
 
+    @Override
+    public Optional<ReconcileReport> abandon(ReconcileScope scope) {
+        Objects.requireNonNull(scope, "scope");
+        String key = runKey(ReconcileMode.APPLY, scope, resolveSinks(scope));
+        runLock.lock();
+        try {
+            Optional<ReconcileCheckpoint> cp = s.store.checkpoint(key);
+            if (cp.isEmpty()) {
+                return Optional.empty();
+            }
+            ReconcileReport r = cp.get().report();
+            List<String> errors = new ArrayList<>(r.errors());
+            errors.add("abandoned at sink '" + cp.get().sink() + "' after id '" + cp.get().lastId()
+                    + "'; the next run starts from the beginning");
+            ReconcileReport report = new ReconcileReport(r.runId(), r.entityType(), r.mode(), r.scope(), r.sinks(),
+                    RunStatus.FAILED, r.startedAt(), s.clock.instant(), r.durationMillis(), r.resumes(), r.chunks(),
+                    r.idsCovered(), r.idsCompared(), r.sinkCalls(), r.digestCalls(), r.counts(), r.actions(), errors,
+                    r.samples());
+            s.store.saveReport(report);
+            s.store.clearCheckpoint(key);
+            LOG.warn("reconciliation {} of {} {} abandoned at sink '{}' after id '{}'", report.runId(), type, scope,
+                    cp.get().sink(), cp.get().lastId());
+            return Optional.of(report);
+        } finally {
+            runLock.unlock();
+        }
+    }
+
     private List<String> resolveSinks(ReconcileScope scope) {
         List<String> out = new ArrayList<>();
         if (scope.sinks().isEmpty()) {
