@@ -322,7 +322,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                     .tag(ReconcileMetrics.TAG_STATUS, report.status().name())
                     .register(s.meters).record(elapsedMillis(), TimeUnit.MILLISECONDS);
             if (report.status() == RunStatus.COMPLETED) {
-                LOG.info(report.summary());
+                LOG.info("{}", report.summary());
             }
             try {
                 s.listener.onFinished(report);
