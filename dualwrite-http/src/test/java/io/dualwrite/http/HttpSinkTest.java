@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.http.HttpClient;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -177,8 +178,12 @@ class HttpSinkTest {
 
     @Test
     void aTimeoutAfterSendingIsUnknownAndTheRedeliveryIsNotAppliedTwice() throws Exception {
-        HttpSink<TestItem> sink = builder().requestTimeout(Duration.ofMillis(200)).build();
-        api.delayNext(Duration.ofMillis(800));
+        // a first call with a generous timeout opens the client's connection, so the timed-out call
+        // below reuses it and is past connecting for sure, however slow the machine
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        assertEquals(ApplyResult.APPLIED, builder().httpClient(client).build().apply(upsert("warm", base)), "the warm-up call");
+        HttpSink<TestItem> sink = builder().httpClient(client).requestTimeout(Duration.ofMillis(400)).build();
+        api.delayNext(Duration.ofMillis(1500));
         Change<TestItem> change = upsert("t1", base);
         HttpSinkException e = failure(sink, change, ErrorKind.UNKNOWN_OUTCOME);
         assertTrue(e.getMessage().contains("may have been applied"), "the message says so: " + e.getMessage());
