@@ -1,0 +1,31 @@
+package io.dualwrite.mongo.relay;
+
+import org.bson.BsonDocument;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where a change-stream relay stands, as kept in its checkpoint collection: the resume token after
+ * the last delivered batch, or a point in time to start at (a replay, or the present after a gap).
+ * Pass one to {@link ChangeStreamRelay.Builder#replayFrom(Checkpoint)} to start again from it.
+ * Immutable and thread-safe.
+ *
+ * @param relay       the relay's name (the checkpoint document's {@code _id})
+ * @param resumeToken the resume token after the last delivered batch, if any
+ * @param startAt     when there is no token: the operation time to start at, if any
+ * @param updatedAt   when the checkpoint was last written
+ * @param delivered   entities delivered since the checkpoint was created
+ * @param gaps        lost resume points recorded so far
+ */
+public record Checkpoint(String relay, Optional<BsonDocument> resumeToken, Optional<Instant> startAt, Instant updatedAt,
+                         long delivered, int gaps) {
+    /** Checks the fields. */
+    public Checkpoint {
+        Objects.requireNonNull(relay, "relay");
+        Objects.requireNonNull(resumeToken, "resumeToken");
+        Objects.requireNonNull(startAt, "startAt");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+    }
+}

@@ -1,0 +1,31 @@
+package io.dualwrite.mongo.relay;
+
+import org.bson.BsonDocument;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A lost resume point: the change stream could not resume where the relay stopped (the oplog
+ * rolled over, or the server cannot resume), so the changes in between are unknown. Immutable and
+ * thread-safe.
+ *
+ * @param relay      the relay's name
+ * @param namespace  the watched collection, {@code database.collection}
+ * @param lostToken  the resume token that could not be resumed, if there was one
+ * @param detectedAt when the relay saw it
+ * @param errorCode  the server's error code (286 for ChangeStreamHistoryLost)
+ * @param message    the server's message (no document content)
+ */
+public record Gap(String relay, String namespace, Optional<BsonDocument> lostToken, Instant detectedAt, int errorCode,
+                  String message) {
+    /** Checks the fields. */
+    public Gap {
+        Objects.requireNonNull(relay, "relay");
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(lostToken, "lostToken");
+        Objects.requireNonNull(detectedAt, "detectedAt");
+        Objects.requireNonNull(message, "message");
+    }
+}

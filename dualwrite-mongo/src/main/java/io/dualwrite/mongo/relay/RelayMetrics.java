@@ -1,0 +1,33 @@
+package io.dualwrite.mongo.relay;
+
+/**
+ * Metric names of the relays (Micrometer), tagged {@value #TAG_RELAY} (the relay's name) and
+ * {@value #TAG_COLLECTION}. Thread-safe (constants only).
+ */
+public final class RelayMetrics {
+    /** Counter: entities the change-stream relay delivered (one per distinct id per batch). */
+    public static final String CHANGES = "dualwrite.relay.changes";
+    /** Counter: change events read from the stream. */
+    public static final String EVENTS_READ = "dualwrite.relay.events.read";
+    /** Counter: change events that named no {@code _id} and could not be attributed to an entity. */
+    public static final String UNIDENTIFIED = "dualwrite.relay.events.unidentified";
+    /** Counter: lost resume points (gaps) detected; each one triggers a resync. Alert on any increase. */
+    public static final String GAPS = "dualwrite.relay.gaps";
+    /** Counter: batches whose delivery was deferred by a transient sink failure and retried. */
+    public static final String DEFERRED = "dualwrite.relay.deferred";
+    /** Counter: events the embedded-event relay published, tagged {@value #TAG_SINK}. */
+    public static final String EVENTS_PUBLISHED = "dualwrite.events.published";
+    /** Counter: events the embedded-event relay could not publish yet (transient) or dead-lettered, tagged {@value #TAG_OUTCOME}. */
+    public static final String EVENTS_FAILED = "dualwrite.events.failed";
+    /** Tag: the relay's name. */
+    public static final String TAG_RELAY = "relay";
+    /** Tag: the collection. */
+    public static final String TAG_COLLECTION = "collection";
+    /** Tag: the sink. */
+    public static final String TAG_SINK = "sink";
+    /** Tag: an outcome. */
+    public static final String TAG_OUTCOME = "outcome";
+
+    private RelayMetrics() {
+    }
+}
