@@ -62,6 +62,7 @@ class ConnectionCutTest {
             Map<SinkOutcome, Integer> after;
             RecoveryReport[] recovered = {new RecoveryReport(0, 0, 0, 0)};
             long convergeMillis;
+            String phases;
             try (DualWriter<TestItem> writer = DualWriter.<TestItem>builder().entityType("item").idOf(TestItem::id)
                     .primary(primary).deadLetterStore(deadLetters).gracePeriod(Duration.ZERO)
                     .recoveryRetry(200, Duration.ofMillis(5), Duration.ofMillis(100))
@@ -78,13 +79,19 @@ class ConnectionCutTest {
                     }
                 }, "cut-test-recovery");
                 recovery.start();
+                long t0 = System.nanoTime();
                 before = writes(writer, random, 120);
+                long t1 = System.nanoTime();
                 redisProxy.cut();
                 pgProxy.cut();
                 duringCut = writes(writer, random, 60);
+                long t2 = System.nanoTime();
                 redisProxy.restore();
                 pgProxy.restore();
                 after = writes(writer, random, 80);
+                long t3 = System.nanoTime();
+                phases = String.format("writes took %d ms before the cut, %d ms during, %d ms after",
+                        (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
                 running.set(false);
                 recovery.join();
                 recovered[0] = during.get();
@@ -109,7 +116,7 @@ class ConnectionCutTest {
                     .entityType("item").sink("cache", cache).sink("reporting", table).report();
             System.out.println("outcomes before the cut " + before + ", during " + duringCut + ", after " + after
                     + "; recovery " + recovered[0] + "; converged " + convergeMillis + " ms after the last write; proxies: "
-                    + redisProxy + ", " + pgProxy);
+                    + redisProxy + ", " + pgProxy + "; " + phases);
             System.out.println(report);
             assertTrue(duringCut.getOrDefault(SinkOutcome.DEFERRED, 0) > 0,
                     "the cut must have deferred deliveries, or it tested nothing (seed " + seed + ")");
