@@ -16,8 +16,11 @@ import java.util.OptionalInt;
 public final class HttpSinkException extends SinkException {
     private static final long serialVersionUID = 1L;
 
+    /** The request method. */
     private final String method;
+    /** The request URL. */
     private final URI uri;
+    /** The reply's status, or -1. */
     private final int status;
 
     /**

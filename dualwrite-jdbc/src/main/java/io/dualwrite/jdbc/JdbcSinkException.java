@@ -16,7 +16,9 @@ import java.util.Optional;
 public final class JdbcSinkException extends SinkException {
     private static final long serialVersionUID = 1L;
 
+    /** The SQL state, or null. */
     private final String sqlState;
+    /** The sink's table. */
     private final String table;
 
     /**
