@@ -18,8 +18,7 @@ import java.util.Objects;
  * divergent, every effect at most once, nothing left pending, no unexpected write error).
  * Immutable and thread-safe.
  */
-public final class ChaosReport {
-    private final long seed;
+public final class ChaosReport extends Verdict {
     private final int threads;
     private final long saves;
     private final long updates;
@@ -37,14 +36,13 @@ public final class ChaosReport {
     private final Duration timeToConverge;
     private final ConvergenceReport convergence;
     private final List<String> repeatedEffects;
-    private final List<String> violations;
 
     ChaosReport(long seed, int threads, long saves, long updates, long deletes, long conflicts, long compensations,
                 List<String> writeErrors,
                 long writeErrorCount, Map<Fault, Long> faults, long retries, RecoveryReport recovery, long deadLetters,
                 long backlogAfterRecovery, Duration chaosDuration, Duration timeToConverge,
                 ConvergenceReport convergence, List<String> repeatedEffects, List<String> violations) {
-        this.seed = seed;
+        super("chaos run", seed, violations);
         this.threads = threads;
         this.saves = saves;
         this.updates = updates;
@@ -62,12 +60,6 @@ public final class ChaosReport {
         this.timeToConverge = timeToConverge;
         this.convergence = Objects.requireNonNull(convergence, "convergence");
         this.repeatedEffects = List.copyOf(repeatedEffects);
-        this.violations = List.copyOf(violations);
-    }
-
-    /** @return the run's seed: the same seed replays the same decisions */
-    public long seed() {
-        return seed;
     }
 
     /** @return writer threads */
@@ -165,32 +157,12 @@ public final class ChaosReport {
         return repeatedEffects;
     }
 
-    /** @return every broken promise, described; empty when all held */
-    public List<String> violations() {
-        return violations;
-    }
-
-    /** @return true when every promise held */
-    public boolean promisesKept() {
-        return violations.isEmpty();
-    }
-
-    /**
-     * @throws AssertionError naming the seed, the broken promises and the diff when a promise broke
-     */
-    public void assertPromisesKept() {
-        if (!promisesKept()) {
-            throw new AssertionError("chaos run with seed " + seed + " broke " + violations.size()
-                    + " promise(s) (replay with the same seed):\n" + this);
-        }
-    }
-
     /** @return the figures on a few lines; on failure followed by the violations and the diff */
     @Override
     public String toString() {
         List<String> lines = new ArrayList<>();
         lines.add(String.format("chaos seed=%d threads=%d: %d operations (%d saves, %d updates, %d deletes; %d conflicts,"
-                        + " %d compensations, %d write errors) in %d ms", seed, threads, operations(), saves, updates,
+                        + " %d compensations, %d write errors) in %d ms", seed(), threads, operations(), saves, updates,
                 deletes, conflicts, compensations, writeErrorCount, chaosDuration.toMillis()));
         lines.add("  faults injected=" + faultsInjected() + " " + faults + ", caller-path retries=" + retries);
         lines.add(String.format("  recovery: claimed=%d delivered=%d deferred=%d dead-lettered=%d; dead letters=%d,"
@@ -198,9 +170,9 @@ public final class ChaosReport {
                 recovery.deferred(), recovery.deadLettered(), deadLetters, backlogAfterRecovery,
                 timeToConverge.toMillis()));
         lines.add("  " + convergence.summary());
-        if (!violations.isEmpty()) {
-            lines.add("  VIOLATIONS (seed " + seed + "):");
-            for (String v : violations) {
+        if (!promisesKept()) {
+            lines.add("  VIOLATIONS (seed " + seed() + "):");
+            for (String v : violations()) {
                 lines.add("    " + v.replace("\n", "\n    "));
             }
         }

@@ -8,17 +8,13 @@ import io.dualwrite.DualWriter;
 import io.dualwrite.DualWriterBuilder;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.RecoveryReport;
-import io.dualwrite.RequiredSinkFailedException;
 import io.dualwrite.SinkSettings;
-import io.dualwrite.VersionConflictException;
-import io.dualwrite.WriteOptions;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemoryPrimaryStore;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.DeadLetterStore;
 import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.ReconcilableSink;
-import io.dualwrite.spi.Snapshot;
 import io.dualwrite.testkit.RecordingSink;
 import io.dualwrite.testkit.TestItem;
 import io.dualwrite.testkit.convergence.Convergence;
@@ -30,23 +26,21 @@ import io.dualwrite.testkit.internal.CommitLog;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.dualwrite.testkit.internal.Checks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
@@ -158,10 +152,7 @@ public final class ChaosRunner {
         PrimaryStore<TestItem> primary = b.primaryWrapper.apply(log);
         DeadLetterStore deadLetterStore = b.deadLetterStore.get();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < b.entities; i++) {
-            ids.add(String.format("item-%04d", i));
-        }
+        List<String> ids = Workload.ids(b.entities);
         CircuitBreakerConfig breaker = CircuitBreakerConfig.custom()
                 .slidingWindowSize(40).minimumNumberOfCalls(40).failureRateThreshold(60)
                 .waitDurationInOpenState(Duration.ofMillis(5)).permittedNumberOfCallsInHalfOpenState(4)
@@ -196,13 +187,7 @@ public final class ChaosRunner {
         LOG.info("chaos run seed={} threads={} operations={} entities={} sinks={}", seed, b.threads, b.operations,
                 b.entities, faulty);
 
-        AtomicLong saves = new AtomicLong();
-        AtomicLong updates = new AtomicLong();
-        AtomicLong deletes = new AtomicLong();
-        AtomicLong conflicts = new AtomicLong();
-        AtomicLong compensations = new AtomicLong();
-        AtomicLong errorCount = new AtomicLong();
-        List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        Workload work = new Workload();
         RecoveryReport[] recovered = {new RecoveryReport(0, 0, 0, 0)};
         long chaosNanos;
         long convergeNanos;
@@ -222,7 +207,7 @@ public final class ChaosRunner {
                             LockSupport.parkNanos(200_000);
                         }
                     } catch (RuntimeException e) {
-                        note(errors, errorCount, "recovery pass threw " + e);
+                        work.error("recovery pass threw " + e);
                     }
                 }
             }, "chaos-recovery");
@@ -238,30 +223,7 @@ public final class ChaosRunner {
                     }
                     int op;
                     while ((op = next.getAndIncrement()) < b.operations) {
-                        String id = ids.get(random.nextInt(ids.size()));
-                        double x = random.nextDouble();
-                        try {
-                            if (x < 0.5) {
-                                saves.incrementAndGet();
-                                writer.save(TestItem.variant(id, op));
-                            } else if (x < 0.8) {
-                                updates.incrementAndGet();
-                                Optional<Snapshot<TestItem>> s = writer.read(id);
-                                long expected = s.map(Snapshot::version).orElse(0L);
-                                TestItem base = s.flatMap(Snapshot::state).orElse(TestItem.variant(id, op));
-                                TestItem changed = new TestItem(id, "updated by op " + op, base.price() + 1, base.tags());
-                                writer.save(changed, WriteOptions.builder().expectedVersion(expected).build());
-                            } else {
-                                deletes.incrementAndGet();
-                                writer.delete(id);
-                            }
-                        } catch (VersionConflictException e) {
-                            conflicts.incrementAndGet();
-                        } catch (RequiredSinkFailedException e) {
-                            compensations.incrementAndGet();
-                        } catch (RuntimeException e) {
-                            note(errors, errorCount, "operation " + op + " on " + id + " threw " + e);
-                        }
+                        work.step(writer, ids, random, op);
                     }
                 }, "chaos-writer-" + t));
             }
@@ -283,27 +245,8 @@ public final class ChaosRunner {
 
             faulty.values().forEach(FaultySink::heal);
             long healedAt = System.nanoTime();
-            long deadline = healedAt + b.convergeTimeout.toNanos();
-            while (true) {
-                RecoveryReport r;
-                try {
-                    writer.flushAcknowledgements();
-                    r = writer.recoverDue();
-                } catch (RuntimeException e) {
-                    note(errors, errorCount, "recovery pass after healing threw " + e);
-                    r = new RecoveryReport(0, 0, 0, 0);
-                }
-                recovered[0] = recovered[0].plus(r);
-                if (r.claimed() > 0) {
-                    continue;
-                }
-                writer.flushAcknowledgements();
-                if (writer.backlog() == 0 || System.nanoTime() > deadline) {
-                    break;
-                }
-                // something is pending but not due yet: jump over the backoff instead of sleeping
-                clock.advance(RECOVERY_MAX_BACKOFF.plusMillis(1));
-            }
+            recovered[0] = recovered[0].plus(work.recoverUntilQuiet(writer, clock, b.convergeTimeout,
+                    RECOVERY_MAX_BACKOFF.plusMillis(1)));
             convergeNanos = System.nanoTime() - healedAt;
             writer.flushAcknowledgements();
             backlog = writer.backlog();
@@ -334,8 +277,8 @@ public final class ChaosRunner {
                 violations.add("dead letter " + d.id() + " has no reason");
             }
         }
-        if (errorCount.get() > 0) {
-            violations.add(errorCount.get() + " unexpected exception(s) from the coordinator: " + errors);
+        if (work.errorCount.get() > 0) {
+            violations.add(work.errorCount.get() + " unexpected exception(s) from the coordinator: " + work.errors);
         }
         Map<Fault, Long> faults = new EnumMap<>(Fault.class);
         for (FaultySink<TestItem> f : faulty.values()) {
@@ -344,19 +287,13 @@ public final class ChaosRunner {
         long retries = (long) meters.find(DualWriteMetrics.SINK_RETRIES).counters().stream()
                 .mapToDouble(Counter::count).sum();
         meters.close();
-        ChaosReport report = new ChaosReport(seed, b.threads, saves.get(), updates.get(), deletes.get(),
-                conflicts.get(), compensations.get(), errors, errorCount.get(), faults, retries, recovered[0],
+        ChaosReport report = new ChaosReport(seed, b.threads, work.saves.get(), work.updates.get(),
+                work.deletes.get(), work.conflicts.get(), work.compensations.get(), work.errors, work.errorCount.get(),
+                faults, retries, recovered[0],
                 letters.size(), backlog,
                 Duration.ofNanos(chaosNanos), Duration.ofNanos(convergeNanos), convergence, repeated, violations);
         LOG.info("{}", report);
         return report;
-    }
-
-    private static void note(List<String> errors, AtomicLong count, String what) {
-        count.incrementAndGet();
-        if (errors.size() < 10) {
-            errors.add(what);
-        }
     }
 
     private static void join(Thread t) {
@@ -397,13 +334,13 @@ public final class ChaosRunner {
 
         /** @param threads writer threads, at least 1; default 4 @return this */
         public Builder threads(int threads) {
-            this.threads = atLeast(threads, 1, "threads");
+            this.threads = Checks.atLeast(threads, 1, "threads");
             return this;
         }
 
         /** @param operations saves, updates and deletes in total, at least 1; default 2000 @return this */
         public Builder operations(int operations) {
-            this.operations = atLeast(operations, 1, "operations");
+            this.operations = Checks.atLeast(operations, 1, "operations");
             return this;
         }
 
@@ -428,13 +365,13 @@ public final class ChaosRunner {
 
         /** @param entities distinct entity ids written, at least 1; default 40 @return this */
         public Builder entities(int entities) {
-            this.entities = atLeast(entities, 1, "entities");
+            this.entities = Checks.atLeast(entities, 1, "entities");
             return this;
         }
 
         /** @param poisoned entities the first sink rejects permanently, at least 0; default 1 @return this */
         public Builder poisoned(int poisoned) {
-            this.poisoned = atLeast(poisoned, 0, "poisoned");
+            this.poisoned = Checks.atLeast(poisoned, 0, "poisoned");
             return this;
         }
 
@@ -506,27 +443,19 @@ public final class ChaosRunner {
 
         /** @param timeout time limit of one sink call, positive; default 40 ms @return this */
         public Builder attemptTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("attemptTimeout must be positive, was " + timeout);
-            }
-            this.attemptTimeout = timeout;
+            this.attemptTimeout = Checks.positive(timeout, "attemptTimeout");
             return this;
         }
 
         /** @param attempts recovery attempts before dead-lettering, at least 1; default 100 @return this */
         public Builder recoveryMaxAttempts(int attempts) {
-            this.recoveryMaxAttempts = atLeast(attempts, 1, "recoveryMaxAttempts");
+            this.recoveryMaxAttempts = Checks.atLeast(attempts, 1, "recoveryMaxAttempts");
             return this;
         }
 
         /** @param timeout longest wall time for recovery after healing, positive; default 60 s @return this */
         public Builder convergeTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("convergeTimeout must be positive, was " + timeout);
-            }
-            this.convergeTimeout = timeout;
+            this.convergeTimeout = Checks.positive(timeout, "convergeTimeout");
             return this;
         }
 
@@ -561,13 +490,6 @@ public final class ChaosRunner {
                 copy.sinks.putAll(sinks);
             }
             return new ChaosRunner(copy);
-        }
-
-        private static int atLeast(int value, int min, String name) {
-            if (value < min) {
-                throw new IllegalArgumentException(name + " must be at least " + min + ", was " + value);
-            }
-            return value;
         }
     }
 }

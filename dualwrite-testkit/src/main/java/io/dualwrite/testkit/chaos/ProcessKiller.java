@@ -1,5 +1,6 @@
 package io.dualwrite.testkit.chaos;
 
+import io.dualwrite.testkit.internal.Checks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -240,10 +241,7 @@ public final class ProcessKiller {
 
         /** @param kills children to start and kill, at least 1; default 3 @return this */
         public Builder kills(int kills) {
-            if (kills < 1) {
-                throw new IllegalArgumentException("kills must be at least 1, was " + kills);
-            }
-            this.kills = kills;
+            this.kills = Checks.atLeast(kills, 1, "kills");
             return this;
         }
 
@@ -265,11 +263,7 @@ public final class ProcessKiller {
 
         /** @param timeout longest wait for the ready line, positive; default 60 s @return this */
         public Builder startTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("startTimeout must be positive, was " + timeout);
-            }
-            this.startTimeout = timeout;
+            this.startTimeout = Checks.positive(timeout, "startTimeout");
             return this;
         }
 

@@ -5,6 +5,7 @@ import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.testkit.ForwardingSink;
+import io.dualwrite.testkit.internal.Checks;
 import io.dualwrite.spi.Sink;
 
 import java.time.Duration;
@@ -616,7 +617,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
          */
         public Builder<T> latency(double probability, Duration max) {
             this.latencyProbability = probability(probability, "latency probability");
-            this.latencyMax = positive(max, "max");
+            this.latencyMax = Checks.positive(max, "max");
             return this;
         }
 
@@ -636,7 +637,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
          */
         public Builder<T> timeout(double probability, Duration sleep) {
             this.timeoutProbability = probability(probability, "timeout probability");
-            this.timeoutSleep = positive(sleep, "sleep");
+            this.timeoutSleep = Checks.positive(sleep, "sleep");
             return this;
         }
 
@@ -654,7 +655,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
          */
         public Builder<T> reorder(double probability, Duration maxHold) {
             this.reorderProbability = probability(probability, "reorder probability");
-            this.reorderHold = positive(maxHold, "maxHold");
+            this.reorderHold = Checks.positive(maxHold, "maxHold");
             return this;
         }
 
@@ -698,14 +699,6 @@ public final class FaultySink<T> extends ForwardingSink<T> {
                 throw new IllegalArgumentException(name + " must be within 0..1, was " + p);
             }
             return p;
-        }
-
-        private static Duration positive(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive, was " + d);
-            }
-            return d;
         }
     }
 }

@@ -1,0 +1,36 @@
+package io.dualwrite.testkit.chaos;
+
+import io.dualwrite.testkit.convergence.Discrepancy;
+import io.dualwrite.testkit.mongo.InJvmMongo;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The process-chaos harness end to end: children write through a real coordinator into durable
+ * sinks on a MongoDB the parent owns, are killed with SIGKILL, and the parent recovers and checks.
+ * The wiring keeps its primary in memory, so every kill loses it: the check must say so.
+ */
+class ProcessChaosTest {
+
+    @Test
+    void aPrimaryThatDiesWithTheProcessIsCaughtAfterTheKills() throws Exception {
+        try (InJvmMongo mongo = InJvmMongo.start()) {
+            ProcessChaos.Report report = ProcessChaos.builder(VolatilePrimaryWiring.class, mongo.connectionString())
+                    .kills(2).aliveFor(Duration.ofMillis(300), Duration.ofMillis(600)).seed(9).entities(10)
+                    .threads(2).build().run();
+            assertEquals(2, report.kills().killed(), "both children must be killed while writing: " + report.kills());
+            assertFalse(report.promisesKept(), "a primary that does not survive the process must break a promise");
+            assertTrue(report.convergence().count("search", Discrepancy.Kind.ORPHAN) > 0,
+                    "the sink holds entities the (lost) primary no longer has: " + report.convergence());
+            AssertionError e = assertThrows(AssertionError.class, report::assertPromisesKept);
+            assertTrue(e.getMessage().contains("seed 9") && e.getMessage().contains("ORPHAN"),
+                    "the failure names the seed and shows the diff: " + e.getMessage());
+        }
+    }
+}
