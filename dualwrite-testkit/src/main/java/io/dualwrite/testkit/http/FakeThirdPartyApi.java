@@ -210,7 +210,10 @@ public final class FakeThirdPartyApi implements AutoCloseable {
         return h == null ? Optional.empty() : Optional.ofNullable(h.state);
     }
 
-    /** @param id an entity id @return true when it holds a tombstone for it */
+    /**
+     * @param id an entity id
+     * @return true when it holds a tombstone for it
+     */
     public boolean isDeleted(String id) {
         Held h = held.get(id);
         return h != null && h.state == null;

@@ -11,6 +11,9 @@ import java.util.Objects;
  */
 public record TestServer(String host, int port, String description) {
     /**
+     * @param host        the host name or address
+     * @param port        the TCP port
+     * @param description how it was found
      * @throws IllegalArgumentException if the port is out of range
      */
     public TestServer {
