@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoDatabase;
+import io.dualwrite.Change;
 import io.dualwrite.DeliveryPolicy;
 import io.dualwrite.kafka.KafkaSink;
 import io.dualwrite.kafka.VersionedTopicView;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.MongoPrimaryStore;
 import io.dualwrite.opensearch.OpenSearchSink;
+import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.DeadLetterStore;
 import io.dualwrite.testkit.ForwardingSink;
 import io.dualwrite.testkit.TestItem;
@@ -40,7 +42,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -119,7 +123,7 @@ class MongoSearchKafkaChaosTest {
                         }
                         String name = run + "-items";
                         kafka.createTopic(name, 3);
-                        topic[0] = new GuardedTopic(name);
+                        topic[0] = new GuardedTopic(name, seed);
                         toClose.add(topic[0]);
                         return topic[0];
                     })
@@ -141,9 +145,11 @@ class MongoSearchKafkaChaosTest {
             assertTrue(states.converged(), "the index and the guarded topic must hold the collection's states (seed "
                     + seed + "):\n" + states);
             System.out.printf("chaos with MongoDB, OpenSearch and Kafka: %d live entities in the index, %d in the guarded"
-                    + " topic view; the consumer guard dropped %d records the producer side had not already skipped%n",
+                    + " topic view; a stray producer re-sent %d earlier changes and the consumer guard dropped %d records%n",
                     new RefreshedForListing(index[0]).idsAfter(null, 1000).size(), topic[0].view.liveVersions().size(),
-                    topic[0].view.guard().skippedCount());
+                    topic[0].strayRecords.get(), topic[0].view.guard().skippedCount());
+            assertTrue(topic[0].strayRecords.get() > 0 && topic[0].view.guard().skippedCount() > 0,
+                    "the topic must have received stale or duplicate records and the guard must have dropped them");
         } finally {
             for (AutoCloseable c : toClose) {
                 c.close();
@@ -227,21 +233,70 @@ class MongoSearchKafkaChaosTest {
 
     /**
      * The Kafka sink as the runner sees it: writes go to the topic; what the destination holds is
-     * what a consumer guarded by {@code VersionGuard} holds after reading the whole topic.
+     * what a consumer guarded by {@code VersionGuard} holds after reading the whole topic. A second,
+     * stray producer (another application instance that knows nothing of what was sent) re-sends a
+     * random earlier change after one write in four, so the topic also receives duplicates and
+     * stale versions that only the consumer-side guard can drop.
      */
     private static final class GuardedTopic extends ForwardingSink<TestItem> implements AutoCloseable {
         private final KafkaSink<TestItem> sink;
+        private final KafkaSink<TestItem> stray;
         private final VersionedTopicView<TestItem> view;
+        private final List<Change<TestItem>> sent = new ArrayList<>();
+        private final Random random;
+        private final AtomicLong strayRecords = new AtomicLong();
 
-        GuardedTopic(String topic) {
-            this(KafkaSink.<TestItem>builder().bootstrapServers(kafka.bootstrapServers()).topic(topic).build(), topic);
+        GuardedTopic(String topic, long seed) {
+            this(KafkaSink.<TestItem>builder().bootstrapServers(kafka.bootstrapServers()).topic(topic).build(), topic, seed);
         }
 
-        private GuardedTopic(KafkaSink<TestItem> sink, String topic) {
+        private GuardedTopic(KafkaSink<TestItem> sink, String topic, long seed) {
             super(sink);
             this.sink = sink;
+            this.stray = KafkaSink.<TestItem>builder().bootstrapServers(kafka.bootstrapServers()).topic(topic)
+                    .recentVersionsCapacity(0).build();
+            this.random = new Random(seed);
             this.view = VersionedTopicView.open(Map.of("bootstrap.servers", kafka.bootstrapServers()), topic,
                     (t, data) -> data == null ? null : readItem(data));
+        }
+
+        @Override
+        public ApplyResult apply(Change<TestItem> change) throws Exception {
+            ApplyResult result = super.apply(change);
+            afterDelivery(List.of(change));
+            return result;
+        }
+
+        @Override
+        public List<BatchItem> applyAll(List<Change<TestItem>> changes) {
+            List<BatchItem> items = super.applyAll(changes);
+            List<Change<TestItem>> delivered = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                if (items.get(i).succeeded()) {
+                    delivered.add(changes.get(i));
+                }
+            }
+            afterDelivery(delivered);
+            return items;
+        }
+
+        /** Remembers what reached the topic and sometimes lets the stray producer re-send an earlier change. */
+        private void afterDelivery(List<Change<TestItem>> delivered) {
+            Change<TestItem> replay = null;
+            synchronized (sent) {
+                sent.addAll(delivered);
+                if (!sent.isEmpty() && random.nextInt(4) == 0) {
+                    replay = sent.get(random.nextInt(sent.size()));
+                }
+            }
+            if (replay != null) {
+                try {
+                    stray.apply(replay);
+                    strayRecords.incrementAndGet();
+                } catch (Exception e) {
+                    // a stray producer's failure changes nothing the run checks
+                }
+            }
         }
 
         @Override
@@ -282,6 +337,7 @@ class MongoSearchKafkaChaosTest {
         @Override
         public void close() {
             sink.close();
+            stray.close();
             view.close();
         }
     }
