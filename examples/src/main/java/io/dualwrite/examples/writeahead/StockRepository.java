@@ -1,0 +1,48 @@
+package io.dualwrite.examples.writeahead;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import java.util.ConcurrentModificationException;
+import java.util.Objects;
+
+/**
+ * An application's existing save code, as a Spring Data repository with a {@code @Version} field
+ * behaves: a new item is inserted with version 0; an update replaces the document only if the
+ * stored version still matches, and increments it. dualwrite wraps it without changing it.
+ * Thread-safe (the collection is).
+ */
+public final class StockRepository {
+    private final MongoCollection<StockItem> items;
+
+    /** @param items the collection the repository saves to */
+    public StockRepository(MongoCollection<StockItem> items) {
+        this.items = Objects.requireNonNull(items, "items");
+    }
+
+    /**
+     * @param item the item to insert or update; its version is set to the stored one
+     * @return the item
+     * @throws ConcurrentModificationException if someone else changed it since it was read
+     */
+    public StockItem save(StockItem item) {
+        Objects.requireNonNull(item, "item");
+        if (item.getVersion() == null) {
+            item.setVersion(0L);
+            items.insertOne(item);
+            return item;
+        }
+        long expected = item.getVersion();
+        item.setVersion(expected + 1);
+        if (items.replaceOne(Filters.and(Filters.eq("_id", item.getId()), Filters.eq("version", expected)), item)
+                .getMatchedCount() == 0) {
+            item.setVersion(expected);
+            throw new ConcurrentModificationException("stock item " + item.getId() + " was changed by someone else");
+        }
+        return item;
+    }
+
+    /** @param id the item to delete */
+    public void deleteById(String id) {
+        items.deleteOne(Filters.eq("_id", Objects.requireNonNull(id, "id")));
+    }
+}

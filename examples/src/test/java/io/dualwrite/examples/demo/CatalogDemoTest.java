@@ -1,0 +1,59 @@
+package io.dualwrite.examples.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the demo's main logic in this JVM with small sizes: embedded servers, every fault, writer
+ * processes started from this JVM's classpath and killed with SIGKILL, and the convergence check.
+ */
+class CatalogDemoTest {
+
+    @Test
+    void demoConvergesAfterOutageSlowCallsAndKilledWritersAndExitsWithZero() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        int code = CatalogDemo.run(new String[] {"--products", "40", "--operations", "240", "--seed", "7"}, out, false);
+        String printed = bytes.toString(StandardCharsets.UTF_8);
+        System.out.println(printed);
+        assertEquals(CatalogDemo.CONVERGED, code, "the demo must end converged (exit code 0); it printed:\n" + printed);
+        assertTrue(printed.contains("2 of 2 killed while running"),
+                "both writer processes must be killed while they write:\n" + printed);
+        assertTrue(printed.matches("(?s).*search\\s+\\d+\\s+\\d+\\s+[1-9]\\d*\\s+\\d+\\s+converged.*"),
+                "recovery must have repaired the search index after its outage:\n" + printed);
+        assertTrue(printed.contains("replayed 1"), "the dead-lettered product must be replayed after the fix:\n" + printed);
+        assertTrue(printed.contains("dualwrite.write UPSERT applied"), "the write timer's figures must be printed");
+    }
+
+    @Test
+    void helpListsEveryOptionAndExitsWithZero() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int code = CatalogDemo.run(new String[] {"--help"}, new PrintStream(bytes, true, StandardCharsets.UTF_8), false);
+        String help = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(CatalogDemo.CONVERGED, code, "--help exits with 0");
+        for (String option : new String[] {"--mongo-uri", "--opensearch-url", "--kafka-bootstrap", "--redis-uri",
+                "--products", "--operations", "--seed", DemoOptions.ENV_MONGO, DemoOptions.ENV_REDIS}) {
+            assertTrue(help.contains(option), "--help must list " + option + ":\n" + help);
+        }
+    }
+
+    @Test
+    void unknownOptionOrBadNumberIsAUsageError() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        assertEquals(CatalogDemo.USAGE, CatalogDemo.run(new String[] {"--colour", "red"}, out, false),
+                "an unknown option exits with the usage code");
+        assertEquals(CatalogDemo.USAGE, CatalogDemo.run(new String[] {"--products", "many"}, out, false),
+                "a bad number exits with the usage code");
+        assertEquals(CatalogDemo.USAGE, CatalogDemo.run(new String[] {"--seed"}, out, false),
+                "a missing value exits with the usage code");
+        String printed = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("unknown option --colour") && printed.contains("--products needs a number")
+                && printed.contains("--seed needs a value"), "each error must be named:\n" + printed);
+    }
+}
