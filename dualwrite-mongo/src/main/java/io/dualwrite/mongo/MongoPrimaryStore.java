@@ -73,6 +73,7 @@ public interface MongoPrimaryStore<T> extends PrimaryStore<T> {
         private IdType idType = IdType.STRING;
         private int maxRequestKeys = DEFAULT_MAX_REQUEST_KEYS;
         private boolean createIndexes = true;
+        private io.dualwrite.mongo.events.EventRecorder eventRecorder;
 
         private Builder(MongoCollection<T> collection) {
             this.collection = Objects.requireNonNull(collection, "collection");
@@ -109,9 +110,19 @@ public interface MongoPrimaryStore<T> extends PrimaryStore<T> {
             return this;
         }
 
+        /**
+         * @param recorder records each committed write's event in the same document write (see
+         *                 {@link io.dualwrite.mongo.events.EmbeddedEvents}); default none
+         * @return this
+         */
+        public Builder<T> eventRecorder(io.dualwrite.mongo.events.EventRecorder recorder) {
+            this.eventRecorder = Objects.requireNonNull(recorder, "recorder");
+            return this;
+        }
+
         /** @return the store; its indexes exist unless {@link #createIndexes(boolean)} was false */
         public MongoPrimaryStore<T> build() {
-            return new EmbeddedIntentStore<>(collection, new Ids(idType), maxRequestKeys, createIndexes);
+            return new EmbeddedIntentStore<>(collection, new Ids(idType), maxRequestKeys, createIndexes, eventRecorder);
         }
     }
 }

@@ -18,6 +18,7 @@ import io.dualwrite.Versions;
 import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.MongoNotWrittenException;
 import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.mongo.events.EventRecorder;
 import io.dualwrite.spi.Ack;
 import io.dualwrite.spi.Committed;
 import io.dualwrite.spi.Intent;
@@ -57,6 +58,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
 
     private final MongoCollection<BsonDocument> raw;
     private final int maxRequestKeys;
+    private final EventRecorder events;
 
     /**
      * @param collection     the entity collection
@@ -65,9 +67,22 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
      * @param createIndexes  whether to create the indexes now
      */
     public EmbeddedIntentStore(MongoCollection<T> collection, Ids ids, int maxRequestKeys, boolean createIndexes) {
+        this(collection, ids, maxRequestKeys, createIndexes, null);
+    }
+
+    /**
+     * @param collection     the entity collection
+     * @param ids            how ids are stored
+     * @param maxRequestKeys request keys remembered per entity
+     * @param createIndexes  whether to create the indexes now
+     * @param events         records each commit's event in the same write, or null for none
+     */
+    public EmbeddedIntentStore(MongoCollection<T> collection, Ids ids, int maxRequestKeys, boolean createIndexes,
+                               EventRecorder events) {
         super(collection, ids);
         this.raw = entities;
         this.maxRequestKeys = maxRequestKeys;
+        this.events = events;
         if (createIndexes) {
             ensureIndexes();
         }
@@ -120,6 +135,12 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                 }
             }
             doc.append(DualWriteFilters.FIELD, next.toBson());
+            if (events != null) {
+                BsonDocument ev = events.afterCommit(entityName, current == null ? null : metaOf(current), write, next.version, state);
+                if (ev != null) {
+                    doc.getDocument(DualWriteFilters.FIELD).append(EventRecorder.FIELD, ev);
+                }
+            }
             Snapshot<T> previous = current == null || before == null ? null : snapshot(current, before);
             if (write(write, id, current, before, next, doc, token)) {
                 return new Committed<>(Committed.Status.WRITTEN, write.id(), next.version, write.operation(),
@@ -129,6 +150,16 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         }
         throw new IllegalStateException("commit of " + entityName + "/" + write.id() + " lost " + MAX_RACES
                 + " races in a row");
+    }
+
+    private static BsonDocument metaOf(BsonDocument doc) {
+        BsonValue m = doc.get(DualWriteFilters.FIELD);
+        return m != null && m.isDocument() ? m.asDocument() : null;
+    }
+
+    /** @return true when recorded events not yet delivered keep the document (a tombstone) alive */
+    private boolean holdsEvents(BsonDocument doc) {
+        return events != null && events.holdsEvents(metaOf(doc));
     }
 
     private BsonDocument readBeforeWriting(String entityId, BsonValue id) {
@@ -206,7 +237,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             }
             Bson cond = Filters.and(Filters.eq("_id", id), before == null
                     ? Filters.exists(Meta.REV_PATH, false) : Filters.eq(Meta.REV_PATH, before.rev));
-            if (next.deleted && next.pending.isEmpty()) {
+            if (next.deleted && next.pending.isEmpty() && !holdsEvents(doc)) {
                 return raw.deleteOne(cond).getDeletedCount() == 1;
             }
             return raw.replaceOne(cond, doc).getMatchedCount() == 1;
@@ -323,7 +354,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                     continue;
                 }
                 Bson cond = Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(Meta.REV_PATH, meta.rev));
-                models.add(meta.deleted && meta.pending.isEmpty() ? new DeleteOneModel<>(cond)
+                models.add(meta.deleted && meta.pending.isEmpty() && !holdsEvents(d) ? new DeleteOneModel<>(cond)
                         : new UpdateOneModel<>(cond, pendingUpdate(meta)));
                 attempted.add(id);
             }

@@ -39,8 +39,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 
 /**
@@ -68,8 +66,6 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
     private final List<String> sinks;
     private final Ids ids;
     private final int batchSize;
-    private final Duration minBackoff;
-    private final Duration maxBackoff;
     private final GapHandler gapHandler;
     private final Clock clock;
     private final UnaryOperator<MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>>> decorator;
@@ -88,8 +84,8 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
     private BsonDocument owedToken;
     private int owedCount;
     private Gap openGap;
+    private final PollingThread poller;
     private volatile boolean closed;
-    private Thread thread;
 
     /**
      * Made by {@link ChangeStreamRelay.Builder}; see its setters for the arguments.
@@ -123,8 +119,6 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         this.sinks = List.copyOf(sinks);
         this.ids = new Ids(idType);
         this.batchSize = batchSize;
-        this.minBackoff = minBackoff;
-        this.maxBackoff = maxBackoff;
         this.gapHandler = gapHandler;
         this.clock = clock;
         this.decorator = decorator;
@@ -138,6 +132,7 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         this.unidentified = registry.counter(RelayMetrics.UNIDENTIFIED, tags);
         this.gapCounter = registry.counter(RelayMetrics.GAPS, tags);
         this.deferred = registry.counter(RelayMetrics.DEFERRED, tags);
+        this.poller = new PollingThread("dualwrite-relay-" + name, this::pollOnce, minBackoff, maxBackoff);
     }
 
     @Override
@@ -337,40 +332,11 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
     }
 
     @Override
-    public synchronized void start() {
+    public void start() {
         if (closed) {
             throw new IllegalStateException("relay " + name + " is closed");
         }
-        if (thread != null) {
-            return;
-        }
-        thread = new Thread(this::run, "dualwrite-relay-" + name);
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void run() {
-        Duration wait = minBackoff;
-        while (!closed) {
-            try {
-                int n = pollOnce();
-                wait = n > 0 ? Duration.ZERO : grow(wait);
-            } catch (RuntimeException e) {
-                if (closed) {
-                    break;
-                }
-                wait = grow(wait);
-                LOG.warn("relay {} poll failed ({}); retrying in {} ms", name, e.toString(), wait.toMillis());
-            }
-            if (!wait.isZero() && !closed) {
-                LockSupport.parkNanos(this, wait.toNanos());
-            }
-        }
-    }
-
-    private Duration grow(Duration wait) {
-        Duration next = wait.isZero() ? minBackoff : wait.multipliedBy(2);
-        return next.compareTo(maxBackoff) > 0 ? maxBackoff : next;
+        poller.start();
     }
 
     @Override
@@ -423,22 +389,8 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
 
     @Override
     public void close() {
-        Thread t;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            t = thread;
-        }
-        if (t != null) {
-            LockSupport.unpark(t);
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(30));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        closed = true;
+        poller.stop();
         closeCursor();
     }
 

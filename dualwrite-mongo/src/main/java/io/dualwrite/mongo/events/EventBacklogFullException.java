@@ -1,0 +1,42 @@
+package io.dualwrite.mongo.events;
+
+import io.dualwrite.DualWriteException;
+
+/**
+ * A write was refused because its entity's document already holds as many undelivered events as
+ * {@link EmbeddedEvents} allows (by count or by size): the event relay is behind or its sinks are
+ * down. Nothing was written; the caller may retry once the relay has caught up. Thrown by the
+ * store's commit (a {@link io.dualwrite.DualWriter} reports it as the cause of its
+ * {@link io.dualwrite.PrimaryWriteException}).
+ */
+public class EventBacklogFullException extends DualWriteException {
+    private static final long serialVersionUID = 1L;
+
+    private final int heldEvents;
+    private final int heldBytes;
+
+    /**
+     * @param entityType the collection
+     * @param entityId   the entity id
+     * @param heldEvents events the document holds
+     * @param heldBytes  their size in bytes
+     * @param limit      the bound that was reached, for the message
+     */
+    public EventBacklogFullException(String entityType, String entityId, int heldEvents, int heldBytes, String limit) {
+        super(entityType + "/" + entityId + " already holds " + heldEvents + " undelivered events (" + heldBytes
+                + " bytes); one more would pass " + limit + "; nothing was written, retry once the event relay has"
+                + " caught up", entityType, entityId, null);
+        this.heldEvents = heldEvents;
+        this.heldBytes = heldBytes;
+    }
+
+    /** @return undelivered events the document holds */
+    public int heldEvents() {
+        return heldEvents;
+    }
+
+    /** @return their size in bytes */
+    public int heldBytes() {
+        return heldBytes;
+    }
+}

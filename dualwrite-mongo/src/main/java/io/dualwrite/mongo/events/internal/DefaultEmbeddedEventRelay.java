@@ -1,0 +1,357 @@
+package io.dualwrite.mongo.events.internal;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.ReturnDocument;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import io.dualwrite.Change;
+import io.dualwrite.DeadLetter;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.Operation;
+import io.dualwrite.mongo.DualWriteFilters;
+import io.dualwrite.mongo.IdType;
+import io.dualwrite.mongo.events.EmbeddedEventRelay;
+import io.dualwrite.mongo.events.EmbeddedEvents;
+import io.dualwrite.mongo.events.EventRecorder;
+import io.dualwrite.mongo.internal.EntityCodec;
+import io.dualwrite.mongo.internal.Ids;
+import io.dualwrite.mongo.internal.Meta;
+import io.dualwrite.mongo.relay.RelayMetrics;
+import io.dualwrite.mongo.relay.internal.PollingThread;
+import io.dualwrite.spi.DeadLetterStore;
+import io.dualwrite.spi.Sink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import org.bson.BsonArray;
+import org.bson.BsonBoolean;
+import org.bson.BsonDateTime;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonInt64;
+import org.bson.BsonValue;
+import org.bson.conversions.Bson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@link EmbeddedEventRelay}. Thread-safe: passes may run concurrently (each document is
+ * leased to one pass).
+ *
+ * @param <T> the entity type
+ */
+public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultEmbeddedEventRelay.class);
+    private static final int MAX_RACES = 1000;
+    private static final String DUE = EventFields.PATH + "." + EventFields.DUE;
+    private static final String OWNER = EventFields.PATH + "." + EventFields.OWNER;
+    private static final String UNTIL = EventFields.PATH + "." + EventFields.UNTIL;
+
+    private final MongoCollection<BsonDocument> raw;
+    private final EntityCodec<T> codec;
+    private final String collectionName;
+    private final String entityType;
+    private final Map<String, Sink<T>> sinks;
+    private final DeadLetterStore deadLetters;
+    private final Ids ids;
+    private final String owner;
+    private final Duration lease;
+    private final int batchSize;
+    private final int maxAttempts;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final int schemaVersion;
+    private final Clock clock;
+    private final Map<String, Counter> published = new LinkedHashMap<>();
+    private final Counter deferred;
+    private final Counter deadLettered;
+    private final PollingThread poller;
+    private volatile boolean closed;
+
+    /**
+     * Made by {@link EmbeddedEventRelay.Builder}; see its setters.
+     *
+     * @param collection     entity collection
+     * @param entityType     entity type
+     * @param sinks          event sinks by name
+     * @param deadLetters    dead-letter store
+     * @param idType         id storage
+     * @param owner          lease owner
+     * @param lease          lease
+     * @param batchSize      documents per pass
+     * @param maxAttempts    attempts per event and sink
+     * @param initialBackoff first retry delay
+     * @param maxBackoff     longest retry delay
+     * @param pollInterval   wait after an empty pass
+     * @param schemaVersion  schema version of the changes
+     * @param clock          clock
+     * @param registry       meters
+     * @param createIndexes  whether to create the due index
+     */
+    public DefaultEmbeddedEventRelay(MongoCollection<T> collection, String entityType, Map<String, Sink<T>> sinks,
+                                     DeadLetterStore deadLetters, IdType idType, String owner, Duration lease,
+                                     int batchSize, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+                                     Duration pollInterval, int schemaVersion, Clock clock, MeterRegistry registry,
+                                     boolean createIndexes) {
+        this.raw = collection.withDocumentClass(BsonDocument.class);
+        this.codec = new EntityCodec<>(collection.getCodecRegistry(), collection.getDocumentClass());
+        this.collectionName = collection.getNamespace().getCollectionName();
+        this.entityType = entityType;
+        this.sinks = new LinkedHashMap<>(sinks);
+        this.deadLetters = deadLetters;
+        this.ids = new Ids(idType);
+        this.owner = owner;
+        this.lease = lease;
+        this.batchSize = batchSize;
+        this.maxAttempts = maxAttempts;
+        this.initialBackoff = initialBackoff;
+        this.maxBackoff = maxBackoff;
+        this.schemaVersion = schemaVersion;
+        this.clock = clock;
+        Tags tags = Tags.of(RelayMetrics.TAG_COLLECTION, collectionName);
+        for (String s : sinks.keySet()) {
+            published.put(s, registry.counter(RelayMetrics.EVENTS_PUBLISHED, tags.and(RelayMetrics.TAG_SINK, s)));
+        }
+        this.deferred = registry.counter(RelayMetrics.EVENTS_FAILED, tags.and(RelayMetrics.TAG_OUTCOME, "deferred"));
+        this.deadLettered = registry.counter(RelayMetrics.EVENTS_FAILED,
+                tags.and(RelayMetrics.TAG_OUTCOME, "dead_lettered"));
+        this.poller = new PollingThread("dualwrite-events-" + collectionName, this::publishDue, pollInterval,
+                pollInterval);
+        if (createIndexes) {
+            raw.createIndex(Indexes.ascending(DUE, "_id"), new IndexOptions().name(EmbeddedEvents.INDEX_DUE).sparse(true));
+        }
+    }
+
+    @Override
+    public int publishDue() {
+        if (closed) {
+            throw new IllegalStateException("the event relay of " + collectionName + " is closed");
+        }
+        Instant now = clock.instant();
+        BsonDateTime nowDate = new BsonDateTime(now.toEpochMilli());
+        Bson due = Filters.and(Filters.lte(DUE, nowDate),
+                Filters.or(Filters.exists(UNTIL, false), Filters.lte(UNTIL, nowDate)));
+        List<BsonDocument> candidates = raw.find(due).sort(Sorts.ascending(DUE, "_id"))
+                .projection(new BsonDocument("_id", new BsonInt32(1)).append(Meta.REV_PATH, new BsonInt32(1)))
+                .limit(batchSize).into(new ArrayList<>());
+        int total = 0;
+        for (BsonDocument c : candidates) {
+            long rev = c.getDocument(DualWriteFilters.FIELD).getNumber("rev").longValue();
+            BsonDocument claimed = raw.findOneAndUpdate(Filters.and(Filters.eq("_id", c.get("_id")),
+                            Filters.eq(Meta.REV_PATH, rev), due),
+                    Updates.combine(Updates.set(OWNER, new org.bson.BsonString(owner)),
+                            Updates.set(UNTIL, new BsonDateTime(now.plus(lease).toEpochMilli())),
+                            Updates.inc(Meta.REV_PATH, 1L)),
+                    new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+            if (claimed != null) {
+                total += publish(claimed);
+            }
+        }
+        return total;
+    }
+
+    /** Publishes one claimed document's events, then removes what every sink has. */
+    private int publish(BsonDocument doc) {
+        String id = ids.fromBson(doc.get("_id"));
+        BsonDocument ev = doc.getDocument(DualWriteFilters.FIELD).getDocument(EventRecorder.FIELD);
+        List<BsonDocument> list = new ArrayList<>();
+        for (BsonValue v : ev.getArray(EventFields.LIST, new BsonArray())) {
+            list.add(v.asDocument());
+        }
+        list.sort((a, b) -> Long.compare(a.getNumber("v").longValue(), b.getNumber("v").longValue()));
+        BsonDocument sentDoc = ev.getDocument(EventFields.SENT, new BsonDocument());
+        int attempts = ev.getNumber(EventFields.ATTEMPTS, new BsonInt32(0)).intValue();
+        Map<String, Long> sent = new LinkedHashMap<>();
+        boolean failed = false;
+        String lastError = null;
+        int count = 0;
+        for (Map.Entry<String, Sink<T>> s : sinks.entrySet()) {
+            long upTo = sentDoc.containsKey(s.getKey()) ? sentDoc.getNumber(s.getKey()).longValue() : 0;
+            for (BsonDocument rec : list) {
+                long v = rec.getNumber("v").longValue();
+                if (v <= upTo) {
+                    continue;
+                }
+                Change<T> change = changeOf(id, rec);
+                try {
+                    s.getValue().apply(change);
+                    upTo = v;
+                    count++;
+                    published.get(s.getKey()).increment();
+                } catch (Exception e) {
+                    ErrorKind kind = classify(s.getValue(), e);
+                    if (kind == ErrorKind.PERMANENT || attempts + 1 >= maxAttempts) {
+                        deadLetter(change, s.getKey(), attempts + 1, kind, e);
+                        upTo = v;
+                        continue;
+                    }
+                    deferred.increment();
+                    LOG.warn("event {} for sink {} failed ({}, attempt {}); retrying later", change.idempotencyKey(),
+                            s.getKey(), kind, attempts + 1);
+                    failed = true;
+                    lastError = e.getClass().getSimpleName();
+                    break;
+                }
+            }
+            sent.put(s.getKey(), upTo);
+        }
+        finish(doc.get("_id"), sent, failed ? attempts + 1 : 0);
+        if (failed) {
+            LOG.debug("entity {}/{} keeps its events after {}", collectionName, id, lastError);
+        }
+        return count;
+    }
+
+    private Change<T> changeOf(String id, BsonDocument rec) {
+        Operation op = Operation.valueOf(rec.getString("op").getValue());
+        long v = rec.getNumber("v").longValue();
+        Change.Builder<T> b = Change.<T>builder().entityType(entityType).id(id).version(v).operation(op)
+                .correlationId(rec.getString("corr").getValue())
+                .time(Instant.ofEpochMilli(rec.getDateTime("at").getValue())).schemaVersion(schemaVersion);
+        if (rec.containsKey("key")) {
+            b.idempotencyKey(rec.getString("key").getValue());
+        }
+        if (op == Operation.UPSERT) {
+            b.state(codec.decode(rec.getDocument("state").clone()));
+        }
+        return b.build();
+    }
+
+    private static ErrorKind classify(Sink<?> sink, Exception e) {
+        try {
+            ErrorKind k = sink.classifier().classify(e);
+            return k != null ? k : ErrorKind.TRANSIENT;
+        } catch (RuntimeException bug) {
+            return ErrorKind.TRANSIENT;
+        }
+    }
+
+    private void deadLetter(Change<T> change, String sink, int attempts, ErrorKind kind, Exception e) {
+        Instant now = clock.instant();
+        String error = e.getClass().getSimpleName() + ": " + e.getMessage();
+        deadLetters.add(new DeadLetter(entityType, change.id(), change.version(), sink, attempts, kind, error, error,
+                change.correlationId(), change.idempotencyKey(), now, now));
+        deadLettered.increment();
+        LOG.error("event {} could not be published to sink {} ({}, {} attempts); it is in the dead-letter store",
+                change.idempotencyKey(), sink, kind, attempts);
+    }
+
+    /**
+     * Records per sink what was published, removes the events every sink has, and releases the
+     * lease, conditional on the revision (a commit may have appended events meanwhile).
+     */
+    private void finish(BsonValue key, Map<String, Long> sent, int attempts) {
+        long all = Long.MAX_VALUE;
+        for (long v : sent.values()) {
+            all = Math.min(all, v);
+        }
+        for (int race = 0; race < MAX_RACES; race++) {
+            BsonDocument d = raw.find(Filters.eq("_id", key)).first();
+            if (d == null) {
+                return;
+            }
+            BsonDocument meta = d.getDocument(DualWriteFilters.FIELD);
+            BsonDocument ev = meta.getDocument(EventRecorder.FIELD, null);
+            if (ev == null) {
+                return;
+            }
+            long rev = meta.getNumber("rev").longValue();
+            BsonArray remaining = new BsonArray();
+            int bytes = 0;
+            Instant firstAt = null;
+            for (BsonValue v : ev.getArray(EventFields.LIST, new BsonArray())) {
+                BsonDocument rec = v.asDocument();
+                if (rec.getNumber("v").longValue() > all) {
+                    remaining.add(rec);
+                    bytes += rec.getNumber("n", new BsonInt32(0)).intValue();
+                    Instant at = Instant.ofEpochMilli(rec.getDateTime("at").getValue());
+                    firstAt = firstAt == null || at.isBefore(firstAt) ? at : firstAt;
+                }
+            }
+            Bson cond = Filters.and(Filters.eq("_id", key), Filters.eq(Meta.REV_PATH, rev));
+            boolean tombstone = meta.getBoolean("deleted", BsonBoolean.FALSE).getValue();
+            boolean pending = meta.containsKey("pending") && !meta.getDocument("pending").isEmpty();
+            long matched;
+            if (remaining.isEmpty() && tombstone && !pending) {
+                matched = raw.deleteOne(cond).getDeletedCount();
+            } else if (remaining.isEmpty()) {
+                matched = raw.updateOne(cond, Updates.combine(Updates.unset(EventFields.PATH),
+                        Updates.inc(Meta.REV_PATH, 1L))).getMatchedCount();
+            } else {
+                BsonDocument sentDoc = new BsonDocument();
+                sent.forEach((s, v) -> sentDoc.append(s, new BsonInt64(v)));
+                Instant next = attempts > 0 ? clock.instant().plus(backoff(attempts)) : firstAt;
+                BsonDocument nextEv = new BsonDocument(EventFields.DUE, new BsonDateTime(next.toEpochMilli()))
+                        .append(EventFields.ATTEMPTS, new BsonInt32(attempts)).append(EventFields.SENT, sentDoc)
+                        .append(EventFields.BYTES, new BsonInt32(bytes)).append(EventFields.LIST, remaining);
+                matched = raw.updateOne(cond, Updates.combine(Updates.set(EventFields.PATH, nextEv),
+                        Updates.inc(Meta.REV_PATH, 1L))).getMatchedCount();
+            }
+            if (matched == 1) {
+                return;
+            }
+        }
+        throw new IllegalStateException("could not record the published events of " + collectionName + "/" + key
+                + " after " + MAX_RACES + " races");
+    }
+
+    private Duration backoff(int attempts) {
+        long ms = initialBackoff.toMillis();
+        for (int i = 1; i < attempts && ms < maxBackoff.toMillis(); i++) {
+            ms *= 2;
+        }
+        return Duration.ofMillis(Math.min(ms, maxBackoff.toMillis()));
+    }
+
+    @Override
+    public long drain(int maxPasses) {
+        if (maxPasses < 1) {
+            throw new IllegalArgumentException("maxPasses must be at least 1, was " + maxPasses);
+        }
+        long total = 0;
+        for (int i = 0; i < maxPasses; i++) {
+            int n = publishDue();
+            total += n;
+            if (n == 0) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public long backlog() {
+        return raw.countDocuments(Filters.exists(DUE));
+    }
+
+    @Override
+    public void start() {
+        if (closed) {
+            throw new IllegalStateException("the event relay of " + collectionName + " is closed");
+        }
+        poller.start();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        poller.stop();
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedEventRelay{" + collectionName + " -> " + sinks.keySet() + ", owner=" + owner + "}";
+    }
+}

@@ -1,0 +1,27 @@
+package io.dualwrite.mongo.events.internal;
+
+import io.dualwrite.mongo.DualWriteFilters;
+import io.dualwrite.mongo.events.EventRecorder;
+
+/** Field names of {@code _dw.ev}, shared by the recorder and the relay. Thread-safe (constants). */
+public final class EventFields {
+    /** When the relay should look next. */
+    public static final String DUE = "due";
+    /** The claiming relay. */
+    public static final String OWNER = "owner";
+    /** Its lease expiry. */
+    public static final String UNTIL = "until";
+    /** Failed attempts of the first unpublished event. */
+    public static final String ATTEMPTS = "attempts";
+    /** Per sink, the last version published. */
+    public static final String SENT = "sent";
+    /** Size of the list in bytes. */
+    public static final String BYTES = "bytes";
+    /** The event records, in version order. */
+    public static final String LIST = "list";
+    /** Path of the events sub-document. */
+    public static final String PATH = DualWriteFilters.FIELD + "." + EventRecorder.FIELD;
+
+    private EventFields() {
+    }
+}
