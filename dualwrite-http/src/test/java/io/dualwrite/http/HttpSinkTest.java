@@ -253,6 +253,18 @@ class HttpSinkTest {
     }
 
     @Test
+    void validateMapsTheChangeWithoutSendingIt() throws Exception {
+        builder().build().validate(upsert("v1", base));
+        HttpSink<TestItem> broken = builder().bodyMapper(c -> {
+            throw new IllegalArgumentException("cannot map " + c.id());
+        }).build();
+        Exception e = assertThrows(IllegalArgumentException.class, () -> broken.validate(upsert("v2", base)),
+                "a mapping failure must surface in validate");
+        assertEquals(ErrorKind.PERMANENT, broken.classifier().classify(e), "a mapping failure is PERMANENT");
+        assertTrue(api.received().isEmpty(), "validate must never send a request");
+    }
+
+    @Test
     void badSettingsAreRefused() {
         assertThrows(IllegalStateException.class, () -> HttpSink.builder().build(), "an upsert URL is required");
         assertThrows(IllegalArgumentException.class, () -> HttpSink.builder().upsert("PUT", "/relative/{id}"), "absolute URLs only");

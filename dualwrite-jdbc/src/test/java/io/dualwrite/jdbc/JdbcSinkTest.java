@@ -302,6 +302,20 @@ class JdbcSinkTest {
     }
 
     @Test
+    void anUnmappableEntityFailsPermanentlyBeforeTouchingTheTable() throws Exception {
+        String table = pg.table("unmappable");
+        JdbcTables.createPostgresTable(pg.dataSource, table);
+        JdbcSink<Object> sink = JdbcSink.builder(pg.dataSource, TYPE, table).build();
+        Change<Object> change = Change.builder().entityType(TYPE).id("o1").version(base).operation(Operation.UPSERT)
+                .state(new Object()).correlationId("c").time(Instant.now()).build();
+        Exception v = assertThrows(Exception.class, () -> sink.validate(change), "Jackson cannot map a bare Object");
+        assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(v), "a mapping failure is PERMANENT: " + v);
+        Exception a = assertThrows(Exception.class, () -> sink.apply(change), "apply fails the same way");
+        assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(a), "and PERMANENT: " + a);
+        assertTrue(sink.versionsOf(List.of("o1")).isEmpty(), "nothing was written");
+    }
+
+    @Test
     void namesAndTypesAreChecked() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> JdbcSink.builder(pg.dataSource, TYPE, "t; DROP TABLE x"),
                 "a table name is a plain identifier");

@@ -173,6 +173,21 @@ class RedisSinkTest {
     }
 
     @Test
+    void anUnmappableEntityFailsPermanentlyBeforeTouchingRedis() throws Exception {
+        RedisKeyLayout layout = redis.layout("unmappable");
+        RedisSink<Object> sink = RedisSink.builder(redis.connection, TYPE, Object.class).keyLayout(layout).build();
+        Change<Object> change = Change.builder().entityType(TYPE).id("o1").version(base).operation(Operation.UPSERT)
+                .state(new Object()).correlationId("c").time(Instant.now()).build();
+        Exception v = assertThrows(Exception.class, () -> sink.validate(change), "Jackson cannot map a bare Object");
+        assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(v), "a mapping failure is PERMANENT: " + v);
+        Exception a = assertThrows(Exception.class, () -> sink.apply(change), "apply fails the same way");
+        assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(a), "and PERMANENT: " + a);
+        List<Sink.BatchItem> items = sink.applyAll(List.of(change));
+        assertFalse(items.get(0).succeeded(), "and in a batch");
+        assertEquals(0L, redis.connection.sync().exists(layout.key(TYPE, "o1")), "nothing was written");
+    }
+
+    @Test
     void wrongTypeAtTheKeyIsPermanent() {
         RedisKeyLayout layout = redis.layout("wrongtype");
         RedisSink<TestItem> sink = RedisSink.builder(redis.connection, TYPE, TestItem.class).keyLayout(layout).build();
