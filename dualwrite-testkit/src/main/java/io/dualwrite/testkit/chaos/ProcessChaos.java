@@ -200,6 +200,7 @@ public final class ProcessChaos {
         private int threads = 3;
         private Duration clockAhead = DEFAULT_CLOCK_AHEAD;
         private Duration convergeTimeout = Duration.ofSeconds(60);
+        private boolean built;
 
         private Builder(Class<? extends ChaosWiring> wiring, String uri) {
             this.wiring = Objects.requireNonNull(wiring, "wiring");
@@ -263,9 +264,14 @@ public final class ProcessChaos {
         }
 
         /**
-         * @return the run (build once: the arguments of the children are fixed here)
+         * @return the run
+         * @throws IllegalStateException when called a second time (the children's arguments are fixed here)
          */
         public ProcessChaos build() {
+            if (built) {
+                throw new IllegalStateException("a ProcessChaos builder builds once");
+            }
+            built = true;
             return new ProcessChaos(this);
         }
     }
