@@ -136,7 +136,8 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             }
             doc.append(DualWriteFilters.FIELD, next.toBson());
             if (events != null) {
-                BsonDocument ev = events.afterCommit(entityName, current == null ? null : metaOf(current), write, next.version, state);
+                BsonDocument ev = events.afterCommit(entityName, current == null ? null : metaOf(current), write,
+                        next.version, state);
                 if (ev != null) {
                     doc.getDocument(DualWriteFilters.FIELD).append(EventRecorder.FIELD, ev);
                 }

@@ -11,6 +11,7 @@ import io.dualwrite.PrimaryWriteException;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.mongo.relay.RelayMetrics;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.fault.FaultySink;
@@ -210,8 +211,10 @@ class EmbeddedEventsTest {
                 .failProbability(1.0, ErrorKind.TRANSIENT).build();
         SteppingClock clock = new SteppingClock();
         Committed committed = new Committed();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (DualWriter<Document> app = app(store);
-             EmbeddedEventRelay relay = relay(c, clock).sink("healthy", healthy).sink("down", outage).build()) {
+             EmbeddedEventRelay relay = relay(c, clock).sink("healthy", healthy).sink("down", outage)
+                     .meterRegistry(meters).build()) {
             Random random = new Random(21);
             for (int i = 0; i < 30; i++) {
                 String id = "o" + random.nextInt(5);
@@ -231,6 +234,10 @@ class EmbeddedEventsTest {
             committed.assertAllPublishedInOrder(healthy);
             committed.assertAllPublishedInOrder(down);
             assertEquals(0, healthy.duplicates(), "the healthy sink got each event once: progress is kept per sink");
+            assertTrue(meters.get(RelayMetrics.EVENTS_FAILED).tag(RelayMetrics.TAG_OUTCOME, "deferred").counter()
+                    .count() > 0, "deferrals are counted");
+            assertEquals(30.0, meters.get(RelayMetrics.EVENTS_PUBLISHED).tag(RelayMetrics.TAG_SINK, "down").counter()
+                    .count(), "every event published to the healed sink is counted once");
             assertNoEventsLeft(c, relay);
             System.out.println("EmbeddedEventsTest outage: injected " + outage.injectedTotal() + " failures, "
                     + down.appliedCount() + " events applied after healing");
