@@ -5,7 +5,12 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import io.dualwrite.Change;
+import io.dualwrite.DeliveryPolicy;
 import io.dualwrite.DualWriter;
+import io.dualwrite.SinkOutcome;
+import io.dualwrite.SinkSettings;
+import io.dualwrite.WriteResult;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.mongo.MongoPrimaryStore;
 import io.dualwrite.memory.InMemoryReconcileStore;
@@ -81,6 +86,33 @@ class ChangeStreamRelayTest {
             assertEquals(before + 2, consumer.appliedCount(), "b1 and b2 applied once each, at their latest versions");
             System.out.println("ChangeStreamRelayTest restart: applied " + consumer.appliedCount() + ", duplicates "
                     + consumer.duplicates());
+        }
+    }
+
+    @Test
+    void feedsTheApplicationWritersAsyncSinkAndItsDeliveriesClearTheIntentsAndTombstones(MongoDatabase db) {
+        MongoCollection<Document> items = Items.collection(db);
+        MongoPrimaryStore<Document> store = MongoPrimaryStore.builder(items).build();
+        EnvelopeConsumer consumer = new EnvelopeConsumer();
+        try (DualWriter<Document> app = DualWriter.<Document>builder().entityType("item")
+                .idOf(d -> d.getString("_id")).primary(store).deadLetterStore(new InMemoryDeadLetterStore())
+                .meterRegistry(new SimpleMeterRegistry())
+                .sink(Items.SINK, consumer, SinkSettings.of(DeliveryPolicy.ASYNC)).build();
+             ChangeStreamRelay relay = ChangeStreamRelay.builder(items, app, store).checkpoints(db).build()) {
+            relay.pollOnce();
+            for (int i = 0; i < 5; i++) {
+                WriteResult r = app.save(new Document("_id", "a" + i).append("n", i));
+                assertEquals(SinkOutcome.DEFERRED, r.outcome(Items.SINK).orElseThrow(),
+                        "an ASYNC sink is never called on the caller's path");
+            }
+            app.delete("a0");
+            assertTrue(store.read("a0").orElseThrow().deleted(), "the delete waits as a tombstone for its ASYNC intent");
+            relay.drain(100);
+            app.flushAcknowledgements();
+            consumer.assertEquals(store);
+            assertEquals(0, store.pendingCount(), "the relay's deliveries acknowledged every intent");
+            assertTrue(store.read("a0").isEmpty(), "and the tombstone left once its delete was delivered");
+            assertEquals(items.getNamespace().getCollectionName(), relay.name(), "the default name is the collection's");
         }
     }
 
