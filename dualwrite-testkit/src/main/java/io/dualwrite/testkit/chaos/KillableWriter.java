@@ -10,14 +10,17 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The child process of a {@link ProcessChaos} run: builds the system with the named
- * {@link ChaosWiring}, prints {@value #READY}, then saves, updates and deletes
- * {@link TestItem}s from several threads, with recovery running alongside, until it is killed.
+ * {@link ChaosWiring}, saves, updates and deletes {@link TestItem}s from several threads, with
+ * recovery running alongside, and prints {@value #READY} once {@value #WARM_OPERATIONS}
+ * operations have started; it goes on until it is killed.
  * Arguments: the wiring class, the connection string, the seed, the number of entities, the
  * number of writer threads.
  */
 public final class KillableWriter {
     /** Printed once the writer is built and starts writing. */
     public static final String READY = "KILLABLE-WRITER-READY";
+    /** Operations started before {@link #READY} is printed. */
+    public static final int WARM_OPERATIONS = 20;
 
     private KillableWriter() {
     }
@@ -62,6 +65,11 @@ public final class KillableWriter {
             }
         }, "killable-recovery");
         recovery.start();
+        // the kill clock starts once writes flow, so every child dies in the middle of real work
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (op.get() < WARM_OPERATIONS && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
         System.out.println(READY + " pid " + ProcessHandle.current().pid());
         System.out.flush();
         while (true) {
