@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -103,6 +104,7 @@ public final class OpenSearchSink<T> implements ReconcilableSink<T>, AutoCloseab
     private final ObjectMapper json;
     private final RefreshPolicy refresh;
     private final boolean createIndex;
+    private final Duration shardTimeout;
     private final ObjectNode indexSettings;
     private final ObjectNode indexProperties;
     private final Object indexLock = new Object();
@@ -117,6 +119,7 @@ public final class OpenSearchSink<T> implements ReconcilableSink<T>, AutoCloseab
         this.mapper = b.mapper != null ? b.mapper : DocumentMapper.jackson(json);
         this.refresh = b.refresh;
         this.createIndex = b.createIndex;
+        this.shardTimeout = b.shardTimeout;
         this.indexSettings = indexSettings;
         this.indexProperties = indexProperties;
     }
@@ -346,6 +349,9 @@ public final class OpenSearchSink<T> implements ReconcilableSink<T>, AutoCloseab
             if (refresh.parameter() != null) {
                 request.addParameter("refresh", refresh.parameter());
             }
+            if (shardTimeout != null) {
+                request.addParameter("timeout", shardTimeout.toMillis() + "ms");
+            }
             request.addParameter("filter_path", "items.*._id,items.*.status,items.*.error.type");
             request.setEntity(new NStringEntity(body, NDJSON));
             response = read(client.performRequest(request), what);
@@ -434,6 +440,7 @@ public final class OpenSearchSink<T> implements ReconcilableSink<T>, AutoCloseab
         private ObjectMapper objectMapper;
         private RefreshPolicy refresh = DEFAULT_REFRESH;
         private boolean createIndex = DEFAULT_CREATE_INDEX;
+        private Duration shardTimeout;
         private String indexSettings = DEFAULT_INDEX_SETTINGS;
         private String indexProperties = "{}";
 
@@ -514,6 +521,23 @@ public final class OpenSearchSink<T> implements ReconcilableSink<T>, AutoCloseab
          */
         public Builder<T> createIndex(boolean createIndex) {
             this.createIndex = createIndex;
+            return this;
+        }
+
+        /**
+         * @param shardTimeout how long a bulk item waits for an unavailable primary shard before the
+         *                     engine answers 503 for it (a {@link ErrorKind#TRANSIENT} failure), the
+         *                     bulk {@code timeout} parameter; default the engine's own (one minute).
+         *                     Keep it below the sink's attempt timeout, so an unavailable shard is
+         *                     reported as transient rather than as an unknown outcome
+         * @return this
+         */
+        public Builder<T> shardTimeout(Duration shardTimeout) {
+            Objects.requireNonNull(shardTimeout, "shardTimeout");
+            if (shardTimeout.isNegative() || shardTimeout.isZero()) {
+                throw new IllegalArgumentException("shardTimeout must be positive, was " + shardTimeout);
+            }
+            this.shardTimeout = shardTimeout;
             return this;
         }
 

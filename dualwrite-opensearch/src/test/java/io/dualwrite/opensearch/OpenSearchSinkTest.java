@@ -243,6 +243,46 @@ class OpenSearchSinkTest {
                 .index("p").indexSettings("[1]").build(), "settings must be a JSON object");
     }
 
+    @Test
+    void anUnavailableShardIsTransientPerItemAndTheRetrySucceedsOnceItIsBack() throws Exception {
+        String index = index("red");
+        // the primary shard may only live on a node that does not exist: the index is red
+        OpenSearchTestSupport.call("PUT", "/" + index + "?wait_for_active_shards=0", "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0,"
+                + "\"index.routing.allocation.require._name\":\"no-such-node\"}}");
+        try (OpenSearchSink<TestItem> sink = OpenSearchSink.<TestItem>builder().client(OpenSearchTestSupport.client())
+                .index(index).shardTimeout(java.time.Duration.ofMillis(300)).build()) {
+            List<Change<TestItem>> batch = List.of(upsert("s1", base + 1), upsert("s2", base + 1));
+            List<Sink.BatchItem> items = sink.applyAll(batch);
+            for (Sink.BatchItem item : items) {
+                assertFalse(item.succeeded(), "a write to an unavailable shard must fail");
+                assertEquals(ErrorKind.TRANSIENT, sink.classifier().classify(item.error()),
+                        "an unavailable shard (503) is TRANSIENT: " + item.error());
+            }
+            // the shard comes back
+            OpenSearchTestSupport.call("PUT", "/" + index + "/_settings",
+                    "{\"index.routing.allocation.require._name\":null}");
+            OpenSearchTestSupport.call("GET", "/_cluster/health/" + index + "?wait_for_status=green&timeout=30s", null);
+            // retried as the coordinator would: a shard that is still starting may answer 5xx, which must stay TRANSIENT
+            List<Sink.BatchItem> retried = sink.applyAll(batch);
+            int attempt = 1;
+            for (; attempt < 30 && !retried.stream().allMatch(Sink.BatchItem::succeeded); attempt++) {
+                for (Sink.BatchItem item : retried) {
+                    if (!item.succeeded()) {
+                        assertEquals(ErrorKind.TRANSIENT, sink.classifier().classify(item.error()),
+                                "while the shard starts, failures must be TRANSIENT: " + item.error());
+                    }
+                }
+                Thread.sleep(200);
+                retried = sink.applyAll(batch);
+            }
+            System.out.println("unavailable shard: applied on retry attempt " + attempt + " after the shard came back");
+            assertTrue(retried.stream().allMatch(i -> i.succeeded() && i.result() == ApplyResult.APPLIED),
+                    "the retry must be applied once the shard is available: " + retried.stream()
+                            .map(i -> i.succeeded() ? String.valueOf(i.result()) : String.valueOf(i.error())).toList());
+            assertEquals(java.util.Map.of("s1", base + 1, "s2", base + 1), java.util.Map.copyOf(sink.versionsOf(List.of("s1", "s2"))));
+        }
+    }
+
     private static Set<String> ids(JsonNode searchResponse) {
         Set<String> ids = new TreeSet<>();
         searchResponse.path("hits").path("hits").forEach(h -> ids.add(h.path("_id").asText()));
