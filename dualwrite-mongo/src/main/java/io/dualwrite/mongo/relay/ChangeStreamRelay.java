@@ -92,7 +92,8 @@ public interface ChangeStreamRelay extends AutoCloseable {
     int pollOnce();
 
     /**
-     * Polls until {@link #pollOnce()} finds nothing and has nothing left to retry.
+     * Polls until a poll reads no change event and has nothing left to retry (a batch whose events
+     * name no entity does not end it).
      *
      * @param maxPolls the most polls, at least 1
      * @return entities delivered in all

@@ -117,6 +117,28 @@ class ChangeStreamRelayTest {
     }
 
     @Test
+    void drainGoesOnPastBatchesThatNameNoEntity(MongoDatabase db) {
+        MongoCollection<Document> items = Items.collection(db);
+        MongoPrimaryStore<Document> store = MongoPrimaryStore.builder(items).build();
+        EnvelopeConsumer consumer = new EnvelopeConsumer();
+        try (DualWriter<Document> app = Items.app(store); DualWriter<Document> out = Items.relayWriter(store, consumer);
+             ChangeStreamRelay relay = ChangeStreamRelay.builder(items, out, store).checkpoints(db).batchSize(2)
+                     .build()) {
+            app.save(new Document("_id", "x").append("n", 1));
+            relay.pollOnce();
+            relay.drain(10);
+            // foreign in-place updates: the in-JVM server reports them without _id, a real server with it
+            for (int i = 0; i < 5; i++) {
+                items.updateOne(new Document("_id", "x"), new Document("$set", new Document("tag", i)));
+            }
+            app.save(new Document("_id", "z").append("n", 2));
+            relay.drain(100);
+            assertEquals(List.of(store.read("z").orElseThrow().version()), consumer.applied("z"),
+                    "the entity written after two batches of bare updates is delivered by the same drain");
+        }
+    }
+
+    @Test
     void aRelayKilledMidBatchLosesNothingAndItsSuccessorOnlyRedelivers(MongoDatabase db) throws Exception {
         MongoCollection<Document> items = Items.collection(db);
         MongoPrimaryStore<Document> store = MongoPrimaryStore.builder(items).build();

@@ -84,6 +84,8 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
     private BsonDocument owedToken;
     private int owedCount;
     private Gap openGap;
+    /** Change events the last poll read, delivered or not (a batch may name no entity). */
+    private int lastRead;
     private final PollingThread poller;
     private volatile boolean closed;
 
@@ -132,7 +134,7 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         this.unidentified = registry.counter(RelayMetrics.UNIDENTIFIED, tags);
         this.gapCounter = registry.counter(RelayMetrics.GAPS, tags);
         this.deferred = registry.counter(RelayMetrics.DEFERRED, tags);
-        this.poller = new PollingThread("dualwrite-relay-" + name, this::pollOnce, minBackoff, maxBackoff);
+        this.poller = new PollingThread("dualwrite-relay-" + name, this::pass, minBackoff, maxBackoff);
     }
 
     @Override
@@ -149,6 +151,7 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         if (openGap != null) {
             finishGap();
         }
+        lastRead = 0;
         if (owed != null) {
             return deliverOwed();
         }
@@ -178,6 +181,7 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         if (events.isEmpty()) {
             return 0;
         }
+        lastRead = events.size();
         eventsRead.increment(events.size());
         LinkedHashSet<String> changed = new LinkedHashSet<>();
         for (ChangeStreamDocument<BsonDocument> e : events) {
@@ -327,8 +331,17 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         return total;
     }
 
+    /** @return true when the last poll read nothing and nothing is owed or open */
     private synchronized boolean idle() {
-        return owed == null && openGap == null;
+        return owed == null && openGap == null && lastRead == 0;
+    }
+
+    /** One pass of the polling thread: its size is what it delivered, or else what it read. */
+    private int pass() {
+        int n = pollOnce();
+        synchronized (this) {
+            return n > 0 ? n : lastRead;
+        }
     }
 
     @Override
