@@ -22,7 +22,9 @@ import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.ForwardingSink;
 import io.dualwrite.testkit.fault.FaultySink;
+import io.dualwrite.testkit.mongo.MongoCapability;
 import io.dualwrite.testkit.mongo.MongoExtension;
+import io.dualwrite.testkit.mongo.RequiresMongo;
 import io.dualwrite.testkit.mongo.TestMongo;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.bson.BsonDocument;
@@ -49,6 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * repaired by a resync, and a replay rebuilds an empty sink.
  */
 @ExtendWith(MongoExtension.class)
+@RequiresMongo(MongoCapability.CHANGE_STREAMS)
 class ChangeStreamRelayTest {
 
     @Test
@@ -319,6 +322,27 @@ class ChangeStreamRelayTest {
                         "the sink holds the primary's state of " + id);
             }
             assertEquals(1, reconciler.history(10).size(), "the reconciliation ran once and left its report");
+        }
+    }
+
+    @Test
+    @RequiresMongo(MongoCapability.FULL_CHANGE_STREAMS)
+    void aReplayFromBeforeTheOplogMeetsTheServersOwnHistoryLostAndResyncs(MongoDatabase db) {
+        // a real replica set answers a start before its oplog with ChangeStreamHistoryLost; the in-JVM
+        // server replays from its start instead, so this runs only where the capability exists
+        MongoCollection<Document> items = Items.collection(db);
+        MongoPrimaryStore<Document> store = MongoPrimaryStore.builder(items).build();
+        EnvelopeConsumer consumer = new EnvelopeConsumer();
+        try (DualWriter<Document> app = Items.app(store); DualWriter<Document> out = Items.relayWriter(store, consumer)) {
+            app.save(new Document("_id", "h1").append("n", 1));
+            try (ChangeStreamRelay relay = ChangeStreamRelay.builder(items, out, store).checkpoints(db).name("h")
+                    .replayFrom(Instant.parse("2001-01-01T00:00:00Z")).build()) {
+                relay.drain(100);
+                assertEquals(1, relay.gaps().size(), "the server's lost history is recorded as a gap");
+                assertTrue(ChangeStreamRelay.LOST_RESUME_POINT_CODES.contains(relay.gaps().get(0).errorCode()),
+                        "with the server's code: " + relay.gaps().get(0).errorCode());
+            }
+            consumer.assertEquals(store);
         }
     }
 
