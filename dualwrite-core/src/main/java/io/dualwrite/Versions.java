@@ -7,13 +7,14 @@ import java.util.Objects;
  * Where entity versions start. Thread-safe (stateless).
  *
  * <p>A version grows by one with every committed write. The first version of an entity is
- * derived from the commit time ({@code epoch milliseconds × 1000}) rather than 1: when an
- * entity is deleted, its tombstone purged from the primary, and the same id created again,
- * the new incarnation's versions start above every version the old one reached (unless the
- * old one took more than 1000 writes per millisecond of its life), so sinks that keep a
- * version-guarded tombstone (a table row, a consumer's last-applied version) accept it.
- * The numbers stay below 2<sup>53</sup> until the year 2255, so they survive JSON consumers
- * that read numbers as doubles.
+ * its commit time in microseconds since the epoch rather than 1: when an entity is deleted,
+ * its tombstone purged from the primary, and the same id created again, the new incarnation's
+ * versions start above every version the old one reached (unless the old one took more than
+ * one write per microsecond of its life), so sinks that keep a version-guarded tombstone (a
+ * table row, a consumer's last-applied version) accept it. With a frozen test clock, move the
+ * clock between the purge of a tombstone and the re-creation of the same id. The numbers stay
+ * below 2<sup>53</sup> until the year 2255, so they survive JSON consumers that read numbers
+ * as doubles.
  */
 public final class Versions {
     /** Versions per millisecond of commit time reserved for the writes of one incarnation. */
@@ -24,10 +25,12 @@ public final class Versions {
 
     /**
      * @param commitTime when the entity's first write is committed
-     * @return its first version, at least 1
+     * @return its first version: the commit time in microseconds since the epoch, at least 1
      */
     public static long firstVersion(Instant commitTime) {
         Objects.requireNonNull(commitTime, "commitTime");
-        return Math.max(1L, commitTime.toEpochMilli() * PER_MILLISECOND);
+        long micros = Math.addExact(Math.multiplyExact(commitTime.getEpochSecond(), 1_000_000L),
+                commitTime.getNano() / 1_000L);
+        return Math.max(1L, micros);
     }
 }

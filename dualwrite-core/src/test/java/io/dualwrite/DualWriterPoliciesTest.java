@@ -278,6 +278,25 @@ class DualWriterPoliciesTest {
     }
 
     @Test
+    void recreatingAPurgedIdAMicrosecondLaterReachesEverySink() {
+        ScriptedSink sink = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder().sink("a", sink, WriterFixture.fast().build()).build()) {
+            // a life of two writes, each a microsecond apart (no real store is faster)
+            w.save(new Product("p1", "first life", 1));
+            fx.clock.advance(Duration.ofNanos(1_000));
+            WriteResult deleted = w.delete("p1");
+            w.flushAcknowledgements();
+            assertTrue(fx.primary.read("p1").isEmpty(), "the tombstone was purged");
+            fx.clock.advance(Duration.ofNanos(1_000));
+            WriteResult reborn = w.save(new Product("p1", "second life", 2));
+            assertTrue(reborn.version() > deleted.version(), "the new life starts above the old tombstone");
+            assertEquals(SinkOutcome.APPLIED, reborn.outcome("a").orElseThrow());
+            assertEquals("second life", sink.target.get("p1").orElseThrow().getName(),
+                    "the sink holds the re-created entity, not its old tombstone");
+        }
+    }
+
+    @Test
     void versionConflictWritesNothing() {
         ScriptedSink sink = new ScriptedSink();
         try (DualWriter<Product> w = fx.builder().sink("search", sink, WriterFixture.fast().build()).build()) {

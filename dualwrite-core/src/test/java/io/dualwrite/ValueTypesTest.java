@@ -44,6 +44,8 @@ class ValueTypesTest {
         long b = Versions.firstVersion(Instant.parse("2026-01-01T00:00:00.001Z"));
         assertEquals(Versions.PER_MILLISECOND, b - a);
         assertEquals(1, Versions.firstVersion(Instant.EPOCH));
+        assertEquals(a + 1, Versions.firstVersion(Instant.parse("2026-01-01T00:00:00.000001Z")),
+                "microsecond resolution: a purged id re-created a microsecond later still starts higher");
         assertTrue(Versions.firstVersion(Instant.parse("2250-01-01T00:00:00Z")) < (1L << 53), "safe for JSON doubles");
     }
 
