@@ -201,6 +201,34 @@ class EmbeddedEventsTest {
     }
 
     @Test
+    void aRelayWhoseLeaseRunsOutStopsPublishingAndTheRestFollowsOnTheNextClaim(MongoDatabase db) {
+        MongoCollection<Document> c = collection(db);
+        MongoPrimaryStore<Document> store = MongoPrimaryStore.builder(c).eventRecorder(EmbeddedEvents.builder().build())
+                .build();
+        EnvelopeConsumer consumer = new EnvelopeConsumer();
+        SteppingClock clock = new SteppingClock();
+        AtomicBoolean slowOnce = new AtomicBoolean(true);
+        Sink<Document> slow = change -> {
+            ApplyResult r = consumer.apply(change);
+            if (slowOnce.getAndSet(false)) {
+                clock.skip(Duration.ofSeconds(31)); // this apply "took" longer than the 30 s lease
+            }
+            return r;
+        };
+        Committed committed = new Committed();
+        try (DualWriter<Document> app = app(store);
+             EmbeddedEventRelay relay = relay(c, clock).sink("audit", slow).build()) {
+            for (int i = 0; i < 3; i++) {
+                committed.add("l", app.save(new Document("_id", "l").append("n", i)).version());
+            }
+            assertEquals(1, relay.publishDue(), "the pass stops at the end of its lease, after the slow event");
+            relay.drain(10);
+            committed.assertAllPublishedInOrder(consumer);
+            assertNoEventsLeft(c, relay);
+        }
+    }
+
+    @Test
     void aSinkOutageHoldsTheEventsAndTheHealthySinkIsNotRepeated(MongoDatabase db) {
         MongoCollection<Document> c = collection(db);
         MongoPrimaryStore<Document> store = MongoPrimaryStore.builder(c).eventRecorder(EmbeddedEvents.builder().build())

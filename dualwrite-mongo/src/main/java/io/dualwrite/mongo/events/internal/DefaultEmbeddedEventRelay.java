@@ -156,14 +156,18 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
                             Updates.inc(Meta.REV_PATH, 1L)),
                     new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
             if (claimed != null) {
-                total += publish(claimed);
+                total += publish(claimed, now.plus(lease));
             }
         }
         return total;
     }
 
-    /** Publishes one claimed document's events, then removes what every sink has. */
-    private int publish(BsonDocument doc) {
+    /**
+     * Publishes one claimed document's events, then removes what every sink has. Stops early when
+     * the lease runs out, so another relay that claims the document next never publishes at the
+     * same time (an apply itself must finish within the lease).
+     */
+    private int publish(BsonDocument doc, Instant leaseEnd) {
         String id = ids.fromBson(doc.get("_id"));
         BsonDocument ev = doc.getDocument(DualWriteFilters.FIELD).getDocument(EventRecorder.FIELD);
         List<BsonDocument> list = new ArrayList<>();
@@ -183,6 +187,11 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
                 long v = rec.getNumber("v").longValue();
                 if (v <= upTo) {
                     continue;
+                }
+                if (!clock.instant().isBefore(leaseEnd)) {
+                    LOG.warn("lease on {}/{} ran out while publishing; the rest waits for the next claim",
+                            collectionName, id);
+                    break;
                 }
                 Change<T> change = changeOf(id, rec);
                 try {
@@ -265,6 +274,10 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
             BsonDocument meta = d.getDocument(DualWriteFilters.FIELD);
             BsonDocument ev = meta.getDocument(EventRecorder.FIELD, null);
             if (ev == null) {
+                return;
+            }
+            if (ev.containsKey(EventFields.OWNER) && !owner.equals(ev.getString(EventFields.OWNER).getValue())) {
+                // our lease ran out and another relay claimed the document: it records its own progress
                 return;
             }
             long rev = meta.getNumber("rev").longValue();
