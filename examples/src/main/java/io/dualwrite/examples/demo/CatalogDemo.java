@@ -29,7 +29,10 @@ import io.dualwrite.testkit.convergence.ConvergenceReport;
 import io.dualwrite.testkit.convergence.SinkView;
 import io.dualwrite.testkit.fault.FaultySink;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
@@ -250,6 +253,7 @@ public final class CatalogDemo {
 
                 Map<String, ConvergenceReport> reports = check(wiring, servers, rest, search, primary, deadLetters,
                         redisCache, memoryCache);
+                removeRunData(wiring, db, rest, servers, redis);
                 boolean converged = reports.values().stream().allMatch(ConvergenceReport::converged)
                         && killReport.killed() > 0;
                 printTable(reports, registry);
@@ -318,7 +322,7 @@ public final class CatalogDemo {
                         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
                 .readyLine(CrashingWriter.READY)
                 .kills(KILLS)
-                .aliveFor(Duration.ofMillis(300), Duration.ofMillis(900))
+                .aliveFor(Duration.ofMillis(800), Duration.ofMillis(2000))
                 .seed(options.seed())
                 .build();
         return CompletableFuture.supplyAsync(() -> {
@@ -361,6 +365,44 @@ public final class CatalogDemo {
         reports.put(CatalogWiring.CACHE, check(primary, deadLetters, CatalogWiring.CACHE,
                 redisCache != null ? SinkView.of(redisCache) : SinkView.of(memoryCache)));
         return reports;
+    }
+
+    /** Leaves the servers as they were: matters when they are real ones given on the command line. */
+    private void removeRunData(CatalogWiring wiring, MongoDatabase db, RestClient rest, DemoServers servers,
+                               StatefulRedisConnection<String, String> redis) {
+        List<String> failed = new ArrayList<>();
+        try {
+            db.drop();
+        } catch (RuntimeException e) {
+            failed.add("database " + wiring.databaseName() + " (" + e.getMessage() + ")");
+        }
+        try {
+            rest.performRequest(new Request("DELETE", "/" + wiring.indexName()));
+        } catch (IOException | RuntimeException e) {
+            failed.add("index " + wiring.indexName() + " (" + e.getMessage() + ")");
+        }
+        try {
+            servers.deleteTopic(wiring.topicName());
+        } catch (RuntimeException e) {
+            failed.add("topic " + wiring.topicName() + " (" + e.getMessage() + ")");
+        }
+        if (redis != null) {
+            try {
+                ScanCursor cursor = ScanCursor.INITIAL;
+                ScanArgs args = ScanArgs.Builder.matches(wiring.redisKeyPrefix() + "*").limit(500);
+                do {
+                    KeyScanCursor<String> page = redis.sync().scan(cursor, args);
+                    if (!page.getKeys().isEmpty()) {
+                        redis.sync().del(page.getKeys().toArray(new String[0]));
+                    }
+                    cursor = page;
+                } while (!cursor.isFinished());
+            } catch (RuntimeException e) {
+                failed.add("cache keys " + wiring.redisKeyPrefix() + "* (" + e.getMessage() + ")");
+            }
+        }
+        out.println(failed.isEmpty() ? "removed this run's database, index, topic" + (redis != null ? " and cache keys" : "")
+                : "could not remove: " + String.join(", ", failed));
     }
 
     private static ConvergenceReport check(MongoPrimaryStore<Product> primary, MongoDeadLetterStore deadLetters,

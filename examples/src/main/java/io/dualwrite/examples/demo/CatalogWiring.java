@@ -129,8 +129,13 @@ public final class CatalogWiring {
      */
     public RedisSink<Product> redisCache(StatefulRedisConnection<String, String> connection) {
         return RedisSink.builder(connection, ENTITY_TYPE, Product.class)
-                .keyLayout(RedisKeyLayout.of("demo:" + run + ":{type}:{id}"))
+                .keyLayout(RedisKeyLayout.of(redisKeyPrefix() + "{type}:{id}"))
                 .build();
+    }
+
+    /** @return the prefix of every cache key of the run in Redis */
+    public String redisKeyPrefix() {
+        return "demo:" + run + ":";
     }
 
     /**

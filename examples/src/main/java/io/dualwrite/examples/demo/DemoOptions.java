@@ -13,7 +13,7 @@ public final class DemoOptions {
     /** Default number of product ids. */
     public static final int DEFAULT_PRODUCTS = 200;
     /** Default number of operations of the main process. */
-    public static final int DEFAULT_OPERATIONS = 1500;
+    public static final int DEFAULT_OPERATIONS = 1000;
     /** Default seed. */
     public static final long DEFAULT_SEED = 42L;
     /** Environment variable of the MongoDB connection string. */

@@ -123,6 +123,24 @@ final class DemoServers implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes a topic.
+     *
+     * @param topic the name
+     */
+    void deleteTopic(String topic) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafkaBootstrap))) {
+            admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot delete topic " + topic, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while deleting topic " + topic, e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not delete topic " + topic + " in 30 s", e);
+        }
+    }
+
     @Override
     public void close() {
         while (!started.isEmpty()) {

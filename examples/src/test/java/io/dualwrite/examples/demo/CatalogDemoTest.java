@@ -3,6 +3,10 @@ package io.dualwrite.examples.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dualwrite.testkit.kafka.EmbeddedKafka;
+import io.dualwrite.testkit.mongo.InJvmMongo;
+import io.dualwrite.testkit.opensearch.EmbeddedOpenSearch;
+import io.dualwrite.testkit.servers.TestRedis;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +32,28 @@ class CatalogDemoTest {
                 "recovery must have repaired the search index after its outage:\n" + printed);
         assertTrue(printed.contains("replayed 1"), "the dead-lettered product must be replayed after the fix:\n" + printed);
         assertTrue(printed.contains("dualwrite.write UPSERT applied"), "the write timer's figures must be printed");
+    }
+
+    @Test
+    void demoRunsAgainstServersGivenOnTheCommandLineWithRedisAsTheCache() {
+        // the servers the demo would start, started here and passed as "real" ones; Redis from the testkit
+        String redis = TestRedis.uri();
+        EmbeddedOpenSearch os = EmbeddedOpenSearch.shared();
+        EmbeddedKafka kafka = EmbeddedKafka.shared();
+        try (InJvmMongo mongo = InJvmMongo.start()) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+            int code = CatalogDemo.run(new String[] {"--mongo-uri", mongo.connectionString(),
+                    "--opensearch-url=" + os.httpUrl(), "--kafka-bootstrap", kafka.bootstrapServers(),
+                    "--redis-uri", redis, "--products", "30", "--operations", "150", "--seed", "11"}, out, false);
+            String printed = bytes.toString(StandardCharsets.UTF_8);
+            System.out.println(printed);
+            assertEquals(CatalogDemo.CONVERGED, code, "the demo must converge on given servers:\n" + printed);
+            assertTrue(printed.contains("cache       Redis " + redis + " (given)"), "the cache is the given Redis");
+            assertTrue(printed.contains("2 of 2 killed while running"), "the writer processes use Redis too");
+            assertTrue(printed.contains("removed this run's database, index, topic and cache keys"),
+                    "a run on real servers leaves nothing behind:\n" + printed);
+        }
     }
 
     @Test
