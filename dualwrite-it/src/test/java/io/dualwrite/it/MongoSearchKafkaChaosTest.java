@@ -102,7 +102,7 @@ class MongoSearchKafkaChaosTest {
                     .primary(() -> {
                         primary[0] = MongoPrimaryStore.builder(db.getCollection(run + "_items", TestItem.class)
                                 .withCodecRegistry(CodecRegistries.fromRegistries(
-                                        CodecRegistries.fromCodecs(new TestItemCodec()),
+                                        CodecRegistries.fromCodecs(new io.dualwrite.testkit.mongo.TestItemCodec()),
                                         MongoClientSettings.getDefaultCodecRegistry()))).build();
                         return primary[0];
                     })

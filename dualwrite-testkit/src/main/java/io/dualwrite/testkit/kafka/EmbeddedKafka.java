@@ -9,6 +9,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
+import io.dualwrite.testkit.internal.EmbeddedServers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,10 +20,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +30,6 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 
 /**
  * A single Kafka broker in KRaft mode (broker and controller in one process) running inside the
@@ -54,8 +52,8 @@ import java.util.stream.Stream;
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
-    private static final Object SHARED_LOCK = new Object();
-    private static EmbeddedKafka shared;
+    private static final EmbeddedServers.Shared<EmbeddedKafka> SHARED =
+            new EmbeddedServers.Shared<>(EmbeddedKafka::start, "dualwrite-kafka-stop");
 
     private final Path logDir;
     private final KafkaRaftServer server;
@@ -88,12 +86,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static EmbeddedKafka start(Map<String, String> extraConfig) {
         Objects.requireNonNull(extraConfig, "extraConfig");
         long t0 = System.nanoTime();
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("dualwrite-kafka-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary directory for Kafka", e);
-        }
+        Path dir = EmbeddedServers.scratchDirectory("kafka");
         int brokerPort = freePort();
         int controllerPort = freePort();
         Map<String, String> config = new HashMap<>();
@@ -135,7 +128,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
                     .run();
         } catch (Exception e) {
-            deleteTree(dir);
+            EmbeddedServers.deleteTree(dir);
             throw new IllegalStateException("cannot format a Kafka log directory: " + formatOutput, e);
         }
         KafkaRaftServer server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
@@ -160,14 +153,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws IllegalStateException if it cannot start
      */
     public static EmbeddedKafka shared() {
-        synchronized (SHARED_LOCK) {
-            if (shared == null) {
-                EmbeddedKafka kafka = start();
-                Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "dualwrite-kafka-stop"));
-                shared = kafka;
-            }
-            return shared;
-        }
+        return SHARED.get();
     }
 
     /** @return the {@code bootstrap.servers} value, for example {@code 127.0.0.1:40123} */
@@ -230,7 +216,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Kafka did not stop cleanly: {}", e.toString());
         }
-        deleteTree(logDir);
+        EmbeddedServers.deleteTree(logDir);
     }
 
     private void awaitReady(Duration timeout) {
@@ -259,11 +245,4 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.debug("could not delete {}: {}", root, e.toString());
-        }
-    }
 }

@@ -8,21 +8,18 @@ import org.opensearch.node.InternalSettingsPreparer;
 import org.opensearch.node.Node;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.transport.Netty4Plugin;
+import io.dualwrite.testkit.internal.EmbeddedServers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A single-node OpenSearch server running inside the current JVM, for tests and demos: HTTP on
@@ -51,8 +48,8 @@ public final class EmbeddedOpenSearch implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedOpenSearch.class);
     private static final String NETTY_PROCESSORS_PROPERTY = "opensearch.set.netty.runtime.available.processors";
-    private static final Object SHARED_LOCK = new Object();
-    private static EmbeddedOpenSearch shared;
+    private static final EmbeddedServers.Shared<EmbeddedOpenSearch> SHARED =
+            new EmbeddedServers.Shared<>(EmbeddedOpenSearch::start, "dualwrite-opensearch-stop");
 
     private final Path home;
     private final Node node;
@@ -89,12 +86,7 @@ public final class EmbeddedOpenSearch implements AutoCloseable {
         if (System.getProperty(NETTY_PROCESSORS_PROPERTY) == null) {
             System.setProperty(NETTY_PROCESSORS_PROPERTY, "false");
         }
-        Path home;
-        try {
-            home = Files.createTempDirectory("dualwrite-opensearch-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary directory for OpenSearch", e);
-        }
+        Path home = EmbeddedServers.scratchDirectory("opensearch");
         Settings.Builder settings = Settings.builder()
                 .put("cluster.name", "dualwrite-test")
                 .put("node.name", "dualwrite-test-node")
@@ -116,7 +108,7 @@ public final class EmbeddedOpenSearch implements AutoCloseable {
             node.start();
         } catch (Exception e) {
             closeQuietly(node);
-            deleteTree(home);
+            EmbeddedServers.deleteTree(home);
             throw new IllegalStateException("OpenSearch " + VERSION + " did not start in this JVM", e);
         }
         TransportAddress bound = node.injector().getInstance(HttpServerTransport.class).boundAddress().publishAddress();
@@ -134,14 +126,7 @@ public final class EmbeddedOpenSearch implements AutoCloseable {
      * @throws IllegalStateException if it cannot start
      */
     public static EmbeddedOpenSearch shared() {
-        synchronized (SHARED_LOCK) {
-            if (shared == null) {
-                EmbeddedOpenSearch os = start();
-                Runtime.getRuntime().addShutdownHook(new Thread(os::close, "dualwrite-opensearch-stop"));
-                shared = os;
-            }
-            return shared;
-        }
+        return SHARED.get();
     }
 
     /** @return the HTTP base URL, for example {@code http://127.0.0.1:43817} */
@@ -174,7 +159,7 @@ public final class EmbeddedOpenSearch implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        deleteTree(home);
+        EmbeddedServers.deleteTree(home);
     }
 
     private static void closeQuietly(Node node) {
@@ -185,13 +170,6 @@ public final class EmbeddedOpenSearch implements AutoCloseable {
         }
     }
 
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.debug("could not delete {}: {}", root, e.toString());
-        }
-    }
 
     /** The node class with a protected constructor that accepts classpath plugins. */
     private static final class PluginNode extends Node {
