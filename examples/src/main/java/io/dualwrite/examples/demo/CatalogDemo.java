@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoDatabase;
+import io.dualwrite.DeadLetter;
 import io.dualwrite.DeadLetterQuery;
 import io.dualwrite.DualWriteException;
 import io.dualwrite.DualWriteMetrics;
@@ -221,7 +222,8 @@ public final class CatalogDemo {
                         0, terminal ? 250 : 2000, TimeUnit.MILLISECONDS);
 
                 out.printf("%nrunning: %d writer threads here, and a second writer process killed %d times"
-                        + " (SIGKILL) along the way%n", WRITER_THREADS, KILLS);
+                        + " (SIGKILL) along the way%nprogress: per sink applied/deferred/dead-lettered writes, the recovery"
+                        + " backlog (entities with pending intents), dead letters waiting%n", WRITER_THREADS, KILLS);
                 CompletableFuture<ProcessKiller.Report> kills = startKills(servers, wiring);
                 runTraffic(writer, searchFaults);
                 phase = "waiting for the killed writers";
@@ -232,8 +234,11 @@ public final class CatalogDemo {
                 cacheFaults.heal();
                 searchFaults.heal();
                 boolean drained = awaitRecovery(primary);
-                List<String> deadLettered = deadLetters.list(DeadLetterQuery.ALL).stream()
+                List<DeadLetter> waiting = deadLetters.list(DeadLetterQuery.ALL);
+                List<String> deadLettered = waiting.stream()
                         .map(d -> d.sink() + " " + d.entityId() + " (" + d.kind() + ")").collect(Collectors.toList());
+                Map<String, Long> deadBySink = waiting.stream()
+                        .collect(Collectors.groupingBy(DeadLetter::sink, Collectors.counting()));
                 phase = "replaying dead letters";
                 searchFaults.clearPoison(); // the operator fixes the mapping, then replays
                 int replayed = writer.deadLetters().replayAll(DeadLetterQuery.ALL);
@@ -256,7 +261,7 @@ public final class CatalogDemo {
                 removeRunData(wiring, db, rest, servers, redis);
                 boolean converged = reports.values().stream().allMatch(ConvergenceReport::converged)
                         && killReport.killed() > 0;
-                printTable(reports, registry);
+                printTable(reports, registry, deadBySink);
                 printMetrics(registry);
                 out.printf("%n%s in %.1f s (seed %d)%n", converged ? "CONVERGED: every sink holds the primary's state"
                         : "NOT CONVERGED", (System.nanoTime() - start) / 1e9, options.seed());
@@ -419,7 +424,8 @@ public final class CatalogDemo {
         }
     }
 
-    private void printTable(Map<String, ConvergenceReport> reports, SimpleMeterRegistry registry) {
+    private void printTable(Map<String, ConvergenceReport> reports, SimpleMeterRegistry registry,
+                            Map<String, Long> deadBySink) {
         out.println();
         out.printf("%-8s %9s %9s %11s %14s  %s%n", "sink", "entities", "in sync", "repaired by", "dead-lettered",
                 "verdict");
@@ -430,7 +436,7 @@ public final class CatalogDemo {
             long issues = r.issues().stream().filter(d -> d.sink().equals(sink)).count();
             long explained = r.explainedByDeadLetters().stream().filter(d -> d.sink().equals(sink)).count();
             long repaired = (long) count(registry, DualWriteMetrics.RECOVERY_DELIVERIES, sink, "applied");
-            long dead = (long) count(registry, DualWriteMetrics.DEAD_LETTERS, sink, null);
+            long dead = deadBySink.getOrDefault(sink, 0L);
             out.printf("%-8s %9d %9d %11d %14d  %s%n", sink, r.entities(), r.entities() - issues - explained, repaired,
                     dead, r.converged() ? (explained == 0 ? "converged" : "converged, " + explained + " in dead letters")
                             : "DIVERGED: " + r.counts());
@@ -438,6 +444,9 @@ public final class CatalogDemo {
                 out.println(r);
             }
         }
+        out.println("(entities: live in the primary; in sync: the sink holds each at the primary's version, compared"
+                + " one by one;\n repaired by recovery: deliveries recovery made that the synchronous path could not;"
+                + " dead-lettered: entities\n that waited in the dead-letter store, replayed above)");
     }
 
     private void printMetrics(SimpleMeterRegistry registry) {
@@ -454,10 +463,12 @@ public final class CatalogDemo {
                     p.getOrDefault(0.5, Double.NaN), p.getOrDefault(0.95, Double.NaN), p.getOrDefault(0.99, Double.NaN));
         }
         for (String sink : SINKS) {
-            out.printf("  %-8s %s %.0f, %s applied %.0f / deferred %.0f%n", sink, DualWriteMetrics.SINK_RETRIES,
-                    count(registry, DualWriteMetrics.SINK_RETRIES, sink, null), DualWriteMetrics.RECOVERY_DELIVERIES,
+            out.printf("  %-8s %s %.0f, %s applied %.0f / deferred %.0f, %s %.0f%n", sink,
+                    DualWriteMetrics.SINK_RETRIES, count(registry, DualWriteMetrics.SINK_RETRIES, sink, null),
+                    DualWriteMetrics.RECOVERY_DELIVERIES,
                     count(registry, DualWriteMetrics.RECOVERY_DELIVERIES, sink, "applied"),
-                    count(registry, DualWriteMetrics.RECOVERY_DELIVERIES, sink, "deferred"));
+                    count(registry, DualWriteMetrics.RECOVERY_DELIVERIES, sink, "deferred"),
+                    DualWriteMetrics.DEAD_LETTERS, count(registry, DualWriteMetrics.DEAD_LETTERS, sink, null));
         }
         if (failedWrites.sum() > 0) {
             out.printf("  writes that threw (the caller saw an error, nothing half-done): %d%n", failedWrites.sum());
@@ -482,10 +493,10 @@ public final class CatalogDemo {
                 options.operations()), options.operations()));
         for (String s : SINKS) {
             Map<SinkOutcome, LongAdder> m = outcomes.get(s);
-            line.append(String.format(Locale.ROOT, " | %s ok %d def %d dl %d", s, m.get(SinkOutcome.APPLIED).sum(),
+            line.append(String.format(Locale.ROOT, "  %s %d/%d/%d", s, m.get(SinkOutcome.APPLIED).sum(),
                     m.get(SinkOutcome.DEFERRED).sum(), m.get(SinkOutcome.DEAD_LETTERED).sum()));
         }
-        line.append(String.format(Locale.ROOT, " | backlog %d | dead letters %d | %s", backlog.get(),
+        line.append(String.format(Locale.ROOT, "  backlog %d  dead letters %d  %s", backlog.get(),
                 deadLetterCount.get(), phase));
         if (terminal) {
             out.print("\r" + line + "\u001B[K");
