@@ -304,7 +304,9 @@ public final class CatalogDemo {
                             phase = "search index back";
                         }
                         try {
-                            WriteResult r = traffic.next();
+                            // the catalog is loaded first (every product once), then changed at random
+                            WriteResult r = i < options.products()
+                                    ? writer.save(traffic.randomProduct(CatalogWiring.productId(i))) : traffic.next();
                             r.outcomes().forEach((sink, o) -> outcomes.get(sink).get(o).increment());
                         } catch (DualWriteException e) {
                             failedWrites.increment();

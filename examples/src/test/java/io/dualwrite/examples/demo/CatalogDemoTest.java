@@ -28,8 +28,10 @@ class CatalogDemoTest {
         assertEquals(CatalogDemo.CONVERGED, code, "the demo must end converged (exit code 0); it printed:\n" + printed);
         assertTrue(printed.contains("2 of 2 killed while running"),
                 "both writer processes must be killed while they write:\n" + printed);
-        assertTrue(printed.matches("(?s).*search\\s+\\d+\\s+\\d+\\s+[1-9]\\d*\\s+\\d+\\s+converged.*"),
-                "recovery must have repaired the search index after its outage:\n" + printed);
+        // the killed writers leave the in-memory cache of this process to recovery (they record its
+        // intents and never call it), and each wrote at least once before it was killed
+        assertTrue(printed.matches("(?s).*\ncache\\s+\\d+\\s+\\d+\\s+[1-9]\\d*\\s+\\d+\\s+converged.*"),
+                "recovery must have delivered the killed writers' changes to the cache:\n" + printed);
         assertTrue(printed.contains("replayed 1"), "the dead-lettered product must be replayed after the fix:\n" + printed);
         assertTrue(printed.contains("dualwrite.write UPSERT applied"), "the write timer's figures must be printed");
     }
