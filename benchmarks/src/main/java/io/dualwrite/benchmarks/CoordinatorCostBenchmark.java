@@ -1,0 +1,140 @@
+package io.dualwrite.benchmarks;
+
+import io.dualwrite.DualWriter;
+import io.dualwrite.DualWriterBuilder;
+import io.dualwrite.Operation;
+import io.dualwrite.WriteResult;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.memory.InMemoryPrimaryStore;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.Committed;
+import io.dualwrite.spi.PrimaryWrite;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The coordinator's own cost: the same write to the in-memory reference primary and the
+ * in-memory sink, once straight ({@link #inMemoryDirect}: commit, then apply) and once through
+ * {@code save} ({@link #coordinatorInMemory}). No network is involved, so the difference is what
+ * the coordinator adds per write (intents, version and idempotency key, MDC, metrics,
+ * observation, the sink's resilience decorators and the batched acknowledgement). Run it with
+ * JMH's GC profiler ({@code -prof gc}) for bytes allocated per write; {@link BenchmarkMain} does.
+ *
+ * <p>{@link #threadHop} measures one part of that on its own: handing a call that does nothing to
+ * a cached thread pool and waiting for it with a timeout, which is what a time limit around a
+ * sink call costs when the call runs on another thread.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class CoordinatorCostBenchmark {
+    /** Entities the writes cycle through. */
+    public static final int IDS = 1000;
+
+    private InMemoryPrimaryStore<Item> store;
+    private InMemorySink<Item> sink;
+    private DualWriter<Item> writer;
+    private final String[] ids = new String[IDS];
+    private ExecutorService pool;
+
+    /** Builds the store, the sink and the writer. */
+    @Setup(Level.Trial)
+    public void setUp() {
+        for (int i = 0; i < IDS; i++) {
+            ids[i] = "e" + i;
+        }
+        store = new InMemoryPrimaryStore<>();
+        sink = new InMemorySink<>();
+        DualWriterBuilder<Item> b = DualWriter.<Item>builder().entityType(BenchmarkSinks.TYPE).idOf(Item::getId)
+                .primary(store).deadLetterStore(new InMemoryDeadLetterStore())
+                .meterRegistry(new SimpleMeterRegistry())
+                .sink("sink", sink);
+        writer = b.build();
+        pool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "bench-hop");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Closes the writer and the pool. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        writer.close();
+        pool.shutdownNow();
+    }
+
+    /** One benchmark thread's position in the id cycle. Not thread-safe. */
+    @State(Scope.Thread)
+    public static class Cursor {
+        int next;
+        long price;
+    }
+
+    private Item nextItem(Cursor c) {
+        c.next = (c.next + 1) % IDS;
+        return new Item(ids[c.next], "item", ++c.price);
+    }
+
+    /**
+     * @param c the calling thread's cursor
+     * @return what the sink answered
+     */
+    @Benchmark
+    public ApplyResult inMemoryDirect(Cursor c) {
+        Item item = nextItem(c);
+        Committed<Item> committed = store.commit(PrimaryWrite.<Item>builder().id(item.getId())
+                .operation(Operation.UPSERT).state(item).intents(List.of())
+                .requestKeyWindow(Duration.ofHours(1)).correlationId("bench").time(Instant.now()).build());
+        return sink.apply(BenchmarkSinks.changeOf(item, committed.version()));
+    }
+
+    /**
+     * @param c the calling thread's cursor
+     * @return the result
+     */
+    @Benchmark
+    public WriteResult coordinatorInMemory(Cursor c) {
+        WriteResult r = writer.save(nextItem(c));
+        if (!r.fullyApplied()) {
+            throw new IllegalStateException("the in-memory sink did not take " + r);
+        }
+        return r;
+    }
+
+    /**
+     * @param c the calling thread's cursor
+     * @return what the other thread returned
+     * @throws InterruptedException when interrupted
+     * @throws ExecutionException   when the call fails
+     * @throws TimeoutException     when the wait times out
+     */
+    @Benchmark
+    public int threadHop(Cursor c) throws InterruptedException, ExecutionException, TimeoutException {
+        int next = c.next;
+        return pool.submit(() -> next + 1).get(5, TimeUnit.SECONDS);
+    }
+
+    /** @return the sink (for tests) */
+    InMemorySink<Item> sink() {
+        return sink;
+    }
+}

@@ -1,0 +1,42 @@
+package io.dualwrite.benchmarks;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One benchmark result, in nanoseconds per operation, as {@link RatioReport} needs it. Immutable.
+ *
+ * @param benchmark   the benchmark class's simple name, e.g. {@code WriteBenchmark}
+ * @param method      the benchmark method, e.g. {@code rawPrimary}
+ * @param params      the JMH parameters of the run
+ * @param threads     the benchmark threads
+ * @param meanNanos   the mean time per operation
+ * @param p50Nanos    the median (equal to the mean where the mode does not sample)
+ * @param p99Nanos    the 99th percentile (equal to the mean where the mode does not sample)
+ * @param allocBytes  bytes allocated per operation, or {@code NaN} when not profiled
+ */
+public record Measurement(String benchmark, String method, Map<String, String> params, int threads,
+                          double meanNanos, double p50Nanos, double p99Nanos, double allocBytes) {
+    /** Checks and copies. */
+    public Measurement {
+        Objects.requireNonNull(benchmark, "benchmark");
+        Objects.requireNonNull(method, "method");
+        params = Map.copyOf(params);
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, was " + threads);
+        }
+    }
+
+    /**
+     * @param name a parameter's name
+     * @return its value, or the empty string
+     */
+    public String param(String name) {
+        return params.getOrDefault(name, "");
+    }
+
+    /** @return operations per second over all threads, from the mean time of one (a closed loop) */
+    public double opsPerSecond() {
+        return threads * 1e9 / meanNanos;
+    }
+}

@@ -1,0 +1,341 @@
+package io.dualwrite.benchmarks;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import com.mongodb.client.result.UpdateResult;
+import io.dualwrite.DualWriter;
+import io.dualwrite.DualWriterBuilder;
+import io.dualwrite.WriteOptions;
+import io.dualwrite.WriteResult;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.mongo.MongoDeadLetterStore;
+import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.mongo.MongoWriteAheadStore;
+import io.dualwrite.spi.PrimaryStore;
+import io.dualwrite.spi.Sink;
+import io.dualwrite.spi.Snapshot;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.bson.conversions.Bson;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One write of one entity, five ways, against the same MongoDB and the same kind of sink:
+ * <ol>
+ *   <li>{@link #rawPrimary}: the primary write alone (the floor);</li>
+ *   <li>{@link #naiveDualWrite} / {@link #naiveDualWriteThreeSinks}: the primary write, then the
+ *       sink call(s), nothing else (the unsafe way: a crash between the two loses the change);</li>
+ *   <li>{@link #coordinatorOneSink} / {@link #coordinatorThreeSinks}: {@code save} through the
+ *       coordinator with the embedded-intent {@link MongoPrimaryStore} and SYNC sinks;</li>
+ *   <li>{@link #writeAhead}: the caller's own MongoDB write wrapped by {@code saveWith} over the
+ *       {@link MongoWriteAheadStore}.</li>
+ * </ol>
+ * Each in two flows: {@code blind} (write the new state, whatever was there) and {@code rmw}
+ * (read-modify-write: read the entity and its version, change it, write it back only if the
+ * version is still the one read). Every benchmark thread writes its own {@value #IDS_PER_THREAD}
+ * entities in turn (collections hold {@value #SLOTS} times as many), so the figures measure cost, not contention. Latency is sampled per call
+ * ({@link Mode#SampleTime}); {@link BenchmarkMain} derives throughput from it.
+ *
+ * <p>The MongoDB filters of each row (they matter on the in-JVM server, which scans the whole
+ * collection for anything but {@code {_id}}): raw and naive blind {@code replaceOne({_id})};
+ * raw and naive rmw {@code find({_id})} + {@code replaceOne({_id, version})}; coordinator
+ * {@code find({_id})} + {@code insertOne} or {@code replaceOne({_id, _dw.rev})}, plus a
+ * batched {@code bulkWrite} of acknowledgements off the caller's path; write-ahead
+ * {@code find({_id})} reads, an intent {@code insertOne}, the caller's write, a read-back and an
+ * intent update by {@code _id}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class WriteBenchmark {
+    /** Entities each benchmark thread cycles through. */
+    public static final int IDS_PER_THREAD = 100;
+    /** Thread slots; more threads than this share slots (and then contend). */
+    public static final int SLOTS = 8;
+
+    private static final AtomicInteger NEXT_SLOT = new AtomicInteger();
+
+    /** The sink: {@code sim-0ms}, {@code sim-1ms} (simulated round trip) or {@code redis} (real). */
+    @Param({"sim-0ms", "sim-1ms", "redis"})
+    public String sink;
+
+    /** {@code blind} or {@code rmw} (read-modify-write with the version read). */
+    @Param({"blind", "rmw"})
+    public String flow;
+
+    private BenchmarkServers servers;
+    private MongoCollection<Item> items;
+    private final List<Sink<Item>> sinks = new ArrayList<>();
+    private DualWriter<Item> writer;
+    private boolean rmw;
+    /** Entities per thread slot; tests lower it. */
+    int idsPerThread = IDS_PER_THREAD;
+
+    /**
+     * Opens the servers and prepares only what the benchmark method of this trial uses.
+     *
+     * @param params JMH's parameters of this trial
+     */
+    @Setup(Level.Trial)
+    public void setUp(BenchmarkParams params) {
+        String benchmark = params.getBenchmark();
+        open(benchmark.substring(benchmark.lastIndexOf('.') + 1));
+    }
+
+    /**
+     * Prepares the collection, sinks and writer that {@code method} uses, with the entities of
+     * every slot already written.
+     *
+     * @param method the benchmark method's name
+     */
+    public void open(String method) {
+        rmw = switch (flow) {
+            case "blind" -> false;
+            case "rmw" -> true;
+            default -> throw new IllegalArgumentException("flow must be blind or rmw, was " + flow);
+        };
+        servers = BenchmarkServers.open();
+        MongoDatabase db = servers.database();
+        items = db.getCollection(method, Item.class);
+        int sinkCount = method.endsWith("ThreeSinks") ? 3 : 1;
+        for (int i = 0; i < sinkCount; i++) {
+            sinks.add(BenchmarkSinks.create(sink, servers, method + "-" + i));
+        }
+        switch (method) {
+            case "rawPrimary", "naiveDualWrite", "naiveDualWriteThreeSinks" -> items.insertMany(initialItems(1L, idsPerThread));
+            case "coordinatorOneSink", "coordinatorThreeSinks" -> {
+                MongoPrimaryStore<Item> store = MongoPrimaryStore.builder(items).build();
+                prefillThrough(store, idsPerThread);
+                writer = writer(store, db);
+            }
+            case "writeAhead" -> {
+                items.insertMany(initialItems(1L, idsPerThread));
+                writer = writer(MongoWriteAheadStore.builder(db, items).versionField("version").build(), db);
+            }
+            default -> throw new IllegalArgumentException("no such benchmark method: " + method);
+        }
+    }
+
+    private DualWriter<Item> writer(PrimaryStore<Item> store, MongoDatabase db) {
+        DualWriterBuilder<Item> b = DualWriter.<Item>builder().entityType(BenchmarkSinks.TYPE).idOf(Item::getId)
+                .primary(store).deadLetterStore(MongoDeadLetterStore.builder(db).build())
+                .meterRegistry(new SimpleMeterRegistry());
+        for (int i = 0; i < sinks.size(); i++) {
+            b.sink("sink" + i, sinks.get(i));
+        }
+        return b.build();
+    }
+
+    /** Writes the initial entities through a writer without sinks, so they carry dualwrite's versions. */
+    private static void prefillThrough(PrimaryStore<Item> store, int perSlot) {
+        try (DualWriter<Item> loader = DualWriter.<Item>builder().entityType(BenchmarkSinks.TYPE).idOf(Item::getId)
+                .primary(store).deadLetterStore(new InMemoryDeadLetterStore())
+                .meterRegistry(new SimpleMeterRegistry()).build()) {
+            for (Item item : initialItems(null, perSlot)) {
+                loader.save(item);
+            }
+        }
+    }
+
+    private static List<Item> initialItems(Long version, int perSlot) {
+        List<Item> out = new ArrayList<>(SLOTS * perSlot);
+        for (int slot = 0; slot < SLOTS; slot++) {
+            for (int i = 0; i < perSlot; i++) {
+                Item item = new Item(idOf(slot, i), "item " + i, 100 + i);
+                item.setVersion(version);
+                out.add(item);
+            }
+        }
+        return out;
+    }
+
+    static String idOf(int slot, int i) {
+        return "t" + slot + "-" + i;
+    }
+
+    /** Closes the writer (flushing its acknowledgements), drops the database and the Redis keys. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        try {
+            if (writer != null) {
+                writer.close();
+            }
+        } finally {
+            servers.close();
+        }
+    }
+
+    /** One benchmark thread's place: its own entities and its own version counter. Not thread-safe. */
+    @State(Scope.Thread)
+    public static class Caller {
+        int slot;
+        int next;
+        long version;
+        long price;
+
+        /** Takes the next slot. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            slot = Math.floorMod(NEXT_SLOT.getAndIncrement(), SLOTS);
+            version = System.currentTimeMillis() * 1000;
+        }
+
+        String nextId(int perSlot) {
+            next = (next + 1) % perSlot;
+            return idOf(slot, next);
+        }
+
+        Item blindState(String id) {
+            Item item = new Item(id, "item " + id, ++price);
+            item.setVersion(++version);
+            return item;
+        }
+    }
+
+    // ------------------------------------------------------------------ (a) the primary write alone
+
+    /**
+     * @param c the calling thread's state
+     * @return the version written
+     */
+    @Benchmark
+    public long rawPrimary(Caller c) {
+        return rawWrite(c).getVersion();
+    }
+
+    private Item rawWrite(Caller c) {
+        String id = c.nextId(idsPerThread);
+        if (!rmw) {
+            Item item = c.blindState(id);
+            items.replaceOne(Filters.eq("_id", id), item, new ReplaceOptions().upsert(true));
+            return item;
+        }
+        Item item = items.find(Filters.eq("_id", id)).first();
+        long read = item.getVersion();
+        item.setPrice(++c.price);
+        item.setVersion(read + 1);
+        UpdateResult r = items.replaceOne(Filters.and(Filters.eq("_id", id), Filters.eq("version", read)), item);
+        if (r.getMatchedCount() != 1) {
+            throw new IllegalStateException("lost the compare-and-set on " + id + ": another writer came first");
+        }
+        return item;
+    }
+
+    // ------------------------------------------------------------------ (b) the naive unsafe dual write
+
+    /**
+     * @param c the calling thread's state
+     * @return what the sink answered
+     * @throws Exception when the sink fails
+     */
+    @Benchmark
+    public Object naiveDualWrite(Caller c) throws Exception {
+        Item item = rawWrite(c);
+        return sinks.get(0).apply(BenchmarkSinks.changeOf(item, item.getVersion()));
+    }
+
+    /**
+     * The naive write to three sinks, one after the other, as hand-written code usually does.
+     *
+     * @param c the calling thread's state
+     * @return what the last sink answered
+     * @throws Exception when a sink fails
+     */
+    @Benchmark
+    public Object naiveDualWriteThreeSinks(Caller c) throws Exception {
+        Item item = rawWrite(c);
+        Object last = null;
+        for (Sink<Item> s : sinks) {
+            last = s.apply(BenchmarkSinks.changeOf(item, item.getVersion()));
+        }
+        return last;
+    }
+
+    // ------------------------------------------------------------------ (c) save through the coordinator
+
+    /**
+     * @param c the calling thread's state
+     * @return the result
+     */
+    @Benchmark
+    public WriteResult coordinatorOneSink(Caller c) {
+        return coordinatorSave(c);
+    }
+
+    /**
+     * @param c the calling thread's state
+     * @return the result
+     */
+    @Benchmark
+    public WriteResult coordinatorThreeSinks(Caller c) {
+        return coordinatorSave(c);
+    }
+
+    private WriteResult coordinatorSave(Caller c) {
+        String id = c.nextId(idsPerThread);
+        WriteResult r;
+        if (!rmw) {
+            r = writer.save(c.blindState(id));
+        } else {
+            Snapshot<Item> read = writer.read(id).orElseThrow();
+            Item item = read.state().orElseThrow();
+            item.setPrice(++c.price);
+            r = writer.save(item, WriteOptions.builder().expectedVersion(read.version()).build());
+        }
+        return checked(r);
+    }
+
+    // ------------------------------------------------------------------ (d) write-ahead around the caller's save
+
+    /**
+     * @param c the calling thread's state
+     * @return the result
+     */
+    @Benchmark
+    public WriteResult writeAhead(Caller c) {
+        String id = c.nextId(idsPerThread);
+        if (!rmw) {
+            long price = ++c.price;
+            Bson update = Updates.combine(Updates.set("name", "item " + id), Updates.set("price", price),
+                    Updates.inc("version", 1L));
+            return checked(writer.saveWith(id, () -> items.updateOne(Filters.eq("_id", id), update,
+                    new UpdateOptions().upsert(true))));
+        }
+        // the caller's repository: read, change, save guarded by its own @Version field
+        Item item = items.find(Filters.eq("_id", id)).first();
+        long read = item.getVersion();
+        item.setPrice(++c.price);
+        item.setVersion(read + 1);
+        return checked(writer.saveWith(id, () -> {
+            UpdateResult r = items.replaceOne(Filters.and(Filters.eq("_id", id), Filters.eq("version", read)), item);
+            if (r.getMatchedCount() != 1) {
+                throw new IllegalStateException("optimistic lock lost on " + id);
+            }
+        }));
+    }
+
+    private static WriteResult checked(WriteResult r) {
+        if (!r.fullyApplied()) {
+            throw new IllegalStateException("a sink did not take " + r.idempotencyKey() + ": " + r);
+        }
+        return r;
+    }
+}

@@ -1,0 +1,54 @@
+package io.dualwrite.benchmarks;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RatioReportTest {
+
+    private static Measurement write(String method, int threads, double p50, double p99, double mean) {
+        return new Measurement("WriteBenchmark", method, Map.of("sink", "redis", "flow", "blind"), threads,
+                mean, p50, p99, Double.NaN);
+    }
+
+    @Test
+    void comparesEachPathWithTheRawWriteAndTheNaiveWriteOfTheSameRun() {
+        RatioReport report = new RatioReport(List.of(
+                write("rawPrimary", 8, 100_000, 200_000, 100_000),
+                write("naiveDualWrite", 8, 200_000, 400_000, 200_000),
+                write("coordinatorOneSink", 8, 210_000, 480_000, 250_000)));
+        String table = report.writeTables();
+        assertTrue(table.contains("| (c) save, 1 SYNC sink | 8 | 210 | 480 | 32000 | 2.10 | 1.05 | 1.20 | 0.80 |"),
+                "p50 ÷ raw 2.10, p50 ÷ naive 1.05, p99 ÷ naive 1.20, 8 threads / 250 µs = 32000/s, ÷ 40000/s = 0.80:\n"
+                        + table);
+        String targets = report.targets();
+        assertTrue(targets.contains("p50 ≤ 1.05× (b), sink redis, blind, 8 thread(s): met (1.05)"), targets);
+        assertTrue(targets.contains("p99 ≤ 1.15× (b), sink redis, blind, 8 thread(s): MISSED (1.20)"), targets);
+        assertTrue(targets.contains("writes/s ≥ 0.95× (b), sink redis, blind, 8 thread(s): MISSED (0.80)"), targets);
+    }
+
+    @Test
+    void drainRateIsTheBacklogOverTheTimeAndComparedWithTheRawBatchRate() {
+        Map<String, String> p = Map.of("sink", "redis", "primary", "memory", "backlog", "100000", "batch", "100");
+        RatioReport report = new RatioReport(List.of(
+                new Measurement("DrainBenchmark", "drainBacklog", p, 1, 4e9, 4e9, 4e9, Double.NaN),
+                new Measurement("DrainBenchmark", "rawBatchWrite", p, 1, 2e9, 2e9, 2e9, Double.NaN)));
+        String table = report.drainTable();
+        assertTrue(table.contains("| redis | in-memory store | 100000 | 100 | 4.00 | 25000 | 50000 | 0.50 |"), table);
+        assertTrue(report.targets().contains("drain ≥ 0.8× raw batch, sink redis, memory: MISSED (0.50)"), report.targets());
+    }
+
+    @Test
+    void theCoordinatorsShareIsTheDifferenceFromTheDirectWrite() {
+        RatioReport report = new RatioReport(List.of(
+                new Measurement("CoordinatorCostBenchmark", "inMemoryDirect", Map.of(), 1, 2_000, 2_000, 2_000, 500),
+                new Measurement("CoordinatorCostBenchmark", "coordinatorInMemory", Map.of(), 1, 14_500, 14_500, 14_500, 4_500)));
+        assertTrue(report.costTable().contains("| the coordinator's share (difference) | 12.50 | 4000 |"), report.costTable());
+        assertTrue(report.targets().contains("coordinator's own time ≤ 20.0 µs per write: met (12.50)"), report.targets());
+        assertEquals("", new RatioReport(List.of()).render(), "no results, no tables");
+    }
+}
