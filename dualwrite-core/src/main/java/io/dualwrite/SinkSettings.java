@@ -46,6 +46,7 @@ public final class SinkSettings {
     private final CircuitBreakerConfig circuitBreaker;
     private final int schemaVersion;
     private final ErrorClassifier classifier;
+    private final boolean clientEnforcesTimeout;
 
     private SinkSettings(Builder b) {
         this.policy = b.policy;
@@ -60,6 +61,7 @@ public final class SinkSettings {
         this.circuitBreaker = b.circuitBreaker;
         this.schemaVersion = b.schemaVersion;
         this.classifier = b.classifier;
+        this.clientEnforcesTimeout = b.clientEnforcesTimeout;
     }
 
     /** @return a new builder with every default */
@@ -149,12 +151,20 @@ public final class SinkSettings {
         return classifier;
     }
 
+    /**
+     * @return true when the sink's own client bounds each call, so the coordinator calls it on the
+     *         delivering thread and does not enforce {@link #attemptTimeout()} itself
+     */
+    public boolean clientEnforcesTimeout() {
+        return clientEnforcesTimeout;
+    }
+
     @Override
     public String toString() {
         return "SinkSettings{" + policy + ", ramp=" + rampPercent + "%, timeout=" + attemptTimeout + ", maxAttempts="
                 + maxAttempts + ", backoff=" + initialBackoff + "×" + backoffMultiplier + "≤" + maxBackoff
                 + ", jitter=" + jitter + ", maxConcurrentCalls=" + maxConcurrentCalls + ", schemaVersion="
-                + schemaVersion + "}";
+                + schemaVersion + (clientEnforcesTimeout ? ", clientEnforcesTimeout" : "") + "}";
     }
 
     /** Builds {@link SinkSettings}. Not thread-safe. */
@@ -171,6 +181,7 @@ public final class SinkSettings {
         private CircuitBreakerConfig circuitBreaker = defaultCircuitBreaker();
         private int schemaVersion = DEFAULT_SCHEMA_VERSION;
         private ErrorClassifier classifier;
+        private boolean clientEnforcesTimeout;
 
         private Builder() {
         }
@@ -273,6 +284,21 @@ public final class SinkSettings {
         /** @param classifier overrides the sink's own classifier; default the sink's @return this */
         public Builder classifier(ErrorClassifier classifier) {
             this.classifier = Objects.requireNonNull(classifier, "classifier");
+            return this;
+        }
+
+        /**
+         * Says that the sink's own client bounds every call (a request or socket timeout), so the
+         * coordinator need not: it then calls the sink directly on the delivering thread, which
+         * saves a thread hand-off per call (the caller's thread for the last SYNC sink of a write),
+         * and {@link #attemptTimeout(Duration)} is not enforced. A client without its own timeout
+         * could then hold the caller for ever: leave this off unless the sink documents its timeout.
+         *
+         * @param enforces true when the sink's client enforces a timeout; default false
+         * @return this
+         */
+        public Builder clientEnforcesTimeout(boolean enforces) {
+            this.clientEnforcesTimeout = enforces;
             return this;
         }
 

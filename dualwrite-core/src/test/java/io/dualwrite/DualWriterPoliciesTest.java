@@ -213,6 +213,26 @@ class DualWriterPoliciesTest {
     }
 
     @Test
+    void aSinkWhoseClientBoundsItsCallsRunsOnTheCallersThread() {
+        List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.dualwrite.spi.Sink<Product> sink = change -> {
+            threads.add(Thread.currentThread().getName());
+            return io.dualwrite.spi.ApplyResult.APPLIED;
+        };
+        try (DualWriter<Product> w = fx.builder().sink("direct", sink, WriterFixture.fast().clientEnforcesTimeout(true)
+                .build()).build()) {
+            assertEquals(SinkOutcome.APPLIED, w.save(new Product("p1", "x", 1)).outcome("direct").orElseThrow());
+            assertEquals(List.of(Thread.currentThread().getName()), threads, "no hand-off to another thread");
+        }
+        threads.clear();
+        try (DualWriter<Product> w = fx.builder().sink("limited", sink, WriterFixture.fast().build()).build()) {
+            w.save(new Product("p1", "x", 1));
+            assertTrue(threads.get(0).startsWith("dualwrite-product-io"),
+                    "by default the coordinator enforces the time limit on its own thread: " + threads);
+        }
+    }
+
+    @Test
     void timeoutIsAnUnknownOutcomeThatIsDeferred() {
         ScriptedSink slow = new ScriptedSink().delay(Duration.ofMillis(500));
         try (DualWriter<Product> w = fx.builder().sink("slow", slow, WriterFixture.fast().maxAttempts(1)

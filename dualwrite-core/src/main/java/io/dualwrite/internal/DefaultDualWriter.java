@@ -152,7 +152,10 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ConcurrentHashMap<String, Timer> writeTimers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+    private static final long BACKLOG_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final AtomicLong backlog = new AtomicLong();
+    private final AtomicLong lastBacklogRefresh = new AtomicLong(System.nanoTime() - BACKLOG_REFRESH_NANOS);
     private final AtomicLong oldestDueMillis = new AtomicLong(Long.MAX_VALUE);
     private final DeadLetters deadLetters;
 
@@ -625,6 +628,12 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     }
 
     private void refreshBacklog() {
+        // counting the backlog reads every pending entity: at most once a second, not once a pass
+        long now = System.nanoTime();
+        long last = lastBacklogRefresh.get();
+        if (now - last < BACKLOG_REFRESH_NANOS || !lastBacklogRefresh.compareAndSet(last, now)) {
+            return;
+        }
         try {
             backlog.set(store.pendingCount());
             oldestDueMillis.set(store.oldestDue().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE));

@@ -230,6 +230,10 @@ final class SinkChannel<T> {
     }
 
     private <R> Callable<R> guarded(Callable<R> call, int items) {
+        if (settings.clientEnforcesTimeout()) {
+            // the sink's own client bounds the call: run it here, without a hand-off to another thread
+            return CircuitBreaker.decorateCallable(circuitBreaker, Bulkhead.decorateCallable(bulkhead, call));
+        }
         Duration limit = settings.attemptTimeout().multipliedBy(Math.max(1, items));
         TimeLimiter limiter = items <= 1 ? timeLimiter : TimeLimiter.of(TimeLimiterConfig.custom()
                 .timeoutDuration(limit).cancelRunningFuture(true).build());

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
@@ -137,14 +138,22 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1, was " + limit);
         }
-        List<Map.Entry<String, Entry<T>>> due = new ArrayList<>();
+        // keep only the earliest candidates (a bounded heap, latest due on top), not a sort of all due entities
+        Comparator<Map.Entry<String, Entry<T>>> byDue = Comparator
+                .comparing((Map.Entry<String, Entry<T>> e) -> e.getValue().due())
+                .thenComparing(Map.Entry::getKey);
+        int keep = limit * 2;
+        PriorityQueue<Map.Entry<String, Entry<T>>> heap = new PriorityQueue<>(keep + 1, byDue.reversed());
         for (Map.Entry<String, Entry<T>> e : records.entrySet()) {
             if (e.getValue().claimable(now)) {
-                due.add(e);
+                heap.add(Map.entry(e.getKey(), e.getValue()));
+                if (heap.size() > keep) {
+                    heap.poll();
+                }
             }
         }
-        due.sort(Comparator.comparing((Map.Entry<String, Entry<T>> e) -> e.getValue().due())
-                .thenComparing(Map.Entry::getKey));
+        List<Map.Entry<String, Entry<T>>> due = new ArrayList<>(heap);
+        due.sort(byDue);
         List<Snapshot<T>> claimed = new ArrayList<>();
         for (Map.Entry<String, Entry<T>> candidate : due) {
             if (claimed.size() >= limit) {
