@@ -21,7 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.function.BiFunction;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
@@ -39,6 +40,8 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
     public static final int MAX_REQUEST_KEYS_PER_ENTITY = 32;
 
     private final ConcurrentHashMap<String, Entry<T>> records = new ConcurrentHashMap<>();
+    /** Entities with pending intents, by earliest due time then id. */
+    private final ConcurrentSkipListSet<DueKey> dueIndex = new ConcurrentSkipListSet<>();
     private final UnaryOperator<T> copier;
 
     /** A store that keeps entities by reference. */
@@ -60,7 +63,7 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
         AtomicReference<Committed<T>> out = new AtomicReference<>();
         String id = write.id();
         Instant time = write.time();
-        records.compute(id, (k, cur) -> {
+        update(id, (k, cur) -> {
             if (cur != null && write.requestKey().isPresent()) {
                 Instant notBefore = time.minus(write.requestKeyWindow());
                 for (RequestKey rk : cur.requestKeys) {
@@ -118,7 +121,7 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
     @Override
     public void acknowledge(Collection<Ack> acks) {
         for (Ack ack : acks) {
-            records.computeIfPresent(ack.id(), (k, cur) -> {
+            updateIfPresent(ack.id(), (k, cur) -> {
                 Intent intent = cur.pending.get(ack.sink());
                 if (intent == null || intent.version() > ack.version()) {
                     return cur;
@@ -138,36 +141,20 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1, was " + limit);
         }
-        // keep only the earliest candidates (a bounded heap, latest due on top), not a sort of all due entities
-        Comparator<Map.Entry<String, Entry<T>>> byDue = Comparator
-                .comparing((Map.Entry<String, Entry<T>> e) -> e.getValue().due())
-                .thenComparing(Map.Entry::getKey);
-        int keep = limit * 2;
-        PriorityQueue<Map.Entry<String, Entry<T>>> heap = new PriorityQueue<>(keep + 1, byDue.reversed());
-        for (Map.Entry<String, Entry<T>> e : records.entrySet()) {
-            if (e.getValue().claimable(now)) {
-                heap.add(Map.entry(e.getKey(), e.getValue()));
-                if (heap.size() > keep) {
-                    heap.poll();
-                }
-            }
-        }
-        List<Map.Entry<String, Entry<T>>> due = new ArrayList<>(heap);
-        due.sort(byDue);
+        // the due index is ordered by due time: walk it from the earliest until the first one not yet due
         List<Snapshot<T>> claimed = new ArrayList<>();
-        for (Map.Entry<String, Entry<T>> candidate : due) {
-            if (claimed.size() >= limit) {
+        for (DueKey key : dueIndex) {
+            if (claimed.size() >= limit || key.due.isAfter(now)) {
                 break;
             }
-            String id = candidate.getKey();
             AtomicReference<Snapshot<T>> got = new AtomicReference<>();
-            records.computeIfPresent(id, (k, cur) -> {
+            updateIfPresent(key.id, (k, cur) -> {
                 if (!cur.claimable(now)) {
                     return cur;
                 }
                 Entry<T> leased = new Entry<>(cur.version, cur.state, cur.updatedAt, cur.pending, owner,
                         now.plus(lease), cur.requestKeys);
-                got.set(leased.snapshot(id, copier));
+                got.set(leased.snapshot(k, copier));
                 return leased;
             });
             if (got.get() != null) {
@@ -179,7 +166,7 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
 
     @Override
     public void reschedule(String id, Collection<Intent> updated) {
-        records.computeIfPresent(id, (k, cur) -> {
+        updateIfPresent(id, (k, cur) -> {
             Map<String, Intent> pending = new LinkedHashMap<>(cur.pending);
             for (Intent u : updated) {
                 Intent existing = pending.get(u.sink());
@@ -193,7 +180,7 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
 
     @Override
     public void release(String id, String owner) {
-        records.computeIfPresent(id, (k, cur) -> owner.equals(cur.leaseOwner)
+        updateIfPresent(id, (k, cur) -> owner.equals(cur.leaseOwner)
                 ? new Entry<>(cur.version, cur.state, cur.updatedAt, cur.pending, null, null, cur.requestKeys) : cur);
     }
 
@@ -221,12 +208,39 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
 
     @Override
     public long pendingCount() {
-        return records.values().stream().filter(e -> !e.pending.isEmpty()).count();
+        return dueIndex.size();
     }
 
     @Override
     public Optional<Instant> oldestDue() {
-        return records.values().stream().map(Entry::due).filter(Objects::nonNull).min(Comparator.naturalOrder());
+        try {
+            return Optional.of(dueIndex.first().due);
+        } catch (java.util.NoSuchElementException empty) {
+            return Optional.empty();
+        }
+    }
+
+    private void update(String id, BiFunction<String, Entry<T>, Entry<T>> change) {
+        records.compute(id, (k, cur) -> reindexed(k, cur, change.apply(k, cur)));
+    }
+
+    private void updateIfPresent(String id, BiFunction<String, Entry<T>, Entry<T>> change) {
+        records.computeIfPresent(id, (k, cur) -> reindexed(k, cur, change.apply(k, cur)));
+    }
+
+    /** Keeps the due index in step with an entity's change; runs inside the map's atomic update. */
+    private Entry<T> reindexed(String id, Entry<T> before, Entry<T> after) {
+        Instant was = before == null ? null : before.due();
+        Instant is = after == null ? null : after.due();
+        if (!Objects.equals(was, is)) {
+            if (was != null) {
+                dueIndex.remove(new DueKey(was, id));
+            }
+            if (is != null) {
+                dueIndex.add(new DueKey(is, id));
+            }
+        }
+        return after;
     }
 
     /** @return how many entities (tombstones included) the store holds */
@@ -237,6 +251,33 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
     /** Drops everything. */
     public void clear() {
         records.clear();
+        dueIndex.clear();
+    }
+
+    private static final class DueKey implements Comparable<DueKey> {
+        final Instant due;
+        final String id;
+
+        DueKey(Instant due, String id) {
+            this.due = due;
+            this.id = id;
+        }
+
+        @Override
+        public int compareTo(DueKey o) {
+            int c = due.compareTo(o.due);
+            return c != 0 ? c : id.compareTo(o.id);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof DueKey && compareTo((DueKey) o) == 0;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(due, id);
+        }
     }
 
     private static final class RequestKey {
