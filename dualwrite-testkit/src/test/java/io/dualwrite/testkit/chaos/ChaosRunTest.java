@@ -43,7 +43,15 @@ class ChaosRunTest {
 
     @Test
     void aRequiredSinkCompensatesAndEverySinkConvergesToTheCompensation() {
-        ChaosReport report = ChaosRunner.builder().seed(64).operations(1_500).poisoned(0)
+        // the ledger fails often enough that some writes exhaust their attempts whatever the timing
+        java.util.function.BiConsumer<String, io.dualwrite.testkit.fault.FaultySink.Builder<io.dualwrite.testkit.TestItem>>
+                faults = (name, f) -> {
+                    ChaosRunner.defaultFaults(java.time.Duration.ofMillis(40)).accept(name, f);
+                    if (name.equals("ledger")) {
+                        f.failProbability(0.5, io.dualwrite.ErrorKind.TRANSIENT);
+                    }
+                };
+        ChaosReport report = ChaosRunner.builder().seed(64).operations(1_500).poisoned(0).faults(faults)
                 .sink("ledger", DeliveryPolicy.REQUIRED).sink("search", DeliveryPolicy.SYNC)
                 .sink("analytics", DeliveryPolicy.ASYNC).build().run();
         report.assertPromisesKept();
