@@ -37,6 +37,8 @@ import java.util.stream.Collectors;
  * @param <V> the value type
  */
 public final class VersionedTopicView<V> implements AutoCloseable {
+    /** How long {@code open} waits for a topic's partitions to appear in the broker's metadata. */
+    public static final Duration METADATA_WAIT = Duration.ofSeconds(15);
     private final String topic;
     private final KafkaConsumer<String, V> consumer;
     private final VersionGuard guard = VersionGuard.inMemory();
@@ -71,10 +73,7 @@ public final class VersionedTopicView<V> implements AutoCloseable {
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         KafkaConsumer<String, V> consumer = new KafkaConsumer<>(config, new StringDeserializer(), values);
         try {
-            List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-            if (partitions == null || partitions.isEmpty()) {
-                throw new IllegalArgumentException("topic " + topic + " does not exist");
-            }
+            List<PartitionInfo> partitions = partitionsOf(consumer, topic);
             List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(topic, p.partition()))
                     .collect(Collectors.toList());
             consumer.assign(tps);
@@ -83,6 +82,30 @@ public final class VersionedTopicView<V> implements AutoCloseable {
         } catch (RuntimeException e) {
             consumer.close();
             throw e;
+        }
+    }
+
+    /**
+     * A topic created a moment ago may not be in the broker's metadata yet: its partition list
+     * comes back empty for a while. Ask again until it shows up or {@link #METADATA_WAIT} passes.
+     */
+    private static List<PartitionInfo> partitionsOf(KafkaConsumer<String, ?> consumer, String topic) {
+        long deadline = System.nanoTime() + METADATA_WAIT.toNanos();
+        while (true) {
+            List<PartitionInfo> partitions = consumer.partitionsFor(topic, METADATA_WAIT);
+            if (partitions != null && !partitions.isEmpty()) {
+                return partitions;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalArgumentException("topic " + topic + " does not exist (no partitions after "
+                        + METADATA_WAIT.toSeconds() + " s)");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for topic " + topic, e);
+            }
         }
     }
 
