@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -141,11 +142,20 @@ class ConcurrencyAndInputTest {
     }
 
     @Test
-    void closedWriterRefusesWrites() {
-        DualWriter<Product> w = fx.builder().build();
-        w.close();
-        w.close();
-        assertThrows(IllegalStateException.class, () -> w.save(new Product("p", "x", 1)));
+    void closedWriterRefusesWritesAndLeavesNothingOnAGivenScheduler() {
+        java.util.concurrent.ScheduledThreadPoolExecutor scheduler = new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+        scheduler.setRemoveOnCancelPolicy(true);
+        try {
+            DualWriter<Product> w = fx.builder().scheduler(scheduler).build();
+            assertEquals(1, scheduler.getQueue().size(), "the acknowledgement flush is scheduled");
+            w.close();
+            w.close();
+            assertThrows(IllegalStateException.class, () -> w.save(new Product("p", "x", 1)));
+            assertTrue(scheduler.getQueue().isEmpty(), "closing the writer cancels its periodic flush");
+            assertFalse(scheduler.isShutdown(), "a given scheduler is not shut down");
+        } finally {
+            scheduler.shutdownNow();
+        }
     }
 
     @Test

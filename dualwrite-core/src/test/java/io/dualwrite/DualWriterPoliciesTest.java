@@ -130,6 +130,24 @@ class DualWriterPoliciesTest {
     }
 
     @Test
+    void retryingACompensatedRequestRunsItAgainInsteadOfReportingTheUndoneWrite() {
+        ScriptedSink ledger = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder()
+                .sink("ledger", ledger, WriterFixture.fast().policy(DeliveryPolicy.REQUIRED).maxAttempts(1).build())
+                .build()) {
+            w.save(new Product("p1", "Kettle", 100));
+            WriteOptions order = WriteOptions.builder().requestKey("order-9").build();
+            ledger.failNext(1, ErrorKind.TRANSIENT);
+            assertThrows(RequiredSinkFailedException.class, () -> w.save(new Product("p1", "Kettle", 999), order));
+            WriteResult retry = w.save(new Product("p1", "Kettle", 999), order);
+            assertFalse(retry.duplicate(), "the first attempt was undone: the retry must run, not echo it");
+            assertEquals(SinkOutcome.APPLIED, retry.outcome("ledger").orElseThrow());
+            assertEquals(999, fx.primary.read("p1").orElseThrow().state().orElseThrow().getPrice());
+            assertTrue(w.save(new Product("p1", "Kettle", 999), order).duplicate(), "the successful retry is remembered");
+        }
+    }
+
+    @Test
     void requiredFailureOnInsertCompensatesWithADelete() {
         ScriptedSink ledger = new ScriptedSink().failAlways(ErrorKind.PERMANENT);
         ScriptedSink search = new ScriptedSink();

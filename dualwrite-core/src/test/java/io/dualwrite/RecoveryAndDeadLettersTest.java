@@ -85,6 +85,41 @@ class RecoveryAndDeadLettersTest {
     }
 
     @Test
+    void aPoisonChangeInABulkCallDeadLettersOnlyItself() {
+        // a bulk sink that refuses the whole call when one change in it is poison
+        InMemorySink<Product> target = new InMemorySink<>();
+        io.dualwrite.spi.Sink<Product> bulk = new io.dualwrite.spi.Sink<>() {
+            @Override
+            public io.dualwrite.spi.ApplyResult apply(Change<Product> change) {
+                if (change.id().equals("poison")) {
+                    throw new IllegalArgumentException("rejected mapping");
+                }
+                return target.apply(change);
+            }
+
+            @Override
+            public List<BatchItem> applyAll(List<Change<Product>> changes) {
+                if (changes.stream().anyMatch(c -> c.id().equals("poison"))) {
+                    throw new IllegalArgumentException("bulk request rejected: one document does not map");
+                }
+                return io.dualwrite.spi.Sink.super.applyAll(changes);
+            }
+        };
+        try (DualWriter<Product> w = fx.builder().sink("bulk", bulk, WriterFixture.fast().policy(DeliveryPolicy.ASYNC)
+                .build()).build()) {
+            for (int i = 0; i < 9; i++) {
+                w.save(new Product("p" + i, "x", i));
+            }
+            w.save(new Product("poison", "x", 1));
+            RecoveryReport rep = w.recoverDue();
+            assertEquals(9, rep.delivered(), rep.toString());
+            assertEquals(1, rep.deadLettered(), "only the poison change is dead-lettered: " + rep);
+            assertEquals(9, target.liveVersions().size());
+            assertTrue(w.deadLetters().inspect(DeadLetter.idOf("product", "poison", "bulk")).isPresent());
+        }
+    }
+
+    @Test
     void intentForAnUnregisteredSinkIsDeadLetteredNotLooped() {
         try (DualWriter<Product> w = fx.builder().sink("search", new InMemorySink<>()).build()) {
             fx.primary.commit(PrimaryWrite.<Product>builder().id("p1").operation(Operation.UPSERT)

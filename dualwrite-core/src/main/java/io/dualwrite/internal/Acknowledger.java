@@ -29,13 +29,14 @@ final class Acknowledger {
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicBoolean flushQueued = new AtomicBoolean();
     private final Object flushLock = new Object();
+    private final java.util.concurrent.ScheduledFuture<?> timer;
 
     Acknowledger(PrimaryStore<?> store, int batchSize, Duration interval, ScheduledExecutorService scheduler) {
         this.store = store;
         this.batchSize = batchSize;
         this.scheduler = scheduler;
         long micros = Math.max(1, interval.toNanos() / 1000);
-        scheduler.scheduleWithFixedDelay(this::flushQuietly, micros, micros, TimeUnit.MICROSECONDS);
+        this.timer = scheduler.scheduleWithFixedDelay(this::flushQuietly, micros, micros, TimeUnit.MICROSECONDS);
     }
 
     void add(Ack ack) {
@@ -82,6 +83,12 @@ final class Acknowledger {
         } catch (RuntimeException | Error e) {
             LOG.warn("acknowledgement flush failed", e);
         }
+    }
+
+    /** Stops the periodic flush (a given scheduler outlives the writer) and writes what is queued. */
+    void close() {
+        timer.cancel(false);
+        flush();
     }
 
     int queued() {

@@ -462,7 +462,8 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         Map<String, SinkOutcome> outcomes = new LinkedHashMap<>(failedResult.outcomes());
         try {
             Committed<T> c = store.commit(PrimaryWrite.<T>builder().id(change.id()).operation(op).state(beforeState)
-                    .intents(intents).expectedVersion(change.version()).requestKeyWindow(cfg.requestKeyWindow)
+                    .intents(intents).expectedVersion(change.version()).undoes(change.version())
+                    .requestKeyWindow(cfg.requestKeyWindow)
                     .correlationId(change.correlationId()).time(now).build());
             if (c.status() == Committed.Status.WRITTEN) {
                 compensationVersion = c.version();
@@ -798,7 +799,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             return;
         }
         try {
-            acks.flush();
+            acks.close();
         } finally {
             if (ownsScheduler) {
                 scheduler.shutdownNow();

@@ -201,10 +201,25 @@ final class SinkChannel<T> {
             }
             d = new BatchDelivery(items, null);
         } catch (Exception e) {
-            d = new BatchDelivery(null, failed(e, 1));
+            Delivery failure = failed(e, 1);
+            // a bulk call refused as a whole may hold one poison change: try each alone, so the others pass
+            d = failure.kind == ErrorKind.PERMANENT && changes.size() > 1
+                    ? new BatchDelivery(oneByOne(changes), null) : new BatchDelivery(null, failure);
         }
         record(d.failure == null ? Delivery.ok(ApplyResult.APPLIED, 1) : d.failure, "recovery", start);
         return d;
+    }
+
+    private List<Sink.BatchItem> oneByOne(List<Change<T>> changes) {
+        List<Sink.BatchItem> items = new java.util.ArrayList<>(changes.size());
+        for (Change<T> change : changes) {
+            try {
+                items.add(Sink.BatchItem.of(guarded(() -> sink.apply(change)).call()));
+            } catch (Exception e) {
+                items.add(Sink.BatchItem.failed(e));
+            }
+        }
+        return items;
     }
 
     /** Maps and validates without sending (SHADOW). */

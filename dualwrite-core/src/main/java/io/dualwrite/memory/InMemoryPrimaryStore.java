@@ -93,7 +93,7 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
             if (cur != null) {
                 Instant notBefore = time.minus(write.requestKeyWindow());
                 for (RequestKey rk : cur.requestKeys) {
-                    if (!rk.at.isBefore(notBefore)) {
+                    if (!rk.at.isBefore(notBefore) && !write.forgetsRequestKeyOf(rk.version)) {
                         keys.add(rk);
                     }
                 }

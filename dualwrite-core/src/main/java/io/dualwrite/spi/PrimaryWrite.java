@@ -27,6 +27,7 @@ public final class PrimaryWrite<T> {
     private final String idempotencyKey;
     private final Instant time;
     private final Runnable callerWrite;
+    private final long undoes;
 
     private PrimaryWrite(Builder<T> b) {
         this.id = Objects.requireNonNull(b.id, "id");
@@ -43,6 +44,7 @@ public final class PrimaryWrite<T> {
         this.idempotencyKey = b.idempotencyKey;
         this.time = Objects.requireNonNull(b.time, "time");
         this.callerWrite = b.callerWrite;
+        this.undoes = b.undoes;
     }
 
     /** @param <T> the entity type @return a new builder */
@@ -108,6 +110,23 @@ public final class PrimaryWrite<T> {
         return Optional.ofNullable(callerWrite);
     }
 
+    /**
+     * @return for a compensation, the version it undoes: the store must forget the request keys it
+     *         recorded with that version, so the caller's retry of the failed request runs again
+     *         instead of being answered as a duplicate of a write that was undone; empty otherwise
+     */
+    public OptionalLong undoes() {
+        return undoes < 0 ? OptionalLong.empty() : OptionalLong.of(undoes);
+    }
+
+    /**
+     * @param recordedVersion the version a request key was recorded with
+     * @return true when this write must forget that key (it undoes that version)
+     */
+    public boolean forgetsRequestKeyOf(long recordedVersion) {
+        return undoes >= 0 && recordedVersion == undoes;
+    }
+
     @Override
     public String toString() {
         return "PrimaryWrite{" + operation + " " + id + ", intents=" + intents + ", expectedVersion="
@@ -131,6 +150,7 @@ public final class PrimaryWrite<T> {
         private String idempotencyKey;
         private Instant time;
         private Runnable callerWrite;
+        private long undoes = -1;
 
         private Builder() {
         }
@@ -198,6 +218,12 @@ public final class PrimaryWrite<T> {
         /** @param callerWrite the caller's own write (write-ahead mode), may be null @return this */
         public Builder<T> callerWrite(Runnable callerWrite) {
             this.callerWrite = callerWrite;
+            return this;
+        }
+
+        /** @param version the version this compensation undoes, -1 for none (the default) @return this */
+        public Builder<T> undoes(long version) {
+            this.undoes = version;
             return this;
         }
 

@@ -206,7 +206,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             next.leaseUntil = before.leaseUntil;
             Instant notBefore = write.time().minus(write.requestKeyWindow());
             for (Meta.RequestKey rk : before.keys) {
-                if (!rk.at.isBefore(notBefore)) {
+                if (!rk.at.isBefore(notBefore) && !write.forgetsRequestKeyOf(rk.version)) {
                     next.keys.add(rk);
                 }
             }

@@ -226,6 +226,21 @@ public abstract class AbstractPrimaryStoreContractTest<T> {
         assertEquals(first.version() + 1, later.version(), "the write after the window gets a new version");
     }
 
+    @Test
+    final void aCompensationForgetsTheRequestKeyOfTheWriteItUndoes() {
+        Assumptions.assumeTrue(supportsRequestKeys(), "this store does not deduplicate request keys");
+        Committed<T> before = write(upsert("rk-3", 1).requestKey("req-0"));
+        Committed<T> undone = write(upsert("rk-3", 2).requestKey("req-1").time(T0.plusSeconds(1)));
+        write(upsert("rk-3", 1).expectedVersion(undone.version()).undoes(undone.version()).time(T0.plusSeconds(2)));
+        Committed<T> retry = write(upsert("rk-3", 2).requestKey("req-1").time(T0.plusSeconds(3)));
+        assertEquals(Committed.Status.WRITTEN, retry.status(), "the undone write's key is forgotten: the retry writes");
+        assertEquals(undone.version() + 2, retry.version());
+        assertEquals(Committed.Status.DUPLICATE_REQUEST,
+                write(upsert("rk-3", 1).requestKey("req-0").time(T0.plusSeconds(4))).status(),
+                "keys of other versions are kept");
+        assertEquals(before.version(), write(upsert("rk-3", 1).requestKey("req-0").time(T0.plusSeconds(5))).version());
+    }
+
     // ------------------------------------------------------------------ deletes and tombstones
 
     @Test
