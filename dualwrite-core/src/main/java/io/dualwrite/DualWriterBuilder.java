@@ -296,7 +296,8 @@ public final class DualWriterBuilder<T> {
 
     /**
      * @return the writer
-     * @throws IllegalStateException if the entity type, the primary or the dead-letter store is missing
+     * @throws IllegalStateException if the entity type, the primary or the dead-letter store is missing, or a
+     *                               REQUIRED sink is registered over a store that cannot compensate
      */
     public DualWriter<T> build() {
         if (entityType == null) {
@@ -307,6 +308,14 @@ public final class DualWriterBuilder<T> {
         }
         if (deadLetterStore == null) {
             throw new IllegalStateException("deadLetterStore is required: dead letters must be kept somewhere durable");
+        }
+        if (!primary.supportsCompensation()) {
+            sinks.values().stream().filter(r -> r.settings().policy() == DeliveryPolicy.REQUIRED).findFirst()
+                    .ifPresent(r -> {
+                        throw new IllegalStateException("sink '" + r.name() + "' is REQUIRED, but this primary store"
+                                + " cannot write a compensation (its writes are the caller's own): use SYNC, or the"
+                                + " embedded mode");
+                    });
         }
         ObjectMapper mapper = objectMapper != null ? objectMapper
                 : JsonMapper.builder().addModule(new JavaTimeModule()).build();

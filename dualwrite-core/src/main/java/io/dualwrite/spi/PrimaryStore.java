@@ -106,6 +106,15 @@ public interface PrimaryStore<T> {
     /** @return the earliest due time among pending intents, empty when none is pending */
     Optional<Instant> oldestDue();
 
+    /**
+     * @return true when the coordinator itself can write a before-image back as a new version
+     *         (needed for {@link io.dualwrite.DeliveryPolicy#REQUIRED} sinks); false for a write-ahead
+     *         store, whose writes are the caller's own. Default true.
+     */
+    default boolean supportsCompensation() {
+        return true;
+    }
+
     /** @return the classifier for this store's failures; default {@link ErrorClassifier#defaults()} */
     default ErrorClassifier classifier() {
         return ErrorClassifier.defaults();

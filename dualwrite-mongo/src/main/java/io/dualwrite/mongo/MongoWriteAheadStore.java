@@ -49,6 +49,11 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
     String DEFAULT_INTENT_COLLECTION_SUFFIX = "_dualwrite_intents";
     /** Default name of the document's numeric version field. */
     String DEFAULT_VERSION_FIELD = "version";
+    /**
+     * Default settle time: how long after its intent a caller's own write may still land. Recovery
+     * never drops a younger intent as "the caller's write did not happen".
+     */
+    java.time.Duration DEFAULT_SETTLE_TIME = java.time.Duration.ofMinutes(5);
     /** Name of the index on the intents' due time. */
     String INDEX_DUE = "dualwrite_intents_due";
     /** Name of the index on the intents' entity id. */
@@ -89,6 +94,7 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
         private final MongoCollection<T> collection;
         private String intentCollection;
         private String versionField = DEFAULT_VERSION_FIELD;
+        private java.time.Duration settleTime = DEFAULT_SETTLE_TIME;
         private IdType idType = IdType.STRING;
         private Clock clock = Clock.systemUTC();
         private boolean createIndexes = true;
@@ -145,6 +151,21 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
         }
 
         /**
+         * @param settleTime how long after its intent a caller's own write may still land, positive;
+         *                   recovery drops an intent whose entity shows no trace of the write only once
+         *                   it is older than this; default {@link MongoWriteAheadStore#DEFAULT_SETTLE_TIME}
+         * @return this
+         */
+        public Builder<T> settleTime(java.time.Duration settleTime) {
+            Objects.requireNonNull(settleTime, "settleTime");
+            if (settleTime.isNegative() || settleTime.isZero()) {
+                throw new IllegalArgumentException("settleTime must be positive, was " + settleTime);
+            }
+            this.settleTime = settleTime;
+            return this;
+        }
+
+        /**
          * @param create whether {@link #build()} creates the indexes; default true
          * @return this
          */
@@ -168,7 +189,7 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
                     .withCodecRegistry(MongoClientSettings.getDefaultCodecRegistry())
                     .withWriteConcern(collection.getWriteConcern()).withReadConcern(collection.getReadConcern())
                     .withReadPreference(collection.getReadPreference());
-            return new WriteAheadIntentStore<>(collection, intents, new Ids(idType), versionField, clock, createIndexes);
+            return new WriteAheadIntentStore<>(collection, intents, new Ids(idType), versionField, clock, createIndexes, settleTime);
         }
     }
 }

@@ -87,6 +87,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private final MongoCollection<BsonDocument> intents;
     private final String versionField;
     private final Clock clock;
+    private final Duration settleTime;
 
     /**
      * @param collection       the entity collection the caller's own writes go to
@@ -95,16 +96,25 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * @param versionField     the numeric version field of the entity documents
      * @param clock            the clock for snapshot times without a recorded write
      * @param createIndexes    whether to create the indexes now
+     * @param settleTime       how long after its intent a caller's write may still land; younger intents
+     *                         are never dropped as "the caller's write did not happen"
      */
     public WriteAheadIntentStore(MongoCollection<T> collection, MongoCollection<BsonDocument> intentCollection, Ids ids,
-                                 String versionField, Clock clock, boolean createIndexes) {
+                                 String versionField, Clock clock, boolean createIndexes, Duration settleTime) {
         super(collection, ids);
+        this.settleTime = Objects.requireNonNull(settleTime, "settleTime");
         this.intents = Objects.requireNonNull(intentCollection, "intentCollection");
         this.versionField = Objects.requireNonNull(versionField, "versionField");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (createIndexes) {
             ensureIndexes();
         }
+    }
+
+    /** The caller's writes are its own: the coordinator cannot write a before-image back. */
+    @Override
+    public boolean supportsCompensation() {
+        return false;
     }
 
     @Override
@@ -455,8 +465,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     /** Save intents of an entity that does not exist: the caller's save never happened; nothing to deliver. */
     private void dropOrphans(String id, Instant now) {
+        // an intent younger than the settle time may belong to a caller's save still on its way
         long n = intents.deleteMany(Filters.and(Filters.eq(ENTITY_ID, id), Filters.eq(OP, Operation.UPSERT.name()),
-                Filters.lte(DUE, Meta.date(now)))).getDeletedCount();
+                Filters.lte(DUE, Meta.date(now)), Filters.lte(AT, Meta.date(now.minus(settleTime))))).getDeletedCount();
         if (n > 0) {
             LOG.info("dropped {} intent(s) of {}/{}: the entity does not exist, so the save never took effect", n,
                     entityName, id);
@@ -469,7 +480,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      */
     private boolean dropFailedDeletes(String id, long liveVersion, Instant now) {
         long n = intents.deleteMany(Filters.and(Filters.eq(ENTITY_ID, id), Filters.eq(OP, Operation.DELETE.name()),
-                Filters.gt(V, liveVersion), Filters.lte(DUE, Meta.date(now)))).getDeletedCount();
+                Filters.gt(V, liveVersion), Filters.lte(DUE, Meta.date(now)),
+                Filters.lte(AT, Meta.date(now.minus(settleTime))))).getDeletedCount();
         if (n > 0) {
             LOG.info("dropped {} delete intent(s) of {}/{}: the entity still exists, so the delete never took effect",
                     n, entityName, id);
