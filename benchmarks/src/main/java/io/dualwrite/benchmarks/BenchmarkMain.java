@@ -37,7 +37,8 @@ import java.util.TreeSet;
  * With no group named, all three run. {@code quick} shortens warm-up and measurement (figures get
  * noisier). System properties (all optional): {@code bench.threads} (default {@code 1,8}),
  * {@code bench.sinks} ({@code sim-0ms,sim-1ms,redis}), {@code bench.flows} ({@code blind,rmw}),
- * {@code bench.backlog} ({@code 100000}), {@code bench.batch} ({@code 100}),
+ * {@code bench.methods} (write benchmark methods, default all),
+ * {@code bench.backlog} ({@code 100000}), {@code bench.batch} ({@code 100,1000}),
  * {@code bench.drainSinks} ({@code redis,sim-1ms}), {@code bench.warmup},
  * {@code bench.iterations}, {@code bench.seconds} (per iteration), {@code bench.forks},
  * {@code bench.verbose} ({@code silent}, {@code normal}), {@code bench.out} (also write the tables
@@ -67,19 +68,19 @@ public final class BenchmarkMain {
         List<Measurement> results = new ArrayList<>();
         if (all || words.contains("write")) {
             for (int threads : s.threads) {
-                results.addAll(run(s.base(WriteBenchmark.class, s.seconds).threads(threads)
+                results.addAll(run(s.base(WriteBenchmark.class, s.seconds, s.writeMethods).threads(threads)
                         .param("sink", s.sinks).param("flow", s.flows)));
             }
         }
         if (all || words.contains("drain")) {
             String[] primaries = BenchmarkServers.realMongo() ? new String[]{"memory", "mongo"} : new String[]{"memory"};
-            results.addAll(run(s.base(DrainBenchmark.class, 0).threads(1)
+            results.addAll(run(s.base(DrainBenchmark.class, 0, ".*").threads(1)
                     .warmupIterations(Math.min(1, s.warmup)).measurementIterations(s.iterations)
                     .param("sink", s.drainSinks).param("primary", primaries)
-                    .param("backlog", String.valueOf(s.backlog)).param("batch", String.valueOf(s.batch))));
+                    .param("backlog", String.valueOf(s.backlog)).param("batch", s.batch)));
         }
         if (all || words.contains("cost")) {
-            results.addAll(run(s.base(CoordinatorCostBenchmark.class, s.seconds).threads(1)
+            results.addAll(run(s.base(CoordinatorCostBenchmark.class, s.seconds, ".*").threads(1)
                     .addProfiler(GCProfiler.class)));
         }
         String report = header(s) + new RatioReport(results).render();
@@ -143,9 +144,10 @@ public final class BenchmarkMain {
         final int[] threads;
         final String[] sinks;
         final String[] flows;
+        final String writeMethods;
         final String[] drainSinks;
         final int backlog;
-        final int batch;
+        final String[] batch;
         final VerboseMode verbose;
 
         Settings(boolean quick) {
@@ -156,9 +158,10 @@ public final class BenchmarkMain {
             threads = Arrays.stream(list("bench.threads", "1,8")).mapToInt(Integer::parseInt).toArray();
             sinks = list("bench.sinks", "sim-0ms,sim-1ms,redis");
             flows = list("bench.flows", "blind,rmw");
+            writeMethods = String.join("|", list("bench.methods", ".*"));
             drainSinks = list("bench.drainSinks", "redis,sim-1ms");
             backlog = Integer.getInteger("bench.backlog", 100_000);
-            batch = Integer.getInteger("bench.batch", 100);
+            batch = list("bench.batch", "100,1000");
             verbose = VerboseMode.valueOf(System.getProperty("bench.verbose", "normal").toUpperCase(Locale.ROOT));
         }
 
@@ -166,9 +169,9 @@ public final class BenchmarkMain {
             return System.getProperty(property, defaults).split("\\s*,\\s*");
         }
 
-        ChainedOptionsBuilder base(Class<?> benchmark, int iterationSeconds) {
+        ChainedOptionsBuilder base(Class<?> benchmark, int iterationSeconds, String methods) {
             ChainedOptionsBuilder b = new OptionsBuilder()
-                    .include("^" + benchmark.getName().replace(".", "\\.") + "\\.")
+                    .include("^" + benchmark.getName().replace(".", "\\.") + "\\.(" + methods + ")$")
                     .forks(forks).warmupIterations(warmup).measurementIterations(iterations)
                     .verbosity(verbose).shouldFailOnError(true)
                     .jvmArgsAppend(forwardedProperties());
@@ -192,9 +195,9 @@ public final class BenchmarkMain {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "%d warm-up + %d measured iterations of %d s, %d fork(s); threads %s; "
-                            + "sinks %s; flows %s; drain backlog %d in batches of %d to %s",
+                            + "sinks %s; flows %s; write methods %s; drain backlog %d in batches of %s to %s",
                     warmup, iterations, seconds, forks, Arrays.toString(threads), String.join(",", sinks),
-                    String.join(",", flows), backlog, batch, String.join(",", drainSinks));
+                    String.join(",", flows), writeMethods.replace('|', ','), backlog, String.join(",", batch), String.join(",", drainSinks));
         }
     }
 }

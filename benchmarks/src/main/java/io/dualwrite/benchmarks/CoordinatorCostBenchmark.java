@@ -3,6 +3,7 @@ package io.dualwrite.benchmarks;
 import io.dualwrite.DualWriter;
 import io.dualwrite.DualWriterBuilder;
 import io.dualwrite.Operation;
+import io.dualwrite.SinkSettings;
 import io.dualwrite.WriteResult;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemoryPrimaryStore;
@@ -35,7 +36,8 @@ import java.util.concurrent.TimeoutException;
  * in-memory sink, once straight ({@link #inMemoryDirect}: commit, then apply) and once through
  * {@code save} ({@link #coordinatorInMemory}). No network is involved, so the difference is what
  * the coordinator adds per write (intents, version and idempotency key, MDC, metrics,
- * observation, the sink's resilience decorators and the batched acknowledgement). Run it with
+ * observation, the sink's resilience decorators and the batched acknowledgement);
+ * {@link #coordinatorInMemoryClientTimeout} is the same with {@code clientEnforcesTimeout(true)}. Run it with
  * JMH's GC profiler ({@code -prof gc}) for bytes allocated per write; {@link BenchmarkMain} does.
  *
  * <p>{@link #threadHop} measures one part of that on its own: handing a call that does nothing to
@@ -51,7 +53,10 @@ public class CoordinatorCostBenchmark {
 
     private InMemoryPrimaryStore<Item> store;
     private InMemorySink<Item> sink;
+    private InMemoryPrimaryStore<Item> clientTimeoutStore;
+    private InMemorySink<Item> clientTimeoutSink;
     private DualWriter<Item> writer;
+    private DualWriter<Item> clientTimeoutWriter;
     private final String[] ids = new String[IDS];
     private ExecutorService pool;
 
@@ -63,11 +68,19 @@ public class CoordinatorCostBenchmark {
         }
         store = new InMemoryPrimaryStore<>();
         sink = new InMemorySink<>();
+        clientTimeoutStore = new InMemoryPrimaryStore<>();
+        clientTimeoutSink = new InMemorySink<>();
         DualWriterBuilder<Item> b = DualWriter.<Item>builder().entityType(BenchmarkSinks.TYPE).idOf(Item::getId)
                 .primary(store).deadLetterStore(new InMemoryDeadLetterStore())
                 .meterRegistry(new SimpleMeterRegistry())
                 .sink("sink", sink);
         writer = b.build();
+        // the in-memory sink does no I/O, so it bounds its own calls: no hand-off to a pool thread
+        clientTimeoutWriter = DualWriter.<Item>builder().entityType(BenchmarkSinks.TYPE).idOf(Item::getId)
+                .primary(clientTimeoutStore).deadLetterStore(new InMemoryDeadLetterStore())
+                .meterRegistry(new SimpleMeterRegistry())
+                .sink("sink", clientTimeoutSink, SinkSettings.builder().clientEnforcesTimeout(true).build())
+                .build();
         pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "bench-hop");
             t.setDaemon(true);
@@ -79,6 +92,7 @@ public class CoordinatorCostBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         writer.close();
+        clientTimeoutWriter.close();
         pool.shutdownNow();
     }
 
@@ -113,7 +127,23 @@ public class CoordinatorCostBenchmark {
      */
     @Benchmark
     public WriteResult coordinatorInMemory(Cursor c) {
-        WriteResult r = writer.save(nextItem(c));
+        return checkedSave(writer, c);
+    }
+
+    /**
+     * {@link #coordinatorInMemory} with {@code clientEnforcesTimeout(true)} on the sink: the sink
+     * runs on the caller's thread, without the hand-off to a pool thread.
+     *
+     * @param c the calling thread's cursor
+     * @return the result
+     */
+    @Benchmark
+    public WriteResult coordinatorInMemoryClientTimeout(Cursor c) {
+        return checkedSave(clientTimeoutWriter, c);
+    }
+
+    private WriteResult checkedSave(DualWriter<Item> w, Cursor c) {
+        WriteResult r = w.save(nextItem(c));
         if (!r.fullyApplied()) {
             throw new IllegalStateException("the in-memory sink did not take " + r);
         }
@@ -136,5 +166,10 @@ public class CoordinatorCostBenchmark {
     /** @return the sink (for tests) */
     InMemorySink<Item> sink() {
         return sink;
+    }
+
+    /** @return the sink of the {@code clientEnforcesTimeout} writer (for tests) */
+    InMemorySink<Item> clientTimeoutSink() {
+        return clientTimeoutSink;
     }
 }

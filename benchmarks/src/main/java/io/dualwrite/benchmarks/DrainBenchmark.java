@@ -53,8 +53,12 @@ public class DrainBenchmark {
     @Param({"100000"})
     public int backlog;
 
-    /** Changes per recovery pass and per raw batch. */
-    @Param({"100"})
+    /**
+     * Changes per recovery pass ({@code recoveryBatchSize}) and per raw batch: the coordinator's
+     * default ({@value DualWriterBuilder#DEFAULT_RECOVERY_BATCH_SIZE}) and a larger one, which
+     * shares each pass's fixed cost among more changes.
+     */
+    @Param({"100", "1000"})
     public int batch;
 
     /** The sink: {@code redis} (real) or {@code sim-<n>ms} (a simulated round trip per batch). */
@@ -111,8 +115,10 @@ public class DrainBenchmark {
         DualWriterBuilder<Item> b = DualWriter.<Item>builder().entityType(BenchmarkSinks.TYPE).idOf(Item::getId)
                 .primary(store).deadLetterStore(new InMemoryDeadLetterStore())
                 .meterRegistry(new SimpleMeterRegistry())
-                // ASYNC: the saves leave every intent pending and due at once, as an outage would
-                .sink("sink", target, SinkSettings.of(DeliveryPolicy.ASYNC))
+                // ASYNC: the saves leave every intent pending and due at once, as an outage would;
+                // both sinks bound their own calls (a fixed wait, Lettuce's command timeout)
+                .sink("sink", target, SinkSettings.builder().policy(DeliveryPolicy.ASYNC)
+                        .clientEnforcesTimeout(true).build())
                 .gracePeriod(Duration.ZERO)
                 .recoveryBatchSize(batch);
         writer = b.build();

@@ -9,6 +9,7 @@ import com.mongodb.client.model.Updates;
 import com.mongodb.client.result.UpdateResult;
 import io.dualwrite.DualWriter;
 import io.dualwrite.DualWriterBuilder;
+import io.dualwrite.SinkSettings;
 import io.dualwrite.WriteOptions;
 import io.dualwrite.WriteResult;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
@@ -44,9 +45,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #naiveDualWrite} / {@link #naiveDualWriteThreeSinks}: the primary write, then the
  *       sink call(s), nothing else (the unsafe way: a crash between the two loses the change);</li>
  *   <li>{@link #coordinatorOneSink} / {@link #coordinatorThreeSinks}: {@code save} through the
- *       coordinator with the embedded-intent {@link MongoPrimaryStore} and SYNC sinks;</li>
- *   <li>{@link #writeAhead}: the caller's own MongoDB write wrapped by {@code saveWith} over the
- *       {@link MongoWriteAheadStore}.</li>
+ *       coordinator with the embedded-intent {@link MongoPrimaryStore} and SYNC sinks, default
+ *       {@link SinkSettings} (each sink call runs on a pool thread that enforces the time limit);</li>
+ *   <li>{@link #coordinatorOneSinkClientTimeout} / {@link #coordinatorThreeSinksClientTimeout}: the
+ *       same with {@link SinkSettings.Builder#clientEnforcesTimeout(boolean) clientEnforcesTimeout(true)},
+ *       which every sink here qualifies for (the simulated sink waits a fixed round trip, Lettuce has
+ *       a command timeout): the last SYNC sink runs on the caller's thread;</li>
+ *   <li>{@link #writeAhead} / {@link #writeAheadClientTimeout}: the caller's own MongoDB write
+ *       wrapped by {@code saveWith} over the {@link MongoWriteAheadStore}, default settings and
+ *       {@code clientEnforcesTimeout(true)}.</li>
  * </ol>
  * Each in two flows: {@code blind} (write the new state, whatever was there) and {@code rmw}
  * (read-modify-write: read the entity and its version, change it, write it back only if the
@@ -70,6 +77,8 @@ public class WriteBenchmark {
     public static final int IDS_PER_THREAD = 100;
     /** Thread slots; more threads than this share slots (and then contend). */
     public static final int SLOTS = 8;
+    /** Suffix of the methods whose writer sets {@code clientEnforcesTimeout(true)} on every sink. */
+    public static final String CLIENT_TIMEOUT = "ClientTimeout";
 
     private static final AtomicInteger NEXT_SLOT = new AtomicInteger();
 
@@ -115,31 +124,35 @@ public class WriteBenchmark {
         servers = BenchmarkServers.open();
         MongoDatabase db = servers.database();
         items = db.getCollection(method, Item.class);
-        int sinkCount = method.endsWith("ThreeSinks") ? 3 : 1;
+        int sinkCount = method.contains("ThreeSinks") ? 3 : 1;
+        boolean clientTimeout = method.endsWith(CLIENT_TIMEOUT);
         for (int i = 0; i < sinkCount; i++) {
             sinks.add(BenchmarkSinks.create(sink, servers, method + "-" + i));
         }
         switch (method) {
             case "rawPrimary", "naiveDualWrite", "naiveDualWriteThreeSinks" -> items.insertMany(initialItems(1L, idsPerThread));
-            case "coordinatorOneSink", "coordinatorThreeSinks" -> {
+            case "coordinatorOneSink", "coordinatorThreeSinks",
+                 "coordinatorOneSinkClientTimeout", "coordinatorThreeSinksClientTimeout" -> {
                 MongoPrimaryStore<Item> store = MongoPrimaryStore.builder(items).build();
                 prefillThrough(store, idsPerThread);
-                writer = writer(store, db);
+                writer = writer(store, db, clientTimeout);
             }
-            case "writeAhead" -> {
+            case "writeAhead", "writeAheadClientTimeout" -> {
                 items.insertMany(initialItems(1L, idsPerThread));
-                writer = writer(MongoWriteAheadStore.builder(db, items).versionField("version").build(), db);
+                writer = writer(MongoWriteAheadStore.builder(db, items).versionField("version").build(), db,
+                        clientTimeout);
             }
             default -> throw new IllegalArgumentException("no such benchmark method: " + method);
         }
     }
 
-    private DualWriter<Item> writer(PrimaryStore<Item> store, MongoDatabase db) {
+    private DualWriter<Item> writer(PrimaryStore<Item> store, MongoDatabase db, boolean clientTimeout) {
         DualWriterBuilder<Item> b = DualWriter.<Item>builder().entityType(BenchmarkSinks.TYPE).idOf(Item::getId)
                 .primary(store).deadLetterStore(MongoDeadLetterStore.builder(db).build())
                 .meterRegistry(new SimpleMeterRegistry());
+        SinkSettings settings = SinkSettings.builder().clientEnforcesTimeout(clientTimeout).build();
         for (int i = 0; i < sinks.size(); i++) {
-            b.sink("sink" + i, sinks.get(i));
+            b.sink("sink" + i, sinks.get(i), settings);
         }
         return b.build();
     }
@@ -289,6 +302,28 @@ public class WriteBenchmark {
         return coordinatorSave(c);
     }
 
+    /**
+     * {@link #coordinatorOneSink} with {@code clientEnforcesTimeout(true)}: no thread hand-off.
+     *
+     * @param c the calling thread's state
+     * @return the result
+     */
+    @Benchmark
+    public WriteResult coordinatorOneSinkClientTimeout(Caller c) {
+        return coordinatorSave(c);
+    }
+
+    /**
+     * {@link #coordinatorThreeSinks} with {@code clientEnforcesTimeout(true)}.
+     *
+     * @param c the calling thread's state
+     * @return the result
+     */
+    @Benchmark
+    public WriteResult coordinatorThreeSinksClientTimeout(Caller c) {
+        return coordinatorSave(c);
+    }
+
     private WriteResult coordinatorSave(Caller c) {
         String id = c.nextId(idsPerThread);
         WriteResult r;
@@ -311,6 +346,21 @@ public class WriteBenchmark {
      */
     @Benchmark
     public WriteResult writeAhead(Caller c) {
+        return writeAheadSave(c);
+    }
+
+    /**
+     * {@link #writeAhead} with {@code clientEnforcesTimeout(true)}.
+     *
+     * @param c the calling thread's state
+     * @return the result
+     */
+    @Benchmark
+    public WriteResult writeAheadClientTimeout(Caller c) {
+        return writeAheadSave(c);
+    }
+
+    private WriteResult writeAheadSave(Caller c) {
         String id = c.nextId(idsPerThread);
         if (!rmw) {
             long price = ++c.price;

@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BenchmarkSmokeTest {
     private static final List<String> WRITE_METHODS = List.of("rawPrimary", "naiveDualWrite",
-            "naiveDualWriteThreeSinks", "coordinatorOneSink", "coordinatorThreeSinks", "writeAhead");
+            "naiveDualWriteThreeSinks", "coordinatorOneSink", "coordinatorThreeSinks", "writeAhead",
+            "coordinatorOneSinkClientTimeout", "coordinatorThreeSinksClientTimeout", "writeAheadClientTimeout");
 
     @Test
     void everyWriteBenchmarkWritesInBothFlowsToTheRealRedis() throws Exception {
@@ -54,20 +55,22 @@ class BenchmarkSmokeTest {
 
     @Test
     void theSimulatedSinkWaitsItsRoundTripAndKeepsVersionsMonotonic() throws Exception {
-        WriteBenchmark b = new WriteBenchmark();
-        b.sink = "sim-1ms";
-        b.flow = "rmw";
-        b.idsPerThread = 2;
-        b.open("coordinatorOneSink");
-        try {
-            WriteBenchmark.Caller caller = new WriteBenchmark.Caller();
-            caller.setUp();
-            long start = System.nanoTime();
-            WriteResult r = b.coordinatorOneSink(caller);
-            assertTrue(System.nanoTime() - start >= 1_000_000, "a save waits at least the sink's 1 ms round trip");
-            assertTrue(r.fullyApplied(), "the simulated sink took the write: " + r);
-        } finally {
-            b.tearDown();
+        for (String method : List.of("coordinatorOneSink", "coordinatorOneSinkClientTimeout")) {
+            WriteBenchmark b = new WriteBenchmark();
+            b.sink = "sim-1ms";
+            b.flow = "rmw";
+            b.idsPerThread = 2;
+            b.open(method);
+            try {
+                WriteBenchmark.Caller caller = new WriteBenchmark.Caller();
+                caller.setUp();
+                long start = System.nanoTime();
+                WriteResult r = (WriteResult) call(b, method, caller);
+                assertTrue(System.nanoTime() - start >= 1_000_000, method + ": a save waits at least the sink's 1 ms round trip");
+                assertTrue(r.fullyApplied(), method + ": the simulated sink took the write: " + r);
+            } finally {
+                b.tearDown();
+            }
         }
         SimulatedSink<Item> sink = new SimulatedSink<>(java.time.Duration.ZERO);
         Item item = new Item("x", "x", 1);
@@ -111,6 +114,9 @@ class BenchmarkSmokeTest {
             assertEquals(ApplyResult.APPLIED, b.inMemoryDirect(c), "the direct write reaches the sink");
             assertTrue(b.coordinatorInMemory(c).fullyApplied(), "the coordinator's write reaches the sink");
             assertEquals(2, b.sink().liveVersions().size(), "two entities written");
+            assertTrue(b.coordinatorInMemoryClientTimeout(c).fullyApplied(),
+                    "the clientEnforcesTimeout writer's write reaches its sink");
+            assertEquals(1, b.clientTimeoutSink().liveVersions().size(), "its own sink holds its one entity");
             assertEquals(c.next + 1, b.threadHop(c), "the hop returns the other thread's answer");
         } finally {
             b.tearDown();
@@ -127,7 +133,7 @@ class BenchmarkSmokeTest {
             }
             for (String m : List.of("DrainBenchmark_drainBacklog", "DrainBenchmark_rawBatchWrite",
                     "CoordinatorCostBenchmark_inMemoryDirect", "CoordinatorCostBenchmark_coordinatorInMemory",
-                    "CoordinatorCostBenchmark_threadHop")) {
+                    "CoordinatorCostBenchmark_threadHop", "CoordinatorCostBenchmark_coordinatorInMemoryClientTimeout")) {
                 assertTrue(list.contains(m + "_jmhTest"), "JMH knows " + m);
             }
         }
@@ -141,6 +147,9 @@ class BenchmarkSmokeTest {
             case "coordinatorOneSink" -> b.coordinatorOneSink(c);
             case "coordinatorThreeSinks" -> b.coordinatorThreeSinks(c);
             case "writeAhead" -> b.writeAhead(c);
+            case "coordinatorOneSinkClientTimeout" -> b.coordinatorOneSinkClientTimeout(c);
+            case "coordinatorThreeSinksClientTimeout" -> b.coordinatorThreeSinksClientTimeout(c);
+            case "writeAheadClientTimeout" -> b.writeAheadClientTimeout(c);
             default -> throw new IllegalArgumentException(method);
         };
     }

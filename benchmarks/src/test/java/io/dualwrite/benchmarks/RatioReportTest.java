@@ -32,6 +32,23 @@ class RatioReportTest {
     }
 
     @Test
+    void theClientTimeoutRowsAreComparedWithTheNaiveWriteOfTheirOwnSinkCount() {
+        RatioReport report = new RatioReport(List.of(
+                write("naiveDualWrite", 1, 1_000_000, 2_000_000, 1_000_000),
+                write("naiveDualWriteThreeSinks", 1, 3_000_000, 4_000_000, 3_000_000),
+                write("coordinatorOneSinkClientTimeout", 1, 1_040_000, 2_400_000, 1_100_000),
+                write("coordinatorThreeSinksClientTimeout", 1, 1_500_000, 2_000_000, 1_500_000)));
+        String table = report.writeTables();
+        assertTrue(table.contains("| (c') save, 1 SYNC sink, clientEnforcesTimeout | 1 | 1040 | 2400 | 909 | – | 1.04 | 1.20 | 0.91 |"),
+                "(c') against (b): 1.04, 1.20, 909/s ÷ 1000/s:\n" + table);
+        assertTrue(table.contains("| (c3') save, 3 SYNC sinks, clientEnforcesTimeout | 1 | 1500 | 2000 | 667 | – | 0.50 | 0.50 | 2.00 |"),
+                "(c3') against (b3), the three sinks called in turn:\n" + table);
+        String targets = report.targets();
+        assertTrue(targets.contains("(c') p50 ≤ 1.05× (b), sink redis, blind, 1 thread(s): met (1.04)"), targets);
+        assertTrue(targets.contains("(c') p99 ≤ 1.15× (b), sink redis, blind, 1 thread(s): MISSED (1.20)"), targets);
+    }
+
+    @Test
     void drainRateIsTheBacklogOverTheTimeAndComparedWithTheRawBatchRate() {
         Map<String, String> p = Map.of("sink", "redis", "primary", "memory", "backlog", "100000", "batch", "100");
         RatioReport report = new RatioReport(List.of(
@@ -39,16 +56,22 @@ class RatioReportTest {
                 new Measurement("DrainBenchmark", "rawBatchWrite", p, 1, 2e9, 2e9, 2e9, Double.NaN)));
         String table = report.drainTable();
         assertTrue(table.contains("| redis | in-memory store | 100000 | 100 | 4.00 | 25000 | 50000 | 0.50 |"), table);
-        assertTrue(report.targets().contains("drain ≥ 0.8× raw batch, sink redis, memory: MISSED (0.50)"), report.targets());
+        assertTrue(report.targets().contains("drain ≥ 0.8× raw batch, sink redis, memory, batch 100: MISSED (0.50)"), report.targets());
     }
 
     @Test
     void theCoordinatorsShareIsTheDifferenceFromTheDirectWrite() {
         RatioReport report = new RatioReport(List.of(
                 new Measurement("CoordinatorCostBenchmark", "inMemoryDirect", Map.of(), 1, 2_000, 2_000, 2_000, 500),
-                new Measurement("CoordinatorCostBenchmark", "coordinatorInMemory", Map.of(), 1, 14_500, 14_500, 14_500, 4_500)));
+                new Measurement("CoordinatorCostBenchmark", "coordinatorInMemory", Map.of(), 1, 14_500, 14_500, 14_500, 4_500),
+                new Measurement("CoordinatorCostBenchmark", "coordinatorInMemoryClientTimeout", Map.of(), 1, 30_000,
+                        30_000, 30_000, 4_000)));
         assertTrue(report.costTable().contains("| the coordinator's share (difference) | 12.50 | 4000 |"), report.costTable());
+        assertTrue(report.costTable().contains("| the coordinator's share, clientEnforcesTimeout (difference) | 28.00 | 3500 |"),
+                report.costTable());
         assertTrue(report.targets().contains("coordinator's own time ≤ 20.0 µs per write: met (12.50)"), report.targets());
+        assertTrue(report.targets().contains("coordinator's own time ≤ 20.0 µs per write, clientEnforcesTimeout: MISSED (28.00)"),
+                report.targets());
         assertEquals("", new RatioReport(List.of()).render(), "no results, no tables");
     }
 }
