@@ -9,6 +9,7 @@ import io.dualwrite.spi.Intent;
 import io.dualwrite.spi.IntentSpec;
 import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.PrimaryWrite;
+import io.dualwrite.spi.RequestKey;
 import io.dualwrite.spi.Snapshot;
 
 import java.time.Duration;
@@ -64,15 +65,12 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
         String id = write.id();
         Instant time = write.time();
         update(id, (k, cur) -> {
-            if (cur != null && write.requestKey().isPresent()) {
-                Instant notBefore = time.minus(write.requestKeyWindow());
-                for (RequestKey rk : cur.requestKeys) {
-                    if (rk.key.equals(write.requestKey().get()) && !rk.at.isBefore(notBefore)) {
-                        out.set(new Committed<>(Committed.Status.DUPLICATE_REQUEST, id, rk.version, rk.operation,
-                                null, null, rk.at, null));
-                        return cur;
-                    }
-                }
+            Optional<RequestKey> repeated = cur == null ? Optional.empty() : RequestKey.repeatedBy(cur.requestKeys, write);
+            if (repeated.isPresent()) {
+                RequestKey rk = repeated.get();
+                out.set(new Committed<>(Committed.Status.DUPLICATE_REQUEST, id, rk.version(), rk.operation(),
+                        null, null, rk.at(), null));
+                return cur;
             }
             long actual = cur == null ? 0 : cur.version;
             if (write.expectedVersion().isPresent() && write.expectedVersion().getAsLong() != actual) {
@@ -89,19 +87,8 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
                 pending.put(spec.sink(), new Intent(spec.sink(), version, spec.dueAt(), 0, null, null,
                         write.correlationId(), write.idempotencyKey().orElse(null), null));
             }
-            List<RequestKey> keys = new ArrayList<>();
-            if (cur != null) {
-                Instant notBefore = time.minus(write.requestKeyWindow());
-                for (RequestKey rk : cur.requestKeys) {
-                    if (!rk.at.isBefore(notBefore) && !write.forgetsRequestKeyOf(rk.version)) {
-                        keys.add(rk);
-                    }
-                }
-            }
-            write.requestKey().ifPresent(key -> keys.add(new RequestKey(key, version, write.operation(), time)));
-            while (keys.size() > MAX_REQUEST_KEYS_PER_ENTITY) {
-                keys.remove(0);
-            }
+            List<RequestKey> keys = RequestKey.afterCommit(cur == null ? List.of() : cur.requestKeys, write, version,
+                    MAX_REQUEST_KEYS_PER_ENTITY);
             T state = write.state().map(copier).orElse(null);
             Entry<T> next = new Entry<>(version, state, time, pending, null, null, keys);
             out.set(new Committed<>(Committed.Status.WRITTEN, id, version, write.operation(),
@@ -280,20 +267,6 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
         }
     }
 
-    private static final class RequestKey {
-        final String key;
-        final long version;
-        final Operation operation;
-        final Instant at;
-
-        RequestKey(String key, long version, Operation operation, Instant at) {
-            this.key = key;
-            this.version = version;
-            this.operation = operation;
-            this.at = at;
-        }
-    }
-
     private static final class Entry<T> {
         final long version;
         final T state;
@@ -319,13 +292,7 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
         }
 
         Instant due() {
-            Instant min = null;
-            for (Intent i : pending.values()) {
-                if (min == null || i.dueAt().isBefore(min)) {
-                    min = i.dueAt();
-                }
-            }
-            return min;
+            return Intent.earliestDue(pending.values());
         }
 
         boolean claimable(Instant now) {

@@ -98,6 +98,20 @@ public final class Intent {
                 correlationId, idempotencyKey, ref);
     }
 
+    /**
+     * @param intents pending intents
+     * @return the earliest due time among them, or null when there are none
+     */
+    public static Instant earliestDue(java.util.Collection<Intent> intents) {
+        Instant min = null;
+        for (Intent i : intents) {
+            if (min == null || i.dueAt().isBefore(min)) {
+                min = i.dueAt();
+            }
+        }
+        return min;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {

@@ -24,6 +24,7 @@ import io.dualwrite.spi.Committed;
 import io.dualwrite.spi.Intent;
 import io.dualwrite.spi.IntentSpec;
 import io.dualwrite.spi.PrimaryWrite;
+import io.dualwrite.spi.RequestKey;
 import io.dualwrite.spi.Snapshot;
 import org.bson.BsonDocument;
 import org.bson.BsonInt64;
@@ -173,14 +174,11 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
 
     /** @return the result when nothing is to be written (duplicate request, nothing to delete), else null */
     private Committed<T> beforeWriting(PrimaryWrite<T> write, BsonDocument current, Meta before) {
-        if (before != null && write.requestKey().isPresent()) {
-            Instant notBefore = write.time().minus(write.requestKeyWindow());
-            for (Meta.RequestKey rk : before.keys) {
-                if (rk.key.equals(write.requestKey().get()) && !rk.at.isBefore(notBefore)) {
-                    return new Committed<>(Committed.Status.DUPLICATE_REQUEST, write.id(), rk.version, rk.operation,
-                            null, null, rk.at, null);
-                }
-            }
+        Optional<RequestKey> repeated = before == null ? Optional.empty() : RequestKey.repeatedBy(before.keys, write);
+        if (repeated.isPresent()) {
+            RequestKey rk = repeated.get();
+            return new Committed<>(Committed.Status.DUPLICATE_REQUEST, write.id(), rk.version(), rk.operation(),
+                    null, null, rk.at(), null);
         }
         long actual = before == null ? 0 : before.version;
         if (write.expectedVersion().isPresent() && write.expectedVersion().getAsLong() != actual) {
@@ -204,22 +202,13 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             next.pending.putAll(before.pending);
             next.leaseOwner = before.leaseOwner;
             next.leaseUntil = before.leaseUntil;
-            Instant notBefore = write.time().minus(write.requestKeyWindow());
-            for (Meta.RequestKey rk : before.keys) {
-                if (!rk.at.isBefore(notBefore) && !write.forgetsRequestKeyOf(rk.version)) {
-                    next.keys.add(rk);
-                }
-            }
         }
         for (IntentSpec spec : write.intents()) {
             next.pending.put(spec.sink(), new Intent(spec.sink(), next.version, spec.dueAt(), 0, null, null,
                     write.correlationId(), write.idempotencyKey().orElse(null), null));
         }
-        write.requestKey().ifPresent(k -> next.keys.add(new Meta.RequestKey(k, next.version, write.operation(),
-                write.time())));
-        while (next.keys.size() > maxRequestKeys) {
-            next.keys.remove(0);
-        }
+        next.keys.addAll(RequestKey.afterCommit(before == null ? List.of() : before.keys, write, next.version,
+                maxRequestKeys));
         return next;
     }
 

@@ -3,6 +3,7 @@ package io.dualwrite.mongo.internal;
 import io.dualwrite.Operation;
 import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.spi.Intent;
+import io.dualwrite.spi.RequestKey;
 import org.bson.BsonArray;
 import org.bson.BsonBoolean;
 import org.bson.BsonDateTime;
@@ -60,21 +61,6 @@ public final class Meta {
     String leaseOwner;
     Instant leaseUntil;
     final List<RequestKey> keys = new ArrayList<>();
-
-    /** A remembered request key. */
-    static final class RequestKey {
-        final String key;
-        final long version;
-        final Operation operation;
-        final Instant at;
-
-        RequestKey(String key, long version, Operation operation, Instant at) {
-            this.key = key;
-            this.version = version;
-            this.operation = operation;
-            this.at = at;
-        }
-    }
 
     /**
      * @param doc a stored document
@@ -140,13 +126,7 @@ public final class Meta {
 
     /** @return the earliest due time of the pending intents, or null */
     Instant due() {
-        Instant min = null;
-        for (Intent i : pending.values()) {
-            if (min == null || i.dueAt().isBefore(min)) {
-                min = i.dueAt();
-            }
-        }
-        return min;
+        return Intent.earliestDue(pending.values());
     }
 
     /** @return the pending intents as a BSON sub-document */
@@ -176,8 +156,8 @@ public final class Meta {
         }
         BsonArray ks = new BsonArray();
         for (RequestKey k : keys) {
-            ks.add(new BsonDocument("k", new BsonString(k.key)).append(V, new BsonInt64(k.version))
-                    .append("op", new BsonString(k.operation.name())).append(AT, date(k.at)));
+            ks.add(new BsonDocument("k", new BsonString(k.key())).append(V, new BsonInt64(k.version()))
+                    .append("op", new BsonString(k.operation().name())).append(AT, date(k.at())));
         }
         m.append(KEYS, ks);
         return m;
