@@ -30,7 +30,6 @@ import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.spi.Snapshot;
-import io.github.resilience4j.core.IntervalFunction;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -148,14 +147,14 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
     private final Acknowledger acks;
-    private final IntervalFunction recoveryBackoff;
+    private final RecoveryBackoff recoveryBackoff;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ConcurrentHashMap<String, Timer> writeTimers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
-    private static final long BACKLOG_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long BACKLOG_REFRESH_MILLIS = 1000;
 
     private final AtomicLong backlog = new AtomicLong();
-    private final AtomicLong lastBacklogRefresh = new AtomicLong(System.nanoTime() - BACKLOG_REFRESH_NANOS);
+    private final AtomicLong lastBacklogRefresh = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong oldestDueMillis = new AtomicLong(Long.MAX_VALUE);
     private final DeadLetters deadLetters;
 
@@ -180,8 +179,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         this.channels = Collections.unmodifiableList(list);
         this.channelsByName = Collections.unmodifiableMap(byName);
         this.acks = new Acknowledger(store, cfg.ackBatchSize, cfg.ackInterval, scheduler);
-        this.recoveryBackoff = IntervalFunction.ofExponentialRandomBackoff(cfg.recoveryInitialBackoff, 2.0, 0.5,
-                cfg.recoveryMaxBackoff);
+        this.recoveryBackoff = new RecoveryBackoff(cfg.recoveryInitialBackoff, cfg.recoveryMaxBackoff);
         Gauge.builder(DualWriteMetrics.RECOVERY_BACKLOG, backlog, AtomicLong::get)
                 .description("entities with pending intents, as of the last recovery pass")
                 .tag(DualWriteMetrics.TAG_TYPE, type).register(cfg.meters);
@@ -584,7 +582,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                             continue;
                         }
                     }
-                    Instant next = now.plusMillis(recoveryBackoff.apply(Math.min(attempts, 30)));
+                    Instant next = now.plusMillis(recoveryBackoff.millis(change.id(), c.name, attempts));
                     reschedules.computeIfAbsent(change.id(), k -> new ArrayList<>())
                             .add(intent.failedAttempt(next, attempts, SinkChannel.describe(error)));
                     deferred++;
@@ -629,10 +627,12 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     }
 
     private void refreshBacklog() {
-        // counting the backlog reads every pending entity: at most once a second, not once a pass
-        long now = System.nanoTime();
+        // counting the backlog reads every pending entity: at most once a second, not once a pass (by the
+        // writer's clock, so that whether a pass reads it depends on nothing a test cannot control)
+        long now = cfg.clock.millis();
         long last = lastBacklogRefresh.get();
-        if (now - last < BACKLOG_REFRESH_NANOS || !lastBacklogRefresh.compareAndSet(last, now)) {
+        if ((last != Long.MIN_VALUE && Math.abs(now - last) < BACKLOG_REFRESH_MILLIS)
+                || !lastBacklogRefresh.compareAndSet(last, now)) {
             return;
         }
         try {
