@@ -1,17 +1,14 @@
 package io.dualwrite.testkit.internal;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The system clock plus an offset that only grows, so a test can jump over backoff waits
  * instead of sleeping. Thread-safe.
  */
-public final class AdjustableClock extends Clock {
+public final class AdjustableClock extends UtcClock {
     private final AtomicLong offsetNanos = new AtomicLong();
 
     /** @param by how far to move the clock forward, not negative */
@@ -28,22 +25,7 @@ public final class AdjustableClock extends Clock {
     }
 
     @Override
-    public ZoneId getZone() {
-        return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-        throw new UnsupportedOperationException("the adjustable clock is UTC only");
-    }
-
-    @Override
     public Instant instant() {
         return Instant.now().plusNanos(offsetNanos.get());
-    }
-
-    @Override
-    public long millis() {
-        return instant().toEpochMilli();
     }
 }
