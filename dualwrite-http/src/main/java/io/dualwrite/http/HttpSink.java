@@ -6,6 +6,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.http.internal.ReplyBody;
 import io.dualwrite.http.internal.RetryAfter;
 import io.dualwrite.http.internal.UriTemplate;
 import io.dualwrite.spi.ApplyResult;
@@ -14,8 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,6 +32,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Calls a third-party HTTP API for each change, with the JDK's {@link HttpClient}.
@@ -55,9 +58,20 @@ import java.util.Set;
  *   <tr><td>408, 429, 5xx</td><td>{@link ErrorKind#TRANSIENT}, with the {@code Retry-After} wait</td></tr>
  *   <tr><td>other 1xx, 3xx and 4xx</td><td>{@link ErrorKind#PERMANENT}</td></tr>
  *   <tr><td>no connection, connect timeout</td><td>{@link ErrorKind#TRANSIENT}</td></tr>
- *   <tr><td>timeout after sending, broken or malformed reply</td><td>{@link ErrorKind#UNKNOWN_OUTCOME}</td></tr>
+ *   <tr><td>no whole reply (headers and body) within the request timeout after sending; broken,
+ *       cut-off or malformed reply</td><td>{@link ErrorKind#UNKNOWN_OUTCOME}</td></tr>
  * </table>
- * Failures are {@link HttpSinkException}s; their message holds the method, the URL, the status and
+ *
+ * <p>Each request has one deadline, {@link Builder#requestTimeout} from the call, for the whole
+ * exchange: connecting, sending, the reply's headers and its whole body. The sink enforces it
+ * itself (the JDK client's own request timeout stops at the headers): on expiry the exchange is
+ * cancelled, its connection closed rather than pooled, and the call fails at once (when not even
+ * the reply's headers came, after at most 250 ms more in which the client tells a request that was
+ * sent from a connection that never opened), so a server that stalls or trickles its reply cannot
+ * hold the calling thread. A reply's body is read up to
+ * {@value #MAX_REPLY_BODY_BYTES} bytes and only the start of an error reply is kept.
+ *
+ * <p>Failures are {@link HttpSinkException}s; their message holds the method, the URL, the status and
  * the start of the error reply ({@link Builder#errorExcerptChars}), never the request body. The sink is only as safe as the API: it must apply a
  * request key at most once (replaying the first answer to a repeat) and refuse a version older
  * than the one it holds with 409 or 412; see the documentation page of the HTTP sink.
@@ -87,7 +101,9 @@ public final class HttpSink<T> implements Sink<T> {
     public static final String DEFAULT_UPSERT_METHOD = "PUT";
     /** Default method of a delete. */
     public static final String DEFAULT_DELETE_METHOD = "DELETE";
-    /** Default time a request may take, from sending to the end of the reply's headers. */
+    /**
+     * Default time a whole exchange may take: connecting, sending, the reply's headers and its body.
+     */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
     /** Default time to open a connection (for the default client). */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -95,6 +111,17 @@ public final class HttpSink<T> implements Sink<T> {
     public static final Set<Integer> DEFAULT_ALREADY_CURRENT_STATUSES = Set.of(409, 412);
     /** Default characters of an error reply kept in the exception's message. */
     public static final int DEFAULT_ERROR_EXCERPT_CHARS = 300;
+    /**
+     * Most bytes of a reply's body read (1 MiB). Only the start of an error reply is kept; a longer
+     * body is not read to its end and its connection is closed, and the status decides the outcome.
+     */
+    public static final int MAX_REPLY_BODY_BYTES = 1 << 20;
+    /**
+     * When not even the reply's headers came by the deadline, how long the call waits on for the
+     * client's own request timer (due at the same moment) to tell a request that was sent from a
+     * connection that never opened.
+     */
+    private static final Duration CLIENT_TIMER_GRACE = Duration.ofMillis(250);
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpSink.class);
 
@@ -140,23 +167,28 @@ public final class HttpSink<T> implements Sink<T> {
         return new Builder<>();
     }
 
+    /**
+     * Sends the change's request and reads the reply's status, within one deadline of
+     * {@link Builder#requestTimeout} for the whole exchange: connecting, sending, the reply's
+     * headers and its body. When the deadline passes the exchange is cancelled, which closes its
+     * connection (it is never used again), and the call fails.
+     *
+     * @param change the change
+     * @return {@link ApplyResult#APPLIED} or {@link ApplyResult#ALREADY_CURRENT}, from the status
+     * @throws HttpSinkException when the API refused the change, could not be reached or did not
+     *                           answer in full within the deadline (see the table above)
+     * @throws InterruptedException if the calling thread was interrupted (the exchange is cancelled)
+     * @throws Exception            if the body cannot be mapped or the URL cannot be built
+     */
     @Override
     public ApplyResult apply(Change<T> change) throws Exception {
         HttpRequest request = request(change);
-        HttpResponse<InputStream> response;
-        try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (HttpConnectTimeoutException | ConnectException e) {
-            throw failure("could not connect", ErrorKind.TRANSIENT, request, -1, null, e);
-        } catch (HttpTimeoutException e) {
-            throw failure("no reply within " + requestTimeout.toMillis() + " ms after sending; the request may have been applied",
-                    ErrorKind.UNKNOWN_OUTCOME, request, -1, null, e);
-        } catch (IOException e) {
-            throw failure("broken or malformed reply (" + e.getMessage() + "); the request may have been applied",
-                    ErrorKind.UNKNOWN_OUTCOME, request, -1, null, e);
-        }
+        HttpResponse<ReplyBody.Read> response = exchange(request);
         int status = response.statusCode();
-        String excerpt = readExcerpt(response, status / 100 != 2 ? excerptChars : 0);
+        if (response.body().cut()) {
+            LOG.debug("http {} {} -> {}: reply body over {} bytes, not read further", request.method(),
+                    change.idempotencyKey(), status, MAX_REPLY_BODY_BYTES);
+        }
         if (status / 100 == 2) {
             boolean replayed = response.headers().firstValue(replayedHeader).map("true"::equalsIgnoreCase).orElse(false);
             LOG.debug("http {} {} -> {} {}", request.method(), change.idempotencyKey(), status,
@@ -167,6 +199,7 @@ public final class HttpSink<T> implements Sink<T> {
             LOG.debug("http {} {} -> {} already current", request.method(), change.idempotencyKey(), status);
             return ApplyResult.ALREADY_CURRENT;
         }
+        String excerpt = excerpt(response.body().head());
         if (status == 408 || status == 429 || status / 100 == 5) {
             Optional<String> header = response.headers().firstValue("Retry-After");
             Duration wait = RetryAfter.parse(header.orElse(null), clock).orElse(null);
@@ -174,6 +207,59 @@ public final class HttpSink<T> implements Sink<T> {
                     ErrorKind.TRANSIENT, request, status, wait, null);
         }
         throw failure("status " + status + " refuses the change" + excerpt, ErrorKind.PERMANENT, request, status, null, null);
+    }
+
+    /**
+     * Runs one exchange, body included, within {@link #requestTimeout} from now. The client's own
+     * request timeout (the same duration) covers connecting and the reply's headers and tells the
+     * two apart; the wait here covers the body too, which the client's timeout does not.
+     */
+    private HttpResponse<ReplyBody.Read> exchange(HttpRequest request) throws Exception {
+        long deadline = System.nanoTime() + requestTimeout.toNanos();
+        ReplyBody reply = new ReplyBody((int) Math.min(excerptChars * 4L, MAX_REPLY_BODY_BYTES), MAX_REPLY_BODY_BYTES);
+        CompletableFuture<HttpResponse<ReplyBody.Read>> exchange = client.sendAsync(request, reply);
+        try {
+            try {
+                return exchange.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException noReplyYet) {
+                if (reply.status().isPresent()) {
+                    throw noReplyYet;
+                }
+                // not even the headers came: the client's timer, due now, knows whether the request
+                // was sent (an unknown outcome) or the connection never opened (transient)
+                return exchange.get(CLIENT_TIMER_GRACE.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } catch (TimeoutException e) {
+            exchange.cancel(true);
+            String what = reply.status().isPresent()
+                    ? "status " + reply.status().getAsInt() + " came, but not the whole reply body"
+                    : "no reply";
+            throw failure(what + " within " + requestTimeout.toMillis() + " ms; the request may have been applied",
+                    ErrorKind.UNKNOWN_OUTCOME, request, -1, null, e);
+        } catch (InterruptedException e) {
+            exchange.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            throw transportFailure(e.getCause(), request);
+        }
+    }
+
+    private Exception transportFailure(Throwable cause, HttpRequest request) {
+        if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException) {
+            return failure("could not connect", ErrorKind.TRANSIENT, request, -1, null, cause);
+        }
+        if (cause instanceof HttpTimeoutException) {
+            return failure("no reply within " + requestTimeout.toMillis() + " ms after sending; the request may have been applied",
+                    ErrorKind.UNKNOWN_OUTCOME, request, -1, null, cause);
+        }
+        if (cause instanceof IOException) {
+            return failure("broken or malformed reply (" + cause.getMessage() + "); the request may have been applied",
+                    ErrorKind.UNKNOWN_OUTCOME, request, -1, null, cause);
+        }
+        if (cause instanceof Error) {
+            throw (Error) cause;
+        }
+        return cause instanceof Exception ? (Exception) cause : new IllegalStateException(cause);
     }
 
     @Override
@@ -222,23 +308,13 @@ public final class HttpSink<T> implements Sink<T> {
                 request.uri(), status, retryAfter, cause);
     }
 
-    /** Reads a short excerpt of an error reply for the message, and always releases the connection. */
-    private static String readExcerpt(HttpResponse<InputStream> response, int chars) {
-        try (InputStream in = response.body()) {
-            if (chars == 0) {
-                in.transferTo(OutputStream.nullOutputStream());
-                return "";
-            }
-            byte[] head = in.readNBytes(chars * 4);
-            in.transferTo(OutputStream.nullOutputStream());
-            String text = new String(head, StandardCharsets.UTF_8).strip();
-            if (text.isEmpty()) {
-                return "";
-            }
-            return ": " + (text.length() > chars ? text.substring(0, chars) + "…" : text);
-        } catch (IOException e) {
-            return " (reply body unreadable: " + e.getMessage() + ")";
+    /** The start of an error reply for the message, at most {@link #excerptChars} characters. */
+    private String excerpt(byte[] head) {
+        String text = new String(head, StandardCharsets.UTF_8).strip();
+        if (text.isEmpty()) {
+            return "";
         }
+        return ": " + (text.length() > excerptChars ? text.substring(0, excerptChars) + "…" : text);
     }
 
     /**
@@ -361,7 +437,15 @@ public final class HttpSink<T> implements Sink<T> {
         }
 
         /**
-         * @param timeout how long a request may take once sent; positive; default {@link #DEFAULT_REQUEST_TIMEOUT}
+         * The time limit of one request, enforced by the sink itself: from the call to the last byte
+         * of the reply's body, connecting and sending included. A request still running when it
+         * passes is cancelled and its connection closed; the call fails with
+         * {@link ErrorKind#UNKNOWN_OUTCOME} ({@link ErrorKind#TRANSIENT} when the connection never
+         * opened). It is the only bound of a call when the sink is registered with
+         * {@code SinkSettings.builder().clientEnforcesTimeout(true)}; otherwise the coordinator's
+         * {@code attemptTimeout} applies too, and the shorter of the two wins.
+         *
+         * @param timeout positive; default {@link #DEFAULT_REQUEST_TIMEOUT}
          * @return this
          */
         public Builder<T> requestTimeout(Duration timeout) {

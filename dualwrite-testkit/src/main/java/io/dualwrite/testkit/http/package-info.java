@@ -1,4 +1,6 @@
 /**
- * A demanding third-party HTTP API for tests of HTTP sinks: {@link io.dualwrite.testkit.http.FakeThirdPartyApi}.
+ * HTTP servers for tests of HTTP sinks: a demanding third-party API
+ * ({@link io.dualwrite.testkit.http.FakeThirdPartyApi}) and a server that stalls or trickles its
+ * replies ({@link io.dualwrite.testkit.http.MisbehavingHttpServer}).
  */
 package io.dualwrite.testkit.http;
