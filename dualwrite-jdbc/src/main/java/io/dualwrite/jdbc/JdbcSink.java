@@ -112,7 +112,7 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
                     applied ? "applied" : "already current");
             return applied ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT;
         } catch (SQLException e) {
-            throw failure(change.operation() + " " + change.idempotencyKey(), e);
+            throw failure(change.operation().name(), change.idempotencyKey(), e);
         }
     }
 
@@ -165,7 +165,7 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
         }
         if (classifier().classify(failure).isRetryable()) {
             Exception cause = failure instanceof SQLException
-                    ? failure("batch of " + changes.size() + " changes", (SQLException) failure) : failure;
+                    ? failure("batch of " + changes.size() + " changes", null, (SQLException) failure) : failure;
             List<BatchItem> result = new ArrayList<>(changes.size());
             // the database or the connection failed, not a change: every item waits for the retry
             LOG.debug("jdbc batch of {} into {} failed transiently: {}", changes.size(), table, cause.getMessage());
@@ -215,7 +215,7 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
                 array.free();
             }
         } catch (SQLException e) {
-            throw failure("versionsOf " + ids.size() + " ids", e);
+            throw failure("versionsOf " + ids.size() + " ids", null, e);
         }
         return out;
     }
@@ -244,7 +244,7 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
             }
             return ids;
         } catch (SQLException e) {
-            throw failure("idsAfter", e);
+            throw failure("idsAfter", null, e);
         }
     }
 
@@ -265,7 +265,7 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
             LOG.debug("purged {} tombstones from {}", n, table);
             return n;
         } catch (SQLException e) {
-            throw failure("purgeTombstones", e);
+            throw failure("purgeTombstones", null, e);
         }
     }
 
@@ -307,9 +307,11 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
      * Turns a driver failure into a {@link JdbcSinkException} whose message holds no row values: the
      * server's reason is kept (its first line, from the failing statement rather than a batch's
      * summary, which repeats the statement with its parameters) except for data exceptions (class
-     * 22), whose reason may quote the offending value.
+     * 22), whose reason may quote the offending value. The idempotency key comes last: an id can be
+     * long, and a message cut short (a dead letter keeps the first thousand characters) must still
+     * say why.
      */
-    private JdbcSinkException failure(String what, SQLException e) {
+    private JdbcSinkException failure(String operation, String key, SQLException e) {
         SQLException reason = e;
         for (SQLException next = e; next != null; next = next.getNextException()) {
             reason = next;
@@ -326,8 +328,9 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
         } else if (text.length() > 200) {
             text = text.substring(0, 200) + "…";
         }
-        return new JdbcSinkException(what + " on " + table + " failed: SQL state " + (state == null ? "none" : state)
-                + ": " + text, classifier().classify(e), state, table);
+        return new JdbcSinkException(operation + " on " + table + " failed: SQL state "
+                + (state == null ? "none" : state) + ": " + text + (key == null ? "" : "; key " + key),
+                classifier().classify(e), state, table);
     }
 
     private static void restoreAutoCommit(Connection c, boolean autoCommit) {

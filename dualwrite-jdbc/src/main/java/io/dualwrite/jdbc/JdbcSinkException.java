@@ -8,10 +8,11 @@ import java.util.Optional;
 
 /**
  * A failed statement of the JDBC sink, already classified, with its SQL state and table. The
- * message names the operation, the idempotency key, the table, the SQL state and the server's
- * reason, but never row values: a driver's own message can carry the statement with its
- * parameters (pgjdbc's batch errors) or the failing row (a constraint's detail), so the driver's
- * exception is not kept as the cause. Immutable.
+ * message names the operation, the table, the SQL state and the server's reason, then the
+ * idempotency key (last, so that a message cut short still says why), but never row values: a
+ * driver's own message can carry the statement with its parameters (pgjdbc's batch errors) or the
+ * failing row (a constraint's detail), so the driver's exception is not kept as the cause.
+ * Immutable.
  */
 public final class JdbcSinkException extends SinkException {
     private static final long serialVersionUID = 1L;

@@ -71,6 +71,9 @@ class JdbcPermanentRefusalTest {
             DeadLetter dead = writer.deadLetters().inspect(DeadLetter.idOf(TYPE, huge, SINK)).orElseThrow();
             assertEquals(ErrorKind.PERMANENT, dead.kind(), "the dead letter says why: " + dead.lastError());
             assertEquals(1, dead.attempts(), "after exactly one attempt");
+            assertTrue(dead.lastError().contains("SQL state 54000: ERROR: index row size"),
+                    "the dead letter says why, although the id makes its message long: "
+                            + dead.lastError().substring(0, Math.min(300, dead.lastError().length())));
             assertTrue(h.primary.read(huge).orElseThrow().pending().isEmpty(), "no intent is left for recovery");
 
             // later, with the grace period and every backoff long passed, recovery finds nothing to retry

@@ -136,6 +136,8 @@ class JdbcSinkTest {
         assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(e), "SQL state " + state + " must be PERMANENT");
         assertTrue(e.getMessage().contains(state) && e.getMessage().contains(change.idempotencyKey()),
                 "the message names the SQL state and the key: " + e.getMessage());
+        assertTrue(e.getMessage().indexOf(state) < e.getMessage().indexOf(change.idempotencyKey()),
+                "the SQL state comes before the key, which can be long: " + e.getMessage());
         assertFalse(e.getMessage().contains(change.requireState().name()),
                 "the message must never carry row values: " + e.getMessage());
     }
