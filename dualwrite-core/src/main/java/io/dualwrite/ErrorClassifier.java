@@ -47,7 +47,9 @@ public interface ErrorClassifier {
      *       landed);</li>
      *   <li>{@link IOException} is {@link ErrorKind#TRANSIENT};</li>
      *   <li>{@link IllegalArgumentException}, {@link UnsupportedOperationException}, a
-     *       {@link ClassCastException} and Jackson's mapping errors are {@link ErrorKind#PERMANENT};</li>
+     *       {@link ClassCastException}, Jackson's mapping errors and any {@link Error} that is not
+     *       {@linkplain #isFatal fatal} (an {@link AssertionError}, a {@link NoClassDefFoundError},
+     *       a {@link StackOverflowError}) are {@link ErrorKind#PERMANENT};</li>
      *   <li>anything else unexpected is {@link ErrorKind#UNKNOWN_OUTCOME}: redelivered with
      *       backoff a bounded number of times, then dead-lettered, never lost.</li>
      * </ul>
@@ -58,6 +60,29 @@ public interface ErrorClassifier {
      */
     static ErrorClassifier defaults() {
         return DefaultErrorClassifier.INSTANCE;
+    }
+
+    /**
+     * The JVM's own fatal errors, which no part of dualwrite ever catches: an
+     * {@link OutOfMemoryError}, an {@link InternalError} or another {@link VirtualMachineError},
+     * except a {@link StackOverflowError} (one entity's deep recursion). Everything else a sink or a
+     * mapping throws, {@link Error}s included, is classified for the entity it was thrown for.
+     *
+     * @param error a failure, not null
+     * @return true when it must be left to the JVM
+     */
+    static boolean isFatal(Throwable error) {
+        return error instanceof VirtualMachineError && !(error instanceof StackOverflowError);
+    }
+
+    /**
+     * @param error a failure, not null
+     * @throws VirtualMachineError the failure itself when it {@linkplain #isFatal is fatal}
+     */
+    static void rethrowIfFatal(Throwable error) {
+        if (isFatal(error)) {
+            throw (VirtualMachineError) error;
+        }
     }
 }
 
@@ -85,7 +110,7 @@ final class DefaultErrorClassifier implements ErrorClassifier {
             return ErrorKind.TRANSIENT;
         }
         if (e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException
-                || e instanceof ClassCastException) {
+                || e instanceof ClassCastException || (e instanceof Error && !ErrorClassifier.isFatal(e))) {
             return ErrorKind.PERMANENT;
         }
         return ErrorKind.UNKNOWN_OUTCOME;

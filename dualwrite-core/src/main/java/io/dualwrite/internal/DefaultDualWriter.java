@@ -10,6 +10,7 @@ import io.dualwrite.DualWriteMetrics;
 import io.dualwrite.DualWriter;
 import io.dualwrite.DualWriterBuilder.SinkRegistration;
 import io.dualwrite.EntitySerializationException;
+import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.IdempotencyKeys;
 import io.dualwrite.Operation;
@@ -289,7 +290,18 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             Change<T> change = Change.<T>builder().entityType(type).id(id).version(committed.version())
                     .operation(committed.operation()).state(committed.state().orElse(null)).idempotencyKey(key)
                     .correlationId(correlationId).time(committed.time()).build();
-            WriteResult result = deliverCommitted(change, committed, included, correlationId);
+            WriteResult result;
+            try {
+                result = deliverCommitted(change, committed, included, correlationId);
+            } catch (RequiredSinkFailedException e) {
+                throw e;
+            } catch (Throwable e) {
+                // the write is committed with its intents: whatever went wrong after it, recovery delivers
+                // it, and the caller learns what was committed rather than an error that hides it
+                ErrorClassifier.rethrowIfFatal(e);
+                LOG.error("delivering {} failed unexpectedly; its intents stay and recovery delivers it", key, e);
+                result = deferredResult(change, included);
+            }
             outcome = result.fullyApplied() ? "applied" : "deferred";
             return result;
         } catch (RequiredSinkFailedException e) {
@@ -392,6 +404,18 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             compensate(change, committed, included, result, failedRequired, failedRequiredDelivery);
         }
         return result;
+    }
+
+    /** @return a result in which every sink that takes part is DEFERRED: its intent is pending */
+    private WriteResult deferredResult(Change<T> change, boolean[] included) {
+        Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
+        for (int i = 0; i < channels.size(); i++) {
+            SinkChannel<T> c = channels.get(i);
+            outcomes.put(c.name, !included[i] || c.policy() == DeliveryPolicy.SHADOW ? SinkOutcome.SKIPPED
+                    : SinkOutcome.DEFERRED);
+        }
+        return new WriteResult(type, change.id(), change.version(), change.operation(), outcomes,
+                change.correlationId(), change.idempotencyKey(), true, false);
     }
 
     /** Delivers to every SYNC and REQUIRED sink in parallel; the caller's thread takes the last one. */
@@ -497,10 +521,17 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
 
     private boolean deadLetter(Change<T> change, String sink, int attempts, ErrorKind kind, String firstError,
                                Throwable error, String intentRef) {
+        return deadLetter(change.id(), change.version(), sink, attempts, kind, firstError, error,
+                change.correlationId(), change.idempotencyKey(), intentRef);
+    }
+
+    private boolean deadLetter(String id, long version, String sink, int attempts, ErrorKind kind, String firstError,
+                               Throwable error, String correlationId, String idempotencyKey, String intentRef) {
         Instant now = cfg.clock.instant();
         String last = SinkChannel.describe(error);
-        DeadLetter dl = new DeadLetter(type, change.id(), change.version(), sink, Math.max(1, attempts), kind,
-                firstError != null ? firstError : last, last, change.correlationId(), change.idempotencyKey(), now, now);
+        String key = idempotencyKey != null ? idempotencyKey : IdempotencyKeys.of(type, id, version);
+        DeadLetter dl = new DeadLetter(type, id, version, sink, Math.max(1, attempts), kind,
+                firstError != null ? firstError : last, last, correlationId, key, now, now);
         try {
             cfg.deadLetterStore.add(dl);
         } catch (RuntimeException e) {
@@ -509,9 +540,9 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         }
         counter(DualWriteMetrics.DEAD_LETTERS, DualWriteMetrics.TAG_SINK, sink, DualWriteMetrics.TAG_KIND, kind.name())
                 .increment();
-        LOG.error("sink '{}' gave up on {} after {} attempt(s) ({}): {}; dead-lettered as {}", sink,
-                change.idempotencyKey(), dl.attempts(), kind, last, dl.id());
-        acks.add(new Ack(change.id(), sink, change.version(), intentRef));
+        LOG.error("sink '{}' gave up on {} after {} attempt(s) ({}): {}; dead-lettered as {}", sink, key,
+                dl.attempts(), kind, last, dl.id());
+        acks.add(new Ack(id, sink, version, intentRef));
         return true;
     }
 
@@ -535,7 +566,18 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                         continue;
                     }
                     SinkChannel<T> c = channelsByName.get(intent.sink());
-                    Change<T> change = changeOf(s, intent, c);
+                    Change<T> change;
+                    try {
+                        change = changeOf(s, intent, c);
+                    } catch (RuntimeException | Error bad) {
+                        ErrorClassifier.rethrowIfFatal(bad);
+                        if (deadLetter(s.id(), s.version(), intent.sink(), intent.attempts() + 1, ErrorKind.PERMANENT,
+                                intent.firstError().orElse(null), bad, intent.correlationId().orElse(null),
+                                intent.idempotencyKey().orElse(null), intent.ref().orElse(null))) {
+                            dead++;
+                        }
+                        continue;
+                    }
                     if (c == null) {
                         deadLetter(change, intent.sink(), intent.attempts() + 1, ErrorKind.PERMANENT,
                                 intent.firstError().orElse(null),
@@ -557,21 +599,16 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                 for (int i = 0; i < changes.size(); i++) {
                     Change<T> change = changes.get(i);
                     Intent intent = intents.get(i);
-                    Throwable error;
-                    ErrorKind kind;
-                    if (bd.failure != null) {
-                        error = bd.failure.error;
-                        kind = bd.failure.kind;
-                    } else if (bd.items.get(i).succeeded()) {
+                    SinkChannel.Delivery d = bd.item(i);
+                    if (d.succeeded()) {
                         acks.add(new Ack(change.id(), c.name, change.version(), intent.ref().orElse(null)));
                         delivered++;
                         counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
                                 DualWriteMetrics.TAG_OUTCOME, "applied").increment();
                         continue;
-                    } else {
-                        error = bd.items.get(i).error();
-                        kind = c.classify(error);
                     }
+                    Throwable error = d.error;
+                    ErrorKind kind = d.kind;
                     int attempts = intent.attempts() + 1;
                     if (kind == ErrorKind.PERMANENT || attempts >= cfg.recoveryMaxAttempts) {
                         if (deadLetter(change, c.name, attempts, kind, intent.firstError().orElse(null), error,
@@ -747,13 +784,14 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         SinkChannel.BatchDelivery bd = c.deliverAll(changes);
         for (int i = 0; i < changes.size(); i++) {
             Change<T> change = changes.get(i);
-            Throwable error = bd.errorOf(i);
+            SinkChannel.Delivery d = bd.item(i);
+            Throwable error = d.error;
             if (error == null) {
                 acks.add(new Ack(change.id(), c.name, change.version(), refs.get(i)));
                 out.put(change.id(), SinkOutcome.APPLIED);
                 continue;
             }
-            ErrorKind kind = bd.kindOf(i, c);
+            ErrorKind kind = d.kind;
             if (kind == ErrorKind.PERMANENT && deadLetter(change, c.name, 1, kind, null, error, refs.get(i))) {
                 out.put(change.id(), SinkOutcome.DEAD_LETTERED);
             } else {

@@ -7,6 +7,8 @@ import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.SinkSettings;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingException;
+import io.dualwrite.spi.MappingSink;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.spi.SinkException;
 import io.github.resilience4j.bulkhead.Bulkhead;
@@ -28,6 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
@@ -51,6 +54,7 @@ final class SinkChannel<T> {
     final String name;
     final Sink<T> sink;
     final SinkSettings settings;
+    private final MappingSink<T, Object> mapping;
     private final ErrorClassifier classifier;
     private final CircuitBreaker circuitBreaker;
     private final Bulkhead bulkhead;
@@ -68,6 +72,7 @@ final class SinkChannel<T> {
         this.name = name;
         this.sink = sink;
         this.settings = settings;
+        this.mapping = mappingOf(sink);
         this.executor = executor;
         this.meters = meters;
         ErrorClassifier own = settings.classifier() != null ? settings.classifier() : sink.classifier();
@@ -115,8 +120,19 @@ final class SinkChannel<T> {
         });
     }
 
+    @SuppressWarnings("unchecked")
+    private static <T> MappingSink<T, Object> mappingOf(Sink<T> sink) {
+        return sink instanceof MappingSink ? (MappingSink<T, Object>) sink : null;
+    }
+
     private static ErrorKind classifyWith(ErrorClassifier own, Throwable error) {
         Throwable e = unwrap(error);
+        if (e instanceof MappingException || e instanceof ErrorInSink
+                || (e instanceof Error && !ErrorClassifier.isFatal(e))
+                || (e instanceof SinkException && e.getCause() instanceof Error && !ErrorClassifier.isFatal(e.getCause()))) {
+            // the entity's own failure (its mapping, or an Error thrown for it), whatever the sink's classifier says
+            return ErrorKind.PERMANENT;
+        }
         if (e instanceof TimeoutException) {
             return ErrorKind.UNKNOWN_OUTCOME;
         }
@@ -139,6 +155,15 @@ final class SinkChannel<T> {
             e = e.getCause();
         }
         return e;
+    }
+
+    /** An {@link Error} a sink call threw, carried as the entity's PERMANENT failure. */
+    static final class ErrorInSink extends SinkException {
+        private static final long serialVersionUID = 1L;
+
+        ErrorInSink(String sink, Error error) {
+            super("sink '" + sink + "' threw " + error, ErrorKind.PERMANENT, error);
+        }
     }
 
     private boolean worthRetryingNow(Throwable e) {
@@ -166,60 +191,103 @@ final class SinkChannel<T> {
     }
 
     /**
-     * Delivers with retries (the caller's path).
+     * Delivers with retries (the caller's path): maps once (a {@link MappingSink}'s mapping failure is
+     * the entity's own, PERMANENT, and never reaches the breaker), then sends under the time limit,
+     * breaker, bulkhead and retry.
      */
     Delivery deliver(Change<T> change) {
         long start = System.nanoTime();
+        Object request;
+        try {
+            request = mapping != null ? mapping.mapOrFail(change) : null;
+        } catch (MappingException e) {
+            Delivery d = new Delivery(null, ErrorKind.PERMANENT, e, 0, false);
+            record(d, "sync", start);
+            return d;
+        }
         AtomicInteger attempts = new AtomicInteger();
         Callable<ApplyResult> once = guarded(() -> {
             attempts.incrementAndGet();
-            return sink.apply(change);
+            return send(change, request);
         });
         Delivery d;
         try {
             ApplyResult r = Retry.decorateCallable(retry, once).call();
             d = Delivery.ok(r, attempts.get());
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            ErrorClassifier.rethrowIfFatal(e);
             d = failed(e, attempts.get());
         }
         record(d, "sync", start);
         return d;
     }
 
+    private ApplyResult send(Change<T> change, Object request) throws Exception {
+        return mapping != null ? mapping.send(change, request) : sink.apply(change);
+    }
+
     /**
      * Delivers a batch with one call, without retries (recovery: the next attempt is a later pass).
+     * Each change is mapped first; those that cannot be are failed on their own, and the rest go out
+     * in one call. A call refused as a whole as PERMANENT is tried again change by change, so that one
+     * poisoned change does not hold back the others.
+     *
+     * @return one outcome per change, in order
      */
     BatchDelivery deliverAll(List<Change<T>> changes) {
         long start = System.nanoTime();
-        Callable<List<Sink.BatchItem>> once = guarded(() -> sink.applyAll(changes), changes.size());
-        BatchDelivery d;
-        try {
-            List<Sink.BatchItem> items = once.call();
-            if (items == null || items.size() != changes.size()) {
-                throw new SinkException("sink '" + name + "' returned " + (items == null ? "no" : items.size())
-                        + " results for " + changes.size() + " changes", ErrorKind.UNKNOWN_OUTCOME, null);
+        Delivery[] out = new Delivery[changes.size()];
+        List<Integer> toSend = new ArrayList<>(changes.size());
+        List<MappingSink.Mapped<T, Object>> mapped = new ArrayList<>(changes.size());
+        for (int i = 0; i < changes.size(); i++) {
+            Change<T> change = changes.get(i);
+            if (mapping == null) {
+                toSend.add(i);
+                continue;
             }
-            d = new BatchDelivery(items, null);
-        } catch (Exception e) {
-            Delivery failure = failed(e, 1);
-            // a bulk call refused as a whole may hold one poison change: try each alone, so the others pass
-            d = failure.kind == ErrorKind.PERMANENT && changes.size() > 1
-                    ? new BatchDelivery(oneByOne(changes), null) : new BatchDelivery(null, failure);
+            try {
+                mapped.add(new MappingSink.Mapped<>(change, mapping.mapOrFail(change)));
+                toSend.add(i);
+            } catch (MappingException e) {
+                out[i] = new Delivery(null, ErrorKind.PERMANENT, e, 1, false);
+            }
         }
-        record(d.failure == null ? Delivery.ok(ApplyResult.APPLIED, 1) : d.failure, "recovery", start);
-        return d;
+        Delivery call = Delivery.ok(ApplyResult.APPLIED, 1);
+        if (!toSend.isEmpty()) {
+            List<Change<T>> sending = new ArrayList<>(toSend.size());
+            toSend.forEach(i -> sending.add(changes.get(i)));
+            try {
+                List<Sink.BatchItem> items = guarded(() -> mapping != null ? mapping.sendAll(mapped)
+                        : sink.applyAll(sending), sending.size()).call();
+                if (items == null || items.size() != sending.size()) {
+                    throw new SinkException("sink '" + name + "' returned " + (items == null ? "no" : items.size())
+                            + " results for " + sending.size() + " changes", ErrorKind.UNKNOWN_OUTCOME, null);
+                }
+                for (int j = 0; j < items.size(); j++) {
+                    Sink.BatchItem item = items.get(j);
+                    out[toSend.get(j)] = item.succeeded() ? Delivery.ok(item.result(), 1) : failed(item.error(), 1);
+                }
+            } catch (Throwable e) {
+                ErrorClassifier.rethrowIfFatal(e);
+                call = failed(e, 1);
+                for (int j = 0; j < toSend.size(); j++) {
+                    // a bulk call refused as a whole may hold one poison change: try each alone, so the others pass
+                    out[toSend.get(j)] = call.kind == ErrorKind.PERMANENT && toSend.size() > 1
+                            ? one(sending.get(j), mapping != null ? mapped.get(j).request() : null) : call;
+                }
+            }
+        }
+        record(call, "recovery", start);
+        return new BatchDelivery(List.of(out));
     }
 
-    private List<Sink.BatchItem> oneByOne(List<Change<T>> changes) {
-        List<Sink.BatchItem> items = new java.util.ArrayList<>(changes.size());
-        for (Change<T> change : changes) {
-            try {
-                items.add(Sink.BatchItem.of(guarded(() -> sink.apply(change)).call()));
-            } catch (Exception e) {
-                items.add(Sink.BatchItem.failed(e));
-            }
+    private Delivery one(Change<T> change, Object request) {
+        try {
+            return Delivery.ok(guarded(() -> send(change, request)).call(), 1);
+        } catch (Throwable e) {
+            ErrorClassifier.rethrowIfFatal(e);
+            return failed(e, 1);
         }
-        return items;
     }
 
     /** Maps and validates without sending (SHADOW). */
@@ -229,7 +297,8 @@ final class SinkChannel<T> {
         try {
             sink.validate(change);
             d = Delivery.ok(ApplyResult.APPLIED, 0);
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
+            ErrorClassifier.rethrowIfFatal(e);
             d = new Delivery(null, ErrorKind.PERMANENT, e, 0, false);
         }
         Timer t = timer("shadow", d.succeeded() ? "shadow_ok" : "shadow_failed");
@@ -244,7 +313,18 @@ final class SinkChannel<T> {
         return guarded(call, 1);
     }
 
-    private <R> Callable<R> guarded(Callable<R> call, int items) {
+    private <R> Callable<R> guarded(Callable<R> unsafe, int items) {
+        // an Error from one entity's sink call is that entity's failure, not the caller's: it becomes an
+        // exception here, inside every policy, so each of them sees it and cleans up (the JVM's own
+        // fatal errors still pass)
+        Callable<R> call = () -> {
+            try {
+                return unsafe.call();
+            } catch (Error e) {
+                ErrorClassifier.rethrowIfFatal(e);
+                throw new ErrorInSink(name, e);
+            }
+        };
         if (settings.clientEnforcesTimeout()) {
             // the sink's own client bounds the call: run it here, without a hand-off to another thread
             return CircuitBreaker.decorateCallable(circuitBreaker, Bulkhead.decorateCallable(bulkhead, call));
@@ -257,7 +337,7 @@ final class SinkChannel<T> {
         return CircuitBreaker.decorateCallable(circuitBreaker, Bulkhead.decorateCallable(bulkhead, timed));
     }
 
-    private Delivery failed(Exception e, int attempts) {
+    private Delivery failed(Throwable e, int attempts) {
         Throwable cause = unwrap(e);
         if (cause instanceof InterruptedException) {
             Thread.currentThread().interrupt();
@@ -299,6 +379,9 @@ final class SinkChannel<T> {
         if (t == null) {
             return "unknown failure";
         }
+        if (t instanceof ErrorInSink && t.getCause() != null) {
+            t = t.getCause();
+        }
         String msg = t.getMessage();
         String s = t.getClass().getName() + (msg == null ? "" : ": " + msg);
         return s.length() > 1000 ? s.substring(0, 1000) + "…" : s;
@@ -329,24 +412,17 @@ final class SinkChannel<T> {
         }
     }
 
-    /** The outcome of one batch: per-item results, or one failure for the whole call. */
+    /** The outcome of one batch: one delivery per change, in order. */
     static final class BatchDelivery {
-        final List<Sink.BatchItem> items;
-        final Delivery failure;
+        final List<Delivery> items;
 
-        BatchDelivery(List<Sink.BatchItem> items, Delivery failure) {
+        BatchDelivery(List<Delivery> items) {
             this.items = items;
-            this.failure = failure;
         }
 
-        /** @return the failure of change i (the whole call's, if the call failed); null when it succeeded */
-        Throwable errorOf(int i) {
-            return failure != null ? failure.error : items.get(i).error();
-        }
-
-        /** @return how the failure of change i is classified by the channel */
-        ErrorKind kindOf(int i, SinkChannel<?> channel) {
-            return failure != null ? failure.kind : channel.classify(items.get(i).error());
+        /** @return the outcome of change i */
+        Delivery item(int i) {
+            return items.get(i);
         }
     }
 }

@@ -41,8 +41,9 @@ public interface Sink<T> {
 
     /**
      * Applies several changes (of different entities, or of one entity in any order), for
-     * recovery and reconciliation. The default applies them one by one; a sink whose
-     * destination has a bulk request should send one request per call.
+     * recovery and reconciliation. The default applies them one by one (an {@link Error} from one
+     * change, unless {@linkplain ErrorClassifier#isFatal fatal}, fails that change alone, as
+     * PERMANENT); a sink whose destination has a bulk request should send one request per call.
      *
      * @param changes the changes, never null
      * @return one outcome per change, in the same order
@@ -54,6 +55,11 @@ public interface Sink<T> {
                 out.add(BatchItem.of(apply(change)));
             } catch (Exception e) {
                 out.add(BatchItem.failed(e));
+            } catch (Error e) {
+                // one change's Error is that change's own permanent failure; the others go on
+                ErrorClassifier.rethrowIfFatal(e);
+                out.add(BatchItem.failed(new SinkException("applying " + change.idempotencyKey() + " threw " + e,
+                        io.dualwrite.ErrorKind.PERMANENT, e)));
             }
         }
         return out;
