@@ -7,7 +7,9 @@ import java.util.OptionalLong;
  * the before-image was committed as a new version ({@link #compensationVersion()}) and sent to
  * every sink. When the compensation itself could not be committed (the primary failed, or a
  * newer write had already replaced ours) the version is empty and the primary keeps the
- * write; recovery then brings the sinks to it.
+ * write; recovery then brings the sinks to it. When the primary's answer to the compensation was
+ * lost, {@link #compensationOutcomeUnknown()} says so: the primary holds either the write or its
+ * compensation, and recovery brings the sinks to whichever it is.
  */
 public class RequiredSinkFailedException extends DualWriteException {
     private static final long serialVersionUID = 1L;
@@ -16,6 +18,7 @@ public class RequiredSinkFailedException extends DualWriteException {
     private final long failedVersion;
     private final long compensationVersion;
     private final ErrorKind kind;
+    private final boolean compensationOutcomeUnknown;
     private final transient WriteResult result;
 
     /**
@@ -27,14 +30,30 @@ public class RequiredSinkFailedException extends DualWriteException {
      */
     public RequiredSinkFailedException(String sink, WriteResult result, long compensationVersion, ErrorKind kind,
                                        Throwable cause) {
+        this(sink, result, compensationVersion, false, kind, cause);
+    }
+
+    /**
+     * @param sink                       the REQUIRED sink that failed
+     * @param result                     the write's result, with every sink's outcome
+     * @param compensationVersion        the version of the compensating write, or -1 when none is known to be committed
+     * @param compensationOutcomeUnknown true when the primary's answer to the compensation was lost
+     * @param kind                       the failure's kind
+     * @param cause                      the sink's failure
+     */
+    public RequiredSinkFailedException(String sink, WriteResult result, long compensationVersion,
+                                       boolean compensationOutcomeUnknown, ErrorKind kind, Throwable cause) {
         super("required sink '" + sink + "' failed (" + kind + ": " + describe(cause) + ") for " + result.entityType()
                 + "/" + result.id() + "@" + result.version()
                 + (compensationVersion > 0 ? "; compensated as version " + compensationVersion
+                : compensationOutcomeUnknown ? "; whether the compensation was committed is unknown (its reply was lost):"
+                + " the primary holds the write or its compensation, and recovery delivers whichever it is"
                 : "; NOT compensated, the primary keeps the write and recovery delivers it"),
                 result.entityType(), result.id(), cause);
         this.sink = sink;
         this.failedVersion = result.version();
         this.compensationVersion = compensationVersion;
+        this.compensationOutcomeUnknown = compensationVersion <= 0 && compensationOutcomeUnknown;
         this.kind = kind;
         this.result = result;
     }
@@ -59,6 +78,14 @@ public class RequiredSinkFailedException extends DualWriteException {
     /** @return the version of the compensating write, empty when no compensation was committed */
     public OptionalLong compensationVersion() {
         return compensationVersion > 0 ? OptionalLong.of(compensationVersion) : OptionalLong.empty();
+    }
+
+    /**
+     * @return true when the compensation was sent but the primary's answer was lost: the primary holds
+     *         either the failed write or its compensation ({@link #compensationVersion()} is empty)
+     */
+    public boolean compensationOutcomeUnknown() {
+        return compensationOutcomeUnknown;
     }
 
     /** @return how the sink's failure was classified */

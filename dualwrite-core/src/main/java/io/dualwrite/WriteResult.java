@@ -20,6 +20,7 @@ public final class WriteResult {
     private final String idempotencyKey;
     private final boolean written;
     private final boolean duplicate;
+    private final boolean versionKnown;
 
     /**
      * @param entityType     the entity type
@@ -35,6 +36,25 @@ public final class WriteResult {
     public WriteResult(String entityType, String id, long version, Operation operation,
                        Map<String, SinkOutcome> outcomes, String correlationId, String idempotencyKey,
                        boolean written, boolean duplicate) {
+        this(entityType, id, version, operation, outcomes, correlationId, idempotencyKey, written, duplicate, true);
+    }
+
+    /**
+     * @param entityType     the entity type
+     * @param id             the entity id
+     * @param version        the version committed by this write, or, when not known, the version the primary
+     *                       held right after it (which holds this write or a later one)
+     * @param operation      UPSERT or DELETE
+     * @param outcomes       outcome per sink, in registration order
+     * @param correlationId  the write's correlation id
+     * @param idempotencyKey the change's idempotency key
+     * @param written        false when the call committed nothing
+     * @param duplicate      true when the caller's request key was seen before
+     * @param versionKnown   false when {@code version} may be a later write's (see {@link #versionKnown()})
+     */
+    public WriteResult(String entityType, String id, long version, Operation operation,
+                       Map<String, SinkOutcome> outcomes, String correlationId, String idempotencyKey,
+                       boolean written, boolean duplicate, boolean versionKnown) {
         this.entityType = Objects.requireNonNull(entityType, "entityType");
         this.id = Objects.requireNonNull(id, "id");
         this.version = version;
@@ -44,6 +64,7 @@ public final class WriteResult {
         this.idempotencyKey = idempotencyKey;
         this.written = written;
         this.duplicate = duplicate;
+        this.versionKnown = versionKnown;
     }
 
     /** @return the entity type */
@@ -56,9 +77,23 @@ public final class WriteResult {
         return id;
     }
 
-    /** @return the committed version (0 when nothing was ever committed for the entity) */
+    /**
+     * @return the version this write committed (0 when nothing was ever committed for the entity); when
+     *         {@link #versionKnown()} is false, the version the primary held right after the write,
+     *         which holds this write or a later one
+     */
     public long version() {
         return version;
+    }
+
+    /**
+     * @return true when {@link #version()} is this write's own. Always true but for a write-ahead
+     *         save ({@link DualWriter#saveWith}) whose store cannot prove that no other write landed
+     *         between the caller's write and the store reading it back: the first save of a new
+     *         document, or a save after which the version grew by more than one
+     */
+    public boolean versionKnown() {
+        return versionKnown;
     }
 
     /** @return UPSERT or DELETE */
@@ -108,6 +143,7 @@ public final class WriteResult {
     public String toString() {
         return "WriteResult{" + operation + " " + entityType + "/" + id + "@" + version + " " + outcomes
                 + (duplicate ? " duplicate" : "") + (written ? "" : " not-written")
+                + (versionKnown ? "" : " version-not-known")
                 + ", correlationId=" + correlationId + "}";
     }
 }

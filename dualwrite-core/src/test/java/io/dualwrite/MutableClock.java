@@ -19,6 +19,11 @@ public final class MutableClock extends Clock {
         now.updateAndGet(t -> t.plus(d));
     }
 
+    /** Sets the clock, backwards too (a host whose clock stepped back). */
+    public void set(Instant to) {
+        now.set(to);
+    }
+
     @Override
     public ZoneId getZone() {
         return ZoneOffset.UTC;

@@ -300,7 +300,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                 // it, and the caller learns what was committed rather than an error that hides it
                 ErrorClassifier.rethrowIfFatal(e);
                 LOG.error("delivering {} failed unexpectedly; its intents stay and recovery delivers it", key, e);
-                result = deferredResult(change, included);
+                result = deferredResult(change, included, committed.versionKnown());
             }
             outcome = result.fullyApplied() ? "applied" : "deferred";
             return result;
@@ -347,15 +347,25 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     }
 
     private WriteResult duplicateResult(Committed<T> committed, String correlationId) {
-        Optional<Snapshot<T>> now = store.read(committed.id());
+        Optional<Snapshot<T>> now;
+        try {
+            now = store.read(committed.id());
+        } catch (RuntimeException e) {
+            // the first write's result stands; only whether its intents are still pending is unknown
+            LOG.warn("could not read {}/{} to tell which sinks have the first write of this request ({})", type,
+                    committed.id(), e.toString());
+            now = null;
+        }
+        Optional<Snapshot<T>> read = now;
         Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
         for (SinkChannel<T> c : channels) {
             if (c.policy() == DeliveryPolicy.SHADOW || !Ramp.includes(committed.id(), c.settings.rampPercent())) {
                 outcomes.put(c.name, SinkOutcome.SKIPPED);
                 continue;
             }
-            Intent pending = now.map(s -> s.pending().get(c.name)).orElse(null);
-            boolean stillPending = pending != null && (pending.version() == 0 || pending.version() <= committed.version());
+            Intent pending = read == null ? null : read.map(s -> s.pending().get(c.name)).orElse(null);
+            boolean stillPending = read == null
+                    || (pending != null && (pending.version() == 0 || pending.version() <= committed.version()));
             outcomes.put(c.name, stillPending ? SinkOutcome.DEFERRED : SinkOutcome.APPLIED);
         }
         return new WriteResult(type, committed.id(), committed.version(), committed.operation(), outcomes,
@@ -399,7 +409,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             }
         }
         WriteResult result = new WriteResult(type, change.id(), change.version(), change.operation(), outcomes,
-                correlationId, change.idempotencyKey(), true, false);
+                correlationId, change.idempotencyKey(), true, false, committed.versionKnown());
         if (failedRequired != null) {
             compensate(change, committed, included, result, failedRequired, failedRequiredDelivery);
         }
@@ -407,7 +417,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     }
 
     /** @return a result in which every sink that takes part is DEFERRED: its intent is pending */
-    private WriteResult deferredResult(Change<T> change, boolean[] included) {
+    private WriteResult deferredResult(Change<T> change, boolean[] included, boolean versionKnown) {
         Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
         for (int i = 0; i < channels.size(); i++) {
             SinkChannel<T> c = channels.get(i);
@@ -415,7 +425,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                     : SinkOutcome.DEFERRED);
         }
         return new WriteResult(type, change.id(), change.version(), change.operation(), outcomes,
-                change.correlationId(), change.idempotencyKey(), true, false);
+                change.correlationId(), change.idempotencyKey(), true, false, versionKnown);
     }
 
     /** Delivers to every SYNC and REQUIRED sink in parallel; the caller's thread takes the last one. */
@@ -481,6 +491,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             }
         }
         long compensationVersion = -1;
+        boolean outcomeUnknown = false;
         Map<String, SinkOutcome> outcomes = new LinkedHashMap<>(failedResult.outcomes());
         try {
             Committed<T> c = store.commit(PrimaryWrite.<T>builder().id(change.id()).operation(op).state(beforeState)
@@ -510,13 +521,16 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             LOG.warn("required sink '{}' failed for {}, but a newer write already replaced it; not compensated",
                     failed.name, change.idempotencyKey());
         } catch (RuntimeException e) {
-            LOG.error("required sink '{}' failed for {} and the compensation could not be committed ({}); the primary"
-                    + " keeps version {} and recovery delivers it", failed.name, change.idempotencyKey(), e.toString(),
-                    change.version());
+            outcomeUnknown = classifyStore(e) == ErrorKind.UNKNOWN_OUTCOME;
+            LOG.error("required sink '{}' failed for {} and the compensation {} ({}); the primary keeps version {}{}"
+                    + " and recovery delivers it", failed.name, change.idempotencyKey(),
+                    outcomeUnknown ? "may or may not have been committed" : "could not be committed", e.toString(),
+                    change.version(), outcomeUnknown ? " or its compensation" : "");
         }
         WriteResult result = new WriteResult(type, change.id(), change.version(), change.operation(), outcomes,
                 change.correlationId(), change.idempotencyKey(), true, false);
-        throw new RequiredSinkFailedException(failed.name, result, compensationVersion, failure.kind, failure.error);
+        throw new RequiredSinkFailedException(failed.name, result, compensationVersion, outcomeUnknown, failure.kind,
+                failure.error);
     }
 
     private boolean deadLetter(Change<T> change, String sink, int attempts, ErrorKind kind, String firstError,

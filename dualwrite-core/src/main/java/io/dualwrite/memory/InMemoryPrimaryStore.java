@@ -73,7 +73,7 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
                 return cur;
             }
             long actual = cur == null ? 0 : cur.version;
-            if (write.expectedVersion().isPresent() && write.expectedVersion().getAsLong() != actual) {
+            if (!write.expects(actual, cur != null && cur.state == null)) {
                 throw new VersionConflictException("entity", id, write.expectedVersion().getAsLong(), actual);
             }
             if (write.operation() == Operation.DELETE && (cur == null || cur.state == null)) {
@@ -115,9 +115,7 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
                 }
                 Map<String, Intent> pending = new LinkedHashMap<>(cur.pending);
                 pending.remove(ack.sink());
-                if (pending.isEmpty() && cur.state == null) {
-                    return null; // every sink has the delete: the tombstone leaves for good
-                }
+                // a tombstone stays once every sink has the delete: it keeps the last version and the request keys
                 return cur.withPending(pending);
             });
         }

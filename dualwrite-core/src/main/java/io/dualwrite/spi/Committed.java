@@ -30,6 +30,7 @@ public final class Committed<T> {
     private final Snapshot<T> previous;
     private final Instant time;
     private final String intentRef;
+    private final boolean versionKnown;
 
     /**
      * @param status    what the commit did
@@ -37,13 +38,33 @@ public final class Committed<T> {
      * @param version   the committed version (for DUPLICATE_REQUEST the first write's, for
      *                  NOTHING_TO_DELETE the tombstone's or 0)
      * @param operation the operation committed
-     * @param state     the state committed (null for a delete); for the write-ahead mode, the state read back
-     * @param previous  the before-image (the snapshot the write replaced), null if the entity did not exist
+     * @param state     the state as the primary holds it (after the store's own encoding, never the
+     *                  caller's object), null for a delete; for the write-ahead mode, the state read back
+     * @param previous  the before-image (the snapshot the write replaced, at version 0 for a document the
+     *                  store did not manage yet), null if the entity did not exist
      * @param time      the commit time
      * @param intentRef the store's reference for the recorded intents, null if it needs none
      */
     public Committed(Status status, String id, long version, Operation operation, T state, Snapshot<T> previous,
                      Instant time, String intentRef) {
+        this(status, id, version, operation, state, previous, time, intentRef, true);
+    }
+
+    /**
+     * @param status       what the commit did
+     * @param id           the entity id
+     * @param version      the committed version, or, when not known, the version read back right after the
+     *                     write, which holds this write or a later one
+     * @param operation    the operation committed
+     * @param state        the state as the primary holds it, null for a delete
+     * @param previous     the before-image, null if the entity did not exist
+     * @param time         the commit time
+     * @param intentRef    the store's reference for the recorded intents, null if it needs none
+     * @param versionKnown false when the store cannot prove that {@code version} is this write's own (a
+     *                     write-ahead store whose caller's write may have been followed by another)
+     */
+    public Committed(Status status, String id, long version, Operation operation, T state, Snapshot<T> previous,
+                     Instant time, String intentRef, boolean versionKnown) {
         this.status = Objects.requireNonNull(status, "status");
         this.id = Objects.requireNonNull(id, "id");
         this.version = version;
@@ -52,6 +73,7 @@ public final class Committed<T> {
         this.previous = previous;
         this.time = Objects.requireNonNull(time, "time");
         this.intentRef = intentRef;
+        this.versionKnown = versionKnown;
     }
 
     /** @return what the commit did */
@@ -64,9 +86,17 @@ public final class Committed<T> {
         return id;
     }
 
-    /** @return the committed version */
+    /** @return the committed version; see {@link #versionKnown()} */
     public long version() {
         return version;
+    }
+
+    /**
+     * @return true when {@link #version()} is this write's own; false when it is the version read back
+     *         after the write, which holds this write or a later one
+     */
+    public boolean versionKnown() {
+        return versionKnown;
     }
 
     /** @return the operation */
@@ -74,7 +104,7 @@ public final class Committed<T> {
         return operation;
     }
 
-    /** @return the committed state, empty for a delete */
+    /** @return the state as the primary holds it (what every sink receives), empty for a delete */
     public Optional<T> state() {
         return Optional.ofNullable(state);
     }

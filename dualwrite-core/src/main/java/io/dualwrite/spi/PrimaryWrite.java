@@ -77,6 +77,20 @@ public final class PrimaryWrite<T> {
         return expectedVersion < 0 ? OptionalLong.empty() : OptionalLong.of(expectedVersion);
     }
 
+    /**
+     * The one rule every store applies to {@link #expectedVersion()}: a blind write accepts
+     * anything; otherwise the primary must hold the expected version, or, for an expectation of 0
+     * ("must not exist"), nothing or a tombstone (a deleted entity does not exist, though the
+     * store keeps its version).
+     *
+     * @param actualVersion the version the primary holds, 0 when it holds nothing
+     * @param deleted       whether what it holds is a tombstone
+     * @return true when the write may go ahead
+     */
+    public boolean expects(long actualVersion, boolean deleted) {
+        return expectedVersion < 0 || expectedVersion == actualVersion || (expectedVersion == 0 && deleted);
+    }
+
     /** @return the caller's request key, if any */
     public Optional<String> requestKey() {
         return Optional.ofNullable(requestKey);

@@ -40,7 +40,8 @@ import java.util.concurrent.ExecutionException;
  *       before one surfaces), a document too large, bad values, failed validation, type
  *       mismatches, authentication and authorisation failures, codec and client configuration
  *       errors.</li>
- *   <li>{@link ErrorKind#UNKNOWN_OUTCOME}: the request left but no reply came (a socket read
+ *   <li>{@link ErrorKind#UNKNOWN_OUTCOME}: a {@link MongoWriteUnconfirmedException}; the request
+ *       left but no reply came (a socket read
  *       timeout or a connection closed while reading, a client-side operation timeout,
  *       {@code UnknownTransactionCommitResult}). The stores resolve these for their own writes by
  *       reading the document, not by a blind retry.</li>
@@ -66,6 +67,9 @@ public final class MongoErrorClassifier implements ErrorClassifier {
         Throwable e = error;
         while ((e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null) {
             e = e.getCause();
+        }
+        if (e instanceof MongoWriteUnconfirmedException) {
+            return ErrorKind.UNKNOWN_OUTCOME;
         }
         if (e instanceof MongoNotWrittenException && e.getCause() != null) {
             // the failed call was a read: nothing happened that a retry could repeat

@@ -54,6 +54,14 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
      * never drops a younger intent as "the caller's write did not happen".
      */
     java.time.Duration DEFAULT_SETTLE_TIME = java.time.Duration.ofMinutes(5);
+    /**
+     * Default write lease: how long one {@code saveWith}/{@code deleteWith} may hold an entity. Writes
+     * of one entity through the store take turns, so each knows the version it made; a writer that
+     * stops while holding the entity gives it up when the lease ends.
+     */
+    java.time.Duration DEFAULT_WRITE_LEASE = java.time.Duration.ofSeconds(30);
+    /** Default longest wait for an entity another write holds, before the write fails (TRANSIENT, nothing written). */
+    java.time.Duration DEFAULT_WRITE_WAIT = java.time.Duration.ofSeconds(5);
     /** Name of the index on the intents' due time. */
     String INDEX_DUE = "dualwrite_intents_due";
     /** Name of the index on the intents' entity id. */
@@ -93,8 +101,11 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
         private final MongoDatabase database;
         private final MongoCollection<T> collection;
         private String intentCollection;
+        private MongoCollection<BsonDocument> intentCollectionItself;
         private String versionField = DEFAULT_VERSION_FIELD;
         private java.time.Duration settleTime = DEFAULT_SETTLE_TIME;
+        private java.time.Duration writeLease = DEFAULT_WRITE_LEASE;
+        private java.time.Duration writeWait = DEFAULT_WRITE_WAIT;
         private IdType idType = IdType.STRING;
         private Clock clock = Clock.systemUTC();
         private boolean createIndexes = true;
@@ -115,6 +126,36 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
                 throw new IllegalArgumentException("intent collection name must not be blank");
             }
             this.intentCollection = name;
+            return this;
+        }
+
+        /**
+         * @param intents the intent collection itself, for example with settings of its own; it must
+         *                not be the entity collection; default the one named by {@link #intentCollection(String)}
+         * @return this
+         */
+        public Builder<T> intentCollection(MongoCollection<BsonDocument> intents) {
+            this.intentCollectionItself = Objects.requireNonNull(intents, "intents");
+            return this;
+        }
+
+        /**
+         * @param lease how long one write may hold an entity, positive and below the settle time; default
+         *              {@link MongoWriteAheadStore#DEFAULT_WRITE_LEASE}. The caller's own write must finish
+         *              within it, and the hosts' clocks must agree to well within it.
+         * @param wait  how long a write waits for an entity another write holds, not negative; default
+         *              {@link MongoWriteAheadStore#DEFAULT_WRITE_WAIT}
+         * @return this
+         */
+        public Builder<T> writeLease(java.time.Duration lease, java.time.Duration wait) {
+            Objects.requireNonNull(lease, "lease");
+            Objects.requireNonNull(wait, "wait");
+            if (lease.isNegative() || lease.isZero() || wait.isNegative()) {
+                throw new IllegalArgumentException("need a positive lease and a wait of at least 0, got " + lease
+                        + " and " + wait);
+            }
+            this.writeLease = lease;
+            this.writeWait = wait;
             return this;
         }
 
@@ -176,20 +217,28 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
 
         /**
          * @return the store
-         * @throws IllegalStateException if the intent collection is the entity collection
+         * @throws IllegalStateException if the intent collection is the entity collection, or the write lease
+         *                               is not shorter than the settle time
          */
         public MongoWriteAheadStore<T> build() {
-            String name = intentCollection != null ? intentCollection
-                    : collection.getNamespace().getCollectionName() + DEFAULT_INTENT_COLLECTION_SUFFIX;
-            if (collection.getNamespace().getCollectionName().equals(name)
-                    && collection.getNamespace().getDatabaseName().equals(database.getName())) {
+            MongoCollection<BsonDocument> intents = intentCollectionItself;
+            if (intents == null) {
+                String name = intentCollection != null ? intentCollection
+                        : collection.getNamespace().getCollectionName() + DEFAULT_INTENT_COLLECTION_SUFFIX;
+                intents = database.getCollection(name, BsonDocument.class)
+                        .withWriteConcern(collection.getWriteConcern()).withReadConcern(collection.getReadConcern())
+                        .withReadPreference(collection.getReadPreference());
+            }
+            intents = intents.withCodecRegistry(MongoClientSettings.getDefaultCodecRegistry());
+            if (collection.getNamespace().equals(intents.getNamespace())) {
                 throw new IllegalStateException("the intent collection must differ from the entity collection");
             }
-            MongoCollection<BsonDocument> intents = database.getCollection(name, BsonDocument.class)
-                    .withCodecRegistry(MongoClientSettings.getDefaultCodecRegistry())
-                    .withWriteConcern(collection.getWriteConcern()).withReadConcern(collection.getReadConcern())
-                    .withReadPreference(collection.getReadPreference());
-            return new WriteAheadIntentStore<>(collection, intents, new Ids(idType), versionField, clock, createIndexes, settleTime);
+            if (writeLease.compareTo(settleTime) >= 0) {
+                throw new IllegalStateException("the write lease (" + writeLease + ") must be shorter than the settle"
+                        + " time (" + settleTime + "): recovery must not settle a write that still holds its entity");
+            }
+            return new WriteAheadIntentStore<>(collection, intents, new Ids(idType), versionField, clock, createIndexes,
+                    new WriteAheadIntentStore.Timings(settleTime, writeLease, writeWait));
         }
     }
 }

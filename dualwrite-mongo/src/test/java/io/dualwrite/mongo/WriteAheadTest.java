@@ -2,6 +2,7 @@ package io.dualwrite.mongo;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
 import io.dualwrite.DualWriter;
 import io.dualwrite.Operation;
 import io.dualwrite.Versions;
@@ -12,6 +13,7 @@ import io.dualwrite.spi.CallerWriteException;
 import io.dualwrite.spi.Committed;
 import io.dualwrite.spi.IntentSpec;
 import io.dualwrite.spi.PrimaryWrite;
+import io.dualwrite.spi.Snapshot;
 import io.dualwrite.testkit.mongo.MongoExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -89,8 +91,12 @@ class WriteAheadTest {
                 assertTrue(s.isDeleted("o1"), "every sink dropped it");
             }
             w.flushAcknowledgements();
-            assertTrue(store.read("o1").isEmpty(), "the tombstone left once every sink acknowledged");
-            assertEquals(0, store.intentCollection().countDocuments(), "the intent collection is empty again");
+            Snapshot<Order> tombstone = store.read("o1").orElseThrow();
+            assertTrue(tombstone.deleted() && tombstone.pending().isEmpty(),
+                    "once every sink acknowledged, the tombstone stays without intents");
+            assertEquals(deleted.version(), tombstone.version(), "it keeps the delete's version");
+            assertEquals(0, store.intentCollection().countDocuments(Filters.exists("entityId")),
+                    "no intent is left");
         }
     }
 
@@ -161,7 +167,8 @@ class WriteAheadTest {
             assertTrue(s.isDeleted("o5"), "every sink dropped it");
             assertEquals(d.version(), s.versionOf("o5").orElseThrow(), "at the delete's version");
         }
-        assertTrue(store.read("o5").isEmpty(), "the tombstone is gone");
-        assertEquals(0, store.intentCollection().countDocuments(), "and so is every intent");
+        assertTrue(store.read("o5").orElseThrow().pending().isEmpty(), "nothing is pending for the tombstone");
+        assertEquals(d.version(), store.read("o5").orElseThrow().version(), "which keeps the delete's version");
+        assertEquals(0, store.intentCollection().countDocuments(Filters.exists("entityId")), "no intent is left");
     }
 }

@@ -113,16 +113,6 @@ public final class EmbeddedEvents implements EventRecorder {
     }
 
     @Override
-    public boolean holdsEvents(BsonDocument meta) {
-        if (meta == null) {
-            return false;
-        }
-        BsonValue ev = meta.get(FIELD);
-        return ev != null && ev.isDocument() && ev.asDocument().containsKey(LIST)
-                && !ev.asDocument().getArray(LIST).isEmpty();
-    }
-
-    @Override
     public String toString() {
         return "EmbeddedEvents{maxEvents=" + maxEvents + ", maxBytes=" + maxBytes + "}";
     }

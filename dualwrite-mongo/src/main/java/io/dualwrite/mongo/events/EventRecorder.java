@@ -30,10 +30,4 @@ public interface EventRecorder {
      *                                   nothing is written
      */
     BsonDocument afterCommit(String collection, BsonDocument currentMeta, PrimaryWrite<?> write, long version, BsonDocument state);
-
-    /**
-     * @param meta the {@code _dw} field of a stored document, or null
-     * @return true when it holds events not yet delivered: a tombstone holding them must stay
-     */
-    boolean holdsEvents(BsonDocument meta);
 }

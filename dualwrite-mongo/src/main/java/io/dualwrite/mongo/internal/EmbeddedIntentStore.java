@@ -3,7 +3,6 @@ package io.dualwrite.mongo.internal;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.DeleteOneModel;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
@@ -42,7 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The embedded-intent {@link MongoPrimaryStore}: each entity's document carries its own
@@ -118,10 +116,29 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                 throw new IllegalArgumentException("the entity must not have a field named " + DualWriteFilters.FIELD);
             }
         }
-        String token = UUID.randomUUID().toString();
+        String token = Meta.newToken();
+        // an attempt whose reply was lost: it is resolved by its own token, read back from the document,
+        // and written again only once proven not to have landed
+        RuntimeException unknown = null;
+        Attempt attempt = null;
         for (int race = 0; race < MAX_RACES; race++) {
-            BsonDocument current = readBeforeWriting(write.id(), id);
+            BsonDocument current = unknown == null ? readBeforeWriting(write.id(), id) : readBack(write.id(), id, unknown);
             Meta before = current == null ? null : Meta.of(current);
+            if (unknown != null) {
+                long landed = before == null ? -1 : before.versionOfWrite(token);
+                if (landed >= 0) {
+                    LOG.info("the write of {}/{} whose reply was lost had landed as version {}", entityName,
+                            write.id(), landed);
+                    return attempt.committed(write, landed);
+                }
+                if (before != null && !before.remembersWritesFrom(attempt.next.version)) {
+                    // more writes came on top than the document remembers: whether ours is among them is unknown
+                    throw unknown;
+                }
+                LOG.info("the write of {}/{} whose reply was lost did not land; writing it again", entityName,
+                        write.id());
+                unknown = null;
+            }
             Committed<T> early = beforeWriting(write, current, before);
             if (early != null) {
                 return early;
@@ -143,10 +160,20 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                     doc.getDocument(DualWriteFilters.FIELD).append(EventRecorder.FIELD, ev);
                 }
             }
-            Snapshot<T> previous = current == null || before == null ? null : snapshot(current, before);
-            if (write(write, id, current, before, next, doc, token)) {
-                return new Committed<>(Committed.Status.WRITTEN, write.id(), next.version, write.operation(),
-                        write.state().orElse(null), previous, write.time(), null);
+            // the before-image: what the document held, also when it was not managed yet (an adopted document)
+            attempt = new Attempt(next, doc, current == null ? null : snapshot(current, before));
+            try {
+                if (write(id, current, before, doc)) {
+                    return attempt.committed(write, next.version);
+                }
+            } catch (RuntimeException e) {
+                if (classifier().classify(e) != ErrorKind.UNKNOWN_OUTCOME) {
+                    throw e;
+                }
+                LOG.warn("outcome of the write of {}/{} unknown ({}); reading it back", entityName, write.id(),
+                        e.toString());
+                unknown = e;
+                continue;
             }
             LOG.debug("commit of {}/{} lost a race, reading again", entityName, write.id());
         }
@@ -154,14 +181,29 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                 + " races in a row");
     }
 
+    /** One attempt of a commit: what it writes and what it replaces. */
+    private final class Attempt {
+        final Meta next;
+        final BsonDocument doc;
+        final Snapshot<T> previous;
+
+        Attempt(Meta next, BsonDocument doc, Snapshot<T> previous) {
+            this.next = next;
+            this.doc = doc;
+            this.previous = previous;
+        }
+
+        /** @return the commit's result: the state as stored (decoded from the document written), never the caller's object */
+        Committed<T> committed(PrimaryWrite<T> write, long version) {
+            T stored = write.operation() == Operation.UPSERT ? decode(doc) : null;
+            return new Committed<>(Committed.Status.WRITTEN, write.id(), version, write.operation(), stored, previous,
+                    write.time(), null);
+        }
+    }
+
     private static BsonDocument metaOf(BsonDocument doc) {
         BsonValue m = doc.get(DualWriteFilters.FIELD);
         return m != null && m.isDocument() ? m.asDocument() : null;
-    }
-
-    /** @return true when recorded events not yet delivered keep the document (a tombstone) alive */
-    private boolean holdsEvents(BsonDocument doc) {
-        return events != null && events.holdsEvents(metaOf(doc));
     }
 
     private BsonDocument readBeforeWriting(String entityId, BsonValue id) {
@@ -170,6 +212,22 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         } catch (RuntimeException e) {
             throw new MongoNotWrittenException(entityName, entityId, e);
         }
+    }
+
+    /**
+     * Reads the document after an attempt whose reply was lost.
+     *
+     * @throws RuntimeException that attempt's failure (an unknown outcome) when the document cannot be read
+     */
+    private BsonDocument readBack(String entityId, BsonValue id, RuntimeException unknown) {
+        for (int i = 0; i < RESOLVE_READS; i++) {
+            try {
+                return raw.find(Filters.eq("_id", id)).first();
+            } catch (RuntimeException e) {
+                LOG.debug("read-back of {}/{} failed: {}", entityName, entityId, e.toString());
+            }
+        }
+        throw unknown;
     }
 
     /** @return the result when nothing is to be written (duplicate request, nothing to delete), else null */
@@ -181,7 +239,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                     null, null, rk.at(), null);
         }
         long actual = before == null ? 0 : before.version;
-        if (write.expectedVersion().isPresent() && write.expectedVersion().getAsLong() != actual) {
+        if (!write.expects(actual, before != null && before.deleted)) {
             throw new VersionConflictException(entityName, write.id(), write.expectedVersion().getAsLong(), actual);
         }
         if (write.operation() == Operation.DELETE && (current == null || (before != null && before.deleted))) {
@@ -197,8 +255,9 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         next.rev = before == null ? 1 : before.rev + 1;
         next.deleted = write.operation() == Operation.DELETE;
         next.at = write.time();
-        next.write = token;
         if (before != null) {
+            next.writes.addAll(before.writes);
+            next.writesCut = before.writesCut;
             next.pending.putAll(before.pending);
             next.leaseOwner = before.leaseOwner;
             next.leaseUntil = before.leaseUntil;
@@ -209,17 +268,18 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         }
         next.keys.addAll(RequestKey.afterCommit(before == null ? List.of() : before.keys, write, next.version,
                 maxRequestKeys));
+        next.addWrite(token);
         return next;
     }
 
     /**
-     * One conditional write: an insert for a new id, else a replace (or, for a delete nobody needs
-     * to hear about, a delete) conditional on the revision read.
+     * One conditional write: an insert for a new id, else a replace conditional on the revision read.
+     * A delete replaces the document with its tombstone, which stays: it keeps the entity's last
+     * version, so a re-created id continues above it whatever the clocks say, and its request keys.
      *
      * @return true if it took effect, false if another writer came first
      */
-    private boolean write(PrimaryWrite<T> write, BsonValue id, BsonDocument current, Meta before, Meta next,
-                          BsonDocument doc, String token) {
+    private boolean write(BsonValue id, BsonDocument current, Meta before, BsonDocument doc) {
         try {
             if (current == null) {
                 raw.insertOne(doc);
@@ -227,47 +287,13 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             }
             Bson cond = Filters.and(Filters.eq("_id", id), before == null
                     ? Filters.exists(Meta.REV_PATH, false) : Filters.eq(Meta.REV_PATH, before.rev));
-            if (next.deleted && next.pending.isEmpty() && !holdsEvents(doc)) {
-                return raw.deleteOne(cond).getDeletedCount() == 1;
-            }
             return raw.replaceOne(cond, doc).getMatchedCount() == 1;
         } catch (MongoWriteException e) {
             if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY && current == null) {
                 return false; // another writer inserted the same id first
             }
             throw e;
-        } catch (RuntimeException e) {
-            if (classifier().classify(e) != ErrorKind.UNKNOWN_OUTCOME) {
-                throw e;
-            }
-            return resolveUnknownOutcome(write, id, before, next, token, e);
         }
-    }
-
-    /**
-     * The reply was lost: read the document to learn whether this very write (its token) landed.
-     *
-     * @return true if it landed; false if not (the caller's loop reads again and writes again, which
-     *         is safe because every write is conditional on the revision it read)
-     * @throws RuntimeException the original failure when the document cannot be read either
-     */
-    private boolean resolveUnknownOutcome(PrimaryWrite<T> write, BsonValue id, Meta before, Meta next, String token,
-                                          RuntimeException cause) {
-        LOG.warn("outcome of the write of {}/{} unknown ({}); reading it back", entityName, write.id(), cause.toString());
-        for (int i = 0; i < RESOLVE_READS; i++) {
-            try {
-                BsonDocument now = raw.find(Filters.eq("_id", id)).first();
-                if (now == null) {
-                    // a conditional delete of a tombstone nobody waits for leaves nothing behind when it lands
-                    return next.deleted && next.pending.isEmpty() && before != null;
-                }
-                Meta m = Meta.of(now);
-                return m != null && token.equals(m.write);
-            } catch (RuntimeException e) {
-                LOG.debug("read-back of {}/{} failed: {}", entityName, write.id(), e.toString());
-            }
-        }
-        throw cause;
     }
 
     // ------------------------------------------------------------------ reads
@@ -344,8 +370,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                     continue;
                 }
                 Bson cond = Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(Meta.REV_PATH, meta.rev));
-                models.add(meta.deleted && meta.pending.isEmpty() && !holdsEvents(d) ? new DeleteOneModel<>(cond)
-                        : new UpdateOneModel<>(cond, pendingUpdate(meta)));
+                models.add(new UpdateOneModel<>(cond, pendingUpdate(meta)));
                 attempted.add(id);
             }
             if (models.isEmpty()) {
@@ -354,7 +379,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             // one round trip for the batch; a document that changed meanwhile is read and tried again
             com.mongodb.bulk.BulkWriteResult r = raw.bulkWrite(models,
                     new com.mongodb.client.model.BulkWriteOptions().ordered(false));
-            if (r.getMatchedCount() + r.getDeletedCount() == models.size()) {
+            if (r.getMatchedCount() == models.size()) {
                 return;
             }
             for (String id : attempted) {

@@ -25,7 +25,9 @@ import java.util.TreeMap;
  *
  * <pre>
  * _dw: { v: version, rev: revision (+1 on every change of the document),
- *        deleted: true (tombstones only), at: commit time, write: token of the last commit,
+ *        deleted: true (tombstones only), at: commit time,
+ *        w: tokens of the last commits, oldest first (the last one committed v, the one before v - 1, …),
+ *        wcut: true once older tokens were dropped,
  *        due: earliest due time of the pending intents (absent when none),
  *        pending: { &lt;sink&gt;: { v, due, attempts, firstError, lastError, corr, key } },
  *        leaseOwner, leaseUntil, keys: [ { k, v, op, at } ] }
@@ -36,7 +38,12 @@ public final class Meta {
     static final String REV = "rev";
     static final String DELETED = "deleted";
     static final String AT = "at";
-    static final String WRITE = "write";
+    /** The single last-commit token of documents written before the token list existed. */
+    static final String LEGACY_WRITE = "write";
+    static final String WRITES = "w";
+    static final String WRITES_CUT = "wcut";
+    /** Commit tokens a document keeps: a lost reply is resolved while fewer writes than this came on top of it. */
+    static final int MAX_WRITES = 8;
     static final String DUE = "due";
     static final String PENDING = "pending";
     static final String LEASE_OWNER = "leaseOwner";
@@ -56,7 +63,10 @@ public final class Meta {
     long rev;
     boolean deleted;
     Instant at;
-    String write;
+    /** Tokens of the last commits, oldest first: the last committed {@link #version}, each one before it one less. */
+    final List<String> writes = new ArrayList<>();
+    /** True when tokens older than {@link #writes} were dropped (or never kept). */
+    boolean writesCut;
     final TreeMap<String, Intent> pending = new TreeMap<>();
     String leaseOwner;
     Instant leaseUntil;
@@ -77,7 +87,15 @@ public final class Meta {
         meta.rev = m.getNumber(REV, new BsonInt64(0)).longValue();
         meta.deleted = m.getBoolean(DELETED, BsonBoolean.FALSE).getValue();
         meta.at = m.containsKey(AT) ? instant(m.get(AT)) : Instant.EPOCH;
-        meta.write = m.containsKey(WRITE) ? m.getString(WRITE).getValue() : null;
+        if (m.containsKey(WRITES)) {
+            m.getArray(WRITES).forEach(t -> meta.writes.add(t.asString().getValue()));
+            meta.writesCut = m.getBoolean(WRITES_CUT, BsonBoolean.FALSE).getValue();
+        } else {
+            if (m.containsKey(LEGACY_WRITE)) {
+                meta.writes.add(m.getString(LEGACY_WRITE).getValue());
+            }
+            meta.writesCut = true;
+        }
         if (m.containsKey(PENDING)) {
             for (Map.Entry<String, BsonValue> e : m.getDocument(PENDING).entrySet()) {
                 meta.pending.put(e.getKey(), intent(e.getKey(), e.getValue().asDocument()));
@@ -124,6 +142,43 @@ public final class Meta {
         return new BsonDateTime(i.toEpochMilli());
     }
 
+    /**
+     * Records a commit's token, dropping the oldest beyond {@link #MAX_WRITES}.
+     *
+     * @param token the commit's token
+     */
+    void addWrite(String token) {
+        writes.add(token);
+        while (writes.size() > MAX_WRITES) {
+            writes.remove(0);
+            writesCut = true;
+        }
+    }
+
+    /**
+     * @param token a commit's token
+     * @return the version that commit made, or -1 when the document does not remember it
+     */
+    long versionOfWrite(String token) {
+        int i = writes.lastIndexOf(token);
+        return i < 0 ? -1 : version - (writes.size() - 1 - i);
+    }
+
+    /**
+     * @param version a version
+     * @return true when the document remembers the token of every commit from that version on
+     */
+    boolean remembersWritesFrom(long version) {
+        return !writesCut || (!writes.isEmpty() && version >= this.version - (writes.size() - 1));
+    }
+
+    /** @return a new commit token: 64 random bits, short enough to keep several per document */
+    static String newToken() {
+        byte[] b = new byte[8];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(b);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
     /** @return the earliest due time of the pending intents, or null */
     Instant due() {
         return Intent.earliestDue(pending.values());
@@ -143,8 +198,11 @@ public final class Meta {
             m.append(DELETED, BsonBoolean.TRUE);
         }
         m.append(AT, date(at));
-        if (write != null) {
-            m.append(WRITE, new BsonString(write));
+        BsonArray ws = new BsonArray();
+        writes.forEach(t -> ws.add(new BsonString(t)));
+        m.append(WRITES, ws);
+        if (writesCut) {
+            m.append(WRITES_CUT, BsonBoolean.TRUE);
         }
         Instant due = due();
         if (due != null) {

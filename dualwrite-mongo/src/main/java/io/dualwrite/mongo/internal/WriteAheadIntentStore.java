@@ -10,6 +10,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.IndexModel;
 import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.UpdateOptions;
@@ -20,6 +21,7 @@ import io.dualwrite.VersionConflictException;
 import io.dualwrite.Versions;
 import io.dualwrite.mongo.MongoNotWrittenException;
 import io.dualwrite.mongo.MongoWriteAheadStore;
+import io.dualwrite.mongo.MongoWriteUnconfirmedException;
 import io.dualwrite.spi.Ack;
 import io.dualwrite.spi.CallerWriteException;
 import io.dualwrite.spi.Committed;
@@ -83,32 +85,69 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private static final String TOMB = "tomb";
     private static final String LEASE_OWNER = "leaseOwner";
     private static final String LEASE_UNTIL = "leaseUntil";
+    private static final String TURN_OWNER = "turnOwner";
+    private static final String TURN_UNTIL = "turnUntil";
+    /** The first pause while another write holds the entity; it doubles up to {@link #MAX_TURN_PAUSE_MILLIS}. */
+    private static final long FIRST_TURN_PAUSE_MILLIS = 1;
+    private static final long MAX_TURN_PAUSE_MILLIS = 100;
+
+    /**
+     * The store's timings. Immutable.
+     *
+     * @param settleTime how long after its intent a caller's write may still land
+     * @param writeLease how long one write may hold its entity
+     * @param writeWait  how long a write waits for an entity another write holds
+     */
+    public record Timings(Duration settleTime, Duration writeLease, Duration writeWait) {
+        /**
+         * @throws NullPointerException if an argument is null
+         */
+        public Timings {
+            Objects.requireNonNull(settleTime, "settleTime");
+            Objects.requireNonNull(writeLease, "writeLease");
+            Objects.requireNonNull(writeWait, "writeWait");
+        }
+    }
 
     private final MongoCollection<BsonDocument> intents;
     private final String versionField;
     private final Clock clock;
     private final Duration settleTime;
+    private final Duration writeLease;
+    private final int turnAttempts;
 
     /**
      * @param collection       the entity collection the caller's own writes go to
      * @param intentCollection the intent collection
      * @param ids              how ids are stored
      * @param versionField     the numeric version field of the entity documents
-     * @param clock            the clock for snapshot times without a recorded write
+     * @param clock            the clock for write turns, settling and snapshot times without a recorded write
      * @param createIndexes    whether to create the indexes now
-     * @param settleTime       how long after its intent a caller's write may still land; younger intents
-     *                         are never dropped as "the caller's write did not happen"
+     * @param timings          the settle time, the write lease and the longest wait for a write turn
      */
     public WriteAheadIntentStore(MongoCollection<T> collection, MongoCollection<BsonDocument> intentCollection, Ids ids,
-                                 String versionField, Clock clock, boolean createIndexes, Duration settleTime) {
+                                 String versionField, Clock clock, boolean createIndexes, Timings timings) {
         super(collection, ids);
-        this.settleTime = Objects.requireNonNull(settleTime, "settleTime");
+        this.settleTime = timings.settleTime();
+        this.writeLease = timings.writeLease();
+        this.turnAttempts = turnAttempts(timings.writeWait());
         this.intents = Objects.requireNonNull(intentCollection, "intentCollection");
         this.versionField = Objects.requireNonNull(versionField, "versionField");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (createIndexes) {
             ensureIndexes();
         }
+    }
+
+    /** @return how many tries fit in the wait, pausing 1, 2, 4 … up to 100 ms between them (a count, so a seeded test replays) */
+    private static int turnAttempts(Duration wait) {
+        long left = wait.toMillis();
+        int attempts = 1;
+        for (long pause = FIRST_TURN_PAUSE_MILLIS; left >= pause; pause = Math.min(pause * 2, MAX_TURN_PAUSE_MILLIS)) {
+            left -= pause;
+            attempts++;
+        }
+        return attempts;
     }
 
     /** The caller's writes are its own: the coordinator cannot write a before-image back. */
@@ -140,22 +179,37 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         Runnable callerWrite = write.callerWrite().orElseThrow(() -> new UnsupportedOperationException(
                 "the write-ahead store runs the caller's own save: use saveWith/deleteWith, or MongoPrimaryStore"
                         + " for save/delete"));
+        if (write.requestKey().isPresent()) {
+            throw new UnsupportedOperationException("request keys need the embedded mode (MongoPrimaryStore): in the"
+                    + " write-ahead mode the caller's own write decides what a repeat does; nothing was written");
+        }
         for (IntentSpec spec : write.intents()) {
             Indexes.checkSinkName(spec.sink());
         }
         String id = write.id();
         BsonValue key = ids.toBson(id);
+        // writes of one entity take turns: each one alone between its read and its read-back knows the
+        // version it makes, and a delete's version is above every save before it
+        String turn = Meta.newToken();
+        BsonDocument meta = takeTurn(id, turn);
+        try {
+            return commitInTurn(write, callerWrite, key, meta);
+        } finally {
+            endTurn(id, turn);
+        }
+    }
+
+    private Committed<T> commitInTurn(PrimaryWrite<T> write, Runnable callerWrite, BsonValue key, BsonDocument meta) {
+        String id = write.id();
         BsonDocument entityDoc;
-        BsonDocument meta;
         try {
             entityDoc = entities.find(Filters.eq("_id", key)).first();
-            meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
         } catch (RuntimeException e) {
             throw new MongoNotWrittenException(entityName, id, e);
         }
         Snapshot<T> before = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
         long actual = before == null ? 0 : before.version();
-        if (write.expectedVersion().isPresent() && write.expectedVersion().getAsLong() != actual) {
+        if (!write.expects(actual, before != null && before.deleted())) {
             throw new VersionConflictException(entityName, id, write.expectedVersion().getAsLong(), actual);
         }
         boolean delete = write.operation() == Operation.DELETE;
@@ -163,15 +217,20 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             return new Committed<>(Committed.Status.NOTHING_TO_DELETE, id, actual, Operation.DELETE, null, null,
                     write.time(), null);
         }
+        long deleteVersion = delete ? actual + 1 : 0;
         if (!delete && entityDoc == null) {
-            // a new incarnation: its versions start above any pending tombstone, else at the commit time;
-            // $max keeps the base from ever going down, whatever concurrent creators and clocks do
+            // a new incarnation: its versions start above the entity's last tombstone (kept for good), else at
+            // the commit time; $max keeps the base from ever going down, whatever concurrent creators and clocks do
             long base = meta != null && meta.containsKey(TOMB) ? meta.getNumber(TOMB).longValue() + 1
                     : Versions.firstVersion(write.time());
             intents.updateOne(Filters.eq("_id", new BsonString(id)),
                     Updates.combine(Updates.max(BASE, base), Updates.unset(TOMB)), new UpdateOptions().upsert(true));
+        } else if (delete) {
+            // the tombstone's version is recorded before the caller's delete: once the document is gone, nothing
+            // else would remember how far its versions went
+            intents.updateOne(Filters.eq("_id", new BsonString(id)), Updates.max(TOMB, deleteVersion),
+                    new UpdateOptions().upsert(true));
         }
-        long deleteVersion = delete ? actual + 1 : 0;
         ObjectId ref = new ObjectId();
         intents.insertOne(intentDoc(ref, write, deleteVersion));
         try {
@@ -179,14 +238,26 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         } catch (RuntimeException e) {
             throw new CallerWriteException(e);
         }
+        // the caller's write completed: from here on a failure of the store's own commands leaves the
+        // version unconfirmed, never "nothing was written"
+        try {
+            return afterCallerWrite(write, key, before, ref, deleteVersion);
+        } catch (CallerWriteException | IllegalStateException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new MongoWriteUnconfirmedException(entityName, id, e);
+        }
+    }
+
+    private Committed<T> afterCallerWrite(PrimaryWrite<T> write, BsonValue key, Snapshot<T> before, ObjectId ref,
+                                          long deleteVersion) {
+        String id = write.id();
         BsonDocument after = entities.find(Filters.eq("_id", key)).first();
-        if (delete) {
+        if (write.operation() == Operation.DELETE) {
             if (after != null) {
                 throw new CallerWriteException(new IllegalStateException("the caller's delete left " + entityName
                         + "/" + id + " in place; recovery delivers its current state"));
             }
-            intents.updateOne(Filters.eq("_id", new BsonString(id)), Updates.max(TOMB, deleteVersion),
-                    new UpdateOptions().upsert(true));
             return new Committed<>(Committed.Status.WRITTEN, id, deleteVersion, Operation.DELETE, null, before,
                     write.time(), ref.toHexString());
         }
@@ -196,15 +267,88 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
         BsonDocument metaAfter = intents.find(Filters.eq("_id", new BsonString(id))).first();
         Snapshot<T> now = live(id, after, metaAfter, List.of());
-        // the intent learns its version, so an older write's acknowledgement cannot remove it
-        intents.updateOne(Filters.eq("_id", ref), Updates.set(V, now.version()));
-        if (before != null && now.version() <= before.version()) {
+        if (before != null && !before.deleted() && now.version() <= before.version()) {
             throw new IllegalStateException("the version field '" + versionField + "' of " + entityName + "/" + id
                     + " did not grow with the caller's save (still " + now.version() + "): the write-ahead mode needs"
                     + " a version field that every save increments, such as Spring Data's @Version");
         }
+        // within its turn no other write of the store comes between: the version read back is this one's, unless
+        // something outside the store wrote the document too (then it grew by more than one)
+        boolean known = before == null || before.deleted() || now.version() == before.version() + 1;
+        learnVersion(write, ref, now.version());
         return new Committed<>(Committed.Status.WRITTEN, id, now.version(), Operation.UPSERT, now.state().orElseThrow(),
-                before, write.time(), ref.toHexString());
+                before, write.time(), ref.toHexString(), known);
+    }
+
+    /**
+     * The intent learns the version its delivery must reach (never lower than recovery may already have
+     * settled it at), and its due time back if recovery pushed it while the caller's write was on its
+     * way. Until then no delivery of an older version can acknowledge it.
+     */
+    private void learnVersion(PrimaryWrite<T> write, ObjectId ref, long version) {
+        Instant due = Intent.earliestDue(write.intents().stream()
+                .map(spec -> new Intent(spec.sink(), version, spec.dueAt(), 0, null, null, null, null, null)).toList());
+        Bson update = Updates.combine(Updates.max(V, version), due == null ? Updates.unset(DUE)
+                : Updates.set(DUE, Meta.date(due)), Updates.inc(REV, 1L));
+        try {
+            intents.updateOne(Filters.eq("_id", ref), update);
+        } catch (RuntimeException e) {
+            // the intent keeps its unknown version: recovery settles it once the settle time has passed
+            LOG.warn("could not record version {} on the intent of {}/{} ({}); recovery settles it", version, entityName,
+                    write.id(), e.toString());
+        }
+    }
+
+    /**
+     * Takes the entity's write turn (its record in the intent collection, created if missing), waiting
+     * while another write holds it; a turn whose holder stopped ends with its lease.
+     *
+     * @return the entity's record
+     * @throws MongoNotWrittenException when the turn cannot be had: nothing was written
+     */
+    private BsonDocument takeTurn(String id, String turn) {
+        long pause = FIRST_TURN_PAUSE_MILLIS;
+        for (int attempt = 1; ; attempt++) {
+            Instant now = clock.instant();
+            try {
+                return intents.findOneAndUpdate(Filters.and(Filters.eq("_id", new BsonString(id)),
+                                Filters.or(Filters.exists(TURN_UNTIL, false), Filters.lte(TURN_UNTIL, Meta.date(now)))),
+                        Updates.combine(Updates.set(TURN_OWNER, turn), Updates.set(TURN_UNTIL,
+                                Meta.date(now.plus(writeLease)))),
+                        new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
+            } catch (RuntimeException e) {
+                if (!isDuplicateKey(e)) {
+                    throw new MongoNotWrittenException(entityName, id, e);
+                }
+            }
+            if (attempt >= turnAttempts) {
+                throw new MongoNotWrittenException(entityName, id, new IllegalStateException("another write of "
+                        + entityName + "/" + id + " held it for longer than this write waits"));
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MongoNotWrittenException(entityName, id, e);
+            }
+            pause = Math.min(pause * 2, MAX_TURN_PAUSE_MILLIS);
+        }
+    }
+
+    /** Ends a write turn, if this write still holds it; a turn that cannot be ended ends with its lease. */
+    private void endTurn(String id, String turn) {
+        try {
+            intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TURN_OWNER, turn)),
+                    Updates.combine(Updates.unset(TURN_OWNER), Updates.unset(TURN_UNTIL)));
+        } catch (RuntimeException e) {
+            LOG.warn("could not end the write turn on {}/{} ({}); it ends with its lease", entityName, id, e.toString());
+        }
+    }
+
+    private static boolean isDuplicateKey(RuntimeException e) {
+        return (e instanceof MongoWriteException
+                && ((MongoWriteException) e).getError().getCategory() == ErrorCategory.DUPLICATE_KEY)
+                || (e instanceof MongoCommandException && ((MongoCommandException) e).getErrorCode() == 11000);
     }
 
     private static BsonDocument intentDoc(ObjectId ref, PrimaryWrite<?> write, long deleteVersion) {
@@ -277,19 +421,34 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         return at != null ? at : clock.instant();
     }
 
-    /** One intent per sink: the newest write's, carrying its document id as the ref. */
-    private static Map<String, Intent> pendingOf(List<BsonDocument> docs) {
-        Map<String, Intent> out = new TreeMap<>();
+    /**
+     * One intent per sink, carrying its document id as the ref: the newest write's among those whose
+     * version is known (or settled), else the newest still unknown. A save's intent whose version is not
+     * known yet (the caller's write may still be on its way) is not due before it settles, so no
+     * delivery of an older version is ever taken for it.
+     */
+    private Map<String, Intent> pendingOf(List<BsonDocument> docs) {
+        Instant now = clock.instant();
+        Map<String, Intent> known = new TreeMap<>();
+        Map<String, Intent> unknown = new TreeMap<>();
         for (BsonDocument d : docs) {
             long v = d.getNumber(V).longValue();
+            Instant settles = v == 0 && Operation.UPSERT.name().equals(d.getString(OP).getValue())
+                    ? Meta.instant(d.get(AT)).plus(settleTime) : null;
+            boolean young = settles != null && now.isBefore(settles);
             for (Map.Entry<String, BsonValue> e : d.getDocument(PENDING).entrySet()) {
                 BsonDocument p = e.getValue().asDocument();
-                out.put(e.getKey(), new Intent(e.getKey(), v, Meta.instant(p.get(DUE)),
+                Instant due = Meta.instant(p.get(DUE));
+                if (young && due.isBefore(settles)) {
+                    due = settles;
+                }
+                (young ? unknown : known).put(e.getKey(), new Intent(e.getKey(), v, due,
                         p.getNumber("attempts").intValue(), Meta.string(p, "firstError"), Meta.string(p, "lastError"),
                         Meta.string(d, CORR), Meta.string(d, KEY), d.getObjectId("_id").getValue().toHexString()));
             }
         }
-        return out;
+        unknown.forEach(known::putIfAbsent);
+        return known;
     }
 
     @Override
@@ -348,9 +507,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 BsonDocument pending = d.getDocument(PENDING).clone();
                 boolean changed = false;
                 for (Ack a : byId.get(entityId)) {
-                    // a known version must be at or below the acknowledged one; an unknown one (the writer
-                    // stopped before reading its version back) only goes with its own ref
-                    boolean matches = v > 0 ? v <= a.version() : ref.equals(a.ref());
+                    // a delivery acknowledges only what it delivered: a known version at or below the acknowledged
+                    // one; an unknown one (the caller's write may still be on its way, or it has not been read back)
+                    // waits until the writer or recovery learns it
+                    boolean matches = v > 0 && v <= a.version();
                     if (matches && pending.remove(a.sink()) != null) {
                         changed = true;
                     }
@@ -369,12 +529,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     for (String id : touched) {
                         retry.put(id, byId.get(id));
                     }
-                    purgeTombstones(byId.keySet());
                     byId = retry;
                     continue;
                 }
             }
-            purgeTombstones(byId.keySet());
             return;
         }
     }
@@ -387,22 +545,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
         return Updates.combine(Updates.set(PENDING, pending),
                 due == null ? Updates.unset(DUE) : Updates.set(DUE, Meta.date(due)), Updates.inc(REV, 1L));
-    }
-
-    /** A deleted entity whose last intent is gone leaves for good: its entity document goes too. */
-    private void purgeTombstones(Collection<String> entityIds) {
-        for (String id : entityIds) {
-            BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
-            if (meta == null || !meta.containsKey(TOMB)) {
-                continue;
-            }
-            if (intents.countDocuments(Filters.eq(ENTITY_ID, id)) == 0
-                    && entities.countDocuments(Filters.eq("_id", ids.toBson(id))) == 0) {
-                // conditional on what was read, so a new incarnation that set its base meanwhile survives
-                intents.deleteOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TOMB, meta.get(TOMB)),
-                        meta.containsKey(BASE) ? Filters.eq(BASE, meta.get(BASE)) : Filters.exists(BASE, false)));
-            }
-        }
     }
 
     // ------------------------------------------------------------------ recovery
@@ -426,6 +568,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (!lease(id, now, owner, lease)) {
                 continue;
             }
+            settleUnknownVersions(id, now);
             Optional<Snapshot<T>> s = read(id);
             if (s.isPresent() && !s.get().deleted() && dropFailedDeletes(id, s.get().version(), now)) {
                 s = read(id);
@@ -433,13 +576,47 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (s.isEmpty()) {
                 dropOrphans(id, now);
             }
-            if (s.isEmpty() || s.get().pending().isEmpty()) {
+            if (s.isEmpty() || s.get().pending().values().stream().allMatch(i -> i.dueAt().isAfter(now))) {
                 release(id, owner);
                 continue;
             }
             claimed.add(s.get());
         }
         return claimed;
+    }
+
+    /**
+     * Saves whose version is still unknown (the caller's write may be on its way, or its writer stopped
+     * before reading it back): once settled, their version is the one the entity holds now (an absent
+     * entity's are dropped by {@link #dropOrphans}); until then they are not due again before they settle.
+     */
+    private void settleUnknownVersions(String id, Instant now) {
+        Bson unknownSaves = Filters.and(Filters.eq(ENTITY_ID, id), Filters.eq(OP, Operation.UPSERT.name()),
+                Filters.eq(V, 0L));
+        List<BsonDocument> unknown = intents.find(unknownSaves).into(new ArrayList<>());
+        if (unknown.isEmpty()) {
+            return;
+        }
+        Long current = null;
+        for (BsonDocument d : unknown) {
+            Instant settles = Meta.instant(d.get(AT)).plus(settleTime);
+            Bson same = Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(V, 0L));
+            if (now.isBefore(settles)) {
+                intents.updateOne(same, Updates.set(DUE, Meta.date(settles)));
+                continue;
+            }
+            if (current == null) {
+                BsonDocument entityDoc = entities.find(Filters.eq("_id", ids.toBson(id))).first();
+                BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
+                Snapshot<T> held = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
+                if (held == null) {
+                    return; // the entity never existed: dropOrphans drops these
+                }
+                // the save landed (and is in what the entity holds now, a later save or a delete) or never will
+                current = held.version();
+            }
+            intents.updateOne(same, Updates.combine(Updates.set(V, current), Updates.inc(REV, 1L)));
+        }
     }
 
     /** Takes the entity's lease if it is free or expired (checked in the query, never by a TTL index). */
@@ -450,14 +627,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     Updates.combine(Updates.set(LEASE_OWNER, owner), Updates.set(LEASE_UNTIL, Meta.date(now.plus(lease)))),
                     new FindOneAndUpdateOptions().upsert(true));
             return true;
-        } catch (MongoWriteException e) {
-            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
+        } catch (RuntimeException e) {
+            if (isDuplicateKey(e)) {
                 return false; // someone else holds a live lease
-            }
-            throw e;
-        } catch (MongoCommandException e) {
-            if (e.getErrorCode() == 11000) {
-                return false;
             }
             throw e;
         }

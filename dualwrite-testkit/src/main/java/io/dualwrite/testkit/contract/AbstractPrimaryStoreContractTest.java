@@ -291,15 +291,63 @@ public abstract class AbstractPrimaryStoreContractTest<T> {
     }
 
     @Test
-    final void tombstoneLeavesOnceEveryIntentIsAcknowledged() {
+    final void aTombstoneStaysWithItsVersionOnceEverySinkHasTheDelete() {
         write(upsert("ack-2", 1));
         Committed<T> d = write(delete("ack-2").time(T0.plusSeconds(1)));
         Map<String, Intent> pending = snapshot("ack-2").pending();
         store.acknowledge(List.of(new Ack("ack-2", "a", d.version(), refOf(pending, "a"))));
         assertTrue(snapshot("ack-2").deleted(), "the tombstone stays while a sink has not acknowledged");
         store.acknowledge(List.of(new Ack("ack-2", "b", d.version(), refOf(pending, "b"))));
-        assertTrue(store.read("ack-2").isEmpty(), "the tombstone leaves once every sink acknowledged the delete");
+        Snapshot<T> s = snapshot("ack-2");
+        assertTrue(s.deleted(), "once every sink acknowledged the delete, the tombstone stays, without state");
+        assertEquals(d.version(), s.version(), "it keeps the delete's version");
+        assertTrue(s.pending().isEmpty(), "and nothing is pending");
         assertEquals(0, store.pendingCount(), "nothing is pending afterwards");
+        assertEquals(Committed.Status.NOTHING_TO_DELETE, write(delete("ack-2").time(T0.plusSeconds(2))).status(),
+                "there is still nothing to delete");
+    }
+
+    @Test
+    final void aReCreatedIdContinuesAboveItsTombstoneWhateverTheClockSays() {
+        write(upsert("re-1", 1));
+        Committed<T> d = write(delete("re-1").time(T0.plusSeconds(1)));
+        acknowledgeAll("re-1", d.version());
+        // the instance that re-creates the id has a clock an hour behind the one that deleted it
+        Committed<T> reborn = write(upsert("re-1", 2).time(T0.minus(Duration.ofHours(1))));
+        assertEquals(Committed.Status.WRITTEN, reborn.status(), "the id is created again");
+        assertEquals(d.version() + 1, reborn.version(),
+                "its versions continue above the tombstone, so every sink that guards the tombstone takes it");
+        assertSameState(state("re-1", 2), snapshot("re-1").state().orElseThrow(), "it holds the new state");
+    }
+
+    @Test
+    final void aRequestKeyIsHonouredForItsWholeWindowAfterTheDeleteIsAcknowledged() {
+        Assumptions.assumeTrue(supportsRequestKeys(), "this store does not deduplicate request keys");
+        Committed<T> created = write(upsert("rk-4", 1).requestKey("create-1"));
+        Committed<T> d = write(delete("rk-4").time(T0.plusSeconds(1)));
+        acknowledgeAll("rk-4", d.version());
+        Committed<T> retry = write(upsert("rk-4", 1).requestKey("create-1").time(T0.plusSeconds(2)));
+        assertEquals(Committed.Status.DUPLICATE_REQUEST, retry.status(),
+                "a client retrying the create within the window is answered with the first result");
+        assertEquals(created.version(), retry.version(), "the first write's version");
+        assertTrue(snapshot("rk-4").deleted(), "the deleted entity is not created again");
+    }
+
+    @Test
+    final void expectedVersionZeroAcceptsADeletedEntity() {
+        write(upsert("occ-4", 1));
+        Committed<T> d = write(delete("occ-4").time(T0.plusSeconds(1)));
+        Committed<T> fresh = write(upsert("occ-4", 2).expectedVersion(0).time(T0.plusSeconds(2)));
+        assertEquals(d.version() + 1, fresh.version(), "'must not exist' holds for a deleted entity");
+        assertThrows(VersionConflictException.class, () -> write(upsert("occ-4", 3).expectedVersion(0)
+                .time(T0.plusSeconds(3))), "and no longer once it was created again");
+    }
+
+    private void acknowledgeAll(String id, long version) {
+        Map<String, Intent> pending = snapshot(id).pending();
+        store.acknowledge(List.of(new Ack(id, "a", version, refOf(pending, "a")),
+                new Ack(id, "b", version, refOf(pending, "b"))));
+        assertTrue(snapshot(id).pending().isEmpty(), "every sink acknowledged " + id);
     }
 
     private static String refOf(Map<String, Intent> pending, String sink) {

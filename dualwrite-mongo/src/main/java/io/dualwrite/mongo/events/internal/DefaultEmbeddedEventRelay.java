@@ -294,12 +294,8 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
                 }
             }
             Bson cond = Filters.and(Filters.eq("_id", key), Filters.eq(Meta.REV_PATH, rev));
-            boolean tombstone = meta.getBoolean("deleted", BsonBoolean.FALSE).getValue();
-            boolean pending = meta.containsKey("pending") && !meta.getDocument("pending").isEmpty();
             long matched;
-            if (remaining.isEmpty() && tombstone && !pending) {
-                matched = raw.deleteOne(cond).getDeletedCount();
-            } else if (remaining.isEmpty()) {
+            if (remaining.isEmpty()) {
                 matched = raw.updateOne(cond, Updates.combine(Updates.unset(EventFields.PATH),
                         Updates.inc(Meta.REV_PATH, 1L))).getMatchedCount();
             } else {

@@ -1,0 +1,76 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.MongoSocketOpenException;
+import com.mongodb.MongoSocketReadException;
+import com.mongodb.ServerAddress;
+import com.mongodb.client.MongoCollection;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A collection that runs a scripted interleaving around its next matching command: something
+ * else happens right after the command lands (another writer, a recovery pass), and then its
+ * reply is lost, or the command is refused before it is sent. Collections derived from it
+ * ({@code withDocumentClass}) share the script. For deterministic regression tests of one
+ * interleaving; the interleaving explorer searches them all.
+ */
+final class HookedCollection {
+    /** What happens around one command. */
+    record Step(String method, Runnable after, boolean loseReply, boolean refuse) {
+    }
+
+    private final ConcurrentLinkedQueue<Step> script = new ConcurrentLinkedQueue<>();
+
+    /** The next {@code method} lands, then {@code after} runs, then its reply is lost. */
+    HookedCollection landThenLoseReply(String method, Runnable after) {
+        script.add(new Step(method, after, true, false));
+        return this;
+    }
+
+    /** The next {@code method} lands, then {@code after} runs before the caller gets the reply. */
+    HookedCollection landThen(String method, Runnable after) {
+        script.add(new Step(method, after, false, false));
+        return this;
+    }
+
+    /** The next {@code method} is refused before it is sent (the primary is unreachable). */
+    HookedCollection refuse(String method) {
+        script.add(new Step(method, () -> { }, false, true));
+        return this;
+    }
+
+    /** @return true when every scripted step happened */
+    boolean done() {
+        return script.isEmpty();
+    }
+
+    @SuppressWarnings("unchecked")
+    <D> MongoCollection<D> wrap(MongoCollection<D> target) {
+        return (MongoCollection<D>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[]{MongoCollection.class}, (proxy, method, args) -> {
+                    Step step = script.peek();
+                    boolean hit = step != null && step.method().equals(method.getName()) && script.remove(step);
+                    if (hit && step.refuse()) {
+                        throw new MongoSocketOpenException("scripted: the primary is unreachable", new ServerAddress());
+                    }
+                    Object r;
+                    try {
+                        r = method.invoke(target, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (r instanceof MongoCollection) {
+                        return wrap((MongoCollection<Object>) r);
+                    }
+                    if (hit) {
+                        step.after().run();
+                        if (step.loseReply()) {
+                            throw new MongoSocketReadException("scripted: the reply was lost", new ServerAddress());
+                        }
+                    }
+                    return r;
+                });
+    }
+}

@@ -1,0 +1,148 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import io.dualwrite.DeliveryPolicy;
+import io.dualwrite.DualWriter;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.PrimaryWriteException;
+import io.dualwrite.SinkSettings;
+import io.dualwrite.WriteOptions;
+import io.dualwrite.WriteResult;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.testkit.mongo.MongoExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The write-ahead store under interleavings that broke its promises: a recovery pass on another
+ * instance while the caller's own write is on its way, another write between the caller's write
+ * and the store reading it back, and the primary going away right after the caller's write.
+ */
+@ExtendWith(MongoExtension.class)
+class WriteAheadInterleavingTest {
+    private final HookedCollection script = new HookedCollection();
+    private final InMemorySink<Order> feed = new InMemorySink<>();
+    private final InMemorySink<Order> search = new InMemorySink<>();
+    private final MutableClock clock = new MutableClock(Fixture.START);
+    private MongoDatabase db;
+    private MongoCollection<Order> orders;
+    private OrderRepository repository;
+    private DualWriter<Order> a;
+    private DualWriter<Order> b;
+
+    @BeforeEach
+    void setUp(MongoDatabase db) {
+        this.db = db;
+        orders = db.getCollection(Collections.uniqueName("orders"), Order.class).withCodecRegistry(Collections.POJOS);
+        repository = new OrderRepository(orders);
+        a = writer(script.wrap(orders), "A");
+        b = writer(orders, "B");
+    }
+
+    private DualWriter<Order> writer(MongoCollection<Order> collection, String name) {
+        return DualWriter.<Order>builder().entityType("order").clock(clock).workerId(name)
+                .primary(MongoWriteAheadStore.builder(db, collection).versionField("version").clock(clock).build())
+                .deadLetterStore(new InMemoryDeadLetterStore())
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .sink("feed", feed, SinkSettings.builder().policy(DeliveryPolicy.ASYNC).maxAttempts(1).build())
+                .sink("search", search, Fixture.ONE_ATTEMPT).build();
+    }
+
+    private void recoverEverything(DualWriter<Order> w) {
+        for (int i = 0; i < 5; i++) {
+            w.recoverDue();
+            w.flushAcknowledgements();
+        }
+    }
+
+    @Test
+    void anAsyncSinkGetsEveryWriteAheadSaveEvenWhenRecoveryRacesTheCallersWrite() {
+        Order order = new Order("o1", "NEW");
+        a.saveWith("o1", () -> repository.save(order));
+        a.flushAcknowledgements();
+        recoverEverything(b);
+        assertEquals("NEW", feed.get("o1").orElseThrow().getStatus(), "the ASYNC sink has the first save");
+
+        // while the caller's save is on its way, another instance's recovery pass claims the entity
+        AtomicBoolean raced = new AtomicBoolean();
+        WriteResult paid = a.saveWith("o1", () -> {
+            raced.set(b.recoverDue().claimed() >= 0);
+            b.flushAcknowledgements();
+            order.setStatus("PAID");
+            repository.save(order);
+        });
+        assertTrue(raced.get());
+        a.flushAcknowledgements();
+        assertEquals(1, b.backlog(), "the new save's intent survived the delivery of the older version");
+        recoverEverything(b);
+        assertEquals("PAID", feed.get("o1").orElseThrow().getStatus(), "the ASYNC sink receives the new save");
+        assertEquals(paid.version(), feed.versionOf("o1").orElseThrow());
+        assertEquals(0, b.backlog(), "and nothing is left pending");
+    }
+
+    @Test
+    void aWriteAheadSaveReportsItsOwnVersionOrSaysPlainlyItCannot() {
+        Order order = new Order("o2", "NEW");
+        WriteResult created = a.saveWith("o2", () -> repository.save(order));
+        assertTrue(created.versionKnown(), "writes of one entity take turns, so a first save knows its version too");
+
+        WriteResult alone = a.saveWith("o2", () -> {
+            order.setStatus("PAID");
+            repository.save(order);
+        });
+        assertTrue(alone.versionKnown(), "a save with nothing else around it knows its version");
+        assertEquals(created.version() + 1, alone.version());
+
+        // code outside the coordinator saves the same document right after the caller's save
+        WriteResult crossed = a.saveWith("o2", () -> {
+            order.setStatus("SHIPPED");
+            repository.save(order);
+            Order other = orders.find(com.mongodb.client.model.Filters.eq("_id", "o2")).first();
+            other.setStatus("RETURNED");
+            repository.save(other);
+        });
+        assertFalse(crossed.versionKnown(), "the store cannot prove which of the two versions is this save's");
+        assertEquals(alone.version() + 2, crossed.version(),
+                "and reports the version read back, which holds this save or a later one");
+    }
+
+    @Test
+    void afterTheCallersWriteAFailureToReadItBackIsAnUnknownOutcomeNeverNothingWritten() {
+        Order order = new Order("o3", "NEW");
+        a.saveWith("o3", () -> repository.save(order));
+        // the store's read before the write goes through; its read-back after the caller's write does not
+        script.landThen("find", () -> { }).refuse("find");
+        PrimaryWriteException e = assertThrows(PrimaryWriteException.class, () -> a.saveWith("o3", () -> {
+            order.setStatus("PAID");
+            repository.save(order);
+        }));
+        assertEquals(ErrorKind.UNKNOWN_OUTCOME, e.kind(), "the caller's write landed: never 'nothing was written'");
+        assertEquals("PAID", orders.find(com.mongodb.client.model.Filters.eq("_id", "o3")).first().getStatus());
+        clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
+        recoverEverything(b);
+        assertEquals("PAID", search.get("o3").orElseThrow().getStatus(), "recovery delivers it");
+        assertEquals("PAID", feed.get("o3").orElseThrow().getStatus());
+        assertEquals(0, b.backlog());
+    }
+
+    @Test
+    void requestKeysAreRefusedInTheWriteAheadModeBeforeAnythingIsWritten() {
+        AtomicBoolean ran = new AtomicBoolean();
+        assertThrows(UnsupportedOperationException.class, () -> a.saveWith("o4", () -> ran.set(true),
+                WriteOptions.builder().requestKey("req-1").build()));
+        assertFalse(ran.get(), "the caller's save did not run");
+        assertEquals(0, db.getCollection(orders.getNamespace().getCollectionName()
+                + MongoWriteAheadStore.DEFAULT_INTENT_COLLECTION_SUFFIX).countDocuments(), "no intent was recorded");
+    }
+}
