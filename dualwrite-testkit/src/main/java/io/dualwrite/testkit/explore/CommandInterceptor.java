@@ -4,12 +4,15 @@ import com.mongodb.MongoSocketOpenException;
 import com.mongodb.MongoSocketReadException;
 import com.mongodb.ServerAddress;
 import com.mongodb.client.MongoCollection;
+import org.bson.BsonValue;
 import org.bson.conversions.Bson;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -57,7 +60,7 @@ final class CommandInterceptor implements InvocationHandler {
                     ? wrap((MongoCollection<?>) r, node) : r;
         }
         boolean write = WRITES.contains(name);
-        Run.PrimaryFault fault = node.command(describe(name, args), write);
+        Run.PrimaryFault fault = node.command(describe(name, args), write, write ? idsOf(args) : List.of());
         if (fault == Run.PrimaryFault.DOWN) {
             throw new MongoSocketOpenException("injected: the primary is down", ADDRESS);
         }
@@ -66,6 +69,36 @@ final class CommandInterceptor implements InvocationHandler {
             throw new MongoSocketReadException("injected: the connection dropped before the reply", ADDRESS);
         }
         return r;
+    }
+
+    /**
+     * @return the entity ids a write names in its first argument (a filter or a document: its
+     *         {@code _id} and {@code entityId} values), empty when it names none it can tell
+     */
+    private static Set<String> idsOf(Object[] args) {
+        Set<String> ids = new java.util.HashSet<>();
+        if (args != null && args.length > 0 && args[0] instanceof Bson) {
+            try {
+                collectIds(((Bson) args[0]).toBsonDocument(), ids);
+            } catch (RuntimeException e) {
+                return Set.of();
+            }
+        }
+        return ids;
+    }
+
+    private static void collectIds(BsonValue v, Set<String> ids) {
+        if (v.isDocument()) {
+            for (Map.Entry<String, BsonValue> e : v.asDocument().entrySet()) {
+                if (("_id".equals(e.getKey()) || "entityId".equals(e.getKey())) && e.getValue().isString()) {
+                    ids.add(e.getValue().asString().getValue());
+                } else if (e.getValue().isDocument() || e.getValue().isArray()) {
+                    collectIds(e.getValue(), ids);
+                }
+            }
+        } else if (v.isArray()) {
+            v.asArray().forEach(x -> collectIds(x, ids));
+        }
     }
 
     private Object invokeTarget(Method method, Object[] args) throws Throwable {

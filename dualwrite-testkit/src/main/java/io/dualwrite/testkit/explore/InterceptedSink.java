@@ -4,37 +4,60 @@ import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingSink;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.spi.SinkException;
 
 import java.util.concurrent.TimeoutException;
 
 /**
- * A sink seen by one instance of a schedule: a step point before every call (and, for a late
- * call, another one before it lands), the poisoned entity refused every time, the schedule's faults
- * (a failure before applying, a reply lost after applying), and every change it applied recorded
- * for the checks.
+ * A sink seen by one instance of a schedule: the poisoned entity refused every time (a rejection
+ * when sent, or an {@link Error} or a {@link NullPointerException} in mapping), a step point before
+ * every send (and, for a late call, another one before it lands), the schedule's faults (a failure
+ * before applying, a reply lost after applying), and every change it applied recorded for the
+ * checks. The wrapped sink's own mapping stage, if it has one, runs in this sink's.
  *
  * @param <T> the entity type
  */
-final class InterceptedSink<T> implements Sink<T> {
+final class InterceptedSink<T> implements MappingSink<T, Object> {
     private final Sink<T> delegate;
+    private final MappingSink<T, Object> mapping;
     private final Run<T> run;
     private final Run<T>.Node node;
     private final String name;
 
+    @SuppressWarnings("unchecked")
     InterceptedSink(Sink<T> delegate, Run<T> run, Run<T>.Node node, String name) {
         this.delegate = delegate;
+        this.mapping = delegate instanceof MappingSink ? (MappingSink<T, Object>) delegate : null;
         this.run = run;
         this.node = node;
         this.name = name;
     }
 
     @Override
-    public ApplyResult apply(Change<T> change) throws Exception {
+    public Object map(Change<T> change) throws Exception {
+        Run.Profile p = run.profile;
+        if (isPoisoned(change)) {
+            if (p.poisonKind == Run.PoisonKind.ERROR_IN_MAPPING) {
+                throw new AssertionError("injected: the mapping of " + change.id() + " for " + name + " fails");
+            }
+            if (p.poisonKind == Run.PoisonKind.NPE_IN_MAPPING) {
+                throw new NullPointerException("injected: the mapping of " + change.id() + " for " + name
+                        + " met a null");
+            }
+        }
+        return mapping != null ? mapping.map(change) : change;
+    }
+
+    @Override
+    public ApplyResult send(Change<T> change, Object request) throws Exception {
         String what = name + ".apply " + change.id() + "@" + change.version() + (change.isDelete() ? " delete" : "");
         Sched.step(node.name + " " + what);
-        refusePoison(change);
+        if (isPoisoned(change)) {
+            throw new SinkException("injected: " + name + " rejects " + change.id() + " every time",
+                    ErrorKind.PERMANENT, null);
+        }
         boolean faults = run.faultsActive();
         Run.Profile p = run.profile;
         if (faults && p.sinkFailurePct > 0 && run.choices.chance(p.sinkFailurePct)) {
@@ -51,7 +74,7 @@ final class InterceptedSink<T> implements Sink<T> {
         if (calling != null && calling.id.equals(change.id())) {
             calling.sinksCalled.add(name);
         }
-        ApplyResult r = delegate.apply(change);
+        ApplyResult r = mapping != null ? mapping.send(change, request) : delegate.apply(change);
         run.history.applied(new History.Applied<>(run.step(), node.name, name, change.id(), change.version(),
                 change.isDelete(), History.stateOf(change), r));
         if (lost) {
@@ -62,27 +85,10 @@ final class InterceptedSink<T> implements Sink<T> {
         return r;
     }
 
-    @Override
-    public void validate(Change<T> change) throws Exception {
-        refusePoison(change);
-        delegate.validate(change);
-    }
-
-    private void refusePoison(Change<T> change) {
+    /** @return true when the change is the poisoned entity's at this sink */
+    private boolean isPoisoned(Change<T> change) {
         Run.Profile p = run.profile;
-        if (!name.equals(p.poisonSink) || !change.id().equals(p.poisonId)) {
-            return;
-        }
-        switch (p.poisonKind) {
-            case REJECTION:
-                throw new SinkException("injected: " + name + " rejects " + change.id() + " every time",
-                        ErrorKind.PERMANENT, null);
-            case ERROR_IN_MAPPING:
-                throw new AssertionError("injected: the mapping of " + change.id() + " for " + name + " fails");
-            default:
-                throw new NullPointerException("injected: the mapping of " + change.id() + " for " + name
-                        + " met a null");
-        }
+        return name.equals(p.poisonSink) && change.id().equals(p.poisonId);
     }
 
     @Override

@@ -39,7 +39,11 @@ final class InterceptedStore<T> extends ForwardingPrimaryStore<T> {
     }
 
     private <R> R call(String what, boolean write, Supplier<R> body) {
-        Run.PrimaryFault fault = node.command(what, write);
+        return call(what, write, List.of(), body);
+    }
+
+    private <R> R call(String what, boolean write, Collection<String> ids, Supplier<R> body) {
+        Run.PrimaryFault fault = node.command(what, write, ids);
         if (fault == Run.PrimaryFault.DOWN) {
             throw new UncheckedIOException(new IOException("injected: the primary is down"));
         }
@@ -59,7 +63,8 @@ final class InterceptedStore<T> extends ForwardingPrimaryStore<T> {
 
     @Override
     public Committed<T> commit(PrimaryWrite<T> write) {
-        return call("commit " + write.operation() + " " + write.id(), true, () -> super.commit(write));
+        return call("commit " + write.operation() + " " + write.id(), true, List.of(write.id()),
+                () -> super.commit(write));
     }
 
     @Override

@@ -136,6 +136,17 @@ final class Oracle<T> {
             if (r == null || !r.written() && !r.duplicate()) {
                 continue;
             }
+            if (!r.versionKnown()) {
+                // the result says it cannot name this write's version: the version it gives must hold this write
+                // or a later one
+                Long own = committedWithin(c);
+                if (own == null || own > r.version()) {
+                    violation("a result names its own write", c.describe() + " returned version " + r.version()
+                            + " (not known to be its own), but its write " + (own == null ? "was never committed"
+                            : "was committed later, as version " + own));
+                }
+                continue;
+            }
             History.Obs<T> at = history.at(c.id, r.version());
             if (c.isDelete()) {
                 if (at != null && at.kind() != History.Kind.TOMBSTONE) {
@@ -195,6 +206,9 @@ final class Oracle<T> {
             }
             RequiredSinkFailedException e = (RequiredSinkFailedException) c.error;
             if (e.compensationVersion().isEmpty()) {
+                if (e.compensationOutcomeUnknown()) {
+                    continue; // it says it cannot tell: either outcome is the truth
+                }
                 History.Obs<T> before = beforeImage(c.id, e.failedVersion());
                 for (History.Obs<T> o : history.observations(c.id)) {
                     if (before != null && before.kind() == History.Kind.LIVE && o.kind() == History.Kind.LIVE

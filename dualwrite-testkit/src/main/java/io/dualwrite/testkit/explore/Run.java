@@ -96,7 +96,9 @@ final class Run<T> {
     private ExplorerWorld<T> world;
     private Sched sched;
     volatile boolean healing;
-    private volatile boolean primaryWritten;
+    /** Ids whose data the current step may have changed; {@link #ALL} when it cannot tell. */
+    private final Set<String> touched = new java.util.HashSet<>();
+    private static final String ALL = "\u0000all";
     private int callSeq;
 
     Run(InterleavingExplorer.Settings<T> settings, long seed, Choices choices) {
@@ -233,9 +235,11 @@ final class Run<T> {
         sched = new Sched(choices, trace, settings.stuckMillis, settings.maxSteps);
         sched.run(actors, actor -> {
             time.advance(1);
-            if (primaryWritten) {
-                primaryWritten = false;
-                observe();
+            synchronized (touched) {
+                if (!touched.isEmpty()) {
+                    observe(touched.contains(ALL) ? profile.ids : List.copyOf(touched));
+                    touched.clear();
+                }
             }
         });
         for (Sched.Actor a : actors) {
@@ -435,13 +439,16 @@ final class Run<T> {
 
     // ------------------------------------------------------------------ observation
 
-    void primaryWritten() {
-        primaryWritten = true;
+    private void observe() {
+        observe(profile.ids);
     }
 
-    private void observe() {
+    private void observe(java.util.Collection<String> ids) {
         PrimaryStore<T> observer = world.observer();
-        for (String id : profile.ids) {
+        for (String id : ids) {
+            if (!profile.ids.contains(id)) {
+                continue;
+            }
             try {
                 history.observe(step(), id, observer.read(id).orElse(null));
             } catch (RuntimeException e) {
@@ -458,12 +465,19 @@ final class Run<T> {
      * @param node  the instance
      * @param what  the command, for the trace
      * @param write whether the command may change data
+     * @param ids   the entities the command may change, or empty when it cannot tell (then all are observed)
      * @return the fault
      */
-    PrimaryFault primaryCommand(Node node, String what, boolean write) {
+    PrimaryFault primaryCommand(Node node, String what, boolean write, java.util.Collection<String> ids) {
         boolean actor = Sched.step(node.name + " " + what);
         if (write) {
-            primaryWritten = true;
+            synchronized (touched) {
+                if (ids == null || ids.isEmpty()) {
+                    touched.add(ALL);
+                } else {
+                    touched.addAll(ids);
+                }
+            }
         }
         if (!actor || healing) {
             return PrimaryFault.NONE;
@@ -563,8 +577,8 @@ final class Run<T> {
             return s;
         }
 
-        PrimaryFault command(String what, boolean write) {
-            return primaryCommand(this, what, write);
+        PrimaryFault command(String what, boolean write, java.util.Collection<String> ids) {
+            return primaryCommand(this, what, write, ids);
         }
 
         @Override
