@@ -261,19 +261,19 @@ class MongoSearchKafkaChaosTest {
         }
 
         @Override
-        public ApplyResult apply(Change<TestItem> change) throws Exception {
-            ApplyResult result = super.apply(change);
+        public ApplyResult send(Change<TestItem> change, Object request) throws Exception {
+            ApplyResult result = super.send(change, request);
             afterDelivery(List.of(change));
             return result;
         }
 
         @Override
-        public List<BatchItem> applyAll(List<Change<TestItem>> changes) {
-            List<BatchItem> items = super.applyAll(changes);
+        public List<BatchItem> sendAll(List<Mapped<TestItem, Object>> mapped) {
+            List<BatchItem> items = super.sendAll(mapped);
             List<Change<TestItem>> delivered = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {
                 if (items.get(i).succeeded()) {
-                    delivered.add(changes.get(i));
+                    delivered.add(mapped.get(i).change());
                 }
             }
             afterDelivery(delivered);

@@ -142,15 +142,15 @@ class JdbcPermanentRefusalTest {
         DualWriter<TestItem> writer(Clock clock) {
             ForwardingSink<TestItem> counting = new ForwardingSink<>(sink) {
                 @Override
-                public ApplyResult apply(Change<TestItem> change) throws Exception {
+                public ApplyResult send(Change<TestItem> change, Object request) throws Exception {
                     count(change);
-                    return super.apply(change);
+                    return super.send(change, request);
                 }
 
                 @Override
-                public List<BatchItem> applyAll(List<Change<TestItem>> changes) {
-                    changes.forEach(Harness.this::count);
-                    return super.applyAll(changes);
+                public List<BatchItem> sendAll(List<Mapped<TestItem, Object>> mapped) {
+                    mapped.forEach(m -> count(m.change()));
+                    return super.sendAll(mapped);
                 }
             };
             return DualWriter.<TestItem>builder().entityType(TYPE).idOf(TestItem::id).primary(primary)

@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the latest).
  *
  * <p>Put it directly around the real sink, under any fault wrapper, so it sees what reached the
- * destination. Reads and {@link #validate} pass through ({@link ForwardingSink}). Thread-safe.
+ * destination. It counts in {@link #send} and {@link #sendAll}, which every delivery goes through
+ * ({@link ForwardingSink}); a change whose mapping failed counts as a failed delivery of that
+ * version. Reads and {@link #validate} pass through uncounted. Thread-safe.
  *
  * @param <T> the entity type
  */
@@ -36,45 +38,58 @@ public final class RecordingSink<T> extends ForwardingSink<T> {
         super(delegate);
     }
 
+    /** Counts a change that could not be mapped as a failed delivery of it, then rethrows. */
     @Override
-    public ApplyResult apply(Change<T> change) throws Exception {
+    public Object map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");
         try {
-            ApplyResult r = super.apply(change);
-            record(change, r);
-            return r;
+            return super.map(change);
         } catch (Exception | Error e) {
-            counts(change).failed.incrementAndGet();
-            failed.incrementAndGet();
+            failed(change);
             throw e;
         }
     }
 
     @Override
-    public List<BatchItem> applyAll(List<Change<T>> changes) {
-        Objects.requireNonNull(changes, "changes");
-        List<BatchItem> items;
+    public ApplyResult send(Change<T> change, Object request) throws Exception {
+        Objects.requireNonNull(change, "change");
         try {
-            items = super.applyAll(changes);
-        } catch (RuntimeException | Error e) {
-            for (Change<T> c : changes) {
-                counts(c).failed.incrementAndGet();
-                failed.incrementAndGet();
-            }
+            ApplyResult r = super.send(change, request);
+            record(change, r);
+            return r;
+        } catch (Exception | Error e) {
+            failed(change);
             throw e;
         }
-        if (items != null && items.size() == changes.size()) {
-            for (int i = 0; i < changes.size(); i++) {
+    }
+
+    @Override
+    public List<BatchItem> sendAll(List<Mapped<T, Object>> mapped) {
+        Objects.requireNonNull(mapped, "mapped");
+        List<BatchItem> items;
+        try {
+            items = super.sendAll(mapped);
+        } catch (RuntimeException | Error e) {
+            mapped.forEach(m -> failed(m.change()));
+            throw e;
+        }
+        if (items != null && items.size() == mapped.size()) {
+            for (int i = 0; i < mapped.size(); i++) {
                 BatchItem item = items.get(i);
                 if (item.succeeded()) {
-                    record(changes.get(i), item.result());
+                    record(mapped.get(i).change(), item.result());
                 } else {
-                    counts(changes.get(i)).failed.incrementAndGet();
-                    failed.incrementAndGet();
+                    failed(mapped.get(i).change());
                 }
             }
         }
         return items;
+    }
+
+    /** Passes through to the wrapped sink: a dry run is no delivery and is not counted. */
+    @Override
+    public void validate(Change<T> change) throws Exception {
+        delegate().validate(change);
     }
 
     /**
@@ -186,6 +201,11 @@ public final class RecordingSink<T> extends ForwardingSink<T> {
             c.ignored.incrementAndGet();
             ignored.incrementAndGet();
         }
+    }
+
+    private void failed(Change<T> change) {
+        counts(change).failed.incrementAndGet();
+        failed.incrementAndGet();
     }
 
     private Counts counts(Change<T> change) {

@@ -152,8 +152,8 @@ class ChangeStreamRelayTest {
         AtomicBoolean blockOnce = new AtomicBoolean(true);
         Sink<Document> blocking = new ForwardingSink<>(consumer) {
             @Override
-            public ApplyResult apply(Change<Document> change) throws Exception {
-                ApplyResult r = super.apply(change);
+            public ApplyResult send(Change<Document> change, Object request) throws Exception {
+                ApplyResult r = super.send(change, request);
                 if (blockOnce.compareAndSet(true, false)) {
                     entered.countDown();
                     release.await(10, TimeUnit.SECONDS);
@@ -162,11 +162,11 @@ class ChangeStreamRelayTest {
             }
 
             @Override
-            public List<BatchItem> applyAll(List<Change<Document>> changes) {
+            public List<BatchItem> sendAll(List<Mapped<Document, Object>> mapped) {
                 List<BatchItem> out = new ArrayList<>();
-                for (Change<Document> c : changes) {
+                for (Mapped<Document, Object> m : mapped) {
                     try {
-                        out.add(BatchItem.of(apply(c)));
+                        out.add(BatchItem.of(send(m.change(), m.request())));
                     } catch (Exception e) {
                         out.add(BatchItem.failed(e));
                     }

@@ -1,26 +1,42 @@
 package io.dualwrite.testkit.contract;
 
 import io.dualwrite.Change;
+import io.dualwrite.DeadLetter;
+import io.dualwrite.DeliveryPolicy;
+import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.Operation;
+import io.dualwrite.RecoveryReport;
+import io.dualwrite.SinkOutcome;
+import io.dualwrite.SinkSettings;
 import io.dualwrite.Versions;
+import io.dualwrite.WriteResult;
+import io.dualwrite.internal.DefaultDualWriter;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.memory.InMemoryPrimaryStore;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.spi.Sink;
+import io.dualwrite.testkit.ForwardingSink;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,8 +70,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * delete of an entity the sink never saw) does not bring it back; a re-create with a higher
  * version works; {@link Sink#applyAll} returns one result per item in order; concurrent
  * deliveries of many versions of one entity end at the highest; a {@link ReconcilableSink}
- * lists what it holds correctly; and, where the subclass supplies a change the destination
- * rejects, the sink's classifier calls that failure {@link ErrorKind#PERMANENT}.
+ * lists what it holds correctly; where the subclass supplies a change the destination
+ * rejects, the sink's classifier calls that failure {@link ErrorKind#PERMANENT}; and, where it
+ * supplies a sink whose mapping code throws for one entity
+ * ({@link #sinkWithMappingFailingFor(String)}), that entity is dead-lettered as PERMANENT through a
+ * real {@link DualWriter} without anything of it reaching the destination, the sink's circuit
+ * stays closed however often it fails, and a recovery batch sends every other change in one call.
  *
  * <p>Each test gets its own sink from {@link #createSink()} and disposes of it with
  * {@link #dispose(Sink)}. Not thread-safe (JUnit creates one instance per test method).
@@ -65,9 +85,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 public abstract class AbstractSinkContractTest<T> {
     /** The entity type the changes of this test carry, unless {@link #entityType()} says otherwise. */
     public static final String DEFAULT_ENTITY_TYPE = "item";
+    /** The id of the entity whose mapping fails in the sink of {@link #sinkWithMappingFailingFor(String)}. */
+    public static final String UNMAPPABLE_ID = "unmappable";
+    private static final String WRITER_SINK = "sink";
 
     private Sink<T> sink;
     private long base;
+    private final Map<T, String> idsOfEntities = Collections.synchronizedMap(new IdentityHashMap<>());
 
     /**
      * Creates a new sink on its real server, holding nothing (a fresh index, table, key prefix…).
@@ -117,6 +141,24 @@ public abstract class AbstractSinkContractTest<T> {
      * @return the change, or empty when the destination rejects nothing a test can construct
      */
     protected Optional<Change<T>> permanentlyRejectedChange(String id, long version) {
+        return Optional.empty();
+    }
+
+    /**
+     * A second sink on the destination of {@link #createSink()}'s (the same index, table, key
+     * prefix, topic or API, so {@link #readBack} sees what it writes), built the same way except
+     * that its mapping code — the application's document mapper, serializer, column mapping or
+     * body mapper, as the sink lets the application supply one — throws for the entity
+     * {@code unmappableId} (a {@link NullPointerException}, say, as a mapper meeting a null it did
+     * not expect would) and maps every other entity as usual. Override to prove that a mapping failure is the entity's own permanent failure and
+     * never counts against the sink's health; the default has none and those tests are skipped.
+     * The test closes the sink when it is {@link AutoCloseable}.
+     *
+     * @param unmappableId the id whose mapping must throw
+     * @return the sink, or empty when the application supplies no mapping code to this sink
+     * @throws Exception if the sink cannot be made; the test fails
+     */
+    protected Optional<Sink<T>> sinkWithMappingFailingFor(String unmappableId) throws Exception {
         return Optional.empty();
     }
 
@@ -438,7 +480,97 @@ public abstract class AbstractSinkContractTest<T> {
         assertLive("p-1", version(2), 2);
     }
 
+    @Test
+    final void aMappingFailureIsPermanentAndNeverOpensTheCircuit() throws Exception {
+        Sink<T> unmappable = sinkWithMappingFailingFor(UNMAPPABLE_ID).orElse(null);
+        assumeTrue(unmappable != null, "the subclass supplies no sink whose mapping fails");
+        // a strict breaker: four failures it counted among the last four calls would open it for ten minutes
+        SinkSettings strict = SinkSettings.builder().circuitBreaker(CircuitBreakerConfig.custom().slidingWindowSize(4)
+                .minimumNumberOfCalls(4).failureRateThreshold(50).waitDurationInOpenState(Duration.ofMinutes(10))
+                .build()).build();
+        try (DualWriter<T> writer = writer(unmappable, strict)) {
+            for (int i = 1; i <= 8; i++) {
+                WriteResult r = writer.save(entityOf(UNMAPPABLE_ID, i));
+                assertEquals(SinkOutcome.DEAD_LETTERED, r.outcome(WRITER_SINK).orElseThrow(),
+                        "save " + i + " of an entity whose mapping fails must dead-letter it at once: " + r);
+            }
+            DeadLetter dead = writer.deadLetters().inspect(DeadLetter.idOf(entityType(), UNMAPPABLE_ID, WRITER_SINK))
+                    .orElseThrow(() -> new AssertionError("the unmappable entity must be in the dead-letter store"));
+            assertEquals(ErrorKind.PERMANENT, dead.kind(), "a mapping failure is PERMANENT: " + dead.lastError());
+            assertEquals(Optional.empty(), readBack(sink, UNMAPPABLE_ID),
+                    "nothing of an entity whose mapping fails may reach the destination");
+            assertEquals("CLOSED", ((DefaultDualWriter<T>) writer).circuitState(WRITER_SINK),
+                    "a mapping failure never counts against the sink's health, however often it happens");
+            WriteResult healthy = writer.save(entityOf("mapped", 1));
+            assertEquals(SinkOutcome.APPLIED, healthy.outcome(WRITER_SINK).orElseThrow(),
+                    "an entity that maps is delivered: " + healthy);
+            assertLive("mapped", healthy.version(), 1);
+        } finally {
+            close(unmappable);
+        }
+    }
+
+    @Test
+    final void aMappingFailureInARecoveryBatchFailsAloneAndTheOthersGoOutInOneCall() throws Exception {
+        Sink<T> unmappable = sinkWithMappingFailingFor(UNMAPPABLE_ID).orElse(null);
+        assumeTrue(unmappable != null, "the subclass supplies no sink whose mapping fails");
+        List<List<String>> calls = new CopyOnWriteArrayList<>();
+        ForwardingSink<T> watched = new ForwardingSink<>(unmappable) {
+            @Override
+            public List<BatchItem> sendAll(List<Mapped<T, Object>> mapped) {
+                calls.add(mapped.stream().map(m -> m.change().id()).sorted().toList());
+                return super.sendAll(mapped);
+            }
+        };
+        try (DualWriter<T> writer = writer(watched, SinkSettings.builder().policy(DeliveryPolicy.ASYNC).build())) {
+            long first = writer.save(entityOf("batch-a", 1)).version();
+            writer.save(entityOf(UNMAPPABLE_ID, 2));
+            long last = writer.save(entityOf("batch-b", 3)).version();
+            RecoveryReport report = writer.recoverDue();
+            assertEquals(2, report.delivered(), "the changes that map are delivered: " + report);
+            assertEquals(1, report.deadLettered(), "the one that does not is dead-lettered on the first pass: " + report);
+            assertEquals(List.of(List.of("batch-a", "batch-b")), calls,
+                    "the changes that map must go to the sink together, in one call, without the one that does not");
+            assertEquals(ErrorKind.PERMANENT, writer.deadLetters()
+                    .inspect(DeadLetter.idOf(entityType(), UNMAPPABLE_ID, WRITER_SINK)).orElseThrow().kind(), "PERMANENT");
+            assertLive("batch-a", first, 1);
+            assertLive("batch-b", last, 3);
+            assertEquals(Optional.empty(), readBack(sink, UNMAPPABLE_ID),
+                    "nothing of an entity whose mapping fails may reach the destination");
+        } finally {
+            close(unmappable);
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /** A writer over an in-memory primary and dead-letter store, delivering to one sink. */
+    private DualWriter<T> writer(Sink<T> to, SinkSettings settings) {
+        return DualWriter.<T>builder().entityType(entityType()).idOf(this::idOf)
+                .primary(new InMemoryPrimaryStore<>()).deadLetterStore(new InMemoryDeadLetterStore())
+                .meterRegistry(new SimpleMeterRegistry()).sink(WRITER_SINK, to, settings).build();
+    }
+
+    /** {@link #entity(String, int)}, remembered so the writer can tell its id. */
+    private T entityOf(String id, int variant) {
+        T e = entity(id, variant);
+        idsOfEntities.put(e, id);
+        return e;
+    }
+
+    private String idOf(T entity) {
+        String id = idsOfEntities.get(entity);
+        if (id == null) {
+            throw new IllegalStateException("an entity this test did not make: " + entity);
+        }
+        return id;
+    }
+
+    private static void close(Sink<?> s) throws Exception {
+        if (s instanceof AutoCloseable) {
+            ((AutoCloseable) s).close();
+        }
+    }
 
     private ReconcilableSink<T> reconcilable() {
         assumeTrue(sink instanceof ReconcilableSink, "the sink is not a ReconcilableSink");

@@ -19,6 +19,9 @@ public enum Fault {
     REORDER,
     /** The destination took the change but the acknowledgement was lost (the call threw). */
     APPLY_THEN_THROW,
-    /** The destination rejected a change of a poisoned entity permanently. */
+    /**
+     * A change of a poisoned entity failed permanently: the destination rejected it, or its mapping
+     * failed ({@link PoisonStage}).
+     */
     POISON
 }

@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * calls, failing by chance, latency, timeouts (a call sleeps past the coordinator's time limit
  * while the destination still takes the change), duplicate deliveries, reordering (a call is held
  * back until a later one overtakes it), lost acknowledgements (the change is applied, then the
- * call throws) and poisoned entities (every change of a chosen id is rejected permanently).
+ * call throws) and poisoned entities (every change of a chosen id fails permanently: rejected by
+ * the destination, or, with {@link PoisonStage#MAPPING}, failing in the mapping stage as if the
+ * application's mapper threw for it, so it never reaches the destination).
  *
  * <pre>{@code
  * FaultySink<Product> search = FaultySink.wrap(realSearchSink)
@@ -48,8 +50,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>One {@link Random} with the given seed decides every fault, so a run whose calls arrive in
  * the same order makes the same decisions; {@link #toString()} prints the seed. Failures are
  * {@link InjectedFaultException}s carrying the {@link ErrorKind} chosen; {@link #classifier()}
- * recognises them and asks the wrapped sink's classifier about anything else. Reads
- * ({@link #versionsOf}, {@link #idsAfter}) and {@link #validate} pass through untouched.
+ * recognises them and asks the wrapped sink's classifier about anything else. Faults strike in
+ * {@link #send} and {@link #sendAll}, which every delivery goes through ({@link ForwardingSink});
+ * a poison at {@link PoisonStage#MAPPING} strikes in {@link #map}, and so in {@link #validate} too.
+ * Reads ({@link #versionsOf}, {@link #idsAfter}) pass through untouched.
  *
  * <p>Thread-safe: the coordinator calls it from several threads.
  *
@@ -58,10 +62,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class FaultySink<T> extends ForwardingSink<T> {
     /** The seed used when none is set. */
     public static final long DEFAULT_SEED = 1L;
+    /** Where a poisoned entity fails when none is set: the destination rejects it. */
+    public static final PoisonStage DEFAULT_POISON_STAGE = PoisonStage.DESTINATION;
 
     private final long seed;
     private final Random random;
     private final Settings settings;
+    private final PoisonStage poisonStage;
     private final Set<String> poisoned = ConcurrentHashMap.newKeySet();
     private final AtomicInteger failNext = new AtomicInteger();
     private final AtomicInteger holdNext = new AtomicInteger();
@@ -79,6 +86,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
         this.seed = b.seed;
         this.random = new Random(b.seed);
         this.settings = new Settings(b);
+        this.poisonStage = b.poisonStage;
         this.poisoned.addAll(b.poison);
         this.failNext.set(b.failNext);
         this.failNextKind = b.failNextKind;
@@ -98,20 +106,35 @@ public final class FaultySink<T> extends ForwardingSink<T> {
 
     // ------------------------------------------------------------------ the sink
 
+    /**
+     * With {@link PoisonStage#MAPPING}, fails a poisoned entity here, as the application's mapping
+     * code would; otherwise maps as the wrapped sink does.
+     */
     @Override
-    public ApplyResult apply(Change<T> change) throws Exception {
+    public Object map(Change<T> change) throws Exception {
+        Objects.requireNonNull(change, "change");
+        if (poisonStage == PoisonStage.MAPPING) {
+            rejectIfPoisoned(change);
+        }
+        return super.map(change);
+    }
+
+    @Override
+    public ApplyResult send(Change<T> change, Object request) throws Exception {
         Objects.requireNonNull(change, "change");
         calls.incrementAndGet();
         try {
-            rejectIfPoisoned(change);
+            if (poisonStage == PoisonStage.DESTINATION) {
+                rejectIfPoisoned(change);
+            }
             Decision d = healed ? healedDecision() : decide(true);
             failIfDecided(d, change.idempotencyKey());
             delay(d);
             boolean interrupted = d.timeout && sleepPastTheLimit();
-            ApplyResult result = super.apply(change);
+            ApplyResult result = super.send(change, request);
             if (d.duplicate) {
                 count(Fault.DUPLICATE);
-                super.apply(change);
+                super.send(change, request);
             }
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -132,12 +155,14 @@ public final class FaultySink<T> extends ForwardingSink<T> {
     /**
      * Call-level faults (fail next, latency, timeout, reorder) apply to the whole call; per-item
      * faults (poison, random failure, duplicate, lost acknowledgement) are decided per change.
-     * The changes that are not failed go to the wrapped sink's {@code applyAll} in one call.
+     * The changes that are not failed go to the wrapped sink's {@code sendAll} in one call.
      */
     @Override
-    public List<Sink.BatchItem> applyAll(List<Change<T>> changes) {
-        Objects.requireNonNull(changes, "changes");
+    public List<Sink.BatchItem> sendAll(List<Mapped<T, Object>> mapped) {
+        Objects.requireNonNull(mapped, "mapped");
         calls.incrementAndGet();
+        List<Change<T>> changes = new ArrayList<>(mapped.size());
+        mapped.forEach(m -> changes.add(m.change()));
         try {
             boolean faulty = !healed;
             Decision call = faulty ? decide(false) : healedDecision();
@@ -146,12 +171,12 @@ public final class FaultySink<T> extends ForwardingSink<T> {
             boolean interrupted = call.timeout && sleepPastTheLimit();
             Sink.BatchItem[] out = new Sink.BatchItem[changes.size()];
             Decision[] perItem = new Decision[changes.size()];
-            List<Change<T>> toApply = new ArrayList<>();
+            List<Mapped<T, Object>> toApply = new ArrayList<>();
             List<Integer> positions = new ArrayList<>();
-            List<Change<T>> duplicates = new ArrayList<>();
+            List<Mapped<T, Object>> duplicates = new ArrayList<>();
             for (int i = 0; i < changes.size(); i++) {
                 Change<T> c = changes.get(i);
-                if (poisoned.contains(c.id())) {
+                if (poisonStage == PoisonStage.DESTINATION && poisoned.contains(c.id())) {
                     count(Fault.POISON);
                     out[i] = Sink.BatchItem.failed(poison(c));
                     continue;
@@ -163,20 +188,20 @@ public final class FaultySink<T> extends ForwardingSink<T> {
                             "injected " + settings.failKind + " failure of " + c.idempotencyKey()));
                     continue;
                 }
-                toApply.add(c);
+                toApply.add(mapped.get(i));
                 positions.add(i);
                 if (perItem[i].duplicate) {
-                    duplicates.add(c);
+                    duplicates.add(mapped.get(i));
                 }
             }
-            List<Sink.BatchItem> results = toApply.isEmpty() ? List.of() : super.applyAll(toApply);
+            List<Sink.BatchItem> results = toApply.isEmpty() ? List.of() : super.sendAll(toApply);
             if (results == null || results.size() != toApply.size()) {
                 throw new IllegalStateException("the wrapped sink returned " + (results == null ? "no" : results.size())
                         + " results for " + toApply.size() + " changes");
             }
             if (!duplicates.isEmpty()) {
                 count(Fault.DUPLICATE, duplicates.size());
-                super.applyAll(duplicates);
+                super.sendAll(duplicates);
             }
             for (int k = 0; k < positions.size(); k++) {
                 int i = positions.get(k);
@@ -271,7 +296,10 @@ public final class FaultySink<T> extends ForwardingSink<T> {
         return holding.get();
     }
 
-    /** @param id an entity id whose every change the destination will reject permanently */
+    /**
+     * @param id an entity id whose every change will fail permanently, at the
+     *           {@linkplain Builder#poisonStage(PoisonStage) poison stage}
+     */
     public void poison(String id) {
         poisoned.add(Objects.requireNonNull(id, "id"));
     }
@@ -306,7 +334,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
         return out;
     }
 
-    /** @return calls received ({@code apply} and {@code applyAll}) */
+    /** @return calls received ({@code send} and {@code sendAll}; an {@code apply} is one {@code send}) */
     public long calls() {
         return calls.get();
     }
@@ -318,7 +346,8 @@ public final class FaultySink<T> extends ForwardingSink<T> {
 
     @Override
     public String toString() {
-        return "FaultySink{seed=" + seed + ", " + settings + (poisoned.isEmpty() ? "" : ", poison=" + poisoned.size() + " id(s)")
+        return "FaultySink{seed=" + seed + ", " + settings + (poisoned.isEmpty() ? ""
+                : ", poison=" + poisoned.size() + " id(s) at " + poisonStage)
                 + (healed ? ", healed" : "") + ", calls=" + calls.get() + ", injected=" + injectedTotal() + "}";
     }
 
@@ -332,8 +361,9 @@ public final class FaultySink<T> extends ForwardingSink<T> {
     }
 
     private InjectedFaultException poison(Change<T> change) {
-        return new InjectedFaultException(Fault.POISON, ErrorKind.PERMANENT,
-                "injected permanent rejection of poisoned entity " + change.idempotencyKey());
+        return new InjectedFaultException(Fault.POISON, ErrorKind.PERMANENT, poisonStage == PoisonStage.MAPPING
+                ? "injected mapping failure of poisoned entity " + change.idempotencyKey()
+                : "injected permanent rejection of poisoned entity " + change.idempotencyKey());
     }
 
     private void failIfDecided(Decision d, String what) {
@@ -574,6 +604,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
         private Duration reorderHold = DEFAULT_REORDER_HOLD;
         private double applyThenThrowProbability;
         private final List<String> poison = new ArrayList<>();
+        private PoisonStage poisonStage = DEFAULT_POISON_STAGE;
 
         private Builder(Sink<T> delegate) {
             this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -670,8 +701,9 @@ public final class FaultySink<T> extends ForwardingSink<T> {
         }
 
         /**
-         * @param ids entity ids whose every change the destination rejects with a
-         *            {@link ErrorKind#PERMANENT} failure, even after {@link FaultySink#heal()}
+         * @param ids entity ids whose every change fails with a {@link ErrorKind#PERMANENT} failure
+         *            at the {@linkplain #poisonStage(PoisonStage) poison stage}, even after
+         *            {@link FaultySink#heal()}
          * @return this
          */
         public Builder<T> poison(String... ids) {
@@ -687,6 +719,18 @@ public final class FaultySink<T> extends ForwardingSink<T> {
          */
         public Builder<T> poison(Collection<String> ids) {
             return poison(ids.toArray(new String[0]));
+        }
+
+        /**
+         * @param stage where a poisoned entity fails: rejected by the destination, or in the mapping
+         *              stage, before anything is sent (the coordinator then dead-letters it at once,
+         *              and the sink's circuit breaker never counts it); default
+         *              {@link FaultySink#DEFAULT_POISON_STAGE}
+         * @return this
+         */
+        public Builder<T> poisonStage(PoisonStage stage) {
+            this.poisonStage = Objects.requireNonNull(stage, "stage");
+            return this;
         }
 
         /** @return the wrapper */

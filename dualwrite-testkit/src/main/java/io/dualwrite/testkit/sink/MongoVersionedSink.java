@@ -12,6 +12,7 @@ import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.result.UpdateResult;
 import io.dualwrite.Change;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingSink;
 import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.testkit.convergence.SinkView;
 import org.bson.Document;
@@ -41,12 +42,13 @@ import java.util.TreeMap;
  * in effect" can be checked across processes. (A process killed between the two writes leaves an
  * effect unrecorded; it never records a repeat that did not happen.)
  *
- * <p>States are converted to documents and back with Jackson. Thread-safe, and safe to share
- * between processes.
+ * <p>States are converted to documents and back with Jackson; the conversion is the sink's mapping
+ * step ({@link #map}, no I/O), the upsert and the effect records its I/O ({@link #send}).
+ * Thread-safe, and safe to share between processes.
  *
  * @param <T> the entity type
  */
-public final class MongoVersionedSink<T> implements ReconcilableSink<T> {
+public final class MongoVersionedSink<T> implements MappingSink<T, Document>, ReconcilableSink<T> {
     /** Suffix of the collection that records each effect once. */
     public static final String EFFECTS_SUFFIX = "_effects";
     /** Suffix of the collection that records repeated effects. */
@@ -73,11 +75,29 @@ public final class MongoVersionedSink<T> implements ReconcilableSink<T> {
         this.mapper = JsonMapper.builder().findAndAddModules().build();
     }
 
+    /**
+     * Converts the state to a document with Jackson (the mapping step: no I/O).
+     *
+     * @param change the change
+     * @return the fields the conditional upsert sets: {@code v}, {@code live} and {@code state}
+     */
     @Override
-    public ApplyResult apply(Change<T> change) {
+    public Document map(Change<T> change) {
         Objects.requireNonNull(change, "change");
-        Document set = new Document("v", change.version()).append("live", !change.isDelete())
+        return new Document("v", change.version()).append("live", !change.isDelete())
                 .append("state", change.isDelete() ? null : toDocument(change.requireState()));
+    }
+
+    /**
+     * Writes the mapped fields with one conditional upsert, then records the effect.
+     *
+     * @param change the change
+     * @param set    what {@link #map} made of it
+     * @return {@link ApplyResult#APPLIED}, or {@link ApplyResult#ALREADY_CURRENT} when the
+     *         collection holds this version or a newer one
+     */
+    @Override
+    public ApplyResult send(Change<T> change, Document set) {
         Bson guard = Filters.and(Filters.eq("_id", change.id()), Filters.lt("v", change.version()));
         Bson update = new Document("$set", set);
         boolean applied;

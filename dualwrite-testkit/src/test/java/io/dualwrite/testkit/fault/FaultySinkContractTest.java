@@ -11,7 +11,8 @@ import java.util.Optional;
 
 /**
  * A fault wrapper that duplicates every delivery still keeps the sink contract over a
- * version-guarded sink, and its poison is a permanent rejection the classifier recognises.
+ * version-guarded sink, its poison is a permanent rejection the classifier recognises, and a poison
+ * in the mapping stage is a mapping failure.
  */
 class FaultySinkContractTest extends AbstractSinkContractTest<TestItem> {
     private static final String POISONED = "poisoned-entity";
@@ -35,6 +36,12 @@ class FaultySinkContractTest extends AbstractSinkContractTest<TestItem> {
         }
         long v = s.versionOf(id).getAsLong();
         return Optional.of(s.isDeleted(id) ? Stored.deleted(v) : Stored.live(v, s.get(id).orElseThrow()));
+    }
+
+    @Override
+    protected Optional<Sink<TestItem>> sinkWithMappingFailingFor(String unmappableId) {
+        return Optional.of(FaultySink.wrap(((FaultySink<TestItem>) sink()).delegate()).poison(unmappableId)
+                .poisonStage(PoisonStage.MAPPING).build());
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.dualwrite.ErrorKind;
 import io.dualwrite.Operation;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingException;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.RecordingSink;
 import io.dualwrite.testkit.TestItem;
@@ -24,6 +25,7 @@ import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,6 +112,23 @@ class FaultySinkTest {
         sink.clearPoison();
         assertEquals(ApplyResult.APPLIED, sink.apply(upsert("bad", 2)), "a cleared poison passes");
         assertEquals(2, sink.injected(Fault.POISON), "two poison rejections must be counted");
+    }
+
+    @Test
+    void aPoisonInTheMappingStageFailsBeforeAnythingIsSentAndInTheDryRunToo() throws Exception {
+        RecordingSink<TestItem> recorder = new RecordingSink<>(new InMemorySink<>());
+        FaultySink<TestItem> sink = FaultySink.wrap(recorder).poison("bad").poisonStage(PoisonStage.MAPPING).build();
+        MappingException e = assertThrows(MappingException.class, () -> sink.apply(upsert("bad", 1)),
+                "a poison in the mapping stage is a mapping failure");
+        assertInstanceOf(InjectedFaultException.class, e.getCause(), "what the mapping threw is the cause");
+        assertThrows(MappingException.class, () -> sink.validate(upsert("bad", 2)), "the dry run maps too");
+        List<Sink.BatchItem> items = sink.applyAll(List.of(upsert("a", 1), upsert("bad", 3), upsert("b", 1)));
+        assertTrue(items.get(0).succeeded() && items.get(2).succeeded(), "the others pass");
+        assertInstanceOf(MappingException.class, items.get(1).error(), "the poisoned item fails in mapping alone");
+        assertEquals(1, sink.calls(), "only the batch of the two others was sent: " + sink);
+        assertEquals(2, recorder.appliedCount(), "the two others reached the destination");
+        assertEquals(0, recorder.failedCount(), "nothing of the poisoned entity reached the wrapped sink");
+        assertEquals(3, sink.injected(Fault.POISON), "each mapping failure is counted as a poison");
     }
 
     @Test
