@@ -10,7 +10,8 @@ import io.dualwrite.ErrorKind;
 import io.dualwrite.kafka.internal.KafkaErrors;
 import io.dualwrite.kafka.internal.RecentVersions;
 import io.dualwrite.spi.ApplyResult;
-import io.dualwrite.spi.Sink;
+import io.dualwrite.spi.MappingException;
+import io.dualwrite.spi.MappingSink;
 import io.dualwrite.spi.SinkException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -57,6 +58,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * in the process (the next one is judged after the previous one was acknowledged), so that
  * answer is only given for a version the broker has acknowledged.
  *
+ * <p><b>Mapping, then I/O.</b> {@link #map} is the mapping step, without I/O: it runs the
+ * {@link ValueSerializer} and builds the record with its headers. A failure there (the serializer
+ * throws, or returns null for an upsert) is the entity's own: the coordinator dead-letters it at
+ * once as {@link ErrorKind#PERMANENT}, never retries it and never counts it against the sink's
+ * circuit breaker. {@link #send} and {@link #sendAll} are the I/O: they hand records to the
+ * producer and wait for the acknowledgements.
+ *
  * <p><b>Failures</b> ({@link #classifier()}): retriable Kafka errors are
  * {@link ErrorKind#TRANSIENT}; a record too large, a serialization failure, authorization and
  * authentication failures, an invalid topic are {@link ErrorKind#PERMANENT}; a delivery timeout
@@ -72,8 +80,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * @param <T> the entity type
  */
-public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
-    /** Default time {@link #apply(Change)} waits for the broker's acknowledgement. */
+public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String, byte[]>>, AutoCloseable {
+    /** Default time {@link #send} waits for the broker's acknowledgement. */
     public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(40);
     /** Default {@code delivery.timeout.ms} of a producer the sink creates (Kafka's own default is 2 minutes). */
     public static final int DEFAULT_DELIVERY_TIMEOUT_MS = 30_000;
@@ -132,16 +140,52 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
     }
 
     /**
-     * Sends the change and waits for the broker's acknowledgement.
+     * Maps a change to its record, without I/O: key = entity id, value = the serialised state (null
+     * for a delete), and the headers of {@link KafkaHeaders}.
      *
+     * @param change the change
+     * @return the record
+     * @throws Exception what the {@link ValueSerializer} throws, or a {@link MappingException} when it
+     *                   returns null for an upsert (a null value means delete)
+     */
+    @Override
+    public ProducerRecord<String, byte[]> map(Change<T> change) throws Exception {
+        Objects.requireNonNull(change, "change");
+        byte[] value = null;
+        if (!change.isDelete()) {
+            value = values.serialize(change.requireState());
+            if (value == null) {
+                throw new MappingException("the value serializer returned null for " + change.idempotencyKey()
+                        + " (a null value means delete)", null);
+            }
+        }
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(KafkaHeaders.SPEC_VERSION, SPEC_VERSION);
+        headers.add(KafkaHeaders.ID, utf8(change.idempotencyKey()));
+        headers.add(KafkaHeaders.SOURCE, utf8(source != null ? source.toString() : DEFAULT_SOURCE_PREFIX + change.entityType()));
+        headers.add(KafkaHeaders.TYPE, utf8(typePrefix + "." + change.entityType() + (change.isDelete() ? ".deleted" : ".upserted")));
+        headers.add(KafkaHeaders.TIME, utf8(change.time().toString()));
+        headers.add(KafkaHeaders.SUBJECT, utf8(change.id()));
+        headers.add(KafkaHeaders.ENTITY_VERSION, utf8(Long.toString(change.version())));
+        headers.add(KafkaHeaders.CORRELATION_ID, utf8(change.correlationId()));
+        headers.add(KafkaHeaders.SCHEMA_VERSION, utf8(Integer.toString(change.schemaVersion())));
+        if (value != null) {
+            headers.add(KafkaHeaders.CONTENT_TYPE, JSON_CONTENT_TYPE);
+        }
+        return new ProducerRecord<>(topic, null, change.id(), value, headers);
+    }
+
+    /**
+     * Sends the record and waits for the broker's acknowledgement.
+     *
+     * @param change the change
+     * @param record its record, from {@link #map}
      * @return {@link ApplyResult#APPLIED} once acknowledged; {@link ApplyResult#ALREADY_CURRENT}
      *         without sending when the sink remembers an acknowledged version at least as new
      * @throws SinkException classified as described in the class documentation
      */
     @Override
-    public ApplyResult apply(Change<T> change) throws SinkException {
-        Objects.requireNonNull(change, "change");
-        ProducerRecord<String, byte[]> record = toRecord(change);
+    public ApplyResult send(Change<T> change, ProducerRecord<String, byte[]> record) throws SinkException {
         ReentrantLock lock = stripes[stripe(change.id())];
         lock.lock();
         try {
@@ -156,44 +200,44 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
     }
 
     /**
-     * Sends every change, flushes the producer once, then collects each acknowledgement.
+     * Sends every record, flushes the producer once, then collects each acknowledgement.
      *
-     * @param changes the changes, never null
+     * @param mapped the changes with their records, never null
      * @return one outcome per change, in order
      */
     @Override
-    public List<BatchItem> applyAll(List<Change<T>> changes) {
-        Objects.requireNonNull(changes, "changes");
-        if (changes.isEmpty()) {
+    public List<BatchItem> sendAll(List<Mapped<T, ProducerRecord<String, byte[]>>> mapped) {
+        Objects.requireNonNull(mapped, "mapped");
+        if (mapped.isEmpty()) {
             return List.of();
         }
-        BatchItem[] out = new BatchItem[changes.size()];
-        // lock every key's stripe in ascending order (apply holds one stripe at a time: no deadlock)
+        BatchItem[] out = new BatchItem[mapped.size()];
+        // lock every key's stripe in ascending order (send holds one stripe at a time: no deadlock)
         TreeSet<Integer> held = new TreeSet<>();
-        changes.forEach(c -> held.add(stripe(c.id())));
+        mapped.forEach(m -> held.add(stripe(m.change().id())));
         List<ReentrantLock> locked = new ArrayList<>(held.size());
         try {
             for (int st : held) {
                 stripes[st].lock();
                 locked.add(stripes[st]);
             }
-            sendBatch(changes, out);
+            sendBatch(mapped, out);
         } finally {
             locked.forEach(ReentrantLock::unlock);
         }
         return Arrays.asList(out);
     }
 
-    private void sendBatch(List<Change<T>> changes, BatchItem[] out) {
-        List<Future<RecordMetadata>> futures = new ArrayList<>(changes.size());
-        for (int i = 0; i < changes.size(); i++) {
-            Change<T> c = changes.get(i);
+    private void sendBatch(List<Mapped<T, ProducerRecord<String, byte[]>>> mapped, BatchItem[] out) {
+        List<Future<RecordMetadata>> futures = new ArrayList<>(mapped.size());
+        for (int i = 0; i < mapped.size(); i++) {
+            Change<T> c = mapped.get(i).change();
             futures.add(null);
             try {
                 if (recent.covers(c.id(), c.version())) {
                     out[i] = BatchItem.of(ApplyResult.ALREADY_CURRENT);
                 } else {
-                    futures.set(i, send(toRecord(c), c));
+                    futures.set(i, send(mapped.get(i).request(), c));
                 }
             } catch (SinkException e) {
                 out[i] = BatchItem.failed(e);
@@ -204,22 +248,16 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("flush of a batch to {} failed: {}", topic, e.toString()); // each future says its own outcome
         }
-        for (int i = 0; i < changes.size(); i++) {
+        for (int i = 0; i < mapped.size(); i++) {
             if (out[i] == null) {
                 try {
-                    await(futures.get(i), changes.get(i), sendTimeout);
+                    await(futures.get(i), mapped.get(i).change(), sendTimeout);
                     out[i] = BatchItem.of(ApplyResult.APPLIED);
                 } catch (SinkException e) {
                     out[i] = BatchItem.failed(e);
                 }
             }
         }
-    }
-
-    @Override
-    public void validate(Change<T> change) throws SinkException {
-        Objects.requireNonNull(change, "change");
-        toRecord(change);
     }
 
     @Override
@@ -236,36 +274,6 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
     }
 
     // ------------------------------------------------------------------ internals
-
-    private ProducerRecord<String, byte[]> toRecord(Change<T> c) throws SinkException {
-        byte[] value = null;
-        if (!c.isDelete()) {
-            try {
-                value = values.serialize(c.requireState());
-            } catch (Exception e) {
-                throw new SinkException("cannot serialise " + c.idempotencyKey() + " for topic " + topic + ": "
-                        + e.getClass().getSimpleName(), ErrorKind.PERMANENT, e);
-            }
-            if (value == null) {
-                throw new SinkException("the value serializer returned null for " + c.idempotencyKey()
-                        + " (a null value means delete)", ErrorKind.PERMANENT, null);
-            }
-        }
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(KafkaHeaders.SPEC_VERSION, SPEC_VERSION);
-        headers.add(KafkaHeaders.ID, utf8(c.idempotencyKey()));
-        headers.add(KafkaHeaders.SOURCE, utf8(source != null ? source.toString() : DEFAULT_SOURCE_PREFIX + c.entityType()));
-        headers.add(KafkaHeaders.TYPE, utf8(typePrefix + "." + c.entityType() + (c.isDelete() ? ".deleted" : ".upserted")));
-        headers.add(KafkaHeaders.TIME, utf8(c.time().toString()));
-        headers.add(KafkaHeaders.SUBJECT, utf8(c.id()));
-        headers.add(KafkaHeaders.ENTITY_VERSION, utf8(Long.toString(c.version())));
-        headers.add(KafkaHeaders.CORRELATION_ID, utf8(c.correlationId()));
-        headers.add(KafkaHeaders.SCHEMA_VERSION, utf8(Integer.toString(c.schemaVersion())));
-        if (value != null) {
-            headers.add(KafkaHeaders.CONTENT_TYPE, JSON_CONTENT_TYPE);
-        }
-        return new ProducerRecord<>(topic, null, c.id(), value, headers);
-    }
 
     private Future<RecordMetadata> send(ProducerRecord<String, byte[]> record, Change<T> c) throws SinkException {
         try {
@@ -398,7 +406,7 @@ public final class KafkaSink<T> implements Sink<T>, AutoCloseable {
         }
 
         /**
-         * @param sendTimeout how long {@code apply} waits for the acknowledgement before reporting an
+         * @param sendTimeout how long {@code send} waits for the acknowledgement before reporting an
          *                    unknown outcome; default 40 s (above the default delivery timeout of 30 s)
          * @return this
          */

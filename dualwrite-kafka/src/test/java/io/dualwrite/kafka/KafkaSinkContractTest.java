@@ -1,5 +1,6 @@
 package io.dualwrite.kafka;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dualwrite.Change;
 import io.dualwrite.Operation;
 import io.dualwrite.spi.Sink;
@@ -19,13 +20,29 @@ import java.util.Optional;
  */
 class KafkaSinkContractTest extends AbstractSinkContractTest<TestItem> {
     private VersionedTopicView<TestItem> view;
+    private String topic;
 
     @Override
     protected Sink<TestItem> createSink() {
-        String topic = KafkaTestSupport.newTopic("contract", 3);
+        topic = KafkaTestSupport.newTopic("contract", 3);
         view = VersionedTopicView.open(KafkaTestSupport.clientConfig(), topic, KafkaTestSupport.items());
-        return KafkaSink.<TestItem>builder().bootstrapServers(KafkaTestSupport.kafka().bootstrapServers())
-                .topic(topic).build();
+        return builder().build();
+    }
+
+    private KafkaSink.Builder<TestItem> builder() {
+        return KafkaSink.<TestItem>builder().bootstrapServers(KafkaTestSupport.kafka().bootstrapServers()).topic(topic);
+    }
+
+    /** A value serializer that meets a null it did not expect for one entity. */
+    @Override
+    protected Optional<Sink<TestItem>> sinkWithMappingFailingFor(String unmappableId) {
+        ValueSerializer<TestItem> json = ValueSerializer.jackson(new ObjectMapper());
+        return Optional.of(builder().valueSerializer(item -> {
+            if (item.id().equals(unmappableId)) {
+                throw new NullPointerException("the serializer found no value it needs in " + item.id());
+            }
+            return json.serialize(item);
+        }).build());
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.opensearch.internal.OpenSearchErrors;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingSink;
 import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.spi.SinkException;
 import org.apache.http.HttpHost;
@@ -32,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,9 +56,10 @@ import java.util.Objects;
  *       late write is refused for ever. Searches must therefore skip tombstones: query the
  *       filtered alias {@link #liveAlias()} (created with the index), or add
  *       {@link #LIVE_FILTER_JSON} to your own queries.</li>
- *   <li><b>Bulk.</b> {@link #applyAll(List)} sends one {@code _bulk} request per call and
- *       classifies each item: 2xx applied, 409 already current, 408/429/5xx
- *       {@link ErrorKind#TRANSIENT}, other 4xx (mapping and parse errors) {@link ErrorKind#PERMANENT}.</li>
+ *   <li><b>Bulk.</b> {@link #sendAll(List)} (the batch of {@link #applyAll(List)}) sends one
+ *       {@code _bulk} request per call and classifies each item: 2xx applied, 409 already current,
+ *       408/429/5xx {@link ErrorKind#TRANSIENT}, other 4xx (the engine's mapping and parse errors)
+ *       {@link ErrorKind#PERMANENT}.</li>
  *   <li><b>Reconcilable.</b> {@link #versionsOf} reads real-time by id ({@code _mget});
  *       {@link #idsAfter} pages live documents sorted by the keyword field {@code dualwrite.id}
  *       with {@code search_after} (searches see writes after the index's refresh).</li>
@@ -64,6 +67,14 @@ import java.util.Objects;
  *
  * <p>The document is the entity mapped by a {@link DocumentMapper} (Jackson by default) plus the
  * field {@value #META_FIELD} the sink owns. One sink per entity type, each with its own index.
+ *
+ * <p><b>Mapping, then I/O.</b> {@link #map} is the mapping step, without I/O: it runs the
+ * {@link DocumentMapper}, checks the document (an object, without a field {@value #META_FIELD}),
+ * adds the sink's field and writes the bulk action and the document as two lines of NDJSON. A
+ * failure there is the entity's own: the coordinator dead-letters it at once as
+ * {@link ErrorKind#PERMANENT}, never retries it and never counts it against the sink's circuit
+ * breaker. {@link #send} and {@link #sendAll} are the I/O: they prepare the index if needed and send
+ * the lines in one {@code _bulk} request.
  *
  * <pre>{@code
  * RestClient client = RestClient.builder(HttpHost.create("http://localhost:9200")).build();
@@ -75,7 +86,7 @@ import java.util.Objects;
  *
  * @param <T> the entity type
  */
-public final class OpenSearchSink<T> implements ReconcilableSink<T>, AutoCloseable {
+public final class OpenSearchSink<T> implements MappingSink<T, String>, ReconcilableSink<T>, AutoCloseable {
     /** The object field the sink adds to every document: {@code {"id": <entity id>, "deleted": <bool>}}. */
     public static final String META_FIELD = "dualwrite";
     /** The keyword field holding the entity id, used to list ids in order. */
@@ -142,10 +153,52 @@ public final class OpenSearchSink<T> implements ReconcilableSink<T>, AutoCloseab
         return index + LIVE_ALIAS_SUFFIX;
     }
 
+    /**
+     * Maps a change to its lines of a {@code _bulk} request, without I/O: the index action (with
+     * the entity version as external version) and the document, each followed by a newline.
+     *
+     * @param change the change
+     * @return the two NDJSON lines
+     * @throws Exception when the {@link DocumentMapper} throws or returns null, when the document
+     *                   uses the field {@value #META_FIELD}, or when it cannot be written as JSON
+     */
     @Override
-    public ApplyResult apply(Change<T> change) throws Exception {
+    public String map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");
-        BatchItem item = applyAll(List.of(change)).get(0);
+        ObjectNode doc = json.createObjectNode();
+        if (!change.isDelete()) {
+            ObjectNode mapped = mapper.toDocument(change.requireState());
+            if (mapped == null) {
+                throw new IllegalArgumentException("the document mapper returned null for " + change.idempotencyKey());
+            }
+            if (mapped.has(META_FIELD)) {
+                throw new IllegalArgumentException("the document of " + change.idempotencyKey() + " has a field '"
+                        + META_FIELD + "', which the sink owns");
+            }
+            doc.setAll(mapped);
+        }
+        ObjectNode meta = doc.putObject(META_FIELD);
+        meta.put("id", change.id());
+        meta.put("deleted", change.isDelete());
+        ObjectNode action = json.createObjectNode();
+        action.putObject("index").put("_index", index).put("_id", change.id())
+                .put("version", change.version()).put("version_type", "external");
+        return json.writeValueAsString(action) + '\n' + json.writeValueAsString(doc) + '\n';
+    }
+
+    /**
+     * Sends one mapped change as a {@code _bulk} request of one item.
+     *
+     * @param change  the change
+     * @param request its lines, from {@link #map}
+     * @return {@link ApplyResult#APPLIED}, or {@link ApplyResult#ALREADY_CURRENT} when the index holds
+     *         this version or a newer one (409)
+     * @throws Exception a {@link SinkException} when the engine refused the item or could not be
+     *                   reached, classified as described above
+     */
+    @Override
+    public ApplyResult send(Change<T> change, String request) throws Exception {
+        BatchItem item = sendAll(List.of(new Mapped<>(change, request))).get(0);
         if (!item.succeeded()) {
             throw item.error();
         }
@@ -153,40 +206,20 @@ public final class OpenSearchSink<T> implements ReconcilableSink<T>, AutoCloseab
     }
 
     /**
-     * Sends the changes in one {@code _bulk} request and classifies each item's result.
+     * Sends the mapped changes in one {@code _bulk} request and classifies each item's result.
      *
-     * @param changes the changes, never null
-     * @return one outcome per change, in order; a change that could not be mapped fails alone
+     * @param mapped the changes with their lines, never null
+     * @return one outcome per change, in order
      */
     @Override
-    public List<BatchItem> applyAll(List<Change<T>> changes) {
-        Objects.requireNonNull(changes, "changes");
-        BatchItem[] out = new BatchItem[changes.size()];
-        if (changes.isEmpty()) {
+    public List<BatchItem> sendAll(List<Mapped<T, String>> mapped) {
+        Objects.requireNonNull(mapped, "mapped");
+        if (mapped.isEmpty()) {
             return List.of();
         }
-        StringBuilder body = new StringBuilder(256 * changes.size());
-        List<Integer> sent = new ArrayList<>(changes.size());
-        for (int i = 0; i < changes.size(); i++) {
-            Change<T> c = changes.get(i);
-            try {
-                appendIndexAction(body, c);
-                sent.add(i);
-            } catch (Exception e) {
-                out[i] = BatchItem.failed(new SinkException("cannot map " + c.idempotencyKey() + " for index " + index
-                        + ": " + e.getClass().getSimpleName(), ErrorKind.PERMANENT, e));
-            }
-        }
-        if (!sent.isEmpty()) {
-            send(changes, body.toString(), sent, out);
-        }
-        return Arrays.asList(out);
-    }
-
-    @Override
-    public void validate(Change<T> change) throws Exception {
-        Objects.requireNonNull(change, "change");
-        appendIndexAction(new StringBuilder(), change);
+        StringBuilder body = new StringBuilder(256 * mapped.size());
+        mapped.forEach(m -> body.append(m.request()));
+        return bulk(mapped, body.toString());
     }
 
     @Override
@@ -315,31 +348,8 @@ public final class OpenSearchSink<T> implements ReconcilableSink<T>, AutoCloseab
 
     // ------------------------------------------------------------------ internals
 
-    private void appendIndexAction(StringBuilder body, Change<T> c) throws Exception {
-        ObjectNode doc = json.createObjectNode();
-        if (!c.isDelete()) {
-            ObjectNode mapped = mapper.toDocument(c.requireState());
-            if (mapped == null) {
-                throw new IllegalArgumentException("the document mapper returned null for " + c.idempotencyKey());
-            }
-            if (mapped.has(META_FIELD)) {
-                throw new IllegalArgumentException("the document of " + c.idempotencyKey() + " has a field '"
-                        + META_FIELD + "', which the sink owns");
-            }
-            doc.setAll(mapped);
-        }
-        ObjectNode meta = doc.putObject(META_FIELD);
-        meta.put("id", c.id());
-        meta.put("deleted", c.isDelete());
-        ObjectNode action = json.createObjectNode();
-        action.putObject("index").put("_index", index).put("_id", c.id())
-                .put("version", c.version()).put("version_type", "external");
-        body.append(json.writeValueAsString(action)).append('\n')
-                .append(json.writeValueAsString(doc)).append('\n');
-    }
-
-    private void send(List<Change<T>> changes, String body, List<Integer> sent, BatchItem[] out) {
-        String what = "bulk of " + sent.size() + " changes to " + index;
+    private List<BatchItem> bulk(List<Mapped<T, String>> mapped, String body) {
+        String what = "bulk of " + mapped.size() + " changes to " + index;
         JsonNode response;
         try {
             if (createIndex) {
@@ -358,19 +368,16 @@ public final class OpenSearchSink<T> implements ReconcilableSink<T>, AutoCloseab
         } catch (Exception e) {
             SinkException failure = OpenSearchErrors.toSinkException(what, e);
             LOG.debug("{} failed as {}", what, failure.kind());
-            for (int i : sent) {
-                out[i] = BatchItem.failed(failure);
-            }
-            return;
+            return Collections.nCopies(mapped.size(), BatchItem.failed(failure));
         }
         JsonNode items = response.path("items");
+        BatchItem[] out = new BatchItem[mapped.size()];
         int applied = 0;
         int current = 0;
         int failed = 0;
-        for (int j = 0; j < sent.size(); j++) {
-            int i = sent.get(j);
-            Change<T> c = changes.get(i);
-            JsonNode item = items.path(j).path("index");
+        for (int i = 0; i < mapped.size(); i++) {
+            Change<T> c = mapped.get(i).change();
+            JsonNode item = items.path(i).path("index");
             int status = item.path("status").asInt(0);
             if (status == 200 || status == 201) {
                 out[i] = BatchItem.of(ApplyResult.APPLIED);
@@ -390,6 +397,7 @@ public final class OpenSearchSink<T> implements ReconcilableSink<T>, AutoCloseab
             }
         }
         LOG.debug("{}: {} applied, {} already current, {} failed", what, applied, current, failed);
+        return Arrays.asList(out);
     }
 
     private JsonNode perform(Request request, String what) throws SinkException {

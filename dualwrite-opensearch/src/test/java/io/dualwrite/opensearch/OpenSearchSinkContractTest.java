@@ -21,14 +21,28 @@ class OpenSearchSinkContractTest extends AbstractSinkContractTest<TestItem> {
     @Override
     protected Sink<TestItem> createSink() {
         index = OpenSearchTestSupport.newIndexName("contract");
+        return builder().build();
+    }
+
+    private OpenSearchSink.Builder<TestItem> builder() {
         return OpenSearchSink.<TestItem>builder()
                 .client(OpenSearchTestSupport.client())
                 .index(index)
                 .indexSettings(OpenSearchTestSupport.TEST_INDEX_SETTINGS)
                 // an int field, so a price beyond 2^31 is a mapping error the engine refuses every time
                 .indexProperties("{\"price\":{\"type\":\"integer\"}}")
-                .refresh(RefreshPolicy.IMMEDIATE)
-                .build();
+                .refresh(RefreshPolicy.IMMEDIATE);
+    }
+
+    /** A document mapper that meets a null it did not expect for one entity. */
+    @Override
+    protected Optional<Sink<TestItem>> sinkWithMappingFailingFor(String unmappableId) {
+        return Optional.of(builder().documentMapper(item -> {
+            if (item.id().equals(unmappableId)) {
+                throw new NullPointerException("the mapper found no value it needs in " + item.id());
+            }
+            return OpenSearchTestSupport.JSON.valueToTree(item);
+        }).build());
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.dualwrite.ErrorKind;
 import io.dualwrite.Operation;
 import io.dualwrite.Versions;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingException;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.TestItem;
 import io.dualwrite.testkit.contract.Stored;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -181,8 +183,9 @@ class OpenSearchSinkTest {
             Exception e = assertThrows(Exception.class, () -> clash.apply(upsert("n", base + 1)),
                     "a document that uses the sink's meta field must be refused");
             assertEquals(ErrorKind.PERMANENT, clash.classifier().classify(e), "a mapping clash is PERMANENT");
-            assertThrows(IllegalArgumentException.class, () -> clash.validate(upsert("n", base + 1)),
+            MappingException v = assertThrows(MappingException.class, () -> clash.validate(upsert("n", base + 1)),
                     "validate must refuse it the same way, without sending");
+            assertInstanceOf(IllegalArgumentException.class, v.getCause(), "the clash is the cause: " + v);
         }
     }
 
