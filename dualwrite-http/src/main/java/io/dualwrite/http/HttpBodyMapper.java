@@ -9,8 +9,10 @@ import java.util.Optional;
 /**
  * Turns a change into the request body the third-party API expects. The default,
  * {@link #json(ObjectMapper)}, sends the entity as JSON for an upsert and no body for a delete.
- * A mapper that throws fails the change PERMANENTLY when the failure is a mapping error (Jackson,
- * {@link IllegalArgumentException}). Implementations must be thread-safe.
+ * It runs while the sink maps a change, before any I/O: a mapper that throws, whatever it throws,
+ * fails that change as a mapping failure, {@link io.dualwrite.ErrorKind#PERMANENT} (dead-lettered at
+ * once, never retried, never counted against the sink's circuit breaker). Implementations must be
+ * thread-safe and must not do I/O.
  *
  * @param <T> the entity type
  */

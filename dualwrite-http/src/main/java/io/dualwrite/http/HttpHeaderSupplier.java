@@ -9,10 +9,14 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Extra headers for each request (authentication, tenant, trace context). Called on the thread
- * that delivers the change, once per attempt, so a supplier may read thread-bound context such as
- * the current trace span. Implementations must be thread-safe and should not throw; a supplier that
- * throws fails the attempt.
+ * Extra headers for each request (authentication, tenant, trace context). Called while the sink
+ * maps a change ({@link HttpSink#map}), once per delivery and before it is sent, on the thread that
+ * delivers it (for a {@code save}, the caller's own thread), so a supplier may read thread-bound
+ * context such as the current trace span; every attempt of that delivery sends the same headers.
+ * This is mapping code: it must not do I/O (keep a credential that needs refreshing up to date
+ * elsewhere and return its current value), and a supplier that throws fails the change as a
+ * mapping failure, {@link io.dualwrite.ErrorKind#PERMANENT}: dead-lettered at once, never retried.
+ * Implementations must be thread-safe.
  */
 @FunctionalInterface
 public interface HttpHeaderSupplier {

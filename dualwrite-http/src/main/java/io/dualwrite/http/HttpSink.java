@@ -10,7 +10,7 @@ import io.dualwrite.http.internal.ReplyBody;
 import io.dualwrite.http.internal.RetryAfter;
 import io.dualwrite.http.internal.UriTemplate;
 import io.dualwrite.spi.ApplyResult;
-import io.dualwrite.spi.Sink;
+import io.dualwrite.spi.MappingSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +48,13 @@ import java.util.concurrent.TimeoutException;
  * ({@value #DEFAULT_CORRELATION_HEADER} by default) and whatever the {@link HttpHeaderSupplier}s add
  * (a W3C {@code traceparent}, authentication).
  *
+ * <p><b>Mapping, then I/O.</b> {@link #map} is the mapping step, without I/O: it expands the URL
+ * template, runs the {@link HttpBodyMapper} and the {@link HttpHeaderSupplier}s and builds the
+ * request. A failure there is the entity's own: the coordinator dead-letters it at once as
+ * {@link ErrorKind#PERMANENT}, never retries it and never counts it against the sink's circuit
+ * breaker. {@link #send} is the I/O: one exchange within one deadline, as below; a batch
+ * ({@link #sendAll}) sends its requests one after the other, each with its own deadline.
+ *
  * <p>The reply's status decides the outcome:
  * <table>
  *   <caption>status handling</caption>
@@ -62,7 +69,7 @@ import java.util.concurrent.TimeoutException;
  *       cut-off or malformed reply</td><td>{@link ErrorKind#UNKNOWN_OUTCOME}</td></tr>
  * </table>
  *
- * <p>Each request has one deadline, {@link Builder#requestTimeout} from the call, for the whole
+ * <p>Each request has one deadline, {@link Builder#requestTimeout} from the call to {@link #send}, for the whole
  * exchange: connecting, sending, the reply's headers and its whole body. The sink enforces it
  * itself (the JDK client's own request timeout stops at the headers): on expiry the exchange is
  * cancelled, its connection closed rather than pooled, and the call fails at once (when not even
@@ -88,7 +95,7 @@ import java.util.concurrent.TimeoutException;
  *
  * @param <T> the entity type
  */
-public final class HttpSink<T> implements Sink<T> {
+public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
     /** The header carrying the change's idempotency key. */
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     /** Default header by which the API marks an answer replayed for a request key it has seen. */
@@ -168,21 +175,32 @@ public final class HttpSink<T> implements Sink<T> {
     }
 
     /**
+     * Maps a change to its request, without I/O; the same as {@link #request(Change)}.
+     *
+     * @param change the change
+     * @return the request
+     * @throws Exception if the body cannot be mapped, the URL cannot be built or a header supplier throws
+     */
+    @Override
+    public HttpRequest map(Change<T> change) throws Exception {
+        return request(change);
+    }
+
+    /**
      * Sends the change's request and reads the reply's status, within one deadline of
      * {@link Builder#requestTimeout} for the whole exchange: connecting, sending, the reply's
      * headers and its body. When the deadline passes the exchange is cancelled, which closes its
      * connection (it is never used again), and the call fails.
      *
-     * @param change the change
+     * @param change  the change
+     * @param request its request, from {@link #map}
      * @return {@link ApplyResult#APPLIED} or {@link ApplyResult#ALREADY_CURRENT}, from the status
-     * @throws HttpSinkException when the API refused the change, could not be reached or did not
-     *                           answer in full within the deadline (see the table above)
+     * @throws HttpSinkException    when the API refused the change, could not be reached or did not
+     *                              answer in full within the deadline (see the table above)
      * @throws InterruptedException if the calling thread was interrupted (the exchange is cancelled)
-     * @throws Exception            if the body cannot be mapped or the URL cannot be built
      */
     @Override
-    public ApplyResult apply(Change<T> change) throws Exception {
-        HttpRequest request = request(change);
+    public ApplyResult send(Change<T> change, HttpRequest request) throws Exception {
         HttpResponse<ReplyBody.Read> response = exchange(request);
         int status = response.statusCode();
         if (response.body().cut()) {
@@ -262,11 +280,6 @@ public final class HttpSink<T> implements Sink<T> {
         return cause instanceof Exception ? (Exception) cause : new IllegalStateException(cause);
     }
 
-    @Override
-    public void validate(Change<T> change) throws Exception {
-        request(change);
-    }
-
     /** Honours the {@link ErrorKind} of every {@link HttpSinkException} ({@link ErrorClassifier#defaults()}). */
     @Override
     public ErrorClassifier classifier() {
@@ -274,11 +287,11 @@ public final class HttpSink<T> implements Sink<T> {
     }
 
     /**
-     * Builds the request of a change without sending it.
+     * Builds the request of a change without sending it: the mapping step, without I/O.
      *
      * @param change the change
      * @return the request
-     * @throws Exception if the body cannot be mapped or the URL cannot be built
+     * @throws Exception if the body cannot be mapped, the URL cannot be built or a header supplier throws
      */
     public HttpRequest request(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");

@@ -25,7 +25,23 @@ class HttpSinkContractTest extends AbstractSinkContractTest<TestItem> {
     @Override
     protected Sink<TestItem> createSink() throws Exception {
         api = FakeThirdPartyApi.start(seed()).accepting(state -> !state.path("name").asText().isBlank());
-        return HttpSink.<TestItem>builder().upsert("PUT", api.uri() + "/{type}s/{id}").build();
+        return builder().build();
+    }
+
+    private HttpSink.Builder<TestItem> builder() {
+        return HttpSink.<TestItem>builder().upsert("PUT", api.uri() + "/{type}s/{id}");
+    }
+
+    /** A body mapper that meets a null it did not expect for one entity. */
+    @Override
+    protected Optional<Sink<TestItem>> sinkWithMappingFailingFor(String unmappableId) {
+        HttpBodyMapper<TestItem> json = HttpBodyMapper.json(JSON);
+        return Optional.of(builder().bodyMapper(change -> {
+            if (change.id().equals(unmappableId)) {
+                throw new NullPointerException("the mapper found no value it needs in " + change.id());
+            }
+            return json.body(change);
+        }).build());
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.dualwrite.ErrorKind;
 import io.dualwrite.Operation;
 import io.dualwrite.Versions;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingException;
 import io.dualwrite.spi.SinkException;
 import io.dualwrite.testkit.TestItem;
 import io.dualwrite.testkit.http.FakeThirdPartyApi;
@@ -35,6 +36,7 @@ import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -258,8 +260,9 @@ class HttpSinkTest {
         HttpSink<TestItem> broken = builder().bodyMapper(c -> {
             throw new IllegalArgumentException("cannot map " + c.id());
         }).build();
-        Exception e = assertThrows(IllegalArgumentException.class, () -> broken.validate(upsert("v2", base)),
+        MappingException e = assertThrows(MappingException.class, () -> broken.validate(upsert("v2", base)),
                 "a mapping failure must surface in validate");
+        assertInstanceOf(IllegalArgumentException.class, e.getCause(), "what the mapper threw is the cause: " + e);
         assertEquals(ErrorKind.PERMANENT, broken.classifier().classify(e), "a mapping failure is PERMANENT");
         assertTrue(api.received().isEmpty(), "validate must never send a request");
     }

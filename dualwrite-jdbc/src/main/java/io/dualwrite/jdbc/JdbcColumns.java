@@ -28,7 +28,18 @@ import java.util.Objects;
  * }</pre>
  *
  * A delete writes a tombstone row: the sink sets every mapped column to NULL through
- * {@link #bindNulls}, so the columns must be nullable. Implementations must be thread-safe.
+ * {@link #bindNulls}, so the columns must be nullable.
+ *
+ * <p>This is mapping code: the sink runs {@link #validate} and {@link #bind} (or
+ * {@link #bindNulls}) while it maps a change, before any I/O, against a statement that records
+ * the parameters set on it; the recorded values are bound to the real statement when the change
+ * is sent, on every attempt. So call only the parameter setters ({@code setString(index, …)},
+ * {@code setObject(index, …)}, {@code setNull(index, …)}…) and bind values that can be bound
+ * more than once (no stream or reader that can be read only once). Anything thrown there, a
+ * {@link NullPointerException} as much as an {@link IllegalArgumentException}, is the entity's own
+ * failure: the change is dead-lettered at once as {@link io.dualwrite.ErrorKind#PERMANENT}, never
+ * retried, and never counted against the sink's circuit breaker. Implementations must be
+ * thread-safe.
  *
  * @param <T> the entity type
  */
@@ -42,10 +53,10 @@ public interface JdbcColumns<T> {
     /**
      * Binds the state's values to the statement's parameters {@code first ... first + names().size() - 1}.
      *
-     * @param ps    the statement
+     * @param ps    the statement, which takes only parameter setters (see above)
      * @param first the index of the first parameter
      * @param state the entity
-     * @throws Exception if the state cannot be mapped (classified PERMANENT when it is a mapping error)
+     * @throws Exception if the state cannot be mapped: a PERMANENT failure of that change
      */
     void bind(PreparedStatement ps, int first, T state) throws Exception;
 
@@ -63,11 +74,12 @@ public interface JdbcColumns<T> {
     }
 
     /**
-     * Checks that a state can be mapped, without a database (used for SHADOW sinks). The default
-     * does nothing.
+     * Checks that a state can be mapped, without a database. The sink calls it for every upsert
+     * it maps, before {@link #bind}, for delivery and for a SHADOW sink's dry run alike. The
+     * default does nothing.
      *
      * @param state the entity
-     * @throws Exception if it cannot be mapped
+     * @throws Exception if it cannot be mapped: a PERMANENT failure of that change
      */
     default void validate(T state) throws Exception {
     }
@@ -106,11 +118,7 @@ public interface JdbcColumns<T> {
             public void bindNulls(PreparedStatement ps, int first) throws SQLException {
                 ps.setNull(first, Types.OTHER);
             }
-
-            @Override
-            public void validate(T state) throws Exception {
-                mapper.writeValueAsString(state);
-            }
+            // no validate: bind writes the JSON while the change is mapped, so it fails there already
         };
     }
 }

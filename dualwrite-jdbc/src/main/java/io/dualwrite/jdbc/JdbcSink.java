@@ -3,7 +3,9 @@ package io.dualwrite.jdbc;
 import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.jdbc.internal.SqlNames;
+import io.dualwrite.jdbc.internal.StatementParameters;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingSink;
 import io.dualwrite.spi.ReconcilableSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +48,14 @@ import java.util.stream.Collectors;
  * JdbcSink<Product> sink = JdbcSink.<Product>builder(dataSource, "product", "product_view").build();
  * }</pre>
  *
+ * <p><b>Mapping, then I/O.</b> {@link #map} is the mapping step, without a database: it checks
+ * the change's entity type, runs {@link JdbcColumns#validate} and {@link JdbcColumns#bind} (against
+ * a statement that only records the parameters) and keeps the statement's parameters. A failure
+ * there is the entity's own: the coordinator dead-letters it at once as
+ * {@link io.dualwrite.ErrorKind#PERMANENT}, never retries it and never counts it against the sink's
+ * circuit breaker. {@link #send} and {@link #sendAll} are the I/O: they borrow a connection, bind the
+ * recorded parameters and run the statement (as one batch in one transaction for several changes).
+ *
  * <p>The table needs the columns {@code id} (text, primary key or unique), {@code version} (bigint),
  * {@code deleted} (boolean), {@code committed_at} (timestamptz) and the mapped ones
  * ({@link JdbcColumns}); see {@link JdbcTables#postgresDdl(String)}. The sink borrows a connection
@@ -53,7 +63,7 @@ import java.util.stream.Collectors;
  *
  * @param <T> the entity type
  */
-public final class JdbcSink<T> implements ReconcilableSink<T> {
+public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, ReconcilableSink<T> {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcSink.class);
 
     private final DataSource dataSource;
@@ -101,12 +111,52 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
         return new Builder<>(dataSource, entityType, table);
     }
 
+    /**
+     * Maps a change to the parameters of the upsert, without a database.
+     *
+     * @param change the change
+     * @return the statement's parameters: id, version, deleted, commit time and the mapped columns
+     *         (NULL for a delete)
+     * @throws Exception an {@link IllegalArgumentException} for a change of another entity type, or
+     *                   what the {@link JdbcColumns} throw (an {@link UnsupportedOperationException}
+     *                   when their {@code bind} calls anything but a parameter setter)
+     */
     @Override
-    public ApplyResult apply(Change<T> change) throws Exception {
+    public StatementParameters map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");
-        checkType(change);
+        if (!entityType.equals(change.entityType())) {
+            throw new IllegalArgumentException("this JDBC sink keeps entity type '" + entityType + "' in " + table
+                    + ", not '" + change.entityType() + "': " + change.idempotencyKey());
+        }
+        if (!change.isDelete()) {
+            columns.validate(change.requireState());
+        }
+        return StatementParameters.record(ps -> {
+            ps.setString(1, change.id());
+            ps.setLong(2, change.version());
+            ps.setBoolean(3, change.isDelete());
+            ps.setObject(4, OffsetDateTime.ofInstant(change.time(), ZoneOffset.UTC));
+            if (change.isDelete()) {
+                columns.bindNulls(ps, 5);
+            } else {
+                columns.bind(ps, 5, change.requireState());
+            }
+        });
+    }
+
+    /**
+     * Runs the upsert of one change on a connection borrowed for the call.
+     *
+     * @param change     the change
+     * @param parameters what {@link #map} made of it
+     * @return {@link ApplyResult#APPLIED} when the row changed, {@link ApplyResult#ALREADY_CURRENT}
+     *         when the table holds this version or a newer one
+     * @throws JdbcSinkException when the statement or the connection fails, with its SQL state
+     */
+    @Override
+    public ApplyResult send(Change<T> change, StatementParameters parameters) throws JdbcSinkException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(upsertSql)) {
-            bind(ps, change);
+            parameters.bindTo(ps);
             boolean applied = ps.executeUpdate() > 0;
             LOG.debug("jdbc {} {} into {} -> {}", change.operation(), change.idempotencyKey(), table,
                     applied ? "applied" : "already current");
@@ -119,31 +169,31 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
     /**
      * Sends the changes as one JDBC batch in one transaction, ordered by id so that concurrent
      * batches lock rows in the same order. When a change is refused (a permanent failure, which
-     * rolls the whole batch back), each change is applied on its own so that only the bad ones fail;
+     * rolls the whole batch back), each change is sent on its own so that only the bad ones fail;
      * when the database or the connection fails, every item fails with that retryable error. A driver that reports no
      * per-statement counts ({@link Statement#SUCCESS_NO_INFO}, as pgjdbc with
      * {@code reWriteBatchedInserts=true}) makes every item {@link ApplyResult#APPLIED}.
      */
     @Override
-    public List<BatchItem> applyAll(List<Change<T>> changes) {
-        Objects.requireNonNull(changes, "changes");
-        if (changes.isEmpty()) {
+    public List<BatchItem> sendAll(List<Mapped<T, StatementParameters>> mapped) {
+        Objects.requireNonNull(mapped, "mapped");
+        if (mapped.isEmpty()) {
             return List.of();
         }
         List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < changes.size(); i++) {
+        for (int i = 0; i < mapped.size(); i++) {
             order.add(i);
         }
-        order.sort(Comparator.comparing((Integer i) -> changes.get(i).id()).thenComparingLong(i -> changes.get(i).version()));
-        BatchItem[] out = new BatchItem[changes.size()];
+        order.sort(Comparator.comparing((Integer i) -> mapped.get(i).change().id())
+                .thenComparingLong(i -> mapped.get(i).change().version()));
+        BatchItem[] out = new BatchItem[mapped.size()];
         Exception failure;
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
                 for (int i : order) {
-                    checkType(changes.get(i));
-                    bind(ps, changes.get(i));
+                    mapped.get(i).request().bindTo(ps);
                     ps.addBatch();
                 }
                 int[] counts = ps.executeBatch();
@@ -165,28 +215,19 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
         }
         if (classifier().classify(failure).isRetryable()) {
             Exception cause = failure instanceof SQLException
-                    ? failure("batch of " + changes.size() + " changes", null, (SQLException) failure) : failure;
-            List<BatchItem> result = new ArrayList<>(changes.size());
+                    ? failure("batch of " + mapped.size() + " changes", null, (SQLException) failure) : failure;
+            List<BatchItem> result = new ArrayList<>(mapped.size());
             // the database or the connection failed, not a change: every item waits for the retry
-            LOG.debug("jdbc batch of {} into {} failed transiently: {}", changes.size(), table, cause.getMessage());
-            for (int i = 0; i < changes.size(); i++) {
+            LOG.debug("jdbc batch of {} into {} failed transiently: {}", mapped.size(), table, cause.getMessage());
+            for (int i = 0; i < mapped.size(); i++) {
                 result.add(BatchItem.failed(cause));
             }
             return result;
         }
-        // a change was refused and rolled the batch back: apply one by one so only the bad ones fail
-        LOG.debug("jdbc batch of {} into {} refused (SQL state {}); applying its changes one by one", changes.size(),
+        // a change was refused and rolled the batch back: send one by one so only the bad ones fail
+        LOG.debug("jdbc batch of {} into {} refused (SQL state {}); applying its changes one by one", mapped.size(),
                 table, JdbcErrorClassifier.sqlState(failure).orElse("none"));
-        return ReconcilableSink.super.applyAll(changes);
-    }
-
-    @Override
-    public void validate(Change<T> change) throws Exception {
-        Objects.requireNonNull(change, "change");
-        checkType(change);
-        if (!change.isDelete()) {
-            columns.validate(change.requireState());
-        }
+        return MappingSink.super.sendAll(mapped);
     }
 
     @Override
@@ -282,25 +323,6 @@ public final class JdbcSink<T> implements ReconcilableSink<T> {
     /** @return the upsert statement this sink runs, for documentation and review */
     public String upsertSql() {
         return upsertSql;
-    }
-
-    private void checkType(Change<T> change) {
-        if (!entityType.equals(change.entityType())) {
-            throw new IllegalArgumentException("this JDBC sink keeps entity type '" + entityType + "' in " + table
-                    + ", not '" + change.entityType() + "': " + change.idempotencyKey());
-        }
-    }
-
-    private void bind(PreparedStatement ps, Change<T> change) throws Exception {
-        ps.setString(1, change.id());
-        ps.setLong(2, change.version());
-        ps.setBoolean(3, change.isDelete());
-        ps.setObject(4, OffsetDateTime.ofInstant(change.time(), ZoneOffset.UTC));
-        if (change.isDelete()) {
-            columns.bindNulls(ps, 5);
-        } else {
-            columns.bind(ps, 5, change.requireState());
-        }
     }
 
     /**

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -30,6 +31,32 @@ class JdbcSinkContractTest extends AbstractSinkContractTest<TestItem> {
         // a rule of the destination that a change can break: prices are never negative
         pg.execute("ALTER TABLE " + table + " ADD CONSTRAINT price_not_negative CHECK ((state->>'price')::bigint >= 0)");
         return JdbcSink.<TestItem>builder(pg.dataSource, entityType(), table).build();
+    }
+
+    /** A column mapping that meets a null it did not expect for one entity. */
+    @Override
+    protected Optional<Sink<TestItem>> sinkWithMappingFailingFor(String unmappableId) {
+        JdbcColumns<TestItem> json = JdbcColumns.jsonb();
+        JdbcColumns<TestItem> failing = new JdbcColumns<>() {
+            @Override
+            public List<String> names() {
+                return json.names();
+            }
+
+            @Override
+            public void bind(PreparedStatement ps, int first, TestItem item) throws Exception {
+                if (item.id().equals(unmappableId)) {
+                    throw new NullPointerException("the mapping found no value it needs in " + item.id());
+                }
+                json.bind(ps, first, item);
+            }
+
+            @Override
+            public void bindNulls(PreparedStatement ps, int first) throws SQLException {
+                json.bindNulls(ps, first);
+            }
+        };
+        return Optional.of(JdbcSink.<TestItem>builder(pg.dataSource, entityType(), table).columns(failing).build());
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.dualwrite.ErrorKind;
 import io.dualwrite.Operation;
 import io.dualwrite.Versions;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingException;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.TestItem;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -321,6 +324,29 @@ class JdbcSinkTest {
     }
 
     @Test
+    void aColumnMappingThatReachesForTheDatabaseFailsWhileMappingBeforeAnyIo() throws Exception {
+        String table = pg.table("reaching");
+        JdbcTables.createPostgresTable(pg.dataSource, table);
+        JdbcColumns<TestItem> reaching = new JdbcColumns<>() {
+            @Override
+            public List<String> names() {
+                return List.of("state");
+            }
+
+            @Override
+            public void bind(PreparedStatement ps, int first, TestItem item) throws SQLException {
+                ps.setObject(first, ps.getConnection().createArrayOf("text", item.tags().toArray()), Types.OTHER);
+            }
+        };
+        JdbcSink<TestItem> sink = JdbcSink.<TestItem>builder(pg.dataSource, TYPE, table).columns(reaching).build();
+        MappingException e = assertThrows(MappingException.class,
+                () -> sink.apply(upsert("r1", base + 1, TestItem.variant("r1", 1))), "mapping may not reach the database");
+        assertInstanceOf(UnsupportedOperationException.class, e.getCause(), "only parameter setters are allowed: " + e);
+        assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(e), "a mapping failure is PERMANENT");
+        assertTrue(sink.versionsOf(List.of("r1")).isEmpty(), "nothing was written");
+    }
+
+    @Test
     void namesAndTypesAreChecked() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> JdbcSink.builder(pg.dataSource, TYPE, "t; DROP TABLE x"),
                 "a table name is a plain identifier");
@@ -340,7 +366,9 @@ class JdbcSinkTest {
         JdbcSink<TestItem> sink = jsonSink();
         Change<TestItem> other = Change.<TestItem>builder().entityType("other").id("o").version(base)
                 .operation(Operation.DELETE).correlationId("c").time(Instant.now()).build();
-        Exception e = assertThrows(IllegalArgumentException.class, () -> sink.apply(other), "another entity type is refused");
+        MappingException e = assertThrows(MappingException.class, () -> sink.apply(other),
+                "another entity type is refused before any I/O");
+        assertInstanceOf(IllegalArgumentException.class, e.getCause(), "as an illegal argument: " + e);
         assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(e), "and that is PERMANENT");
         assertTrue(sink.upsertSql().contains("WHERE target.version < EXCLUDED.version"), "the guard is in the statement");
     }

@@ -8,6 +8,7 @@ import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.redis.internal.VersionGuardScript;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingSink;
 import io.dualwrite.spi.ReconcilableSink;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
@@ -15,7 +16,6 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -53,12 +53,19 @@ import java.util.concurrent.TimeoutException;
  *         .build();
  * }</pre>
  *
+ * <p><b>Mapping, then I/O.</b> {@link #map} is the mapping step, without I/O: it checks the
+ * change's entity type, writes the state as JSON with the sink's Jackson mapper and makes the
+ * entity's key and the script's arguments. A failure there is the entity's own: the coordinator
+ * dead-letters it at once as {@link io.dualwrite.ErrorKind#PERMANENT}, never retries it and never
+ * counts it against the sink's circuit breaker. {@link #send} and {@link #sendAll} are the I/O: they
+ * run the script (pipelined for a batch).
+ *
  * <p>The sink serves one entity type and does not own the connection: the caller closes it.
  * Thread-safe (a Lettuce connection is shared safely between threads).
  *
  * @param <T> the entity type
  */
-public final class RedisSink<T> implements ReconcilableSink<T> {
+public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Call>, ReconcilableSink<T> {
     /** Default expiry of a tombstone: long enough for any late delivery to find it. */
     public static final Duration DEFAULT_TOMBSTONE_TTL = Duration.ofDays(7);
     /** Default expiry of a live entry: none. */
@@ -100,13 +107,37 @@ public final class RedisSink<T> implements ReconcilableSink<T> {
         return new Builder<>(connection, entityType, type);
     }
 
+    /**
+     * Maps a change to its run of the version guard, without I/O.
+     *
+     * @param change the change
+     * @return the entity's key and the script's arguments (the state as JSON for an upsert)
+     * @throws Exception an {@link IllegalArgumentException} for a change of another entity type, or
+     *                   what Jackson throws when it cannot write the state
+     */
     @Override
-    public ApplyResult apply(Change<T> change) throws Exception {
+    public VersionGuardScript.Call map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");
-        String json = encode(change);
-        String key = layout.key(entityType, change.id());
-        boolean applied = VersionGuardScript.run(connection.sync(), key, change.version(), change.isDelete(), json,
-                ttlOf(change));
+        if (!entityType.equals(change.entityType())) {
+            throw new IllegalArgumentException("this Redis sink caches entity type '" + entityType
+                    + "', not '" + change.entityType() + "': " + change.idempotencyKey());
+        }
+        String json = change.isDelete() ? "" : mapper.writeValueAsString(change.requireState());
+        return VersionGuardScript.Call.of(layout.key(entityType, change.id()), change.version(), change.isDelete(),
+                json, change.isDelete() ? tombstoneTtlMillis : entryTtlMillis);
+    }
+
+    /**
+     * Runs the version guard for one change (with EVAL when the server does not know the script).
+     *
+     * @param change the change
+     * @param call   what {@link #map} made of it
+     * @return {@link ApplyResult#APPLIED}, or {@link ApplyResult#ALREADY_CURRENT} when the cache holds
+     *         this version or a newer one
+     */
+    @Override
+    public ApplyResult send(Change<T> change, VersionGuardScript.Call call) {
+        boolean applied = VersionGuardScript.run(connection.sync(), call);
         LOG.debug("redis {} {} -> {}", change.operation(), change.idempotencyKey(), applied ? "applied" : "already current");
         return applied ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT;
     }
@@ -116,53 +147,39 @@ public final class RedisSink<T> implements ReconcilableSink<T> {
      * whose script was not cached on the server is run again with the EVAL fallback.
      */
     @Override
-    public List<BatchItem> applyAll(List<Change<T>> changes) {
-        Objects.requireNonNull(changes, "changes");
+    public List<BatchItem> sendAll(List<Mapped<T, VersionGuardScript.Call>> mapped) {
+        Objects.requireNonNull(mapped, "mapped");
         RedisAsyncCommands<String, String> async = connection.async();
-        List<RedisFuture<Long>> futures = new ArrayList<>(changes.size());
-        List<Exception> mappingErrors = new ArrayList<>(changes.size());
-        for (Change<T> change : changes) {
+        List<RedisFuture<Long>> futures = new ArrayList<>(mapped.size());
+        Exception[] notSent = new Exception[mapped.size()];
+        for (int i = 0; i < mapped.size(); i++) {
             try {
-                String json = encode(change);
-                futures.add(async.evalsha(VersionGuardScript.sha(), ScriptOutputType.INTEGER,
-                        new String[] {layout.key(entityType, change.id())},
-                        Long.toString(change.version()), change.isDelete() ? "D" : "U", change.isDelete() ? "" : json,
-                        Long.toString(ttlOf(change))));
-                mappingErrors.add(null);
-            } catch (Exception e) {
+                futures.add(VersionGuardScript.send(async, mapped.get(i).request()));
+            } catch (RuntimeException e) {
                 futures.add(null);
-                mappingErrors.add(e);
+                notSent[i] = e;
             }
         }
-        List<BatchItem> out = new ArrayList<>(changes.size());
-        for (int i = 0; i < changes.size(); i++) {
-            if (mappingErrors.get(i) != null) {
-                out.add(BatchItem.failed(mappingErrors.get(i)));
+        List<BatchItem> out = new ArrayList<>(mapped.size());
+        for (int i = 0; i < mapped.size(); i++) {
+            if (notSent[i] != null) {
+                out.add(BatchItem.failed(notSent[i]));
                 continue;
             }
             try {
-                Long applied = await(futures.get(i));
-                out.add(BatchItem.of(applied != null && applied == 1L ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT));
-            } catch (Exception e) {
-                if (e instanceof RedisNoScriptException) {
-                    try {
-                        out.add(BatchItem.of(apply(changes.get(i))));
-                    } catch (Exception retry) {
-                        out.add(BatchItem.failed(retry));
-                    }
-                } else {
-                    out.add(BatchItem.failed(e));
+                out.add(BatchItem.of(VersionGuardScript.applied(await(futures.get(i)))
+                        ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT));
+            } catch (RedisNoScriptException e) {
+                try {
+                    out.add(BatchItem.of(send(mapped.get(i).change(), mapped.get(i).request())));
+                } catch (Exception retry) {
+                    out.add(BatchItem.failed(retry));
                 }
+            } catch (Exception e) {
+                out.add(BatchItem.failed(e));
             }
         }
         return out;
-    }
-
-    @Override
-    public void validate(Change<T> change) throws Exception {
-        Objects.requireNonNull(change, "change");
-        encode(change);
-        layout.key(entityType, change.id());
     }
 
     @Override
@@ -259,18 +276,6 @@ public final class RedisSink<T> implements ReconcilableSink<T> {
     /** @return the key layout */
     public RedisKeyLayout keyLayout() {
         return layout;
-    }
-
-    private String encode(Change<T> change) throws Exception {
-        if (!entityType.equals(change.entityType())) {
-            throw new IllegalArgumentException("this Redis sink caches entity type '" + entityType
-                    + "', not '" + change.entityType() + "': " + change.idempotencyKey());
-        }
-        return change.isDelete() ? "" : mapper.writeValueAsString(change.requireState());
-    }
-
-    private long ttlOf(Change<T> change) {
-        return change.isDelete() ? tombstoneTtlMillis : entryTtlMillis;
     }
 
     private List<RedisFuture<List<KeyValue<String, String>>>> readVersions(List<String> ids) {

@@ -1,5 +1,10 @@
 package io.dualwrite.redis;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import io.dualwrite.Change;
 import io.dualwrite.Operation;
 import io.dualwrite.spi.Sink;
@@ -8,6 +13,7 @@ import io.dualwrite.testkit.contract.AbstractSinkContractTest;
 import io.dualwrite.testkit.contract.Stored;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +28,23 @@ class RedisSinkContractTest extends AbstractSinkContractTest<TestItem> {
     protected Sink<TestItem> createSink() {
         layout = redis.layout("contract");
         return RedisSink.builder(redis.connection, entityType(), TestItem.class).keyLayout(layout).build();
+    }
+
+    /** A Jackson serializer of the application's that meets a null it did not expect for one entity. */
+    @Override
+    protected Optional<Sink<TestItem>> sinkWithMappingFailingFor(String unmappableId) {
+        JsonSerializer<TestItem> failing = new JsonSerializer<>() {
+            @Override
+            public void serialize(TestItem item, JsonGenerator out, SerializerProvider provider) throws IOException {
+                if (item.id().equals(unmappableId)) {
+                    throw new NullPointerException("the serializer found no value it needs in " + item.id());
+                }
+                out.writeRawValue(RedisSinkTest.JSON.writeValueAsString(item));
+            }
+        };
+        return Optional.of(RedisSink.builder(redis.connection, entityType(), TestItem.class).keyLayout(layout)
+                .objectMapper(new ObjectMapper().registerModule(new SimpleModule().addSerializer(TestItem.class, failing)))
+                .build());
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.dualwrite.Operation;
 import io.dualwrite.Versions;
 import io.dualwrite.redis.internal.VersionGuardScript;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingException;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.TestItem;
 import io.dualwrite.testkit.servers.TestRedis;
@@ -26,6 +27,7 @@ import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -127,9 +129,11 @@ class RedisSinkTest {
         assertEquals(List.of("k*1"), sink.idsAfter(null, 10),
                 "glob characters in the template and the id must not confuse SCAN");
         assertEquals(Map.of("k*1", base + 1), sink.versionsOf(List.of("k*1", "k?1")), "versionsOf by exact key");
-        assertThrows(IllegalArgumentException.class, () -> sink.apply(Change.<TestItem>builder().entityType("other")
-                        .id("x").version(base).operation(Operation.DELETE).correlationId("c").time(Instant.now()).build()),
-                "a change of another entity type must be refused");
+        MappingException refused = assertThrows(MappingException.class, () -> sink.apply(Change.<TestItem>builder()
+                        .entityType("other").id("x").version(base).operation(Operation.DELETE).correlationId("c")
+                        .time(Instant.now()).build()),
+                "a change of another entity type must be refused before anything is sent");
+        assertInstanceOf(IllegalArgumentException.class, refused.getCause(), "as an illegal argument: " + refused);
     }
 
     @Test

@@ -1,7 +1,9 @@
 package io.dualwrite.redis.internal;
 
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * The server-side version guard: one Lua script that compares the stored version with the
@@ -58,28 +62,75 @@ public final class VersionGuardScript {
     }
 
     /**
-     * Runs the guard.
+     * Runs the guard, with EVAL when the server does not know the script.
      *
-     * @param commands  the connection's commands
-     * @param key       the entity's key
-     * @param version   the change's version
-     * @param delete    true to leave a tombstone
-     * @param stateJson the JSON state, ignored for a delete
-     * @param ttlMillis the expiry of the written entry in milliseconds, 0 for none
+     * @param commands the connection's commands
+     * @param call     the key and arguments of one change
      * @return true when the change was applied, false when the stored version was the same or newer
      */
-    public static boolean run(RedisCommands<String, String> commands, String key, long version, boolean delete,
-                              String stateJson, long ttlMillis) {
-        String[] keys = {key};
-        String[] args = {Long.toString(version), delete ? "D" : "U", delete ? "" : stateJson, Long.toString(ttlMillis)};
+    public static boolean run(RedisCommands<String, String> commands, Call call) {
+        String[] keys = {call.key()};
+        String[] args = call.args().toArray(new String[0]);
         Long applied;
         try {
             applied = commands.evalsha(SHA, ScriptOutputType.INTEGER, keys, args);
         } catch (RedisNoScriptException e) {
-            LOG.debug("version guard script not cached on the server; sending it with EVAL (key {})", key);
+            LOG.debug("version guard script not cached on the server; sending it with EVAL (key {})", call.key());
             applied = commands.eval(SOURCE, ScriptOutputType.INTEGER, keys, args);
         }
-        return applied != null && applied == 1L;
+        return applied(applied);
+    }
+
+    /**
+     * Sends the guard with EVALSHA only, for a pipeline; a reply of {@link RedisNoScriptException}
+     * asks for {@link #run} instead.
+     *
+     * @param commands the connection's asynchronous commands
+     * @param call     the key and arguments of one change
+     * @return the pending reply: 1 when applied, 0 when the stored version was the same or newer
+     */
+    public static RedisFuture<Long> send(RedisAsyncCommands<String, String> commands, Call call) {
+        return commands.evalsha(SHA, ScriptOutputType.INTEGER, new String[] {call.key()},
+                call.args().toArray(new String[0]));
+    }
+
+    /**
+     * @param reply the script's reply
+     * @return true when it says the change was applied
+     */
+    public static boolean applied(Long reply) {
+        return reply != null && reply == 1L;
+    }
+
+    /**
+     * One change as the guard takes it: the entity's key and the script's arguments. Made without
+     * I/O. Immutable.
+     *
+     * @param key  the entity's key
+     * @param args the version, {@code U} or {@code D}, the JSON state (empty for a delete) and the
+     *             expiry in milliseconds
+     */
+    public record Call(String key, List<String> args) {
+        /**
+         * @throws NullPointerException if an argument is null
+         */
+        public Call {
+            Objects.requireNonNull(key, "key");
+            args = List.copyOf(args);
+        }
+
+        /**
+         * @param key       the entity's key
+         * @param version   the change's version
+         * @param delete    true to leave a tombstone
+         * @param stateJson the JSON state, ignored for a delete
+         * @param ttlMillis the expiry of the written entry in milliseconds, 0 for none
+         * @return the call
+         */
+        public static Call of(String key, long version, boolean delete, String stateJson, long ttlMillis) {
+            return new Call(key, List.of(Long.toString(version), delete ? "D" : "U", delete ? "" : stateJson,
+                    Long.toString(ttlMillis)));
+        }
     }
 
     private static String sha1(String text) {
