@@ -229,7 +229,12 @@ public final class DualWriterBuilder<T> {
         return this;
     }
 
-    /** @param lease how long a recovery claim holds, positive; default 60 s @return this */
+    /**
+     * @param lease how long a recovery claim holds, positive and longer than every sink's attempt timeout; default
+     *              60 s. A pass sends a sink only the changes whose calls can end within what is left of it;
+     *              the others wait for the next claim.
+     * @return this
+     */
     public DualWriterBuilder<T> lease(Duration lease) {
         Objects.requireNonNull(lease, "lease");
         if (lease.isNegative() || lease.isZero()) {
@@ -296,8 +301,9 @@ public final class DualWriterBuilder<T> {
 
     /**
      * @return the writer
-     * @throws IllegalStateException if the entity type, the primary or the dead-letter store is missing, or a
-     *                               REQUIRED sink is registered over a store that cannot compensate
+     * @throws IllegalStateException if the entity type, the primary or the dead-letter store is missing, a
+     *                               REQUIRED sink is registered over a store that cannot compensate, or the
+     *                               lease is not longer than a sink's attempt timeout
      */
     public DualWriter<T> build() {
         if (entityType == null) {
@@ -308,6 +314,13 @@ public final class DualWriterBuilder<T> {
         }
         if (deadLetterStore == null) {
             throw new IllegalStateException("deadLetterStore is required: dead letters must be kept somewhere durable");
+        }
+        for (SinkRegistration<T> r : sinks.values()) {
+            if (r.settings().policy() != DeliveryPolicy.SHADOW && lease.compareTo(r.settings().attemptTimeout()) <= 0) {
+                throw new IllegalStateException("the recovery lease (" + lease + ") must be longer than the attempt"
+                        + " timeout of sink '" + r.name() + "' (" + r.settings().attemptTimeout() + "): a recovery"
+                        + " pass never starts a call that could outlive its lease");
+            }
         }
         if (!primary.supportsCompensation()) {
             sinks.values().stream().filter(r -> r.settings().policy() == DeliveryPolicy.REQUIRED).findFirst()

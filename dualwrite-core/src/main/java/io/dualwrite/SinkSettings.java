@@ -36,6 +36,7 @@ public final class SinkSettings {
 
     private final DeliveryPolicy policy;
     private final double rampPercent;
+    private final double rampDownFrom;
     private final Duration attemptTimeout;
     private final int maxAttempts;
     private final Duration initialBackoff;
@@ -51,6 +52,7 @@ public final class SinkSettings {
     private SinkSettings(Builder b) {
         this.policy = b.policy;
         this.rampPercent = b.rampPercent;
+        this.rampDownFrom = Double.isNaN(b.rampDownFrom) ? b.rampPercent : b.rampDownFrom;
         this.attemptTimeout = b.attemptTimeout;
         this.maxAttempts = b.maxAttempts;
         this.initialBackoff = b.initialBackoff;
@@ -99,6 +101,15 @@ public final class SinkSettings {
     /** @return the share of entities (by a stable hash of the id) sent to the sink, 0 to 100 */
     public double rampPercent() {
         return rampPercent;
+    }
+
+    /**
+     * @return the ramp this sink was lowered from ({@link #rampPercent()} when it was not): entities
+     *         between the two are removed from the sink on their next write, and their deletes still
+     *         reach it
+     */
+    public double rampDownFrom() {
+        return rampDownFrom;
     }
 
     /** @return the time limit of one call */
@@ -161,7 +172,8 @@ public final class SinkSettings {
 
     @Override
     public String toString() {
-        return "SinkSettings{" + policy + ", ramp=" + rampPercent + "%, timeout=" + attemptTimeout + ", maxAttempts="
+        return "SinkSettings{" + policy + ", ramp=" + rampPercent + "%"
+                + (rampDownFrom > rampPercent ? " (down from " + rampDownFrom + "%)" : "") + ", timeout=" + attemptTimeout + ", maxAttempts="
                 + maxAttempts + ", backoff=" + initialBackoff + "×" + backoffMultiplier + "≤" + maxBackoff
                 + ", jitter=" + jitter + ", maxConcurrentCalls=" + maxConcurrentCalls + ", schemaVersion="
                 + schemaVersion + (clientEnforcesTimeout ? ", clientEnforcesTimeout" : "") + "}";
@@ -171,6 +183,7 @@ public final class SinkSettings {
     public static final class Builder {
         private DeliveryPolicy policy = DEFAULT_POLICY;
         private double rampPercent = DEFAULT_RAMP_PERCENT;
+        private double rampDownFrom = Double.NaN;
         private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
         private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
@@ -194,7 +207,8 @@ public final class SinkSettings {
 
         /**
          * @param percent share of entities sent to the sink, 0 to 100, decided by a stable hash of
-         *                the id; default 100. Entities outside the ramp get SKIPPED and no intent.
+         *                the id; default 100. Entities outside the ramp get SKIPPED and no intent. A ramp
+         *                only grows: to lower it, also say where it was with {@link #rampDownFrom}.
          * @return this
          */
         public Builder rampPercent(double percent) {
@@ -202,6 +216,25 @@ public final class SinkSettings {
                 throw new IllegalArgumentException("rampPercent must be within 0..100, was " + percent);
             }
             this.rampPercent = percent;
+            return this;
+        }
+
+        /**
+         * Lowers a ramp: entities that were within {@code previousPercent} but are outside
+         * {@link #rampPercent} now are removed from the sink on their next write (it receives a
+         * DELETE at the new version, so it holds nothing stale), their deletes still reach it, and
+         * {@link DualWriter#redeliver} removes those a reconciliation finds. Entities outside both get
+         * nothing, as before. Default: the ramp was never higher.
+         *
+         * @param previousPercent the ramp before it was lowered, from {@link #rampPercent} to 100
+         * @return this
+         * @throws IllegalArgumentException if outside 0..100; {@link #build()} throws if below the ramp
+         */
+        public Builder rampDownFrom(double previousPercent) {
+            if (!(previousPercent >= 0 && previousPercent <= 100)) {
+                throw new IllegalArgumentException("rampDownFrom must be within 0..100, was " + previousPercent);
+            }
+            this.rampDownFrom = previousPercent;
             return this;
         }
 
@@ -302,8 +335,15 @@ public final class SinkSettings {
             return this;
         }
 
-        /** @return the settings */
+        /**
+         * @return the settings
+         * @throws IllegalArgumentException if {@link #rampDownFrom} was set below {@link #rampPercent}
+         */
         public SinkSettings build() {
+            if (!Double.isNaN(rampDownFrom) && rampDownFrom < rampPercent) {
+                throw new IllegalArgumentException("a ramp lowered to " + rampPercent + "% cannot come down from "
+                        + rampDownFrom + "%");
+            }
             return new SinkSettings(this);
         }
 

@@ -1,6 +1,7 @@
 package io.dualwrite;
 
 import io.dualwrite.internal.DefaultDualWriter;
+import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.Snapshot;
 import org.junit.jupiter.api.Test;
 
@@ -295,6 +296,67 @@ class DualWriterPoliciesTest {
             assertEquals(0, none.calls.get());
             assertEquals(applied, half.target.liveVersions().size());
         }
+    }
+
+    @Test
+    void loweringARampRemovesTheEntitiesThatLeftItFromTheSinkAndTheirDeletesStillReachIt() {
+        InMemorySink<Product> search = new InMemorySink<>();
+        try (DualWriter<Product> full = fx.builder().sink("search", search, WriterFixture.fast().build()).build()) {
+            for (int i = 0; i < 100; i++) {
+                full.save(new Product("id-" + i, "v1", i));
+            }
+        }
+        assertEquals(100, search.liveVersions().size(), "at 100 % every entity reached the sink");
+        // the rollout is rolled back to 30 %: the application restarts with the lower ramp
+        try (DualWriter<Product> lowered = fx.builder().sink("search", search, WriterFixture.fast().rampPercent(30)
+                .rampDownFrom(100).build()).build()) {
+            int kept = 0;
+            for (int i = 0; i < 100; i++) {
+                WriteResult r = lowered.save(new Product("id-" + i, "v2", i));
+                assertEquals(SinkOutcome.APPLIED, r.outcome("search").orElseThrow(), "id-" + i);
+                if (search.get("id-" + i).isPresent()) {
+                    kept++;
+                    assertEquals("v2", search.get("id-" + i).orElseThrow().getName(), "an entity in the ramp is current");
+                } else {
+                    assertEquals(r.version(), search.versionOf("id-" + i).orElseThrow(),
+                            "an entity that left the ramp left the sink at its new version");
+                }
+            }
+            assertTrue(kept > 15 && kept < 45, "about 30 % stay: " + kept);
+            assertEquals(kept, search.liveVersions().size(), "no entity outside the ramp is left behind, stale");
+        }
+        try (DualWriter<Product> lowered = fx.builder().sink("search", search, WriterFixture.fast().rampPercent(30)
+                .rampDownFrom(100).build()).build()) {
+            for (int i = 0; i < 100; i++) {
+                lowered.delete("id-" + i);
+            }
+            assertTrue(search.liveVersions().isEmpty(), "every delete reached the sink, in the ramp or not");
+        }
+    }
+
+    @Test
+    void aRampThatWasNeverHigherSkipsTheEntitiesOutsideIt() {
+        ScriptedSink sink = new ScriptedSink();
+        try (DualWriter<Product> w = fx.builder().sink("new", sink, WriterFixture.fast().rampPercent(10).build())
+                .build()) {
+            int skipped = 0;
+            for (int i = 0; i < 100; i++) {
+                WriteResult r = w.save(new Product("id-" + i, "x", i));
+                WriteResult d = w.delete("id-" + i);
+                if (r.outcome("new").orElseThrow() == SinkOutcome.SKIPPED) {
+                    skipped++;
+                    assertEquals(SinkOutcome.SKIPPED, d.outcome("new").orElseThrow(), "nor its delete");
+                }
+            }
+            assertTrue(skipped > 70, "entities never in the ramp cost the new sink nothing: " + skipped);
+            assertEquals(2 * (100 - skipped), sink.calls.get());
+        }
+    }
+
+    @Test
+    void aRampCannotBeLoweredFromBelowItself() {
+        assertThrows(IllegalArgumentException.class, () -> SinkSettings.builder().rampPercent(50).rampDownFrom(40)
+                .build());
     }
 
     @Test

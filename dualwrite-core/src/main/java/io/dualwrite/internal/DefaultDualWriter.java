@@ -261,7 +261,8 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             List<IntentSpec> intents = new ArrayList<>(channels.size());
             for (int i = 0; i < channels.size(); i++) {
                 SinkChannel<T> c = channels.get(i);
-                included[i] = Ramp.includes(id, c.settings.rampPercent());
+                // a sink takes part when the entity is in its ramp, or in what it was lowered from (to remove it)
+                included[i] = Ramp.role(id, c.settings) != Ramp.Role.OUT;
                 if (included[i] && c.policy() != DeliveryPolicy.SHADOW) {
                     intents.add(new IntentSpec(c.name, c.policy() == DeliveryPolicy.ASYNC ? now : now.plus(cfg.gracePeriod)));
                 }
@@ -359,7 +360,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         Optional<Snapshot<T>> read = now;
         Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
         for (SinkChannel<T> c : channels) {
-            if (c.policy() == DeliveryPolicy.SHADOW || !Ramp.includes(committed.id(), c.settings.rampPercent())) {
+            if (c.policy() == DeliveryPolicy.SHADOW || Ramp.role(committed.id(), c.settings) == Ramp.Role.OUT) {
                 outcomes.put(c.name, SinkOutcome.SKIPPED);
                 continue;
             }
@@ -438,7 +439,9 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                 continue;
             }
             if (c.policy() == DeliveryPolicy.SHADOW) {
-                c.validate(withSchema(change, c));
+                if (Ramp.role(change.id(), c.settings) == Ramp.Role.IN) {
+                    c.validate(withSchema(change, c));
+                }
             } else if (c.policy() == DeliveryPolicy.SYNC || c.policy() == DeliveryPolicy.REQUIRED) {
                 targets.add(c);
             }
@@ -449,10 +452,10 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         List<Future<SinkChannel.Delivery>> futures = new ArrayList<>(targets.size() - 1);
         for (int i = 0; i < targets.size() - 1; i++) {
             SinkChannel<T> c = targets.get(i);
-            futures.add(executor.submit(MdcScope.propagating(() -> c.deliver(withSchema(change, c)))));
+            futures.add(executor.submit(MdcScope.propagating(() -> c.deliver(forSink(change, c)))));
         }
         SinkChannel<T> last = targets.get(targets.size() - 1);
-        SinkChannel.Delivery lastDelivery = last.deliver(withSchema(change, last));
+        SinkChannel.Delivery lastDelivery = last.deliver(forSink(change, last));
         for (int i = 0; i < futures.size(); i++) {
             out.put(targets.get(i).name, await(futures.get(i)));
         }
@@ -469,6 +472,18 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         } catch (java.util.concurrent.ExecutionException e) {
             return new SinkChannel.Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e.getCause(), 0, false);
         }
+    }
+
+    /**
+     * @return the change as one sink receives it: with its schema version, and, for an entity outside the
+     *         sink's lowered ramp, as a delete at the same version (the sink must not hold it)
+     */
+    private Change<T> forSink(Change<T> change, SinkChannel<T> c) {
+        if (change.operation() == Operation.UPSERT && Ramp.role(change.id(), c.settings) == Ramp.Role.REMOVE) {
+            return change.toBuilder().operation(Operation.DELETE).state(null).schemaVersion(c.settings.schemaVersion())
+                    .build();
+        }
+        return withSchema(change, c);
     }
 
     private Change<T> withSchema(Change<T> change, SinkChannel<T> c) {
@@ -579,6 +594,18 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                     if (intent.dueAt().isAfter(now)) {
                         continue;
                     }
+                    if (s.readFailure().isPresent()) {
+                        // the primary holds something its codec cannot read: no sink can be given it, and claiming
+                        // it again changes nothing; an operator replays it once the data or the codec is fixed
+                        if (deadLetter(s.id(), s.version(), intent.sink(), intent.attempts() + 1, ErrorKind.PERMANENT,
+                                intent.firstError().orElse(null), new IllegalStateException("the primary's "
+                                        + type + "/" + s.id() + " cannot be decoded: " + s.readFailure().get(),
+                                        s.readFailure().get()), intent.correlationId().orElse(null),
+                                intent.idempotencyKey().orElse(null), intent.ref().orElse(null))) {
+                            dead++;
+                        }
+                        continue;
+                    }
                     SinkChannel<T> c = channelsByName.get(intent.sink());
                     Change<T> change;
                     try {
@@ -605,42 +632,70 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                 }
             }
             Map<String, List<Intent>> reschedules = new LinkedHashMap<>();
+            Instant leaseEnds = now.plus(cfg.lease);
             for (Map.Entry<String, List<Change<T>>> e : bySink.entrySet()) {
                 SinkChannel<T> c = channelsByName.get(e.getKey());
-                List<Change<T>> changes = e.getValue();
-                List<Intent> intents = intentsBySink.get(e.getKey());
-                SinkChannel.BatchDelivery bd = c.deliverAll(changes);
-                for (int i = 0; i < changes.size(); i++) {
-                    Change<T> change = changes.get(i);
-                    Intent intent = intents.get(i);
-                    SinkChannel.Delivery d = bd.item(i);
-                    if (d.succeeded()) {
-                        acks.add(new Ack(change.id(), c.name, change.version(), intent.ref().orElse(null)));
-                        delivered++;
-                        counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
-                                DualWriteMetrics.TAG_OUTCOME, "applied").increment();
-                        continue;
+                List<Change<T>> all = e.getValue();
+                List<Intent> allIntents = intentsBySink.get(e.getKey());
+                for (int from = 0; from < all.size(); ) {
+                    // never start a call that could outlive the lease: another instance may claim these
+                    // entities once it runs out, and a sink without a version guard must not see two
+                    // deliveries of one entity at once; what does not fit waits for the next claim
+                    int fits = c.callsWithin(Duration.between(cfg.clock.instant(), leaseEnds));
+                    if (fits == 0) {
+                        LOG.debug("the lease on {} entities of '{}' ends before a call to sink '{}' could; they wait"
+                                + " for the next claim", all.size() - from, type, c.name);
+                        break;
                     }
-                    Throwable error = d.error;
-                    ErrorKind kind = d.kind;
-                    int attempts = intent.attempts() + 1;
-                    if (kind == ErrorKind.PERMANENT || attempts >= cfg.recoveryMaxAttempts) {
-                        if (deadLetter(change, c.name, attempts, kind, intent.firstError().orElse(null), error,
-                                intent.ref().orElse(null))) {
-                            dead++;
+                    int to = Math.min(all.size(), from + fits);
+                    List<Change<T>> changes = all.subList(from, to);
+                    List<Intent> intents = allIntents.subList(from, to);
+                    from = to;
+                    SinkChannel.BatchDelivery bd = c.deliverAll(changes);
+                    for (int i = 0; i < changes.size(); i++) {
+                        Change<T> change = changes.get(i);
+                        Intent intent = intents.get(i);
+                        SinkChannel.Delivery d = bd.item(i);
+                        if (d.succeeded()) {
+                            acks.add(new Ack(change.id(), c.name, change.version(), intent.ref().orElse(null)));
+                            delivered++;
                             counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
-                                    DualWriteMetrics.TAG_OUTCOME, "dead_lettered").increment();
+                                    DualWriteMetrics.TAG_OUTCOME, "applied").increment();
                             continue;
                         }
+                        Throwable error = d.error;
+                        ErrorKind kind = d.kind;
+                        if (d.notCalled) {
+                            // an open circuit or a full bulkhead: the sink was not asked, so no attempt is spent and
+                            // a long outage never turns pending intents into dead letters
+                            Instant next = now.plus(c.notCalledPause())
+                                    .plusMillis(recoveryBackoff.millis(change.id(), c.name, Math.max(1, intent.attempts())));
+                            reschedules.computeIfAbsent(change.id(), k -> new ArrayList<>())
+                                    .add(intent.failedAttempt(next, intent.attempts(), SinkChannel.describe(error)));
+                            deferred++;
+                            counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
+                                    DualWriteMetrics.TAG_OUTCOME, "not_called").increment();
+                            continue;
+                        }
+                        int attempts = intent.attempts() + 1;
+                        if (kind == ErrorKind.PERMANENT || attempts >= cfg.recoveryMaxAttempts) {
+                            if (deadLetter(change, c.name, attempts, kind, intent.firstError().orElse(null), error,
+                                    intent.ref().orElse(null))) {
+                                dead++;
+                                counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
+                                        DualWriteMetrics.TAG_OUTCOME, "dead_lettered").increment();
+                                continue;
+                            }
+                        }
+                        Instant next = now.plusMillis(recoveryBackoff.millis(change.id(), c.name, attempts));
+                        reschedules.computeIfAbsent(change.id(), k -> new ArrayList<>())
+                                .add(intent.failedAttempt(next, attempts, SinkChannel.describe(error)));
+                        deferred++;
+                        counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
+                                DualWriteMetrics.TAG_OUTCOME, "deferred").increment();
+                        LOG.warn("recovery of {} to sink '{}' failed ({}, attempt {}), next try at {}: {}",
+                                change.idempotencyKey(), c.name, kind, attempts, next, SinkChannel.describe(error));
                     }
-                    Instant next = now.plusMillis(recoveryBackoff.millis(change.id(), c.name, attempts));
-                    reschedules.computeIfAbsent(change.id(), k -> new ArrayList<>())
-                            .add(intent.failedAttempt(next, attempts, SinkChannel.describe(error)));
-                    deferred++;
-                    counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
-                            DualWriteMetrics.TAG_OUTCOME, "deferred").increment();
-                    LOG.warn("recovery of {} to sink '{}' failed ({}, attempt {}), next try at {}: {}",
-                            change.idempotencyKey(), c.name, kind, attempts, next, SinkChannel.describe(error));
                 }
             }
             for (Map.Entry<String, List<Intent>> e : reschedules.entrySet()) {
@@ -666,15 +721,22 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         return new RecoveryReport(claimed.size(), delivered, deferred, dead);
     }
 
+    /**
+     * @param s      what the primary holds
+     * @param intent the sink's pending intent, or null
+     * @param c      the sink's channel, or null when it is not registered
+     * @return the primary's current state as the change the sink receives
+     */
     private Change<T> changeOf(Snapshot<T> s, Intent intent, SinkChannel<T> c) {
-        boolean sameWrite = intent.version() == s.version();
+        boolean sameWrite = intent != null && intent.version() == s.version();
         String key = sameWrite && intent.idempotencyKey().isPresent() ? intent.idempotencyKey().get()
                 : IdempotencyKeys.of(type, s.id(), s.version());
-        return Change.<T>builder().entityType(type).id(s.id()).version(s.version())
+        String correlationId = intent != null && intent.correlationId().isPresent() ? intent.correlationId().get()
+                : UUID.randomUUID().toString();
+        Change<T> change = Change.<T>builder().entityType(type).id(s.id()).version(s.version())
                 .operation(s.deleted() ? Operation.DELETE : Operation.UPSERT).state(s.state().orElse(null))
-                .idempotencyKey(key)
-                .correlationId(intent.correlationId().orElseGet(() -> UUID.randomUUID().toString()))
-                .time(s.updatedAt()).schemaVersion(c != null ? c.settings.schemaVersion() : 1).build();
+                .idempotencyKey(key).correlationId(correlationId).time(s.updatedAt()).build();
+        return c != null ? forSink(change, c) : change;
     }
 
     private void refreshBacklog() {
@@ -720,7 +782,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         List<String> refs = new ArrayList<>();
         for (String id : new LinkedHashSet<>(ids)) {
             Objects.requireNonNull(id, "an id in ids");
-            Optional<Snapshot<T>> snap = c.policy() == DeliveryPolicy.SHADOW || !Ramp.includes(id, c.settings.rampPercent())
+            Optional<Snapshot<T>> snap = c.policy() == DeliveryPolicy.SHADOW || Ramp.role(id, c.settings) == Ramp.Role.OUT
                     ? Optional.empty() : store.read(id);
             if (snap.isEmpty()) {
                 out.put(id, SinkOutcome.SKIPPED);
@@ -728,14 +790,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             }
             Snapshot<T> s = snap.get();
             Intent intent = s.pending().get(c.name);
-            boolean sameWrite = intent != null && intent.version() == s.version();
-            changes.add(Change.<T>builder().entityType(type).id(id).version(s.version())
-                    .operation(s.deleted() ? Operation.DELETE : Operation.UPSERT).state(s.state().orElse(null))
-                    .idempotencyKey(sameWrite && intent.idempotencyKey().isPresent() ? intent.idempotencyKey().get()
-                            : IdempotencyKeys.of(type, id, s.version()))
-                    .correlationId(sameWrite && intent.correlationId().isPresent() ? intent.correlationId().get()
-                            : UUID.randomUUID().toString())
-                    .time(s.updatedAt()).schemaVersion(c.settings.schemaVersion()).build());
+            changes.add(changeOf(s, intent, c));
             refs.add(intent == null ? null : intent.ref().orElse(null));
             out.put(id, null);
         }

@@ -8,6 +8,28 @@ public final class Ramp {
     private Ramp() {
     }
 
+    /** What a sink's ramp makes of one entity. */
+    enum Role {
+        /** Within the ramp: the sink receives the entity's changes. */
+        IN,
+        /** Outside a ramp that was lowered, within where it was: the sink must not hold the entity (it receives deletes). */
+        REMOVE,
+        /** Outside the ramp and where it ever was: the sink receives nothing of the entity. */
+        OUT
+    }
+
+    /**
+     * @param id       the entity id
+     * @param settings the sink's settings
+     * @return what the sink's ramp makes of the entity
+     */
+    static Role role(String id, io.dualwrite.SinkSettings settings) {
+        if (includes(id, settings.rampPercent())) {
+            return Role.IN;
+        }
+        return includes(id, settings.rampDownFrom()) ? Role.REMOVE : Role.OUT;
+    }
+
     /**
      * @param id      the entity id
      * @param percent the ramp, 0 to 100

@@ -191,6 +191,25 @@ final class SinkChannel<T> {
     }
 
     /**
+     * @param left the time left
+     * @return how many changes one batch call may carry and still end within it (each may take the attempt
+     *         timeout), 0 when not even one may
+     */
+    int callsWithin(Duration left) {
+        long per = settings.attemptTimeout().toMillis();
+        long n = left.isNegative() ? 0 : left.toMillis() / Math.max(1, per);
+        return (int) Math.min(Integer.MAX_VALUE, n);
+    }
+
+    /** @return how long recovery leaves an intent alone after its sink was not called (circuit open, bulkhead full) */
+    Duration notCalledPause() {
+        if (circuitBreaker.getState() == CircuitBreaker.State.OPEN) {
+            return Duration.ofMillis(settings.circuitBreaker().getWaitIntervalFunctionInOpenState().apply(1));
+        }
+        return Duration.ZERO;
+    }
+
+    /**
      * Delivers with retries (the caller's path): maps once (a {@link MappingSink}'s mapping failure is
      * the entity's own, PERMANENT, and never reaches the breaker), then sends under the time limit,
      * breaker, bulkhead and retry.

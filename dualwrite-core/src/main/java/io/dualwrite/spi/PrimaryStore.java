@@ -69,7 +69,9 @@ public interface PrimaryStore<T> {
      * @param limit the most entities to claim, at least 1
      * @param owner the claiming worker's id
      * @param lease how long the claim holds
-     * @return the claimed entities' snapshots with their pending intents, oldest due first
+     * @return the claimed entities' snapshots with their pending intents, oldest due first; an entity whose
+     *         state cannot be read is claimed as a {@link Snapshot#unreadable} snapshot (never an exception
+     *         that would stop the claim of the others), so that its intents are dead-lettered
      */
     List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease);
 

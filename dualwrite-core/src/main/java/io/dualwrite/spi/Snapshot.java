@@ -19,6 +19,7 @@ public final class Snapshot<T> {
     private final T state;
     private final Instant updatedAt;
     private final Map<String, Intent> pending;
+    private final RuntimeException readFailure;
 
     /**
      * @param id        the entity id
@@ -28,11 +29,35 @@ public final class Snapshot<T> {
      * @param pending   the pending intents by sink name
      */
     public Snapshot(String id, long version, T state, Instant updatedAt, Map<String, Intent> pending) {
+        this(id, version, state, updatedAt, pending, null);
+    }
+
+    private Snapshot(String id, long version, T state, Instant updatedAt, Map<String, Intent> pending,
+                     RuntimeException readFailure) {
         this.id = Objects.requireNonNull(id, "id");
         this.version = version;
         this.state = state;
         this.updatedAt = Objects.requireNonNull(updatedAt, "updatedAt");
         this.pending = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(pending, "pending")));
+        this.readFailure = readFailure;
+    }
+
+    /**
+     * An entity whose state the store cannot read (a document its codec cannot decode), returned by
+     * {@link PrimaryStore#claimDue} so that the coordinator dead-letters its intents instead of
+     * claiming it again and again: it has no state and is not a tombstone.
+     *
+     * @param id          the entity id
+     * @param version     its committed version
+     * @param updatedAt   when the version was committed
+     * @param pending     the pending intents by sink name
+     * @param readFailure why the state cannot be read
+     * @param <T>         the entity type
+     * @return the snapshot
+     */
+    public static <T> Snapshot<T> unreadable(String id, long version, Instant updatedAt, Map<String, Intent> pending,
+                                             RuntimeException readFailure) {
+        return new Snapshot<>(id, version, null, updatedAt, pending, Objects.requireNonNull(readFailure, "readFailure"));
     }
 
     /** @return the entity id */
@@ -52,7 +77,12 @@ public final class Snapshot<T> {
 
     /** @return true when the entity is deleted and this is its tombstone */
     public boolean deleted() {
-        return state == null;
+        return state == null && readFailure == null;
+    }
+
+    /** @return why the state cannot be read, for a snapshot made by {@link #unreadable}; empty otherwise */
+    public Optional<RuntimeException> readFailure() {
+        return Optional.ofNullable(readFailure);
     }
 
     /** @return when the version was committed */
@@ -67,6 +97,7 @@ public final class Snapshot<T> {
 
     @Override
     public String toString() {
-        return "Snapshot{" + id + "@" + version + (deleted() ? " deleted" : "") + ", pending=" + pending.keySet() + "}";
+        return "Snapshot{" + id + "@" + version + (deleted() ? " deleted" : "") + (readFailure != null ? " unreadable" : "")
+                + ", pending=" + pending.keySet() + "}";
     }
 }

@@ -36,7 +36,7 @@ import java.util.concurrent.ExecutionException;
  *       sent); not-primary, shutdown, interrupted, write-conflict and time-limit codes;
  *       write-concern errors (the write reached the primary but not enough members yet);
  *       an interrupted call.</li>
- *   <li>{@link ErrorKind#PERMANENT}: a duplicate key (the store resolves its own insert races
+ *   <li>{@link ErrorKind#PERMANENT}: a {@link MongoEntityTooLargeException}; a duplicate key (the store resolves its own insert races
  *       before one surfaces), a document too large, bad values, failed validation, type
  *       mismatches, authentication and authorisation failures, codec and client configuration
  *       errors.</li>
@@ -70,6 +70,9 @@ public final class MongoErrorClassifier implements ErrorClassifier {
         }
         if (e instanceof MongoWriteUnconfirmedException) {
             return ErrorKind.UNKNOWN_OUTCOME;
+        }
+        if (e instanceof MongoEntityTooLargeException) {
+            return ErrorKind.PERMANENT;
         }
         if (e instanceof MongoNotWrittenException && e.getCause() != null) {
             // the failed call was a read: nothing happened that a retry could repeat

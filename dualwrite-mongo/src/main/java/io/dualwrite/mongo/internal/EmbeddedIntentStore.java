@@ -15,6 +15,7 @@ import io.dualwrite.Operation;
 import io.dualwrite.VersionConflictException;
 import io.dualwrite.Versions;
 import io.dualwrite.mongo.DualWriteFilters;
+import io.dualwrite.mongo.MongoEntityTooLargeException;
 import io.dualwrite.mongo.MongoNotWrittenException;
 import io.dualwrite.mongo.MongoPrimaryStore;
 import io.dualwrite.mongo.events.EventRecorder;
@@ -160,6 +161,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                     doc.getDocument(DualWriteFilters.FIELD).append(EventRecorder.FIELD, ev);
                 }
             }
+            checkSize(write.id(), doc, next);
             // the before-image: what the document held, also when it was not managed yet (an adopted document)
             attempt = new Attempt(next, doc, current == null ? null : snapshot(current, before));
             try {
@@ -179,6 +181,23 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         }
         throw new IllegalStateException("commit of " + entityName + "/" + write.id() + " lost " + MAX_RACES
                 + " races in a row");
+    }
+
+    /**
+     * Refuses a document that the store's own later updates (a lease, the errors of failed deliveries)
+     * could push past MongoDB's limit, which a real server enforces on updates too.
+     */
+    private void checkSize(String entityId, BsonDocument doc, Meta next) {
+        int growth = Meta.growthBound(next.pending.size());
+        if (doc.size() > 0) {
+            org.bson.io.BasicOutputBuffer out = new org.bson.io.BasicOutputBuffer();
+            new org.bson.codecs.BsonDocumentCodec().encode(new org.bson.BsonBinaryWriter(out), doc,
+                    org.bson.codecs.EncoderContext.builder().build());
+            if (out.getPosition() + growth > Meta.MAX_DOCUMENT_BYTES) {
+                throw new MongoEntityTooLargeException(entityName, entityId, out.getPosition(), growth,
+                        Meta.MAX_DOCUMENT_BYTES);
+            }
+        }
     }
 
     /** One attempt of a commit: what it writes and what it replaces. */
@@ -422,10 +441,22 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                             Updates.set(Meta.LEASE_UNTIL_PATH, Meta.date(now.plus(lease))), Updates.inc(Meta.REV_PATH, 1L)),
                     new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
             if (after != null) {
-                claimed.add(snapshot(after, Meta.of(after)));
+                claimed.add(claimedSnapshot(after));
             }
         }
         return claimed;
+    }
+
+    /** @return the claimed document's snapshot; an unreadable one when the codec cannot decode it */
+    private Snapshot<T> claimedSnapshot(BsonDocument doc) {
+        Meta meta = Meta.of(doc);
+        try {
+            return snapshot(doc, meta);
+        } catch (RuntimeException e) {
+            LOG.warn("{}/{} cannot be decoded ({}); its intents go to the dead-letter store", entityName,
+                    ids.fromBson(doc.get("_id")), e.toString());
+            return Snapshot.unreadable(ids.fromBson(doc.get("_id")), meta.version, meta.at, meta.pending, e);
+        }
     }
 
     @Override

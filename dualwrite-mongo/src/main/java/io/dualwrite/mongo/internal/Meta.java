@@ -122,11 +122,30 @@ public final class Meta {
     static BsonDocument intentDoc(Intent i) {
         BsonDocument d = new BsonDocument(V, new BsonInt64(i.version())).append(DUE, date(i.dueAt()))
                 .append("attempts", new BsonInt32(i.attempts()));
-        i.firstError().ifPresent(s -> d.append("firstError", new BsonString(s)));
-        i.lastError().ifPresent(s -> d.append("lastError", new BsonString(s)));
+        i.firstError().ifPresent(s -> d.append("firstError", new BsonString(bounded(s))));
+        i.lastError().ifPresent(s -> d.append("lastError", new BsonString(bounded(s))));
         i.correlationId().ifPresent(s -> d.append("corr", new BsonString(s)));
         i.idempotencyKey().ifPresent(s -> d.append("key", new BsonString(s)));
         return d;
+    }
+
+    /** The most characters of a failure's description an intent keeps. */
+    static final int ERROR_CHARS = 1000;
+    /** The largest document MongoDB stores. */
+    static final int MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+    /** @return the description, cut to {@link #ERROR_CHARS} */
+    static String bounded(String error) {
+        return error.length() <= ERROR_CHARS ? error : error.substring(0, ERROR_CHARS - 1) + "…";
+    }
+
+    /**
+     * @param pendingSinks how many sinks have intents in the document
+     * @return the most bytes the store may add to a document after committing it: a recovery lease, and
+     *         the first and last error of a failed delivery for each sink (at most three bytes a character)
+     */
+    static int growthBound(int pendingSinks) {
+        return 256 + pendingSinks * 2 * (ERROR_CHARS * 3 + 32);
     }
 
     static String string(BsonDocument d, String key) {

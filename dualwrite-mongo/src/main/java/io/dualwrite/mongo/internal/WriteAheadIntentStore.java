@@ -207,7 +207,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         } catch (RuntimeException e) {
             throw new MongoNotWrittenException(entityName, id, e);
         }
-        Snapshot<T> before = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
+        Snapshot<T> before;
+        try {
+            before = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
+        } catch (Undecodable e) {
+            throw e.failure();
+        }
         long actual = before == null ? 0 : before.version();
         if (!write.expects(actual, before != null && before.deleted())) {
             throw new VersionConflictException(entityName, id, write.expectedVersion().getAsLong(), actual);
@@ -244,6 +249,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             return afterCallerWrite(write, key, before, ref, deleteVersion);
         } catch (CallerWriteException | IllegalStateException e) {
             throw e;
+        } catch (Undecodable e) {
+            throw e.failure();
         } catch (RuntimeException e) {
             throw new MongoWriteUnconfirmedException(entityName, id, e);
         }
@@ -373,6 +380,15 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     @Override
     public Optional<Snapshot<T>> read(String id) {
+        try {
+            return readOrUndecodable(id);
+        } catch (Undecodable e) {
+            throw e.failure();
+        }
+    }
+
+    /** @throws Undecodable when the entity's document cannot be read */
+    private Optional<Snapshot<T>> readOrUndecodable(String id) {
         BsonDocument entityDoc = entities.find(Filters.eq("_id", ids.toBson(id))).first();
         BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
         List<BsonDocument> docs = intents.find(Filters.eq(ENTITY_ID, id)).sort(Sorts.ascending("_id"))
@@ -386,12 +402,31 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private Snapshot<T> live(String id, BsonDocument entityDoc, BsonDocument meta, List<BsonDocument> docs) {
         BsonValue field = entityDoc.get(versionField);
         if (field == null || !field.isNumber()) {
-            throw new IllegalStateException(entityName + "/" + id + " has no numeric version field '" + versionField
-                    + "': the write-ahead mode reads the version from the document (configure versionField)");
+            throw new Undecodable(new IllegalStateException(entityName + "/" + id + " has no numeric version field '"
+                    + versionField + "': the write-ahead mode reads the version from the document (configure"
+                    + " versionField)"));
         }
         long base = meta != null && meta.containsKey(BASE) ? meta.getNumber(BASE).longValue() : 1;
-        return new Snapshot<>(id, base + field.asNumber().longValue(), codec.decode(entityDoc), latestAt(docs),
-                pendingOf(docs));
+        T state;
+        try {
+            state = codec.decode(entityDoc);
+        } catch (RuntimeException e) {
+            throw new Undecodable(e);
+        }
+        return new Snapshot<>(id, base + field.asNumber().longValue(), state, latestAt(docs), pendingOf(docs));
+    }
+
+    /** A stored document the store cannot read: its codec fails on it, or it lacks its version field. */
+    static final class Undecodable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Undecodable(RuntimeException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        RuntimeException failure() {
+            return (RuntimeException) getCause();
+        }
     }
 
     /** The entity is gone: a tombstone while a delete is recorded and not yet acknowledged by every sink. */
@@ -569,7 +604,13 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 continue;
             }
             settleUnknownVersions(id, now);
-            Optional<Snapshot<T>> s = read(id);
+            Optional<Snapshot<T>> s;
+            try {
+                s = readOrUndecodable(id);
+            } catch (Undecodable e) {
+                claimed.add(unreadable(id, e.failure()));
+                continue;
+            }
             if (s.isPresent() && !s.get().deleted() && dropFailedDeletes(id, s.get().version(), now)) {
                 s = read(id);
             }
@@ -608,7 +649,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (current == null) {
                 BsonDocument entityDoc = entities.find(Filters.eq("_id", ids.toBson(id))).first();
                 BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
-                Snapshot<T> held = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
+                Snapshot<T> held;
+                try {
+                    held = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
+                } catch (Undecodable e) {
+                    return; // nothing to learn from it: the claim dead-letters its intents
+                }
                 if (held == null) {
                     return; // the entity never existed: dropOrphans drops these
                 }
@@ -617,6 +663,20 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             }
             intents.updateOne(same, Updates.combine(Updates.set(V, current), Updates.inc(REV, 1L)));
         }
+    }
+
+    /** @return the entity's snapshot without its state, which the codec cannot decode (its version and intents still count) */
+    private Snapshot<T> unreadable(String id, RuntimeException failure) {
+        LOG.warn("{}/{} cannot be decoded ({}); its intents go to the dead-letter store", entityName, id,
+                failure.toString());
+        BsonDocument entityDoc = entities.find(Filters.eq("_id", ids.toBson(id))).first();
+        BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
+        List<BsonDocument> docs = intents.find(Filters.eq(ENTITY_ID, id)).sort(Sorts.ascending("_id"))
+                .into(new ArrayList<>());
+        BsonValue field = entityDoc == null ? null : entityDoc.get(versionField);
+        long base = meta != null && meta.containsKey(BASE) ? meta.getNumber(BASE).longValue() : 1;
+        long version = field != null && field.isNumber() ? base + field.asNumber().longValue() : 0;
+        return Snapshot.unreadable(id, version, latestAt(docs), pendingOf(docs), failure);
     }
 
     /** Takes the entity's lease if it is free or expired (checked in the query, never by a TTL index). */

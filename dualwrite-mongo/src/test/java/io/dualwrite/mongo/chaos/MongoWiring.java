@@ -35,7 +35,7 @@ public final class MongoWiring implements ChaosWiring {
         Map<String, MongoVersionedSink<TestItem>> sinks = new LinkedHashMap<>();
         sinks.put("search", new MongoVersionedSink<>(db, "search", TestItem.class));
         sinks.put("cache", new MongoVersionedSink<>(db, "cache", TestItem.class));
-        SinkSettings fast = SinkSettings.builder().maxAttempts(2)
+        SinkSettings fast = SinkSettings.builder().maxAttempts(2).attemptTimeout(Duration.ofSeconds(2))
                 .backoff(Duration.ofMillis(1), 2, Duration.ofMillis(4)).build();
         DualWriter<TestItem> writer = DualWriter.<TestItem>builder()
                 .entityType("item").idOf(TestItem::id)

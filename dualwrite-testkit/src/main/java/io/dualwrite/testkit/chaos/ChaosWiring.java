@@ -29,7 +29,7 @@ import java.util.Objects;
  *         DeadLetterStore dead = ...the MongoDB dead-letter store on db...;
  *         DualWriter<TestItem> writer = DualWriter.<TestItem>builder().entityType("item").idOf(TestItem::id)
  *                 .primary(primary).deadLetterStore(dead).clock(clock).sink("search", sinks.get("search"))
- *                 .gracePeriod(Duration.ZERO).lease(Duration.ofSeconds(5)).build();
+ *                 .gracePeriod(Duration.ZERO).lease(Duration.ofSeconds(10)).build();
  *         return new Wired(writer, primary, sinks, dead, client);
  *     }
  * }

@@ -524,6 +524,7 @@ final class Run<T> {
             for (String sink : settings.sinks) {
                 sinkSettings.put(sink, SinkSettings.builder().policy(profile.policies.get(sink))
                         .maxAttempts(2).backoff(Duration.ofMillis(1), 1.0, Duration.ofMillis(1)).jitter(0)
+                        .attemptTimeout(Duration.ofSeconds(1))
                         .clientEnforcesTimeout(true)
                         .circuitBreaker(CircuitBreakerConfig.from(SinkSettings.defaultCircuitBreaker())
                                 .slidingWindowSize(4).minimumNumberOfCalls(4).failureRateThreshold(50)

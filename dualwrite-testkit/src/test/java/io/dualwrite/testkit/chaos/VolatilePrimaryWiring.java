@@ -4,6 +4,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
 import io.dualwrite.DualWriter;
+import io.dualwrite.SinkSettings;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemoryPrimaryStore;
 import io.dualwrite.testkit.TestItem;
@@ -29,7 +30,8 @@ public final class VolatilePrimaryWiring implements ChaosWiring {
         InMemoryDeadLetterStore dead = new InMemoryDeadLetterStore();
         DualWriter<TestItem> writer = DualWriter.<TestItem>builder().entityType("item").idOf(TestItem::id)
                 .primary(primary).deadLetterStore(dead).clock(clock).meterRegistry(new SimpleMeterRegistry())
-                .gracePeriod(Duration.ZERO).lease(Duration.ofSeconds(5)).sink("search", search).build();
+                .gracePeriod(Duration.ZERO).lease(Duration.ofSeconds(5))
+                .sink("search", search, SinkSettings.builder().attemptTimeout(Duration.ofSeconds(2)).build()).build();
         return new Wired(writer, primary, Map.of("search", search), dead, client);
     }
 }

@@ -1,0 +1,114 @@
+package io.dualwrite;
+
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.Intent;
+import io.dualwrite.spi.Sink;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What bounds a recovery pass: its lease, and the sink calls it actually makes. Time is the
+ * writer's clock, which the sinks here move, so nothing sleeps.
+ */
+class RecoveryBoundsTest {
+    private final WriterFixture fx = new WriterFixture();
+
+    /** A sink whose every call takes {@code took} of the writer's clock, recording when each call started. */
+    private final class SlowSink implements Sink<Product> {
+        final InMemorySink<Product> target = new InMemorySink<>();
+        final List<Instant> started = new CopyOnWriteArrayList<>();
+        final Duration took;
+
+        SlowSink(Duration took) {
+            this.took = took;
+        }
+
+        @Override
+        public ApplyResult apply(Change<Product> change) {
+            started.add(fx.clock.instant());
+            fx.clock.advance(took);
+            return target.apply(change);
+        }
+    }
+
+    @Test
+    void aRecoveryBatchNeverStartsASinkCallThatCouldOutliveItsLease() {
+        SlowSink sink = new SlowSink(Duration.ofSeconds(10));
+        Duration lease = Duration.ofSeconds(60);
+        try (DualWriter<Product> w = fx.builder().lease(lease).recoveryBatchSize(10)
+                .sink("api", sink, WriterFixture.fast().policy(DeliveryPolicy.ASYNC).clientEnforcesTimeout(true)
+                        .attemptTimeout(Duration.ofSeconds(10)).build()).build()) {
+            for (int i = 0; i < 10; i++) {
+                w.save(new Product("p" + i, "x", i));
+            }
+            Instant claimedAt = fx.clock.instant();
+            RecoveryReport first = w.recoverDue();
+            assertEquals(10, first.claimed(), first.toString());
+            Instant leaseEnds = claimedAt.plus(lease);
+            for (Instant s : sink.started) {
+                assertTrue(!s.plus(sink.took).isAfter(leaseEnds), "a call started at " + s
+                        + " could end after the lease held since " + claimedAt + " ran out at " + leaseEnds);
+            }
+            assertTrue(first.delivered() < 10, "the rest waits for the next claim: " + first);
+            for (int pass = 0; pass < 5 && w.backlog() > 0; pass++) {
+                w.recoverDue();
+                w.flushAcknowledgements();
+            }
+            assertEquals(0, w.backlog(), "the next passes deliver the rest");
+            assertEquals(10, sink.target.liveVersions().size());
+        }
+    }
+
+    @Test
+    void aLeaseShorterThanASinksAttemptTimeoutIsRefusedAtBuild() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> fx.builder()
+                .lease(Duration.ofSeconds(4)).sink("api", new InMemorySink<>(),
+                        WriterFixture.fast().attemptTimeout(Duration.ofSeconds(5)).build()).build());
+        assertTrue(e.getMessage().contains("api"), e.getMessage());
+    }
+
+    @Test
+    void aLongOutageNeverTurnsPendingIntentsIntoDeadLettersWhileTheOpenCircuitKeepsTheSinkUncalled() {
+        ScriptedSink sink = new ScriptedSink().failAlways(ErrorKind.TRANSIENT);
+        CircuitBreakerConfig breaker = CircuitBreakerConfig.custom().slidingWindowSize(2).minimumNumberOfCalls(2)
+                .failureRateThreshold(50).waitDurationInOpenState(Duration.ofMinutes(30)).clock(fx.clock).build();
+        try (DualWriter<Product> w = fx.builder().recoveryRetry(3, Duration.ofSeconds(1), Duration.ofSeconds(8))
+                .sink("search", sink, WriterFixture.fast().maxAttempts(1).circuitBreaker(breaker).build()).build()) {
+            for (int i = 0; i < 4; i++) {
+                w.save(new Product("p" + i, "x", i)); // the first two calls fail and open the circuit
+            }
+            int callsWhileOpen = sink.calls.get();
+            // a long outage: recovery keeps coming back while the circuit stays open
+            for (int pass = 0; pass < 12; pass++) {
+                fx.clock.advance(Duration.ofMinutes(1));
+                w.recoverDue();
+                w.flushAcknowledgements();
+            }
+            assertEquals(callsWhileOpen, sink.calls.get(), "the open circuit kept the sink uncalled");
+            assertEquals(0, w.deadLetters().count(), "intents the sink was never asked about are not dead letters");
+            for (int i = 0; i < 4; i++) {
+                Intent intent = fx.primary.read("p" + i).orElseThrow().pending().get("search");
+                assertTrue(intent != null && intent.attempts() == 0, "no attempt was spent on p" + i + ": " + intent);
+            }
+            sink.heal();
+            fx.clock.advance(Duration.ofMinutes(31));
+            for (int pass = 0; pass < 5 && w.backlog() > 0; pass++) {
+                w.recoverDue();
+                w.flushAcknowledgements();
+                fx.clock.advance(Duration.ofMinutes(1));
+            }
+            assertEquals(0, w.backlog(), "once the sink and its circuit heal, recovery delivers everything");
+            assertEquals(4, sink.target.liveVersions().size());
+        }
+    }
+}
