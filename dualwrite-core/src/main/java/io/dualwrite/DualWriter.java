@@ -204,6 +204,48 @@ public interface DualWriter<T> extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getName() + " cannot remove orphans");
     }
 
+    /**
+     * The change this writer sends a sink for a snapshot of the primary: exactly what
+     * {@link #redeliver} sends (an UPSERT of the snapshot's state, or a DELETE for a tombstone, at
+     * the snapshot's version, with the sink's schema version). Computation only: touches neither
+     * the primary nor the sink. Used by reconciliation to compute what a sink should hold.
+     *
+     * @param sink     a registered sink name, not null
+     * @param snapshot a snapshot the primary holds, not null
+     * @return the change
+     * @throws IllegalArgumentException      if the sink is not registered
+     * @throws UnsupportedOperationException if this writer cannot tell (the default)
+     */
+    default Change<T> changeFor(String sink, Snapshot<T> snapshot) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot make a sink's change");
+    }
+
+    /**
+     * Commits the primary's current state of an entity again, unchanged, as a new version, and
+     * delivers it like {@link #save(Object, WriteOptions)} with an expected version: one atomic
+     * primary write with an intent for every sink, then every SYNC and REQUIRED sink in parallel.
+     * A sink that holds the entity's current version with the wrong content refuses that version
+     * again (its guard sees nothing new); the next version it takes. Used by reconciliation to
+     * repair content drift; needs no id function, since the id is given.
+     *
+     * @param id              the entity id, not null
+     * @param expectedVersion the version the caller compared: the rewrite commits only while the
+     *                        primary still holds a live entity at exactly that version
+     * @return the committed version (one more than {@code expectedVersion}) and each sink's outcome
+     * @throws VersionConflictException      if the entity moved on, was deleted or is absent: nothing
+     *                                       was written
+     * @throws UnsupportedOperationException if the primary store cannot commit a write of its own
+     *                                       (write-ahead mode, whose writes are the caller's own;
+     *                                       {@link io.dualwrite.spi.PrimaryStore#supportsCompensation()}
+     *                                       is false), or this writer cannot rewrite (the default)
+     * @throws PrimaryWriteException         if the primary failed (no sink is touched)
+     * @throws RequiredSinkFailedException   if a REQUIRED sink failed and the write was compensated
+     * @throws IllegalStateException         if the writer is closed
+     */
+    default WriteResult rewrite(String id, long expectedVersion) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot rewrite an entity");
+    }
+
     /** @return the operator's view of this coordinator's dead letters */
     DeadLetters deadLetters();
 

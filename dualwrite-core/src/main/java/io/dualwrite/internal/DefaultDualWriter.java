@@ -799,6 +799,36 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     }
 
     @Override
+    public Change<T> changeFor(String sink, Snapshot<T> snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        return changeFor(channelFor(sink), snapshot);
+    }
+
+    /** What a redelivery sends: the snapshot's state, keyed and correlated as its pending write when it is that one. */
+    private Change<T> changeFor(SinkChannel<T> c, Snapshot<T> s) {
+        return changeOf(s, s.pending().get(c.name), c);
+    }
+
+    @Override
+    public WriteResult rewrite(String id, long expectedVersion) {
+        Objects.requireNonNull(id, "id");
+        ensureOpen();
+        if (!store.supportsCompensation()) {
+            throw new UnsupportedOperationException("the " + type + " primary store cannot commit a write of its own"
+                    + " (write-ahead mode: its writes are the application's); save " + type + "/" + id
+                    + " again through the application");
+        }
+        Snapshot<T> now = store.read(id).orElse(null);
+        if (now == null || now.deleted() || now.version() != expectedVersion) {
+            throw new VersionConflictException(type, id, expectedVersion, now == null ? 0 : now.version());
+        }
+        // the primary's own state, as stored: what is delivered is what was stored; the expected
+        // version makes the commit fail if anything was written since the read
+        return write(id, Operation.UPSERT, now.state().orElseThrow(), null,
+                WriteOptions.builder().expectedVersion(expectedVersion).build());
+    }
+
+    @Override
     public Map<String, SinkOutcome> removeOrphans(String sink, Map<String, Long> heldVersions) {
         Objects.requireNonNull(heldVersions, "heldVersions");
         SinkChannel<T> c = channelFor(sink);

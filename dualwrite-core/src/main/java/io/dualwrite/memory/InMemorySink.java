@@ -1,7 +1,13 @@
 package io.dualwrite.memory;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.Change;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.ContentDigest;
+import io.dualwrite.spi.ContentDigestingSink;
 import io.dualwrite.spi.DigestingSink;
 import io.dualwrite.spi.RangeDigest;
 
@@ -24,15 +30,32 @@ import java.util.concurrent.atomic.AtomicReference;
  * The reference versioned sink, in memory: applies a change only if its version is newer than
  * what it holds (a delete leaves a versioned tombstone that is kept for ever), atomically per
  * entity. Reconcilable, with range digests; entries are kept sorted by id, so listings and
- * digests read only their range. For tests, examples and the parts of a demo without a real sink.
- * Thread-safe.
+ * digests read only their range. Its content digests are those of the states it holds written as
+ * JSON by a Jackson mapper ({@link ContentDigest#ofJson(String)}), so a state forced in at a
+ * version ({@link #force}) with other content is found by a content comparison. For tests,
+ * examples and the parts of a demo without a real sink. Thread-safe.
  *
  * @param <T> the entity type
  */
-public final class InMemorySink<T> implements DigestingSink<T> {
+public final class InMemorySink<T> implements DigestingSink<T>, ContentDigestingSink<T> {
     private final ConcurrentSkipListMap<String, Held<T>> held = new ConcurrentSkipListMap<>();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
+    private final ObjectMapper json;
+
+    /** A sink whose content digests write states with a {@link JsonMapper} with the Java time module. */
+    public InMemorySink() {
+        this(JsonMapper.builder().addModule(new JavaTimeModule()).build());
+    }
+
+    /**
+     * @param json the Jackson mapper that writes states for their content digests, not null; it must
+     *             write every state the sink holds (a state it cannot write fails the content comparison
+     *             of that entity)
+     */
+    public InMemorySink(ObjectMapper json) {
+        this.json = Objects.requireNonNull(json, "json");
+    }
 
     @Override
     public ApplyResult apply(Change<T> change) {
@@ -89,6 +112,37 @@ public final class InMemorySink<T> implements DigestingSink<T> {
             }
         }
         return d;
+    }
+
+    @Override
+    public Map<String, ContentDigest> contentDigestsOf(Collection<String> ids) throws JsonProcessingException {
+        Map<String, ContentDigest> out = new LinkedHashMap<>();
+        for (String id : ids) {
+            Held<T> h = held.get(id);
+            if (h != null && h.state != null) {
+                out.put(id, digest(h.state));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param change an UPSERT change
+     * @return the digest of its state written as JSON, which this sink holds once it applied the change
+     * @throws JsonProcessingException  if the mapper cannot write the state
+     * @throws IllegalArgumentException if the change is a DELETE
+     */
+    @Override
+    public ContentDigest expectedContentDigest(Change<T> change) throws JsonProcessingException {
+        Objects.requireNonNull(change, "change");
+        if (change.isDelete()) {
+            throw new IllegalArgumentException("a DELETE has no content: " + change.idempotencyKey());
+        }
+        return digest(change.requireState());
+    }
+
+    private ContentDigest digest(T state) throws JsonProcessingException {
+        return ContentDigest.ofJson(json.writeValueAsString(state));
     }
 
     private NavigableMap<String, Held<T>> range(String afterExclusive, String toInclusive) {

@@ -17,5 +17,16 @@ public enum DriftClass {
      */
     AHEAD,
     /** The sink holds a live entity that the primary does not hold, or holds only as a tombstone. */
-    ORPHAN
+    ORPHAN,
+    /**
+     * The sink holds the primary's version with other content than the primary's current state
+     * maps to: a codec round trip that changed the state, a write to the destination by hand, a
+     * mapping bug fixed since. Found only with
+     * {@link ReconcilerBuilder#compareContent(boolean) content comparison} on, for sinks that are
+     * {@link io.dualwrite.spi.ContentDigestingSink}s. A version-guarded sink refuses the same
+     * version again, so the repair ({@link RepairAction#REWRITE}) commits the primary's state as a
+     * new version; where the coordinator cannot commit writes of its own (a write-ahead primary
+     * store) it is only reported ({@link RepairAction#NOTHING}).
+     */
+    CONTENT_MISMATCH
 }

@@ -6,9 +6,9 @@ package io.dualwrite.reconcile;
  * {@link io.dualwrite.DualWriteMetrics}.
  */
 public final class ReconcileMetrics {
-    /** Counter: ids found out of sync (tags: type, sink, class: MISSING, STALE, AHEAD, ORPHAN; mode). */
+    /** Counter: ids found out of sync (tags: type, sink, class: MISSING, STALE, AHEAD, ORPHAN, CONTENT_MISMATCH; mode). */
     public static final String DRIFT = "dualwrite.reconcile.drift";
-    /** Counter: repairs delivered (tags: type, sink, outcome: REPUBLISHED, ORPHAN_DELETED). */
+    /** Counter: repairs delivered (tags: type, sink, outcome: REPUBLISHED, ORPHAN_DELETED, REWRITTEN). */
     public static final String REPAIRED = "dualwrite.reconcile.repaired";
     /** Counter: planned repairs not delivered (tags: type, sink, outcome: SUPERSEDED, DEAD_LETTERED, DEFERRED, SKIPPED). */
     public static final String NOT_REPAIRED = "dualwrite.reconcile.not_repaired";
@@ -18,6 +18,8 @@ public final class ReconcileMetrics {
     public static final String RUN = "dualwrite.reconcile.run";
     /** Counter: ids covered by runs, compared one by one or through equal digests (tags: type, sink). */
     public static final String IDS_COVERED = "dualwrite.reconcile.ids";
+    /** Counter: ids at equal versions whose content digests were compared (tags: type, sink). */
+    public static final String CONTENT_COMPARED = "dualwrite.reconcile.content_compared";
 
     /** Tag key: drift class. */
     public static final String TAG_CLASS = "class";

@@ -26,7 +26,8 @@ import java.util.Objects;
  * @param chunks       chunks finished, all sinks together
  * @param idsCovered   ids covered: compared one by one or found equal through digests
  * @param idsCompared  ids whose versions were compared one by one
- * @param sinkCalls    calls to sinks to read them (versions, id listings, digests)
+ * @param contentCompared ids at equal versions whose content was compared (content comparison on)
+ * @param sinkCalls    calls to sinks to read them (versions, id listings, digests, content digests)
  * @param digestCalls  of those, digest calls
  * @param counts       per sink, ids by drift class
  * @param actions      per sink, planned repairs by outcome (applied runs only)
@@ -35,7 +36,8 @@ import java.util.Objects;
  */
 public record ReconcileReport(String runId, String entityType, ReconcileMode mode, String scope, List<String> sinks,
                               RunStatus status, Instant startedAt, Instant endedAt, long durationMillis, int resumes,
-                              long chunks, long idsCovered, long idsCompared, long sinkCalls, long digestCalls,
+                              long chunks, long idsCovered, long idsCompared, long contentCompared,
+                              long sinkCalls, long digestCalls,
                               Map<String, Map<DriftClass, Long>> counts, Map<String, Map<RepairOutcome, Long>> actions,
                               List<String> errors, List<PlanEntry> samples) {
     /** The most errors a report keeps. */
@@ -57,7 +59,8 @@ public record ReconcileReport(String runId, String entityType, ReconcileMode mod
      * @param chunks chunks finished, all sinks together
      * @param idsCovered ids covered: compared one by one or found equal through digests
      * @param idsCompared ids whose versions were compared one by one
-     * @param sinkCalls calls to sinks to read them (versions, id listings, digests)
+     * @param contentCompared ids at equal versions whose content was compared (content comparison on)
+     * @param sinkCalls calls to sinks to read them (versions, id listings, digests, content digests)
      * @param digestCalls of those, digest calls
      * @param counts per sink, ids by drift class
      * @param actions per sink, planned repairs by outcome (applied runs only)
@@ -107,12 +110,14 @@ public record ReconcileReport(String runId, String entityType, ReconcileMode mod
 
     /** @return ids out of sync, every sink and class together */
     public long drift() {
-        return count(DriftClass.MISSING) + count(DriftClass.STALE) + count(DriftClass.AHEAD) + count(DriftClass.ORPHAN);
+        return count(DriftClass.MISSING) + count(DriftClass.STALE) + count(DriftClass.AHEAD) + count(DriftClass.ORPHAN)
+                + count(DriftClass.CONTENT_MISMATCH);
     }
 
-    /** @return repairs delivered (republished and orphans deleted) */
+    /** @return repairs delivered (republished, orphans deleted and rewritten) */
     public long repaired() {
-        return actions(RepairOutcome.REPUBLISHED) + actions(RepairOutcome.ORPHAN_DELETED);
+        return actions(RepairOutcome.REPUBLISHED) + actions(RepairOutcome.ORPHAN_DELETED)
+                + actions(RepairOutcome.REWRITTEN);
     }
 
     /** @return the time spent */
@@ -124,11 +129,12 @@ public record ReconcileReport(String runId, String entityType, ReconcileMode mod
     public String summary() {
         return "reconciliation " + runId + " " + mode + " of " + entityType + " " + scope + " " + sinks + ": " + status
                 + " in " + durationMillis + " ms; covered " + idsCovered + " ids (" + idsCompared + " compared one by one, "
-                + sinkCalls + " sink calls); in sync " + count(DriftClass.IN_SYNC) + ", missing "
-                + count(DriftClass.MISSING) + ", stale " + count(DriftClass.STALE) + ", orphan "
-                + count(DriftClass.ORPHAN) + ", ahead " + count(DriftClass.AHEAD) + "; republished "
-                + actions(RepairOutcome.REPUBLISHED) + ", orphans deleted " + actions(RepairOutcome.ORPHAN_DELETED)
-                + ", superseded " + actions(RepairOutcome.SUPERSEDED) + ", dead-lettered "
+                + contentCompared + " by content, " + sinkCalls + " sink calls); in sync " + count(DriftClass.IN_SYNC)
+                + ", missing " + count(DriftClass.MISSING) + ", stale " + count(DriftClass.STALE) + ", orphan "
+                + count(DriftClass.ORPHAN) + ", ahead " + count(DriftClass.AHEAD) + ", content mismatch "
+                + count(DriftClass.CONTENT_MISMATCH) + "; republished " + actions(RepairOutcome.REPUBLISHED)
+                + ", orphans deleted " + actions(RepairOutcome.ORPHAN_DELETED) + ", rewritten "
+                + actions(RepairOutcome.REWRITTEN) + ", superseded " + actions(RepairOutcome.SUPERSEDED) + ", dead-lettered "
                 + actions(RepairOutcome.DEAD_LETTERED) + ", deferred " + actions(RepairOutcome.DEFERRED) + "; errors "
                 + errors.size() + (resumes > 0 ? "; resumed " + resumes + " time(s)" : "");
     }

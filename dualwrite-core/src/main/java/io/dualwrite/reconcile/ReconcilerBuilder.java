@@ -3,6 +3,7 @@ package io.dualwrite.reconcile;
 import io.dualwrite.DualWriter;
 import io.dualwrite.memory.InMemoryReconcileStore;
 import io.dualwrite.reconcile.internal.DefaultReconciler;
+import io.dualwrite.spi.ContentDigestingSink;
 import io.dualwrite.spi.DigestingSink;
 import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.ReconcilableSink;
@@ -32,6 +33,8 @@ public final class ReconcilerBuilder<T> {
     public static final int DEFAULT_REPAIRS_PER_SECOND = 200;
     /** Default plan entries kept per sink in a report's samples. */
     public static final int DEFAULT_SAMPLE_SIZE = 20;
+    /** By default only versions are compared, not content. */
+    public static final boolean DEFAULT_COMPARE_CONTENT = false;
 
     private DualWriter<T> writer;
     private PrimaryStore<T> primary;
@@ -40,6 +43,7 @@ public final class ReconcilerBuilder<T> {
     private int chunkSize = DEFAULT_CHUNK_SIZE;
     private int digestLeafSize = DEFAULT_DIGEST_LEAF_SIZE;
     private boolean useDigests = true;
+    private boolean compareContent = DEFAULT_COMPARE_CONTENT;
     private RateLimiter rateLimiter;
     private int repairsPerSecond = DEFAULT_REPAIRS_PER_SECOND;
     private int sampleSize = DEFAULT_SAMPLE_SIZE;
@@ -70,7 +74,8 @@ public final class ReconcilerBuilder<T> {
 
     /**
      * Adds a sink to reconcile. A sink that also implements {@link DigestingSink} is compared
-     * through range digests first (see {@link #useDigests(boolean)}).
+     * through range digests first (see {@link #useDigests(boolean)}); one that implements
+     * {@link ContentDigestingSink} can be compared by content too (see {@link #compareContent(boolean)}).
      *
      * @param name the name it is registered under with the writer, not null
      * @param sink the sink, not null
@@ -131,6 +136,32 @@ public final class ReconcilerBuilder<T> {
      */
     public ReconcilerBuilder<T> useDigests(boolean useDigests) {
         this.useDigests = useDigests;
+        return this;
+    }
+
+    /**
+     * Whether to compare content as well as versions. For every id whose versions are equal in the
+     * primary and in a sink that implements {@link ContentDigestingSink}, the digest of what the sink
+     * holds is compared with the digest of the primary's current state mapped through the sink; a
+     * difference is a {@link DriftClass#CONTENT_MISMATCH}, repaired ({@link RepairAction#REWRITE}) by
+     * committing the primary's state again as a new version through the writer
+     * ({@link DualWriter#rewrite}), which every sink then receives. Where the primary store cannot
+     * commit writes of its own ({@link PrimaryStore#supportsCompensation()} false: write-ahead mode)
+     * the mismatch is only reported. Sinks that do not implement {@link ContentDigestingSink} are
+     * compared by version as before.
+     *
+     * <p>The cost: every id in sync by version is read again, its content this time (one
+     * {@link ContentDigestingSink#contentDigestsOf} call per chunk, which transfers or hashes every
+     * entity's content in the destination), and mapped and hashed locally from the primary's
+     * state; a range found equal through {@linkplain #useDigests(boolean) range digests} is no longer
+     * free, since those summarise versions only. Expect a run to take about as long as reading the
+     * whole sink; schedule it less often than a comparison of versions.
+     *
+     * @param compareContent whether to compare content; default {@value #DEFAULT_COMPARE_CONTENT}
+     * @return this
+     */
+    public ReconcilerBuilder<T> compareContent(boolean compareContent) {
+        this.compareContent = compareContent;
         return this;
     }
 
@@ -202,8 +233,9 @@ public final class ReconcilerBuilder<T> {
 
     /**
      * @return the reconciler
-     * @throws IllegalStateException if the writer, the primary or every sink is missing, or a sink is
-     *                               not registered with the writer
+     * @throws IllegalStateException if the writer, the primary or every sink is missing, a sink is
+     *                               not registered with the writer, or content comparison is on and no
+     *                               sink implements {@link ContentDigestingSink}
      */
     public Reconciler build() {
         if (writer == null) {
@@ -221,6 +253,10 @@ public final class ReconcilerBuilder<T> {
                         + " writer (it has " + writer.sinkNames() + ")");
             }
         }
+        if (compareContent && sinks.values().stream().noneMatch(x -> x instanceof ContentDigestingSink)) {
+            throw new IllegalStateException("compareContent(true), but none of the sinks " + sinks.keySet()
+                    + " implements ContentDigestingSink: there is no content to compare");
+        }
         RateLimiter limiter = rateLimiter != null ? rateLimiter : RateLimiter.of("dualwrite.reconcile." + writer.entityType(),
                 RateLimiterConfig.custom()
                         .limitForPeriod(repairsPerSecond)
@@ -228,7 +264,7 @@ public final class ReconcilerBuilder<T> {
                         .timeoutDuration(Duration.ofSeconds(5))
                         .build());
         return new DefaultReconciler<>(new DefaultReconciler.Settings<>(writer, primary, sinks,
-                store != null ? store : new InMemoryReconcileStore(), chunkSize, digestLeafSize, useDigests, limiter,
-                sampleSize, listener, meters, clock));
+                store != null ? store : new InMemoryReconcileStore(), chunkSize, digestLeafSize, useDigests,
+                compareContent, limiter, sampleSize, listener, meters, clock));
     }
 }

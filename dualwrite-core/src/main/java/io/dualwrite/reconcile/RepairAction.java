@@ -8,6 +8,16 @@ public enum RepairAction {
     REPUBLISH,
     /** Delete the entity from the sink, at a version that beats what it holds ({@link DriftClass#ORPHAN}). */
     DELETE_ORPHAN,
-    /** Leave it ({@link DriftClass#AHEAD}: reported for an operator). */
+    /**
+     * Commit the primary's current state again as a new version through the coordinator, which
+     * delivers it to every sink ({@link DriftClass#CONTENT_MISMATCH}: the sink's guard refuses the
+     * version it already holds).
+     */
+    REWRITE,
+    /**
+     * Leave it, reported for an operator: {@link DriftClass#AHEAD}, and
+     * {@link DriftClass#CONTENT_MISMATCH} when the primary store's writes are the application's own
+     * (write-ahead mode).
+     */
     NOTHING
 }

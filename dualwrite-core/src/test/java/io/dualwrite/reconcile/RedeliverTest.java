@@ -6,12 +6,15 @@ import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.SinkOutcome;
 import io.dualwrite.SinkSettings;
+import io.dualwrite.VersionConflictException;
+import io.dualwrite.WriteResult;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemoryPrimaryStore;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.spi.SinkException;
+import io.dualwrite.spi.Snapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The coordinator's two reconciliation hooks, on their own. */
+/** The coordinator's reconciliation hooks, on their own. */
 class RedeliverTest {
 
     @Test
@@ -62,6 +65,48 @@ class RedeliverTest {
             assertThrows(IllegalArgumentException.class, () -> f.writer.removeOrphans("search", Map.of("x", 0L)));
             assertThrows(IllegalArgumentException.class,
                     () -> f.writer.removeOrphans("search", Map.of("x", Long.MAX_VALUE)));
+        }
+    }
+
+    @Test
+    void rewriteCommitsTheStoredStateAsTheNextVersionOnlyWhileThePrimaryHoldsTheExpectedOne() {
+        try (ReconcileFixture f = new ReconcileFixture().seed(3)) {
+            String id = ReconcileFixture.id(1);
+            long v = f.version(id);
+            Item stored = f.primary.read(id).orElseThrow().state().orElseThrow();
+            f.search.force(id, v, new Item(id, "edited by hand", 9));
+
+            WriteResult result = f.writer.rewrite(id, v);
+
+            assertEquals(v + 1, result.version(), "the next version");
+            assertEquals(Map.of("search", SinkOutcome.APPLIED, "cache", SinkOutcome.APPLIED), result.outcomes(),
+                    "delivered like a save");
+            assertEquals(stored, f.search.get(id).orElseThrow(), "the stored state, unchanged");
+            VersionConflictException moved = assertThrows(VersionConflictException.class, () -> f.writer.rewrite(id, v),
+                    "the entity moved on since version " + v);
+            assertEquals(v + 1, moved.actualVersion());
+            assertThrows(VersionConflictException.class, () -> f.writer.rewrite("absent", 1));
+            f.writer.delete(id);
+            assertThrows(VersionConflictException.class, () -> f.writer.rewrite(id, v + 2), "a tombstone has no state");
+            assertEquals(v + 2, f.version(id), "nothing was written by the refused rewrites");
+        }
+    }
+
+    @Test
+    void changeForIsWhatARedeliverySendsWithTheSinksSchemaVersion() {
+        InMemoryPrimaryStore<Item> primary = new InMemoryPrimaryStore<>();
+        try (DualWriter<Item> writer = DualWriter.<Item>builder().entityType("item").idOf(Item::id).primary(primary)
+                .deadLetterStore(new InMemoryDeadLetterStore()).sink("v2", new InMemorySink<>(),
+                        SinkSettings.builder().schemaVersion(2).build())
+                .meterRegistry(new SimpleMeterRegistry()).build()) {
+            writer.save(new Item("a", "x", 1));
+            Snapshot<Item> snap = writer.read("a").orElseThrow();
+            Change<Item> change = writer.changeFor("v2", snap);
+            assertEquals(snap.version(), change.version());
+            assertEquals(new Item("a", "x", 1), change.requireState());
+            assertEquals(2, change.schemaVersion(), "the sink's schema version");
+            assertEquals("item", change.entityType());
+            assertThrows(IllegalArgumentException.class, () -> writer.changeFor("nope", snap));
         }
     }
 

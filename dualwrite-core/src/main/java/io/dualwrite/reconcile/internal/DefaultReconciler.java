@@ -2,7 +2,10 @@ package io.dualwrite.reconcile.internal;
 
 import io.dualwrite.DualWriteMetrics;
 import io.dualwrite.DualWriter;
+import io.dualwrite.RequiredSinkFailedException;
 import io.dualwrite.SinkOutcome;
+import io.dualwrite.VersionConflictException;
+import io.dualwrite.WriteResult;
 import io.dualwrite.reconcile.DriftClass;
 import io.dualwrite.reconcile.PlanEntry;
 import io.dualwrite.reconcile.ReconcileException;
@@ -17,6 +20,7 @@ import io.dualwrite.reconcile.Reconciler;
 import io.dualwrite.reconcile.RepairAction;
 import io.dualwrite.reconcile.RepairOutcome;
 import io.dualwrite.reconcile.RunStatus;
+import io.dualwrite.spi.ContentDigest;
 import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.RangeDigest;
 import io.dualwrite.spi.ReconcilableSink;
@@ -71,6 +75,7 @@ public final class DefaultReconciler<T> implements Reconciler {
         final int chunkSize;
         final int leafSize;
         final boolean useDigests;
+        final boolean compareContent;
         final RateLimiter limiter;
         final int sampleSize;
         final ReconcileListener listener;
@@ -80,8 +85,9 @@ public final class DefaultReconciler<T> implements Reconciler {
         /** Collects the builder's settings; see {@link io.dualwrite.reconcile.ReconcilerBuilder} for each. */
         @SuppressWarnings("checkstyle:ParameterNumber")
         public Settings(DualWriter<T> writer, PrimaryStore<T> primary, Map<String, ReconcilableSink<T>> sinks,
-                        ReconcileStore store, int chunkSize, int leafSize, boolean useDigests, RateLimiter limiter,
-                        int sampleSize, ReconcileListener listener, MeterRegistry meters, Clock clock) {
+                        ReconcileStore store, int chunkSize, int leafSize, boolean useDigests, boolean compareContent,
+                        RateLimiter limiter, int sampleSize, ReconcileListener listener, MeterRegistry meters,
+                        Clock clock) {
             this.writer = writer;
             this.primary = primary;
             this.sinks = Map.copyOf(sinks);
@@ -89,6 +95,7 @@ public final class DefaultReconciler<T> implements Reconciler {
             this.chunkSize = chunkSize;
             this.leafSize = leafSize;
             this.useDigests = useDigests;
+            this.compareContent = compareContent;
             this.limiter = limiter;
             this.sampleSize = sampleSize;
             this.listener = listener;
@@ -99,12 +106,15 @@ public final class DefaultReconciler<T> implements Reconciler {
 
     private final Settings<T> s;
     private final String type;
+    /** Whether the coordinator can commit a rewrite: not over a write-ahead store, whose writes are the application's. */
+    private final boolean canRewrite;
     private final ReentrantLock runLock = new ReentrantLock();
 
     /** @param settings the settings */
     public DefaultReconciler(Settings<T> settings) {
         this.s = settings;
         this.type = settings.writer.entityType();
+        this.canRewrite = settings.primary.supportsCompensation();
     }
 
     @Override
@@ -160,8 +170,8 @@ public final class DefaultReconciler<T> implements Reconciler {
                     + "'; the next run starts from the beginning");
             ReconcileReport report = new ReconcileReport(r.runId(), r.entityType(), r.mode(), r.scope(), r.sinks(),
                     RunStatus.FAILED, r.startedAt(), s.clock.instant(), r.durationMillis(), r.resumes(), r.chunks(),
-                    r.idsCovered(), r.idsCompared(), r.sinkCalls(), r.digestCalls(), r.counts(), r.actions(), errors,
-                    r.samples());
+                    r.idsCovered(), r.idsCompared(), r.contentCompared(), r.sinkCalls(), r.digestCalls(), r.counts(),
+                    r.actions(), errors, r.samples());
             s.store.saveReport(report);
             s.store.clearCheckpoint(key);
             LOG.warn("reconciliation {} of {} {} abandoned at sink '{}' after id '{}'", report.runId(), type, scope,
@@ -194,16 +204,25 @@ public final class DefaultReconciler<T> implements Reconciler {
     }
 
     /** One comparison of one chunk of one sink. */
-    private static final class Chunk {
+    private final class Chunk {
         final List<PlanEntry> entries = new ArrayList<>();
         final EnumMap<DriftClass, Long> counts = new EnumMap<>(DriftClass.class);
+        /** The live entities whose versions the sink holds, in id order: those whose content may differ. */
+        final List<Snapshot<T>> sameVersion = new ArrayList<>();
         long covered;
         long compared;
+        long contentCompared;
         String endId;
 
-        void inSync(long n) {
-            counts.merge(DriftClass.IN_SYNC, n, Long::sum);
-            covered += n;
+        /** A range found equal through digests: every snapshot in it is in sync by version. */
+        void inSync(List<Snapshot<T>> snapshots) {
+            counts.merge(DriftClass.IN_SYNC, (long) snapshots.size(), Long::sum);
+            covered += snapshots.size();
+            for (Snapshot<T> snap : snapshots) {
+                if (!snap.deleted()) {
+                    sameVersion.add(snap);
+                }
+            }
         }
 
         void add(PlanEntry e) {
@@ -215,6 +234,17 @@ public final class DefaultReconciler<T> implements Reconciler {
             }
             entries.add(e);
         }
+
+        /** Ids in sync by version whose content differs: moved from IN_SYNC, merged in id order. */
+        void contentMismatches(List<PlanEntry> found) {
+            if (found.isEmpty()) {
+                return;
+            }
+            counts.merge(DriftClass.IN_SYNC, (long) -found.size(), Long::sum);
+            counts.merge(DriftClass.CONTENT_MISMATCH, (long) found.size(), Long::sum);
+            entries.addAll(found);
+            entries.sort(Comparator.comparing(PlanEntry::id));
+        }
     }
 
     /** One run: its scope, its state, its walk. Used on one thread. */
@@ -225,6 +255,8 @@ public final class DefaultReconciler<T> implements Reconciler {
         final List<String> sinks;
         final String runKey;
         final List<PlanEntry> planEntries = new ArrayList<>();
+        /** Sinks whose content mismatches this run has explained it cannot repair. */
+        final Set<String> reportOnlyExplained = new HashSet<>();
         RunState state;
         String startSink;
         String startAfter;
@@ -277,7 +309,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                     }
                     current = sink;
                     String after = sink.equals(startSink) ? startAfter : scope.afterExclusive().orElse(null);
-                    walk(new SinkReader<>(sink, s.sinks.get(sink), s.useDigests), after);
+                    walk(new SinkReader<>(sink, s.sinks.get(sink), s.useDigests, s.compareContent), after);
                 }
             } catch (Exception | LinkageError e) {
                 return fail(current, e);
@@ -457,7 +489,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                                    int from, int to, RangeDigest known, Chunk chunk) throws Exception {
             RangeDigest sinkDigest = known != null ? known : reader.digest(lo, hi);
             if (prefix.digest(from, to).equals(sinkDigest)) {
-                chunk.inSync(to - from);
+                chunk.inSync(page.subList(from, to));
                 return;
             }
             if (to - from <= s.leafSize) {
@@ -497,7 +529,11 @@ public final class DefaultReconciler<T> implements Reconciler {
             String sink = reader.name;
             List<PlanEntry> found = new ArrayList<>();
             for (Snapshot<T> snap : snapshots) {
-                found.add(classify(sink, snap, versions.get(snap.id())));
+                PlanEntry e = classify(sink, snap, versions.get(snap.id()));
+                if (e.drift() == DriftClass.IN_SYNC && !snap.deleted()) {
+                    chunk.sameVersion.add(snap);
+                }
+                found.add(e);
             }
             for (String id : extra) {
                 Long v = versions.get(id);
@@ -533,9 +569,47 @@ public final class DefaultReconciler<T> implements Reconciler {
                     : new PlanEntry(sink, snap.id(), DriftClass.AHEAD, RepairAction.NOTHING, pv, sv);
         }
 
+        /**
+         * Compares the content of the ids found in sync by version: what the sink holds against the
+         * primary's current state mapped through the sink, one sink call for the whole chunk.
+         */
+        private void compareContent(SinkReader<T> reader, Chunk chunk) throws Exception {
+            if (!reader.comparesContent() || chunk.sameVersion.isEmpty()) {
+                return;
+            }
+            List<Snapshot<T>> snapshots = new ArrayList<>(chunk.sameVersion);
+            snapshots.sort(Comparator.comparing(Snapshot::id));
+            List<String> ids = new ArrayList<>(snapshots.size());
+            snapshots.forEach(snap -> ids.add(snap.id()));
+            Map<String, ContentDigest> held = reader.contentDigestsOf(ids);
+            List<PlanEntry> found = new ArrayList<>();
+            for (Snapshot<T> snap : snapshots) {
+                ContentDigest holds = held.get(snap.id());
+                if (holds == null) {
+                    continue; // no longer held live: it changed since its version was read; the next run sees it
+                }
+                chunk.contentCompared++;
+                ContentDigest expected;
+                try {
+                    expected = reader.expectedContentDigest(s.writer.changeFor(reader.name, snap));
+                } catch (Exception e) {
+                    // the entity's own mapping fails: a delivery of it would be dead-lettered, a rewrite too
+                    state.error(reader.name + " " + snap.id() + ": the content it should hold cannot be computed: "
+                            + describe(e));
+                    continue;
+                }
+                if (!expected.equals(holds)) {
+                    found.add(new PlanEntry(reader.name, snap.id(), DriftClass.CONTENT_MISMATCH,
+                            canRewrite ? RepairAction.REWRITE : RepairAction.NOTHING, snap.version(), snap.version()));
+                }
+            }
+            chunk.contentMismatches(found);
+        }
+
         // -------------------------------------------------------------- after each chunk
 
-        private void chunkDone(SinkReader<T> reader, Chunk chunk) {
+        private void chunkDone(SinkReader<T> reader, Chunk chunk) throws Exception {
+            compareContent(reader, chunk);
             String sink = reader.name;
             for (PlanEntry e : chunk.entries) {
                 if (e.drift() == DriftClass.AHEAD) {
@@ -545,6 +619,14 @@ public final class DefaultReconciler<T> implements Reconciler {
                     if (!planOnly) {
                         counter(ReconcileMetrics.PHANTOMS, sink).increment();
                     }
+                } else if (e.drift() == DriftClass.CONTENT_MISMATCH && e.action() == RepairAction.NOTHING
+                        && reportOnlyExplained.add(sink)) {
+                    String why = "sink '" + sink + "': content mismatches are reported, not repaired: the " + type
+                            + " primary store cannot commit a write of its own (write-ahead mode, its writes are the"
+                            + " application's), and the sink refuses the version it holds; save those entities again"
+                            + " through the application";
+                    LOG.warn("reconciliation {}: {}", state.runId, why);
+                    state.error(why);
                 }
             }
             if (mode == ReconcileMode.APPLY) {
@@ -553,6 +635,7 @@ public final class DefaultReconciler<T> implements Reconciler {
             state.chunks++;
             state.idsCovered += chunk.covered;
             state.idsCompared += chunk.compared;
+            state.contentCompared += chunk.contentCompared;
             state.sinkCalls += reader.calls;
             state.digestCalls += reader.digestCalls;
             reader.calls = 0;
@@ -571,6 +654,9 @@ public final class DefaultReconciler<T> implements Reconciler {
                     }
                 });
                 counter(ReconcileMetrics.IDS_COVERED, sink).increment(chunk.covered);
+                if (reader.comparesContent()) {
+                    counter(ReconcileMetrics.CONTENT_COMPARED, sink).increment(chunk.contentCompared);
+                }
             }
             if (mode == ReconcileMode.APPLY) {
                 s.store.saveCheckpoint(new ReconcileCheckpoint(runKey, sink, chunk.endId,
@@ -597,15 +683,16 @@ public final class DefaultReconciler<T> implements Reconciler {
         private void repair(String sink, List<PlanEntry> entries) {
             List<PlanEntry> republish = new ArrayList<>();
             List<PlanEntry> orphans = new ArrayList<>();
+            List<PlanEntry> rewrites = new ArrayList<>();
             for (PlanEntry e : entries) {
                 if (e.action() == RepairAction.NOTHING) {
                     continue;
                 }
                 // the primary may have moved on since the comparison: a newer write delivers itself
                 Optional<Snapshot<T>> now = s.primary.read(e.id());
-                boolean unchanged = e.action() == RepairAction.REPUBLISH
-                        ? now.isPresent() && !now.get().deleted() && now.get().version() == e.primaryVersion()
-                        : now.isEmpty() || now.get().deleted();
+                boolean unchanged = e.action() == RepairAction.DELETE_ORPHAN
+                        ? now.isEmpty() || now.get().deleted()
+                        : now.isPresent() && !now.get().deleted() && now.get().version() == e.primaryVersion();
                 if (!unchanged) {
                     LOG.info("reconciliation {}: {}/{} changed in the primary since it was compared (now {}); not {}",
                             state.runId, type, e.id(), now.map(x -> "version " + x.version()).orElse("absent"),
@@ -613,7 +700,8 @@ public final class DefaultReconciler<T> implements Reconciler {
                     outcome(sink, e, RepairOutcome.SUPERSEDED);
                     continue;
                 }
-                (e.action() == RepairAction.REPUBLISH ? republish : orphans).add(e);
+                (e.action() == RepairAction.REPUBLISH ? republish
+                        : e.action() == RepairAction.DELETE_ORPHAN ? orphans : rewrites).add(e);
             }
             int batch = Math.max(1, s.limiter.getRateLimiterConfig().getLimitForPeriod());
             for (int from = 0; from < republish.size(); from += batch) {
@@ -630,6 +718,41 @@ public final class DefaultReconciler<T> implements Reconciler {
                 part.forEach(e -> held.put(e.id(), e.sinkVersion()));
                 record(sink, part, s.writer.removeOrphans(sink, held), RepairOutcome.ORPHAN_DELETED);
             }
+            for (int from = 0; from < rewrites.size(); from += batch) {
+                List<PlanEntry> part = rewrites.subList(from, Math.min(rewrites.size(), from + batch));
+                acquire(part.size());
+                for (PlanEntry e : part) {
+                    outcome(sink, e, rewrite(sink, e));
+                }
+            }
+        }
+
+        /**
+         * Commits the primary's state again as a new version (the sink refuses the version it holds),
+         * delivered like any write; where the write path does not reach this sink now (an ASYNC sink,
+         * a transient failure), sends it the new version through its channel, as a republish would.
+         */
+        private RepairOutcome rewrite(String sink, PlanEntry e) {
+            WriteResult written;
+            try {
+                written = s.writer.rewrite(e.id(), e.primaryVersion());
+            } catch (VersionConflictException conflict) {
+                LOG.info("reconciliation {}: {}/{} changed in the primary while it was rewritten (now version {});"
+                        + " the newer write delivers itself", state.runId, type, e.id(), conflict.actualVersion());
+                return RepairOutcome.SUPERSEDED;
+            } catch (RequiredSinkFailedException failed) {
+                state.error(sink + " " + e.id() + ": REWRITE failed at required sink '" + failed.sink()
+                        + "' and was compensated; the next run retries it");
+                return RepairOutcome.DEFERRED;
+            } catch (UnsupportedOperationException unsupported) {
+                state.error(sink + " " + e.id() + ": REWRITE not possible: " + unsupported.getMessage());
+                return RepairOutcome.SKIPPED;
+            }
+            SinkOutcome o = written.outcome(sink).orElse(SinkOutcome.SKIPPED);
+            if (o == SinkOutcome.DEFERRED) {
+                o = s.writer.redeliver(sink, List.of(e.id())).getOrDefault(e.id(), SinkOutcome.DEFERRED);
+            }
+            return outcomeOf(sink, e, o, RepairOutcome.REWRITTEN);
         }
 
         private void acquire(int permits) {
@@ -643,26 +766,29 @@ public final class DefaultReconciler<T> implements Reconciler {
 
         private void record(String sink, List<PlanEntry> part, Map<String, SinkOutcome> outcomes, RepairOutcome ok) {
             for (PlanEntry e : part) {
-                SinkOutcome o = outcomes.get(e.id());
-                RepairOutcome r;
-                if (o == SinkOutcome.APPLIED) {
-                    r = ok;
-                } else if (o == SinkOutcome.DEAD_LETTERED) {
-                    r = RepairOutcome.DEAD_LETTERED;
-                    state.error(sink + " " + e.id() + ": " + e.action() + " failed permanently; dead-lettered");
-                } else if (o == SinkOutcome.SKIPPED) {
-                    r = RepairOutcome.SKIPPED;
-                } else {
-                    r = RepairOutcome.DEFERRED;
-                    state.error(sink + " " + e.id() + ": " + e.action() + " failed; the next run retries it");
-                }
-                outcome(sink, e, r);
+                outcome(sink, e, outcomeOf(sink, e, outcomes.get(e.id()), ok));
             }
+        }
+
+        private RepairOutcome outcomeOf(String sink, PlanEntry e, SinkOutcome o, RepairOutcome ok) {
+            if (o == SinkOutcome.APPLIED) {
+                return ok;
+            }
+            if (o == SinkOutcome.DEAD_LETTERED) {
+                state.error(sink + " " + e.id() + ": " + e.action() + " failed permanently; dead-lettered");
+                return RepairOutcome.DEAD_LETTERED;
+            }
+            if (o == SinkOutcome.SKIPPED) {
+                return RepairOutcome.SKIPPED;
+            }
+            state.error(sink + " " + e.id() + ": " + e.action() + " failed; the next run retries it");
+            return RepairOutcome.DEFERRED;
         }
 
         private void outcome(String sink, PlanEntry e, RepairOutcome r) {
             state.action(sink, r);
-            boolean repaired = r == RepairOutcome.REPUBLISHED || r == RepairOutcome.ORPHAN_DELETED;
+            boolean repaired = r == RepairOutcome.REPUBLISHED || r == RepairOutcome.ORPHAN_DELETED
+                    || r == RepairOutcome.REWRITTEN;
             Counter.builder(repaired ? ReconcileMetrics.REPAIRED : ReconcileMetrics.NOT_REPAIRED)
                     .tag(DualWriteMetrics.TAG_TYPE, type).tag(DualWriteMetrics.TAG_SINK, sink)
                     .tag(ReconcileMetrics.TAG_OUTCOME, r.name()).register(s.meters).increment();

@@ -31,6 +31,7 @@ final class RunState {
     long chunks;
     long idsCovered;
     long idsCompared;
+    long contentCompared;
     long sinkCalls;
     long digestCalls;
     final Map<String, Map<DriftClass, Long>> counts = new TreeMap<>();
@@ -77,6 +78,7 @@ final class RunState {
         s.chunks = r.chunks();
         s.idsCovered = r.idsCovered();
         s.idsCompared = r.idsCompared();
+        s.contentCompared = r.contentCompared();
         s.sinkCalls = r.sinkCalls();
         s.digestCalls = r.digestCalls();
         r.counts().forEach((k, v) -> {
@@ -121,7 +123,7 @@ final class RunState {
         List<PlanEntry> all = new ArrayList<>();
         samples.values().forEach(all::addAll);
         return new ReconcileReport(runId, entityType, mode, scope, sinks, status, startedAt, endedAt,
-                durationBefore + durationNow, resumes, chunks, idsCovered, idsCompared, sinkCalls, digestCalls, counts,
-                actions, errors, all);
+                durationBefore + durationNow, resumes, chunks, idsCovered, idsCompared, contentCompared, sinkCalls,
+                digestCalls, counts, actions, errors, all);
     }
 }

@@ -1,5 +1,8 @@
 package io.dualwrite.reconcile.internal;
 
+import io.dualwrite.Change;
+import io.dualwrite.spi.ContentDigest;
+import io.dualwrite.spi.ContentDigestingSink;
 import io.dualwrite.spi.DigestingSink;
 import io.dualwrite.spi.RangeDigest;
 import io.dualwrite.spi.ReconcilableSink;
@@ -21,29 +24,59 @@ final class SinkReader<T> {
     final String name;
     private final ReconcilableSink<T> sink;
     private final DigestingSink<T> digesting;
+    private final ContentDigestingSink<T> content;
     long calls;
     long digestCalls;
 
-    SinkReader(String name, ReconcilableSink<T> sink, boolean useDigests) {
+    SinkReader(String name, ReconcilableSink<T> sink, boolean useDigests, boolean compareContent) {
         this.name = name;
         this.sink = sink;
         this.digesting = useDigests && sink instanceof DigestingSink ? (DigestingSink<T>) sink : null;
+        this.content = compareContent && sink instanceof ContentDigestingSink ? (ContentDigestingSink<T>) sink : null;
     }
 
     boolean digests() {
         return digesting != null;
     }
 
+    /** @return true when this sink's content is compared */
+    boolean comparesContent() {
+        return content != null;
+    }
+
+    Map<String, ContentDigest> contentDigestsOf(Collection<String> ids) throws Exception {
+        return read(ids, "contentDigestsOf", content::contentDigestsOf);
+    }
+
+    ContentDigest expectedContentDigest(Change<T> change) throws Exception {
+        ContentDigest d = content.expectedContentDigest(change);
+        if (d == null) {
+            throw new IllegalStateException("sink '" + name + "' returned no expected digest for " + change.idempotencyKey());
+        }
+        return d;
+    }
+
     Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
+        return read(ids, "versionsOf", sink::versionsOf);
+    }
+
+    /** One counted read of a sink about some ids; no call for none. */
+    private <V> Map<String, V> read(Collection<String> ids, String what, ByIds<V> call) throws Exception {
         if (ids.isEmpty()) {
             return Map.of();
         }
         calls++;
-        Map<String, Long> out = sink.versionsOf(ids);
+        Map<String, V> out = call.read(ids);
         if (out == null) {
-            throw new IllegalStateException("sink '" + name + "' returned no map from versionsOf");
+            throw new IllegalStateException("sink '" + name + "' returned no map from " + what);
         }
         return out;
+    }
+
+    /** A sink's read by ids. */
+    @FunctionalInterface
+    private interface ByIds<V> {
+        Map<String, V> read(Collection<String> ids) throws Exception;
     }
 
     RangeDigest digest(String afterExclusive, String toInclusive) throws Exception {

@@ -27,8 +27,8 @@ import java.util.Optional;
  * run id as {@code _id}), kept as the audit log. Each report document carries the figures an
  * operator filters on as plain fields ({@code type}, {@code mode}, {@code status},
  * {@code startedAt}, {@code endedAt}, {@code durationMillis}, {@code drift}, {@code repaired},
- * {@code phantoms}, {@code scope}, {@code sinks}) and the whole report as JSON text in
- * {@code json}, which {@link #reports} reads back.
+ * {@code phantoms}, {@code contentMismatches}, {@code scope}, {@code sinks}) and the whole report
+ * as JSON text in {@code json}, which {@link #reports} reads back.
  *
  * <pre>{@code
  * ReconcileStore store = MongoReconcileStore.builder(database).build();
@@ -131,6 +131,7 @@ public final class MongoReconcileStore implements ReconcileStore {
                 .append("drift", report.drift())
                 .append("repaired", report.repaired())
                 .append("phantoms", report.count(DriftClass.AHEAD))
+                .append("contentMismatches", report.count(DriftClass.CONTENT_MISMATCH))
                 .append("errors", report.errors().size())
                 .append("savedAt", Date.from(clock.instant()))
                 .append("json", report.toJson());

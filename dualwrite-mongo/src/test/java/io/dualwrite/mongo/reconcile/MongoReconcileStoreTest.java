@@ -46,7 +46,7 @@ class MongoReconcileStoreTest {
     private static ReconcileReport report(String runId, String type, Instant startedAt, RunStatus status) {
         return new ReconcileReport(runId, type, io.dualwrite.reconcile.ReconcileMode.APPLY, "all", List.of("search"),
                 status, startedAt, status == RunStatus.RUNNING ? null : startedAt.plusSeconds(3), 3000, 0, 4, 2000,
-                1500, 12, 4, Map.of("search", Map.of(DriftClass.IN_SYNC, 1990L, DriftClass.MISSING, 10L)),
+                1500, 700, 12, 4, Map.of("search", Map.of(DriftClass.IN_SYNC, 1990L, DriftClass.MISSING, 10L)),
                 Map.of("search", Map.of(RepairOutcome.REPUBLISHED, 10L)), List.of("search p-9: failed"), List.of());
     }
 
