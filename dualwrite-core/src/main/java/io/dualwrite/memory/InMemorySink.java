@@ -134,10 +134,7 @@ public final class InMemorySink<T> implements DigestingSink<T>, ContentDigesting
      */
     @Override
     public ContentDigest expectedContentDigest(Change<T> change) throws JsonProcessingException {
-        Objects.requireNonNull(change, "change");
-        if (change.isDelete()) {
-            throw new IllegalArgumentException("a DELETE has no content: " + change.idempotencyKey());
-        }
+        ContentDigestingSink.requireUpsert(change);
         return digest(change.requireState());
     }
 

@@ -4,6 +4,7 @@ import io.dualwrite.Change;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * An optional extension of a {@link ReconcilableSink} that can say <em>what</em> it holds, not
@@ -69,4 +70,20 @@ public interface ContentDigestingSink<T> extends ReconcilableSink<T> {
      * @throws Exception                when the change cannot be mapped, as {@link #apply} would fail
      */
     ContentDigest expectedContentDigest(Change<T> change) throws Exception;
+
+    /**
+     * The check every {@link #expectedContentDigest} starts with.
+     *
+     * @param change a change, not null
+     * @param <T>    the entity type
+     * @return the change, when it is an UPSERT
+     * @throws IllegalArgumentException if it is a DELETE, which has no content
+     */
+    static <T> Change<T> requireUpsert(Change<T> change) {
+        Objects.requireNonNull(change, "change");
+        if (change.isDelete()) {
+            throw new IllegalArgumentException("a DELETE has no content: " + change.idempotencyKey());
+        }
+        return change;
+    }
 }

@@ -1,5 +1,10 @@
 package io.dualwrite.testkit.contract;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dualwrite.Change;
 import io.dualwrite.DeadLetter;
 import io.dualwrite.DeliveryPolicy;
@@ -14,7 +19,17 @@ import io.dualwrite.WriteResult;
 import io.dualwrite.internal.DefaultDualWriter;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemoryPrimaryStore;
+import io.dualwrite.reconcile.DriftClass;
+import io.dualwrite.reconcile.PlanEntry;
+import io.dualwrite.reconcile.ReconcileReport;
+import io.dualwrite.reconcile.ReconcileScope;
+import io.dualwrite.reconcile.Reconciler;
+import io.dualwrite.reconcile.RepairAction;
+import io.dualwrite.reconcile.RepairOutcome;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.ContentDigest;
+import io.dualwrite.spi.ContentDigestingSink;
+import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.ForwardingSink;
@@ -45,6 +60,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,6 +93,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * real {@link DualWriter} without anything of it reaching the destination, the sink's circuit
  * stays closed however often it fails, and a recovery batch sends every other change in one call.
  *
+ * <p>For a {@link ContentDigestingSink} it also proves the content digest's promises: what the
+ * sink holds after a change digests to what it expects for that change, absent and deleted ids are
+ * omitted, and, where the subclass can write to the destination directly, that other content at
+ * the same version ({@link #overwriteKeepingVersion}) has another digest while the same content in
+ * another form ({@link #rewriteInAnotherForm}) has the same, and that a reconciliation comparing
+ * content finds the former, a dry run changes nothing and applying repairs it at a new version
+ * ({@code reconciliationFindsContentDriftAtEqualVersionsAndRepairsIt}).
+ *
  * <p>Each test gets its own sink from {@link #createSink()} and disposes of it with
  * {@link #dispose(Sink)}. Not thread-safe (JUnit creates one instance per test method).
  *
@@ -88,6 +112,7 @@ public abstract class AbstractSinkContractTest<T> {
     /** The id of the entity whose mapping fails in the sink of {@link #sinkWithMappingFailingFor(String)}. */
     public static final String UNMAPPABLE_ID = "unmappable";
     private static final String WRITER_SINK = "sink";
+    private static final ObjectMapper OTHER_FORM = new ObjectMapper();
 
     private Sink<T> sink;
     private long base;
@@ -160,6 +185,61 @@ public abstract class AbstractSinkContractTest<T> {
      */
     protected Optional<Sink<T>> sinkWithMappingFailingFor(String unmappableId) throws Exception {
         return Optional.empty();
+    }
+
+    /**
+     * Writes another state for an entity straight into the destination, with its own client,
+     * keeping the version the destination holds: what a hand edit, another writer or a codec that
+     * changed the state leaves behind, and what the sink's version guard would refuse. Override to
+     * prove that content digests find drift at equal versions; the default writes nothing and
+     * returns false, and those tests are skipped.
+     *
+     * @param sink    the sink under test
+     * @param id      an entity the destination holds live at {@code version}
+     * @param version the version it holds, which must stay
+     * @param state   the other state to write, mapped as the sink would map it
+     * @return true when the destination now holds {@code state} at {@code version}
+     * @throws Exception if the destination cannot be written; the test fails
+     */
+    protected boolean overwriteKeepingVersion(Sink<T> sink, String id, long version, T state) throws Exception {
+        return false;
+    }
+
+    /**
+     * Writes what the destination holds for an entity again, the same content in another form the
+     * destination keeps as written (its fields in another order, other whitespace, {@code 101.0}
+     * for {@code 101}), straight into the destination and keeping the version. Override to prove
+     * such a difference is not taken for drift; the default writes nothing and returns false, and the
+     * test is skipped.
+     *
+     * @param sink the sink under test
+     * @param id   an entity the destination holds live
+     * @return true when the destination now holds the same content in another form
+     * @throws Exception if the destination cannot be written; the test fails
+     */
+    protected boolean rewriteInAnotherForm(Sink<T> sink, String id) throws Exception {
+        return false;
+    }
+
+    /**
+     * For {@link #rewriteInAnotherForm} on a destination that keeps JSON as it was written: the same
+     * content in another form.
+     *
+     * @param object a JSON object, not null
+     * @return its members in reverse order, integral numbers written as decimals ({@code 101.0}),
+     *         indented
+     * @throws JsonProcessingException if it cannot be written
+     */
+    protected static String inAnotherForm(JsonNode object) throws JsonProcessingException {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        Collections.reverse(names);
+        ObjectNode reordered = OTHER_FORM.createObjectNode();
+        for (String name : names) {
+            JsonNode value = object.get(name);
+            reordered.set(name, value.isIntegralNumber() ? DoubleNode.valueOf(value.asDouble()) : value);
+        }
+        return OTHER_FORM.writerWithDefaultPrettyPrinter().writeValueAsString(reordered);
     }
 
     /** @return the entity type the changes carry; default {@value #DEFAULT_ENTITY_TYPE} */
@@ -542,13 +622,117 @@ public abstract class AbstractSinkContractTest<T> {
         }
     }
 
+    @Test
+    final void contentDigestOfWhatTheSinkHoldsIsTheOneItExpects() throws Exception {
+        ContentDigestingSink<T> cs = contentDigesting();
+        Change<T> first = upsert("cd-1", version(1), 1);
+        Change<T> replaced = upsert("cd-2", version(3), 3);
+        Change<T> other = upsert("cd-3", version(2), 2);
+        cs.apply(first);
+        cs.apply(upsert("cd-2", version(2), 2));
+        cs.apply(replaced);
+        cs.apply(other);
+        cs.apply(upsert("cd-gone", version(1), 1));
+        cs.apply(delete("cd-gone", version(2)));
+        Map<String, ContentDigest> held = cs.contentDigestsOf(List.of("cd-1", "cd-2", "cd-3", "cd-gone", "cd-absent"));
+        assertEquals(Set.of("cd-1", "cd-2", "cd-3"), held.keySet(),
+                "contentDigestsOf must report live entities and omit absent and deleted ids");
+        assertEquals(cs.expectedContentDigest(first), held.get("cd-1"),
+                "what the sink holds after a change must digest to what it expects for that change");
+        assertEquals(cs.expectedContentDigest(replaced), held.get("cd-2"),
+                "after a newer version, the digest of the newer content");
+        assertEquals(cs.expectedContentDigest(other), held.get("cd-3"), "the digest of cd-3's content");
+        assertEquals(cs.expectedContentDigest(upsert("cd-1", version(1), 1)), cs.expectedContentDigest(first),
+                "the expected digest must be the same for the same change, every time");
+        assertEquals(cs.expectedContentDigest(first), cs.expectedContentDigest(upsert("cd-1", version(9), 1)),
+                "the digest covers content, not the version");
+        assertNotEquals(held.get("cd-1"), cs.expectedContentDigest(upsert("cd-1", version(1), 4)),
+                "other content must have another digest");
+        assertEquals(held, cs.contentDigestsOf(List.of("cd-3", "cd-2", "cd-1")),
+                "reading again, in another order, must give the same digests");
+        assertTrue(cs.contentDigestsOf(List.of()).isEmpty(), "contentDigestsOf of no ids must be empty");
+        assertThrows(IllegalArgumentException.class, () -> cs.expectedContentDigest(delete("cd-1", version(4))),
+                "a delete has no content");
+    }
+
+    @Test
+    final void contentOverwrittenAtTheSameVersionHasAnotherDigest() throws Exception {
+        ContentDigestingSink<T> cs = contentDigesting();
+        Change<T> delivered = upsert("co-1", version(5), 5);
+        cs.apply(delivered);
+        assumeTrue(overwriteKeepingVersion(cs, "co-1", version(5), entity("co-1", 6)),
+                "the subclass cannot write to the destination directly");
+        assertEquals(Map.of("co-1", version(5)), Map.copyOf(cs.versionsOf(List.of("co-1"))),
+                "the overwrite must keep the version");
+        ContentDigest held = cs.contentDigestsOf(List.of("co-1")).get("co-1");
+        assertNotEquals(cs.expectedContentDigest(delivered), held,
+                "other content at the same version must not digest to the delivered content");
+        assertEquals(cs.expectedContentDigest(upsert("co-1", version(5), 6)), held,
+                "the digest must be that of the content the destination holds now");
+    }
+
+    @Test
+    final void theSameContentInAnotherFormHasTheSameDigest() throws Exception {
+        ContentDigestingSink<T> cs = contentDigesting();
+        Change<T> delivered = upsert("cf-1", version(4), 4);
+        cs.apply(delivered);
+        ContentDigest before = cs.contentDigestsOf(List.of("cf-1")).get("cf-1");
+        assumeTrue(rewriteInAnotherForm(cs, "cf-1"), "the subclass cannot rewrite the destination directly");
+        assertLive("cf-1", version(4), 4);
+        assertEquals(before, cs.contentDigestsOf(List.of("cf-1")).get("cf-1"),
+                "the order of fields, whitespace and number formatting must not change the digest");
+        assertEquals(cs.expectedContentDigest(delivered), before, "and it must still be the expected one");
+    }
+
+    @Test
+    final void reconciliationFindsContentDriftAtEqualVersionsAndRepairsIt() throws Exception {
+        ContentDigestingSink<T> cs = contentDigesting();
+        InMemoryPrimaryStore<T> primary = new InMemoryPrimaryStore<>();
+        try (DualWriter<T> writer = writer(cs, SinkSettings.DEFAULT, primary)) {
+            long v = writer.save(entityOf("rc-drift", 1)).version();
+            long kept = writer.save(entityOf("rc-kept", 2)).version();
+            writer.flushAcknowledgements();
+            assumeTrue(overwriteKeepingVersion(cs, "rc-drift", v, entity("rc-drift", 8)),
+                    "the subclass cannot write to the destination directly");
+
+            ReconcileReport versionsOnly = reconciler(writer, primary, cs, false).dryRun(ReconcileScope.all());
+            assertEquals(0, versionsOnly.drift(), "comparing versions alone sees nothing: " + versionsOnly.summary());
+
+            Reconciler reconciler = reconciler(writer, primary, cs, true);
+            ReconcileReport dry = reconciler.dryRun(ReconcileScope.all());
+            assertEquals(1, dry.count(DriftClass.CONTENT_MISMATCH), "comparing content finds it: " + dry.summary());
+            assertEquals(List.of(new PlanEntry(WRITER_SINK, "rc-drift", DriftClass.CONTENT_MISMATCH,
+                    RepairAction.REWRITE, v, v)), dry.samples(), "the sample names it");
+            assertEquals(v, primary.read("rc-drift").orElseThrow().version(), "a dry run writes nothing");
+            assertLive("rc-drift", v, 8);
+
+            ReconcileReport applied = reconciler.apply(ReconcileScope.all());
+            assertEquals(1, applied.actions(RepairOutcome.REWRITTEN), applied.summary());
+            assertEquals(v + 1, primary.read("rc-drift").orElseThrow().version(), "the primary's version grew by one");
+            assertLive("rc-drift", v + 1, 1);
+            assertLive("rc-kept", kept, 2);
+            ReconcileReport again = reconciler.apply(ReconcileScope.all());
+            assertEquals(0, again.drift(), "nothing is left: " + again.summary());
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** A writer over an in-memory primary and dead-letter store, delivering to one sink. */
     private DualWriter<T> writer(Sink<T> to, SinkSettings settings) {
+        return writer(to, settings, new InMemoryPrimaryStore<>());
+    }
+
+    private DualWriter<T> writer(Sink<T> to, SinkSettings settings, PrimaryStore<T> primary) {
         return DualWriter.<T>builder().entityType(entityType()).idOf(this::idOf)
-                .primary(new InMemoryPrimaryStore<>()).deadLetterStore(new InMemoryDeadLetterStore())
+                .primary(primary).deadLetterStore(new InMemoryDeadLetterStore())
                 .meterRegistry(new SimpleMeterRegistry()).sink(WRITER_SINK, to, settings).build();
+    }
+
+    private Reconciler reconciler(DualWriter<T> writer, PrimaryStore<T> primary, ReconcilableSink<T> of,
+                                  boolean compareContent) {
+        return Reconciler.<T>builder().writer(writer).primary(primary).sink(WRITER_SINK, of)
+                .compareContent(compareContent).meterRegistry(new SimpleMeterRegistry()).build();
     }
 
     /** {@link #entity(String, int)}, remembered so the writer can tell its id. */
@@ -575,6 +759,11 @@ public abstract class AbstractSinkContractTest<T> {
     private ReconcilableSink<T> reconcilable() {
         assumeTrue(sink instanceof ReconcilableSink, "the sink is not a ReconcilableSink");
         return (ReconcilableSink<T>) sink;
+    }
+
+    private ContentDigestingSink<T> contentDigesting() {
+        assumeTrue(sink instanceof ContentDigestingSink, "the sink is not a ContentDigestingSink");
+        return (ContentDigestingSink<T>) sink;
     }
 
     private void assertResult(ApplyResult expected, Sink.BatchItem item, String what) {

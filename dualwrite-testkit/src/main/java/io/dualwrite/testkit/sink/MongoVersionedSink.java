@@ -12,11 +12,14 @@ import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.result.UpdateResult;
 import io.dualwrite.Change;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.ContentDigest;
+import io.dualwrite.spi.ContentDigestingSink;
 import io.dualwrite.spi.MappingSink;
-import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.testkit.convergence.SinkView;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import org.bson.json.JsonMode;
+import org.bson.json.JsonWriterSettings;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,12 +46,15 @@ import java.util.TreeMap;
  * effect unrecorded; it never records a repeat that did not happen.)
  *
  * <p>States are converted to documents and back with Jackson; the conversion is the sink's mapping
- * step ({@link #map}, no I/O), the upsert and the effect records its I/O ({@link #send}).
+ * step ({@link #map}, no I/O), the upsert and the effect records its I/O ({@link #send}). Content
+ * digests are those of the {@code state} sub-document written as relaxed extended JSON
+ * ({@link ContentDigest#ofJson(String)}), so neither the order of its fields nor the BSON number
+ * type of an integral value counts.
  * Thread-safe, and safe to share between processes.
  *
  * @param <T> the entity type
  */
-public final class MongoVersionedSink<T> implements MappingSink<T, Document>, ReconcilableSink<T> {
+public final class MongoVersionedSink<T> implements MappingSink<T, Document>, ContentDigestingSink<T> {
     /** Suffix of the collection that records each effect once. */
     public static final String EFFECTS_SUFFIX = "_effects";
     /** Suffix of the collection that records repeated effects. */
@@ -59,6 +65,7 @@ public final class MongoVersionedSink<T> implements MappingSink<T, Document>, Re
     private final MongoCollection<Document> repeats;
     private final Class<T> type;
     private final ObjectMapper mapper;
+    private static final JsonWriterSettings RELAXED = JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
 
     /**
      * @param database   the database, not null
@@ -133,13 +140,41 @@ public final class MongoVersionedSink<T> implements MappingSink<T, Document>, Re
     @Override
     public Map<String, Long> versionsOf(Collection<String> ids) {
         Map<String, Long> out = new LinkedHashMap<>();
-        if (ids.isEmpty()) {
-            return out;
-        }
-        for (Document d : entities.find(Filters.and(Filters.in("_id", new ArrayList<>(ids)), Filters.eq("live", true)))) {
+        for (Document d : live(ids)) {
             out.put(d.getString("_id"), d.getLong("v"));
         }
         return out;
+    }
+
+    /** Reads the live entities' {@code state} sub-documents in one query. */
+    @Override
+    public Map<String, ContentDigest> contentDigestsOf(Collection<String> ids) {
+        Map<String, ContentDigest> out = new LinkedHashMap<>();
+        for (Document d : live(ids)) {
+            out.put(d.getString("_id"), digest(d.get("state", Document.class)));
+        }
+        return out;
+    }
+
+    /** The live entities' documents among the ids, in one query (none for no ids). */
+    private Iterable<Document> live(Collection<String> ids) {
+        return ids.isEmpty() ? List.of()
+                : entities.find(Filters.and(Filters.in("_id", new ArrayList<>(ids)), Filters.eq("live", true)));
+    }
+
+    /**
+     * @param change an UPSERT change
+     * @return the digest of the {@code state} sub-document {@link #map} makes of it
+     * @throws IllegalArgumentException if the change is a DELETE, or Jackson cannot convert the state
+     */
+    @Override
+    public ContentDigest expectedContentDigest(Change<T> change) {
+        ContentDigestingSink.requireUpsert(change);
+        return digest(map(change).get("state", Document.class));
+    }
+
+    private static ContentDigest digest(Document state) {
+        return ContentDigest.ofJson(state == null ? "null" : state.toJson(RELAXED));
     }
 
     @Override

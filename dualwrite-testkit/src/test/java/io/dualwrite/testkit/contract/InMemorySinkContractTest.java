@@ -4,9 +4,13 @@ import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.TestItem;
 
+import java.util.List;
 import java.util.Optional;
 
-/** The reference in-memory sink keeps the sink contract; its state is read through its own accessors. */
+/**
+ * The reference in-memory sink keeps the sink contract; its state is read through its own
+ * accessors, and written past its version guard with {@link InMemorySink#force}.
+ */
 class InMemorySinkContractTest extends AbstractSinkContractTest<TestItem> {
 
     @Override
@@ -17,6 +21,22 @@ class InMemorySinkContractTest extends AbstractSinkContractTest<TestItem> {
     @Override
     protected TestItem entity(String id, int variant) {
         return TestItem.variant(id, variant);
+    }
+
+    @Override
+    protected boolean overwriteKeepingVersion(Sink<TestItem> sink, String id, long version, TestItem state) {
+        ((InMemorySink<TestItem>) sink).force(id, version, state);
+        return true;
+    }
+
+    /** An equal state in another object: the in-memory sink holds objects, so that is its only other form. */
+    @Override
+    protected boolean rewriteInAnotherForm(Sink<TestItem> sink, String id) {
+        InMemorySink<TestItem> s = (InMemorySink<TestItem>) sink;
+        TestItem held = s.get(id).orElseThrow();
+        s.force(id, s.versionOf(id).getAsLong(), new TestItem(held.id(), new String(held.name()), held.price(),
+                List.copyOf(held.tags())));
+        return true;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.dualwrite.testkit.sink;
 
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.TestItem;
 import io.dualwrite.testkit.contract.AbstractSinkContractTest;
@@ -9,6 +10,8 @@ import io.dualwrite.testkit.contract.Stored;
 import io.dualwrite.testkit.mongo.TestMongo;
 import org.bson.Document;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -49,6 +52,30 @@ class MongoVersionedSinkContractTest extends AbstractSinkContractTest<TestItem> 
         List<String> tags = s.get("tags", List.class);
         return Optional.of(Stored.live(v, new TestItem(s.getString("id"), s.getString("name"),
                 ((Number) s.get("price")).longValue(), tags)));
+    }
+
+    /** A {@code $set} of the state sub-document with the driver, the version left as it is. */
+    @Override
+    protected boolean overwriteKeepingVersion(Sink<TestItem> sink, String id, long version, TestItem state) {
+        Document other = new Document("id", state.id()).append("name", state.name()).append("price", state.price())
+                .append("tags", state.tags());
+        return db.getCollection(collection).updateOne(Filters.and(Filters.eq("_id", id), Filters.eq("v", version)),
+                Updates.set("state", other)).getModifiedCount() == 1;
+    }
+
+    /** The state's fields in reverse order, the price as a double: the same content in another form. */
+    @Override
+    protected boolean rewriteInAnotherForm(Sink<TestItem> sink, String id) {
+        Document held = db.getCollection(collection).find(Filters.eq("_id", id)).first().get("state", Document.class);
+        Document reordered = new Document();
+        List<String> keys = new ArrayList<>(held.keySet());
+        Collections.reverse(keys);
+        for (String k : keys) {
+            Object value = held.get(k);
+            reordered.append(k, value instanceof Long ? Double.valueOf((Long) value) : value);
+        }
+        return db.getCollection(collection).updateOne(Filters.eq("_id", id), Updates.set("state", reordered))
+                .getModifiedCount() == 1;
     }
 
     @Override
