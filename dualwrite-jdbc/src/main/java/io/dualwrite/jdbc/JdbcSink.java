@@ -61,6 +61,15 @@ import java.util.stream.Collectors;
  * ({@link JdbcColumns}); see {@link JdbcTables#postgresDdl(String)}. The sink borrows a connection
  * from the data source per call and returns it. Thread-safe.
  *
+ * <p><b>Compared by version only</b>, not a {@link io.dualwrite.spi.ContentDigestingSink}. A content
+ * digest must be computed from a change without I/O and equal the digest of the row read back, but
+ * the row is what the database made of the bound parameters: casts to the column types, the scale
+ * and rounding of a {@code numeric}, the precision of a {@code timestamptz}, the padding of a
+ * {@code char(n)}, the normal form of {@code jsonb} (keys sorted, duplicates dropped, numbers as
+ * {@code numeric}); and a {@link JdbcColumns} may bind any type to any column. The sink cannot
+ * predict that without asking the database, and a digest that guessed would report rows that are
+ * right as drift for ever (a rewrite stores the same row again).
+ *
  * @param <T> the entity type
  */
 public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, ReconcilableSink<T> {

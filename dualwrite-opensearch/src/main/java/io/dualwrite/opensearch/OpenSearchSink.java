@@ -13,8 +13,9 @@ import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.opensearch.internal.OpenSearchErrors;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.ContentDigest;
+import io.dualwrite.spi.ContentDigestingSink;
 import io.dualwrite.spi.MappingSink;
-import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.spi.SinkException;
 import org.apache.http.HttpHost;
 import org.apache.http.entity.ContentType;
@@ -63,6 +64,13 @@ import java.util.Objects;
  *   <li><b>Reconcilable.</b> {@link #versionsOf} reads real-time by id ({@code _mget});
  *       {@link #idsAfter} pages live documents sorted by the keyword field {@code dualwrite.id}
  *       with {@code search_after} (searches see writes after the index's refresh).</li>
+ *   <li><b>Content digests.</b> {@link #contentDigestsOf} reads the documents' {@code _source}
+ *       real-time by id ({@code _mget}) and digests it in canonical form
+ *       ({@link ContentDigest#ofJson(String)}): the document the {@link DocumentMapper} made plus
+ *       the field {@value #META_FIELD}, whatever order of fields or formatting it was indexed
+ *       with. {@link #expectedContentDigest} digests the document {@link #map} sends. This needs
+ *       the index to keep the whole {@code _source} (the engine's default): with {@code _source}
+ *       disabled or filtered, no document would ever match its expected content.</li>
  * </ul>
  *
  * <p>The document is the entity mapped by a {@link DocumentMapper} (Jackson by default) plus the
@@ -86,7 +94,7 @@ import java.util.Objects;
  *
  * @param <T> the entity type
  */
-public final class OpenSearchSink<T> implements MappingSink<T, String>, ReconcilableSink<T>, AutoCloseable {
+public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentDigestingSink<T>, AutoCloseable {
     /** The object field the sink adds to every document: {@code {"id": <entity id>, "deleted": <bool>}}. */
     public static final String META_FIELD = "dualwrite";
     /** The keyword field holding the entity id, used to list ids in order. */
@@ -165,6 +173,14 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, Reconcil
     @Override
     public String map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");
+        ObjectNode action = json.createObjectNode();
+        action.putObject("index").put("_index", index).put("_id", change.id())
+                .put("version", change.version()).put("version_type", "external");
+        return json.writeValueAsString(action) + '\n' + json.writeValueAsString(document(change)) + '\n';
+    }
+
+    /** The document of a change: the mapped entity (nothing for a delete) plus the sink's own field. */
+    private ObjectNode document(Change<T> change) throws Exception {
         ObjectNode doc = json.createObjectNode();
         if (!change.isDelete()) {
             ObjectNode mapped = mapper.toDocument(change.requireState());
@@ -180,10 +196,7 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, Reconcil
         ObjectNode meta = doc.putObject(META_FIELD);
         meta.put("id", change.id());
         meta.put("deleted", change.isDelete());
-        ObjectNode action = json.createObjectNode();
-        action.putObject("index").put("_index", index).put("_id", change.id())
-                .put("version", change.version()).put("version_type", "external");
-        return json.writeValueAsString(action) + '\n' + json.writeValueAsString(doc) + '\n';
+        return doc;
     }
 
     /**
@@ -229,8 +242,42 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, Reconcil
 
     @Override
     public Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
-        Objects.requireNonNull(ids, "ids");
         Map<String, Long> out = new LinkedHashMap<>();
+        for (JsonNode doc : liveDocuments(ids, DELETED_FIELD, "versionsOf")) {
+            out.put(doc.path("_id").asText(), doc.path("_version").asLong());
+        }
+        return out;
+    }
+
+    /** Reads the live documents' whole {@code _source} real-time, in one {@code _mget}. */
+    @Override
+    public Map<String, ContentDigest> contentDigestsOf(Collection<String> ids) throws Exception {
+        Map<String, ContentDigest> out = new LinkedHashMap<>();
+        for (JsonNode doc : liveDocuments(ids, null, "contentDigestsOf")) {
+            out.put(doc.path("_id").asText(), ContentDigest.ofJson(doc.path("_source")));
+        }
+        return out;
+    }
+
+    /**
+     * @param change an UPSERT change
+     * @return the digest of the document {@link #map} sends for it
+     * @throws Exception an {@link IllegalArgumentException} for a DELETE, or what {@link #map} throws
+     */
+    @Override
+    public ContentDigest expectedContentDigest(Change<T> change) throws Exception {
+        ContentDigestingSink.requireUpsert(change);
+        // digest the text that is sent, which the engine keeps as _source
+        return ContentDigest.ofJson(json.writeValueAsString(document(change)));
+    }
+
+    /**
+     * @param sourceIncludes the one source field to read, or null for the whole source
+     * @return the found documents that are not tombstones
+     */
+    private List<JsonNode> liveDocuments(Collection<String> ids, String sourceIncludes, String what) throws Exception {
+        Objects.requireNonNull(ids, "ids");
+        List<JsonNode> out = new ArrayList<>();
         if (ids.isEmpty()) {
             return out;
         }
@@ -238,16 +285,18 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, Reconcil
         ArrayNode idArray = body.putArray("ids");
         ids.forEach(idArray::add);
         Request request = new Request("POST", "/" + index + "/_mget");
-        request.addParameter("_source_includes", DELETED_FIELD);
+        if (sourceIncludes != null) {
+            request.addParameter("_source_includes", sourceIncludes);
+        }
         request.setJsonEntity(json.writeValueAsString(body));
-        JsonNode response = perform(request, "versionsOf " + ids.size() + " ids in " + index);
+        JsonNode response = perform(request, what + " " + ids.size() + " ids in " + index);
         if (response == null) {
             return out;
         }
         for (JsonNode doc : response.path("docs")) {
             if (doc.path("found").asBoolean(false)
                     && !doc.path("_source").path(META_FIELD).path("deleted").asBoolean(false)) {
-                out.put(doc.path("_id").asText(), doc.path("_version").asLong());
+                out.add(doc);
             }
         }
         return out;

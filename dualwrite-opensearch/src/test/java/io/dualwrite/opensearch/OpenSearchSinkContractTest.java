@@ -1,5 +1,7 @@
 package io.dualwrite.opensearch;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dualwrite.Change;
 import io.dualwrite.Operation;
 import io.dualwrite.spi.Sink;
@@ -11,9 +13,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * The search-index sink keeps the sink contract on a real OpenSearch node (in this JVM, shared by
- * the module's tests); what the index holds is read with plain GETs, not through the sink.
+ * the module's tests); what the index holds is read with plain GETs, not through the sink, and
+ * written past the sink's version guard with plain index requests at the version it holds.
  */
 class OpenSearchSinkContractTest extends AbstractSinkContractTest<TestItem> {
     private String index;
@@ -53,6 +58,34 @@ class OpenSearchSinkContractTest extends AbstractSinkContractTest<TestItem> {
     @Override
     protected Optional<Stored<TestItem>> readBack(Sink<TestItem> sink, String id) throws Exception {
         return OpenSearchTestSupport.readBack(index, id);
+    }
+
+    /**
+     * Indexes another document straight into the engine at the version it holds:
+     * {@code version_type=external_gte} accepts an equal version, which the sink's own
+     * {@code external} requests never send.
+     */
+    @Override
+    protected boolean overwriteKeepingVersion(Sink<TestItem> sink, String id, long version, TestItem state)
+            throws Exception {
+        ObjectNode doc = OpenSearchTestSupport.JSON.valueToTree(state);
+        doc.putObject(OpenSearchSink.META_FIELD).put("id", id).put("deleted", false);
+        indexAtTheSameVersion(id, version, OpenSearchTestSupport.JSON.writeValueAsString(doc));
+        return true;
+    }
+
+    /** The document re-indexed at its version in another form. */
+    @Override
+    protected boolean rewriteInAnotherForm(Sink<TestItem> sink, String id) throws Exception {
+        JsonNode held = OpenSearchTestSupport.call("GET", "/" + index + "/_doc/" + id, null);
+        indexAtTheSameVersion(id, held.path("_version").asLong(), inAnotherForm(held.path("_source")));
+        return true;
+    }
+
+    private void indexAtTheSameVersion(String id, long version, String body) throws Exception {
+        JsonNode r = OpenSearchTestSupport.call("PUT", "/" + index + "/_doc/" + id + "?version=" + version
+                + "&version_type=external_gte&refresh=true", body);
+        assertEquals(version, r.path("_version").asLong(), "the engine keeps the version: " + r);
     }
 
     @Override

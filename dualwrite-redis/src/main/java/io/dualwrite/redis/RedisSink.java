@@ -8,8 +8,9 @@ import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.redis.internal.VersionGuardScript;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.ContentDigest;
+import io.dualwrite.spi.ContentDigestingSink;
 import io.dualwrite.spi.MappingSink;
-import io.dualwrite.spi.ReconcilableSink;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisFuture;
@@ -22,6 +23,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -60,12 +62,18 @@ import java.util.concurrent.TimeoutException;
  * counts it against the sink's circuit breaker. {@link #send} and {@link #sendAll} are the I/O: they
  * run the script (pipelined for a batch).
  *
+ * <p><b>Content digests</b> ({@link ContentDigestingSink}) are those of the {@code state} field's
+ * JSON in canonical form ({@link ContentDigest#ofJson(String)}), so a value written by hand with its
+ * fields in another order or other whitespace is not drift, while any changed value is; a
+ * {@code state} that is not JSON at all digests as its raw text, which never equals what the sink
+ * writes.
+ *
  * <p>The sink serves one entity type and does not own the connection: the caller closes it.
  * Thread-safe (a Lettuce connection is shared safely between threads).
  *
  * @param <T> the entity type
  */
-public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Call>, ReconcilableSink<T> {
+public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Call>, ContentDigestingSink<T> {
     /** Default expiry of a tombstone: long enough for any late delivery to find it. */
     public static final Duration DEFAULT_TOMBSTONE_TTL = Duration.ofDays(7);
     /** Default expiry of a live entry: none. */
@@ -201,6 +209,48 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
             }
         }
         return out;
+    }
+
+    /** Reads the version, tombstone flag and state of every id in one pipeline and digests the live states. */
+    @Override
+    public Map<String, ContentDigest> contentDigestsOf(Collection<String> ids) throws Exception {
+        Objects.requireNonNull(ids, "ids");
+        List<String> list = new ArrayList<>(ids);
+        RedisAsyncCommands<String, String> async = connection.async();
+        List<RedisFuture<List<KeyValue<String, String>>>> replies = new ArrayList<>(list.size());
+        for (String id : list) {
+            replies.add(async.hmget(layout.key(entityType, id), VersionGuardScript.FIELD_VERSION,
+                    VersionGuardScript.FIELD_DELETED, VersionGuardScript.FIELD_STATE));
+        }
+        Map<String, ContentDigest> out = new LinkedHashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            List<KeyValue<String, String>> fields = await(replies.get(i));
+            if (liveVersion(fields).isPresent() && fields.size() > 2 && fields.get(2).hasValue()) {
+                out.put(list.get(i), digest(fields.get(2).getValue()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @param change an UPSERT change
+     * @return the digest of the JSON {@link #map} makes of its state
+     * @throws Exception an {@link IllegalArgumentException} for a DELETE or a change of another entity
+     *                   type, or what Jackson throws when it cannot write the state
+     */
+    @Override
+    public ContentDigest expectedContentDigest(Change<T> change) throws Exception {
+        ContentDigestingSink.requireUpsert(change);
+        return digest(map(change).stateJson());
+    }
+
+    private static ContentDigest digest(String stateJson) {
+        try {
+            return ContentDigest.ofJson(stateJson);
+        } catch (IllegalArgumentException notJson) {
+            // written by something else: its raw text, which no canonical JSON equals
+            return ContentDigest.sha256(("not JSON:" + stateJson).getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     /**

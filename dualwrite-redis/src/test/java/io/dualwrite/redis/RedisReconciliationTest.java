@@ -34,7 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Reconciliation against the real Redis: drift of every class found, repaired through the coordinator, resumed. */
+/**
+ * Reconciliation against the real Redis: drift of every class found, content edited in Redis by
+ * hand too, repaired through the coordinator, resumed.
+ */
 class RedisReconciliationTest {
     private static final String TYPE = "item";
     @RegisterExtension
@@ -137,6 +140,41 @@ class RedisReconciliationTest {
             ReconcileReport second = reconciler.apply(ReconcileScope.all());
             assertEquals(1, second.drift(), "only the phantom is left: " + second.summary());
             assertEquals(0, second.repaired(), second.summary());
+        }
+    }
+
+    @Test
+    void contentEditedInRedisIsFoundAmongTheOtherClassesAndRewritten() throws Exception {
+        try (Setup s = new Setup(24)) {
+            s.injectEveryClass();
+            String key19 = s.layout.key(TYPE, Setup.id(19));
+            String key20 = s.layout.key(TYPE, Setup.id(20));
+            redis.connection.sync().hset(key19, VersionGuardScript.FIELD_STATE,
+                    RedisSinkTest.JSON.writeValueAsString(TestItem.variant(Setup.id(19), 90)));
+            redis.connection.sync().hset(key20, VersionGuardScript.FIELD_STATE, "not json at all");
+            long v19 = s.version(Setup.id(19));
+            Reconciler reconciler = Reconciler.<TestItem>builder().writer(s.writer).primary(s.primary)
+                    .sink("cache", s.sink).store(s.store).meterRegistry(new SimpleMeterRegistry()).chunkSize(6)
+                    .repairsPerSecond(10_000).compareContent(true).build();
+
+            ReconcileReport applied = reconciler.apply(ReconcileScope.all());
+
+            assertEquals(2, applied.count(DriftClass.CONTENT_MISMATCH), applied.summary());
+            assertEquals(1, applied.count(DriftClass.STALE), "the other classes as before: " + applied.summary());
+            assertEquals(2, applied.count(DriftClass.ORPHAN), applied.summary());
+            assertEquals(1, applied.count(DriftClass.AHEAD), "the phantom's content is not compared: " + applied.summary());
+            assertEquals(2, applied.actions(RepairOutcome.REWRITTEN), applied.summary());
+            assertEquals(2, applied.actions(RepairOutcome.REPUBLISHED), applied.summary());
+            assertEquals(TestItem.variant(Setup.id(19), 19), s.sink.get(Setup.id(19)).orElseThrow(),
+                    "Redis holds the primary's state again");
+            assertEquals(v19 + 1, s.sink.entry(Setup.id(19)).orElseThrow().version(), "at the primary's next version");
+            assertEquals(TestItem.variant(Setup.id(20), 20), s.sink.get(Setup.id(20)).orElseThrow(),
+                    "a state that is not JSON is drift like any other");
+            Map<String, Long> expected = s.primaryLive();
+            expected.put(Setup.id(15), s.version(Setup.id(15)) + 5);
+            assertEquals(expected, s.redisLive(), "Redis matches the primary but for the phantom");
+            ReconcileReport second = reconciler.apply(ReconcileScope.all());
+            assertEquals(1, second.drift(), "only the phantom is left: " + second.summary());
         }
     }
 

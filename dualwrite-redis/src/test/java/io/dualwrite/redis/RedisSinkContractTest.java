@@ -1,6 +1,7 @@
 package io.dualwrite.redis;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializerProvider;
@@ -18,7 +19,11 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
-/** The sink contract against the real Redis (local service, DUALWRITE_REDIS_ADDRESS, or Testcontainers). */
+/**
+ * The sink contract against the real Redis (local service, DUALWRITE_REDIS_ADDRESS, or
+ * Testcontainers); what Redis holds is read and, for the content digests, written with plain hash
+ * commands, not through the sink.
+ */
 class RedisSinkContractTest extends AbstractSinkContractTest<TestItem> {
     @RegisterExtension
     static final RedisFixture redis = new RedisFixture();
@@ -57,6 +62,27 @@ class RedisSinkContractTest extends AbstractSinkContractTest<TestItem> {
     protected Optional<Change<TestItem>> permanentlyRejectedChange(String id, long version) {
         return Optional.of(Change.<TestItem>builder().entityType("not-" + entityType()).id(id).version(version)
                 .operation(Operation.UPSERT).state(entity(id, 0)).correlationId("poison-" + id).time(Instant.now()).build());
+    }
+
+    /** A plain HSET of the state field, with the version field left as it is. */
+    @Override
+    protected boolean overwriteKeepingVersion(Sink<TestItem> sink, String id, long version, TestItem state)
+            throws Exception {
+        String key = layout.key(entityType(), id);
+        if (!Long.toString(version).equals(redis.connection.sync().hget(key, "version"))) {
+            return false;
+        }
+        redis.connection.sync().hset(key, "state", RedisSinkTest.JSON.writeValueAsString(state));
+        return true;
+    }
+
+    /** The state's JSON written again by hand in another form. */
+    @Override
+    protected boolean rewriteInAnotherForm(Sink<TestItem> sink, String id) throws Exception {
+        String key = layout.key(entityType(), id);
+        JsonNode held = RedisSinkTest.JSON.readTree(redis.connection.sync().hget(key, "state"));
+        redis.connection.sync().hset(key, "state", inAnotherForm(held));
+        return true;
     }
 
     /** Reads the hash with a plain HGETALL, not through the sink. */

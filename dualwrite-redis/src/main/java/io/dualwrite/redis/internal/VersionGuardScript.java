@@ -131,6 +131,11 @@ public final class VersionGuardScript {
             return new Call(key, List.of(Long.toString(version), delete ? "D" : "U", delete ? "" : stateJson,
                     Long.toString(ttlMillis)));
         }
+
+        /** @return the JSON state the call writes, empty for a delete */
+        public String stateJson() {
+            return args.get(2);
+        }
     }
 
     private static String sha1(String text) {
