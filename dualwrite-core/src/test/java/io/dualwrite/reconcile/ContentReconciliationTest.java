@@ -4,6 +4,7 @@ import io.dualwrite.Change;
 import io.dualwrite.DelegatingStore;
 import io.dualwrite.DeliveryPolicy;
 import io.dualwrite.DualWriter;
+import io.dualwrite.Operation;
 import io.dualwrite.SinkSettings;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemoryPrimaryStore;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -144,6 +146,29 @@ class ContentReconciliationTest {
             assertEquals("as edited", search.get("a").orElseThrow().name(), "the sink keeps what it holds");
             assertThrows(UnsupportedOperationException.class, () -> writer.rewrite("a", v),
                     "the writer cannot commit a write of its own over a write-ahead store");
+        }
+    }
+
+    @Test
+    void aWriterWithoutAnIdFunctionRewritesToo() {
+        InMemoryPrimaryStore<Item> primary = new InMemoryPrimaryStore<>();
+        InMemorySink<Item> search = new InMemorySink<>();
+        try (DualWriter<Item> writer = DualWriter.<Item>builder().entityType("item").primary(primary)
+                .deadLetterStore(new InMemoryDeadLetterStore()).sink("search", search)
+                .meterRegistry(new SimpleMeterRegistry()).build()) {
+            // written by other code than save(entity), which would need the id function
+            long v = primary.commit(PrimaryWrite.<Item>builder().id("a").operation(Operation.UPSERT)
+                    .state(new Item("a", "as committed", 1)).intents(List.of()).correlationId("test")
+                    .time(Instant.now()).build()).version();
+            writer.redeliver("search", List.of("a"));
+            search.force("a", v, new Item("a", "as edited", 1));
+
+            ReconcileReport report = Reconciler.<Item>builder().writer(writer).primary(primary).sink("search", search)
+                    .compareContent(true).meterRegistry(new SimpleMeterRegistry()).build().apply(ReconcileScope.all());
+
+            assertEquals(1, report.actions(RepairOutcome.REWRITTEN), "the id is known: " + report.summary());
+            assertEquals(new Item("a", "as committed", 1), search.get("a").orElseThrow());
+            assertEquals(v + 1, search.versionOf("a").getAsLong());
         }
     }
 
