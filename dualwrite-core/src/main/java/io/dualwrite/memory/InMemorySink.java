@@ -38,6 +38,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * @param <T> the entity type
  */
 public final class InMemorySink<T> implements DigestingSink<T>, ContentDigestingSink<T> {
+    /** Shared by the sinks made without a mapper of their own (a configured mapper is thread-safe). */
+    private static final ObjectMapper DEFAULT_JSON = JsonMapper.builder().addModule(new JavaTimeModule()).build();
+
     private final ConcurrentSkipListMap<String, Held<T>> held = new ConcurrentSkipListMap<>();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
@@ -45,7 +48,7 @@ public final class InMemorySink<T> implements DigestingSink<T>, ContentDigesting
 
     /** A sink whose content digests write states with a {@link JsonMapper} with the Java time module. */
     public InMemorySink() {
-        this(JsonMapper.builder().addModule(new JavaTimeModule()).build());
+        this(DEFAULT_JSON);
     }
 
     /**

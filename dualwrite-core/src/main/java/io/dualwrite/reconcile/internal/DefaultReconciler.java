@@ -1,5 +1,6 @@
 package io.dualwrite.reconcile.internal;
 
+import io.dualwrite.Change;
 import io.dualwrite.DualWriteMetrics;
 import io.dualwrite.DualWriter;
 import io.dualwrite.RequiredSinkFailedException;
@@ -207,7 +208,7 @@ public final class DefaultReconciler<T> implements Reconciler {
     private final class Chunk {
         final List<PlanEntry> entries = new ArrayList<>();
         final EnumMap<DriftClass, Long> counts = new EnumMap<>(DriftClass.class);
-        /** The live entities whose versions the sink holds, in id order: those whose content may differ. */
+        /** The live entities the sink holds at the primary's version: those whose content may still differ. */
         final List<Snapshot<T>> sameVersion = new ArrayList<>();
         long covered;
         long compared;
@@ -589,9 +590,10 @@ public final class DefaultReconciler<T> implements Reconciler {
                     continue; // no longer held live: it changed since its version was read; the next run sees it
                 }
                 chunk.contentCompared++;
+                Change<T> change = s.writer.changeFor(reader.name, snap);
                 ContentDigest expected;
                 try {
-                    expected = reader.expectedContentDigest(s.writer.changeFor(reader.name, snap));
+                    expected = reader.expectedContentDigest(change);
                 } catch (Exception e) {
                     // the entity's own mapping fails: a delivery of it would be dead-lettered, a rewrite too
                     state.error(reader.name + " " + snap.id() + ": the content it should hold cannot be computed: "
