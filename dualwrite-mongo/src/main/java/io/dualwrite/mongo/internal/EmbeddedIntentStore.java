@@ -118,27 +118,31 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             }
         }
         String token = Meta.newToken();
-        // an attempt whose reply was lost: it is resolved by its own token, read back from the document,
-        // and written again only once proven not to have landed
+        // an attempt whose reply was lost is resolved by its own token, read back from the document: every
+        // attempt carries the same token, and once one reply was lost every later read looks for it, because
+        // that attempt may still land late (after a read that did not find it), and then only it counts
         RuntimeException unknown = null;
+        RuntimeException lost = null;
         Attempt attempt = null;
         for (int race = 0; race < MAX_RACES; race++) {
-            BsonDocument current = unknown == null ? readBeforeWriting(write.id(), id) : readBack(write.id(), id, unknown);
+            BsonDocument current = lost == null ? readBeforeWriting(write.id(), id) : readBack(write.id(), id, lost);
             Meta before = current == null ? null : Meta.of(current);
-            if (unknown != null) {
+            if (lost != null) {
                 long landed = before == null ? -1 : before.versionOfWrite(token);
                 if (landed >= 0) {
                     LOG.info("the write of {}/{} whose reply was lost had landed as version {}", entityName,
                             write.id(), landed);
                     return attempt.committed(write, landed);
                 }
-                if (before != null && !before.remembersWritesFrom(attempt.next.version)) {
-                    // more writes came on top than the document remembers: whether ours is among them is unknown
-                    throw unknown;
+                if (unknown != null) {
+                    if (before != null && !before.remembersWritesFrom(attempt.next.version)) {
+                        // more writes came on top than the document remembers: whether ours is among them is unknown
+                        throw unknown;
+                    }
+                    LOG.info("the write of {}/{} whose reply was lost has not landed; writing it again", entityName,
+                            write.id());
+                    unknown = null;
                 }
-                LOG.info("the write of {}/{} whose reply was lost did not land; writing it again", entityName,
-                        write.id());
-                unknown = null;
             }
             Committed<T> early = beforeWriting(write, current, before);
             if (early != null) {
@@ -175,6 +179,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                 LOG.warn("outcome of the write of {}/{} unknown ({}); reading it back", entityName, write.id(),
                         e.toString());
                 unknown = e;
+                lost = e;
                 continue;
             }
             LOG.debug("commit of {}/{} lost a race, reading again", entityName, write.id());
