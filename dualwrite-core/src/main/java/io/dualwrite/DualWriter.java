@@ -187,7 +187,10 @@ public interface DualWriter<T> extends AutoCloseable {
     /**
      * Removes from one sink entities that the primary does not hold alive (orphans), through the
      * sink's channel like {@link #redeliver}. Each id is re-read from the primary first: an id the
-     * primary holds alive is left alone ({@link SinkOutcome#SKIPPED}). Otherwise the sink is sent
+     * primary holds alive is left alone ({@link SinkOutcome#SKIPPED}), unless the sink must not hold
+     * it ({@link Reach#REMOVES}) and holds an older version than the primary's, which a DELETE at
+     * the primary's version then removes (at the version the sink holds, no delete can remove it
+     * without barring the entity's next write: {@link #rewrite} does that). Otherwise the sink is sent
      * a DELETE whose version is the larger of {@code heldVersion + 1} and the primary's tombstone
      * version, if any: the smallest version a version-guarded sink must accept, and far below the
      * first version of any later re-creation ({@link Versions#firstVersion}), which therefore
@@ -244,6 +247,35 @@ public interface DualWriter<T> extends AutoCloseable {
      */
     default WriteResult rewrite(String id, long expectedVersion) {
         throw new UnsupportedOperationException(getClass().getName() + " cannot rewrite an entity");
+    }
+
+    /** What a sink is to hold of an entity that the primary holds alive. Thread-safe (an enum). */
+    enum Reach {
+        /** The sink is to hold the entity's current version: it is within the sink's ramp. */
+        HOLDS,
+        /**
+         * The sink must not hold the entity: it left the sink's lowered ramp
+         * ({@link SinkSettings#rampDownFrom}), and its changes reach the sink as deletes.
+         */
+        REMOVES,
+        /**
+         * The entity is none of the sink's business: outside its ramp and wherever the ramp ever
+         * was, the sink receives nothing of it, and what it may hold is left alone.
+         */
+        IGNORES
+    }
+
+    /**
+     * What one sink is to hold of an entity while the primary holds it alive, by the sink's ramp.
+     * Computation only. Used by reconciliation, which compares a sink only with what it is to hold.
+     *
+     * @param sink a registered sink name, not null
+     * @param id   an entity id, not null
+     * @return what the sink is to hold of it; {@link Reach#HOLDS} by default (no ramps)
+     * @throws IllegalArgumentException if the sink is not registered
+     */
+    default Reach reach(String sink, String id) {
+        return Reach.HOLDS;
     }
 
     /** @return the operator's view of this coordinator's dead letters */

@@ -4,6 +4,7 @@ import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.Intent;
 import io.dualwrite.spi.Sink;
+import io.dualwrite.spi.SinkException;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,7 @@ class RecoveryBoundsTest {
     private final WriterFixture fx = new WriterFixture();
 
     /** A sink whose every call takes {@code took} of the writer's clock, recording when each call started. */
-    private final class SlowSink implements Sink<Product> {
+    private class SlowSink implements Sink<Product> {
         final InMemorySink<Product> target = new InMemorySink<>();
         final List<Instant> started = new CopyOnWriteArrayList<>();
         final Duration took;
@@ -38,6 +39,20 @@ class RecoveryBoundsTest {
             started.add(fx.clock.instant());
             fx.clock.advance(took);
             return target.apply(change);
+        }
+    }
+
+    /** A bulk API: a bulk request is refused as a whole (413, a malformed item) after half its time budget. */
+    private final class BulkApi extends SlowSink {
+        BulkApi(Duration perChange) {
+            super(perChange);
+        }
+
+        @Override
+        public List<BatchItem> applyAll(List<Change<Product>> changes) {
+            started.add(fx.clock.instant());
+            fx.clock.advance(took.multipliedBy(changes.size()).dividedBy(2));
+            throw new SinkException("413 the bulk request is too large", ErrorKind.PERMANENT, null);
         }
     }
 
@@ -109,6 +124,29 @@ class RecoveryBoundsTest {
             }
             assertEquals(0, w.backlog(), "once the sink and its circuit heal, recovery delivers everything");
             assertEquals(4, sink.target.liveVersions().size());
+        }
+    }
+
+    /** A batch refused as a whole is tried again change by change, and those calls are bounded by the lease too. */
+    @Test
+    void theChangeByChangeRetryOfARefusedBatchNeverStartsACallThatCouldOutliveTheLease() {
+        Duration timeout = Duration.ofSeconds(10);
+        Duration lease = Duration.ofSeconds(60);
+        BulkApi api = new BulkApi(timeout);
+        try (DualWriter<Product> w = fx.builder().lease(lease).recoveryBatchSize(10)
+                .sink("api", api, WriterFixture.fast().policy(DeliveryPolicy.ASYNC).clientEnforcesTimeout(true)
+                        .attemptTimeout(timeout).build()).build()) {
+            for (int i = 0; i < 6; i++) {
+                w.save(new Product("p" + i, "x", i));
+            }
+            Instant claimedAt = fx.clock.instant();
+            RecoveryReport pass = w.recoverDue();
+            assertEquals(6, pass.claimed(), pass.toString());
+            Instant leaseEnds = claimedAt.plus(lease);
+            for (Instant s : api.started) {
+                assertTrue(!s.plus(timeout).isAfter(leaseEnds), "a call started at " + s + " may end after the lease"
+                        + " claimed at " + claimedAt + " ran out at " + leaseEnds + "; calls started at " + api.started);
+            }
         }
     }
 }

@@ -651,11 +651,14 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                     List<Change<T>> changes = all.subList(from, to);
                     List<Intent> intents = allIntents.subList(from, to);
                     from = to;
-                    SinkChannel.BatchDelivery bd = c.deliverAll(changes);
+                    SinkChannel.BatchDelivery bd = c.deliverAll(changes, cfg.clock, leaseEnds);
                     for (int i = 0; i < changes.size(); i++) {
                         Change<T> change = changes.get(i);
                         Intent intent = intents.get(i);
                         SinkChannel.Delivery d = bd.item(i);
+                        if (d.wasNotSent()) {
+                            continue; // the lease ends first: the next claim sends it, no attempt spent
+                        }
                         if (d.succeeded()) {
                             acks.add(new Ack(change.id(), c.name, change.version(), intent.ref().orElse(null)));
                             delivered++;
@@ -799,6 +802,16 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     }
 
     @Override
+    public Reach reach(String sink, String id) {
+        Objects.requireNonNull(id, "id");
+        return switch (Ramp.role(id, channelFor(sink).settings)) {
+            case IN -> Reach.HOLDS;
+            case REMOVE -> Reach.REMOVES;
+            case OUT -> Reach.IGNORES;
+        };
+    }
+
+    @Override
     public Change<T> changeFor(String sink, Snapshot<T> snapshot) {
         Objects.requireNonNull(snapshot, "snapshot");
         return changeFor(channelFor(sink), snapshot);
@@ -846,8 +859,23 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         for (Map.Entry<String, Long> e : heldVersions.entrySet()) {
             String id = e.getKey();
             Optional<Snapshot<T>> snap = c.policy() == DeliveryPolicy.SHADOW ? Optional.empty() : store.read(id);
-            if (c.policy() == DeliveryPolicy.SHADOW || snap.map(s -> !s.deleted()).orElse(false)) {
+            if (c.policy() == DeliveryPolicy.SHADOW) {
                 out.put(id, SinkOutcome.SKIPPED);
+                continue;
+            }
+            if (snap.isPresent() && !snap.get().deleted()) {
+                // alive: the sink holds it rightly, unless it left the sink's lowered ramp; then the
+                // primary's own version removes it (the next write is one above, so nothing is barred),
+                // which can only beat an older held version
+                Snapshot<T> s = snap.get();
+                if (Ramp.role(id, c.settings) != Ramp.Role.REMOVE || e.getValue() >= s.version()) {
+                    out.put(id, SinkOutcome.SKIPPED);
+                    continue;
+                }
+                Intent intent = s.pending().get(c.name);
+                changes.add(changeOf(s, intent, c));
+                refs.add(intent == null ? null : intent.ref().orElse(null));
+                out.put(id, null);
                 continue;
             }
             // the smallest version the sink's guard accepts, unless the primary's own tombstone is newer still
@@ -880,7 +908,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         if (changes.isEmpty()) {
             return out;
         }
-        SinkChannel.BatchDelivery bd = c.deliverAll(changes);
+        SinkChannel.BatchDelivery bd = c.deliverAll(changes, cfg.clock, null);
         for (int i = 0; i < changes.size(); i++) {
             Change<T> change = changes.get(i);
             SinkChannel.Delivery d = bd.item(i);
@@ -1032,12 +1060,16 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                 throw new IllegalArgumentException("dead letter " + id + " is for sink '" + dl.sink()
                         + "', which is not registered");
             }
+            if (Ramp.role(dl.entityId(), c.settings) == Ramp.Role.OUT) {
+                LOG.info("dead letter {} is of an entity outside sink '{}''s ramp: nothing to replay", id, c.name);
+                return SinkOutcome.SKIPPED;
+            }
             Optional<Snapshot<T>> snap = store.read(dl.entityId());
             String correlationId = dl.correlationId().orElseGet(() -> UUID.randomUUID().toString());
-            Change<T> change = snap.map(s -> Change.<T>builder().entityType(type).id(s.id()).version(s.version())
+            // the primary's current state, through the same road as every delivery (the sink's ramp included)
+            Change<T> change = snap.map(s -> forSink(Change.<T>builder().entityType(type).id(s.id()).version(s.version())
                             .operation(s.deleted() ? Operation.DELETE : Operation.UPSERT).state(s.state().orElse(null))
-                            .correlationId(correlationId).time(s.updatedAt()).schemaVersion(c.settings.schemaVersion())
-                            .build())
+                            .correlationId(correlationId).time(s.updatedAt()).build(), c))
                     // the entity left the primary for good: the sink must drop it too
                     .orElseGet(() -> Change.<T>builder().entityType(type).id(dl.entityId()).version(dl.version())
                             .operation(Operation.DELETE).correlationId(correlationId).time(cfg.clock.instant())
@@ -1045,7 +1077,10 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             try (MdcScope ignored = MdcScope.open(correlationId, change.idempotencyKey())) {
                 SinkChannel.Delivery d = c.deliver(change);
                 if (d.succeeded()) {
-                    dls.remove(id);
+                    // only the dead letter of what was delivered: a newer version that failed meanwhile stays
+                    if (!dls.removeIfAtMost(id, change.version())) {
+                        LOG.info("dead letter {} stays: it now holds a version newer than {}", id, change.idempotencyKey());
+                    }
                     acks.add(new Ack(change.id(), c.name, change.version(), null));
                     LOG.info("replayed dead letter {} as {}", id, change.idempotencyKey());
                     return SinkOutcome.APPLIED;

@@ -248,12 +248,17 @@ final class SinkChannel<T> {
     /**
      * Delivers a batch with one call, without retries (recovery: the next attempt is a later pass).
      * Each change is mapped first; those that cannot be are failed on their own, and the rest go out
-     * in one call. A call refused as a whole as PERMANENT is tried again change by change, so that one
-     * poisoned change does not hold back the others.
+     * in one call. A call refused as a whole as PERMANENT, or timed out as a whole, is tried again
+     * change by change, so that one poisoned change (rejected, or hanging) fails alone and the others
+     * pass; those single calls are made only while one can still end before {@code deadline}, and the
+     * changes left over are {@link Delivery#notSent() not sent}.
      *
+     * @param changes  the changes
+     * @param clock    the clock the deadline is on
+     * @param deadline no call that could end after it is started (a recovery claim's lease), or null
      * @return one outcome per change, in order
      */
-    BatchDelivery deliverAll(List<Change<T>> changes) {
+    BatchDelivery deliverAll(List<Change<T>> changes, java.time.Clock clock, java.time.Instant deadline) {
         long start = System.nanoTime();
         Delivery[] out = new Delivery[changes.size()];
         List<Integer> toSend = new ArrayList<>(changes.size());
@@ -289,10 +294,18 @@ final class SinkChannel<T> {
             } catch (Throwable e) {
                 ErrorClassifier.rethrowIfFatal(e);
                 call = failed(e, 1);
+                // a bulk call refused or timed out as a whole may hold one poison change (rejected, or hanging):
+                // try each alone, so that it fails alone and the others pass
+                boolean alone = toSend.size() > 1 && (call.kind == ErrorKind.PERMANENT
+                        || unwrap(call.error) instanceof TimeoutException);
                 for (int j = 0; j < toSend.size(); j++) {
-                    // a bulk call refused as a whole may hold one poison change: try each alone, so the others pass
-                    out[toSend.get(j)] = call.kind == ErrorKind.PERMANENT && toSend.size() > 1
-                            ? one(sending.get(j), mapping != null ? mapped.get(j).request() : null) : call;
+                    if (!alone) {
+                        out[toSend.get(j)] = call;
+                    } else if (deadline != null && callsWithin(java.time.Duration.between(clock.instant(), deadline)) == 0) {
+                        out[toSend.get(j)] = Delivery.notSent();
+                    } else {
+                        out[toSend.get(j)] = one(sending.get(j), mapping != null ? mapped.get(j).request() : null);
+                    }
                 }
             }
         }
@@ -406,6 +419,9 @@ final class SinkChannel<T> {
         return s.length() > 1000 ? s.substring(0, 1000) + "…" : s;
     }
 
+    private static final SinkException NOT_SENT = new SinkException("not sent: the time left could not hold the call",
+            ErrorKind.TRANSIENT, null);
+
     /** The outcome of one delivery. Immutable. */
     static final class Delivery {
         final ApplyResult result;
@@ -424,6 +440,16 @@ final class SinkChannel<T> {
 
         static Delivery ok(ApplyResult result, int attempts) {
             return new Delivery(result, null, null, attempts, false);
+        }
+
+        /** @return a change that was not sent because no call could have ended within the time left (a lease) */
+        static Delivery notSent() {
+            return new Delivery(null, ErrorKind.TRANSIENT, NOT_SENT, 0, true);
+        }
+
+        /** @return true for {@link #notSent()} */
+        boolean wasNotSent() {
+            return error == NOT_SENT;
         }
 
         boolean succeeded() {

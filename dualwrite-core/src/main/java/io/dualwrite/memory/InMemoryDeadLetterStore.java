@@ -44,6 +44,19 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
     }
 
     @Override
+    public boolean removeIfAtMost(String id, long version) {
+        java.util.concurrent.atomic.AtomicBoolean removed = new java.util.concurrent.atomic.AtomicBoolean();
+        letters.computeIfPresent(Objects.requireNonNull(id, "id"), (k, d) -> {
+            if (d.version() > version) {
+                return d;
+            }
+            removed.set(true);
+            return null;
+        });
+        return removed.get();
+    }
+
+    @Override
     public long count() {
         return letters.size();
     }

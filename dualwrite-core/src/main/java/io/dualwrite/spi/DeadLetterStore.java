@@ -40,6 +40,21 @@ public interface DeadLetterStore {
      */
     boolean remove(String id);
 
+    /**
+     * Removes a dead letter only while it is about {@code version} or an older one: a replay that
+     * delivered a version must not remove the dead letter of a newer version that failed meanwhile
+     * (it is merged into the same record). The default reads, then removes; a store that can should
+     * do it in one atomic, conditional step.
+     *
+     * @param id      a dead letter id
+     * @param version the version just delivered
+     * @return true if it was present, about that version or an older one, and is now removed
+     */
+    default boolean removeIfAtMost(String id, long version) {
+        Optional<DeadLetter> d = get(id);
+        return d.isPresent() && d.get().version() <= version && remove(id);
+    }
+
     /** @return how many dead letters are stored */
     long count();
 }

@@ -15,7 +15,9 @@ public interface ReconcilableSink<T> extends Sink<T> {
     /**
      * @param ids entity ids, never null
      * @return for each id the sink holds a live (not deleted) entity for, its version; ids the sink
-     *         does not hold, or holds only as a tombstone, are absent
+     *         does not hold, or holds only as a tombstone, are absent. It reads the sink's own
+     *         writes: a change {@link #apply} acknowledged is reflected (the reconciler reads back
+     *         what it republished)
      * @throws Exception when the sink cannot be read; classified by {@link #classifier()}
      */
     Map<String, Long> versionsOf(Collection<String> ids) throws Exception;

@@ -22,6 +22,8 @@ final class HookedSink implements DigestingSink<Item> {
     private final ReconcilableSink<Item> delegate;
     final AtomicInteger versionsCalls = new AtomicInteger();
     volatile int failOnVersionsCall = -1;
+    /** Fails the first versionsOf call that asks for this id (a comparison, not a repair's check). */
+    volatile String failOnVersionsOf;
     volatile Consumer<Collection<String>> afterVersionsOf = ids -> { };
 
     HookedSink(ReconcilableSink<Item> delegate) {
@@ -38,6 +40,11 @@ final class HookedSink implements DigestingSink<Item> {
         int n = versionsCalls.incrementAndGet();
         if (n == failOnVersionsCall) {
             throw new IOException("connection reset (injected on versionsOf call " + n + ")");
+        }
+        String failOn = failOnVersionsOf;
+        if (failOn != null && ids.contains(failOn)) {
+            failOnVersionsOf = null;
+            throw new IOException("connection reset (injected on versionsOf call " + n + ", asking for " + failOn + ")");
         }
         Map<String, Long> out = delegate.versionsOf(ids);
         afterVersionsOf.accept(ids);

@@ -163,4 +163,26 @@ class ReconcileApplyTest {
             assertTrue(report.toJson().contains("\"startedAt\":\"2026-01-01T00:00:00Z\""), report.toJson());
         }
     }
+
+    @Test
+    void aDeleteTheSinkHoldsAtThePrimarysVersionIsBeatenByANewVersionAndANewerOneIsReportedAsAPhantom() {
+        try (ReconcileFixture f = new ReconcileFixture().seed(10)) {
+            String removed = ReconcileFixture.id(2);
+            String phantom = ReconcileFixture.id(5);
+            long removedAt = f.version(removed);
+            long phantomAt = f.version(phantom);
+            f.search.force(removed, removedAt, null); // a delete at the primary's own version (a ramp that was lowered)
+            f.search.force(phantom, phantomAt + 5, null); // a delete the primary never committed
+
+            ReconcileReport report = f.reconciler().build().apply(ReconcileScope.all().sinks("search"));
+
+            assertEquals(2, report.count("search", DriftClass.MISSING), report.summary());
+            assertEquals(1, report.actions(RepairOutcome.REWRITTEN), report.summary());
+            assertEquals(removedAt + 1, f.search.liveVersions().get(removed), "committed again, and delivered");
+            assertFalse(f.search.liveVersions().containsKey(phantom));
+            assertTrue(report.errors().stream().anyMatch(e -> e.contains(phantom) && e.contains("phantom delete")),
+                    report.errors().toString());
+            assertEquals(1.0, f.meters.get(ReconcileMetrics.PHANTOMS).counter().count());
+        }
+    }
 }

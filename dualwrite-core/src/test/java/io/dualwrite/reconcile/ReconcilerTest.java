@@ -163,7 +163,8 @@ class ReconcilerTest {
             f.injectInto(f.search);
             f.injectInto(f.cache);
             HookedSink crashing = new HookedSink(f.search);
-            crashing.failOnVersionsCall = 3;
+            // the comparison of the second chunk (i-0008..i-0015) fails: the first is done and checkpointed
+            crashing.failOnVersionsOf = ReconcileFixture.id(15);
             ReconcileScope scope = ReconcileScope.all();
 
             ReconcileException crash = assertThrows(ReconcileException.class,

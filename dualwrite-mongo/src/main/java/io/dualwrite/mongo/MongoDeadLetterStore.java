@@ -138,6 +138,13 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
     }
 
     @Override
+    public boolean removeIfAtMost(String id, long version) {
+        Objects.requireNonNull(id, "id");
+        return collection.deleteOne(Filters.and(Filters.eq("_id", id), Filters.lte("version", version)))
+                .getDeletedCount() == 1;
+    }
+
+    @Override
     public long count() {
         return collection.countDocuments();
     }

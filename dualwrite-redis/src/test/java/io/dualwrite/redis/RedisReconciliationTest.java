@@ -191,7 +191,8 @@ class RedisReconciliationTest {
 
                 @Override
                 public Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
-                    if (calls.incrementAndGet() == 3) {
+                    // the comparison of the third chunk fails: two are done and checkpointed
+                    if (ids.contains(Setup.id(12)) && calls.incrementAndGet() == 1) {
                         throw new IOException("Redis connection lost (injected)");
                     }
                     return s.sink.versionsOf(ids);

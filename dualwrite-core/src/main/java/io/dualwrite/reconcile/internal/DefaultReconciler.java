@@ -204,6 +204,11 @@ public final class DefaultReconciler<T> implements Reconciler {
         return type + "|" + mode + "|" + scope.key() + "|" + String.join(",", sinks);
     }
 
+    /** @return whether the sink is to hold the snapshot: alive, and within the sink's ramp */
+    private boolean holds(String sink, Snapshot<T> snap) {
+        return !snap.deleted() && s.writer.reach(sink, snap.id()) == DualWriter.Reach.HOLDS;
+    }
+
     /** One comparison of one chunk of one sink. */
     private final class Chunk {
         final List<PlanEntry> entries = new ArrayList<>();
@@ -216,11 +221,11 @@ public final class DefaultReconciler<T> implements Reconciler {
         String endId;
 
         /** A range found equal through digests: every snapshot in it is in sync by version. */
-        void inSync(List<Snapshot<T>> snapshots) {
+        void inSync(String sink, List<Snapshot<T>> snapshots) {
             counts.merge(DriftClass.IN_SYNC, (long) snapshots.size(), Long::sum);
             covered += snapshots.size();
             for (Snapshot<T> snap : snapshots) {
-                if (!snap.deleted()) {
+                if (holds(sink, snap)) {
                     sameVersion.add(snap);
                 }
             }
@@ -445,7 +450,8 @@ public final class DefaultReconciler<T> implements Reconciler {
                 boolean done;
                 String lastSeen = page.isEmpty() ? null : page.get(page.size() - 1).id();
                 if (reader.digests()) {
-                    digestCompare(reader, lo, hi, page, Prefix.of(page), 0, page.size(), null, chunk);
+                    digestCompare(reader, lo, hi, page, Prefix.of(page, snap -> holds(reader.name, snap)), 0,
+                            page.size(), null, chunk);
                     done = !more;
                     for (PlanEntry e : chunk.entries) {
                         lastSeen = lastSeen == null || e.id().compareTo(lastSeen) > 0 ? e.id() : lastSeen;
@@ -490,7 +496,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                                    int from, int to, RangeDigest known, Chunk chunk) throws Exception {
             RangeDigest sinkDigest = known != null ? known : reader.digest(lo, hi);
             if (prefix.digest(from, to).equals(sinkDigest)) {
-                chunk.inSync(page.subList(from, to));
+                chunk.inSync(reader.name, page.subList(from, to));
                 return;
             }
             if (to - from <= s.leafSize) {
@@ -531,7 +537,7 @@ public final class DefaultReconciler<T> implements Reconciler {
             List<PlanEntry> found = new ArrayList<>();
             for (Snapshot<T> snap : snapshots) {
                 PlanEntry e = classify(sink, snap, versions.get(snap.id()));
-                if (e.drift() == DriftClass.IN_SYNC && !snap.deleted()) {
+                if (e.drift() == DriftClass.IN_SYNC && holds(sink, snap)) {
                     chunk.sameVersion.add(snap);
                 }
                 found.add(e);
@@ -552,6 +558,23 @@ public final class DefaultReconciler<T> implements Reconciler {
         private PlanEntry classify(String sink, Snapshot<T> snap, Long held) {
             long pv = snap.version();
             long sv = held == null ? 0 : held;
+            DualWriter.Reach reach = snap.deleted() ? DualWriter.Reach.HOLDS : s.writer.reach(sink, snap.id());
+            if (reach == DualWriter.Reach.IGNORES) {
+                // outside the sink's ramp and wherever it was: not the sink's business, whatever it holds
+                return new PlanEntry(sink, snap.id(), DriftClass.IN_SYNC, RepairAction.NOTHING, pv, sv);
+            }
+            if (reach == DualWriter.Reach.REMOVES) {
+                // it left the sink's lowered ramp: the sink must not hold it. An older version goes with a
+                // delete at the primary's version; the primary's own version cannot be deleted without
+                // barring the next write (one above), so the entity is committed again, and its next
+                // version reaches the sink as a delete
+                if (held == null) {
+                    return new PlanEntry(sink, snap.id(), DriftClass.IN_SYNC, RepairAction.NOTHING, pv, 0);
+                }
+                return sv < pv ? new PlanEntry(sink, snap.id(), DriftClass.ORPHAN, RepairAction.DELETE_ORPHAN, pv, sv)
+                        : sv == pv ? new PlanEntry(sink, snap.id(), DriftClass.ORPHAN, canRewrite ? RepairAction.REWRITE : RepairAction.NOTHING, pv, sv)
+                        : new PlanEntry(sink, snap.id(), DriftClass.AHEAD, RepairAction.NOTHING, pv, sv);
+            }
             if (!snap.deleted()) {
                 if (held == null) {
                     return new PlanEntry(sink, snap.id(), DriftClass.MISSING, RepairAction.REPUBLISH, pv, 0);
@@ -621,9 +644,12 @@ public final class DefaultReconciler<T> implements Reconciler {
                     if (!planOnly) {
                         counter(ReconcileMetrics.PHANTOMS, sink).increment();
                     }
-                } else if (e.drift() == DriftClass.CONTENT_MISMATCH && e.action() == RepairAction.NOTHING
-                        && reportOnlyExplained.add(sink)) {
-                    String why = "sink '" + sink + "': content mismatches are reported, not repaired: the " + type
+                } else if ((e.drift() == DriftClass.CONTENT_MISMATCH || e.drift() == DriftClass.ORPHAN)
+                        && e.action() == RepairAction.NOTHING && reportOnlyExplained.add(sink + "/" + e.drift())) {
+                    String what = e.drift() == DriftClass.ORPHAN
+                            ? "entities that left its lowered ramp, held at the primary's version, are reported, not"
+                            + " removed" : "content mismatches are reported, not repaired";
+                    String why = "sink '" + sink + "': " + what + ": the " + type
                             + " primary store cannot commit a write of its own (write-ahead mode, its writes are the"
                             + " application's), and the sink refuses the version it holds; save those entities again"
                             + " through the application";
@@ -632,7 +658,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                 }
             }
             if (mode == ReconcileMode.APPLY) {
-                repair(sink, chunk.entries);
+                repair(reader, chunk.entries);
             }
             state.chunks++;
             state.idsCovered += chunk.covered;
@@ -682,7 +708,8 @@ public final class DefaultReconciler<T> implements Reconciler {
 
         // -------------------------------------------------------------- repairing
 
-        private void repair(String sink, List<PlanEntry> entries) {
+        private void repair(SinkReader<T> reader, List<PlanEntry> entries) throws Exception {
+            String sink = reader.name;
             List<PlanEntry> republish = new ArrayList<>();
             List<PlanEntry> orphans = new ArrayList<>();
             List<PlanEntry> rewrites = new ArrayList<>();
@@ -693,7 +720,8 @@ public final class DefaultReconciler<T> implements Reconciler {
                 // the primary may have moved on since the comparison: a newer write delivers itself
                 Optional<Snapshot<T>> now = s.primary.read(e.id());
                 boolean unchanged = e.action() == RepairAction.DELETE_ORPHAN
-                        ? now.isEmpty() || now.get().deleted()
+                        ? now.isEmpty() || now.get().deleted() || now.get().version() == e.primaryVersion()
+                                && s.writer.reach(sink, e.id()) == DualWriter.Reach.REMOVES
                         : now.isPresent() && !now.get().deleted() && now.get().version() == e.primaryVersion();
                 if (!unchanged) {
                     LOG.info("reconciliation {}: {}/{} changed in the primary since it was compared (now {}); not {}",
@@ -711,7 +739,12 @@ public final class DefaultReconciler<T> implements Reconciler {
                 acquire(part.size());
                 List<String> ids = new ArrayList<>(part.size());
                 part.forEach(e -> ids.add(e.id()));
-                record(sink, part, s.writer.redeliver(sink, ids), RepairOutcome.REPUBLISHED);
+                Map<String, SinkOutcome> outcomes = s.writer.redeliver(sink, ids);
+                Map<String, RepairOutcome> rewritten = missingStillMissing(reader, part, outcomes);
+                for (PlanEntry e : part) {
+                    RepairOutcome r = rewritten.get(e.id());
+                    outcome(sink, e, r != null ? r : outcomeOf(sink, e, outcomes.get(e.id()), RepairOutcome.REPUBLISHED));
+                }
             }
             for (int from = 0; from < orphans.size(); from += batch) {
                 List<PlanEntry> part = orphans.subList(from, Math.min(orphans.size(), from + batch));
@@ -727,6 +760,68 @@ public final class DefaultReconciler<T> implements Reconciler {
                     outcome(sink, e, rewrite(sink, e));
                 }
             }
+        }
+
+        /**
+         * A missing entity republished at the primary's version that the sink still does not hold:
+         * it keeps a delete at that version (the entity had left a lowered ramp, and the ramp was
+         * raised again) and refuses the same version. Those are rewritten instead: their next
+         * version beats the delete. One sink read per batch, only when it holds missing entities,
+         * and one more after such rewrites: an entity the sink refuses even then holds a delete newer
+         * than anything the primary committed (a phantom delete), reported like a phantom write.
+         *
+         * @return the outcome of each of those
+         */
+        private Map<String, RepairOutcome> missingStillMissing(SinkReader<T> reader, List<PlanEntry> part,
+                                                               Map<String, SinkOutcome> outcomes) throws Exception {
+            Map<String, RepairOutcome> out = new LinkedHashMap<>();
+            List<String> applied = new ArrayList<>();
+            for (PlanEntry e : part) {
+                if (e.drift() == DriftClass.MISSING && outcomes.get(e.id()) == SinkOutcome.APPLIED) {
+                    applied.add(e.id());
+                }
+            }
+            if (applied.isEmpty()) {
+                return out;
+            }
+            Map<String, Long> held = reader.versionsOf(applied);
+            for (PlanEntry e : part) {
+                if (applied.contains(e.id()) && !held.containsKey(e.id())) {
+                    LOG.info("reconciliation {}: sink '{}' refused {}/{} at version {}, which it holds as a delete;"
+                            + " committing it again", state.runId, reader.name, type, e.id(), e.primaryVersion());
+                    if (!canRewrite) {
+                        state.error(reader.name + " " + e.id() + ": the sink keeps a delete at the primary's version "
+                                + e.primaryVersion() + " and refuses it again; the " + type + " primary store cannot"
+                                + " commit a write of its own (write-ahead mode): save it again through the application");
+                        out.put(e.id(), RepairOutcome.SKIPPED);
+                    } else {
+                        out.put(e.id(), rewrite(reader.name, e));
+                    }
+                }
+            }
+            List<String> rewritten = new ArrayList<>();
+            out.forEach((id, r) -> {
+                if (r == RepairOutcome.REWRITTEN) {
+                    rewritten.add(id);
+                }
+            });
+            if (!rewritten.isEmpty()) {
+                Map<String, Long> now = reader.versionsOf(rewritten);
+                for (String id : rewritten) {
+                    if (!now.containsKey(id)) {
+                        LOG.error("sink '{}' refuses {}/{} even at a new version: it holds a delete newer than any"
+                                + " version the primary committed (phantom delete); not repaired, investigate",
+                                reader.name, type, id);
+                        if (!planOnly) {
+                            counter(ReconcileMetrics.PHANTOMS, reader.name).increment();
+                        }
+                        state.error(reader.name + " " + id + ": the sink holds a delete newer than the primary's"
+                                + " version (a phantom delete); not repaired");
+                        out.put(id, RepairOutcome.SKIPPED);
+                    }
+                }
+            }
+            return out;
         }
 
         /**
@@ -807,13 +902,17 @@ public final class DefaultReconciler<T> implements Reconciler {
             hashes = new long[n + 1];
         }
 
-        static <T> Prefix of(List<Snapshot<T>> page) {
+        /**
+         * @param page the page
+         * @param live whether the sink is to hold a snapshot of it (alive, and within its ramp)
+         */
+        static <T> Prefix of(List<Snapshot<T>> page, java.util.function.Predicate<Snapshot<T>> live) {
             Prefix p = new Prefix(page.size());
             for (int i = 0; i < page.size(); i++) {
                 Snapshot<T> snap = page.get(i);
-                boolean live = !snap.deleted();
-                p.counts[i + 1] = p.counts[i] + (live ? 1 : 0);
-                p.hashes[i + 1] = p.hashes[i] + (live ? RangeDigest.hashOf(snap.id(), snap.version()) : 0);
+                boolean held = live.test(snap);
+                p.counts[i + 1] = p.counts[i] + (held ? 1 : 0);
+                p.hashes[i + 1] = p.hashes[i] + (held ? RangeDigest.hashOf(snap.id(), snap.version()) : 0);
             }
             return p;
         }

@@ -95,13 +95,12 @@ class MongoReconcileStoreTest {
                 () -> MongoReconcileStore.builder(db).checkpointsCollection("x").reportsCollection("x").build());
     }
 
-    /** Reads another sink, failing one versionsOf call: a crash halfway through a run. */
+    /** Reads another sink, failing the comparison that asks for one id: a crash halfway through a run. */
     private static final class CrashingReader implements ReconcilableSink<Product> {
         final InMemorySink<Product> target;
-        final AtomicInteger calls = new AtomicInteger();
-        final int failOn;
+        final String failOn;
 
-        CrashingReader(InMemorySink<Product> target, int failOn) {
+        CrashingReader(InMemorySink<Product> target, String failOn) {
             this.target = target;
             this.failOn = failOn;
         }
@@ -113,7 +112,7 @@ class MongoReconcileStoreTest {
 
         @Override
         public Map<String, Long> versionsOf(Collection<String> ids) throws IOException {
-            if (calls.incrementAndGet() == failOn) {
+            if (ids.contains(failOn)) {
                 throw new IOException("the sink went away (injected)");
             }
             return target.versionsOf(ids);
@@ -151,11 +150,11 @@ class MongoReconcileStoreTest {
 
             ReconcilerBuilder<Product> base = Reconciler.<Product>builder().writer(writer).primary(primary)
                     .meterRegistry(new SimpleMeterRegistry()).chunkSize(5).repairsPerSecond(10_000);
-            Reconciler crashing = base.sink("search", new CrashingReader(search, 4))
+            Reconciler crashing = base.sink("search", new CrashingReader(search, "p-015"))
                     .store(MongoReconcileStore.builder(db).checkpointsCollection(checkpoints)
                             .reportsCollection(reports).build()).build();
             ReconcileException crash = assertThrows(ReconcileException.class, () -> crashing.apply(ReconcileScope.all()));
-            assertEquals(3, crash.report().chunks(), "three chunks finished before the fourth read failed");
+            assertEquals(3, crash.report().chunks(), "three chunks finished before the fourth chunk's comparison failed");
 
             // a new process: a new store object over the same collections finds the checkpoint
             Reconciler restarted = Reconciler.<Product>builder().writer(writer).primary(primary).sink("search", search)

@@ -68,15 +68,12 @@ final class Oracle<T> {
 
     /** Every write is applied at most once: a write's content appears as a new version once (compensations aside). */
     private void writesCommitOnce() {
-        List<History.Call<T>> compensated = new ArrayList<>();
+        List<History.Call<T>> compensated = compensatedCalls();
         Set<String> undone = new HashSet<>();
-        for (History.Call<T> c : history.calls()) {
-            if (c.error instanceof RequiredSinkFailedException) {
-                compensated.add(c);
-                RequiredSinkFailedException e = (RequiredSinkFailedException) c.error;
-                if (e.compensationVersion().isPresent()) {
-                    undone.add(c.id + "@" + e.failedVersion());
-                }
+        for (History.Call<T> c : compensated) {
+            RequiredSinkFailedException e = (RequiredSinkFailedException) c.error;
+            if (e.compensationVersion().isPresent()) {
+                undone.add(c.id + "@" + e.failedVersion());
             }
         }
         for (String id : history.observedIds()) {
@@ -107,10 +104,28 @@ final class Oracle<T> {
     }
 
     /** @return true when the observation is a compensation's: an older content written back during a failed REQUIRED write */
+    /** @return the calls whose write was compensated (their REQUIRED sink failed) */
+    private List<History.Call<T>> compensatedCalls() {
+        List<History.Call<T>> out = new ArrayList<>();
+        for (History.Call<T> c : history.calls()) {
+            if (c.error instanceof RequiredSinkFailedException) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @return whether an observation is a compensation's commit: the before-image another content's
+     *         call wrote back while it ran (at the version its exception names, when it names one)
+     */
     private boolean isCompensation(List<History.Call<T>> compensated, String id, History.Obs<T> o) {
         for (History.Call<T> c : compensated) {
             if (c.id.equals(id) && o.step() >= c.step && o.step() <= c.endStep && !c.tag.equals(model.tagOf(o.state()))) {
-                return true;
+                java.util.OptionalLong v = ((RequiredSinkFailedException) c.error).compensationVersion();
+                if (v.isEmpty() || v.getAsLong() == o.version()) {
+                    return true;
+                }
             }
         }
         return false;
@@ -189,9 +204,11 @@ final class Oracle<T> {
 
     /** @return the version at which the call's own content became the primary's during the call, or null */
     private Long committedWithin(History.Call<T> c) {
+        List<History.Call<T>> compensated = compensatedCalls();
         for (History.Obs<T> o : history.observations(c.id)) {
+            // another call's compensation may write back this call's content (an earlier commit of it): not its own
             if (o.kind() == History.Kind.LIVE && o.step() >= c.step && o.step() <= c.endStep
-                    && c.tag.equals(model.tagOf(o.state()))) {
+                    && c.tag.equals(model.tagOf(o.state())) && !isCompensation(compensated, c.id, o)) {
                 return o.version();
             }
         }
