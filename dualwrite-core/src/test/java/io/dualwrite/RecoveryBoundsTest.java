@@ -56,24 +56,35 @@ class RecoveryBoundsTest {
         }
     }
 
+    private static final Duration LEASE = Duration.ofSeconds(60);
+
+    /** A writer whose ASYNC sink's calls are bounded by the sink's own time per call, under a 60 s lease. */
+    private DualWriter<Product> writer(SlowSink sink) {
+        return fx.builder().lease(LEASE).recoveryBatchSize(10).sink("api", sink, WriterFixture.fast()
+                .policy(DeliveryPolicy.ASYNC).clientEnforcesTimeout(true).attemptTimeout(sink.took).build()).build();
+    }
+
+    /** Saves n entities, runs one recovery pass and checks that no sink call it started could end after its lease. */
+    private RecoveryReport recoverWithinLease(DualWriter<Product> w, SlowSink sink, int n) {
+        for (int i = 0; i < n; i++) {
+            w.save(new Product("p" + i, "x", i));
+        }
+        Instant claimedAt = fx.clock.instant();
+        RecoveryReport pass = w.recoverDue();
+        assertEquals(n, pass.claimed(), pass.toString());
+        Instant leaseEnds = claimedAt.plus(LEASE);
+        for (Instant s : sink.started) {
+            assertTrue(!s.plus(sink.took).isAfter(leaseEnds), "a call started at " + s + " could end after the lease"
+                    + " held since " + claimedAt + " ran out at " + leaseEnds + "; calls started at " + sink.started);
+        }
+        return pass;
+    }
+
     @Test
     void aRecoveryBatchNeverStartsASinkCallThatCouldOutliveItsLease() {
         SlowSink sink = new SlowSink(Duration.ofSeconds(10));
-        Duration lease = Duration.ofSeconds(60);
-        try (DualWriter<Product> w = fx.builder().lease(lease).recoveryBatchSize(10)
-                .sink("api", sink, WriterFixture.fast().policy(DeliveryPolicy.ASYNC).clientEnforcesTimeout(true)
-                        .attemptTimeout(Duration.ofSeconds(10)).build()).build()) {
-            for (int i = 0; i < 10; i++) {
-                w.save(new Product("p" + i, "x", i));
-            }
-            Instant claimedAt = fx.clock.instant();
-            RecoveryReport first = w.recoverDue();
-            assertEquals(10, first.claimed(), first.toString());
-            Instant leaseEnds = claimedAt.plus(lease);
-            for (Instant s : sink.started) {
-                assertTrue(!s.plus(sink.took).isAfter(leaseEnds), "a call started at " + s
-                        + " could end after the lease held since " + claimedAt + " ran out at " + leaseEnds);
-            }
+        try (DualWriter<Product> w = writer(sink)) {
+            RecoveryReport first = recoverWithinLease(w, sink, 10);
             assertTrue(first.delivered() < 10, "the rest waits for the next claim: " + first);
             for (int pass = 0; pass < 5 && w.backlog() > 0; pass++) {
                 w.recoverDue();
@@ -130,23 +141,9 @@ class RecoveryBoundsTest {
     /** A batch refused as a whole is tried again change by change, and those calls are bounded by the lease too. */
     @Test
     void theChangeByChangeRetryOfARefusedBatchNeverStartsACallThatCouldOutliveTheLease() {
-        Duration timeout = Duration.ofSeconds(10);
-        Duration lease = Duration.ofSeconds(60);
-        BulkApi api = new BulkApi(timeout);
-        try (DualWriter<Product> w = fx.builder().lease(lease).recoveryBatchSize(10)
-                .sink("api", api, WriterFixture.fast().policy(DeliveryPolicy.ASYNC).clientEnforcesTimeout(true)
-                        .attemptTimeout(timeout).build()).build()) {
-            for (int i = 0; i < 6; i++) {
-                w.save(new Product("p" + i, "x", i));
-            }
-            Instant claimedAt = fx.clock.instant();
-            RecoveryReport pass = w.recoverDue();
-            assertEquals(6, pass.claimed(), pass.toString());
-            Instant leaseEnds = claimedAt.plus(lease);
-            for (Instant s : api.started) {
-                assertTrue(!s.plus(timeout).isAfter(leaseEnds), "a call started at " + s + " may end after the lease"
-                        + " claimed at " + claimedAt + " ran out at " + leaseEnds + "; calls started at " + api.started);
-            }
+        BulkApi api = new BulkApi(Duration.ofSeconds(10));
+        try (DualWriter<Product> w = writer(api)) {
+            recoverWithinLease(w, api, 6);
         }
     }
 }
