@@ -13,7 +13,6 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOneModel;
-import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
 import io.dualwrite.Operation;
@@ -193,13 +192,14 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         String turn = Meta.newToken();
         BsonDocument meta = takeTurn(id, turn);
         try {
-            return commitInTurn(write, callerWrite, key, meta);
+            return commitInTurn(write, callerWrite, key, meta, turn);
         } finally {
             endTurn(id, turn);
         }
     }
 
-    private Committed<T> commitInTurn(PrimaryWrite<T> write, Runnable callerWrite, BsonValue key, BsonDocument meta) {
+    private Committed<T> commitInTurn(PrimaryWrite<T> write, Runnable callerWrite, BsonValue key, BsonDocument meta,
+                                      String turn) {
         String id = write.id();
         BsonDocument entityDoc;
         try {
@@ -223,21 +223,26 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     write.time(), null);
         }
         long deleteVersion = delete ? actual + 1 : 0;
-        if (!delete && entityDoc == null) {
-            // a new incarnation: its versions start above the entity's last tombstone (kept for good), else at
-            // the commit time; $max keeps the base from ever going down, whatever concurrent creators and clocks do
-            long base = meta != null && meta.containsKey(TOMB) ? meta.getNumber(TOMB).longValue() + 1
-                    : Versions.firstVersion(write.time());
-            intents.updateOne(Filters.eq("_id", new BsonString(id)),
-                    Updates.combine(Updates.max(BASE, base), Updates.unset(TOMB)), new UpdateOptions().upsert(true));
-        } else if (delete) {
-            // the tombstone's version is recorded before the caller's delete: once the document is gone, nothing
-            // else would remember how far its versions went
-            intents.updateOne(Filters.eq("_id", new BsonString(id)), Updates.max(TOMB, deleteVersion),
-                    new UpdateOptions().upsert(true));
-        }
         ObjectId ref = new ObjectId();
-        intents.insertOne(intentDoc(ref, write, deleteVersion));
+        try {
+            // both updates are conditional on this write's turn: one that lands late (its reply lost, the
+            // command held on the network) finds the turn over and changes nothing
+            if (!delete && entityDoc == null) {
+                // a new incarnation: its versions start above the entity's last tombstone (kept for good), else at
+                // the commit time; $max keeps the base from ever going down, whatever concurrent creators and clocks do
+                long base = meta != null && meta.containsKey(TOMB) ? meta.getNumber(TOMB).longValue() + 1
+                        : Versions.firstVersion(write.time());
+                inTurn(id, turn, Updates.combine(Updates.max(BASE, base), Updates.unset(TOMB)));
+            } else if (delete) {
+                // the tombstone's version is recorded before the caller's delete: once the document is gone, nothing
+                // else would remember how far its versions went
+                inTurn(id, turn, Updates.max(TOMB, deleteVersion));
+            }
+            // an intent that lands without its write (this command's reply lost) settles once the settle time passed
+            intents.insertOne(intentDoc(ref, write, deleteVersion));
+        } catch (RuntimeException e) {
+            throw new MongoNotWrittenException(entityName, id, e);
+        }
         try {
             callerWrite.run();
         } catch (RuntimeException e) {
@@ -339,6 +344,19 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 throw new MongoNotWrittenException(entityName, id, e);
             }
             pause = Math.min(pause * 2, MAX_TURN_PAUSE_MILLIS);
+        }
+    }
+
+    /**
+     * Updates the entity's record while this write holds its turn.
+     *
+     * @throws IllegalStateException when the turn is over (its lease ran out): nothing was changed
+     */
+    private void inTurn(String id, String turn, Bson update) {
+        if (intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TURN_OWNER, turn)), update)
+                .getMatchedCount() == 0) {
+            throw new IllegalStateException("the write turn on " + entityName + "/" + id + " ended (its lease of "
+                    + writeLease + " ran out) before the write began");
         }
     }
 

@@ -64,6 +64,18 @@ final class CommandInterceptor implements InvocationHandler {
         if (fault == Run.PrimaryFault.DOWN) {
             throw new MongoSocketOpenException("injected: the primary is down", ADDRESS);
         }
+        if (fault == Run.PrimaryFault.HELD) {
+            node.hold(describe(name, args), idsOf(args), () -> {
+                try {
+                    return invokeTarget(method, args);
+                } catch (Exception | Error e) {
+                    throw e;
+                } catch (Throwable t) {
+                    throw new IllegalStateException(t);
+                }
+            });
+            throw new MongoSocketReadException("injected: the connection dropped before the reply", ADDRESS);
+        }
         Object r = invokeTarget(method, args);
         if (fault == Run.PrimaryFault.LOST_REPLY) {
             throw new MongoSocketReadException("injected: the connection dropped before the reply", ADDRESS);

@@ -7,6 +7,12 @@ package io.dualwrite.testkit.explore;
 public enum ExplorerFault {
     /** A primary write is applied but its reply is lost: the caller cannot tell whether it landed. */
     LOST_REPLY,
+    /**
+     * A primary write is held on the network: the caller's connection drops at once (it cannot
+     * tell whether the write landed), and the write lands at a later step, while other actors
+     * act, or never.
+     */
+    LATE_LANDING,
     /** A command to the primary fails before it is sent (the primary is down or unreachable). */
     PRIMARY_DOWN,
     /** A sink call fails before the sink applies anything (a transient outage). */

@@ -47,6 +47,10 @@ final class InterceptedStore<T> extends ForwardingPrimaryStore<T> {
         if (fault == Run.PrimaryFault.DOWN) {
             throw new UncheckedIOException(new IOException("injected: the primary is down"));
         }
+        if (fault == Run.PrimaryFault.HELD) {
+            node.hold(what, ids, body::get);
+            throw new CompletionException(new TimeoutException("injected: the reply was lost"));
+        }
         R r = body.get();
         if (fault == Run.PrimaryFault.LOST_REPLY) {
             throw new CompletionException(new TimeoutException("injected: the reply was lost"));

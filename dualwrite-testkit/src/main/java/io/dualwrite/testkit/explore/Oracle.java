@@ -72,7 +72,8 @@ final class Oracle<T> {
         Set<String> undone = new HashSet<>();
         for (History.Call<T> c : compensated) {
             RequiredSinkFailedException e = (RequiredSinkFailedException) c.error;
-            if (e.compensationVersion().isPresent()) {
+            // undone, or perhaps undone (the compensation's reply was lost): a retry may commit it again
+            if (e.compensationVersion().isPresent() || e.compensationOutcomeUnknown()) {
                 undone.add(c.id + "@" + e.failedVersion());
             }
         }
@@ -116,16 +117,21 @@ final class Oracle<T> {
     }
 
     /**
-     * @return whether an observation is a compensation's commit: the before-image another content's
-     *         call wrote back while it ran (at the version its exception names, when it names one)
+     * @return whether an observation is a compensation's commit: the before-image that a call of
+     *         other content wrote back, at the version its exception names, or, when its outcome is
+     *         unknown (the reply was lost: it may land at any later step), at the one version it
+     *         could take (the failed write's, plus one: it is conditional on the failed write)
      */
     private boolean isCompensation(List<History.Call<T>> compensated, String id, History.Obs<T> o) {
         for (History.Call<T> c : compensated) {
-            if (c.id.equals(id) && o.step() >= c.step && o.step() <= c.endStep && !c.tag.equals(model.tagOf(o.state()))) {
-                java.util.OptionalLong v = ((RequiredSinkFailedException) c.error).compensationVersion();
-                if (v.isEmpty() || v.getAsLong() == o.version()) {
-                    return true;
-                }
+            if (!c.id.equals(id) || o.step() < c.step || c.tag.equals(model.tagOf(o.state()))) {
+                continue;
+            }
+            RequiredSinkFailedException e = (RequiredSinkFailedException) c.error;
+            java.util.OptionalLong v = e.compensationVersion();
+            if (v.isPresent() ? v.getAsLong() == o.version()
+                    : e.compensationOutcomeUnknown() && o.version() == e.failedVersion() + 1) {
+                return true;
             }
         }
         return false;

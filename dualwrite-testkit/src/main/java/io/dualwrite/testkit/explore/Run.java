@@ -2,6 +2,7 @@ package io.dualwrite.testkit.explore;
 
 import com.mongodb.client.MongoCollection;
 import io.dualwrite.DeliveryPolicy;
+import io.dualwrite.ErrorClassifier;
 import io.dualwrite.DualWriter;
 import io.dualwrite.DualWriterBuilder;
 import io.dualwrite.RecoveryReport;
@@ -32,7 +33,7 @@ import java.util.Set;
  */
 final class Run<T> {
     /** How a primary command is struck. */
-    enum PrimaryFault { NONE, DOWN, LOST_REPLY }
+    enum PrimaryFault { NONE, DOWN, LOST_REPLY, HELD }
 
     /** How a poisoned entity is refused by its sink. */
     enum PoisonKind { REJECTION, ERROR_IN_MAPPING, NPE_IN_MAPPING }
@@ -47,6 +48,7 @@ final class Run<T> {
         PoisonKind poisonKind;
         final Set<String> adopted = new LinkedHashSet<>();
         int lostReplyPct;
+        int heldPct;
         int primaryDownPct;
         int sinkFailurePct;
         int sinkLostReplyPct;
@@ -71,7 +73,8 @@ final class Run<T> {
             if (!adopted.isEmpty()) {
                 sb.append(", adopted ").append(adopted);
             }
-            sb.append(", faults %: lost reply ").append(lostReplyPct).append(", primary down ").append(primaryDownPct)
+            sb.append(", faults %: lost reply ").append(lostReplyPct).append(", late landing ").append(heldPct)
+                    .append(", primary down ").append(primaryDownPct)
                     .append(", sink failure ").append(sinkFailurePct).append(", sink lost reply ")
                     .append(sinkLostReplyPct).append(", sink late ").append(sinkLatePct);
             return sb.toString();
@@ -178,6 +181,7 @@ final class Run<T> {
         profile.sinkFailurePct = f.contains(ExplorerFault.SINK_FAILURE) ? pick(0, 10, 30) : 0;
         profile.sinkLostReplyPct = f.contains(ExplorerFault.SINK_LOST_REPLY) ? pick(0, 10) : 0;
         profile.sinkLatePct = f.contains(ExplorerFault.SINK_LATE) ? pick(0, 25) : 0;
+        profile.heldPct = f.contains(ExplorerFault.LATE_LANDING) ? pick(0, 5, 15) : 0;
     }
 
     private int pick(int... options) {
@@ -232,6 +236,9 @@ final class Run<T> {
             actors.add(new Sched.Actor(n.name + "r", () -> recoveryActor(n)));
         }
         actors.add(new Sched.Actor("time", this::timeActor));
+        if (profile.heldPct > 0) {
+            actors.add(new Sched.Actor("net", this::networkActor));
+        }
         sched = new Sched(choices, trace, settings.stuckMillis, settings.maxSteps);
         sched.run(actors, actor -> {
             time.advance(1);
@@ -408,7 +415,78 @@ final class Run<T> {
     // ------------------------------------------------------------------ healing
 
     /** Faults stop (poison stays), time moves far ahead, and every instance recovers until nothing is pending. */
+    /** A primary write held on the network ({@link PrimaryFault#HELD}): it lands when the schedule says. */
+    private record Held(String what, java.util.Collection<String> ids, java.util.concurrent.Callable<?> body) {
+    }
+
+    /** Writes held on the network, in the order they were sent. Guarded by itself. */
+    private final List<Held> held = new ArrayList<>();
+
+    /**
+     * Holds a primary write on the network; the caller then throws its lost-reply failure.
+     *
+     * @param what the command, for the trace
+     * @param ids  the entity ids it names (empty: it may touch any)
+     * @param body sends it, when it lands
+     */
+    void hold(String what, java.util.Collection<String> ids, java.util.concurrent.Callable<?> body) {
+        synchronized (held) {
+            held.add(new Held(what, ids == null ? List.of() : List.copyOf(ids), body));
+        }
+    }
+
+    /** The network: lands held writes, one at a time, at steps of the schedule's choosing. */
+    private void networkActor() {
+        for (int i = 0; i < settings.maxTimeSteps; i++) {
+            Sched.step("net next");
+            Held h = null;
+            synchronized (held) {
+                if (!held.isEmpty() && choices.next(2) == 1) {
+                    h = held.remove(choices.next(held.size()));
+                }
+            }
+            if (h != null) {
+                land(h);
+            }
+        }
+    }
+
+    private void land(Held h) {
+        try {
+            h.body().call();
+            trace.note("the held " + h.what() + " lands");
+        } catch (Exception | Error e) {
+            ErrorClassifier.rethrowIfFatal(e);
+            trace.note("the held " + h.what() + " lands and fails: " + describe(e));
+        }
+        synchronized (touched) {
+            if (h.ids().isEmpty()) {
+                touched.add(ALL);
+            } else {
+                touched.addAll(h.ids());
+            }
+        }
+    }
+
     private void heal() {
+        // what is still held on the network lands now, or never
+        List<Held> left;
+        synchronized (held) {
+            left = new ArrayList<>(held);
+            held.clear();
+        }
+        for (Held h : left) {
+            if (choices.next(2) == 1) {
+                land(h);
+                // observed at once, as after an actor's step: the next landing may overwrite it
+                synchronized (touched) {
+                    observe(touched.contains(ALL) ? profile.ids : List.copyOf(touched));
+                    touched.clear();
+                }
+            } else {
+                trace.note("the held " + h.what() + " never lands");
+            }
+        }
         healing = true;
         trace.phase("healing: faults stop, time jumps ahead, every instance recovers");
         long jump = InterleavingExplorer.HEALING_JUMP.toMillis();
@@ -489,6 +567,10 @@ final class Run<T> {
         if (write && profile.lostReplyPct > 0 && choices.chance(profile.lostReplyPct)) {
             trace.note("fault: the reply of " + what + " is lost (it lands)");
             return PrimaryFault.LOST_REPLY;
+        }
+        if (write && profile.heldPct > 0 && choices.chance(profile.heldPct)) {
+            trace.note("fault: " + what + " is held on the network (its reply is lost now; it lands later, or never)");
+            return PrimaryFault.HELD;
         }
         return PrimaryFault.NONE;
     }
@@ -580,6 +662,10 @@ final class Run<T> {
 
         PrimaryFault command(String what, boolean write, java.util.Collection<String> ids) {
             return primaryCommand(this, what, write, ids);
+        }
+
+        void hold(String what, java.util.Collection<String> ids, java.util.concurrent.Callable<?> body) {
+            Run.this.hold(name + " " + what, ids, body);
         }
 
         @Override
