@@ -148,7 +148,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
     private final Acknowledger acks;
-    private final RecoveryBackoff recoveryBackoff;
+    private final RetryBackoff recoveryBackoff;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ConcurrentHashMap<String, Timer> writeTimers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
@@ -180,7 +180,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         this.channels = Collections.unmodifiableList(list);
         this.channelsByName = Collections.unmodifiableMap(byName);
         this.acks = new Acknowledger(store, cfg.ackBatchSize, cfg.ackInterval, scheduler);
-        this.recoveryBackoff = new RecoveryBackoff(cfg.recoveryInitialBackoff, cfg.recoveryMaxBackoff);
+        this.recoveryBackoff = new RetryBackoff(cfg.recoveryInitialBackoff, cfg.recoveryMaxBackoff);
         Gauge.builder(DualWriteMetrics.RECOVERY_BACKLOG, backlog, AtomicLong::get)
                 .description("entities with pending intents, as of the last recovery pass")
                 .tag(DualWriteMetrics.TAG_TYPE, type).register(cfg.meters);
