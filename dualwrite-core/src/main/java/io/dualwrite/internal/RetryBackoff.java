@@ -31,6 +31,27 @@ public final class RetryBackoff {
     }
 
     /**
+     * Checks retry settings the one way every builder that takes them does (recovery's and the
+     * relays').
+     *
+     * @param maxAttempts attempts before giving up, at least 1
+     * @param initial     the wait after the first failure, positive
+     * @param max         the longest wait, not below initial
+     * @throws NullPointerException     if initial or max is null
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public static void check(int maxAttempts, Duration initial, Duration max) {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+        }
+        Objects.requireNonNull(initial, "initial");
+        Objects.requireNonNull(max, "max");
+        if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
+            throw new IllegalArgumentException("need 0 < initial <= max, got " + initial + " and " + max);
+        }
+    }
+
+    /**
      * @param id       the entity id
      * @param sink     the sink name
      * @param attempts the failed attempts so far, at least 1 (a smaller number counts as 1)

@@ -2,6 +2,7 @@ package io.dualwrite.mongo.events;
 
 import com.mongodb.client.MongoCollection;
 import io.dualwrite.Change;
+import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.events.internal.DefaultEmbeddedEventRelay;
 import io.dualwrite.spi.DeadLetterStore;
@@ -214,14 +215,7 @@ public interface EmbeddedEventRelay extends AutoCloseable {
          * @return this
          */
         public Builder<T> retry(int maxAttempts, Duration initial, Duration max) {
-            if (maxAttempts < 1) {
-                throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
-            }
-            positive(initial, "initial");
-            positive(max, "max");
-            if (max.compareTo(initial) < 0) {
-                throw new IllegalArgumentException("max backoff " + max + " is below the initial " + initial);
-            }
+            RetryBackoff.check(maxAttempts, initial, max);
             this.maxAttempts = maxAttempts;
             this.initialBackoff = initial;
             this.maxBackoff = max;
