@@ -10,6 +10,7 @@ import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.mongo.CrashingDeadLetterStore;
 import io.dualwrite.mongo.MongoPrimaryStore;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.DeadLetterStore;
@@ -23,7 +24,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -228,37 +228,8 @@ class EventRelayFailuresTest {
     @Test
     void aRelayThatDiesRightAfterStoringADeadLetterDeadLettersTheEventAgainAndLosesNothing(MongoDatabase db) {
         Fixture f = new Fixture(db);
-        AtomicBoolean dieOnce = new AtomicBoolean(true);
         // the dead letter is durable, then the relay dies before it records that it moved past the event
-        DeadLetterStore dying = new DeadLetterStore() {
-            @Override
-            public void add(DeadLetter deadLetter) {
-                f.deadLetters.add(deadLetter);
-                if (dieOnce.compareAndSet(true, false)) {
-                    throw new IllegalStateException("the relay's process died here");
-                }
-            }
-
-            @Override
-            public List<DeadLetter> list(DeadLetterQuery query) {
-                return f.deadLetters.list(query);
-            }
-
-            @Override
-            public Optional<DeadLetter> get(String id) {
-                return f.deadLetters.get(id);
-            }
-
-            @Override
-            public boolean remove(String id) {
-                return f.deadLetters.remove(id);
-            }
-
-            @Override
-            public long count() {
-                return f.deadLetters.count();
-            }
-        };
+        CrashingDeadLetterStore dying = new CrashingDeadLetterStore();
         try (DualWriter<Document> w = f.app();
              EmbeddedEventRelay relay = f.relay(dying)
                      .sink("audit", failingCalls(f.target, f.calls, Set.of(1, 2, 3, 4))).build()) {
@@ -267,11 +238,13 @@ class EventRelayFailuresTest {
             f.clock.skip(Duration.ofMinutes(1));
             relay.publishDue();
             f.clock.skip(Duration.ofMinutes(1));
-            assertThrows(IllegalStateException.class, relay::publishDue, "attempt 3 dead-letters, then the relay dies");
+            dying.crashAfterNextAdd();
+            assertThrows(CrashingDeadLetterStore.SimulatedCrash.class, relay::publishDue,
+                    "attempt 3 dead-letters, then the relay dies");
             assertEquals(1, f.documentsWithEvents(), "the event is still in its document");
             f.clock.skip(Duration.ofSeconds(31));
             relay.publishDue();
-            DeadLetter d = f.deadLetters.get(DeadLetter.idOf("item", "x", "audit")).orElseThrow();
+            DeadLetter d = dying.get(DeadLetter.idOf("item", "x", "audit")).orElseThrow();
             assertEquals(v, d.version(), "the event is dead-lettered at its version");
             assertEquals(4, f.calls.get(), "after one more attempt: its count survived the crash in the document");
             assertEquals(0, f.documentsWithEvents(), "and the relay moved past it");
