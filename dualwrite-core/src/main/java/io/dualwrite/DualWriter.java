@@ -185,6 +185,34 @@ public interface DualWriter<T> extends AutoCloseable {
     }
 
     /**
+     * Delivers like {@link #redeliver(String, Collection)}, for a caller that retries on its own
+     * schedule and keeps each entity's failed attempts between calls (the change-stream relay), so
+     * that a transient failure is retried a bounded number of times instead of for ever. For each id
+     * the caller passes back what the previous call returned for it, if anything: when that was a
+     * {@link SinkOutcome#DEFERRED} of the version the primary still holds, this call goes on
+     * counting from it; otherwise (a newer version, or nothing earlier) the count starts again. A
+     * transient failure or an unknown outcome counts one attempt when the sink received the call
+     * (an open circuit or a full bulkhead counts none); once the count reaches {@code maxAttempts}
+     * the change is dead-lettered as recovery dead-letters an intent whose attempts are spent: with
+     * its version, attempts, kind and first and last error, the sink's pending intent acknowledged.
+     * A permanent failure is dead-lettered at once, as by {@link #redeliver(String, Collection)}.
+     *
+     * @param sink        a registered sink name, not null
+     * @param ids         entity ids, not null, no null element; duplicates are delivered once
+     * @param earlier     the previous outcomes by id, not null (empty when there are none); entries for
+     *                    ids not in {@code ids} are ignored
+     * @param maxAttempts the most attempts of one version of an entity, at least 1
+     * @return one redelivery per distinct id, in the given order
+     * @throws IllegalArgumentException      if the sink is not registered or maxAttempts is below 1
+     * @throws IllegalStateException         if the writer is closed
+     * @throws UnsupportedOperationException if this writer cannot redeliver (the default)
+     */
+    default Map<String, Redelivery> redeliver(String sink, Collection<String> ids, Map<String, Redelivery> earlier,
+                                              int maxAttempts) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot redeliver");
+    }
+
+    /**
      * Removes from one sink entities that the primary does not hold alive (orphans), through the
      * sink's channel like {@link #redeliver}. Each id is re-read from the primary first: an id the
      * primary holds alive is left alone ({@link SinkOutcome#SKIPPED}), unless the sink must not hold

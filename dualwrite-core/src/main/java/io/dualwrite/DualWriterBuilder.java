@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.internal.DefaultDualWriter;
+import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.spi.DeadLetterStore;
 import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.Sink;
@@ -251,14 +252,7 @@ public final class DualWriterBuilder<T> {
      * @return this
      */
     public DualWriterBuilder<T> recoveryRetry(int maxAttempts, Duration initial, Duration max) {
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
-        }
-        Objects.requireNonNull(initial, "initial");
-        Objects.requireNonNull(max, "max");
-        if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
-            throw new IllegalArgumentException("need 0 < initial <= max, got " + initial + " and " + max);
-        }
+        RetryBackoff.check(maxAttempts, initial, max);
         this.recoveryMaxAttempts = maxAttempts;
         this.recoveryInitialBackoff = initial;
         this.recoveryMaxBackoff = max;

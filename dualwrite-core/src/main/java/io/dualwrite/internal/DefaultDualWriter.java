@@ -16,6 +16,7 @@ import io.dualwrite.IdempotencyKeys;
 import io.dualwrite.Operation;
 import io.dualwrite.PrimaryWriteException;
 import io.dualwrite.RecoveryReport;
+import io.dualwrite.Redelivery;
 import io.dualwrite.RequiredSinkFailedException;
 import io.dualwrite.SinkOutcome;
 import io.dualwrite.VersionConflictException;
@@ -148,7 +149,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
     private final Acknowledger acks;
-    private final RecoveryBackoff recoveryBackoff;
+    private final RetryBackoff recoveryBackoff;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ConcurrentHashMap<String, Timer> writeTimers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
@@ -180,7 +181,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         this.channels = Collections.unmodifiableList(list);
         this.channelsByName = Collections.unmodifiableMap(byName);
         this.acks = new Acknowledger(store, cfg.ackBatchSize, cfg.ackInterval, scheduler);
-        this.recoveryBackoff = new RecoveryBackoff(cfg.recoveryInitialBackoff, cfg.recoveryMaxBackoff);
+        this.recoveryBackoff = new RetryBackoff(cfg.recoveryInitialBackoff, cfg.recoveryMaxBackoff);
         Gauge.builder(DualWriteMetrics.RECOVERY_BACKLOG, backlog, AtomicLong::get)
                 .description("entities with pending intents, as of the last recovery pass")
                 .tag(DualWriteMetrics.TAG_TYPE, type).register(cfg.meters);
@@ -778,9 +779,20 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
 
     @Override
     public Map<String, SinkOutcome> redeliver(String sink, Collection<String> ids) {
+        // without a count of its own, a transient failure is never spent: it stays as it was
+        return outcomes(redeliver(sink, ids, Map.of(), Integer.MAX_VALUE));
+    }
+
+    @Override
+    public Map<String, Redelivery> redeliver(String sink, Collection<String> ids, Map<String, Redelivery> earlier,
+                                             int maxAttempts) {
         Objects.requireNonNull(ids, "ids");
+        Objects.requireNonNull(earlier, "earlier");
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+        }
         SinkChannel<T> c = channelFor(sink);
-        Map<String, SinkOutcome> out = new LinkedHashMap<>();
+        Map<String, Redelivery> out = new LinkedHashMap<>();
         List<Change<T>> changes = new ArrayList<>();
         List<String> refs = new ArrayList<>();
         for (String id : new LinkedHashSet<>(ids)) {
@@ -788,7 +800,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             Optional<Snapshot<T>> snap = c.policy() == DeliveryPolicy.SHADOW || Ramp.role(id, c.settings) == Ramp.Role.OUT
                     ? Optional.empty() : store.read(id);
             if (snap.isEmpty()) {
-                out.put(id, SinkOutcome.SKIPPED);
+                out.put(id, Redelivery.withoutFailure(id, SinkOutcome.SKIPPED, 0));
                 continue;
             }
             Snapshot<T> s = snap.get();
@@ -797,7 +809,13 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             refs.add(intent == null ? null : intent.ref().orElse(null));
             out.put(id, null);
         }
-        out.putAll(deliverBatch(c, changes, refs, "redelivery"));
+        out.putAll(deliverBatch(c, changes, refs, "redelivery", earlier, maxAttempts));
+        return out;
+    }
+
+    private static Map<String, SinkOutcome> outcomes(Map<String, Redelivery> redeliveries) {
+        Map<String, SinkOutcome> out = new LinkedHashMap<>();
+        redeliveries.forEach((id, r) -> out.put(id, r.outcome()));
         return out;
     }
 
@@ -887,7 +905,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             refs.add(intent == null ? null : intent.ref().orElse(null));
             out.put(id, null);
         }
-        out.putAll(deliverBatch(c, changes, refs, "orphan removal"));
+        outcomes(deliverBatch(c, changes, refs, "orphan removal", Map.of(), Integer.MAX_VALUE)).forEach(out::put);
         return out;
     }
 
@@ -901,10 +919,13 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         return c;
     }
 
-    /** One bulk call to one sink; acknowledges what succeeded, dead-letters permanent failures. */
-    private Map<String, SinkOutcome> deliverBatch(SinkChannel<T> c, List<Change<T>> changes, List<String> refs,
-                                                  String what) {
-        Map<String, SinkOutcome> out = new LinkedHashMap<>();
+    /**
+     * One bulk call to one sink; acknowledges what succeeded, dead-letters permanent failures and
+     * transient ones whose attempts, counted on from {@code earlier}, reached {@code maxAttempts}.
+     */
+    private Map<String, Redelivery> deliverBatch(SinkChannel<T> c, List<Change<T>> changes, List<String> refs,
+                                                 String what, Map<String, Redelivery> earlier, int maxAttempts) {
+        Map<String, Redelivery> out = new LinkedHashMap<>();
         if (changes.isEmpty()) {
             return out;
         }
@@ -915,17 +936,30 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             Throwable error = d.error;
             if (error == null) {
                 acks.add(new Ack(change.id(), c.name, change.version(), refs.get(i)));
-                out.put(change.id(), SinkOutcome.APPLIED);
+                out.put(change.id(), Redelivery.withoutFailure(change.id(), SinkOutcome.APPLIED, change.version()));
                 continue;
             }
             ErrorKind kind = d.kind;
-            if (kind == ErrorKind.PERMANENT && deadLetter(change, c.name, 1, kind, null, error, refs.get(i))) {
-                out.put(change.id(), SinkOutcome.DEAD_LETTERED);
-            } else {
-                LOG.warn("{} of {} to sink '{}' failed ({}): {}", what, change.idempotencyKey(), c.name, kind,
-                        SinkChannel.describe(error));
-                out.put(change.id(), SinkOutcome.DEFERRED);
+            String last = SinkChannel.describe(error);
+            Redelivery before = earlier.get(change.id());
+            boolean counting = before != null && before.outcome() == SinkOutcome.DEFERRED
+                    && before.version() == change.version();
+            // an attempt the sink never received (open circuit, full bulkhead) is not counted
+            int attempts = (counting ? before.attempts() : 0) + (d.notCalled ? 0 : 1);
+            String first = counting && before.firstError().isPresent() ? before.firstError().get()
+                    : d.notCalled ? null : last;
+            boolean spent = !d.notCalled && attempts >= maxAttempts;
+            if ((kind == ErrorKind.PERMANENT || spent)
+                    && deadLetter(change, c.name, attempts, kind, first, error, refs.get(i))) {
+                out.put(change.id(), new Redelivery(change.id(), SinkOutcome.DEAD_LETTERED, change.version(),
+                        Math.max(1, attempts), Optional.of(kind), Optional.ofNullable(first).or(() -> Optional.of(last)),
+                        Optional.of(last)));
+                continue;
             }
+            LOG.warn("{} of {} to sink '{}' failed ({}{}): {}", what, change.idempotencyKey(), c.name, kind,
+                    maxAttempts == Integer.MAX_VALUE ? "" : ", attempt " + attempts + " of " + maxAttempts, last);
+            out.put(change.id(), new Redelivery(change.id(), SinkOutcome.DEFERRED, change.version(), attempts,
+                    Optional.of(kind), Optional.ofNullable(first), Optional.of(last)));
         }
         return out;
     }

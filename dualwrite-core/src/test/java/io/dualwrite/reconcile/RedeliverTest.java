@@ -1,9 +1,12 @@
 package io.dualwrite.reconcile;
 
 import io.dualwrite.Change;
+import io.dualwrite.DeadLetter;
 import io.dualwrite.DeadLetterQuery;
+import io.dualwrite.DeliveryPolicy;
 import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
 import io.dualwrite.SinkSettings;
 import io.dualwrite.VersionConflictException;
@@ -15,6 +18,7 @@ import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.spi.SinkException;
 import io.dualwrite.spi.Snapshot;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -22,8 +26,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -136,6 +144,117 @@ class RedeliverTest {
                     "the repair is in the dead-letter store with its reason");
             assertEquals(Map.of("a", SinkOutcome.APPLIED), writer.redeliver("ok", List.of("a")),
                     "the other sink is not affected");
+        }
+    }
+
+    /** A sink that fails every call transiently ("blip 1", "blip 2", ...) until healed. */
+    private static final class Blipping implements Sink<Item> {
+        final InMemorySink<Item> target = new InMemorySink<>();
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicBoolean healed = new AtomicBoolean();
+
+        @Override
+        public ApplyResult apply(Change<Item> change) throws Exception {
+            int n = calls.incrementAndGet();
+            if (!healed.get()) {
+                throw new SinkException("blip " + n, ErrorKind.TRANSIENT, null);
+            }
+            return target.apply(change);
+        }
+    }
+
+    private static DualWriter<Item> writer(InMemoryPrimaryStore<Item> primary, InMemoryDeadLetterStore dls, Sink<Item> sink,
+                                           CircuitBreakerConfig breaker) {
+        return DualWriter.<Item>builder().entityType("item").idOf(Item::id).primary(primary).deadLetterStore(dls)
+                .sink("api", sink, SinkSettings.builder().policy(DeliveryPolicy.ASYNC).maxAttempts(1)
+                        .attemptTimeout(Duration.ofSeconds(5)).circuitBreaker(breaker).build())
+                .meterRegistry(new SimpleMeterRegistry()).build();
+    }
+
+    @Test
+    void aCountedRedeliveryDeadLettersAVersionOnceItsAttemptsAreSpentAndAcknowledgesItsIntent() {
+        InMemoryPrimaryStore<Item> primary = new InMemoryPrimaryStore<>();
+        InMemoryDeadLetterStore dls = new InMemoryDeadLetterStore();
+        Blipping api = new Blipping();
+        try (DualWriter<Item> writer = writer(primary, dls, api, CircuitBreakerConfig.ofDefaults())) {
+            long v = writer.save(new Item("a", "A", 1)).version();
+            Map<String, Redelivery> earlier = Map.of();
+            for (int attempt = 1; attempt <= 2; attempt++) {
+                earlier = writer.redeliver("api", List.of("a"), earlier, 3);
+                Redelivery r = earlier.get("a");
+                assertEquals(SinkOutcome.DEFERRED, r.outcome(), "attempt " + attempt + " of 3 is deferred");
+                assertEquals(attempt, r.attempts(), "and counted");
+                assertEquals(v, r.version(), "at the version sent");
+                assertEquals(Optional.of("io.dualwrite.spi.SinkException: blip 1"), r.firstError(), "the first error stays");
+            }
+            assertEquals(0, dls.count(), "nothing is dead-lettered before the attempts are spent");
+            Redelivery third = writer.redeliver("api", List.of("a"), earlier, 3).get("a");
+            assertEquals(SinkOutcome.DEAD_LETTERED, third.outcome(), "the third attempt spends them");
+            DeadLetter d = dls.get(DeadLetter.idOf("item", "a", "api")).orElseThrow();
+            assertEquals(v, d.version(), "the dead letter names the version");
+            assertEquals(3, d.attempts(), "and its attempts");
+            assertEquals(ErrorKind.TRANSIENT, d.kind(), "and the kind of its failures");
+            assertTrue(d.firstError().endsWith("blip 1") && d.lastError().endsWith("blip 3"),
+                    d.firstError() + " / " + d.lastError());
+            writer.flushAcknowledgements();
+            assertTrue(primary.read("a").orElseThrow().pending().isEmpty(),
+                    "the intent is acknowledged, as recovery does when its attempts run out");
+            assertThrows(IllegalArgumentException.class, () -> writer.redeliver("api", List.of("a"), Map.of(), 0));
+        }
+    }
+
+    @Test
+    void aNewerVersionStartsItsOwnCountAndAHealedSinkEndsIt() {
+        InMemoryPrimaryStore<Item> primary = new InMemoryPrimaryStore<>();
+        InMemoryDeadLetterStore dls = new InMemoryDeadLetterStore();
+        Blipping api = new Blipping();
+        try (DualWriter<Item> writer = writer(primary, dls, api, CircuitBreakerConfig.ofDefaults())) {
+            writer.save(new Item("a", "A", 1));
+            Map<String, Redelivery> earlier = writer.redeliver("api", List.of("a"), Map.of(), 2);
+            long v2 = writer.save(new Item("a", "A", 2)).version();
+            Redelivery r = writer.redeliver("api", List.of("a"), earlier, 2).get("a");
+            assertEquals(SinkOutcome.DEFERRED, r.outcome(), "a newer version is not dead-lettered for the older one's attempt");
+            assertEquals(1, r.attempts(), "it counts its own");
+            assertEquals(v2, r.version());
+            api.healed.set(true);
+            Redelivery healed = writer.redeliver("api", List.of("a"), Map.of("a", r), 2).get("a");
+            assertEquals(Redelivery.withoutFailure("a", SinkOutcome.APPLIED, v2), healed, "delivered before its attempts ran out");
+            assertEquals(0, dls.count());
+            assertEquals(v2, api.target.versionOf("a").getAsLong());
+        }
+    }
+
+    @Test
+    void anAttemptTheSinkNeverReceivedIsNotCounted() {
+        InMemoryPrimaryStore<Item> primary = new InMemoryPrimaryStore<>();
+        InMemoryDeadLetterStore dls = new InMemoryDeadLetterStore();
+        Blipping down = new Blipping();
+        Sink<Item> api = new Sink<>() { // a bulk sink whose whole request fails: that is what its breaker counts
+            @Override
+            public ApplyResult apply(Change<Item> change) throws Exception {
+                return down.apply(change);
+            }
+
+            @Override
+            public List<BatchItem> applyAll(List<Change<Item>> changes) {
+                down.calls.incrementAndGet();
+                throw new java.io.UncheckedIOException(new java.io.IOException("connection refused"));
+            }
+        };
+        CircuitBreakerConfig opensAfterTwo = CircuitBreakerConfig.custom().slidingWindowSize(2).minimumNumberOfCalls(2)
+                .waitDurationInOpenState(Duration.ofMinutes(10)).build();
+        try (DualWriter<Item> writer = writer(primary, dls, api, opensAfterTwo)) {
+            writer.save(new Item("a", "A", 1));
+            Map<String, Redelivery> earlier = writer.redeliver("api", List.of("a"), Map.of(), 3);
+            earlier = writer.redeliver("api", List.of("a"), earlier, 3);
+            assertEquals(2, earlier.get("a").attempts(), "two calls failed; the circuit is open now");
+            for (int i = 0; i < 5; i++) {
+                earlier = writer.redeliver("api", List.of("a"), earlier, 3);
+            }
+            assertEquals(2, down.calls.get(), "the sink was not called while its circuit was open");
+            assertEquals(SinkOutcome.DEFERRED, earlier.get("a").outcome(), "so no attempt was spent");
+            assertEquals(2, earlier.get("a").attempts(), "the count stays");
+            assertFalse(dls.get(DeadLetter.idOf("item", "a", "api")).isPresent(), "and nothing is dead-lettered");
         }
     }
 }

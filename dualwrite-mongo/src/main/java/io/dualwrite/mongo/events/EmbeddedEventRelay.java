@@ -2,6 +2,7 @@ package io.dualwrite.mongo.events;
 
 import com.mongodb.client.MongoCollection;
 import io.dualwrite.Change;
+import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.events.internal.DefaultEmbeddedEventRelay;
 import io.dualwrite.spi.DeadLetterStore;
@@ -28,10 +29,17 @@ import java.util.UUID;
  * after the last version recorded as published, so an event may be published again but never
  * skipped: consumers deduplicate by the envelope's id or by {@code entityversion}.
  *
- * <p>A transient failure stops that entity's publishing at the failed event and retries it later
- * with exponential backoff (other entities go on); a permanent failure, or a transient one that
- * ran out of attempts, puts the event in the dead-letter store (entity, version, sink, errors) and
- * the relay moves past it.
+ * <p>Whatever a sink throws for an event is that event's own failure, an {@link Error} included;
+ * only the JVM's fatal errors ({@link io.dualwrite.ErrorClassifier#isFatal}) propagate, and the
+ * document waits for its lease to run out. A transient failure stops that sink at the failed event
+ * and retries it later with exponential backoff and jitter (other sinks and other entities go on).
+ * Attempts are counted per event and sink and kept in the document, so they survive a restart and a
+ * later event of the same entity starts its own count. A permanent failure (an {@code Error} always
+ * is one, whatever the sink's classifier says), or a transient one whose attempts are spent, puts
+ * the event in the dead-letter store (entity, version, sink, attempts, first and last error) and
+ * that sink moves past it. A relay that dies after storing a dead letter and before recording the
+ * move tries the event once more on the next claim: it is published, or dead-lettered again (the
+ * store merges the two), so nothing is skipped unseen.
  *
  * <pre>{@code
  * EmbeddedEventRelay relay = EmbeddedEventRelay.builder(products)
@@ -201,19 +209,13 @@ public interface EmbeddedEventRelay extends AutoCloseable {
 
         /**
          * @param maxAttempts attempts per event and sink before dead-lettering, at least 1; default 10
-         * @param initial     first retry delay, positive; default 1 s
+         * @param initial     first retry delay, positive; default 1 s. Each delay doubles, spread by
+         *                    ±50 % derived from the entity, the sink and the attempt
          * @param max         longest retry delay, not below initial; default 5 min
          * @return this
          */
         public Builder<T> retry(int maxAttempts, Duration initial, Duration max) {
-            if (maxAttempts < 1) {
-                throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
-            }
-            positive(initial, "initial");
-            positive(max, "max");
-            if (max.compareTo(initial) < 0) {
-                throw new IllegalArgumentException("max backoff " + max + " is below the initial " + initial);
-            }
+            RetryBackoff.check(maxAttempts, initial, max);
             this.maxAttempts = maxAttempts;
             this.initialBackoff = initial;
             this.maxBackoff = max;

@@ -22,7 +22,8 @@ import java.util.Objects;
  *
  * <pre>
  * _dw.ev: { due: when the relay should look next, owner, until: the relay's lease,
- *           attempts, sent: { &lt;sink&gt;: last version published }, bytes: size of the list,
+ *           failed: { &lt;sink&gt;: { v: the version retried there, n: its failed attempts, first: its first error } },
+ *           sent: { &lt;sink&gt;: last version published }, bytes: size of the list,
  *           list: [ { v: version, op: UPSERT|DELETE, at: commit time, corr, key?, n: bytes,
  *                     state: the entity at that version (upserts) } ] }
  * </pre>

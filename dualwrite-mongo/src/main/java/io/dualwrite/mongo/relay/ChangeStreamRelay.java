@@ -5,6 +5,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import io.dualwrite.DualWriter;
+import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.MongoPrimaryStore;
 import io.dualwrite.mongo.relay.internal.DefaultChangeStreamRelay;
@@ -31,10 +32,18 @@ import java.util.function.UnaryOperator;
  * {@code fullDocument}, on the operation type or on update descriptions (which differ across
  * servers and race with later writes), and a redelivery is harmless.
  *
- * <p>After each delivered batch the resume token is written to the checkpoint collection; a
- * restarted relay resumes exactly there, so nothing is lost and a batch that was being delivered
- * when the relay died is delivered again (a harmless redelivery). A transient sink failure keeps
- * the batch and its checkpoint back until it is delivered. When the server cannot resume (the
+ * <p>After each batch the resume token is written to the checkpoint collection; a restarted relay
+ * resumes exactly there, so nothing is lost and a batch that was being delivered when the relay
+ * died is delivered again (a harmless redelivery). A change that a sink failed transiently does not
+ * hold the others back: it is written with the token, in the same single-document update, as a
+ * {@link DeferredChange}, and tried again with exponential backoff and jitter while the relay reads
+ * on. Its attempts are counted per entity, version and sink (an attempt the sink never received,
+ * because its circuit was open, counts none; a newer version of the entity starts its own count);
+ * once they are spent, or at once on a permanent failure (an {@code Error} a sink throws included),
+ * the writer dead-letters it with its version and reason, as recovery does, and the relay forgets
+ * it. A relay that dies between the dead letter and the checkpoint delivers or dead-letters the
+ * change again after its restart (the dead-letter store merges the two); none is lost. While a full
+ * batch of changes waits, the relay reads no further. When the server cannot resume (the
  * oplog rolled over: {@code ChangeStreamHistoryLost}, code 286; or a fatal change-stream error)
  * the relay neither crash-loops nor skips silently: it records the {@link Gap} in the checkpoint
  * collection, counts it ({@value RelayMetrics#GAPS}), logs one ERROR, runs the {@link GapHandler}
@@ -63,6 +72,12 @@ public interface ChangeStreamRelay extends AutoCloseable {
     Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(20);
     /** Default longest wait after empty polls or failures. */
     Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(1);
+    /** Default attempts of one version of an entity at one sink before it is dead-lettered. */
+    int DEFAULT_MAX_ATTEMPTS = 10;
+    /** Default wait before the second attempt of a deferred change. */
+    Duration DEFAULT_RETRY_INITIAL_BACKOFF = Duration.ofSeconds(1);
+    /** Default longest wait between attempts of a deferred change. */
+    Duration DEFAULT_RETRY_MAX_BACKOFF = Duration.ofMinutes(5);
     /**
      * Server error codes that mean the resume point is gone: 286 ChangeStreamHistoryLost,
      * 280 ChangeStreamFatalError, 136 CappedPositionLost.
@@ -84,7 +99,11 @@ public interface ChangeStreamRelay extends AutoCloseable {
      * Reads up to one batch from the stream, delivers the changed entities, and checkpoints;
      * first retries a batch or a gap resync left unfinished by an earlier call.
      *
-     * @return distinct entities delivered by this call (0 when nothing new, or when delivery was deferred)
+     * <p>Also tries again the {@linkplain #deferred() deferred changes} that are due, and reads a new
+     * batch only while fewer than a batch of them wait.
+     *
+     * @return distinct entities this call finished with: delivered to every sink, or dead-lettered where
+     *         they could not be (0 when nothing new, or when every delivery was deferred)
      * @throws IllegalStateException when closed
      * @throws RuntimeException      a failure of the primary, the stream or a gap handler; the batch
      *                               and the checkpoint stay as they were, so the next call retries
@@ -92,8 +111,8 @@ public interface ChangeStreamRelay extends AutoCloseable {
     int pollOnce();
 
     /**
-     * Polls until a poll reads no change event and has nothing left to retry (a batch whose events
-     * name no entity does not end it).
+     * Polls until a poll reads no change event and has nothing left to retry now (a batch whose
+     * events name no entity does not end it; deferred changes whose backoff has not ended do).
      *
      * @param maxPolls the most polls, at least 1
      * @return entities delivered in all
@@ -105,6 +124,12 @@ public interface ChangeStreamRelay extends AutoCloseable {
 
     /** @return the stored checkpoint, empty before the relay first opened its stream */
     Optional<Checkpoint> checkpoint();
+
+    /**
+     * @return the changes waiting for another attempt, as stored with the checkpoint, earliest due
+     *         first (empty before the relay first stored one)
+     */
+    List<DeferredChange> deferred();
 
     /** @return the gaps recorded for this relay, oldest first */
     List<Gap> gaps();
@@ -132,6 +157,9 @@ public interface ChangeStreamRelay extends AutoCloseable {
         private int batchSize = DEFAULT_BATCH_SIZE;
         private Duration minBackoff = DEFAULT_MIN_BACKOFF;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private Duration retryInitialBackoff = DEFAULT_RETRY_INITIAL_BACKOFF;
+        private Duration retryMaxBackoff = DEFAULT_RETRY_MAX_BACKOFF;
         private GapHandler gapHandler;
         private MeterRegistry meterRegistry = new SimpleMeterRegistry();
         private Clock clock = Clock.systemUTC();
@@ -211,6 +239,8 @@ public interface ChangeStreamRelay extends AutoCloseable {
         }
 
         /**
+         * The polling thread's waits after an empty poll or a failed one (doubling from min to max).
+         *
          * @param min shortest wait, positive; default 20 ms
          * @param max longest wait, not below min; default 1 s
          * @return this
@@ -223,6 +253,26 @@ public interface ChangeStreamRelay extends AutoCloseable {
             }
             this.minBackoff = min;
             this.maxBackoff = max;
+            return this;
+        }
+
+        /**
+         * How a change that a sink failed transiently is tried again: each wait doubles from
+         * {@code initial} up to {@code max}, spread by ±50 % derived from the entity, the sink and
+         * the attempt; once one version of an entity has failed {@code maxAttempts} times at a sink
+         * it is dead-lettered.
+         *
+         * @param maxAttempts attempts of one version of an entity at one sink, at least 1; default
+         *                    {@value ChangeStreamRelay#DEFAULT_MAX_ATTEMPTS}
+         * @param initial     the wait after the first failure, positive; default 1 s
+         * @param max         the longest wait, not below initial; default 5 min
+         * @return this
+         */
+        public Builder<T> retry(int maxAttempts, Duration initial, Duration max) {
+            RetryBackoff.check(maxAttempts, initial, max);
+            this.maxAttempts = maxAttempts;
+            this.retryInitialBackoff = initial;
+            this.retryMaxBackoff = max;
             return this;
         }
 
@@ -246,7 +296,8 @@ public interface ChangeStreamRelay extends AutoCloseable {
         }
 
         /**
-         * @param clock the clock of checkpoint and gap times; default UTC system clock
+         * @param clock the clock of checkpoint and gap times and of the deferred changes' due times;
+         *              default UTC system clock
          * @return this
          */
         public Builder<T> clock(Clock clock) {
@@ -315,7 +366,8 @@ public interface ChangeStreamRelay extends AutoCloseable {
                 throw new IllegalStateException("set the checkpoint collection: checkpoints(database) or checkpoints(collection)");
             }
             return new DefaultChangeStreamRelay<>(relayName, collection, checkpoints, writer, feeds, idType, batchSize,
-                    minBackoff, maxBackoff, gapHandler != null ? gapHandler : GapHandler.resync(writer, primary, feeds),
+                    minBackoff, maxBackoff, maxAttempts, retryInitialBackoff, retryMaxBackoff,
+                    gapHandler != null ? gapHandler : GapHandler.resync(writer, primary, feeds),
                     meterRegistry, clock, cursorDecorator, replayCheckpoint, replayTime);
         }
     }

@@ -8,15 +8,18 @@ import java.util.Optional;
 
 /**
  * Where a change-stream relay stands, as kept in its checkpoint collection: the resume token after
- * the last delivered batch, or a point in time to start at (a replay, or the present after a gap).
+ * the last batch it finished (each change delivered, dead-lettered, or kept waiting with the
+ * checkpoint; see {@link ChangeStreamRelay#deferred()}), or a point in time to start at (a replay,
+ * or the present after a gap).
  * Pass one to {@link ChangeStreamRelay.Builder#replayFrom(Checkpoint)} to start again from it.
  * Immutable and thread-safe.
  *
  * @param relay       the relay's name (the checkpoint document's {@code _id})
- * @param resumeToken the resume token after the last delivered batch, if any
+ * @param resumeToken the resume token after the last finished batch, if any
  * @param startAt     when there is no token: the operation time to start at, if any
  * @param updatedAt   when the checkpoint was last written
- * @param delivered   entities delivered since the checkpoint was created
+ * @param delivered   entities the relay finished with since the checkpoint was created: delivered to
+ *                    every sink, or dead-lettered where they could not be
  * @param gaps        lost resume points recorded so far
  */
 public record Checkpoint(String relay, Optional<BsonDocument> resumeToken, Optional<Instant> startAt, Instant updatedAt,

@@ -5,7 +5,10 @@ package io.dualwrite.mongo.relay;
  * {@value #TAG_COLLECTION}. Thread-safe (constants only).
  */
 public final class RelayMetrics {
-    /** Counter: entities the change-stream relay delivered (one per distinct id per batch). */
+    /**
+     * Counter: entities the change-stream relay finished with, delivered to every sink or
+     * dead-lettered where they could not be (one per distinct id per batch, or per retry).
+     */
     public static final String CHANGES = "dualwrite.relay.changes";
     /** Counter: change events read from the stream. */
     public static final String EVENTS_READ = "dualwrite.relay.events.read";
@@ -13,8 +16,18 @@ public final class RelayMetrics {
     public static final String UNIDENTIFIED = "dualwrite.relay.events.unidentified";
     /** Counter: lost resume points (gaps) detected; each one triggers a resync. Alert on any increase. */
     public static final String GAPS = "dualwrite.relay.gaps";
-    /** Counter: batches whose delivery was deferred by a transient sink failure and retried. */
+    /**
+     * Counter: deliveries of a change to a sink that failed transiently (or could not be made: an
+     * open circuit); each waits with the checkpoint and is tried again with backoff.
+     */
     public static final String DEFERRED = "dualwrite.relay.deferred";
+    /**
+     * Counter: changes the change-stream relay gave up on for a sink, after a permanent failure or
+     * once their attempts were spent; each is in the writer's dead-letter store. Alert on any increase.
+     */
+    public static final String DEAD_LETTERED = "dualwrite.relay.dead_lettered";
+    /** Gauge: changes waiting with the change-stream relay's checkpoint for another attempt ({@link DeferredChange}). */
+    public static final String WAITING = "dualwrite.relay.waiting";
     /** Counter: events the embedded-event relay published, tagged {@value #TAG_SINK}. */
     public static final String EVENTS_PUBLISHED = "dualwrite.events.published";
     /** Counter: events the embedded-event relay could not publish yet (transient) or dead-lettered, tagged {@value #TAG_OUTCOME}. */

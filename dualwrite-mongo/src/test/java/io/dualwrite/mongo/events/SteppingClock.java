@@ -8,10 +8,11 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** The wall clock plus an offset the test adds to, to expire leases and backoffs at once. Thread-safe. */
-final class SteppingClock extends Clock {
+public final class SteppingClock extends Clock {
     private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
 
-    void skip(Duration d) {
+    /** @param d how far to move the clock on */
+    public void skip(Duration d) {
         offset.updateAndGet(o -> o.plus(d));
     }
 

@@ -6,6 +6,7 @@ import io.dualwrite.DualWriter;
 import io.dualwrite.SinkSettings;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.spi.DeadLetterStore;
 import io.dualwrite.spi.Sink;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -35,11 +36,17 @@ final class Items {
 
     /** The relay's writer: it only delivers (one attempt per call; a circuit breaker that recovers in 50 ms). */
     static DualWriter<Document> relayWriter(MongoPrimaryStore<Document> store, Sink<Document> sink) {
+        return relayWriter(store, sink, new InMemoryDeadLetterStore());
+    }
+
+    /** The relay's writer, with the dead-letter store given. */
+    static DualWriter<Document> relayWriter(MongoPrimaryStore<Document> store, Sink<Document> sink,
+                                            DeadLetterStore deadLetters) {
         SinkSettings settings = SinkSettings.builder().maxAttempts(1).attemptTimeout(Duration.ofSeconds(10))
                 .circuitBreaker(CircuitBreakerConfig.custom().slidingWindowSize(20).minimumNumberOfCalls(10)
                         .waitDurationInOpenState(Duration.ofMillis(50)).build()).build();
         return DualWriter.<Document>builder().entityType("item").idOf(d -> d.getString("_id")).primary(store)
-                .deadLetterStore(new InMemoryDeadLetterStore()).meterRegistry(new SimpleMeterRegistry())
+                .deadLetterStore(deadLetters).meterRegistry(new SimpleMeterRegistry())
                 .sink(SINK, sink, settings).build();
     }
 

@@ -10,8 +10,10 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.Change;
 import io.dualwrite.DeadLetter;
+import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.Operation;
+import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.events.EmbeddedEventRelay;
@@ -33,6 +35,7 @@ import org.bson.BsonDateTime;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
+import org.bson.BsonString;
 import org.bson.BsonValue;
 import org.bson.conversions.Bson;
 import org.slf4j.Logger;
@@ -70,8 +73,7 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
     private final Duration lease;
     private final int batchSize;
     private final int maxAttempts;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
+    private final RetryBackoff backoff;
     private final int schemaVersion;
     private final Clock clock;
     private final Map<String, Counter> published = new LinkedHashMap<>();
@@ -116,8 +118,7 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
         this.lease = lease;
         this.batchSize = batchSize;
         this.maxAttempts = maxAttempts;
-        this.initialBackoff = initialBackoff;
-        this.maxBackoff = maxBackoff;
+        this.backoff = new RetryBackoff(initialBackoff, maxBackoff);
         this.schemaVersion = schemaVersion;
         this.clock = clock;
         Tags tags = Tags.of(RelayMetrics.TAG_COLLECTION, collectionName);
@@ -151,7 +152,7 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
             long rev = c.getDocument(DualWriteFilters.FIELD).getNumber("rev").longValue();
             BsonDocument claimed = raw.findOneAndUpdate(Filters.and(Filters.eq("_id", c.get("_id")),
                             Filters.eq(Meta.REV_PATH, rev), due),
-                    Updates.combine(Updates.set(OWNER, new org.bson.BsonString(owner)),
+                    Updates.combine(Updates.set(OWNER, new BsonString(owner)),
                             Updates.set(UNTIL, new BsonDateTime(now.plus(lease).toEpochMilli())),
                             Updates.inc(Meta.REV_PATH, 1L)),
                     new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
@@ -165,7 +166,9 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
     /**
      * Publishes one claimed document's events, then removes what every sink has. Stops early when
      * the lease runs out, so another relay that claims the document next never publishes at the
-     * same time (an apply itself must finish within the lease).
+     * same time (an apply itself must finish within the lease). Whatever a sink throws for an event
+     * is that event's own failure (the JVM's fatal errors excepted): a transient one stops that
+     * sink at the event until its next attempt, anything else moves the sink past it.
      */
     private int publish(BsonDocument doc, Instant leaseEnd) {
         String id = ids.fromBson(doc.get("_id"));
@@ -176,10 +179,12 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
         }
         list.sort((a, b) -> Long.compare(a.getNumber("v").longValue(), b.getNumber("v").longValue()));
         BsonDocument sentDoc = ev.getDocument(EventFields.SENT, new BsonDocument());
-        int attempts = ev.getNumber(EventFields.ATTEMPTS, new BsonInt32(0)).intValue();
+        BsonValue failedBefore = ev.get(EventFields.FAILED);
+        BsonDocument earlier = failedBefore != null && failedBefore.isDocument() ? failedBefore.asDocument()
+                : new BsonDocument();
         Map<String, Long> sent = new LinkedHashMap<>();
-        boolean failed = false;
-        String lastError = null;
+        BsonDocument failed = new BsonDocument();
+        Duration retryIn = null;
         int count = 0;
         for (Map.Entry<String, Sink<T>> s : sinks.entrySet()) {
             long upTo = sentDoc.containsKey(s.getKey()) ? sentDoc.getNumber(s.getKey()).longValue() : 0;
@@ -199,27 +204,36 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
                     upTo = v;
                     count++;
                     published.get(s.getKey()).increment();
-                } catch (Exception e) {
+                } catch (Throwable e) {
+                    ErrorClassifier.rethrowIfFatal(e);
                     ErrorKind kind = classify(s.getValue(), e);
-                    if (kind == ErrorKind.PERMANENT || attempts + 1 >= maxAttempts) {
-                        deadLetter(change, s.getKey(), attempts + 1, kind, e);
+                    // the attempts of this event at this sink: a later event of the entity starts its own count
+                    BsonValue prior = earlier.get(s.getKey());
+                    boolean same = prior != null && prior.isDocument()
+                            && prior.asDocument().getNumber("v", new BsonInt64(0)).longValue() == v;
+                    int attempts = (same ? prior.asDocument().getNumber("n", new BsonInt32(0)).intValue() : 0) + 1;
+                    String error = describe(e);
+                    String firstError = same && prior.asDocument().isString("first")
+                            ? prior.asDocument().getString("first").getValue() : error;
+                    if (kind == ErrorKind.PERMANENT || attempts >= maxAttempts) {
+                        deadLetter(change, s.getKey(), attempts, kind, firstError, error);
                         upTo = v;
                         continue;
                     }
                     deferred.increment();
-                    LOG.warn("event {} for sink {} failed ({}, attempt {}); retrying later", change.idempotencyKey(),
-                            s.getKey(), kind, attempts + 1);
-                    failed = true;
-                    lastError = e.getClass().getSimpleName();
+                    LOG.warn("event {} for sink {} failed ({}, attempt {} of {}); retrying later: {}",
+                            change.idempotencyKey(), s.getKey(), kind, attempts, maxAttempts, error);
+                    failed.append(s.getKey(), new BsonDocument("v", new BsonInt64(v))
+                            .append("n", new BsonInt32(attempts)).append("first", new BsonString(firstError)));
+                    // the document comes due when every failed sink's own backoff has passed
+                    Duration wait = Duration.ofMillis(backoff.millis(id, s.getKey(), attempts));
+                    retryIn = retryIn == null || wait.compareTo(retryIn) > 0 ? wait : retryIn;
                     break;
                 }
             }
             sent.put(s.getKey(), upTo);
         }
-        finish(doc.get("_id"), sent, failed ? attempts + 1 : 0);
-        if (failed) {
-            LOG.debug("entity {}/{} keeps its events after {}", collectionName, id, lastError);
-        }
+        finish(doc.get("_id"), sent, failed, retryIn);
         return count;
     }
 
@@ -238,7 +252,11 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
         return b.build();
     }
 
-    private static ErrorKind classify(Sink<?> sink, Exception e) {
+    /** An {@link Error} (not fatal) is the event's own PERMANENT failure, whatever the sink's classifier says. */
+    private static ErrorKind classify(Sink<?> sink, Throwable e) {
+        if (e instanceof Error) {
+            return ErrorKind.PERMANENT;
+        }
         try {
             ErrorKind k = sink.classifier().classify(e);
             return k != null ? k : ErrorKind.TRANSIENT;
@@ -247,21 +265,29 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
         }
     }
 
-    private void deadLetter(Change<T> change, String sink, int attempts, ErrorKind kind, Exception e) {
+    private static String describe(Throwable e) {
+        String s = e.getClass().getSimpleName() + ": " + e.getMessage();
+        return s.length() > 1000 ? s.substring(0, 1000) + "…" : s;
+    }
+
+    private void deadLetter(Change<T> change, String sink, int attempts, ErrorKind kind, String firstError,
+                            String error) {
         Instant now = clock.instant();
-        String error = e.getClass().getSimpleName() + ": " + e.getMessage();
-        deadLetters.add(new DeadLetter(entityType, change.id(), change.version(), sink, attempts, kind, error, error,
-                change.correlationId(), change.idempotencyKey(), now, now));
+        deadLetters.add(new DeadLetter(entityType, change.id(), change.version(), sink, attempts, kind, firstError,
+                error, change.correlationId(), change.idempotencyKey(), now, now));
         deadLettered.increment();
-        LOG.error("event {} could not be published to sink {} ({}, {} attempts); it is in the dead-letter store",
-                change.idempotencyKey(), sink, kind, attempts);
+        LOG.error("event {} could not be published to sink {} ({}, {} attempts): {}; it is in the dead-letter store",
+                change.idempotencyKey(), sink, kind, attempts, error);
     }
 
     /**
-     * Records per sink what was published, removes the events every sink has, and releases the
-     * lease, conditional on the revision (a commit may have appended events meanwhile).
+     * Records per sink what was published and what waits for another attempt, removes the events
+     * every sink has, and releases the lease, conditional on the revision (a commit may have
+     * appended events meanwhile).
+     *
+     * @param retryIn null when nothing failed transiently, else the wait before the next attempt
      */
-    private void finish(BsonValue key, Map<String, Long> sent, int attempts) {
+    private void finish(BsonValue key, Map<String, Long> sent, BsonDocument failed, Duration retryIn) {
         long all = Long.MAX_VALUE;
         for (long v : sent.values()) {
             all = Math.min(all, v);
@@ -301,10 +327,13 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
             } else {
                 BsonDocument sentDoc = new BsonDocument();
                 sent.forEach((s, v) -> sentDoc.append(s, new BsonInt64(v)));
-                Instant next = attempts > 0 ? clock.instant().plus(backoff(attempts)) : firstAt;
-                BsonDocument nextEv = new BsonDocument(EventFields.DUE, new BsonDateTime(next.toEpochMilli()))
-                        .append(EventFields.ATTEMPTS, new BsonInt32(attempts)).append(EventFields.SENT, sentDoc)
-                        .append(EventFields.BYTES, new BsonInt32(bytes)).append(EventFields.LIST, remaining);
+                Instant next = retryIn != null ? clock.instant().plus(retryIn) : firstAt;
+                BsonDocument nextEv = new BsonDocument(EventFields.DUE, new BsonDateTime(next.toEpochMilli()));
+                if (!failed.isEmpty()) {
+                    nextEv.append(EventFields.FAILED, failed);
+                }
+                nextEv.append(EventFields.SENT, sentDoc).append(EventFields.BYTES, new BsonInt32(bytes))
+                        .append(EventFields.LIST, remaining);
                 matched = raw.updateOne(cond, Updates.combine(Updates.set(EventFields.PATH, nextEv),
                         Updates.inc(Meta.REV_PATH, 1L))).getMatchedCount();
             }
@@ -314,14 +343,6 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
         }
         throw new IllegalStateException("could not record the published events of " + collectionName + "/" + key
                 + " after " + MAX_RACES + " races");
-    }
-
-    private Duration backoff(int attempts) {
-        long ms = initialBackoff.toMillis();
-        for (int i = 1; i < attempts && ms < maxBackoff.toMillis(); i++) {
-            ms *= 2;
-        }
-        return Duration.ofMillis(Math.min(ms, maxBackoff.toMillis()));
     }
 
     @Override

@@ -11,8 +11,12 @@ public final class EventFields {
     public static final String OWNER = "owner";
     /** Its lease expiry. */
     public static final String UNTIL = "until";
-    /** Failed attempts of the first unpublished event. */
-    public static final String ATTEMPTS = "attempts";
+    /**
+     * Per sink, the event that failed there transiently and waits for its next attempt:
+     * {@code { v: its version, n: its failed attempts, first: its first error }}. A later event
+     * starts its own count. (Older relays kept one shared {@code attempts} number; it is ignored.)
+     */
+    public static final String FAILED = "failed";
     /** Per sink, the last version published. */
     public static final String SENT = "sent";
     /** Size of the list in bytes. */

@@ -9,20 +9,26 @@ import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import io.dualwrite.DualWriter;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
+import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.internal.Ids;
 import io.dualwrite.mongo.relay.ChangeStreamRelay;
 import io.dualwrite.mongo.relay.Checkpoint;
+import io.dualwrite.mongo.relay.DeferredChange;
 import io.dualwrite.mongo.relay.Gap;
 import io.dualwrite.mongo.relay.GapHandler;
 import io.dualwrite.mongo.relay.RelayMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import org.bson.BsonArray;
 import org.bson.BsonDateTime;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
+import org.bson.BsonInt64;
 import org.bson.BsonString;
 import org.bson.BsonTimestamp;
 import org.bson.BsonValue;
@@ -34,11 +40,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
 /**
@@ -46,8 +57,12 @@ import java.util.function.UnaryOperator;
  *
  * <pre>
  * checkpoint document: { _id: name, token: resume token | startAt: date, updatedAt, delivered,
+ *                        deferred: [ { sink, id, v, n: failed attempts, due, kind?, first?, last? } ],
  *                        gaps: [ { at, code, message, lostToken?, resolvedAt? } ] }
  * </pre>
+ *
+ * <p>The token and the deferred changes of a batch are written in one update, so a change the
+ * token has passed is either delivered, dead-lettered, or in {@code deferred}.
  *
  * @param <T> the entity type
  */
@@ -58,6 +73,8 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
     private static final String UPDATED_AT = "updatedAt";
     private static final String DELIVERED = "delivered";
     private static final String GAPS = "gaps";
+    private static final String DEFERRED = "deferred";
+    private static final int MAX_ERROR_CHARS = 300;
 
     private final String name;
     private final MongoCollection<BsonDocument> watched;
@@ -66,6 +83,8 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
     private final List<String> sinks;
     private final Ids ids;
     private final int batchSize;
+    private final int maxAttempts;
+    private final RetryBackoff retryBackoff;
     private final GapHandler gapHandler;
     private final Clock clock;
     private final UnaryOperator<MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>>> decorator;
@@ -74,15 +93,21 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
     private final Counter eventsRead;
     private final Counter unidentified;
     private final Counter gapCounter;
-    private final Counter deferred;
+    private final Counter deferrals;
+    private final Counter deadLettered;
+    private final AtomicInteger waitingGauge;
 
     private Checkpoint replayCheckpoint;
     private Instant replayTime;
     private MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>> cursor;
-    /** The batch read but not yet delivered to every sink: ids still owed per sink. */
+    /** The batch read but not yet checkpointed: ids still to deliver per sink (empty lists: only the checkpoint). */
     private Map<String, List<String>> owed;
     private BsonDocument owedToken;
     private int owedCount;
+    /** Ids of the owed batch that some sink deferred. */
+    private Set<String> owedDeferred;
+    /** Per sink, by id, the changes waiting for another attempt; null until read from the checkpoint. */
+    private Map<String, Map<String, DeferredChange>> waiting;
     private Gap openGap;
     /** Change events the last poll read, delivered or not (a batch may name no entity). */
     private int lastRead;
@@ -101,6 +126,9 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
      * @param batchSize        events per batch
      * @param minBackoff       shortest wait
      * @param maxBackoff       longest wait
+     * @param maxAttempts      attempts of one version of an entity at one sink
+     * @param retryInitial     first wait before a deferred change is tried again
+     * @param retryMax         longest such wait
      * @param gapHandler       what to do about a gap
      * @param registry         meters
      * @param clock            clock
@@ -111,7 +139,8 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
     public DefaultChangeStreamRelay(String name, MongoCollection<BsonDocument> watched,
                                     MongoCollection<BsonDocument> checkpoints, DualWriter<T> writer, List<String> sinks,
                                     IdType idType, int batchSize, Duration minBackoff, Duration maxBackoff,
-                                    GapHandler gapHandler, MeterRegistry registry, Clock clock,
+                                    int maxAttempts, Duration retryInitial, Duration retryMax, GapHandler gapHandler,
+                                    MeterRegistry registry, Clock clock,
                                     UnaryOperator<MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>>> decorator,
                                     Checkpoint replayCheckpoint, Instant replayTime) {
         this.name = name;
@@ -121,6 +150,8 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         this.sinks = List.copyOf(sinks);
         this.ids = new Ids(idType);
         this.batchSize = batchSize;
+        this.maxAttempts = maxAttempts;
+        this.retryBackoff = new RetryBackoff(retryInitial, retryMax);
         this.gapHandler = gapHandler;
         this.clock = clock;
         this.decorator = decorator;
@@ -133,7 +164,9 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         this.eventsRead = registry.counter(RelayMetrics.EVENTS_READ, tags);
         this.unidentified = registry.counter(RelayMetrics.UNIDENTIFIED, tags);
         this.gapCounter = registry.counter(RelayMetrics.GAPS, tags);
-        this.deferred = registry.counter(RelayMetrics.DEFERRED, tags);
+        this.deferrals = registry.counter(RelayMetrics.DEFERRED, tags);
+        this.deadLettered = registry.counter(RelayMetrics.DEAD_LETTERED, tags);
+        this.waitingGauge = registry.gauge(RelayMetrics.WAITING, tags, new AtomicInteger());
         this.poller = new PollingThread("dualwrite-relay-" + name, this::pass, minBackoff, maxBackoff);
     }
 
@@ -148,12 +181,17 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
             throw new IllegalStateException("relay " + name + " is closed");
         }
         applyReplay();
+        loadWaiting();
         if (openGap != null) {
             finishGap();
         }
         lastRead = 0;
-        if (owed != null) {
-            return deliverOwed();
+        int done = owed != null ? deliverOwed() : 0;
+        done += retryDue();
+        if (waitingCount() >= batchSize) {
+            // as many changes as one batch wait for their sinks: read on once some of them are through
+            LOG.debug("relay {}: {} deferred changes wait; it reads no further until fewer do", name, waitingCount());
+            return done;
         }
         List<ChangeStreamDocument<BsonDocument>> events = new ArrayList<>();
         try {
@@ -176,10 +214,10 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
             }
             recordGap(e);
             finishGap();
-            return 0;
+            return done;
         }
         if (events.isEmpty()) {
-            return 0;
+            return done;
         }
         lastRead = events.size();
         eventsRead.increment(events.size());
@@ -202,42 +240,202 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
             owed.put(s, new ArrayList<>(changed));
         }
         owedCount = changed.size();
-        return deliverOwed();
+        owedDeferred = new HashSet<>();
+        return done + deliverOwed();
     }
 
-    /** @return entities delivered, or 0 when some delivery was deferred (the batch stays owed) */
+    /**
+     * Delivers what the owed batch still owes each sink (a change a sink defers joins the waiting
+     * ones), then writes the token and the waiting changes in one update. An entity that already
+     * waits for a sink is not sent again before its backoff ends: its next attempt reads the
+     * primary's current state, this batch's change included.
+     *
+     * @return entities of the batch that no sink deferred
+     */
     private int deliverOwed() {
-        int left = 0;
         for (Map.Entry<String, List<String>> e : owed.entrySet()) {
             if (e.getValue().isEmpty()) {
                 continue;
             }
-            Map<String, SinkOutcome> out = writer.redeliver(e.getKey(), e.getValue());
-            List<String> still = new ArrayList<>();
+            Map<String, DeferredChange> mine = waiting.getOrDefault(e.getKey(), Map.of());
+            List<String> now = new ArrayList<>();
             for (String id : e.getValue()) {
-                if (out.get(id) == SinkOutcome.DEFERRED) {
-                    still.add(id);
+                if (mine.containsKey(id)) {
+                    owedDeferred.add(id);
+                } else {
+                    now.add(id);
                 }
             }
-            e.setValue(still);
-            left += still.size();
+            if (!now.isEmpty()) {
+                for (Redelivery r : redeliver(e.getKey(), now).values()) {
+                    if (r.outcome() == SinkOutcome.DEFERRED) {
+                        owedDeferred.add(r.id());
+                    }
+                }
+            }
+            e.setValue(List.of());
         }
-        if (left > 0) {
-            deferred.increment();
-            LOG.warn("relay {}: {} deliveries deferred by a transient sink failure; the batch and its checkpoint wait",
-                    name, left);
-            return 0;
+        int n = owedCount - owedDeferred.size();
+        List<Bson> set = new ArrayList<>(List.of(Updates.set(DEFERRED, waitingAsBson()), Updates.set(UPDATED_AT, now()),
+                Updates.inc(DELIVERED, (long) n)));
+        if (owedToken != null) {
+            set.add(Updates.set(TOKEN, owedToken));
+            set.add(Updates.unset(START_AT));
         }
-        int n = owedCount;
-        Bson set = owedToken == null ? Updates.set(UPDATED_AT, now())
-                : Updates.combine(Updates.set(TOKEN, owedToken), Updates.unset(START_AT), Updates.set(UPDATED_AT, now()));
-        checkpoints.updateOne(Filters.eq("_id", name), Updates.combine(set, Updates.inc(DELIVERED, (long) n)),
-                new UpdateOptions().upsert(true));
+        checkpoints.updateOne(Filters.eq("_id", name), Updates.combine(set), new UpdateOptions().upsert(true));
         changes.increment(n);
         owed = null;
         owedToken = null;
         owedCount = 0;
+        owedDeferred = null;
         return n;
+    }
+
+    /**
+     * Tries again the waiting changes whose backoff has ended, then stores what still waits.
+     *
+     * @return entities that no longer wait for any sink
+     */
+    private int retryDue() {
+        Instant now = clock.instant();
+        Set<String> tried = new LinkedHashSet<>();
+        for (String sink : sinks) {
+            List<String> due = new ArrayList<>();
+            for (DeferredChange d : waiting.getOrDefault(sink, Map.of()).values()) {
+                if (!d.due().isAfter(now) && due.size() < batchSize) {
+                    due.add(d.id());
+                }
+            }
+            if (!due.isEmpty()) {
+                redeliver(sink, due);
+                tried.addAll(due);
+            }
+        }
+        if (tried.isEmpty()) {
+            return 0;
+        }
+        int n = 0;
+        for (String id : tried) {
+            if (sinks.stream().noneMatch(s -> waiting.getOrDefault(s, Map.of()).containsKey(id))) {
+                n++;
+            }
+        }
+        checkpoints.updateOne(Filters.eq("_id", name), Updates.combine(Updates.set(DEFERRED, waitingAsBson()),
+                Updates.set(UPDATED_AT, now()), Updates.inc(DELIVERED, (long) n)), new UpdateOptions().upsert(true));
+        changes.increment(n);
+        return n;
+    }
+
+    /**
+     * Delivers ids to one sink through the writer, counting on from the attempts of the changes
+     * that wait; a deferred one waits (again) for its backoff, any other outcome ends its wait.
+     */
+    private Map<String, Redelivery> redeliver(String sink, List<String> idList) {
+        Map<String, DeferredChange> mine = waiting.computeIfAbsent(sink, k -> new LinkedHashMap<>());
+        Map<String, Redelivery> earlier = new HashMap<>();
+        for (String id : idList) {
+            DeferredChange d = mine.get(id);
+            if (d != null) {
+                earlier.put(id, d.redelivery());
+            }
+        }
+        Map<String, Redelivery> out = writer.redeliver(sink, idList, earlier, maxAttempts);
+        Instant now = clock.instant();
+        int waitingNow = 0;
+        for (Redelivery r : out.values()) {
+            if (r.outcome() == SinkOutcome.DEFERRED) {
+                mine.put(r.id(), new DeferredChange(sink, r, now.plusMillis(
+                        retryBackoff.millis(r.id(), sink, r.attempts()))));
+                deferrals.increment();
+                waitingNow++;
+                continue;
+            }
+            mine.remove(r.id());
+            if (r.outcome() == SinkOutcome.DEAD_LETTERED) {
+                deadLettered.increment();
+            }
+        }
+        if (waitingNow > 0) {
+            LOG.warn("relay {}: {} of {} changes to sink {} failed transiently; they wait with the checkpoint and are"
+                    + " tried again with backoff ({} attempts each at most)", name, waitingNow, out.size(), sink,
+                    maxAttempts);
+        }
+        waitingGauge.set(waitingCount());
+        return out;
+    }
+
+    private int waitingCount() {
+        int n = 0;
+        for (String sink : sinks) {
+            n += waiting.getOrDefault(sink, Map.of()).size();
+        }
+        return n;
+    }
+
+    /** @return true when a waiting change's backoff has ended */
+    private boolean anyDue() {
+        Instant now = clock.instant();
+        for (String sink : sinks) {
+            for (DeferredChange d : waiting.getOrDefault(sink, Map.of()).values()) {
+                if (!d.due().isAfter(now)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Reads the waiting changes from the checkpoint once; those of sinks this relay does not feed are dropped. */
+    private void loadWaiting() {
+        if (waiting != null) {
+            return;
+        }
+        Map<String, Map<String, DeferredChange>> loaded = new LinkedHashMap<>();
+        int foreign = 0;
+        for (DeferredChange d : deferred()) {
+            if (!sinks.contains(d.sink())) {
+                foreign++;
+                continue;
+            }
+            loaded.computeIfAbsent(d.sink(), k -> new LinkedHashMap<>()).put(d.id(), d);
+        }
+        if (foreign > 0) {
+            LOG.warn("relay {} no longer feeds the sinks of {} deferred changes in its checkpoint; it drops them"
+                    + " (a reconciliation of those sinks repairs what they miss)", name, foreign);
+        }
+        waiting = loaded;
+        waitingGauge.set(waitingCount());
+    }
+
+    private BsonArray waitingAsBson() {
+        BsonArray out = new BsonArray();
+        for (String sink : sinks) {
+            for (DeferredChange d : waiting.getOrDefault(sink, Map.of()).values()) {
+                Redelivery r = d.redelivery();
+                BsonDocument doc = new BsonDocument("sink", new BsonString(sink)).append("id", new BsonString(r.id()))
+                        .append("v", new BsonInt64(r.version())).append("n", new BsonInt32(r.attempts()))
+                        .append("due", new BsonDateTime(d.due().toEpochMilli()));
+                r.kind().ifPresent(k -> doc.append("kind", new BsonString(k.name())));
+                r.firstError().ifPresent(e -> doc.append("first", new BsonString(shortened(e))));
+                r.lastError().ifPresent(e -> doc.append("last", new BsonString(shortened(e))));
+                out.add(doc);
+            }
+        }
+        return out;
+    }
+
+    /** Keeps the checkpoint document small: a full batch of changes per sink may wait in it. */
+    private static String shortened(String error) {
+        return error.length() <= MAX_ERROR_CHARS ? error : error.substring(0, MAX_ERROR_CHARS) + "…";
+    }
+
+    private static DeferredChange deferredOf(BsonDocument d) {
+        Redelivery r = new Redelivery(d.getString("id").getValue(), SinkOutcome.DEFERRED, d.getNumber("v").longValue(),
+                d.getNumber("n").intValue(),
+                d.isString("kind") ? Optional.of(ErrorKind.valueOf(d.getString("kind").getValue())) : Optional.empty(),
+                d.isString("first") ? Optional.of(d.getString("first").getValue()) : Optional.empty(),
+                d.isString("last") ? Optional.of(d.getString("last").getValue()) : Optional.empty());
+        return new DeferredChange(d.getString("sink").getValue(), r, instant(d.get("due")));
     }
 
     private void applyReplay() {
@@ -331,9 +529,9 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         return total;
     }
 
-    /** @return true when the last poll read nothing and nothing is owed or open */
+    /** @return true when the last poll read nothing, nothing is owed or open, and no waiting change is due */
     private synchronized boolean idle() {
-        return owed == null && openGap == null && lastRead == 0;
+        return owed == null && openGap == null && lastRead == 0 && (waiting == null || !anyDue());
     }
 
     /** One pass of the polling thread: its size is what it delivered, or else what it read. */
@@ -354,7 +552,7 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
 
     @Override
     public Optional<Checkpoint> checkpoint() {
-        BsonDocument d = checkpoints.find(Filters.eq("_id", name)).first();
+        BsonDocument d = stored();
         if (d == null) {
             return Optional.empty();
         }
@@ -366,8 +564,22 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
     }
 
     @Override
+    public List<DeferredChange> deferred() {
+        BsonDocument d = stored();
+        List<DeferredChange> out = new ArrayList<>();
+        if (d == null || !d.isArray(DEFERRED)) {
+            return out;
+        }
+        for (BsonValue v : d.getArray(DEFERRED)) {
+            out.add(deferredOf(v.asDocument()));
+        }
+        out.sort(Comparator.comparing(DeferredChange::due));
+        return out;
+    }
+
+    @Override
     public List<Gap> gaps() {
-        BsonDocument d = checkpoints.find(Filters.eq("_id", name)).first();
+        BsonDocument d = stored();
         List<Gap> out = new ArrayList<>();
         if (d == null || !d.containsKey(GAPS)) {
             return out;
@@ -379,6 +591,11 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
                     g.getString("message").getValue()));
         }
         return out;
+    }
+
+    /** @return the checkpoint document, or null before the relay first wrote one */
+    private BsonDocument stored() {
+        return checkpoints.find(Filters.eq("_id", name)).first();
     }
 
     private static Instant instant(BsonValue v) {

@@ -9,12 +9,12 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class RecoveryBackoffTest {
-    private final RecoveryBackoff backoff = new RecoveryBackoff(Duration.ofSeconds(1), Duration.ofMinutes(10));
+class RetryBackoffTest {
+    private final RetryBackoff backoff = new RetryBackoff(Duration.ofSeconds(1), Duration.ofMinutes(10));
 
     @Test
     void theSameFailureGetsTheSameWaitOnEveryRun() {
-        RecoveryBackoff other = new RecoveryBackoff(Duration.ofSeconds(1), Duration.ofMinutes(10));
+        RetryBackoff other = new RetryBackoff(Duration.ofSeconds(1), Duration.ofMinutes(10));
         for (int attempt = 1; attempt <= 12; attempt++) {
             assertEquals(backoff.millis("p-1", "search", attempt), other.millis("p-1", "search", attempt),
                     "attempt " + attempt);

@@ -1,0 +1,65 @@
+package io.dualwrite.internal;
+
+import io.github.resilience4j.core.IntervalFunction;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The wait before a failed delivery is tried again by recovery or by a relay: exponential
+ * (Resilience4j's {@link IntervalFunction#ofExponentialBackoff}, ×2), spread by a jitter of ±50 %
+ * that is derived from the entity, the sink and the attempt rather than drawn at random. Deliveries
+ * that failed together still spread out (each entity gets its own factor), and the same failure
+ * gets the same due time on every run, so a seeded test replays exactly. Shared by the coordinator's
+ * recovery and the MongoDB relays; not part of the API. Thread-safe (immutable).
+ */
+public final class RetryBackoff {
+    private static final double SPREAD = 0.5;
+
+    private final IntervalFunction base;
+    private final long maxMillis;
+
+    /**
+     * @param initial the wait after the first failure, positive
+     * @param max     the longest wait, not below initial
+     */
+    public RetryBackoff(Duration initial, Duration max) {
+        Objects.requireNonNull(initial, "initial");
+        Objects.requireNonNull(max, "max");
+        this.base = IntervalFunction.ofExponentialBackoff(initial, 2.0, max);
+        this.maxMillis = max.toMillis();
+    }
+
+    /**
+     * Checks retry settings the one way every builder that takes them does (recovery's and the
+     * relays').
+     *
+     * @param maxAttempts attempts before giving up, at least 1
+     * @param initial     the wait after the first failure, positive
+     * @param max         the longest wait, not below initial
+     * @throws NullPointerException     if initial or max is null
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public static void check(int maxAttempts, Duration initial, Duration max) {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+        }
+        Objects.requireNonNull(initial, "initial");
+        Objects.requireNonNull(max, "max");
+        if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
+            throw new IllegalArgumentException("need 0 < initial <= max, got " + initial + " and " + max);
+        }
+    }
+
+    /**
+     * @param id       the entity id
+     * @param sink     the sink name
+     * @param attempts the failed attempts so far, at least 1 (a smaller number counts as 1)
+     * @return the wait in milliseconds, at least 1 and at most the configured maximum
+     */
+    public long millis(String id, String sink, int attempts) {
+        long wait = base.apply(Math.min(Math.max(attempts, 1), 30));
+        double factor = 1 - SPREAD + 2 * SPREAD * StableHash.unit(id + '\u0000' + sink + '\u0000' + attempts);
+        return Math.min(maxMillis, Math.max(1, Math.round(wait * factor)));
+    }
+}

@@ -1,0 +1,41 @@
+package io.dualwrite.mongo.relay;
+
+import io.dualwrite.Redelivery;
+import io.dualwrite.SinkOutcome;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A change a {@link ChangeStreamRelay} read but could not deliver to one sink yet (a transient
+ * failure): it is kept with the relay's checkpoint and tried again at {@code due}, with backoff,
+ * until it is delivered or its attempts are spent and it is dead-lettered. Immutable and
+ * thread-safe.
+ *
+ * @param sink       the sink it waits for
+ * @param redelivery the last attempt: entity id, version, failed attempts so far, kind, first and
+ *                   last error; its outcome is {@link SinkOutcome#DEFERRED}
+ * @param due        when the relay tries it again
+ */
+public record DeferredChange(String sink, Redelivery redelivery, Instant due) {
+    /**
+     * Checks the fields.
+     *
+     * @throws NullPointerException     if a field is null
+     * @throws IllegalArgumentException if the redelivery was not deferred
+     */
+    public DeferredChange {
+        Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(redelivery, "redelivery");
+        Objects.requireNonNull(due, "due");
+        if (redelivery.outcome() != SinkOutcome.DEFERRED) {
+            throw new IllegalArgumentException("a deferred change needs a deferred redelivery, not "
+                    + redelivery.outcome());
+        }
+    }
+
+    /** @return the entity id */
+    public String id() {
+        return redelivery.id();
+    }
+}

@@ -1,0 +1,62 @@
+package io.dualwrite.mongo.relay;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import io.dualwrite.Change;
+import io.dualwrite.DualWriter;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.Sink;
+import io.dualwrite.spi.SinkException;
+import io.dualwrite.testkit.mongo.MongoCapability;
+import io.dualwrite.testkit.mongo.MongoExtension;
+import io.dualwrite.testkit.mongo.RequiresMongo;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Promise 5 on the change-stream relay: "transient errors are retried ... a bounded number of
+ * times" and "a poison entity never blocks any other entity". An entity that one sink always
+ * fails transiently (an API that answers 503 for that one payload) keeps the relay's batch owed:
+ * the relay retries only that batch, never counts its attempts, never dead-letters it, and reads
+ * no further change — every later write of every other entity waits for ever.
+ */
+@ExtendWith(MongoExtension.class)
+@RequiresMongo(MongoCapability.CHANGE_STREAMS)
+class ChangeStreamRelayPoisonTest {
+
+    @Test
+    void anEntityASinkAlwaysFailsTransientlyNeverHoldsBackTheOthers(MongoDatabase db) {
+        MongoCollection<Document> items = Items.collection(db);
+        MongoPrimaryStore<Document> store = MongoPrimaryStore.builder(items).build();
+        InMemorySink<Document> target = new InMemorySink<>();
+        Sink<Document> api = new Sink<>() {
+            @Override
+            public ApplyResult apply(Change<Document> change) throws Exception {
+                if (change.id().equals("poison")) {
+                    throw new SinkException("503 for this payload", ErrorKind.TRANSIENT, null);
+                }
+                return target.apply(change);
+            }
+        };
+        try (DualWriter<Document> app = Items.app(store); DualWriter<Document> out = Items.relayWriter(store, api);
+             ChangeStreamRelay relay = ChangeStreamRelay.builder(items, out, store).checkpoints(db).name("p").build()) {
+            relay.pollOnce();
+            app.save(new Document("_id", "poison").append("n", 1));
+            for (int i = 0; i < 50; i++) {
+                relay.pollOnce();
+            }
+            app.save(new Document("_id", "later").append("n", 2));
+            for (int i = 0; i < 50 && target.get("later").isEmpty(); i++) {
+                relay.pollOnce();
+            }
+            assertTrue(target.get("later").isPresent(), "a write of another entity, made after the poison, never"
+                    + " reached the sink in 50 polls: the relay retries the poison's batch for ever");
+        }
+    }
+}
