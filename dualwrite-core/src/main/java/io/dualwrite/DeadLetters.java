@@ -30,7 +30,7 @@ public interface DeadLetters {
      * Replays one dead letter.
      *
      * @param id a dead letter id
-     * @return APPLIED (and removed), DEFERRED (transient failure, kept), or DEAD_LETTERED (failed again, kept)
+     * @return APPLIED (and removed), DEFERRED (transient failure, kept), or DEAD_LETTERED (failed again, or the primary still cannot read the entity: kept)
      * @throws java.util.NoSuchElementException when no such dead letter exists
      * @throws IllegalArgumentException         when it belongs to another entity type or to a sink that is not registered
      */

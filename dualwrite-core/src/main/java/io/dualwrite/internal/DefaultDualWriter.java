@@ -32,6 +32,7 @@ import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.spi.Snapshot;
+import io.dualwrite.spi.UnreadableEntityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -572,8 +573,25 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                 .increment();
         LOG.error("sink '{}' gave up on {} after {} attempt(s) ({}): {}; dead-lettered as {}", sink, key,
                 dl.attempts(), kind, last, dl.id());
-        acks.add(new Ack(id, sink, version, intentRef));
+        acks.add(Ack.deadLettered(id, sink, version, intentRef));
         return true;
+    }
+
+    /**
+     * Dead-letters a delivery of an entity the primary holds but cannot read: no sink can be given
+     * it; an operator replays it once the data or the codec is fixed.
+     *
+     * @param intent the sink's pending intent, or null when there is none
+     */
+    private boolean deadLetterUnreadable(Snapshot<T> s, String sink, Intent intent, int attempts) {
+        RuntimeException failure = s.readFailure().orElseThrow();
+        // a dead letter names a version of at least 1: an adopted document the store never versioned has none
+        return deadLetter(s.id(), Math.max(1, s.version()), sink, attempts, ErrorKind.PERMANENT,
+                intent == null ? null : intent.firstError().orElse(null), new IllegalStateException("the primary's "
+                        + type + "/" + s.id() + " cannot be decoded: " + failure, failure),
+                intent == null ? null : intent.correlationId().orElse(null),
+                intent == null ? null : intent.idempotencyKey().orElse(null),
+                intent == null ? null : intent.ref().orElse(null));
     }
 
     // ------------------------------------------------------------------ recovery
@@ -596,13 +614,8 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                         continue;
                     }
                     if (s.readFailure().isPresent()) {
-                        // the primary holds something its codec cannot read: no sink can be given it, and claiming
-                        // it again changes nothing; an operator replays it once the data or the codec is fixed
-                        if (deadLetter(s.id(), s.version(), intent.sink(), intent.attempts() + 1, ErrorKind.PERMANENT,
-                                intent.firstError().orElse(null), new IllegalStateException("the primary's "
-                                        + type + "/" + s.id() + " cannot be decoded: " + s.readFailure().get(),
-                                        s.readFailure().get()), intent.correlationId().orElse(null),
-                                intent.idempotencyKey().orElse(null), intent.ref().orElse(null))) {
+                        // claiming it again changes nothing
+                        if (deadLetterUnreadable(s, intent.sink(), intent, intent.attempts() + 1)) {
                             dead++;
                         }
                         continue;
@@ -797,8 +810,24 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         List<String> refs = new ArrayList<>();
         for (String id : new LinkedHashSet<>(ids)) {
             Objects.requireNonNull(id, "an id in ids");
-            Optional<Snapshot<T>> snap = c.policy() == DeliveryPolicy.SHADOW || Ramp.role(id, c.settings) == Ramp.Role.OUT
-                    ? Optional.empty() : store.read(id);
+            Optional<Snapshot<T>> snap;
+            try {
+                snap = c.policy() == DeliveryPolicy.SHADOW || Ramp.role(id, c.settings) == Ramp.Role.OUT
+                        ? Optional.empty() : store.read(id);
+            } catch (UnreadableEntityException e) {
+                // that entity's own permanent failure: the others are still delivered
+                Snapshot<T> s = e.snapshot();
+                Redelivery before = earlier.get(id);
+                int attempts = (before != null && before.outcome() == SinkOutcome.DEFERRED ? before.attempts() : 0) + 1;
+                Intent intent = s.pending().get(c.name);
+                String failure = SinkChannel.describe(e);
+                out.put(id, deadLetterUnreadable(s, c.name, intent, attempts)
+                        ? new Redelivery(id, SinkOutcome.DEAD_LETTERED, Math.max(1, s.version()), attempts,
+                                Optional.of(ErrorKind.PERMANENT), Optional.of(failure), Optional.of(failure))
+                        : new Redelivery(id, SinkOutcome.DEFERRED, Math.max(1, s.version()), attempts,
+                                Optional.of(ErrorKind.PERMANENT), Optional.of(failure), Optional.of(failure)));
+                continue;
+            }
             if (snap.isEmpty()) {
                 out.put(id, Redelivery.withoutFailure(id, SinkOutcome.SKIPPED, 0));
                 continue;
@@ -876,8 +905,17 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         }
         for (Map.Entry<String, Long> e : heldVersions.entrySet()) {
             String id = e.getKey();
-            Optional<Snapshot<T>> snap = c.policy() == DeliveryPolicy.SHADOW ? Optional.empty() : store.read(id);
             if (c.policy() == DeliveryPolicy.SHADOW) {
+                out.put(id, SinkOutcome.SKIPPED);
+                continue;
+            }
+            Optional<Snapshot<T>> snap;
+            try {
+                snap = store.read(id);
+            } catch (UnreadableEntityException unreadable) {
+                // the primary holds it, alive: not an orphan, whatever its state
+                LOG.warn("{}/{} is not removed from sink '{}': the primary holds it but cannot read it ({})", type, id,
+                        c.name, SinkChannel.describe(unreadable.getCause()));
                 out.put(id, SinkOutcome.SKIPPED);
                 continue;
             }
@@ -1098,7 +1136,14 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
                 LOG.info("dead letter {} is of an entity outside sink '{}''s ramp: nothing to replay", id, c.name);
                 return SinkOutcome.SKIPPED;
             }
-            Optional<Snapshot<T>> snap = store.read(dl.entityId());
+            Optional<Snapshot<T>> snap;
+            try {
+                snap = store.read(dl.entityId());
+            } catch (UnreadableEntityException e) {
+                LOG.warn("dead letter {} stays: the primary's {}/{} still cannot be read ({})", id, type, dl.entityId(),
+                        SinkChannel.describe(e.getCause()));
+                return SinkOutcome.DEAD_LETTERED;
+            }
             String correlationId = dl.correlationId().orElseGet(() -> UUID.randomUUID().toString());
             // the primary's current state, through the same road as every delivery (the sink's ramp included)
             Change<T> change = snap.map(s -> forSink(Change.<T>builder().entityType(type).id(s.id()).version(s.version())

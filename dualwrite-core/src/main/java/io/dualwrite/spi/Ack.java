@@ -5,13 +5,16 @@ import java.util.Objects;
 /**
  * "Sink {@code sink} holds version {@code version} of entity {@code id}": the store removes that
  * sink's intent if it asks for this version or an older one, and never an intent of a newer
- * write. Also used to drop an intent that went to the dead-letter store. Immutable.
+ * write. Also used to drop an intent that went to the dead-letter store ({@link #deadLettered(String,
+ * String, long, String)}): that one goes by its ref whatever its version, since the version of an
+ * entity whose document cannot be read may never be known. Immutable.
  */
 public final class Ack {
     private final String id;
     private final String sink;
     private final long version;
     private final String ref;
+    private final boolean deadLettered;
 
     /**
      * @param id      the entity id
@@ -20,10 +23,30 @@ public final class Ack {
      * @param ref     the intent's opaque store reference, may be null
      */
     public Ack(String id, String sink, long version, String ref) {
+        this(id, sink, version, ref, false);
+    }
+
+    private Ack(String id, String sink, long version, String ref, boolean deadLettered) {
         this.id = Objects.requireNonNull(id, "id");
         this.sink = Objects.requireNonNull(sink, "sink");
         this.version = version;
         this.ref = ref;
+        this.deadLettered = deadLettered;
+    }
+
+    /**
+     * "The intent {@code ref} of sink {@code sink} went to the dead-letter store at {@code version}": the
+     * store removes that intent whatever version it asks for, and, like any ack, the sink's intents of
+     * known versions at or below {@code version}.
+     *
+     * @param id      the entity id
+     * @param sink    the sink name
+     * @param version the version the dead letter records
+     * @param ref     the intent's opaque store reference, may be null (then only versions count)
+     * @return the acknowledgement
+     */
+    public static Ack deadLettered(String id, String sink, long version, String ref) {
+        return new Ack(id, sink, version, ref, true);
     }
 
     /** @return the entity id */
@@ -46,22 +69,27 @@ public final class Ack {
         return ref;
     }
 
+    /** @return true when the intent went to the dead-letter store rather than reached the sink */
+    public boolean deadLettered() {
+        return deadLettered;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof Ack)) {
             return false;
         }
         Ack a = (Ack) o;
-        return version == a.version && id.equals(a.id) && sink.equals(a.sink) && Objects.equals(ref, a.ref);
+        return version == a.version && deadLettered == a.deadLettered && id.equals(a.id) && sink.equals(a.sink) && Objects.equals(ref, a.ref);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, sink, version, ref);
+        return Objects.hash(id, sink, version, ref, deadLettered);
     }
 
     @Override
     public String toString() {
-        return "Ack{" + id + " " + sink + "@" + version + "}";
+        return "Ack{" + id + " " + sink + "@" + version + (deadLettered ? " dead-lettered" : "") + "}";
     }
 }

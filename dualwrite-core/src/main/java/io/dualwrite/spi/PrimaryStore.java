@@ -49,13 +49,15 @@ public interface PrimaryStore<T> {
     /**
      * @param id the entity id
      * @return the entity's current snapshot (a tombstone while a delete is pending), empty if absent
+     * @throws UnreadableEntityException when the primary holds the entity but its state cannot be read
      */
     Optional<Snapshot<T>> read(String id);
 
     /**
      * Removes, for each acknowledgement, the sink's intent if it asks for the acknowledged version
-     * or an older one; removes a tombstone once no intent is left. Missing entities and intents
-     * are ignored.
+     * or an older one, and the intent an {@link Ack#deadLettered dead-letter acknowledgement} names
+     * by its ref, whatever its version; removes a tombstone once no intent is left. Missing entities
+     * and intents are ignored.
      *
      * @param acks the acknowledgements, never null
      */
@@ -94,7 +96,8 @@ public interface PrimaryStore<T> {
 
     /**
      * Lists snapshots in ascending {@link String#compareTo} order of id, tombstones included, for
-     * reconciliation.
+     * reconciliation. An entity whose state cannot be read is listed as a {@link Snapshot#unreadable}
+     * snapshot, so that one bad document never stops a walk over the others.
      *
      * @param afterExclusive the last id of the previous page, or null for the first page
      * @param limit          the page size, at least 1

@@ -45,7 +45,9 @@ public final class Snapshot<T> {
     /**
      * An entity whose state the store cannot read (a document its codec cannot decode), returned by
      * {@link PrimaryStore#claimDue} so that the coordinator dead-letters its intents instead of
-     * claiming it again and again: it has no state and is not a tombstone.
+     * claiming it again and again, listed by {@link PrimaryStore#scan} and carried by the
+     * {@link UnreadableEntityException} of {@link PrimaryStore#read}: it has no state and is not a
+     * tombstone.
      *
      * @param id          the entity id
      * @param version     its committed version

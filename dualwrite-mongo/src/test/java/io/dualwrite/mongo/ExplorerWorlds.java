@@ -92,6 +92,9 @@ final class ExplorerWorlds {
     /** {@link MongoWriteAheadStore}: the intent first, then the application's own write, which grows a version field. */
     static final class WriteAhead extends Base {
         static final String VERSION = "version";
+        static final Duration WRITE_LEASE = Duration.ofSeconds(30);
+        /** The write lease less more than the instances' clocks may disagree (skew and steps back). */
+        static final Duration MAX_NETWORK_DELAY = Duration.ofSeconds(15);
         private final MongoWriteAheadStore<ExplorerItem> observer;
 
         WriteAhead(Spec spec) {
@@ -104,7 +107,7 @@ final class ExplorerWorlds {
             MongoCollection<org.bson.BsonDocument> intents = db.getCollection("items_intents", org.bson.BsonDocument.class);
             MongoWriteAheadStore.Builder<ExplorerItem> b = MongoWriteAheadStore.builder(db, collection)
                     .versionField(VERSION).settleTime(Duration.ofMinutes(1))
-                    .writeLease(Duration.ofSeconds(30), Duration.ofMillis(20)).createIndexes(node == null);
+                    .writeLease(WRITE_LEASE, Duration.ofMillis(20)).createIndexes(node == null);
             if (node != null) {
                 b.clock(node.clock()).intentCollection(node.collection(intents));
             } else {

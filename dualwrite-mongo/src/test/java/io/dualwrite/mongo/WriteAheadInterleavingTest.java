@@ -145,4 +145,94 @@ class WriteAheadInterleavingTest {
         assertEquals(0, db.getCollection(orders.getNamespace().getCollectionName()
                 + MongoWriteAheadStore.DEFAULT_INTENT_COLLECTION_SUFFIX).countDocuments(), "no intent was recorded");
     }
+
+    @Test
+    void aLostReplyToTakingTheWriteTurnLeavesTheEntityWritableForTheRetry() {
+        HookedCollection intentScript = new HookedCollection();
+        MongoCollection<org.bson.BsonDocument> intents = intentScript.wrap(db.getCollection(
+                Collections.uniqueName("intents"), org.bson.BsonDocument.class));
+        DualWriter<Order> w = DualWriter.<Order>builder().entityType("order").clock(clock).workerId("T")
+                .primary(MongoWriteAheadStore.builder(db, orders).versionField("version").intentCollection(intents)
+                        .writeLease(Duration.ofMinutes(1), Duration.ofMillis(300)).clock(clock).build())
+                .deadLetterStore(new InMemoryDeadLetterStore())
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .sink("search", search, Fixture.ONE_ATTEMPT).build();
+        Order order = new Order("o9", "NEW");
+        // the command that takes the entity's write turn lands, its reply does not
+        intentScript.landThenLoseReply("findOneAndUpdate", () -> { });
+        AtomicBoolean ran = new AtomicBoolean();
+        PrimaryWriteException e = assertThrows(PrimaryWriteException.class, () -> w.saveWith("o9", () -> {
+            ran.set(true);
+            repository.save(order);
+        }));
+        assertTrue(intentScript.done());
+        assertFalse(ran.get(), "the caller's save did not run");
+        assertEquals(ErrorKind.TRANSIENT, e.kind(), "nothing was written, so the caller may retry: " + e);
+        // the caller retries at once, long before the turn's lease would run out
+        WriteResult retried = w.saveWith("o9", () -> repository.save(order));
+        assertEquals("NEW", search.get("o9").orElseThrow().getStatus());
+        assertEquals(retried.version(), search.versionOf("o9").orElseThrow());
+        w.close();
+    }
+
+    @Test
+    void aCallersSaveThatFailsWithoutAReplyAndLandsLateNeverReusesAVersionAfterADelete() {
+        DualWriter<Order> first = shortWaitWriter("A2");
+        DualWriter<Order> second = shortWaitWriter("B2");
+        Order order = new Order("o8", "NEW");
+        first.saveWith("o8", () -> repository.save(order));
+        MongoCollection<org.bson.BsonDocument> raw = orders.withDocumentClass(org.bson.BsonDocument.class);
+        // the application's save goes out, its connection drops before the reply: the save is on the network
+        java.util.List<Runnable> network = new java.util.ArrayList<>();
+        assertThrows(com.mongodb.MongoSocketReadException.class, () -> first.saveWith("o8", () -> {
+            network.add(() -> raw.updateOne(com.mongodb.client.model.Filters.eq("_id", "o8"),
+                    com.mongodb.client.model.Updates.combine(com.mongodb.client.model.Updates.set("status", "LATE"),
+                            com.mongodb.client.model.Updates.inc("version", 1L)),
+                    new com.mongodb.client.model.UpdateOptions().upsert(true)));
+            throw new com.mongodb.MongoSocketReadException("the connection dropped before the reply",
+                    new com.mongodb.ServerAddress());
+        }));
+        Runnable delete = () -> second.deleteWith("o8", () -> raw.deleteOne(com.mongodb.client.model.Filters.eq("_id",
+                "o8")));
+        boolean deletedAtOnce = true;
+        try {
+            delete.run();
+        } catch (PrimaryWriteException e) {
+            assertEquals(ErrorKind.TRANSIENT, e.kind(), "nothing written: " + e);
+            deletedAtOnce = false;
+        }
+        network.forEach(Runnable::run); // the save lands, within the write lease
+        if (!deletedAtOnce) {
+            // no other write of the entity began while the failed save could still land; now one can
+            clock.advance(Duration.ofMinutes(2));
+            delete.run();
+        }
+        clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
+        for (int i = 0; i < 5; i++) {
+            first.recoverDue();
+            second.recoverDue();
+            first.flushAcknowledgements();
+            second.flushAcknowledgements();
+        }
+        // every sink holds what the primary holds, whichever write came last
+        java.util.Optional<io.dualwrite.spi.Snapshot<Order>> primary = first.read("o8").filter(p -> !p.deleted());
+        for (InMemorySink<Order> sink : java.util.List.of(search, feed)) {
+            assertEquals(primary.map(p -> p.state().orElseThrow().getStatus()), sink.get("o8").map(Order::getStatus),
+                    "the sink holds the primary's state");
+            assertEquals(primary.map(p -> p.version()), sink.get("o8").map(o -> sink.versionOf("o8").orElseThrow()),
+                    "at the primary's version");
+        }
+        first.close();
+        second.close();
+    }
+
+    private DualWriter<Order> shortWaitWriter(String name) {
+        return DualWriter.<Order>builder().entityType("order").clock(clock).workerId(name)
+                .primary(MongoWriteAheadStore.builder(db, orders).versionField("version")
+                        .writeLease(Duration.ofMinutes(1), Duration.ofMillis(200)).clock(clock).build())
+                .deadLetterStore(new InMemoryDeadLetterStore())
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .sink("feed", feed, SinkSettings.builder().policy(DeliveryPolicy.ASYNC).maxAttempts(1).build())
+                .sink("search", search, Fixture.ONE_ATTEMPT).build();
+    }
 }

@@ -28,6 +28,7 @@ import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.spi.ReconcileCheckpoint;
 import io.dualwrite.spi.ReconcileStore;
 import io.dualwrite.spi.Snapshot;
+import io.dualwrite.spi.UnreadableEntityException;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -411,7 +412,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                 List<Snapshot<T>> present = new ArrayList<>();
                 List<String> absent = new ArrayList<>();
                 for (String id : part) {
-                    Optional<Snapshot<T>> snap = s.primary.read(id);
+                    Optional<Snapshot<T>> snap = current(id);
                     if (snap.isPresent()) {
                         present.add(snap.get());
                     } else {
@@ -612,6 +613,13 @@ public final class DefaultReconciler<T> implements Reconciler {
                 if (holds == null) {
                     continue; // no longer held live: it changed since its version was read; the next run sees it
                 }
+                if (snap.readFailure().isPresent()) {
+                    // the primary cannot read its own state: there is nothing to compare with (its deliveries are
+                    // dead-lettered until the data or the codec is fixed)
+                    state.error(reader.name + " " + snap.id() + ": the primary cannot read it: "
+                            + describe(snap.readFailure().get()));
+                    continue;
+                }
                 chunk.contentCompared++;
                 Change<T> change = s.writer.changeFor(reader.name, snap);
                 ContentDigest expected;
@@ -706,6 +714,15 @@ public final class DefaultReconciler<T> implements Reconciler {
                     .register(s.meters);
         }
 
+        /** @return the primary's snapshot of the id; an unreadable one (its version, no state) when it cannot be read */
+        private Optional<Snapshot<T>> current(String id) {
+            try {
+                return s.primary.read(id);
+            } catch (UnreadableEntityException e) {
+                return Optional.of(e.snapshot());
+            }
+        }
+
         // -------------------------------------------------------------- repairing
 
         private void repair(SinkReader<T> reader, List<PlanEntry> entries) throws Exception {
@@ -718,7 +735,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                     continue;
                 }
                 // the primary may have moved on since the comparison: a newer write delivers itself
-                Optional<Snapshot<T>> now = s.primary.read(e.id());
+                Optional<Snapshot<T>> now = current(e.id());
                 boolean unchanged = e.action() == RepairAction.DELETE_ORPHAN
                         ? now.isEmpty() || now.get().deleted() || now.get().version() == e.primaryVersion()
                                 && s.writer.reach(sink, e.id()) == DualWriter.Reach.REMOVES

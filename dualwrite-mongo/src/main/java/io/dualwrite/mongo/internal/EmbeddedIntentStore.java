@@ -26,6 +26,7 @@ import io.dualwrite.spi.IntentSpec;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.RequestKey;
 import io.dualwrite.spi.Snapshot;
+import io.dualwrite.spi.UnreadableEntityException;
 import org.bson.BsonDocument;
 import org.bson.BsonInt64;
 import org.bson.BsonValue;
@@ -325,7 +326,14 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
     @Override
     public Optional<Snapshot<T>> read(String id) {
         BsonDocument doc = raw.find(Filters.eq("_id", ids.toBson(id))).first();
-        return Optional.ofNullable(doc).map(d -> snapshot(d, Meta.of(d)));
+        if (doc == null) {
+            return Optional.empty();
+        }
+        Snapshot<T> s = snapshotOrUnreadable(doc);
+        if (s.readFailure().isPresent()) {
+            throw new UnreadableEntityException(entityName, s);
+        }
+        return Optional.of(s);
     }
 
     private Snapshot<T> snapshot(BsonDocument doc, Meta meta) {
@@ -348,7 +356,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         Bson filter = afterExclusive == null ? new BsonDocument() : Filters.gt("_id", ids.toBson(afterExclusive));
         List<Snapshot<T>> out = new ArrayList<>();
         for (BsonDocument d : raw.find(filter).sort(Sorts.ascending("_id")).limit(limit)) {
-            out.add(snapshot(d, Meta.of(d)));
+            out.add(snapshotOrUnreadable(d));
         }
         return out;
     }
@@ -446,21 +454,24 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                             Updates.set(Meta.LEASE_UNTIL_PATH, Meta.date(now.plus(lease))), Updates.inc(Meta.REV_PATH, 1L)),
                     new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
             if (after != null) {
-                claimed.add(claimedSnapshot(after));
+                Snapshot<T> s = snapshotOrUnreadable(after);
+                s.readFailure().ifPresent(e -> LOG.warn("{}/{} cannot be decoded ({}); its intents go to the dead-letter"
+                        + " store", entityName, s.id(), e.toString()));
+                claimed.add(s);
             }
         }
         return claimed;
     }
 
-    /** @return the claimed document's snapshot; an unreadable one when the codec cannot decode it */
-    private Snapshot<T> claimedSnapshot(BsonDocument doc) {
+    /** @return the document's snapshot; an unreadable one when the codec cannot decode it */
+    private Snapshot<T> snapshotOrUnreadable(BsonDocument doc) {
         Meta meta = Meta.of(doc);
         try {
             return snapshot(doc, meta);
         } catch (RuntimeException e) {
-            LOG.warn("{}/{} cannot be decoded ({}); its intents go to the dead-letter store", entityName,
-                    ids.fromBson(doc.get("_id")), e.toString());
-            return Snapshot.unreadable(ids.fromBson(doc.get("_id")), meta.version, meta.at, meta.pending, e);
+            String id = ids.fromBson(doc.get("_id"));
+            return meta == null ? Snapshot.unreadable(id, 0, Instant.EPOCH, Map.of(), e)
+                    : Snapshot.unreadable(id, meta.version, meta.at, meta.pending, e);
         }
     }
 

@@ -4,6 +4,8 @@ import com.mongodb.ErrorCategory;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Accumulators;
+import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.DeleteOneModel;
 import com.mongodb.client.model.Filters;
@@ -15,6 +17,7 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
+import io.dualwrite.ErrorKind;
 import io.dualwrite.Operation;
 import io.dualwrite.VersionConflictException;
 import io.dualwrite.Versions;
@@ -28,6 +31,7 @@ import io.dualwrite.spi.Intent;
 import io.dualwrite.spi.IntentSpec;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.Snapshot;
+import io.dualwrite.spi.UnreadableEntityException;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
@@ -191,11 +195,39 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // version it makes, and a delete's version is above every save before it
         String turn = Meta.newToken();
         BsonDocument meta = takeTurn(id, turn);
+        boolean mayLandLater = false;
         try {
             return commitInTurn(write, callerWrite, key, meta, turn);
+        } catch (CallerWriteException e) {
+            // the caller's write failed without a reply: it may still land. The store cannot make that write
+            // conditional, so no other write of the entity may begin until it no longer can: the turn ends with its
+            // lease (were a delete to come first, a late save could re-create the entity under versions already used)
+            mayLandLater = mayStillLand(e.getCause());
+            if (mayLandLater) {
+                LOG.warn("the caller's write of {}/{} failed with an unknown outcome ({}); its write turn ends with its"
+                        + " lease of {}, so that a late landing of it comes before any other write", entityName, id,
+                        e.getCause().toString(), writeLease);
+            }
+            throw e;
         } finally {
-            endTurn(id, turn);
+            if (!mayLandLater) {
+                endTurn(id, turn);
+            }
         }
+    }
+
+    /**
+     * @return true when the caller's write failed with the driver's "sent, but no reply" (a dropped
+     *         connection, a read timeout), also wrapped by the application's framework; false for the
+     *         caller's own failures (optimistic locking, validation), which never land later
+     */
+    private boolean mayStillLand(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof com.mongodb.MongoException) {
+                return classifier().classify(t) == ErrorKind.UNKNOWN_OUTCOME;
+            }
+        }
+        return false;
     }
 
     private Committed<T> commitInTurn(PrimaryWrite<T> write, Runnable callerWrite, BsonValue key, BsonDocument meta,
@@ -330,6 +362,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                         new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
             } catch (RuntimeException e) {
                 if (!isDuplicateKey(e)) {
+                    // the command may have landed with its reply lost: end the turn it may have taken, so a retry
+                    // need not wait for its lease (a turn that cannot be ended ends with its lease)
+                    endTurn(id, turn);
                     throw new MongoNotWrittenException(entityName, id, e);
                 }
             }
@@ -401,7 +436,16 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         try {
             return readOrUndecodable(id);
         } catch (Undecodable e) {
-            throw e.failure();
+            throw new UnreadableEntityException(entityName, unreadable(id, e.failure()));
+        }
+    }
+
+    /** @return the entity's snapshot, an unreadable one when its document cannot be read, empty when absent */
+    private Optional<Snapshot<T>> snapshotOrUnreadable(String id) {
+        try {
+            return readOrUndecodable(id);
+        } catch (Undecodable e) {
+            return Optional.of(unreadable(id, e.failure()));
         }
     }
 
@@ -529,7 +573,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (out.size() >= limit) {
                 break;
             }
-            read(id).ifPresent(out::add);
+            snapshotOrUnreadable(id).ifPresent(out::add);
         }
         return out;
     }
@@ -563,7 +607,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     // a delivery acknowledges only what it delivered: a known version at or below the acknowledged
                     // one; an unknown one (the caller's write may still be on its way, or it has not been read back)
                     // waits until the writer or recovery learns it
-                    boolean matches = v > 0 && v <= a.version();
+                    // a dead-lettered intent goes by its ref, whatever its version (an unreadable document may
+                    // never let it be known)
+                    boolean matches = (v > 0 && v <= a.version()) || (a.deadLettered() && ref.equals(a.ref()));
                     if (matches && pending.remove(a.sink()) != null) {
                         changed = true;
                     }
@@ -605,13 +651,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     @Override
     public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
         checkClaim(now, limit, owner, lease);
+        // candidates are entities, earliest due first: one entity's many intents never crowd out the others
         List<String> candidates = new ArrayList<>();
-        for (BsonDocument d : intents.find(Filters.lte(DUE, Meta.date(now))).sort(Sorts.ascending(DUE, "_id"))
-                .projection(new BsonDocument(ENTITY_ID, new BsonInt32(1))).limit(limit * 4)) {
-            String id = d.getString(ENTITY_ID).getValue();
-            if (!candidates.contains(id)) {
-                candidates.add(id);
-            }
+        for (BsonDocument d : intents.aggregate(List.of(Aggregates.match(Filters.lte(DUE, Meta.date(now))),
+                Aggregates.group("$" + ENTITY_ID, Accumulators.min(DUE, "$" + DUE), Accumulators.min("first", "$_id")),
+                Aggregates.sort(Sorts.ascending(DUE, "first")), Aggregates.limit(limit * 4)))) {
+            candidates.add(d.getString("_id").getValue());
         }
         List<Snapshot<T>> claimed = new ArrayList<>();
         for (String id : candidates) {
@@ -626,11 +671,13 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             try {
                 s = readOrUndecodable(id);
             } catch (Undecodable e) {
+                LOG.warn("{}/{} cannot be decoded ({}); its intents go to the dead-letter store", entityName, id,
+                        e.failure().toString());
                 claimed.add(unreadable(id, e.failure()));
                 continue;
             }
             if (s.isPresent() && !s.get().deleted() && dropFailedDeletes(id, s.get().version(), now)) {
-                s = read(id);
+                s = snapshotOrUnreadable(id);
             }
             if (s.isEmpty()) {
                 dropOrphans(id, now);
@@ -685,15 +732,15 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     /** @return the entity's snapshot without its state, which the codec cannot decode (its version and intents still count) */
     private Snapshot<T> unreadable(String id, RuntimeException failure) {
-        LOG.warn("{}/{} cannot be decoded ({}); its intents go to the dead-letter store", entityName, id,
-                failure.toString());
         BsonDocument entityDoc = entities.find(Filters.eq("_id", ids.toBson(id))).first();
         BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
         List<BsonDocument> docs = intents.find(Filters.eq(ENTITY_ID, id)).sort(Sorts.ascending("_id"))
                 .into(new ArrayList<>());
         BsonValue field = entityDoc == null ? null : entityDoc.get(versionField);
         long base = meta != null && meta.containsKey(BASE) ? meta.getNumber(BASE).longValue() : 1;
-        long version = field != null && field.isNumber() ? base + field.asNumber().longValue() : 0;
+        // without a readable version field the base is the best bound known (the dead letter's replay reads the
+        // document as it is then, whatever version it records)
+        long version = entityDoc == null ? 0 : base + (field != null && field.isNumber() ? field.asNumber().longValue() : 0);
         return Snapshot.unreadable(id, version, latestAt(docs), pendingOf(docs), failure);
     }
 
@@ -747,21 +794,33 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (ref.isEmpty() || !ObjectId.isValid(ref.get())) {
                 continue;
             }
-            for (int race = 0; race < MAX_RACES; race++) {
-                BsonDocument d = intents.find(Filters.eq("_id", new ObjectId(ref.get()))).first();
-                if (d == null || !d.getDocument(PENDING).containsKey(u.sink()) || d.getNumber(V).longValue() != u.version()) {
-                    break;
-                }
-                BsonDocument pending = d.getDocument(PENDING).clone();
-                BsonDocument p = new BsonDocument(DUE, Meta.date(u.dueAt())).append("attempts", new BsonInt32(u.attempts()));
-                u.firstError().ifPresent(s -> p.append("firstError", new BsonString(s)));
-                u.lastError().ifPresent(s -> p.append("lastError", new BsonString(s)));
-                pending.put(u.sink(), p);
-                if (intents.updateOne(Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(REV, d.getNumber(REV))),
-                        pendingUpdate(pending)).getMatchedCount() == 1) {
-                    break;
+            ObjectId own = new ObjectId(ref.get());
+            BsonDocument p = new BsonDocument(DUE, Meta.date(u.dueAt())).append("attempts", new BsonInt32(u.attempts()));
+            u.firstError().ifPresent(s -> p.append("firstError", new BsonString(s)));
+            u.lastError().ifPresent(s -> p.append("lastError", new BsonString(s)));
+            // the intent itself, and every older one of the same sink that the same delivery would settle: were
+            // they left due, the entity would be claimed again and again for nothing, ahead of every other
+            for (BsonDocument d : intents.find(Filters.and(Filters.eq(ENTITY_ID, id),
+                    Filters.exists(PENDING + "." + u.sink()))).into(new ArrayList<>())) {
+                long v = d.getNumber(V).longValue();
+                boolean itself = d.getObjectId("_id").getValue().equals(own);
+                if (itself ? v == u.version() : v > 0 && v <= u.version()) {
+                    reschedule(d, u.sink(), p);
                 }
             }
+        }
+    }
+
+    /** Sets one sink's schedule on one intent document, unless the document is gone or that sink settled meanwhile. */
+    private void reschedule(BsonDocument d, String sink, BsonDocument schedule) {
+        for (int race = 0; race < MAX_RACES && d != null && d.getDocument(PENDING).containsKey(sink); race++) {
+            BsonDocument pending = d.getDocument(PENDING).clone();
+            pending.put(sink, schedule);
+            if (intents.updateOne(Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(REV, d.getNumber(REV))),
+                    pendingUpdate(pending)).getMatchedCount() == 1) {
+                return;
+            }
+            d = intents.find(Filters.eq("_id", d.get("_id"))).first();
         }
     }
 

@@ -1,5 +1,8 @@
 package io.dualwrite.mongo.relay;
 
+import io.dualwrite.Redelivery;
+import io.dualwrite.SinkOutcome;
+
 import io.dualwrite.DualWriter;
 import io.dualwrite.mongo.relay.internal.Resync;
 import io.dualwrite.reconcile.ReconcileReport;
@@ -32,6 +35,31 @@ public interface GapHandler {
     void handle(Gap gap);
 
     /**
+     * Repairs the sinks after a gap, handing the relay what could only be deferred: the relay
+     * keeps each such entity with its checkpoint and retries it on its own schedule, counting its
+     * attempts and dead-lettering it once they are spent, like a change it read itself, so one
+     * entity a sink keeps failing neither holds the gap open nor makes the whole repair run again.
+     * The default ignores {@code deferrals} and calls {@link #handle(Gap)}.
+     *
+     * @param gap       the gap, never null
+     * @param deferrals where deferred deliveries go, never null
+     * @throws RuntimeException when the repair did not finish; the relay retries it
+     */
+    default void handle(Gap gap, Deferrals deferrals) {
+        handle(gap);
+    }
+
+    /** Takes the deliveries a gap's repair could only defer. Implementations are the relay's own. */
+    @FunctionalInterface
+    interface Deferrals {
+        /**
+         * @param sink       the sink that deferred it
+         * @param redelivery the deferred delivery ({@link SinkOutcome#DEFERRED}), with its attempts so far
+         */
+        void defer(String sink, Redelivery redelivery);
+    }
+
+    /**
      * The default: a full resync. Walks the whole collection in id order and redelivers every
      * entity's current state (tombstones as deletes) to each sink through the writer's normal
      * delivery path, version-guarded, so what a sink already holds stays as it is. Correct for any
@@ -41,7 +69,8 @@ public interface GapHandler {
      * @param primary the primary store of that writer, not null
      * @param sinks   the sinks to resync, not null, not empty
      * @param <T>     the entity type
-     * @return the handler; it throws when an entity could only be deferred (a transient sink failure)
+     * @return the handler; on its own it throws when an entity could only be deferred (a transient sink
+     *         failure); run by a relay, it hands such entities to the relay instead ({@link #handle(Gap, Deferrals)})
      */
     static <T> GapHandler resync(DualWriter<T> writer, PrimaryStore<T> primary, List<String> sinks) {
         return new Resync<>(writer, primary, sinks, DEFAULT_RESYNC_PAGE);

@@ -59,4 +59,65 @@ class ChangeStreamRelayPoisonTest {
                     + " reached the sink in 50 polls: the relay retries the poison's batch for ever");
         }
     }
+
+    @Test
+    void anEntityASinkKeepsFailingDuringAGapsResyncWaitsWithTheCheckpointAndTheGapCloses(MongoDatabase db) {
+        MongoCollection<Document> items = Items.collection(db);
+        MongoPrimaryStore<Document> store = MongoPrimaryStore.builder(items).build();
+        InMemorySink<Document> target = new InMemorySink<>();
+        java.util.concurrent.atomic.AtomicInteger otherCalls = new java.util.concurrent.atomic.AtomicInteger();
+        Sink<Document> api = new Sink<>() {
+            @Override
+            public ApplyResult apply(Change<Document> change) throws Exception {
+                if (change.id().equals("poison")) {
+                    throw new SinkException("503 for this payload", ErrorKind.TRANSIENT, null);
+                }
+                if (change.id().equals("other")) {
+                    otherCalls.incrementAndGet();
+                }
+                return target.apply(change);
+            }
+        };
+        io.dualwrite.memory.InMemoryDeadLetterStore deadLetters = new io.dualwrite.memory.InMemoryDeadLetterStore();
+        try (DualWriter<Document> app = Items.app(store);
+             DualWriter<Document> out = Items.relayWriter(store, api, deadLetters)) {
+            try (ChangeStreamRelay relay = ChangeStreamRelay.builder(items, out, store).checkpoints(db).name("gp")
+                    .build()) {
+                relay.pollOnce();
+            }
+            // while the relay is down, the oplog rolls over past its token
+            app.save(new Document("_id", "poison").append("n", 1));
+            app.save(new Document("_id", "other").append("n", 1));
+            java.util.concurrent.atomic.AtomicBoolean lose = new java.util.concurrent.atomic.AtomicBoolean(true);
+            try (ChangeStreamRelay relay = ChangeStreamRelay.builder(items, out, store).checkpoints(db).name("gp")
+                    .retry(3, java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(1))
+                    .cursorDecorator(c -> lose.getAndSet(false) ? new LostHistoryCursor(c) : c).build()) {
+                relay.pollOnce();
+                org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("poison"),
+                        relay.deferred().stream().map(d -> d.id()).toList(),
+                        "the entity the sink keeps failing waits with the checkpoint");
+                assertTrue(target.get("other").isPresent(), "the resync delivered the other entity");
+                app.save(new Document("_id", "later").append("n", 2));
+                for (int i = 0; i < 20 && (target.get("later").isEmpty() || !relay.deferred().isEmpty()); i++) {
+                    sleepPastBackoff();
+                    relay.pollOnce();
+                }
+                assertTrue(target.get("later").isPresent(), "the relay went on from the present");
+                assertTrue(relay.deferred().isEmpty(), "its attempts spent, the entity left the checkpoint");
+                assertTrue(deadLetters.get(io.dualwrite.DeadLetter.idOf("item", "poison", Items.SINK)).isPresent(),
+                        "and is dead-lettered");
+                org.junit.jupiter.api.Assertions.assertEquals(1, otherCalls.get(),
+                        "the resync ran once: the failing entity did not make it walk the collection again");
+                org.junit.jupiter.api.Assertions.assertEquals(1, relay.gaps().size());
+            }
+        }
+    }
+
+    private static void sleepPastBackoff() {
+        try {
+            Thread.sleep(5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

@@ -234,6 +234,7 @@ public final class InterleavingExplorer<T> {
         final boolean shrink;
         final int shrinkRuns;
         final Duration shrinkBudget;
+        final Duration maxNetworkDelay;
 
         Settings(Builder<T> b) {
             this.worlds = b.worlds;
@@ -254,6 +255,7 @@ public final class InterleavingExplorer<T> {
             this.shrink = b.shrink;
             this.shrinkRuns = b.shrinkRuns;
             this.shrinkBudget = b.shrinkBudget;
+            this.maxNetworkDelay = b.maxNetworkDelay;
         }
     }
 
@@ -288,6 +290,7 @@ public final class InterleavingExplorer<T> {
         private boolean shrink = true;
         private int shrinkRuns = 400;
         private Duration shrinkBudget = Duration.ofSeconds(60);
+        private Duration maxNetworkDelay;
 
         private Builder(ExplorerWorld.Factory<T> worlds, EntityModel<T> model) {
             this.worlds = Objects.requireNonNull(worlds, "worlds");
@@ -394,6 +397,25 @@ public final class InterleavingExplorer<T> {
          */
         public Builder<T> shrink(boolean shrink) {
             this.shrink = shrink;
+            return this;
+        }
+
+        /**
+         * Bounds how late a write held on the network ({@link ExplorerFault#LATE_LANDING}) may land:
+         * one that has not landed this long after it was sent (on the schedule's shared clock) never
+         * does. For a store whose promises assume that a command which got no reply lands within a
+         * bound, such as the write-ahead store's write lease less the clocks' disagreement; default
+         * unbounded.
+         *
+         * @param bound the longest delay, positive
+         * @return this
+         */
+        public Builder<T> maxNetworkDelay(Duration bound) {
+            Objects.requireNonNull(bound, "bound");
+            if (bound.isNegative() || bound.isZero()) {
+                throw new IllegalArgumentException("maxNetworkDelay must be positive, was " + bound);
+            }
+            this.maxNetworkDelay = bound;
             return this;
         }
 

@@ -416,7 +416,8 @@ final class Run<T> {
 
     /** Faults stop (poison stays), time moves far ahead, and every instance recovers until nothing is pending. */
     /** A primary write held on the network ({@link PrimaryFault#HELD}): it lands when the schedule says. */
-    private record Held(String what, java.util.Collection<String> ids, java.util.concurrent.Callable<?> body) {
+    private record Held(String what, java.util.Collection<String> ids, java.util.concurrent.Callable<?> body,
+                        long sentAtMillis) {
     }
 
     /** Writes held on the network, in the order they were sent. Guarded by itself. */
@@ -431,7 +432,7 @@ final class Run<T> {
      */
     void hold(String what, java.util.Collection<String> ids, java.util.concurrent.Callable<?> body) {
         synchronized (held) {
-            held.add(new Held(what, ids == null ? List.of() : List.copyOf(ids), body));
+            held.add(new Held(what, ids == null ? List.of() : List.copyOf(ids), body, time.elapsedMillis()));
         }
     }
 
@@ -452,6 +453,13 @@ final class Run<T> {
     }
 
     private void land(Held h) {
+        long late = time.elapsedMillis() - h.sentAtMillis();
+        if (settings.maxNetworkDelay != null && late > settings.maxNetworkDelay.toMillis()) {
+            // the network delivers within its bound or not at all
+            trace.note("the held " + h.what() + " never lands (" + late + " ms after it was sent, past the network's"
+                    + " bound of " + settings.maxNetworkDelay.toMillis() + " ms)");
+            return;
+        }
         try {
             h.body().call();
             trace.note("the held " + h.what() + " lands");

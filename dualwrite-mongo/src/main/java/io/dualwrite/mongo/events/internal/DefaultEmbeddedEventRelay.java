@@ -12,6 +12,7 @@ import io.dualwrite.Change;
 import io.dualwrite.DeadLetter;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.IdempotencyKeys;
 import io.dualwrite.Operation;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.DualWriteFilters;
@@ -198,7 +199,19 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
                             collectionName, id);
                     break;
                 }
-                Change<T> change = changeOf(id, rec);
+                Change<T> change;
+                try {
+                    change = changeOf(id, rec);
+                } catch (RuntimeException undecodable) {
+                    // the event's recorded state cannot be decoded: no sink can be given it, and trying it again
+                    // changes nothing; the sink moves past it, an operator replays it once the codec is fixed
+                    String key = rec.containsKey("key") ? rec.getString("key").getValue()
+                            : IdempotencyKeys.of(entityType, id, v);
+                    deadLetter(id, v, rec.getString("corr").getValue(), key, s.getKey(), 1, ErrorKind.PERMANENT, null,
+                            "the event's state cannot be decoded: " + describe(undecodable));
+                    upTo = v;
+                    continue;
+                }
                 try {
                     s.getValue().apply(change);
                     upTo = v;
@@ -272,12 +285,18 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
 
     private void deadLetter(Change<T> change, String sink, int attempts, ErrorKind kind, String firstError,
                             String error) {
+        deadLetter(change.id(), change.version(), change.correlationId(), change.idempotencyKey(), sink, attempts, kind,
+                firstError, error);
+    }
+
+    private void deadLetter(String id, long version, String correlationId, String key, String sink, int attempts,
+                            ErrorKind kind, String firstError, String error) {
         Instant now = clock.instant();
-        deadLetters.add(new DeadLetter(entityType, change.id(), change.version(), sink, attempts, kind, firstError,
-                error, change.correlationId(), change.idempotencyKey(), now, now));
+        deadLetters.add(new DeadLetter(entityType, id, version, sink, attempts, kind,
+                firstError != null ? firstError : error, error, correlationId, key, now, now));
         deadLettered.increment();
         LOG.error("event {} could not be published to sink {} ({}, {} attempts): {}; it is in the dead-letter store",
-                change.idempotencyKey(), sink, kind, attempts, error);
+                key, sink, kind, attempts, error);
     }
 
     /**

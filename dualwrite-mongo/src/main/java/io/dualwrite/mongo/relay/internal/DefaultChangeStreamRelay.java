@@ -47,6 +47,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -340,13 +341,10 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
             }
         }
         Map<String, Redelivery> out = writer.redeliver(sink, idList, earlier, maxAttempts);
-        Instant now = clock.instant();
         int waitingNow = 0;
         for (Redelivery r : out.values()) {
             if (r.outcome() == SinkOutcome.DEFERRED) {
-                mine.put(r.id(), new DeferredChange(sink, r, now.plusMillis(
-                        retryBackoff.millis(r.id(), sink, r.attempts()))));
-                deferrals.increment();
+                waitFor(sink, r);
                 waitingNow++;
                 continue;
             }
@@ -362,6 +360,19 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         }
         waitingGauge.set(waitingCount());
         return out;
+    }
+
+    /** A deferred delivery waits, with the checkpoint, for its backoff. */
+    private void waitFor(String sink, Redelivery r) {
+        waiting.computeIfAbsent(sink, k -> new LinkedHashMap<>()).put(r.id(), new DeferredChange(sink, r,
+                clock.instant().plusMillis(retryBackoff.millis(r.id(), sink, r.attempts()))));
+        deferrals.increment();
+    }
+
+    private Map<String, Map<String, DeferredChange>> copyOfWaiting() {
+        Map<String, Map<String, DeferredChange>> copy = new LinkedHashMap<>();
+        waiting.forEach((sink, m) -> copy.put(sink, new LinkedHashMap<>(m)));
+        return copy;
     }
 
     private int waitingCount() {
@@ -503,12 +514,28 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         if (cursor == null) {
             cursor = decorator.apply(watched.watch().batchSize(batchSize).cursor());
         }
-        gapHandler.handle(openGap);
+        // what the repair could only defer waits with the checkpoint, as a change read from the stream would
+        Map<String, Map<String, DeferredChange>> before = copyOfWaiting();
+        try {
+            gapHandler.handle(openGap, (sink, r) -> {
+                Objects.requireNonNull(r, "redelivery");
+                if (!sinks.contains(sink) || r.outcome() != SinkOutcome.DEFERRED) {
+                    throw new IllegalArgumentException("the relay " + name + " takes deferred deliveries to its own"
+                            + " sinks " + sinks + ", not " + r.outcome() + " to " + sink);
+                }
+                waitFor(sink, r);
+            });
+        } catch (RuntimeException e) {
+            waiting = before; // the repair runs again, and defers again what it must
+            throw e;
+        }
         Instant resumeAt = openGap.detectedAt().minusSeconds(1);
         checkpoints.updateOne(Filters.and(Filters.eq("_id", name),
                         Filters.eq(GAPS + ".at", new BsonDateTime(openGap.detectedAt().toEpochMilli()))),
                 Updates.combine(Updates.unset(TOKEN), Updates.set(START_AT, new BsonDateTime(resumeAt.toEpochMilli())),
-                        Updates.set(GAPS + ".$.resolvedAt", now()), Updates.set(UPDATED_AT, now())));
+                        Updates.set(DEFERRED, waitingAsBson()), Updates.set(GAPS + ".$.resolvedAt", now()),
+                        Updates.set(UPDATED_AT, now())));
+        waitingGauge.set(waitingCount());
         LOG.info("relay {} repaired its gap and continues from the present", name);
         openGap = null;
     }

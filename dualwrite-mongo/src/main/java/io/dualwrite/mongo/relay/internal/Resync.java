@@ -1,6 +1,7 @@
 package io.dualwrite.mongo.relay.internal;
 
 import io.dualwrite.DualWriter;
+import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
 import io.dualwrite.mongo.relay.Gap;
 import io.dualwrite.mongo.relay.GapHandler;
@@ -55,6 +56,11 @@ public final class Resync<T> implements GapHandler {
 
     @Override
     public void handle(Gap gap) {
+        handle(gap, null);
+    }
+
+    @Override
+    public void handle(Gap gap, Deferrals deferrals) {
         Objects.requireNonNull(gap, "gap");
         long entities = 0;
         long deferred = 0;
@@ -69,9 +75,13 @@ public final class Resync<T> implements GapHandler {
                 ids.add(s.id());
             }
             for (String sink : sinks) {
-                for (Map.Entry<String, SinkOutcome> e : writer.redeliver(sink, ids).entrySet()) {
-                    if (e.getValue() == SinkOutcome.DEFERRED) {
+                // counted from the first attempt: a relay that takes the deferred ones goes on counting
+                for (Redelivery r : writer.redeliver(sink, ids, Map.of(), Integer.MAX_VALUE).values()) {
+                    if (r.outcome() == SinkOutcome.DEFERRED) {
                         deferred++;
+                        if (deferrals != null) {
+                            deferrals.defer(sink, r);
+                        }
                     }
                 }
             }
@@ -83,7 +93,7 @@ public final class Resync<T> implements GapHandler {
         }
         LOG.info("resync of {} after its gap: {} entities redelivered to {}, {} deferred", gap.relay(), entities,
                 sinks, deferred);
-        if (deferred > 0) {
+        if (deferred > 0 && deferrals == null) {
             throw new IllegalStateException("resync of " + gap.relay() + " deferred " + deferred
                     + " deliveries on a transient sink failure; it runs again");
         }

@@ -1,0 +1,40 @@
+package io.dualwrite.spi;
+
+import io.dualwrite.DualWriteException;
+
+import java.util.Objects;
+
+/**
+ * The primary holds an entity whose stored state its store cannot read (a document the codec
+ * cannot decode, or one without the version field the store needs): thrown by
+ * {@link PrimaryStore#read}, with what the store could still tell of the entity. The coordinator
+ * dead-letters such an entity's deliveries as permanent failures and goes on with the others; an
+ * operator replays them once the data or the codec is fixed. Instances are immutable once thrown.
+ */
+public class UnreadableEntityException extends DualWriteException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Snapshot<?> snapshot;
+
+    /**
+     * @param entityType the entity type
+     * @param snapshot   the entity as far as the store can read it: a {@link Snapshot#unreadable} one
+     * @throws IllegalArgumentException if the snapshot is not an unreadable one
+     */
+    public UnreadableEntityException(String entityType, Snapshot<?> snapshot) {
+        super(entityType + "/" + Objects.requireNonNull(snapshot, "snapshot").id() + " cannot be read from the primary: "
+                + snapshot.readFailure().orElseThrow(() -> new IllegalArgumentException(
+                        "the snapshot of an unreadable entity carries its read failure")),
+                entityType, snapshot.id(), snapshot.readFailure().get());
+        this.snapshot = snapshot;
+    }
+
+    /**
+     * @param <T> the entity type
+     * @return the entity as far as the store can read it (its version and pending intents; no state)
+     */
+    @SuppressWarnings("unchecked")
+    public <T> Snapshot<T> snapshot() {
+        return (Snapshot<T>) snapshot;
+    }
+}
