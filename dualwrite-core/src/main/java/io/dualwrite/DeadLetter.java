@@ -153,7 +153,7 @@ public final class DeadLetter {
         }
         DeadLetter d = (DeadLetter) o;
         return version == d.version && attempts == d.attempts && id.equals(d.id) && kind == d.kind
-                && Objects.equals(firstError, d.firstError) && lastError.equals(d.lastError)
+                && firstError().equals(d.firstError()) && lastError.equals(d.lastError)
                 && Objects.equals(correlationId, d.correlationId) && Objects.equals(idempotencyKey, d.idempotencyKey)
                 && createdAt.equals(d.createdAt) && lastFailedAt.equals(d.lastFailedAt);
     }

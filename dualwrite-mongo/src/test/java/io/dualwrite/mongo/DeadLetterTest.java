@@ -109,20 +109,11 @@ class DeadLetterTest {
         }
     }
 
+    // the contract (merging, queries, removal) is MongoDeadLetterStoreContractTest's
+
     @Test
-    void addMergesByEntityAndSinkAsDeadLetterMergeWithSays(MongoDatabase db) {
+    void theIndexesForOperatorsQueriesExist(MongoDatabase db) {
         MongoDeadLetterStore dls = MongoDeadLetterStore.builder(db).collectionName(Collections.uniqueName("dead")).build();
-        Instant t0 = Fixture.START;
-        DeadLetter first = new DeadLetter("product", "m1", 5, "search", 2, ErrorKind.TRANSIENT, "timeout", "timeout",
-                "c1", "product/m1@5", t0, t0);
-        DeadLetter later = new DeadLetter("product", "m1", 7, "search", 3, ErrorKind.PERMANENT, null, "400",
-                "c2", "product/m1@7", t0.plusSeconds(60), t0.plusSeconds(60));
-        dls.add(first);
-        dls.add(later);
-        assertEquals(1, dls.count(), "one dead letter per entity and sink");
-        assertEquals(first.mergeWith(later), dls.get(first.id()).orElseThrow(), "the stored one equals mergeWith's result");
-        assertTrue(dls.remove(first.id()), "remove reports a removal");
-        assertFalse(dls.remove(first.id()), "and nothing the second time");
         assertTrue(dls.ensureIndexes().containsAll(List.of(MongoDeadLetterStore.INDEX_QUERY,
                 MongoDeadLetterStore.INDEX_ENTITY, MongoDeadLetterStore.INDEX_CREATED)), "the indexes exist");
     }

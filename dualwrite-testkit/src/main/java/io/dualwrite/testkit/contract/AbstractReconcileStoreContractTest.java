@@ -1,0 +1,95 @@
+package io.dualwrite.testkit.contract;
+
+import io.dualwrite.reconcile.DriftClass;
+import io.dualwrite.reconcile.ReconcileMode;
+import io.dualwrite.reconcile.ReconcileReport;
+import io.dualwrite.reconcile.RepairOutcome;
+import io.dualwrite.reconcile.RunStatus;
+import io.dualwrite.spi.ReconcileCheckpoint;
+import io.dualwrite.spi.ReconcileStore;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The contract every {@link ReconcileStore} keeps: one checkpoint per run key, replaced by each
+ * save and read back equal (so a crashed run resumes exactly where it stopped), and an audit log
+ * of reports per entity type, latest first, a report saved again replacing itself. An
+ * implementation's test extends this class and supplies a fresh, empty store per test
+ * ({@link #newStore()}); every test here is {@code final}. Not thread-safe (a JUnit test).
+ */
+public abstract class AbstractReconcileStoreContractTest extends FreshStoreContract<ReconcileStore> {
+    /** The start of the first run in every test. */
+    protected static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+
+    /**
+     * @param runId     the run id
+     * @param type      the entity type
+     * @param startedAt when the run started
+     * @param status    where it stands
+     * @return a report with every field set
+     */
+    public static ReconcileReport report(String runId, String type, Instant startedAt, RunStatus status) {
+        return new ReconcileReport(runId, type, ReconcileMode.APPLY, "all", List.of("search"), status, startedAt,
+                status == RunStatus.RUNNING ? null : startedAt.plusSeconds(3), 3000, 0, 4, 2000, 1500, 700, 12, 4,
+                Map.of("search", Map.of(DriftClass.IN_SYNC, 1990L, DriftClass.MISSING, 10L)),
+                Map.of("search", Map.of(RepairOutcome.REPUBLISHED, 10L)), List.of("search p-9: failed"), List.of());
+    }
+
+    @Test
+    final void aCheckpointIsReplacedByEachSaveReadBackEqualAndCleared() {
+        String key = "item|APPLY|all|search";
+        assertTrue(store().checkpoint(key).isEmpty());
+        ReconcileCheckpoint first = new ReconcileCheckpoint(key, "search", "p-0500",
+                report("r1", "item", T0, RunStatus.RUNNING), T0);
+        store().saveCheckpoint(first);
+        assertEquals(first, store().checkpoint(key).orElseThrow());
+        ReconcileCheckpoint second = new ReconcileCheckpoint(key, "search", "p-1000",
+                report("r1", "item", T0, RunStatus.RUNNING), T0.plusSeconds(1));
+        store().saveCheckpoint(second);
+        assertEquals(second, store().checkpoint(key).orElseThrow(), "the last checkpoint wins");
+        store().clearCheckpoint(key);
+        assertTrue(store().checkpoint(key).isEmpty());
+        store().clearCheckpoint(key); // clearing what is not there is fine
+    }
+
+    @Test
+    final void eachRunKeyKeepsItsOwnCheckpoint() {
+        ReconcileCheckpoint search = new ReconcileCheckpoint("item|APPLY|all|search", "search", "p-1",
+                report("r1", "item", T0, RunStatus.RUNNING), T0);
+        ReconcileCheckpoint noPosition = new ReconcileCheckpoint("item|DRY_RUN|all|cache", "cache", null,
+                report("r2", "item", T0, RunStatus.RUNNING), T0);
+        store().saveCheckpoint(search);
+        store().saveCheckpoint(noPosition);
+        assertEquals(search, store().checkpoint(search.runKey()).orElseThrow());
+        assertEquals(noPosition, store().checkpoint(noPosition.runKey()).orElseThrow(), "no chunk finished yet");
+        store().clearCheckpoint(search.runKey());
+        assertEquals(noPosition, store().checkpoint(noPosition.runKey()).orElseThrow(), "the other key is untouched");
+    }
+
+    @Test
+    final void reportsAreAnAuditLogListedLatestFirstPerEntityType() {
+        ReconcileReport a = report("a", "item", T0, RunStatus.COMPLETED);
+        ReconcileReport b = report("b", "item", T0.plusSeconds(60), RunStatus.FAILED);
+        ReconcileReport c = report("c", "order", T0.plusSeconds(30), RunStatus.COMPLETED);
+        store().saveReport(a);
+        store().saveReport(b);
+        store().saveReport(c);
+        store().saveReport(a); // saved again: replaced, not duplicated
+        assertEquals(List.of(b, a), store().reports("item", 10));
+        assertEquals(List.of(b), store().reports("item", 1));
+        assertEquals(List.of(c), store().reports("order", 10));
+        assertTrue(store().reports("invoice", 10).isEmpty());
+        ReconcileReport aDone = report("a", "item", T0, RunStatus.FAILED);
+        store().saveReport(aDone);
+        assertEquals(List.of(b, aDone), store().reports("item", 10), "a run's later report replaces its earlier one");
+        assertThrows(IllegalArgumentException.class, () -> store().reports("item", 0));
+    }
+}
