@@ -531,7 +531,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         for (BsonDocument d : docs) {
             long v = d.getNumber(V).longValue();
             Instant settles = v == 0 && Operation.UPSERT.name().equals(d.getString(OP).getValue())
-                    ? Meta.instant(d.get(AT)).plus(settleTime) : null;
+                    ? settledAt(d) : null;
             boolean young = settles != null && now.isBefore(settles);
             for (Map.Entry<String, BsonValue> e : d.getDocument(PENDING).entrySet()) {
                 BsonDocument p = e.getValue().asDocument();
@@ -594,6 +594,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     @Override
     public void acknowledge(Collection<Ack> acks) {
         Map<String, List<Ack>> byId = byEntity(acks);
+        Instant now = clock.instant();
         for (int race = 0; race < MAX_RACES && !byId.isEmpty(); race++) {
             List<WriteModel<BsonDocument>> models = new ArrayList<>();
             List<String> touched = new ArrayList<>();
@@ -607,9 +608,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     // a delivery acknowledges only what it delivered: a known version at or below the acknowledged
                     // one; an unknown one (the caller's write may still be on its way, or it has not been read back)
                     // waits until the writer or recovery learns it
-                    // a dead-lettered intent goes by its ref, whatever its version (an unreadable document may
-                    // never let it be known)
-                    boolean matches = (v > 0 && v <= a.version()) || (a.deadLettered() && ref.equals(a.ref()));
+                    // a dead-lettered intent whose version can no longer be learned (settled, yet unknown: its
+                    // document cannot be read) goes by its ref; one that is still young may belong to a newer save
+                    // on its way, which no dead letter of an older version may take with it
+                    boolean matches = (v > 0 && v <= a.version())
+                            || (v == 0 && a.deadLettered() && ref.equals(a.ref()) && !now.isBefore(settledAt(d)));
                     if (matches && pending.remove(a.sink()) != null) {
                         changed = true;
                     }
@@ -634,6 +637,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             }
             return;
         }
+    }
+
+    /** @return when an intent document's save, if its caller's write has not landed by then, never will */
+    private Instant settledAt(BsonDocument intentDoc) {
+        return Meta.instant(intentDoc.get(AT)).plus(settleTime);
     }
 
     private static Bson pendingUpdate(BsonDocument pending) {
@@ -705,7 +713,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
         Long current = null;
         for (BsonDocument d : unknown) {
-            Instant settles = Meta.instant(d.get(AT)).plus(settleTime);
+            Instant settles = settledAt(d);
             Bson same = Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(V, 0L));
             if (now.isBefore(settles)) {
                 intents.updateOne(same, Updates.set(DUE, Meta.date(settles)));
