@@ -41,6 +41,20 @@ public interface DualWriter<T> extends AutoCloseable {
     }
 
     /**
+     * The name of a sink's circuit breaker in the writer's {@link
+     * io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry} ({@link DualWriterBuilder#circuitBreakerRegistry}),
+     * where its state can be read: {@code registry.find(DualWriter.circuitBreakerName("product", "search"))}.
+     *
+     * @param entityType the writer's entity type
+     * @param sink       the sink's name
+     * @return {@code dualwrite.<entityType>.<sink>}
+     */
+    static String circuitBreakerName(String entityType, String sink) {
+        return "dualwrite." + java.util.Objects.requireNonNull(entityType, "entityType") + "."
+                + java.util.Objects.requireNonNull(sink, "sink");
+    }
+
+    /**
      * Saves an entity (insert or replace) and delivers it; see {@link #save(Object, WriteOptions)}.
      *
      * @param entity the entity, not null

@@ -11,6 +11,7 @@ import io.dualwrite.spi.Sink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.observation.ObservationRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -59,6 +60,7 @@ public final class DualWriterBuilder<T> {
     private boolean validateSerialization = true;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
     private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+    private CircuitBreakerRegistry circuitBreakerRegistry;
     private Clock clock = Clock.systemUTC();
     private ExecutorService executor;
     private ScheduledExecutorService scheduler;
@@ -176,6 +178,24 @@ public final class DualWriterBuilder<T> {
     /** @param registry observation (tracing) registry; default {@link ObservationRegistry#NOOP} @return this */
     public DualWriterBuilder<T> observationRegistry(ObservationRegistry registry) {
         this.observationRegistry = Objects.requireNonNull(registry, "registry");
+        return this;
+    }
+
+    /**
+     * Where the sinks' circuit breakers live, so that the application can see them: each is named
+     * {@link DualWriter#circuitBreakerName(String, String) dualwrite.&lt;entity type&gt;.&lt;sink&gt;} and
+     * configured by its sink's {@link SinkSettings.Builder#circuitBreaker}; a breaker the registry
+     * already holds under that name (another writer of the same type and sink) is shared, and a
+     * breaker the writer created there is removed when it closes. Publishing a registry's breakers
+     * as meters is its owner's choice (Resilience4j's {@code TaggedCircuitBreakerMetrics}, which
+     * Spring Boot's Resilience4j support binds for its own registry).
+     *
+     * @param registry the registry; default one of the writer's own, whose breakers it publishes to
+     *                 {@link #meterRegistry} ({@code resilience4j.circuitbreaker.*}, tagged with the name)
+     * @return this
+     */
+    public DualWriterBuilder<T> circuitBreakerRegistry(CircuitBreakerRegistry registry) {
+        this.circuitBreakerRegistry = Objects.requireNonNull(registry, "registry");
         return this;
     }
 
@@ -328,7 +348,7 @@ public final class DualWriterBuilder<T> {
                 : JsonMapper.builder().addModule(new JavaTimeModule()).build();
         return new DefaultDualWriter<>(new DefaultDualWriter.Config<>(entityType, idOf, primary, deadLetterStore,
                 Collections.unmodifiableList(new ArrayList<>(sinks.values())), mapper, validateSerialization,
-                meterRegistry, observationRegistry, clock, executor, scheduler, gracePeriod, recoveryBatchSize, lease,
+                meterRegistry, observationRegistry, circuitBreakerRegistry, clock, executor, scheduler, gracePeriod, recoveryBatchSize, lease,
                 recoveryMaxAttempts, recoveryInitialBackoff, recoveryMaxBackoff, requestKeyWindow, ackBatchSize,
                 ackInterval, workerId != null ? workerId : UUID.randomUUID().toString()));
     }

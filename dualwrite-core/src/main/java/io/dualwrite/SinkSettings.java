@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How the coordinator delivers to one sink: its policy, ramp, and the Resilience4j policies
@@ -47,7 +48,7 @@ public final class SinkSettings {
     private final CircuitBreakerConfig circuitBreaker;
     private final int schemaVersion;
     private final ErrorClassifier classifier;
-    private final boolean clientEnforcesTimeout;
+    private final Boolean clientEnforcesTimeout;
 
     private SinkSettings(Builder b) {
         this.policy = b.policy;
@@ -163,11 +164,13 @@ public final class SinkSettings {
     }
 
     /**
-     * @return true when the sink's own client bounds each call, so the coordinator calls it on the
-     *         delivering thread and does not enforce {@link #attemptTimeout()} itself
+     * @return true when the sink's own client is said to bound each call, so the coordinator calls
+     *         it on the delivering thread and does not enforce {@link #attemptTimeout()} itself; false
+     *         when the coordinator must enforce it; empty (the default) to follow the sink's own
+     *         {@link io.dualwrite.spi.Sink#callTimeout()}
      */
-    public boolean clientEnforcesTimeout() {
-        return clientEnforcesTimeout;
+    public Optional<Boolean> clientEnforcesTimeout() {
+        return Optional.ofNullable(clientEnforcesTimeout);
     }
 
     @Override
@@ -176,7 +179,7 @@ public final class SinkSettings {
                 + (rampDownFrom > rampPercent ? " (down from " + rampDownFrom + "%)" : "") + ", timeout=" + attemptTimeout + ", maxAttempts="
                 + maxAttempts + ", backoff=" + initialBackoff + "×" + backoffMultiplier + "≤" + maxBackoff
                 + ", jitter=" + jitter + ", maxConcurrentCalls=" + maxConcurrentCalls + ", schemaVersion="
-                + schemaVersion + (clientEnforcesTimeout ? ", clientEnforcesTimeout" : "") + "}";
+                + schemaVersion + (clientEnforcesTimeout != null ? ", clientEnforcesTimeout=" + clientEnforcesTimeout : "") + "}";
     }
 
     /** Builds {@link SinkSettings}. Not thread-safe. */
@@ -194,7 +197,7 @@ public final class SinkSettings {
         private CircuitBreakerConfig circuitBreaker = defaultCircuitBreaker();
         private int schemaVersion = DEFAULT_SCHEMA_VERSION;
         private ErrorClassifier classifier;
-        private boolean clientEnforcesTimeout;
+        private Boolean clientEnforcesTimeout;
 
         private Builder() {
         }
@@ -321,13 +324,17 @@ public final class SinkSettings {
         }
 
         /**
-         * Says that the sink's own client bounds every call (a request or socket timeout), so the
-         * coordinator need not: it then calls the sink directly on the delivering thread, which
-         * saves a thread hand-off per call (the caller's thread for the last SYNC sink of a write),
-         * and {@link #attemptTimeout(Duration)} is not enforced. A client without its own timeout
-         * could then hold the caller for ever: leave this off unless the sink documents its timeout.
+         * Says whether the sink's own client bounds every call (a request or socket timeout), so the
+         * coordinator need not: when it does, the coordinator calls the sink directly on the
+         * delivering thread, which saves a thread hand-off per call (the caller's thread for the last
+         * SYNC sink of a write), and {@link #attemptTimeout(Duration)} is not enforced. A client
+         * without its own timeout could then hold the caller for ever. By default the sink says so
+         * itself ({@link io.dualwrite.spi.Sink#callTimeout()}): the built-in in-memory sink, an
+         * {@code HttpSink} whose request timeout and a {@code RedisSink} whose command timeout fit in
+         * the attempt timeout are called directly; anything else is bounded by the coordinator.
          *
-         * @param enforces true when the sink's client enforces a timeout; default false
+         * @param enforces true when the sink's client enforces a timeout, false to have the coordinator
+         *                 enforce the attempt timeout whatever the sink declares
          * @return this
          */
         public Builder clientEnforcesTimeout(boolean enforces) {

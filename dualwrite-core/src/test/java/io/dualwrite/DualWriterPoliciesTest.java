@@ -1,6 +1,5 @@
 package io.dualwrite;
 
-import io.dualwrite.internal.DefaultDualWriter;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.Snapshot;
 import org.junit.jupiter.api.Test;
@@ -207,13 +206,46 @@ class DualWriterPoliciesTest {
             for (int i = 0; i < 4; i++) {
                 assertEquals(SinkOutcome.DEFERRED, w.save(new Product("p" + i, "x", i)).outcome("search").orElseThrow());
             }
-            assertEquals("OPEN", ((DefaultDualWriter<Product>) w).circuitState("search"));
+            assertEquals("OPEN", fx.circuitState(w, "search"));
             int before = sink.calls.get();
             WriteResult r = w.save(new Product("p-open", "x", 1));
             assertEquals(SinkOutcome.DEFERRED, r.outcome("search").orElseThrow());
             assertEquals(before, sink.calls.get(), "an open circuit does not call the sink");
             assertEquals(1, fx.timerCount(DualWriteMetrics.SINK_APPLY, "sink", "search", "outcome", "circuit_open"));
         }
+    }
+
+    @Test
+    void theBreakersLiveInTheApplicationsRegistryUnderTheirNamesUntilTheWriterCloses() {
+        io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry breakers =
+                io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry.ofDefaults();
+        ScriptedSink sink = new ScriptedSink().failAlways(ErrorKind.TRANSIENT);
+        String name = DualWriter.circuitBreakerName("product", "search");
+        assertEquals("dualwrite.product.search", name);
+        DualWriter<Product> first = fx.builder().circuitBreakerRegistry(breakers).sink("search", sink,
+                WriterFixture.fast().maxAttempts(1).circuitBreaker(
+                        io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.custom().slidingWindowSize(2)
+                                .minimumNumberOfCalls(2).waitDurationInOpenState(Duration.ofMinutes(5)).build())
+                        .build()).build();
+        DualWriter<Product> second = fx.builder().circuitBreakerRegistry(breakers).sink("search", sink,
+                WriterFixture.fast().maxAttempts(1).build()).build();
+        try {
+            first.save(new Product("a", "x", 1));
+            first.save(new Product("b", "x", 1));
+            io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = breakers.find(name).orElseThrow();
+            assertEquals(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN, breaker.getState(),
+                    "the application reads the state without any cast");
+            int before = sink.calls.get();
+            assertEquals(SinkOutcome.DEFERRED, second.save(new Product("c", "x", 1)).outcome("search").orElseThrow(),
+                    "a second writer of the same type and sink shares the breaker");
+            assertEquals(before, sink.calls.get(), "and does not call the sink while it is open");
+        } finally {
+            second.close();
+            first.close();
+        }
+        assertTrue(breakers.find(name).isEmpty(), "the writer that created it removed it when it closed");
+        assertTrue(fx.meters.find("resilience4j.circuitbreaker.state").tag("name", name).gauges().isEmpty(),
+                "a registry the application supplies is its own to publish");
     }
 
     @Test
@@ -226,7 +258,7 @@ class DualWriterPoliciesTest {
             for (int i = 0; i < 8; i++) {
                 assertEquals(SinkOutcome.DEAD_LETTERED, w.save(new Product("bad" + i, "x", i)).outcome("search").orElseThrow());
             }
-            assertEquals("CLOSED", ((DefaultDualWriter<Product>) w).circuitState("search"),
+            assertEquals("CLOSED", fx.circuitState(w, "search"),
                     "permanent failures of single entities never open the circuit");
         }
     }

@@ -1,6 +1,5 @@
 package io.dualwrite;
 
-import io.dualwrite.internal.DefaultDualWriter;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.MappingSink;
@@ -84,7 +83,7 @@ class PoisonEntityTest {
             assertEquals(6, sink.poisonCalls.get(), "each save called the sink once: an Error is never retried");
             assertEquals(SinkOutcome.APPLIED, w.save(new Product("healthy", "h", 1)).outcome("search").orElseThrow(),
                     "a healthy entity still flows");
-            assertEquals("CLOSED", ((DefaultDualWriter<Product>) w).circuitState("search"),
+            assertEquals("CLOSED", fx.circuitState(w, "search"),
                     "the poisoned entity never counted against the sink's health");
             DeadLetter dl = w.deadLetters().inspect(DeadLetter.idOf("product", "poison", "search")).orElseThrow();
             assertEquals(ErrorKind.PERMANENT, dl.kind());
@@ -147,7 +146,7 @@ class PoisonEntityTest {
                 assertEquals(SinkOutcome.DEAD_LETTERED, r.outcome("search").orElseThrow(), r.toString());
             }
             assertEquals(0, sent.get(), "nothing was sent for the poisoned entity");
-            assertEquals("CLOSED", ((DefaultDualWriter<Product>) w).circuitState("search"),
+            assertEquals("CLOSED", fx.circuitState(w, "search"),
                     "a mapping failure never counts against the sink's health");
             WriteResult healthy = w.save(new Product("healthy", "h", 1));
             assertEquals(SinkOutcome.APPLIED, healthy.outcome("search").orElseThrow());

@@ -36,6 +36,20 @@ final class WriterFixture {
         return c == null ? 0 : c.count();
     }
 
+    /**
+     * @return the state of a sink's circuit breaker as the writer publishes it (the writer's own registry, bound to
+     *         its meters), in upper case
+     */
+    String circuitState(DualWriter<?> writer, String sink) {
+        String name = DualWriter.circuitBreakerName(writer.entityType(), sink);
+        for (var g : meters.find("resilience4j.circuitbreaker.state").tag("name", name).gauges()) {
+            if (g.value() == 1.0) {
+                return g.getId().getTag("state").toUpperCase(java.util.Locale.ROOT);
+            }
+        }
+        throw new AssertionError("no state of circuit breaker " + name + " is published");
+    }
+
     long timerCount(String name, String... tags) {
         return meters.find(name).tags(tags).timers().stream().mapToLong(t -> t.count()).sum();
     }

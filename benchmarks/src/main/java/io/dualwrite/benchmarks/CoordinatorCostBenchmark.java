@@ -36,8 +36,10 @@ import java.util.concurrent.TimeoutException;
  * in-memory sink, once straight ({@link #inMemoryDirect}: commit, then apply) and once through
  * {@code save} ({@link #coordinatorInMemory}). No network is involved, so the difference is what
  * the coordinator adds per write (intents, version and idempotency key, MDC, metrics,
- * observation, the sink's resilience decorators and the batched acknowledgement);
- * {@link #coordinatorInMemoryClientTimeout} is the same with {@code clientEnforcesTimeout(true)}. Run it with
+ * observation, the sink's resilience decorators and the batched acknowledgement). The in-memory
+ * sink bounds its own calls, so by default the coordinator calls it on the caller's thread;
+ * {@link #coordinatorInMemoryHandOff} is the same with {@code clientEnforcesTimeout(false)}, the
+ * road of a sink that cannot bound its calls: a hand-off to a pool thread under a time limit. Run it with
  * JMH's GC profiler ({@code -prof gc}) for bytes allocated per write; {@link BenchmarkMain} does.
  *
  * <p>{@link #threadHop} measures one part of that on its own: handing a call that does nothing to
@@ -53,10 +55,10 @@ public class CoordinatorCostBenchmark {
 
     private InMemoryPrimaryStore<Item> store;
     private InMemorySink<Item> sink;
-    private InMemoryPrimaryStore<Item> clientTimeoutStore;
-    private InMemorySink<Item> clientTimeoutSink;
+    private InMemoryPrimaryStore<Item> handOffStore;
+    private InMemorySink<Item> handOffSink;
     private DualWriter<Item> writer;
-    private DualWriter<Item> clientTimeoutWriter;
+    private DualWriter<Item> handOffWriter;
     private final String[] ids = new String[IDS];
     private ExecutorService pool;
 
@@ -68,18 +70,18 @@ public class CoordinatorCostBenchmark {
         }
         store = new InMemoryPrimaryStore<>();
         sink = new InMemorySink<>();
-        clientTimeoutStore = new InMemoryPrimaryStore<>();
-        clientTimeoutSink = new InMemorySink<>();
+        handOffStore = new InMemoryPrimaryStore<>();
+        handOffSink = new InMemorySink<>();
         DualWriterBuilder<Item> b = DualWriter.<Item>builder().entityType(BenchmarkSinks.TYPE).idOf(Item::getId)
                 .primary(store).deadLetterStore(new InMemoryDeadLetterStore())
                 .meterRegistry(new SimpleMeterRegistry())
                 .sink("sink", sink);
         writer = b.build();
-        // the in-memory sink does no I/O, so it bounds its own calls: no hand-off to a pool thread
-        clientTimeoutWriter = DualWriter.<Item>builder().entityType(BenchmarkSinks.TYPE).idOf(Item::getId)
-                .primary(clientTimeoutStore).deadLetterStore(new InMemoryDeadLetterStore())
+        // the coordinator enforcing the time limit itself, as for a sink that cannot bound its calls
+        handOffWriter = DualWriter.<Item>builder().entityType(BenchmarkSinks.TYPE).idOf(Item::getId)
+                .primary(handOffStore).deadLetterStore(new InMemoryDeadLetterStore())
                 .meterRegistry(new SimpleMeterRegistry())
-                .sink("sink", clientTimeoutSink, SinkSettings.builder().clientEnforcesTimeout(true).build())
+                .sink("sink", handOffSink, SinkSettings.builder().clientEnforcesTimeout(false).build())
                 .build();
         pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "bench-hop");
@@ -92,7 +94,7 @@ public class CoordinatorCostBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         writer.close();
-        clientTimeoutWriter.close();
+        handOffWriter.close();
         pool.shutdownNow();
     }
 
@@ -131,15 +133,15 @@ public class CoordinatorCostBenchmark {
     }
 
     /**
-     * {@link #coordinatorInMemory} with {@code clientEnforcesTimeout(true)} on the sink: the sink
-     * runs on the caller's thread, without the hand-off to a pool thread.
+     * {@link #coordinatorInMemory} with {@code clientEnforcesTimeout(false)} on the sink: each call
+     * is handed to a pool thread and waited for under the attempt timeout.
      *
      * @param c the calling thread's cursor
      * @return the result
      */
     @Benchmark
-    public WriteResult coordinatorInMemoryClientTimeout(Cursor c) {
-        return checkedSave(clientTimeoutWriter, c);
+    public WriteResult coordinatorInMemoryHandOff(Cursor c) {
+        return checkedSave(handOffWriter, c);
     }
 
     private WriteResult checkedSave(DualWriter<Item> w, Cursor c) {
@@ -168,8 +170,8 @@ public class CoordinatorCostBenchmark {
         return sink;
     }
 
-    /** @return the sink of the {@code clientEnforcesTimeout} writer (for tests) */
-    InMemorySink<Item> clientTimeoutSink() {
-        return clientTimeoutSink;
+    /** @return the sink of the hand-off writer (for tests) */
+    InMemorySink<Item> handOffSink() {
+        return handOffSink;
     }
 }

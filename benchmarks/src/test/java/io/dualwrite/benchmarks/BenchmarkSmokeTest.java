@@ -114,9 +114,9 @@ class BenchmarkSmokeTest {
             assertEquals(ApplyResult.APPLIED, b.inMemoryDirect(c), "the direct write reaches the sink");
             assertTrue(b.coordinatorInMemory(c).fullyApplied(), "the coordinator's write reaches the sink");
             assertEquals(2, b.sink().liveVersions().size(), "two entities written");
-            assertTrue(b.coordinatorInMemoryClientTimeout(c).fullyApplied(),
+            assertTrue(b.coordinatorInMemoryHandOff(c).fullyApplied(),
                     "the clientEnforcesTimeout writer's write reaches its sink");
-            assertEquals(1, b.clientTimeoutSink().liveVersions().size(), "its own sink holds its one entity");
+            assertEquals(1, b.handOffSink().liveVersions().size(), "its own sink holds its one entity");
             assertEquals(c.next + 1, b.threadHop(c), "the hop returns the other thread's answer");
         } finally {
             b.tearDown();
@@ -133,7 +133,7 @@ class BenchmarkSmokeTest {
             }
             for (String m : List.of("DrainBenchmark_drainBacklog", "DrainBenchmark_rawBatchWrite",
                     "CoordinatorCostBenchmark_inMemoryDirect", "CoordinatorCostBenchmark_coordinatorInMemory",
-                    "CoordinatorCostBenchmark_threadHop", "CoordinatorCostBenchmark_coordinatorInMemoryClientTimeout")) {
+                    "CoordinatorCostBenchmark_threadHop", "CoordinatorCostBenchmark_coordinatorInMemoryHandOff")) {
                 assertTrue(list.contains(m + "_jmhTest"), "JMH knows " + m);
             }
         }

@@ -63,15 +63,19 @@ class RatioReportTest {
     void theCoordinatorsShareIsTheDifferenceFromTheDirectWrite() {
         RatioReport report = new RatioReport(List.of(
                 new Measurement("CoordinatorCostBenchmark", "inMemoryDirect", Map.of(), 1, 2_000, 2_000, 2_000, 500),
-                new Measurement("CoordinatorCostBenchmark", "coordinatorInMemory", Map.of(), 1, 14_500, 14_500, 14_500, 4_500),
-                new Measurement("CoordinatorCostBenchmark", "coordinatorInMemoryClientTimeout", Map.of(), 1, 30_000,
+                new Measurement("CoordinatorCostBenchmark", "coordinatorInMemory", Map.of(), 1, 6_500, 6_500, 6_500, 4_500),
+                new Measurement("CoordinatorCostBenchmark", "coordinatorInMemoryHandOff", Map.of(), 1, 30_000,
                         30_000, 30_000, 4_000)));
-        assertTrue(report.costTable().contains("| the coordinator's share (difference) | 12.50 | 4000 |"), report.costTable());
-        assertTrue(report.costTable().contains("| the coordinator's share, clientEnforcesTimeout (difference) | 28.00 | 3500 |"),
+        assertTrue(report.costTable().contains("| the coordinator's share (difference) | 4.50 | 4000 |"), report.costTable());
+        assertTrue(report.costTable().contains("| the coordinator's share with a hand-off per call (difference) | 28.00 | 3500 |"),
                 report.costTable());
-        assertTrue(report.targets().contains("coordinator's own time ≤ 20.0 µs per write: met (12.50)"), report.targets());
-        assertTrue(report.targets().contains("coordinator's own time ≤ 20.0 µs per write, clientEnforcesTimeout: MISSED (28.00)"),
+        assertTrue(report.targets().contains("coordinator's own time ≤ 5.0 µs per write, default settings: met (4.50)"),
                 report.targets());
+        RatioReport slow = new RatioReport(List.of(
+                new Measurement("CoordinatorCostBenchmark", "inMemoryDirect", Map.of(), 1, 2_000, 2_000, 2_000, 500),
+                new Measurement("CoordinatorCostBenchmark", "coordinatorInMemory", Map.of(), 1, 9_000, 9_000, 9_000, 4_500)));
+        assertTrue(slow.targets().contains("coordinator's own time ≤ 5.0 µs per write, default settings: MISSED (7.00)"),
+                slow.targets());
         assertEquals("", new RatioReport(List.of()).render(), "no results, no tables");
     }
 }

@@ -35,6 +35,8 @@ import io.dualwrite.spi.Snapshot;
 import io.dualwrite.spi.UnreadableEntityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.observation.Observation;
@@ -92,6 +94,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         final boolean validateSerialization;
         final MeterRegistry meters;
         final ObservationRegistry observations;
+        final CircuitBreakerRegistry breakers;
         final Clock clock;
         final ExecutorService executor;
         final ScheduledExecutorService scheduler;
@@ -111,7 +114,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         public Config(String entityType, Function<? super T, String> idOf, PrimaryStore<T> primary,
                       DeadLetterStore deadLetterStore, List<SinkRegistration<T>> sinks, ObjectMapper mapper,
                       boolean validateSerialization, MeterRegistry meters, ObservationRegistry observations,
-                      Clock clock, ExecutorService executor, ScheduledExecutorService scheduler, Duration gracePeriod,
+                      CircuitBreakerRegistry breakers, Clock clock, ExecutorService executor, ScheduledExecutorService scheduler, Duration gracePeriod,
                       int recoveryBatchSize, Duration lease, int recoveryMaxAttempts, Duration recoveryInitialBackoff,
                       Duration recoveryMaxBackoff, Duration requestKeyWindow, int ackBatchSize, Duration ackInterval,
                       String workerId) {
@@ -123,6 +126,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
             this.mapper = mapper;
             this.validateSerialization = validateSerialization;
             this.meters = meters;
+            this.breakers = breakers;
             this.observations = observations;
             this.clock = clock;
             this.executor = executor;
@@ -172,10 +176,17 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         this.ownsScheduler = cfg.scheduler == null;
         this.scheduler = ownsScheduler
                 ? Executors.newSingleThreadScheduledExecutor(daemon("dualwrite-" + type + "-ack")) : cfg.scheduler;
+        // breakers from the application's registry, or from one of the writer's own whose breakers it publishes
+        CircuitBreakerRegistry breakers = cfg.breakers;
+        if (breakers == null) {
+            breakers = CircuitBreakerRegistry.ofDefaults();
+            TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(cfg.meters);
+        }
         List<SinkChannel<T>> list = new ArrayList<>();
         Map<String, SinkChannel<T>> byName = new LinkedHashMap<>();
         for (SinkRegistration<T> r : cfg.sinks) {
-            SinkChannel<T> c = new SinkChannel<>(type, r.name(), r.sink(), r.settings(), executor, cfg.meters);
+            SinkChannel<T> c = new SinkChannel<>(type, r.name(), r.sink(), r.settings(), executor, cfg.meters,
+                    breakers);
             list.add(c);
             byName.put(r.name(), c);
         }
@@ -1038,6 +1049,8 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         try {
             acks.close();
         } finally {
+            // a writer built again with the same registry starts from the breakers it then creates
+            channels.forEach(SinkChannel::releaseBreaker);
             if (ownsScheduler) {
                 scheduler.shutdownNow();
             }
@@ -1059,15 +1072,6 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
         if (closed.get()) {
             throw new IllegalStateException("the " + type + " writer is closed");
         }
-    }
-
-    /** @return the circuit breaker state of a sink, for tests and operators' diagnostics */
-    public String circuitState(String sink) {
-        SinkChannel<T> c = channelsByName.get(sink);
-        if (c == null) {
-            throw new IllegalArgumentException("sink '" + sink + "' is not registered");
-        }
-        return c.circuitBreaker().getState().name();
     }
 
     private Timer writeTimer(Operation op, String outcome) {

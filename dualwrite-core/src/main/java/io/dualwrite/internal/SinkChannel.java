@@ -2,6 +2,7 @@ package io.dualwrite.internal;
 
 import io.dualwrite.Change;
 import io.dualwrite.DeliveryPolicy;
+import io.dualwrite.DualWriter;
 import io.dualwrite.DualWriteMetrics;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
@@ -17,6 +18,7 @@ import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
@@ -62,12 +64,16 @@ final class SinkChannel<T> {
     private final Retry retry;
     private final ExecutorService executor;
     private final MeterRegistry meters;
+    private final CircuitBreakerRegistry breakers;
+    /** Whether calls run on the delivering thread, bounded by the sink's own client. */
+    private final boolean direct;
+    private final boolean ownsBreaker;
     private final String entityType;
     private final Counter retries;
     private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
 
     SinkChannel(String entityType, String name, Sink<T> sink, SinkSettings settings, ExecutorService executor,
-                MeterRegistry meters) {
+                MeterRegistry meters, CircuitBreakerRegistry breakers) {
         this.entityType = entityType;
         this.name = name;
         this.sink = sink;
@@ -75,12 +81,19 @@ final class SinkChannel<T> {
         this.mapping = mappingOf(sink);
         this.executor = executor;
         this.meters = meters;
+        // the sink bounds its own calls within the attempt timeout, or the application says its client does
+        this.direct = settings.clientEnforcesTimeout().orElseGet(() -> sink.callTimeout()
+                .map(bound -> bound.compareTo(settings.attemptTimeout()) <= 0).orElse(false));
         ErrorClassifier own = settings.classifier() != null ? settings.classifier() : sink.classifier();
         this.classifier = error -> classifyWith(own, error);
-        String id = "dualwrite." + entityType + "." + name;
-        this.circuitBreaker = CircuitBreaker.of(id, CircuitBreakerConfig.from(settings.circuitBreaker())
+        String id = DualWriter.circuitBreakerName(entityType, name);
+        this.breakers = breakers;
+        this.ownsBreaker = breakers.find(id).isEmpty();
+        // a breaker the registry already holds under this name (another writer of the same type and sink) is shared
+        this.circuitBreaker = breakers.circuitBreaker(id, CircuitBreakerConfig.from(settings.circuitBreaker())
                 .recordException(e -> !(e instanceof BulkheadFullException) && classifier.classify(e).isRetryable())
                 .build());
+
         this.bulkhead = Bulkhead.of(id, BulkheadConfig.custom()
                 .maxConcurrentCalls(settings.maxConcurrentCalls())
                 .maxWaitDuration(Duration.ZERO)
@@ -118,6 +131,13 @@ final class SinkChannel<T> {
                     event.getNumberOfRetryAttempts(), event.getWaitInterval().toMillis(),
                     describe(event.getLastThrowable()));
         });
+    }
+
+    /** Removes the channel's breaker from the registry, if the channel created it there. */
+    void releaseBreaker() {
+        if (ownsBreaker) {
+            breakers.remove(circuitBreaker.getName());
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -357,7 +377,7 @@ final class SinkChannel<T> {
                 throw new ErrorInSink(name, e);
             }
         };
-        if (settings.clientEnforcesTimeout()) {
+        if (direct) {
             // the sink's own client bounds the call: run it here, without a hand-off to another thread
             return CircuitBreaker.decorateCallable(circuitBreaker, Bulkhead.decorateCallable(bulkhead, call));
         }

@@ -11,6 +11,7 @@ import io.dualwrite.spi.ContentDigestingSink;
 import io.dualwrite.spi.DigestingSink;
 import io.dualwrite.spi.RangeDigest;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -58,6 +59,12 @@ public final class InMemorySink<T> implements DigestingSink<T>, ContentDigesting
      */
     public InMemorySink(ObjectMapper json) {
         this.json = Objects.requireNonNull(json, "json");
+    }
+
+    /** @return zero: a call works on memory only and never waits, so the coordinator calls it directly */
+    @Override
+    public Optional<Duration> callTimeout() {
+        return Optional.of(Duration.ZERO);
     }
 
     @Override

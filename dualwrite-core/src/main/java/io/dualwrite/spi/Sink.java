@@ -3,8 +3,10 @@ package io.dualwrite.spi;
 import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An external system kept in step with the primary. Implemented by sink modules and by users.
@@ -81,6 +83,23 @@ public interface Sink<T> {
      */
     default ErrorClassifier classifier() {
         return ErrorClassifier.defaults();
+    }
+
+    /**
+     * How long one call can take at most, bounded by the sink's own client whatever the
+     * destination does: {@link #apply} returns or throws within this time (its connect, request and
+     * reply included), and {@link #applyAll} of n changes within n times it. A sink that declares a
+     * bound no longer than its {@link io.dualwrite.SinkSettings#attemptTimeout() attempt timeout} is
+     * called on the delivering thread (the caller's own, for the last SYNC sink of a write), which
+     * saves a hand-off to another thread per call; otherwise the coordinator enforces the attempt
+     * timeout itself on a pool thread. {@link io.dualwrite.SinkSettings.Builder#clientEnforcesTimeout}
+     * overrides this either way.
+     *
+     * @return the bound; empty (the default) when the sink cannot promise one, as a wrapper that adds
+     *         latency, or a client without a timeout of its own
+     */
+    default Optional<Duration> callTimeout() {
+        return Optional.empty();
     }
 
     /**

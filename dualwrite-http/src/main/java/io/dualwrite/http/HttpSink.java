@@ -187,6 +187,16 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
     }
 
     /**
+     * @return the request timeout and the short grace in which the client reports a connection that
+     *         never opened: no call outlives it, whatever the server does, so a request timeout within
+     *         the sink's attempt timeout lets the coordinator call the sink on the delivering thread
+     */
+    @Override
+    public java.util.Optional<Duration> callTimeout() {
+        return java.util.Optional.of(requestTimeout.plus(CLIENT_TIMER_GRACE));
+    }
+
+    /**
      * Sends the change's request and reads the reply's status, within one deadline of
      * {@link Builder#requestTimeout} for the whole exchange: connecting, sending, the reply's
      * headers and its body. When the deadline passes the exchange is cancelled, which closes its

@@ -136,6 +136,17 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
     }
 
     /**
+     * @return twice the connection's command timeout: a call is the guard script's EVALSHA and, when
+     *         the server has not cached the script, its EVAL, each bounded by that timeout. A command
+     *         timeout of at most half the sink's attempt timeout lets the coordinator call the sink on
+     *         the delivering thread
+     */
+    @Override
+    public java.util.Optional<java.time.Duration> callTimeout() {
+        return java.util.Optional.of(connection.getTimeout().multipliedBy(2));
+    }
+
+    /**
      * Runs the version guard for one change (with EVAL when the server does not know the script).
      *
      * @param change the change
