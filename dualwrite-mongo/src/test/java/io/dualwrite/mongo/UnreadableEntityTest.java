@@ -80,6 +80,18 @@ class UnreadableEntityTest {
     }
 
     @Test
+    void aSaveOverTheUnreadableDocumentIsRefusedPlainlyAndWritesNothing() {
+        BsonDocument before = products.withDocumentClass(BsonDocument.class).find(Filters.eq("_id", "bad")).first();
+        io.dualwrite.PrimaryWriteException e = assertThrows(io.dualwrite.PrimaryWriteException.class,
+                () -> writer.save(new Product("bad", "fixed", 3)));
+        assertEquals(ErrorKind.PERMANENT, e.kind(), e.toString());
+        assertTrue(e.getMessage().contains("bad"), e.getMessage());
+        assertEquals(before, products.withDocumentClass(BsonDocument.class).find(Filters.eq("_id", "bad")).first(),
+                "nothing was written: the document is fixed in place (or its codec), then its dead letters replayed");
+        assertTrue(search.get("bad").isEmpty());
+    }
+
+    @Test
     void aRedeliveryDeadLettersTheUnreadableOneAndDeliversTheOthers() {
         Map<String, SinkOutcome> out = writer.redeliver("search", List.of("a", "bad", "c"));
         assertEquals(Map.of("a", SinkOutcome.APPLIED, "bad", SinkOutcome.DEAD_LETTERED, "c", SinkOutcome.APPLIED), out);
