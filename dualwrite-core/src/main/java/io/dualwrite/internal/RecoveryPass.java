@@ -1,0 +1,222 @@
+package io.dualwrite.internal;
+
+import io.dualwrite.Change;
+import io.dualwrite.DualWriteMetrics;
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.RecoveryReport;
+import io.dualwrite.spi.Ack;
+import io.dualwrite.spi.Intent;
+import io.dualwrite.spi.Snapshot;
+import io.micrometer.core.instrument.Gauge;
+import org.slf4j.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A recovery pass: claims the entities whose intents are due, delivers each sink's share in
+ * bulk calls that end within the claim's lease, acknowledges, reschedules with backoff or
+ * dead-letters, and keeps the backlog gauges. Thread-safe.
+ *
+ * @param <T> the entity type
+ */
+final class RecoveryPass<T> {
+    private static final Logger LOG = WriterCore.LOG;
+    private static final long BACKLOG_REFRESH_MILLIS = 1000;
+
+    private final WriterCore<T> core;
+    private final RetryBackoff recoveryBackoff;
+    private final AtomicLong backlog = new AtomicLong();
+    private final AtomicLong lastBacklogRefresh = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong oldestDueMillis = new AtomicLong(Long.MAX_VALUE);
+
+    RecoveryPass(WriterCore<T> core) {
+        this.core = core;
+        this.recoveryBackoff = new RetryBackoff(core.cfg.recoveryInitialBackoff, core.cfg.recoveryMaxBackoff);
+        Gauge.builder(DualWriteMetrics.RECOVERY_BACKLOG, backlog, AtomicLong::get)
+                .description("entities with pending intents, as of the last recovery pass")
+                .tag(DualWriteMetrics.TAG_TYPE, core.type).register(core.cfg.meters);
+        Gauge.builder(DualWriteMetrics.RECOVERY_OLDEST_AGE, this, RecoveryPass::oldestAgeSeconds)
+                .description("seconds since the oldest pending intent fell due, as of the last recovery pass")
+                .baseUnit("seconds")
+                .tag(DualWriteMetrics.TAG_TYPE, core.type).register(core.cfg.meters);
+    }
+
+    RecoveryReport recoverDue() {
+        core.ensureOpen();
+        Instant now = core.cfg.clock.instant();
+        List<Snapshot<T>> claimed = core.store.claimDue(now, core.cfg.recoveryBatchSize, core.cfg.workerId, core.cfg.lease);
+        int delivered = 0;
+        int deferred = 0;
+        int dead = 0;
+        try {
+            // one bulk call per sink across the claimed batch
+            Map<String, List<Change<T>>> bySink = new LinkedHashMap<>();
+            Map<String, List<Intent>> intentsBySink = new LinkedHashMap<>();
+            for (Snapshot<T> s : claimed) {
+                for (Intent intent : s.pending().values()) {
+                    if (intent.dueAt().isAfter(now)) {
+                        continue;
+                    }
+                    if (s.readFailure().isPresent()) {
+                        // claiming it again changes nothing
+                        if (core.deadLetterUnreadable(s, intent.sink(), intent, intent.attempts() + 1)) {
+                            dead++;
+                        }
+                        continue;
+                    }
+                    SinkChannel<T> c = core.channelsByName.get(intent.sink());
+                    Change<T> change;
+                    try {
+                        change = core.changeOf(s, intent, c);
+                    } catch (RuntimeException | Error bad) {
+                        ErrorClassifier.rethrowIfFatal(bad);
+                        if (core.deadLetter(s.id(), s.version(), intent.sink(), intent.attempts() + 1, ErrorKind.PERMANENT,
+                                intent.firstError().orElse(null), bad, intent.correlationId().orElse(null),
+                                intent.idempotencyKey().orElse(null), intent.ref().orElse(null))) {
+                            dead++;
+                        }
+                        continue;
+                    }
+                    if (c == null) {
+                        core.deadLetter(change, intent.sink(), intent.attempts() + 1, ErrorKind.PERMANENT,
+                                intent.firstError().orElse(null),
+                                new IllegalStateException("sink '" + intent.sink() + "' is not registered"),
+                                intent.ref().orElse(null));
+                        dead++;
+                        continue;
+                    }
+                    bySink.computeIfAbsent(c.name, k -> new ArrayList<>()).add(change);
+                    intentsBySink.computeIfAbsent(c.name, k -> new ArrayList<>()).add(intent);
+                }
+            }
+            Map<String, List<Intent>> reschedules = new LinkedHashMap<>();
+            Instant leaseEnds = now.plus(core.cfg.lease);
+            for (Map.Entry<String, List<Change<T>>> e : bySink.entrySet()) {
+                SinkChannel<T> c = core.channelsByName.get(e.getKey());
+                List<Change<T>> all = e.getValue();
+                List<Intent> allIntents = intentsBySink.get(e.getKey());
+                for (int from = 0; from < all.size(); ) {
+                    // never start a call that could outlive the lease: another instance may claim these
+                    // entities once it runs out, and a sink without a version guard must not see two
+                    // deliveries of one entity at once; what does not fit waits for the next claim
+                    int fits = c.callsWithin(Duration.between(core.cfg.clock.instant(), leaseEnds));
+                    if (fits == 0) {
+                        LOG.debug("the lease on {} entities of '{}' ends before a call to sink '{}' could; they wait"
+                                + " for the next claim", all.size() - from, core.type, c.name);
+                        break;
+                    }
+                    int to = Math.min(all.size(), from + fits);
+                    List<Change<T>> changes = all.subList(from, to);
+                    List<Intent> intents = allIntents.subList(from, to);
+                    from = to;
+                    SinkChannel.BatchDelivery bd = c.deliverAll(changes, core.cfg.clock, leaseEnds);
+                    for (int i = 0; i < changes.size(); i++) {
+                        Change<T> change = changes.get(i);
+                        Intent intent = intents.get(i);
+                        SinkChannel.Delivery d = bd.item(i);
+                        if (d.wasNotSent()) {
+                            continue; // the lease ends first: the next claim sends it, no attempt spent
+                        }
+                        if (d.succeeded()) {
+                            core.acks.add(new Ack(change.id(), c.name, change.version(), intent.ref().orElse(null)));
+                            delivered++;
+                            core.counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
+                                    DualWriteMetrics.TAG_OUTCOME, "applied").increment();
+                            continue;
+                        }
+                        Throwable error = d.error;
+                        ErrorKind kind = d.kind;
+                        if (d.notCalled) {
+                            // an open circuit or a full bulkhead: the sink was not asked, so no attempt is spent and
+                            // a long outage never turns pending intents into dead letters
+                            Instant next = now.plus(c.notCalledPause())
+                                    .plusMillis(recoveryBackoff.millis(change.id(), c.name, Math.max(1, intent.attempts())));
+                            reschedules.computeIfAbsent(change.id(), k -> new ArrayList<>())
+                                    .add(intent.failedAttempt(next, intent.attempts(), SinkChannel.describe(error)));
+                            deferred++;
+                            core.counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
+                                    DualWriteMetrics.TAG_OUTCOME, "not_called").increment();
+                            continue;
+                        }
+                        int attempts = intent.attempts() + 1;
+                        if (kind == ErrorKind.PERMANENT || attempts >= core.cfg.recoveryMaxAttempts) {
+                            if (core.deadLetter(change, c.name, attempts, kind, intent.firstError().orElse(null), error,
+                                    intent.ref().orElse(null))) {
+                                dead++;
+                                core.counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
+                                        DualWriteMetrics.TAG_OUTCOME, "dead_lettered").increment();
+                                continue;
+                            }
+                        }
+                        Instant next = now.plusMillis(recoveryBackoff.millis(change.id(), c.name, attempts));
+                        reschedules.computeIfAbsent(change.id(), k -> new ArrayList<>())
+                                .add(intent.failedAttempt(next, attempts, SinkChannel.describe(error)));
+                        deferred++;
+                        core.counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
+                                DualWriteMetrics.TAG_OUTCOME, "deferred").increment();
+                        LOG.warn("recovery of {} to sink '{}' failed ({}, attempt {}), next try at {}: {}",
+                                change.idempotencyKey(), c.name, kind, attempts, next, SinkChannel.describe(error));
+                    }
+                }
+            }
+            for (Map.Entry<String, List<Intent>> e : reschedules.entrySet()) {
+                try {
+                    core.store.reschedule(e.getKey(), e.getValue());
+                } catch (RuntimeException ex) {
+                    LOG.warn("could not reschedule intents of {}/{} ({}); the lease expiry hands them back",
+                            core.type, e.getKey(), ex.toString());
+                }
+            }
+            core.acks.flush();
+        } finally {
+            for (Snapshot<T> s : claimed) {
+                try {
+                    core.store.release(s.id(), core.cfg.workerId);
+                } catch (RuntimeException e) {
+                    LOG.warn("could not release the lease on {}/{} ({}); it expires by itself", core.type, s.id(),
+                            e.toString());
+                }
+            }
+        }
+        refreshBacklog();
+        return new RecoveryReport(claimed.size(), delivered, deferred, dead);
+    }
+
+    private void refreshBacklog() {
+        // counting the backlog reads every pending entity: at most once a second, not once a pass (by the
+        // writer's clock, so that whether a pass reads it depends on nothing a test cannot control)
+        long now = core.cfg.clock.millis();
+        long last = lastBacklogRefresh.get();
+        if ((last != Long.MIN_VALUE && Math.abs(now - last) < BACKLOG_REFRESH_MILLIS)
+                || !lastBacklogRefresh.compareAndSet(last, now)) {
+            return;
+        }
+        try {
+            backlog.set(core.store.pendingCount());
+            oldestDueMillis.set(core.store.oldestDue().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE));
+        } catch (RuntimeException e) {
+            LOG.debug("could not refresh the recovery backlog: {}", e.toString());
+        }
+    }
+
+    private double oldestAgeSeconds() {
+        long due = oldestDueMillis.get();
+        if (due == Long.MAX_VALUE) {
+            return 0;
+        }
+        return Math.max(0, core.cfg.clock.millis() - due) / 1000.0;
+    }
+
+    long backlog() {
+        long n = core.store.pendingCount();
+        backlog.set(n);
+        return n;
+    }
+}

@@ -1,0 +1,371 @@
+package io.dualwrite.internal;
+
+import io.dualwrite.Change;
+import io.dualwrite.DeliveryPolicy;
+import io.dualwrite.DualWriteMetrics;
+import io.dualwrite.EntitySerializationException;
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.IdempotencyKeys;
+import io.dualwrite.Operation;
+import io.dualwrite.PrimaryWriteException;
+import io.dualwrite.RequiredSinkFailedException;
+import io.dualwrite.SinkOutcome;
+import io.dualwrite.VersionConflictException;
+import io.dualwrite.WriteOptions;
+import io.dualwrite.WriteResult;
+import io.dualwrite.spi.Ack;
+import io.dualwrite.spi.CallerWriteException;
+import io.dualwrite.spi.Committed;
+import io.dualwrite.spi.Intent;
+import io.dualwrite.spi.IntentSpec;
+import io.dualwrite.spi.PrimaryWrite;
+import io.dualwrite.spi.Snapshot;
+import io.micrometer.observation.Observation;
+import org.slf4j.Logger;
+
+import java.io.OutputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The write path: commits a save or a delete with its intents, delivers it to the synchronous
+ * sinks, acknowledges what they took, dead-letters what they refused for good, and compensates
+ * a write a REQUIRED sink refused. Thread-safe.
+ *
+ * @param <T> the entity type
+ */
+final class WritePath<T> {
+    private static final Logger LOG = WriterCore.LOG;
+
+    private final WriterCore<T> core;
+
+    WritePath(WriterCore<T> core) {
+        this.core = core;
+    }
+
+    WriteResult save(T entity, WriteOptions options) {
+        Objects.requireNonNull(entity, "entity");
+        Objects.requireNonNull(options, "options");
+        if (core.cfg.idOf == null) {
+            throw new IllegalStateException("no id function configured for '" + core.type
+                    + "': set DualWriterBuilder.idOf(...) to use save(entity)");
+        }
+        String id = Objects.requireNonNull(core.cfg.idOf.apply(entity), "the id of the " + core.type + " entity is null");
+        if (core.cfg.validateSerialization) {
+            try {
+                core.cfg.mapper.writeValue(OutputStream.nullOutputStream(), entity);
+            } catch (Exception | StackOverflowError e) {
+                throw new EntitySerializationException(core.type, id, e);
+            }
+        }
+        return write(id, Operation.UPSERT, entity, null, options);
+    }
+
+    WriteResult delete(String id, WriteOptions options) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(options, "options");
+        return write(id, Operation.DELETE, null, null, options);
+    }
+
+    WriteResult saveWith(String id, Runnable callerSave, WriteOptions options) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(callerSave, "callerSave");
+        Objects.requireNonNull(options, "options");
+        return write(id, Operation.UPSERT, null, callerSave, options);
+    }
+
+    WriteResult deleteWith(String id, Runnable callerDelete, WriteOptions options) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(callerDelete, "callerDelete");
+        Objects.requireNonNull(options, "options");
+        return write(id, Operation.DELETE, null, callerDelete, options);
+    }
+
+    WriteResult write(String id, Operation op, T state, Runnable callerWrite, WriteOptions options) {
+        core.ensureOpen();
+        String correlationId = options.correlationId().orElseGet(() -> UUID.randomUUID().toString());
+        long start = System.nanoTime();
+        String outcome = "error";
+        Observation observation = Observation.createNotStarted(DualWriteMetrics.WRITE_OBSERVATION, core.cfg.observations)
+                .contextualName("dualwrite " + op.name().toLowerCase(java.util.Locale.ROOT) + " " + core.type)
+                .lowCardinalityKeyValue("dualwrite.type", core.type)
+                .lowCardinalityKeyValue("dualwrite.operation", op.name())
+                .highCardinalityKeyValue("dualwrite.correlation_id", correlationId)
+                .start();
+        try (Observation.Scope ignored = observation.openScope();
+             MdcScope ignored2 = MdcScope.open(correlationId, null)) {
+            Instant now = core.cfg.clock.instant();
+            boolean[] included = new boolean[core.channels.size()];
+            List<IntentSpec> intents = new ArrayList<>(core.channels.size());
+            for (int i = 0; i < core.channels.size(); i++) {
+                SinkChannel<T> c = core.channels.get(i);
+                // a sink takes part when the entity is in its ramp, or in what it was lowered from (to remove it)
+                included[i] = Ramp.role(id, c.settings) != Ramp.Role.OUT;
+                if (included[i] && c.policy() != DeliveryPolicy.SHADOW) {
+                    intents.add(new IntentSpec(c.name, c.policy() == DeliveryPolicy.ASYNC ? now : now.plus(core.cfg.gracePeriod)));
+                }
+            }
+            PrimaryWrite<T> pw = PrimaryWrite.<T>builder().id(id).operation(op).state(state).intents(intents)
+                    .expectedVersion(options.expectedVersion().orElse(-1))
+                    .requestKey(options.requestKey().orElse(null)).requestKeyWindow(core.cfg.requestKeyWindow)
+                    .correlationId(correlationId).idempotencyKey(options.idempotencyKey().orElse(null))
+                    .time(now).callerWrite(callerWrite).build();
+            Committed<T> committed = commit(pw);
+            switch (committed.status()) {
+                case DUPLICATE_REQUEST:
+                    outcome = "duplicate";
+                    return duplicateResult(committed, correlationId);
+                case NOTHING_TO_DELETE:
+                    outcome = "nothing_to_delete";
+                    Map<String, SinkOutcome> none = new LinkedHashMap<>();
+                    core.channels.forEach(c -> none.put(c.name, SinkOutcome.SKIPPED));
+                    return new WriteResult(core.type, id, committed.version(), op, none, correlationId, null, false, false);
+                default:
+                    break;
+            }
+            String key = options.idempotencyKey().orElseGet(() -> IdempotencyKeys.of(core.type, id, committed.version()));
+            MdcScope.idempotencyKey(key);
+            observation.highCardinalityKeyValue("dualwrite.idempotency_key", key);
+            Change<T> change = Change.<T>builder().entityType(core.type).id(id).version(committed.version())
+                    .operation(committed.operation()).state(committed.state().orElse(null)).idempotencyKey(key)
+                    .correlationId(correlationId).time(committed.time()).build();
+            WriteResult result;
+            try {
+                result = deliverCommitted(change, committed, included, correlationId);
+            } catch (RequiredSinkFailedException e) {
+                throw e;
+            } catch (Throwable e) {
+                // the write is committed with its intents: whatever went wrong after it, recovery delivers
+                // it, and the caller learns what was committed rather than an error that hides it
+                ErrorClassifier.rethrowIfFatal(e);
+                LOG.error("delivering {} failed unexpectedly; its intents stay and recovery delivers it", key, e);
+                result = deferredResult(change, included, committed.versionKnown());
+            }
+            outcome = result.fullyApplied() ? "applied" : "deferred";
+            return result;
+        } catch (RequiredSinkFailedException e) {
+            outcome = "compensated";
+            observation.error(e);
+            throw e;
+        } catch (VersionConflictException e) {
+            outcome = "version_conflict";
+            observation.error(e);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            observation.error(e);
+            throw e;
+        } finally {
+            observation.stop();
+            core.writeTimer(op, outcome).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private Committed<T> commit(PrimaryWrite<T> pw) {
+        try {
+            return core.store.commit(pw);
+        } catch (VersionConflictException | UnsupportedOperationException e) {
+            throw e;
+        } catch (CallerWriteException e) {
+            // write-ahead mode: the caller's own save failed; the intent is recorded, recovery delivers what is there
+            throw e.callerException();
+        } catch (RuntimeException e) {
+            ErrorKind kind = core.classifyStore(e);
+            LOG.warn("primary write of {}/{} failed ({}): {}", core.type, pw.id(), kind, e.toString());
+            throw new PrimaryWriteException("the primary could not commit " + pw.operation() + " of " + core.type + "/"
+                    + pw.id() + " (" + kind + "): " + e.getMessage() + "; no sink was touched", core.type, pw.id(), kind, e);
+        }
+    }
+
+    private WriteResult duplicateResult(Committed<T> committed, String correlationId) {
+        Optional<Snapshot<T>> now;
+        try {
+            now = core.store.read(committed.id());
+        } catch (RuntimeException e) {
+            // the first write's result stands; only whether its intents are still pending is unknown
+            LOG.warn("could not read {}/{} to tell which sinks have the first write of this request ({})", core.type,
+                    committed.id(), e.toString());
+            now = null;
+        }
+        Optional<Snapshot<T>> read = now;
+        Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
+        for (SinkChannel<T> c : core.channels) {
+            if (c.policy() == DeliveryPolicy.SHADOW || Ramp.role(committed.id(), c.settings) == Ramp.Role.OUT) {
+                outcomes.put(c.name, SinkOutcome.SKIPPED);
+                continue;
+            }
+            Intent pending = read == null ? null : read.map(s -> s.pending().get(c.name)).orElse(null);
+            boolean stillPending = read == null
+                    || (pending != null && (pending.version() == 0 || pending.version() <= committed.version()));
+            outcomes.put(c.name, stillPending ? SinkOutcome.DEFERRED : SinkOutcome.APPLIED);
+        }
+        return new WriteResult(core.type, committed.id(), committed.version(), committed.operation(), outcomes,
+                correlationId, IdempotencyKeys.of(core.type, committed.id(), committed.version()), false, true);
+    }
+
+    private WriteResult deliverCommitted(Change<T> change, Committed<T> committed, boolean[] included,
+                                         String correlationId) {
+        String intentRef = committed.intentRef().orElse(null);
+        Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
+        Map<String, SinkChannel.Delivery> deliveries = deliverSync(change, included);
+        SinkChannel<T> failedRequired = null;
+        SinkChannel.Delivery failedRequiredDelivery = null;
+        for (int i = 0; i < core.channels.size(); i++) {
+            SinkChannel<T> c = core.channels.get(i);
+            if (!included[i] || c.policy() == DeliveryPolicy.SHADOW) {
+                outcomes.put(c.name, SinkOutcome.SKIPPED);
+                continue;
+            }
+            if (c.policy() == DeliveryPolicy.ASYNC) {
+                outcomes.put(c.name, SinkOutcome.DEFERRED);
+                continue;
+            }
+            SinkChannel.Delivery d = deliveries.get(c.name);
+            if (d.succeeded()) {
+                core.acks.add(new Ack(change.id(), c.name, change.version(), intentRef));
+                outcomes.put(c.name, SinkOutcome.APPLIED);
+            } else if (c.policy() == DeliveryPolicy.REQUIRED) {
+                if (failedRequired == null) {
+                    failedRequired = c;
+                    failedRequiredDelivery = d;
+                }
+                outcomes.put(c.name, SinkOutcome.DEFERRED);
+            } else if (d.kind == ErrorKind.PERMANENT) {
+                boolean stored = core.deadLetter(change, c.name, d.attempts, d.kind, null, d.error, intentRef);
+                outcomes.put(c.name, stored ? SinkOutcome.DEAD_LETTERED : SinkOutcome.DEFERRED);
+            } else {
+                LOG.warn("sink '{}' did not take {} ({}{}); deferred to recovery", c.name, change.idempotencyKey(),
+                        d.notCalled ? "not called: " : "", SinkChannel.describe(d.error));
+                outcomes.put(c.name, SinkOutcome.DEFERRED);
+            }
+        }
+        WriteResult result = new WriteResult(core.type, change.id(), change.version(), change.operation(), outcomes,
+                correlationId, change.idempotencyKey(), true, false, committed.versionKnown());
+        if (failedRequired != null) {
+            compensate(change, committed, included, result, failedRequired, failedRequiredDelivery);
+        }
+        return result;
+    }
+
+    /** @return a result in which every sink that takes part is DEFERRED: its intent is pending */
+    private WriteResult deferredResult(Change<T> change, boolean[] included, boolean versionKnown) {
+        Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
+        for (int i = 0; i < core.channels.size(); i++) {
+            SinkChannel<T> c = core.channels.get(i);
+            outcomes.put(c.name, !included[i] || c.policy() == DeliveryPolicy.SHADOW ? SinkOutcome.SKIPPED
+                    : SinkOutcome.DEFERRED);
+        }
+        return new WriteResult(core.type, change.id(), change.version(), change.operation(), outcomes,
+                change.correlationId(), change.idempotencyKey(), true, false, versionKnown);
+    }
+
+    /** Delivers to every SYNC and REQUIRED sink in parallel; the caller's thread takes the last one. */
+    private Map<String, SinkChannel.Delivery> deliverSync(Change<T> change, boolean[] included) {
+        Map<String, SinkChannel.Delivery> out = new LinkedHashMap<>();
+        List<SinkChannel<T>> targets = new ArrayList<>(core.channels.size());
+        for (int i = 0; i < core.channels.size(); i++) {
+            SinkChannel<T> c = core.channels.get(i);
+            if (!included[i]) {
+                continue;
+            }
+            if (c.policy() == DeliveryPolicy.SHADOW) {
+                if (Ramp.role(change.id(), c.settings) == Ramp.Role.IN) {
+                    c.validate(core.withSchema(change, c));
+                }
+            } else if (c.policy() == DeliveryPolicy.SYNC || c.policy() == DeliveryPolicy.REQUIRED) {
+                targets.add(c);
+            }
+        }
+        if (targets.isEmpty()) {
+            return out;
+        }
+        List<Future<SinkChannel.Delivery>> futures = new ArrayList<>(targets.size() - 1);
+        for (int i = 0; i < targets.size() - 1; i++) {
+            SinkChannel<T> c = targets.get(i);
+            futures.add(core.executor.submit(MdcScope.propagating(() -> c.deliver(core.forSink(change, c)))));
+        }
+        SinkChannel<T> last = targets.get(targets.size() - 1);
+        SinkChannel.Delivery lastDelivery = last.deliver(core.forSink(change, last));
+        for (int i = 0; i < futures.size(); i++) {
+            out.put(targets.get(i).name, await(futures.get(i)));
+        }
+        out.put(last.name, lastDelivery);
+        return out;
+    }
+
+    private static SinkChannel.Delivery await(Future<SinkChannel.Delivery> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new SinkChannel.Delivery(null, ErrorKind.TRANSIENT, e, 0, true);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return new SinkChannel.Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e.getCause(), 0, false);
+        }
+    }
+
+    private void compensate(Change<T> change, Committed<T> committed, boolean[] included, WriteResult failedResult,
+                            SinkChannel<T> failed, SinkChannel.Delivery failure) {
+        core.counter(DualWriteMetrics.COMPENSATIONS, DualWriteMetrics.TAG_SINK, failed.name).increment();
+        Snapshot<T> before = committed.previous().orElse(null);
+        T beforeState = before == null ? null : before.state().orElse(null);
+        Operation op = beforeState == null ? Operation.DELETE : Operation.UPSERT;
+        Instant now = core.cfg.clock.instant();
+        List<IntentSpec> intents = new ArrayList<>();
+        for (int i = 0; i < core.channels.size(); i++) {
+            SinkChannel<T> c = core.channels.get(i);
+            if (included[i] && c.policy() != DeliveryPolicy.SHADOW) {
+                intents.add(new IntentSpec(c.name, c.policy() == DeliveryPolicy.ASYNC ? now : now.plus(core.cfg.gracePeriod)));
+            }
+        }
+        long compensationVersion = -1;
+        boolean outcomeUnknown = false;
+        Map<String, SinkOutcome> outcomes = new LinkedHashMap<>(failedResult.outcomes());
+        try {
+            Committed<T> c = core.store.commit(PrimaryWrite.<T>builder().id(change.id()).operation(op).state(beforeState)
+                    .intents(intents).expectedVersion(change.version()).undoes(change.version())
+                    .requestKeyWindow(core.cfg.requestKeyWindow)
+                    .correlationId(change.correlationId()).time(now).build());
+            if (c.status() == Committed.Status.WRITTEN) {
+                compensationVersion = c.version();
+                Change<T> undo = Change.<T>builder().entityType(core.type).id(change.id()).version(c.version())
+                        .operation(c.operation()).state(c.state().orElse(null)).correlationId(change.correlationId())
+                        .time(c.time()).build();
+                Map<String, SinkChannel.Delivery> ds = deliverSync(undo, included);
+                for (Map.Entry<String, SinkChannel.Delivery> e : ds.entrySet()) {
+                    if (e.getValue().succeeded()) {
+                        core.acks.add(new Ack(change.id(), e.getKey(), undo.version(), c.intentRef().orElse(null)));
+                    }
+                }
+                for (int i = 0; i < core.channels.size(); i++) {
+                    if (included[i] && core.channels.get(i).policy() != DeliveryPolicy.SHADOW) {
+                        outcomes.put(core.channels.get(i).name, SinkOutcome.COMPENSATED);
+                    }
+                }
+                LOG.warn("required sink '{}' failed for {}; compensated as version {}", failed.name,
+                        change.idempotencyKey(), compensationVersion);
+            }
+        } catch (VersionConflictException e) {
+            LOG.warn("required sink '{}' failed for {}, but a newer write already replaced it; not compensated",
+                    failed.name, change.idempotencyKey());
+        } catch (RuntimeException e) {
+            outcomeUnknown = core.classifyStore(e) == ErrorKind.UNKNOWN_OUTCOME;
+            LOG.error("required sink '{}' failed for {} and the compensation {} ({}); the primary keeps version {}{}"
+                    + " and recovery delivers it", failed.name, change.idempotencyKey(),
+                    outcomeUnknown ? "may or may not have been committed" : "could not be committed", e.toString(),
+                    change.version(), outcomeUnknown ? " or its compensation" : "");
+        }
+        WriteResult result = new WriteResult(core.type, change.id(), change.version(), change.operation(), outcomes,
+                change.correlationId(), change.idempotencyKey(), true, false);
+        throw new RequiredSinkFailedException(failed.name, result, compensationVersion, outcomeUnknown, failure.kind,
+                failure.error);
+    }
+}
