@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * Runs {@link DualWriter#recoverDue()} in the background: a pass every {@link Builder#interval},
+ * Runs {@link WriterOperations#recoverDue()} in the background: a pass every {@link Builder#interval},
  * and passes back to back while each one finds a full batch. Several application instances
  * may each run one on the same collection: leases keep them from delivering the same intent at
  * the same time. Registers the gauges {@value DualWriteMetrics#RECOVERY_BACKLOG} and

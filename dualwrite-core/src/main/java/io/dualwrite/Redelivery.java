@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * What became of one entity in a counted redelivery
- * ({@link DualWriter#redeliver(String, java.util.Collection, java.util.Map, int)}), and what the
+ * ({@link WriterOperations#redeliver(String, java.util.Collection, java.util.Map, int)}), and what the
  * next one needs to go on counting: the caller keeps the {@link SinkOutcome#DEFERRED} ones and
  * passes them back with its next attempt. Immutable and thread-safe.
  *

@@ -226,7 +226,7 @@ public final class SinkSettings {
          * Lowers a ramp: entities that were within {@code previousPercent} but are outside
          * {@link #rampPercent} now are removed from the sink on their next write (it receives a
          * DELETE at the new version, so it holds nothing stale), their deletes still reach it, and
-         * {@link DualWriter#redeliver} removes those a reconciliation finds. Entities outside both get
+         * {@link WriterOperations#redeliver} removes those a reconciliation finds. Entities outside both get
          * nothing, as before. Default: the ramp was never higher.
          *
          * @param previousPercent the ramp before it was lowered, from {@link #rampPercent} to 100

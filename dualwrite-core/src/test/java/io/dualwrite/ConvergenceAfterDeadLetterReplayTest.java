@@ -63,8 +63,8 @@ class ConvergenceAfterDeadLetterReplayTest {
                 wrote.set(second.outcome("search").orElseThrow() == SinkOutcome.DEAD_LETTERED);
             };
             assertEquals(SinkOutcome.APPLIED, a.deadLetters().replay(dl));
-            a.flushAcknowledgements();
-            b.flushAcknowledgements();
+            a.operations().flushAcknowledgements();
+            b.operations().flushAcknowledgements();
             assertTrue(wrote.get(), "v2 was dead-lettered during the replay");
 
             Snapshot<Product> now = a.read("p1").orElseThrow();

@@ -30,7 +30,7 @@ class DualWriterPoliciesTest {
             assertEquals("product/p1@" + r.version(), r.idempotencyKey().orElseThrow());
             assertEquals(r.version(), search.target.versionOf("p1").getAsLong());
             assertEquals(r.version(), cache.target.versionOf("p1").getAsLong());
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             assertTrue(fx.primary.read("p1").orElseThrow().pending().isEmpty(), "acknowledged intents are removed");
 
             WriteResult second = w.save(new Product("p1", "Kettle", 2499));
@@ -66,7 +66,7 @@ class DualWriterPoliciesTest {
             assertEquals(ErrorKind.PERMANENT, dl.kind());
             assertEquals(r.correlationId(), dl.correlationId().orElseThrow());
             assertTrue(dl.lastError().contains("scripted PERMANENT failure"), dl.lastError());
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             assertTrue(fx.primary.read("p1").orElseThrow().pending().isEmpty(), "the dead-lettered intent is not looped");
             assertEquals(1.0, fx.counter(DualWriteMetrics.DEAD_LETTERS, "sink", "search"));
         }
@@ -81,14 +81,14 @@ class DualWriterPoliciesTest {
             assertEquals(SinkOutcome.DEFERRED, r.outcome("search").orElseThrow());
             assertFalse(r.fullyApplied());
             assertEquals(3, sink.calls.get(), "all attempts were made");
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             Snapshot<Product> s = fx.primary.read("p1").orElseThrow();
             assertEquals(r.version(), s.pending().get("search").version(), "the intent is still pending");
 
             sink.heal();
-            assertEquals(0, w.recoverDue().claimed(), "recovery leaves the intent alone during the grace period");
+            assertEquals(0, w.operations().recoverDue().claimed(), "recovery leaves the intent alone during the grace period");
             fx.clock.advance(Duration.ofSeconds(31));
-            RecoveryReport rep = w.recoverDue();
+            RecoveryReport rep = w.operations().recoverDue();
             assertEquals(1, rep.delivered(), rep.toString());
             assertEquals(r.version(), sink.target.versionOf("p1").getAsLong());
             assertTrue(fx.primary.read("p1").orElseThrow().pending().isEmpty());
@@ -123,7 +123,7 @@ class DualWriterPoliciesTest {
             // the failed sink converges to the compensation once it heals
             ledger.heal();
             fx.clock.advance(Duration.ofSeconds(31));
-            w.recoverDue();
+            w.operations().recoverDue();
             assertEquals(first.version() + 2, ledger.target.versionOf("p1").getAsLong());
             assertEquals(100, ledger.target.get("p1").orElseThrow().getPrice());
         }
@@ -190,7 +190,7 @@ class DualWriterPoliciesTest {
             WriteResult r = w.save(new Product("p1", "Kettle", 1));
             assertEquals(SinkOutcome.DEFERRED, r.outcome("partner").orElseThrow());
             assertEquals(0, partner.calls.get(), "never called on the caller's path");
-            assertEquals(1, w.recoverDue().delivered(), "an ASYNC intent is due at once");
+            assertEquals(1, w.operations().recoverDue().delivered(), "an ASYNC intent is due at once");
             assertEquals(r.version(), partner.target.versionOf("p1").getAsLong());
         }
     }
@@ -402,11 +402,11 @@ class DualWriterPoliciesTest {
             assertEquals(Operation.DELETE, deleted.operation());
             assertEquals(saved.version() + 1, deleted.version());
             assertTrue(a.target.isDeleted("p1") && b.target.isDeleted("p1"));
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             assertTrue(fx.primary.read("p1").orElseThrow().pending().isEmpty(), "every sink has the delete");
             assertEquals(deleted.version(), fx.primary.read("p1").orElseThrow().version(),
                     "the tombstone stays with its version");
-            assertEquals(0, w.backlog(), "and nothing is pending");
+            assertEquals(0, w.operations().backlog(), "and nothing is pending");
             WriteResult again = w.delete("p1");
             assertFalse(again.written(), "deleting a deleted entity writes nothing");
         }
@@ -418,7 +418,7 @@ class DualWriterPoliciesTest {
         try (DualWriter<Product> w = fx.builder().sink("a", sink, WriterFixture.fast().build()).build()) {
             w.save(new Product("p1", "first life", 1));
             WriteResult deleted = w.delete("p1");
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             assertTrue(sink.target.isDeleted("p1"), "the sink guards the tombstone");
             // the instance that re-creates the id has a clock a minute behind the one that deleted it
             fx.clock.set(fx.clock.instant().minus(Duration.ofMinutes(1)));
@@ -455,7 +455,7 @@ class DualWriterPoliciesTest {
         try (DualWriter<Product> w = fx.builder().sink("search", sink, WriterFixture.fast().build()).build()) {
             WriteOptions opts = WriteOptions.builder().requestKey("order-42").build();
             WriteResult first = w.save(new Product("p1", "Kettle", 1), opts);
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             WriteResult again = w.save(new Product("p1", "Kettle", 1), opts);
             assertTrue(again.duplicate());
             assertFalse(again.written());

@@ -61,7 +61,7 @@ class LoweredRampTest {
             for (int i = 0; i < 50; i++) {
                 full.save(new Product("id-" + i, "v1", i));
             }
-            full.flushAcknowledgements();
+            full.operations().flushAcknowledgements();
         }
         try (DualWriter<Product> lowered = fx.builder().sink("search", search, WriterFixture.fast().rampPercent(30)
                 .rampDownFrom(100).build()).build()) {

@@ -105,8 +105,8 @@ class PoisonEntityTest {
             outage.heal();
             fx.clock.advance(Duration.ofSeconds(31));
             for (int pass = 0; pass < 5; pass++) {
-                w.recoverDue();
-                w.flushAcknowledgements();
+                w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
                 fx.clock.advance(Duration.ofMinutes(1));
             }
             for (int i = 0; i < 5; i++) {
@@ -114,7 +114,7 @@ class PoisonEntityTest {
                 assertTrue(outage.target.get("h" + i).isPresent(), "healthy h" + i + " reached the other sink");
             }
             assertEquals(1, sink.poisonCalls.get(), "the poisoned entity was tried once and dead-lettered");
-            assertEquals(0, w.backlog(), "nothing is left pending");
+            assertEquals(0, w.operations().backlog(), "nothing is left pending");
             assertTrue(w.deadLetters().inspect(DeadLetter.idOf("product", "poison", "search")).isPresent());
         }
     }
@@ -180,7 +180,7 @@ class PoisonEntityTest {
             w.save(new Product("a", "a", 1));
             w.save(new Product("poison", "p", 1));
             w.save(new Product("b", "b", 1));
-            RecoveryReport r = w.recoverDue();
+            RecoveryReport r = w.operations().recoverDue();
             assertEquals(2, r.delivered(), r.toString());
             assertEquals(1, r.deadLettered(), r.toString());
             assertEquals(List.of("a", "b"), sentIds.stream().sorted().toList());

@@ -34,8 +34,8 @@ class PoisonNeverBlocksOthersInRecoveryTest {
             w.save(new Product("a-healthy", "fine", 1));
             w.save(new Product("z-poison", "hangs", 2));
             for (int pass = 0; pass < 3; pass++) {
-                w.recoverDue();
-                w.flushAcknowledgements();
+                w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
                 fx.clock.advance(Duration.ofSeconds(5));
             }
             assertTrue(fx.deadLetters.get(DeadLetter.idOf("product", "a-healthy", "api")).isEmpty(),

@@ -28,19 +28,19 @@ class RecoveryAndDeadLettersTest {
             WriteResult r = w.save(new Product("p1", "x", 1));
             assertEquals(SinkOutcome.DEFERRED, r.outcome("search").orElseThrow());
             fx.clock.advance(Duration.ofSeconds(31));
-            RecoveryReport first = w.recoverDue();
+            RecoveryReport first = w.operations().recoverDue();
             assertEquals(1, first.deferred(), first.toString());
             Intent after1 = fx.primary.read("p1").orElseThrow().pending().get("search");
             assertEquals(1, after1.attempts());
             assertTrue(after1.dueAt().isAfter(fx.clock.instant()), "rescheduled into the future");
             assertTrue(after1.lastError().orElseThrow().contains("outage"));
-            assertEquals(0, w.recoverDue().claimed(), "nothing is due before the backoff elapses");
+            assertEquals(0, w.operations().recoverDue().claimed(), "nothing is due before the backoff elapses");
             fx.clock.advance(Duration.ofMinutes(1));
-            assertEquals(1, w.recoverDue().deferred());
+            assertEquals(1, w.operations().recoverDue().deferred());
             fx.clock.advance(Duration.ofMinutes(1));
-            RecoveryReport third = w.recoverDue();
+            RecoveryReport third = w.operations().recoverDue();
             assertEquals(1, third.deadLettered(), "the third attempt is the last: " + third);
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             assertTrue(fx.primary.read("p1").orElseThrow().pending().isEmpty());
             DeadLetter dl = w.deadLetters().inspect(DeadLetter.idOf("product", "p1", "search")).orElseThrow();
             assertEquals(3, dl.attempts());
@@ -57,7 +57,7 @@ class RecoveryAndDeadLettersTest {
             commitWithoutDelivery("p1", new Product("p1", "old", 1));
             commitWithoutDelivery("p1", new Product("p1", "new", 2));
             fx.clock.advance(Duration.ofSeconds(31));
-            RecoveryReport rep = w.recoverDue();
+            RecoveryReport rep = w.operations().recoverDue();
             assertEquals(1, rep.claimed());
             assertEquals(fx.primary.read("p1").orElseThrow().version(), sink.versionOf("p1").getAsLong());
             assertEquals("new", sink.get("p1").orElseThrow().getName());
@@ -111,7 +111,7 @@ class RecoveryAndDeadLettersTest {
                 w.save(new Product("p" + i, "x", i));
             }
             w.save(new Product("poison", "x", 1));
-            RecoveryReport rep = w.recoverDue();
+            RecoveryReport rep = w.operations().recoverDue();
             assertEquals(9, rep.delivered(), rep.toString());
             assertEquals(1, rep.deadLettered(), "only the poison change is dead-lettered: " + rep);
             assertEquals(9, target.liveVersions().size());
@@ -125,7 +125,7 @@ class RecoveryAndDeadLettersTest {
             fx.primary.commit(PrimaryWrite.<Product>builder().id("p1").operation(Operation.UPSERT)
                     .state(new Product("p1", "x", 1)).intents(List.of(new IntentSpec("retired", fx.clock.instant())))
                     .correlationId("c").time(fx.clock.instant()).build());
-            RecoveryReport rep = w.recoverDue();
+            RecoveryReport rep = w.operations().recoverDue();
             assertEquals(1, rep.deadLettered(), rep.toString());
             assertTrue(w.deadLetters().inspect(DeadLetter.idOf("product", "p1", "retired")).orElseThrow()
                     .lastError().contains("not registered"));
@@ -175,17 +175,17 @@ class RecoveryAndDeadLettersTest {
             for (int i = 0; i < 50; i++) {
                 w.save(new Product("p" + i, "x", i));
             }
-            assertEquals(50, w.backlog());
+            assertEquals(50, w.operations().backlog());
             sink.heal();
             RecoveryWorker worker = RecoveryWorker.builder(w).interval(Duration.ofMillis(10)).build();
             worker.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (w.backlog() > 0 && System.nanoTime() < deadline) {
+            while (w.operations().backlog() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             worker.close();
             worker.close();
-            assertEquals(0, w.backlog(), "the worker drained every intent");
+            assertEquals(0, w.operations().backlog(), "the worker drained every intent");
             assertEquals(50, sink.target.liveVersions().size());
             assertEquals(50, worker.totals().delivered());
             assertEquals(0.0, fx.meters.get(DualWriteMetrics.RECOVERY_BACKLOG).gauge().value());

@@ -70,7 +70,7 @@ class RecoveryBoundsTest {
             w.save(new Product("p" + i, "x", i));
         }
         Instant claimedAt = fx.clock.instant();
-        RecoveryReport pass = w.recoverDue();
+        RecoveryReport pass = w.operations().recoverDue();
         assertEquals(n, pass.claimed(), pass.toString());
         Instant leaseEnds = claimedAt.plus(LEASE);
         for (Instant s : sink.started) {
@@ -86,11 +86,11 @@ class RecoveryBoundsTest {
         try (DualWriter<Product> w = writer(sink)) {
             RecoveryReport first = recoverWithinLease(w, sink, 10);
             assertTrue(first.delivered() < 10, "the rest waits for the next claim: " + first);
-            for (int pass = 0; pass < 5 && w.backlog() > 0; pass++) {
-                w.recoverDue();
-                w.flushAcknowledgements();
+            for (int pass = 0; pass < 5 && w.operations().backlog() > 0; pass++) {
+                w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
             }
-            assertEquals(0, w.backlog(), "the next passes deliver the rest");
+            assertEquals(0, w.operations().backlog(), "the next passes deliver the rest");
             assertEquals(10, sink.target.liveVersions().size());
         }
     }
@@ -117,8 +117,8 @@ class RecoveryBoundsTest {
             // a long outage: recovery keeps coming back while the circuit stays open
             for (int pass = 0; pass < 12; pass++) {
                 fx.clock.advance(Duration.ofMinutes(1));
-                w.recoverDue();
-                w.flushAcknowledgements();
+                w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
             }
             assertEquals(callsWhileOpen, sink.calls.get(), "the open circuit kept the sink uncalled");
             assertEquals(0, w.deadLetters().count(), "intents the sink was never asked about are not dead letters");
@@ -128,12 +128,12 @@ class RecoveryBoundsTest {
             }
             sink.heal();
             fx.clock.advance(Duration.ofMinutes(31));
-            for (int pass = 0; pass < 5 && w.backlog() > 0; pass++) {
-                w.recoverDue();
-                w.flushAcknowledgements();
+            for (int pass = 0; pass < 5 && w.operations().backlog() > 0; pass++) {
+                w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
                 fx.clock.advance(Duration.ofMinutes(1));
             }
-            assertEquals(0, w.backlog(), "once the sink and its circuit heal, recovery delivers everything");
+            assertEquals(0, w.operations().backlog(), "once the sink and its circuit heal, recovery delivers everything");
             assertEquals(4, sink.target.liveVersions().size());
         }
     }

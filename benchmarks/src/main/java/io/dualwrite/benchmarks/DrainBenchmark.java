@@ -161,7 +161,7 @@ public class DrainBenchmark {
     public void finish() {
         try {
             if (writer != null) {
-                writer.flushAcknowledgements();
+                writer.operations().flushAcknowledgements();
                 long left = store.pendingCount();
                 writer.close();
                 writer = null;
@@ -187,7 +187,7 @@ public class DrainBenchmark {
         int delivered = 0;
         RecoveryReport r;
         do {
-            r = writer.recoverDue();
+            r = writer.operations().recoverDue();
             delivered += r.delivered();
             if (r.deferred() > 0 || r.deadLettered() > 0) {
                 throw new IllegalStateException("the sink refused part of the backlog: " + r);

@@ -10,6 +10,7 @@ import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
 import io.dualwrite.WriteOptions;
 import io.dualwrite.WriteResult;
+import io.dualwrite.WriterOperations;
 import io.dualwrite.spi.DeadLetterStore;
 import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.Snapshot;
@@ -34,7 +35,7 @@ import java.util.function.Function;
  *
  * @param <T> the entity type
  */
-public final class DefaultDualWriter<T> implements DualWriter<T> {
+public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperations<T> {
 
     /**
      * Everything the builder collected. Immutable.
@@ -137,6 +138,11 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     }
 
     @Override
+    public WriterOperations<T> operations() {
+        return this;
+    }
+
+    @Override
     public RecoveryReport recoverDue() {
         return recovery.recoverDue();
     }
@@ -158,7 +164,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T> {
     }
 
     @Override
-    public Reach reach(String sink, String id) {
+    public WriterOperations.Reach reach(String sink, String id) {
         return redeliveries.reach(sink, id);
     }
 

@@ -69,13 +69,13 @@ public final class DefaultRecoveryWorker implements RecoveryWorker {
         try {
             // keep going while passes find work, so a backlog drains without waiting for the interval
             while (!closed && !Thread.currentThread().isInterrupted()) {
-                RecoveryReport r = writer.recoverDue();
+                RecoveryReport r = writer.operations().recoverDue();
                 totals.accumulateAndGet(r, RecoveryReport::plus);
                 if (r.claimed() == 0 || r.delivered() + r.deadLettered() == 0) {
                     break;
                 }
             }
-            backlog.set(writer.backlog());
+            backlog.set(writer.operations().backlog());
         } catch (IllegalStateException closedWriter) {
             LOG.debug("recovery pass skipped: {}", closedWriter.getMessage());
         } catch (RuntimeException | Error e) {

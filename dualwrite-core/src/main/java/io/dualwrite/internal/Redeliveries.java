@@ -11,6 +11,7 @@ import io.dualwrite.SinkOutcome;
 import io.dualwrite.VersionConflictException;
 import io.dualwrite.WriteOptions;
 import io.dualwrite.WriteResult;
+import io.dualwrite.WriterOperations;
 import io.dualwrite.spi.Ack;
 import io.dualwrite.spi.Intent;
 import io.dualwrite.spi.Snapshot;
@@ -102,12 +103,12 @@ final class Redeliveries<T> {
         return out;
     }
 
-    DualWriter.Reach reach(String sink, String id) {
+    WriterOperations.Reach reach(String sink, String id) {
         Objects.requireNonNull(id, "id");
         return switch (Ramp.role(id, core.channelFor(sink).settings)) {
-            case IN -> DualWriter.Reach.HOLDS;
-            case REMOVE -> DualWriter.Reach.REMOVES;
-            case OUT -> DualWriter.Reach.IGNORES;
+            case IN -> WriterOperations.Reach.HOLDS;
+            case REMOVE -> WriterOperations.Reach.REMOVES;
+            case OUT -> WriterOperations.Reach.IGNORES;
         };
     }
 

@@ -1,6 +1,7 @@
 package io.dualwrite.reconcile;
 
 import io.dualwrite.DualWriter;
+import io.dualwrite.WriterOperations;
 import io.dualwrite.memory.InMemoryReconcileStore;
 import io.dualwrite.reconcile.internal.DefaultReconciler;
 import io.dualwrite.spi.ContentDigestingSink;
@@ -145,7 +146,7 @@ public final class ReconcilerBuilder<T> {
      * holds is compared with the digest of the primary's current state mapped through the sink; a
      * difference is a {@link DriftClass#CONTENT_MISMATCH}, repaired ({@link RepairAction#REWRITE}) by
      * committing the primary's state again as a new version through the writer
-     * ({@link DualWriter#rewrite}), which every sink then receives. Where the primary store cannot
+     * ({@link WriterOperations#rewrite}), which every sink then receives. Where the primary store cannot
      * commit writes of its own ({@link PrimaryStore#supportsCompensation()} false: write-ahead mode)
      * the mismatch is only reported. Sinks that do not implement {@link ContentDigestingSink} are
      * compared by version as before.

@@ -144,7 +144,7 @@ class ContentReconciliationTest {
             assertTrue(report.errors().get(0).contains("write-ahead"), report.errors().get(0));
             assertEquals(v, writer.read("a").orElseThrow().version(), "nothing was written");
             assertEquals("as edited", search.get("a").orElseThrow().name(), "the sink keeps what it holds");
-            assertThrows(UnsupportedOperationException.class, () -> writer.rewrite("a", v),
+            assertThrows(UnsupportedOperationException.class, () -> writer.operations().rewrite("a", v),
                     "the writer cannot commit a write of its own over a write-ahead store");
         }
     }
@@ -160,7 +160,7 @@ class ContentReconciliationTest {
             long v = primary.commit(PrimaryWrite.<Item>builder().id("a").operation(Operation.UPSERT)
                     .state(new Item("a", "as committed", 1)).intents(List.of()).correlationId("test")
                     .time(Instant.now()).build()).version();
-            writer.redeliver("search", List.of("a"));
+            writer.operations().redeliver("search", List.of("a"));
             search.force("a", v, new Item("a", "as edited", 1));
 
             ReconcileReport report = Reconciler.<Item>builder().writer(writer).primary(primary).sink("search", search)
@@ -217,7 +217,7 @@ class ContentReconciliationTest {
                 .sink("feed", feed, SinkSettings.builder().policy(DeliveryPolicy.ASYNC).build())
                 .meterRegistry(new SimpleMeterRegistry()).build()) {
             long v = writer.save(new Item("a", "as saved", 1)).version();
-            writer.recoverDue();
+            writer.operations().recoverDue();
             feed.force("a", v, new Item("a", "as edited", 1));
 
             ReconcileReport report = Reconciler.<Item>builder().writer(writer).primary(primary).sink("feed", feed)

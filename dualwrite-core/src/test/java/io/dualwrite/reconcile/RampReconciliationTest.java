@@ -76,7 +76,7 @@ class RampReconciliationTest {
             for (int i = 0; i < N; i++) {
                 w.save(new Item(ReconcileFixture.id(i), "item " + i, 1));
             }
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             String lost = first(30, 0);
             search.force(lost, 0, null);
             // held from before a ramp lowered without saying where it was: left alone, as configuration.md says
@@ -101,7 +101,7 @@ class RampReconciliationTest {
             for (int i = 0; i < N; i++) {
                 full.save(new Item(ReconcileFixture.id(i), "item " + i, 1));
             }
-            full.flushAcknowledgements();
+            full.operations().flushAcknowledgements();
         }
         String older = first(100, 30);
         long olderVersion = primary.read(older).orElseThrow().version();

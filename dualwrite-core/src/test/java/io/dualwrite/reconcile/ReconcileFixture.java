@@ -52,7 +52,7 @@ final class ReconcileFixture implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             writer.save(new Item(id(i), "item " + i, 1));
         }
-        writer.flushAcknowledgements();
+        writer.operations().flushAcknowledgements();
         return this;
     }
 

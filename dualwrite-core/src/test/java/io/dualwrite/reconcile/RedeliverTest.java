@@ -43,13 +43,13 @@ class RedeliverTest {
         try (ReconcileFixture f = new ReconcileFixture().seed(3)) {
             String id = ReconcileFixture.id(1);
             f.search.force(id, 0, null);
-            Map<String, SinkOutcome> out = f.writer.redeliver("search", List.of(id, "absent", id));
+            Map<String, SinkOutcome> out = f.writer.operations().redeliver("search", List.of(id, "absent", id));
             assertEquals(Map.of(id, SinkOutcome.APPLIED, "absent", SinkOutcome.SKIPPED), out);
             assertEquals(List.of(id, "absent"), List.copyOf(out.keySet()), "in the given order, duplicates once");
             assertEquals(f.version(id), f.search.versionOf(id).getAsLong());
-            assertEquals(SinkOutcome.APPLIED, f.writer.redeliver("search", List.of(id)).get(id),
+            assertEquals(SinkOutcome.APPLIED, f.writer.operations().redeliver("search", List.of(id)).get(id),
                     "a redelivery of what the sink holds is harmless");
-            assertThrows(IllegalArgumentException.class, () -> f.writer.redeliver("nope", List.of(id)));
+            assertThrows(IllegalArgumentException.class, () -> f.writer.operations().redeliver("nope", List.of(id)));
         }
     }
 
@@ -61,7 +61,7 @@ class RedeliverTest {
             Map<String, Long> held = new LinkedHashMap<>();
             held.put("ghost", 9L);
             held.put(live, f.version(live));
-            Map<String, SinkOutcome> out = f.writer.removeOrphans("search", held);
+            Map<String, SinkOutcome> out = f.writer.operations().removeOrphans("search", held);
             assertEquals(SinkOutcome.APPLIED, out.get("ghost"));
             assertEquals(SinkOutcome.SKIPPED, out.get(live), "the primary holds it: not an orphan");
             assertTrue(f.search.isDeleted("ghost"));
@@ -70,9 +70,9 @@ class RedeliverTest {
             f.writer.save(new Item("ghost", "created for real later", 1));
             assertEquals("created for real later", f.search.get("ghost").orElseThrow().name(),
                     "a later real write beats the orphan's tombstone");
-            assertThrows(IllegalArgumentException.class, () -> f.writer.removeOrphans("search", Map.of("x", 0L)));
+            assertThrows(IllegalArgumentException.class, () -> f.writer.operations().removeOrphans("search", Map.of("x", 0L)));
             assertThrows(IllegalArgumentException.class,
-                    () -> f.writer.removeOrphans("search", Map.of("x", Long.MAX_VALUE)));
+                    () -> f.writer.operations().removeOrphans("search", Map.of("x", Long.MAX_VALUE)));
         }
     }
 
@@ -84,18 +84,18 @@ class RedeliverTest {
             Item stored = f.primary.read(id).orElseThrow().state().orElseThrow();
             f.search.force(id, v, new Item(id, "edited by hand", 9));
 
-            WriteResult result = f.writer.rewrite(id, v);
+            WriteResult result = f.writer.operations().rewrite(id, v);
 
             assertEquals(v + 1, result.version(), "the next version");
             assertEquals(Map.of("search", SinkOutcome.APPLIED, "cache", SinkOutcome.APPLIED), result.outcomes(),
                     "delivered like a save");
             assertEquals(stored, f.search.get(id).orElseThrow(), "the stored state, unchanged");
-            VersionConflictException moved = assertThrows(VersionConflictException.class, () -> f.writer.rewrite(id, v),
+            VersionConflictException moved = assertThrows(VersionConflictException.class, () -> f.writer.operations().rewrite(id, v),
                     "the entity moved on since version " + v);
             assertEquals(v + 1, moved.actualVersion());
-            assertThrows(VersionConflictException.class, () -> f.writer.rewrite("absent", 1));
+            assertThrows(VersionConflictException.class, () -> f.writer.operations().rewrite("absent", 1));
             f.writer.delete(id);
-            assertThrows(VersionConflictException.class, () -> f.writer.rewrite(id, v + 2), "a tombstone has no state");
+            assertThrows(VersionConflictException.class, () -> f.writer.operations().rewrite(id, v + 2), "a tombstone has no state");
             assertEquals(v + 2, f.version(id), "nothing was written by the refused rewrites");
         }
     }
@@ -109,12 +109,12 @@ class RedeliverTest {
                 .meterRegistry(new SimpleMeterRegistry()).build()) {
             writer.save(new Item("a", "x", 1));
             Snapshot<Item> snap = writer.read("a").orElseThrow();
-            Change<Item> change = writer.changeFor("v2", snap);
+            Change<Item> change = writer.operations().changeFor("v2", snap);
             assertEquals(snap.version(), change.version());
             assertEquals(new Item("a", "x", 1), change.requireState());
             assertEquals(2, change.schemaVersion(), "the sink's schema version");
             assertEquals("item", change.entityType());
-            assertThrows(IllegalArgumentException.class, () -> writer.changeFor("nope", snap));
+            assertThrows(IllegalArgumentException.class, () -> writer.operations().changeFor("nope", snap));
         }
     }
 
@@ -137,12 +137,12 @@ class RedeliverTest {
             assertEquals(1, writer.deadLetters().discardAll(DeadLetterQuery.builder().sink("rejecting").build()),
                     "the save itself dead-lettered the rejecting sink's delivery");
 
-            Map<String, SinkOutcome> out = writer.redeliver("rejecting", List.of("a"));
+            Map<String, SinkOutcome> out = writer.operations().redeliver("rejecting", List.of("a"));
 
             assertEquals(Map.of("a", SinkOutcome.DEAD_LETTERED), out);
             assertEquals(1, writer.deadLetters().list(DeadLetterQuery.builder().sink("rejecting").build()).size(),
                     "the repair is in the dead-letter store with its reason");
-            assertEquals(Map.of("a", SinkOutcome.APPLIED), writer.redeliver("ok", List.of("a")),
+            assertEquals(Map.of("a", SinkOutcome.APPLIED), writer.operations().redeliver("ok", List.of("a")),
                     "the other sink is not affected");
         }
     }
@@ -180,7 +180,7 @@ class RedeliverTest {
             long v = writer.save(new Item("a", "A", 1)).version();
             Map<String, Redelivery> earlier = Map.of();
             for (int attempt = 1; attempt <= 2; attempt++) {
-                earlier = writer.redeliver("api", List.of("a"), earlier, 3);
+                earlier = writer.operations().redeliver("api", List.of("a"), earlier, 3);
                 Redelivery r = earlier.get("a");
                 assertEquals(SinkOutcome.DEFERRED, r.outcome(), "attempt " + attempt + " of 3 is deferred");
                 assertEquals(attempt, r.attempts(), "and counted");
@@ -188,7 +188,7 @@ class RedeliverTest {
                 assertEquals(Optional.of("io.dualwrite.spi.SinkException: blip 1"), r.firstError(), "the first error stays");
             }
             assertEquals(0, dls.count(), "nothing is dead-lettered before the attempts are spent");
-            Redelivery third = writer.redeliver("api", List.of("a"), earlier, 3).get("a");
+            Redelivery third = writer.operations().redeliver("api", List.of("a"), earlier, 3).get("a");
             assertEquals(SinkOutcome.DEAD_LETTERED, third.outcome(), "the third attempt spends them");
             DeadLetter d = dls.get(DeadLetter.idOf("item", "a", "api")).orElseThrow();
             assertEquals(v, d.version(), "the dead letter names the version");
@@ -196,10 +196,10 @@ class RedeliverTest {
             assertEquals(ErrorKind.TRANSIENT, d.kind(), "and the kind of its failures");
             assertTrue(d.firstError().endsWith("blip 1") && d.lastError().endsWith("blip 3"),
                     d.firstError() + " / " + d.lastError());
-            writer.flushAcknowledgements();
+            writer.operations().flushAcknowledgements();
             assertTrue(primary.read("a").orElseThrow().pending().isEmpty(),
                     "the intent is acknowledged, as recovery does when its attempts run out");
-            assertThrows(IllegalArgumentException.class, () -> writer.redeliver("api", List.of("a"), Map.of(), 0));
+            assertThrows(IllegalArgumentException.class, () -> writer.operations().redeliver("api", List.of("a"), Map.of(), 0));
         }
     }
 
@@ -210,14 +210,14 @@ class RedeliverTest {
         Blipping api = new Blipping();
         try (DualWriter<Item> writer = writer(primary, dls, api, CircuitBreakerConfig.ofDefaults())) {
             writer.save(new Item("a", "A", 1));
-            Map<String, Redelivery> earlier = writer.redeliver("api", List.of("a"), Map.of(), 2);
+            Map<String, Redelivery> earlier = writer.operations().redeliver("api", List.of("a"), Map.of(), 2);
             long v2 = writer.save(new Item("a", "A", 2)).version();
-            Redelivery r = writer.redeliver("api", List.of("a"), earlier, 2).get("a");
+            Redelivery r = writer.operations().redeliver("api", List.of("a"), earlier, 2).get("a");
             assertEquals(SinkOutcome.DEFERRED, r.outcome(), "a newer version is not dead-lettered for the older one's attempt");
             assertEquals(1, r.attempts(), "it counts its own");
             assertEquals(v2, r.version());
             api.healed.set(true);
-            Redelivery healed = writer.redeliver("api", List.of("a"), Map.of("a", r), 2).get("a");
+            Redelivery healed = writer.operations().redeliver("api", List.of("a"), Map.of("a", r), 2).get("a");
             assertEquals(Redelivery.withoutFailure("a", SinkOutcome.APPLIED, v2), healed, "delivered before its attempts ran out");
             assertEquals(0, dls.count());
             assertEquals(v2, api.target.versionOf("a").getAsLong());
@@ -245,11 +245,11 @@ class RedeliverTest {
                 .waitDurationInOpenState(Duration.ofMinutes(10)).build();
         try (DualWriter<Item> writer = writer(primary, dls, api, opensAfterTwo)) {
             writer.save(new Item("a", "A", 1));
-            Map<String, Redelivery> earlier = writer.redeliver("api", List.of("a"), Map.of(), 3);
-            earlier = writer.redeliver("api", List.of("a"), earlier, 3);
+            Map<String, Redelivery> earlier = writer.operations().redeliver("api", List.of("a"), Map.of(), 3);
+            earlier = writer.operations().redeliver("api", List.of("a"), earlier, 3);
             assertEquals(2, earlier.get("a").attempts(), "two calls failed; the circuit is open now");
             for (int i = 0; i < 5; i++) {
-                earlier = writer.redeliver("api", List.of("a"), earlier, 3);
+                earlier = writer.operations().redeliver("api", List.of("a"), earlier, 3);
             }
             assertEquals(2, down.calls.get(), "the sink was not called while its circuit was open");
             assertEquals(SinkOutcome.DEFERRED, earlier.get("a").outcome(), "so no attempt was spent");

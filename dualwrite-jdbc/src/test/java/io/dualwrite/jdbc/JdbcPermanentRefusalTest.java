@@ -66,7 +66,7 @@ class JdbcPermanentRefusalTest {
             assertEquals(1, h.calls(huge), "one sink call, no retry of a refusal that can never succeed");
             WriteResult healthy = writer.save(TestItem.variant("healthy", 1));
             assertEquals(SinkOutcome.APPLIED, healthy.outcome(SINK).orElseThrow(), "a healthy entity still flows");
-            writer.flushAcknowledgements();
+            writer.operations().flushAcknowledgements();
 
             DeadLetter dead = writer.deadLetters().inspect(DeadLetter.idOf(TYPE, huge, SINK)).orElseThrow();
             assertEquals(ErrorKind.PERMANENT, dead.kind(), "the dead letter says why: " + dead.lastError());
@@ -79,7 +79,7 @@ class JdbcPermanentRefusalTest {
             // later, with the grace period and every backoff long passed, recovery finds nothing to retry
             for (Duration later : List.of(Duration.ZERO, Duration.ofMinutes(20), Duration.ofDays(1))) {
                 try (DualWriter<TestItem> recovery = h.writer(Clock.offset(Clock.systemUTC(), later))) {
-                    RecoveryReport report = recovery.recoverDue();
+                    RecoveryReport report = recovery.operations().recoverDue();
                     assertEquals(0, report.claimed(), "recovery " + later + " later must not retry a dead letter: "
                             + report);
                 }
@@ -103,16 +103,16 @@ class JdbcPermanentRefusalTest {
                 writer.save(TestItem.variant("batch-" + i, i));
             }
             writer.save(TestItem.variant(huge, 1));
-            RecoveryReport first = writer.recoverDue();
+            RecoveryReport first = writer.operations().recoverDue();
             assertEquals(4, first.delivered(), "the healthy entities of the batch are delivered: " + first);
             assertEquals(1, first.deadLettered(), "the refused one is dead-lettered on the first pass: " + first);
             assertEquals(0, first.deferred(), "nothing waits for another pass: " + first);
-            writer.flushAcknowledgements();
+            writer.operations().flushAcknowledgements();
             assertEquals(ErrorKind.PERMANENT,
                     writer.deadLetters().inspect(DeadLetter.idOf(TYPE, huge, SINK)).orElseThrow().kind(), "PERMANENT");
 
             try (DualWriter<TestItem> dayLater = h.writer(Clock.offset(Clock.systemUTC(), Duration.ofDays(1)))) {
-                assertEquals(0, dayLater.recoverDue().claimed(), "nothing is left for recovery a day later");
+                assertEquals(0, dayLater.operations().recoverDue().claimed(), "nothing is left for recovery a day later");
             }
             assertEquals(1, h.calls(huge), "the refused change was in one sink call");
             assertEquals(4, h.sink.versionsOf(List.of("batch-0", "batch-1", "batch-2", "batch-3", huge)).size(),

@@ -67,7 +67,7 @@ class JdbcReconciliationTest {
             for (int i = 0; i < 24; i++) {
                 writer.save(TestItem.variant(id(i), i));
             }
-            writer.flushAcknowledgements();
+            writer.operations().flushAcknowledgements();
             // missing j-003, stale j-007, orphans j-011 (a delete never sent) and zz-ghost, ahead j-015
             pg.execute("DELETE FROM " + table + " WHERE id = '" + id(3) + "'",
                     "UPDATE " + table + " SET version = version - 1 WHERE id = '" + id(7) + "'",

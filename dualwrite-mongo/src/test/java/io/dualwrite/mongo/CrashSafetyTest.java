@@ -150,7 +150,7 @@ class CrashSafetyTest {
                     assertNoPhantoms(each);
                 }
             }
-            normal.flushAcknowledgements();
+            normal.operations().flushAcknowledgements();
             Fixture.recoverAll(normal, store, clock);
         }
         for (String id : ids) {

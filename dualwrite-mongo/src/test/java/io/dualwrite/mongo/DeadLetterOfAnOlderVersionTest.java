@@ -115,7 +115,7 @@ class DeadLetterOfAnOlderVersionTest {
                 .build()) {
             Doc a = new Doc("a", "v1");
             w.saveWith("a", () -> save(docs, a));
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             long v1 = feed.seen.get(0);
 
             // a newer save begins; while its caller write is on its way, a reconciliation repair / operator
@@ -123,21 +123,21 @@ class DeadLetterOfAnOlderVersionTest {
             a.setStatus("v2");
             w.saveWith("a", () -> {
                 feed.failing.set(ErrorKind.PERMANENT);
-                w.redeliver("feed", List.of("a"));
-                w.flushAcknowledgements();
+                w.operations().redeliver("feed", List.of("a"));
+                w.operations().flushAcknowledgements();
                 // then the sink goes down for a moment: the newer save's own delivery is deferred
                 feed.failing.set(ErrorKind.TRANSIENT);
                 save(docs, a);
             });
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             feed.failing.set(null);
 
             long v2 = v1 + 1;
             // the sink heals; recovery has everything it needs to deliver v2
             for (int pass = 0; pass < 5; pass++) {
                 clock.advance(Duration.ofMinutes(10));
-                w.recoverDue();
-                w.flushAcknowledgements();
+                w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
             }
             DeadLetter dl = deadLetters.get(DeadLetter.idOf("doc", "a", "feed")).orElseThrow();
             String held = feed.inner.get("a").map(Doc::getStatus).orElse(null);
@@ -147,7 +147,7 @@ class DeadLetterOfAnOlderVersionTest {
                             + feed.seen + "; intents left: "
                             + db.getCollection(docs.getNamespace().getCollectionName()
                             + MongoWriteAheadStore.DEFAULT_INTENT_COLLECTION_SUFFIX, BsonDocument.class)
-                            .find().into(new ArrayList<>()) + ", backlog " + w.backlog());
+                            .find().into(new ArrayList<>()) + ", backlog " + w.operations().backlog());
         }
     }
 }

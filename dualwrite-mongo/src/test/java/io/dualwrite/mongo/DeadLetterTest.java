@@ -58,7 +58,7 @@ class DeadLetterTest {
             WriteResult r2 = w.save(new Product("x2", "bad", 2));
             assertEquals(SinkOutcome.DEAD_LETTERED, r1.outcome("search").orElseThrow(), "a permanent error dead-letters");
             assertEquals(SinkOutcome.APPLIED, r1.outcome("cache").orElseThrow(), "the other sink is not held up");
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             assertEquals(0, store.pendingCount(), "a dead-lettered intent leaves the primary's backlog");
 
             List<DeadLetter> listed = w.deadLetters().list(DeadLetterQuery.ALL);

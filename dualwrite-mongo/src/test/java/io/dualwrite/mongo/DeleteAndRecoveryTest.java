@@ -39,7 +39,7 @@ class DeleteAndRecoveryTest {
             old = Change.<Product>builder().entityType("product").id("d1").version(first.version())
                     .operation(io.dualwrite.Operation.UPSERT).state(new Product("d1", "lamp", 12))
                     .idempotencyKey("product/d1@" + first.version()).correlationId("late").time(clock.instant()).build();
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
         }
         // the delete is committed, then the writer dies before telling any sink
         Committed<Product> delete = Fixture.deleteAndDie(store, clock, "d1", sinks.keySet());

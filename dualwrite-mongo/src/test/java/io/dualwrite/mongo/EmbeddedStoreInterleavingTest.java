@@ -73,7 +73,7 @@ class EmbeddedStoreInterleavingTest {
     /** A's first save, acknowledged, so that nothing but the script touches the document next. */
     private long first() {
         long v1 = a.save(new Product("p1", "a1", 1)).version();
-        a.flushAcknowledgements();
+        a.operations().flushAcknowledgements();
         return v1;
     }
 

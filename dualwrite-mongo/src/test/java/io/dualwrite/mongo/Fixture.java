@@ -73,8 +73,8 @@ final class Fixture {
     static void recoverAll(DualWriter<Product> writer, PrimaryStore<Product> store, MutableClock clock) {
         for (int i = 0; i < 10 && store.pendingCount() > 0; i++) {
             clock.advance(Duration.ofMinutes(2));
-            writer.recoverDue();
-            writer.flushAcknowledgements();
+            writer.operations().recoverDue();
+            writer.operations().flushAcknowledgements();
         }
         assertEquals(0, store.pendingCount(), "recovery leaves nothing pending");
     }

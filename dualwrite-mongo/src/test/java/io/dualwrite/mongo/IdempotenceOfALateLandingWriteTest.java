@@ -132,7 +132,7 @@ class IdempotenceOfALateLandingWriteTest {
     @Test
     void anUpdateThatLandsAfterItsReadBackIsAppliedOnce() {
         long v1 = writer.save(new Product("p1", "a1", 1)).version();
-        writer.flushAcknowledgements(); // nothing but the script touches p1 from here on
+        writer.operations().flushAcknowledgements(); // nothing but the script touches p1 from here on
         late.holdNext("replaceOne");
         WriteResult r = writer.save(new Product("p1", "a2", 2));
         assertTrue(late.landed(), "the held command landed");
@@ -146,7 +146,7 @@ class IdempotenceOfALateLandingWriteTest {
     @Test
     void anUpdateThatLandsLateNeverOverwritesAnotherWritersLaterUpdate() {
         writer.save(new Product("p1", "a1", 1));
-        writer.flushAcknowledgements();
+        writer.operations().flushAcknowledgements();
         DualWriter<Product> b = DualWriter.<Product>builder().entityType("product").idOf(Product::getId)
                 .primary(MongoPrimaryStore.builder(products).createIndexes(false).build())
                 .deadLetterStore(new InMemoryDeadLetterStore())
@@ -166,7 +166,7 @@ class IdempotenceOfALateLandingWriteTest {
     @Test
     void anExpectedVersionUpdateThatLandsLateIsNotReportedAsAConflict() {
         long v1 = writer.save(new Product("p1", "a1", 1)).version();
-        writer.flushAcknowledgements(); // nothing but the script touches p1 from here on
+        writer.operations().flushAcknowledgements(); // nothing but the script touches p1 from here on
         late.holdNext("replaceOne");
         WriteResult r;
         try {
@@ -207,7 +207,7 @@ class IdempotenceOfALateLandingWriteTest {
     @Test
     void aDeleteThatLandsLateIsNotReportedAsNothingToDelete() {
         writer.save(new Product("p1", "a1", 1));
-        writer.flushAcknowledgements();
+        writer.operations().flushAcknowledgements();
         late.holdNext("replaceOne");
         WriteResult r = writer.delete("p1");
         assertTrue(r.written(), "the caller's delete is what deleted p1, yet it is told there was nothing to delete: "

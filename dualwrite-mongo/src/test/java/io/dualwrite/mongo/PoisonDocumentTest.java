@@ -54,8 +54,8 @@ class PoisonDocumentTest {
             // someone else's code turns the price into text the entity class cannot hold
             products.withDocumentClass(BsonDocument.class).updateOne(Filters.eq("_id", "bad"),
                     Updates.set("price", "twelve"));
-            RecoveryReport first = w.recoverDue();
-            w.flushAcknowledgements();
+            RecoveryReport first = w.operations().recoverDue();
+            w.operations().flushAcknowledgements();
             assertEquals(2, first.delivered(), "the others are delivered in the same pass: " + first);
             assertEquals(1, first.deadLettered(), "the undecodable one is dead-lettered: " + first);
             assertTrue(search.get("a").isPresent() && search.get("c").isPresent());
@@ -63,8 +63,8 @@ class PoisonDocumentTest {
             assertEquals(ErrorKind.PERMANENT, dl.kind());
             assertTrue(dl.lastError().contains("decode"), dl.lastError());
             clock.advance(Duration.ofHours(1));
-            assertEquals(0, w.recoverDue().claimed(), "and is never claimed again");
-            assertEquals(0, w.backlog());
+            assertEquals(0, w.operations().recoverDue().claimed(), "and is never claimed again");
+            assertEquals(0, w.operations().backlog());
         }
     }
 
@@ -85,14 +85,14 @@ class PoisonDocumentTest {
             }
             orders.withDocumentClass(BsonDocument.class).updateOne(Filters.eq("_id", "bad"),
                     Updates.set("status", 42));
-            RecoveryReport first = w.recoverDue();
-            w.flushAcknowledgements();
+            RecoveryReport first = w.operations().recoverDue();
+            w.operations().flushAcknowledgements();
             assertEquals(2, first.delivered(), first.toString());
             assertEquals(1, first.deadLettered(), first.toString());
             assertTrue(deadLetters.get(DeadLetter.idOf("order", "bad", "feed")).orElseThrow().lastError()
                     .contains("decode"));
             clock.advance(Duration.ofHours(1));
-            assertEquals(0, w.recoverDue().claimed(), "never claimed again");
+            assertEquals(0, w.operations().recoverDue().claimed(), "never claimed again");
         }
     }
 
@@ -126,8 +126,8 @@ class PoisonDocumentTest {
                 }
             }
             clock.advance(Duration.ofMinutes(1));
-            w.recoverDue(); // leases it, both sinks fail with long errors, reschedules it
-            w.recoverDue();
+            w.operations().recoverDue(); // leases it, both sinks fail with long errors, reschedules it
+            w.operations().recoverDue();
             RawBsonDocument stored = products.withDocumentClass(RawBsonDocument.class)
                     .find(Filters.eq("_id", "huge")).first();
             assertTrue(stored.getByteBuffer().remaining() <= limit, "the document holds "

@@ -60,7 +60,7 @@ class UnreadableEntityTest {
         writer.save(new Product("a", "a", 1));
         writer.save(new Product("bad", "bad", 2));
         writer.save(new Product("c", "c", 3));
-        writer.flushAcknowledgements();
+        writer.operations().flushAcknowledgements();
         // someone else's code turns the price into text the entity class cannot hold; the sink loses everything
         products.withDocumentClass(BsonDocument.class).updateOne(Filters.eq("_id", "bad"), Updates.set("price", "twelve"));
         search.clear();
@@ -93,20 +93,20 @@ class UnreadableEntityTest {
 
     @Test
     void aRedeliveryDeadLettersTheUnreadableOneAndDeliversTheOthers() {
-        Map<String, SinkOutcome> out = writer.redeliver("search", List.of("a", "bad", "c"));
+        Map<String, SinkOutcome> out = writer.operations().redeliver("search", List.of("a", "bad", "c"));
         assertEquals(Map.of("a", SinkOutcome.APPLIED, "bad", SinkOutcome.DEAD_LETTERED, "c", SinkOutcome.APPLIED), out);
         DeadLetter dl = deadLetters.get(DeadLetter.idOf("product", "bad", "search")).orElseThrow();
         assertEquals(ErrorKind.PERMANENT, dl.kind());
         assertTrue(dl.lastError().contains("decode"), dl.lastError());
         assertTrue(search.get("a").isPresent() && search.get("c").isPresent());
 
-        Map<String, Redelivery> counted = writer.redeliver("search", List.of("bad"), Map.of(), 3);
+        Map<String, Redelivery> counted = writer.operations().redeliver("search", List.of("bad"), Map.of(), 3);
         assertEquals(SinkOutcome.DEAD_LETTERED, counted.get("bad").outcome(), "a counted redelivery too: " + counted);
     }
 
     @Test
     void aReplayOfItsDeadLetterKeepsItAndTheOthersAreStillReplayed() {
-        writer.redeliver("search", List.of("bad"));
+        writer.operations().redeliver("search", List.of("bad"));
         // the unreadable one is dead-lettered; another one failed for a reason now gone
         deadLetters.add(new DeadLetter("product", "a", primary.read("a").orElseThrow().version(), "search", 1,
                 ErrorKind.TRANSIENT, "503", "503", null, "k", Instant.now(), Instant.now()));

@@ -61,8 +61,8 @@ class WriteAheadInterleavingTest {
 
     private void recoverEverything(DualWriter<Order> w) {
         for (int i = 0; i < 5; i++) {
-            w.recoverDue();
-            w.flushAcknowledgements();
+            w.operations().recoverDue();
+            w.operations().flushAcknowledgements();
         }
     }
 
@@ -70,25 +70,25 @@ class WriteAheadInterleavingTest {
     void anAsyncSinkGetsEveryWriteAheadSaveEvenWhenRecoveryRacesTheCallersWrite() {
         Order order = new Order("o1", "NEW");
         a.saveWith("o1", () -> repository.save(order));
-        a.flushAcknowledgements();
+        a.operations().flushAcknowledgements();
         recoverEverything(b);
         assertEquals("NEW", feed.get("o1").orElseThrow().getStatus(), "the ASYNC sink has the first save");
 
         // while the caller's save is on its way, another instance's recovery pass claims the entity
         AtomicBoolean raced = new AtomicBoolean();
         WriteResult paid = a.saveWith("o1", () -> {
-            raced.set(b.recoverDue().claimed() >= 0);
-            b.flushAcknowledgements();
+            raced.set(b.operations().recoverDue().claimed() >= 0);
+            b.operations().flushAcknowledgements();
             order.setStatus("PAID");
             repository.save(order);
         });
         assertTrue(raced.get());
-        a.flushAcknowledgements();
-        assertEquals(1, b.backlog(), "the new save's intent survived the delivery of the older version");
+        a.operations().flushAcknowledgements();
+        assertEquals(1, b.operations().backlog(), "the new save's intent survived the delivery of the older version");
         recoverEverything(b);
         assertEquals("PAID", feed.get("o1").orElseThrow().getStatus(), "the ASYNC sink receives the new save");
         assertEquals(paid.version(), feed.versionOf("o1").orElseThrow());
-        assertEquals(0, b.backlog(), "and nothing is left pending");
+        assertEquals(0, b.operations().backlog(), "and nothing is left pending");
     }
 
     @Test
@@ -133,7 +133,7 @@ class WriteAheadInterleavingTest {
         recoverEverything(b);
         assertEquals("PAID", search.get("o3").orElseThrow().getStatus(), "recovery delivers it");
         assertEquals("PAID", feed.get("o3").orElseThrow().getStatus());
-        assertEquals(0, b.backlog());
+        assertEquals(0, b.operations().backlog());
     }
 
     @Test
@@ -209,10 +209,10 @@ class WriteAheadInterleavingTest {
         }
         clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
         for (int i = 0; i < 5; i++) {
-            first.recoverDue();
-            second.recoverDue();
-            first.flushAcknowledgements();
-            second.flushAcknowledgements();
+            first.operations().recoverDue();
+            second.operations().recoverDue();
+            first.operations().flushAcknowledgements();
+            second.operations().flushAcknowledgements();
         }
         // every sink holds what the primary holds, whichever write came last
         java.util.Optional<io.dualwrite.spi.Snapshot<Order>> primary = first.read("o8").filter(p -> !p.deleted());

@@ -52,8 +52,8 @@ class WriteAheadRaceTest {
     private void recoverAll(DualWriter<Order> w) {
         for (int i = 0; i < 10; i++) {
             clock.advance(Duration.ofMinutes(2));
-            w.recoverDue();
-            w.flushAcknowledgements();
+            w.operations().recoverDue();
+            w.operations().flushAcknowledgements();
         }
     }
 
@@ -62,7 +62,7 @@ class WriteAheadRaceTest {
     void recoveryBetweenTheIntentAndTheCallersSaveKeepsTheCreate() {
         try (DualWriter<Order> w = writer("w1"); DualWriter<Order> other = writer("w2")) {
             w.saveWith("o1", () -> {
-                other.recoverDue();          // concurrent pass on another instance
+                other.operations().recoverDue();          // concurrent pass on another instance
                 repository.save(new Order("o1", "NEW"));
             });
             recoverAll(other);
@@ -78,7 +78,7 @@ class WriteAheadRaceTest {
             recoverAll(other);
             assertTrue(async.get("o2").isPresent(), "setup: async has it");
             w.deleteWith("o2", () -> {
-                other.recoverDue();
+                other.operations().recoverDue();
                 repository.deleteById("o2");
             });
             recoverAll(other);

@@ -69,8 +69,8 @@ class WriteAheadRecoveryLivenessTest {
                     () -> orders.withDocumentClass(BsonDocument.class).insertOne(bad)));
             clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
 
-            RecoveryReport first = w.recoverDue();
-            w.flushAcknowledgements();
+            RecoveryReport first = w.operations().recoverDue();
+            w.operations().flushAcknowledgements();
             assertEquals(1, first.deadLettered(), "the unreadable save is dead-lettered: " + first);
             assertTrue(feed.get("good").isPresent(), "the other entity is delivered");
             DeadLetter dl = deadLetters.get(DeadLetter.idOf("order", "bad", "feed")).orElseThrow();
@@ -78,12 +78,12 @@ class WriteAheadRecoveryLivenessTest {
 
             for (int pass = 0; pass < 3; pass++) {
                 clock.advance(Duration.ofHours(1));
-                RecoveryReport again = w.recoverDue();
-                w.flushAcknowledgements();
+                RecoveryReport again = w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
                 assertEquals(0, again.claimed(), "pass " + pass + ": never claimed again: " + again);
                 assertEquals(0, again.deadLettered(), "pass " + pass + ": never dead-lettered again: " + again);
             }
-            assertEquals(0, w.backlog(), "nothing is left pending");
+            assertEquals(0, w.operations().backlog(), "nothing is left pending");
         }
     }
 
@@ -105,8 +105,8 @@ class WriteAheadRecoveryLivenessTest {
                 a.setStatus("v" + i);
                 w.saveWith("a", () -> repository.save(a));
             }
-            RecoveryReport first = w.recoverDue();
-            w.flushAcknowledgements();
+            RecoveryReport first = w.operations().recoverDue();
+            w.operations().flushAcknowledgements();
             assertEquals(1, first.claimed(), first.toString());
             assertEquals("v7", healthy.get("a").orElseThrow().getStatus());
 
@@ -115,8 +115,8 @@ class WriteAheadRecoveryLivenessTest {
             w.saveWith("b", () -> repository.save(new Order("b", "NEW")));
             for (int pass = 0; pass < 3 && healthy.get("b").isEmpty(); pass++) {
                 clock.advance(Duration.ofMillis(10));
-                w.recoverDue();
-                w.flushAcknowledgements();
+                w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
             }
             assertTrue(healthy.get("b").isPresent(), "recovery reached the other entity");
         }

@@ -57,8 +57,8 @@ class WriteAheadTest {
     private void recoverAll(DualWriter<Order> w) {
         for (int i = 0; i < 10 && store.pendingCount() > 0; i++) {
             clock.advance(Duration.ofMinutes(2));
-            w.recoverDue();
-            w.flushAcknowledgements();
+            w.operations().recoverDue();
+            w.operations().flushAcknowledgements();
         }
         assertEquals(0, store.pendingCount(), "recovery leaves nothing pending");
     }
@@ -82,7 +82,7 @@ class WriteAheadTest {
             WriteResult paid = w.saveWith("o1", () -> repository.save(order));
             assertEquals(created.version() + 1, paid.version(), "each repository save adds one");
             assertSinksHold("o1", paid.version(), "PAID");
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             assertEquals(0, store.pendingCount(), "delivered intents are acknowledged");
 
             WriteResult deleted = w.deleteWith("o1", () -> repository.deleteById("o1"));
@@ -90,7 +90,7 @@ class WriteAheadTest {
             for (InMemorySink<Order> s : sinks.values()) {
                 assertTrue(s.isDeleted("o1"), "every sink dropped it");
             }
-            w.flushAcknowledgements();
+            w.operations().flushAcknowledgements();
             Snapshot<Order> tombstone = store.read("o1").orElseThrow();
             assertTrue(tombstone.deleted() && tombstone.pending().isEmpty(),
                     "once every sink acknowledged, the tombstone stays without intents");

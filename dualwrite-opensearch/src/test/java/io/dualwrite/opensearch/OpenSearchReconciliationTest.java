@@ -62,7 +62,7 @@ class OpenSearchReconciliationTest {
             for (int i = 0; i < 20; i++) {
                 writer.save(TestItem.variant(id(i), i));
             }
-            writer.flushAcknowledgements();
+            writer.operations().flushAcknowledgements();
             // while the index was away: a new entity (missing), a change (stale), two deletes (orphans)
             commitUnseen(primary, "o-100", TestItem.variant("o-100", 100));
             commitUnseen(primary, id(4), TestItem.variant(id(4), 44));

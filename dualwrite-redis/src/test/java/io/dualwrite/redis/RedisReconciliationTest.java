@@ -58,7 +58,7 @@ class RedisReconciliationTest {
             for (int i = 0; i < n; i++) {
                 writer.save(TestItem.variant(id(i), i));
             }
-            writer.flushAcknowledgements();
+            writer.operations().flushAcknowledgements();
         }
 
         static String id(int i) {

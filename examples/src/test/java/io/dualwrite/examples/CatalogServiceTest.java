@@ -63,9 +63,9 @@ class CatalogServiceTest {
 
             search.heal();                                   // the outage ends; the poison stays
             for (int pass = 0; pass < 10 && primary.pendingCount() > 0; pass++) {
-                writer.recoverDue();
+                writer.operations().recoverDue();
             }
-            writer.flushAcknowledgements();
+            writer.operations().flushAcknowledgements();
 
             assertEquals(0, primary.pendingCount(), "recovery must finish every delivery (seed " + seed + ")");
             Convergence.<Product>check().primary(primary).sink("search", index).deadLetters(deadLetters)

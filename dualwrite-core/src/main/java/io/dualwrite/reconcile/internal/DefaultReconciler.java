@@ -3,6 +3,7 @@ package io.dualwrite.reconcile.internal;
 import io.dualwrite.Change;
 import io.dualwrite.DualWriteMetrics;
 import io.dualwrite.DualWriter;
+import io.dualwrite.WriterOperations;
 import io.dualwrite.RequiredSinkFailedException;
 import io.dualwrite.SinkOutcome;
 import io.dualwrite.VersionConflictException;
@@ -207,7 +208,7 @@ public final class DefaultReconciler<T> implements Reconciler {
 
     /** @return whether the sink is to hold the snapshot: alive, and within the sink's ramp */
     private boolean holds(String sink, Snapshot<T> snap) {
-        return !snap.deleted() && s.writer.reach(sink, snap.id()) == DualWriter.Reach.HOLDS;
+        return !snap.deleted() && s.writer.operations().reach(sink, snap.id()) == WriterOperations.Reach.HOLDS;
     }
 
     /** One comparison of one chunk of one sink. */
@@ -559,12 +560,12 @@ public final class DefaultReconciler<T> implements Reconciler {
         private PlanEntry classify(String sink, Snapshot<T> snap, Long held) {
             long pv = snap.version();
             long sv = held == null ? 0 : held;
-            DualWriter.Reach reach = snap.deleted() ? DualWriter.Reach.HOLDS : s.writer.reach(sink, snap.id());
-            if (reach == DualWriter.Reach.IGNORES) {
+            WriterOperations.Reach reach = snap.deleted() ? WriterOperations.Reach.HOLDS : s.writer.operations().reach(sink, snap.id());
+            if (reach == WriterOperations.Reach.IGNORES) {
                 // outside the sink's ramp and wherever it was: not the sink's business, whatever it holds
                 return new PlanEntry(sink, snap.id(), DriftClass.IN_SYNC, RepairAction.NOTHING, pv, sv);
             }
-            if (reach == DualWriter.Reach.REMOVES) {
+            if (reach == WriterOperations.Reach.REMOVES) {
                 // it left the sink's lowered ramp: the sink must not hold it. An older version goes with a
                 // delete at the primary's version; the primary's own version cannot be deleted without
                 // barring the next write (one above), so the entity is committed again, and its next
@@ -621,7 +622,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                     continue;
                 }
                 chunk.contentCompared++;
-                Change<T> change = s.writer.changeFor(reader.name, snap);
+                Change<T> change = s.writer.operations().changeFor(reader.name, snap);
                 ContentDigest expected;
                 try {
                     expected = reader.expectedContentDigest(change);
@@ -738,7 +739,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                 Optional<Snapshot<T>> now = current(e.id());
                 boolean unchanged = e.action() == RepairAction.DELETE_ORPHAN
                         ? now.isEmpty() || now.get().deleted() || now.get().version() == e.primaryVersion()
-                                && s.writer.reach(sink, e.id()) == DualWriter.Reach.REMOVES
+                                && s.writer.operations().reach(sink, e.id()) == WriterOperations.Reach.REMOVES
                         : now.isPresent() && !now.get().deleted() && now.get().version() == e.primaryVersion();
                 if (!unchanged) {
                     LOG.info("reconciliation {}: {}/{} changed in the primary since it was compared (now {}); not {}",
@@ -756,7 +757,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                 acquire(part.size());
                 List<String> ids = new ArrayList<>(part.size());
                 part.forEach(e -> ids.add(e.id()));
-                Map<String, SinkOutcome> outcomes = s.writer.redeliver(sink, ids);
+                Map<String, SinkOutcome> outcomes = s.writer.operations().redeliver(sink, ids);
                 Map<String, RepairOutcome> rewritten = missingStillMissing(reader, part, outcomes);
                 for (PlanEntry e : part) {
                     RepairOutcome r = rewritten.get(e.id());
@@ -768,7 +769,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                 acquire(part.size());
                 Map<String, Long> held = new LinkedHashMap<>();
                 part.forEach(e -> held.put(e.id(), e.sinkVersion()));
-                record(sink, part, s.writer.removeOrphans(sink, held), RepairOutcome.ORPHAN_DELETED);
+                record(sink, part, s.writer.operations().removeOrphans(sink, held), RepairOutcome.ORPHAN_DELETED);
             }
             for (int from = 0; from < rewrites.size(); from += batch) {
                 List<PlanEntry> part = rewrites.subList(from, Math.min(rewrites.size(), from + batch));
@@ -849,7 +850,7 @@ public final class DefaultReconciler<T> implements Reconciler {
         private RepairOutcome rewrite(String sink, PlanEntry e) {
             WriteResult written;
             try {
-                written = s.writer.rewrite(e.id(), e.primaryVersion());
+                written = s.writer.operations().rewrite(e.id(), e.primaryVersion());
             } catch (VersionConflictException conflict) {
                 LOG.info("reconciliation {}: {}/{} changed in the primary while it was rewritten (now version {});"
                         + " the newer write delivers itself", state.runId, type, e.id(), conflict.actualVersion());
@@ -864,7 +865,7 @@ public final class DefaultReconciler<T> implements Reconciler {
             }
             SinkOutcome o = written.outcome(sink).orElse(SinkOutcome.SKIPPED);
             if (o == SinkOutcome.DEFERRED) {
-                o = s.writer.redeliver(sink, List.of(e.id())).getOrDefault(e.id(), SinkOutcome.DEFERRED);
+                o = s.writer.operations().redeliver(sink, List.of(e.id())).getOrDefault(e.id(), SinkOutcome.DEFERRED);
             }
             return outcomeOf(sink, e, o, RepairOutcome.REWRITTEN);
         }

@@ -71,7 +71,7 @@ class ConnectionCutTest {
                 AtomicReference<RecoveryReport> during = new AtomicReference<>(new RecoveryReport(0, 0, 0, 0));
                 Thread recovery = new Thread(() -> {
                     while (running.get()) {
-                        RecoveryReport r = writer.recoverDue();
+                        RecoveryReport r = writer.operations().recoverDue();
                         during.accumulateAndGet(r, RecoveryReport::plus);
                         if (r.claimed() == 0) {
                             sleep(5);
@@ -98,11 +98,11 @@ class ConnectionCutTest {
                 long start = System.nanoTime();
                 long deadline = start + Duration.ofSeconds(30).toNanos();
                 while (System.nanoTime() < deadline) {
-                    writer.flushAcknowledgements();
-                    RecoveryReport r = writer.recoverDue();
+                    writer.operations().flushAcknowledgements();
+                    RecoveryReport r = writer.operations().recoverDue();
                     recovered[0] = recovered[0].plus(r);
-                    writer.flushAcknowledgements();
-                    if (r.claimed() == 0 && writer.backlog() == 0) {
+                    writer.operations().flushAcknowledgements();
+                    if (r.claimed() == 0 && writer.operations().backlog() == 0) {
                         break;
                     }
                     if (r.claimed() == 0) {
@@ -110,7 +110,7 @@ class ConnectionCutTest {
                     }
                 }
                 convergeMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
-                assertEquals(0, writer.backlog(), "nothing may stay pending once the connections are back (seed " + seed + ")");
+                assertEquals(0, writer.operations().backlog(), "nothing may stay pending once the connections are back (seed " + seed + ")");
             }
             ConvergenceReport report = Convergence.<TestItem>check().primary(primary).deadLetters(deadLetters)
                     .entityType("item").sink("cache", cache).sink("reporting", table).report();

@@ -5,6 +5,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import io.dualwrite.DualWriter;
+import io.dualwrite.WriterOperations;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.MongoPrimaryStore;
@@ -28,7 +29,7 @@ import java.util.function.UnaryOperator;
  *
  * <p>Each event only means "this entity changed": the relay reads the entity's current state and
  * version from the primary and delivers that through the writer's normal sink path
- * ({@link DualWriter#redeliver}), version-guarded. It therefore does not depend on
+ * ({@link WriterOperations#redeliver}), version-guarded. It therefore does not depend on
  * {@code fullDocument}, on the operation type or on update descriptions (which differ across
  * servers and race with later writes), and a redelivery is harmless.
  *

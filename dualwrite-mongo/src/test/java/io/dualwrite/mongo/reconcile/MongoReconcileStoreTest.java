@@ -113,7 +113,7 @@ class MongoReconcileStoreTest {
             for (int i = 0; i < 30; i++) {
                 writer.save(new Product(String.format("p-%03d", i), "product " + i, i));
             }
-            writer.flushAcknowledgements();
+            writer.operations().flushAcknowledgements();
             for (int i = 0; i < 30; i += 3) {
                 search.force(String.format("p-%03d", i), 0, null); // lost by the sink
             }

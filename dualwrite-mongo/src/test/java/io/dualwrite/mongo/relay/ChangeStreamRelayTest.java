@@ -114,7 +114,7 @@ class ChangeStreamRelayTest {
             app.delete("a0");
             assertTrue(store.read("a0").orElseThrow().deleted(), "the delete waits as a tombstone for its ASYNC intent");
             relay.drain(100);
-            app.flushAcknowledgements();
+            app.operations().flushAcknowledgements();
             consumer.assertEquals(store);
             assertEquals(0, store.pendingCount(), "the relay's deliveries acknowledged every intent");
             assertTrue(store.read("a0").orElseThrow().pending().isEmpty(),

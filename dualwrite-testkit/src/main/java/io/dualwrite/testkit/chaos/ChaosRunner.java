@@ -201,7 +201,7 @@ public final class ChaosRunner {
             Thread recoverer = new Thread(() -> {
                 while (writing.get()) {
                     try {
-                        RecoveryReport r = writer.recoverDue();
+                        RecoveryReport r = writer.operations().recoverDue();
                         during.accumulateAndGet(r, RecoveryReport::plus);
                         if (r.claimed() == 0) {
                             LockSupport.parkNanos(200_000);
@@ -248,8 +248,8 @@ public final class ChaosRunner {
             recovered[0] = recovered[0].plus(work.recoverUntilQuiet(writer, clock, b.convergeTimeout,
                     RECOVERY_MAX_BACKOFF.plusMillis(1)));
             convergeNanos = System.nanoTime() - healedAt;
-            writer.flushAcknowledgements();
-            backlog = writer.backlog();
+            writer.operations().flushAcknowledgements();
+            backlog = writer.operations().backlog();
         } finally {
             writer.close();
         }

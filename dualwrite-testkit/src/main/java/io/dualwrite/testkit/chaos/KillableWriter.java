@@ -58,7 +58,7 @@ public final class KillableWriter {
         Thread recovery = new Thread(() -> {
             while (true) {
                 try {
-                    wired.writer().recoverDue();
+                    wired.writer().operations().recoverDue();
                 } catch (RuntimeException e) {
                     work.error("recovery threw " + e);
                 }

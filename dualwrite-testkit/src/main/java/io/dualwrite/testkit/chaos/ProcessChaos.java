@@ -94,7 +94,7 @@ public final class ProcessChaos {
         try (ChaosWiring.Wired wired = wiring.getDeclaredConstructor().newInstance().create(uri, clock)) {
             recovery = work.recoverUntilQuiet(wired.writer(), clock, convergeTimeout, Duration.ofSeconds(1));
             converge = Duration.ofNanos(System.nanoTime() - start);
-            backlog = wired.writer().backlog();
+            backlog = wired.writer().operations().backlog();
             convergence = Convergence.<TestItem>check().primary(wired.primary()).sinks(wired.sinks())
                     .deadLetters(wired.deadLetters()).entityType(wired.writer().entityType()).report();
             for (Map.Entry<String, ReconcilableSink<TestItem>> e : wired.sinks().entrySet()) {

@@ -81,8 +81,8 @@ final class Workload {
         while (true) {
             RecoveryReport r;
             try {
-                writer.flushAcknowledgements();
-                r = writer.recoverDue();
+                writer.operations().flushAcknowledgements();
+                r = writer.operations().recoverDue();
             } catch (RuntimeException e) {
                 error("recovery pass threw " + e);
                 r = new RecoveryReport(0, 0, 0, 0);
@@ -91,8 +91,8 @@ final class Workload {
             if (r.claimed() > 0) {
                 continue;
             }
-            writer.flushAcknowledgements();
-            if (writer.backlog() == 0 || System.nanoTime() > deadline) {
+            writer.operations().flushAcknowledgements();
+            if (writer.operations().backlog() == 0 || System.nanoTime() > deadline) {
                 return total;
             }
             // something is pending but not due yet: jump over the backoff instead of sleeping

@@ -610,7 +610,7 @@ public abstract class AbstractSinkContractTest<T> {
             long first = writer.save(entityOf("batch-a", 1)).version();
             writer.save(entityOf(UNMAPPABLE_ID, 2));
             long last = writer.save(entityOf("batch-b", 3)).version();
-            RecoveryReport report = writer.recoverDue();
+            RecoveryReport report = writer.operations().recoverDue();
             assertEquals(2, report.delivered(), "the changes that map are delivered: " + report);
             assertEquals(1, report.deadLettered(), "the one that does not is dead-lettered on the first pass: " + report);
             assertEquals(List.of(List.of("batch-a", "batch-b")), calls,
@@ -695,7 +695,7 @@ public abstract class AbstractSinkContractTest<T> {
         try (DualWriter<T> writer = writer(cs, SinkSettings.DEFAULT, primary)) {
             long v = writer.save(entityOf("rc-drift", 1)).version();
             long kept = writer.save(entityOf("rc-kept", 2)).version();
-            writer.flushAcknowledgements();
+            writer.operations().flushAcknowledgements();
             assumeTrue(overwriteKeepingVersion(cs, "rc-drift", v, entity("rc-drift", 8)),
                     "the subclass cannot write to the destination directly");
 

@@ -363,9 +363,9 @@ final class Run<T> {
                 return;
             }
             try {
-                RecoveryReport r = n.writer.recoverDue();
+                RecoveryReport r = n.writer.operations().recoverDue();
                 trace.note(n.name + " recovery pass: " + r);
-                n.writer.flushAcknowledgements();
+                n.writer.operations().flushAcknowledgements();
                 n.scheduler.runQueued();
             } catch (Sched.Abandoned e) {
                 throw e;
@@ -503,8 +503,8 @@ final class Run<T> {
             for (Node n : nodes) {
                 for (int pass = 0; pass < 30; pass++) {
                     try {
-                        RecoveryReport r = n.writer.recoverDue();
-                        n.writer.flushAcknowledgements();
+                        RecoveryReport r = n.writer.operations().recoverDue();
+                        n.writer.operations().flushAcknowledgements();
                         n.scheduler.runQueued();
                         if (r.claimed() == 0) {
                             break;

@@ -37,7 +37,7 @@ class ConvergenceTest {
             writer.save(TestItem.variant(id, 1));
         }
         writer.delete("e");
-        writer.flushAcknowledgements();
+        writer.operations().flushAcknowledgements();
     }
 
     @AfterEach

@@ -42,11 +42,11 @@ class PriceCacheWiringTest {
                 assertEquals(SinkOutcome.DEFERRED, o, "while the cache is down saves are deferred, not lost");
             }
             writer.delete("sku-2");
-            for (int pass = 0; pass < 100 && writer.backlog() > 0; pass++) {
-                writer.recoverDue();
-                writer.flushAcknowledgements();
+            for (int pass = 0; pass < 100 && writer.operations().backlog() > 0; pass++) {
+                writer.operations().recoverDue();
+                writer.operations().flushAcknowledgements();
             }
-            assertEquals(0, writer.backlog(), "recovery must catch the cache up");
+            assertEquals(0, writer.operations().backlog(), "recovery must catch the cache up");
         }
         Convergence.<Product>check().primary(products).sink("prices", cache).deadLetters(deadLetters)
                 .assertConverged();

@@ -65,12 +65,12 @@ class SinkConnectionCutTest {
 
                 proxy.restore();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (writer.backlog() > 0 && System.nanoTime() < deadline) {
-                    writer.recoverDue();
-                    writer.flushAcknowledgements();
+                while (writer.operations().backlog() > 0 && System.nanoTime() < deadline) {
+                    writer.operations().recoverDue();
+                    writer.operations().flushAcknowledgements();
                     Thread.sleep(20);
                 }
-                assertEquals(0, writer.backlog(), "recovery must deliver once the connection is back");
+                assertEquals(0, writer.operations().backlog(), "recovery must deliver once the connection is back");
                 Convergence.<TestItem>check().primary(primary).sink("search", search).assertConverged();
                 assertEquals(TestItem.variant("a", 2), search.get("a").orElseThrow(), "the sink holds the latest state");
             }

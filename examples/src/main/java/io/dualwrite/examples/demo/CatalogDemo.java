@@ -242,7 +242,7 @@ public final class CatalogDemo {
                 phase = "replaying dead letters";
                 searchFaults.clearPoison(); // the operator fixes the mapping, then replays
                 int replayed = writer.deadLetters().replayAll(DeadLetterQuery.ALL);
-                writer.flushAcknowledgements();
+                writer.operations().flushAcknowledgements();
                 progress.shutdownNow();
                 progress.awaitTermination(2, TimeUnit.SECONDS);
                 printProgress(primary, deadLetters, backlog, deadLetterCount);

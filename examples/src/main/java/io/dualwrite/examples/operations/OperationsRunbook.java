@@ -90,7 +90,7 @@ public final class OperationsRunbook {
     public static Map<String, SinkOutcome> redeliverAfterRestore(DualWriter<Product> writer) {
         // tag::ops-redeliver[]
         // the cache was flushed or the index restored from an old snapshot: push the current state again
-        Map<String, SinkOutcome> outcomes = writer.redeliver("search", List.of("p-17", "p-18", "p-19"));
+        Map<String, SinkOutcome> outcomes = writer.operations().redeliver("search", List.of("p-17", "p-18", "p-19"));
         // end::ops-redeliver[]
         return outcomes;
     }

@@ -340,7 +340,7 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
                 earlier.put(id, d.redelivery());
             }
         }
-        Map<String, Redelivery> out = writer.redeliver(sink, idList, earlier, maxAttempts);
+        Map<String, Redelivery> out = writer.operations().redeliver(sink, idList, earlier, maxAttempts);
         int waitingNow = 0;
         for (Redelivery r : out.values()) {
             if (r.outcome() == SinkOutcome.DEFERRED) {

@@ -76,7 +76,7 @@ public final class Resync<T> implements GapHandler {
             }
             for (String sink : sinks) {
                 // counted from the first attempt: a relay that takes the deferred ones goes on counting
-                for (Redelivery r : writer.redeliver(sink, ids, Map.of(), Integer.MAX_VALUE).values()) {
+                for (Redelivery r : writer.operations().redeliver(sink, ids, Map.of(), Integer.MAX_VALUE).values()) {
                     if (r.outcome() == SinkOutcome.DEFERRED) {
                         deferred++;
                         if (deferrals != null) {
