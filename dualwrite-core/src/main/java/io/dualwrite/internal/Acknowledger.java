@@ -7,7 +7,9 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +47,7 @@ final class Acknowledger {
             try {
                 scheduler.execute(() -> {
                     flushQueued.set(false);
-                    flushQuietly();
+                    flushQuietly(true);
                 });
             } catch (RuntimeException rejected) {
                 flushQueued.set(false);
@@ -56,8 +58,16 @@ final class Acknowledger {
 
     /** Writes everything queued now, on the calling thread. */
     void flush() {
+        flush(false);
+    }
+
+    /**
+     * @param fullOnly write only full batches and leave the rest for the timer or a later call: a batch
+     *                 filled by the size trigger is never followed by a run of small ones
+     */
+    private void flush(boolean fullOnly) {
         synchronized (flushLock) {
-            while (!queue.isEmpty()) {
+            while (!queue.isEmpty() && (!fullOnly || size.get() >= batchSize)) {
                 List<Ack> batch = new ArrayList<>(Math.min(batchSize, Math.max(1, size.get())));
                 Ack a;
                 while (batch.size() < batchSize && (a = queue.poll()) != null) {
@@ -68,7 +78,7 @@ final class Acknowledger {
                     return;
                 }
                 try {
-                    store.acknowledge(batch);
+                    store.acknowledge(coalesced(batch));
                 } catch (RuntimeException e) {
                     LOG.warn("could not write {} acknowledgement(s) ({}); recovery will redeliver them",
                             batch.size(), e.toString());
@@ -77,9 +87,33 @@ final class Acknowledger {
         }
     }
 
+    /**
+     * @param batch acknowledgements in the order they came
+     * @return one acknowledgement per entity and sink, the highest version: a sink that holds it holds every
+     *         older one, so an entity written again before its acknowledgement was written costs no separate one.
+     *         Those of dead letters stay as they are, since they go by their intent's ref.
+     */
+    static List<Ack> coalesced(List<Ack> batch) {
+        Map<List<String>, Ack> highest = new LinkedHashMap<>();
+        List<Ack> out = new ArrayList<>();
+        for (Ack a : batch) {
+            if (a.deadLettered()) {
+                out.add(a);
+            } else {
+                highest.merge(List.of(a.id(), a.sink()), a, (x, y) -> y.version() > x.version() ? y : x);
+            }
+        }
+        out.addAll(highest.values());
+        return out;
+    }
+
     private void flushQuietly() {
+        flushQuietly(false);
+    }
+
+    private void flushQuietly(boolean fullOnly) {
         try {
-            flush();
+            flush(fullOnly);
         } catch (RuntimeException | Error e) {
             LOG.warn("acknowledgement flush failed", e);
         }

@@ -176,12 +176,14 @@ final class RecoveryPass<T> {
             }
             core.acks.flush();
         } finally {
-            for (Snapshot<T> s : claimed) {
+            if (!claimed.isEmpty()) {
+                List<String> ids = new ArrayList<>(claimed.size());
+                claimed.forEach(s -> ids.add(s.id()));
                 try {
-                    core.store.release(s.id(), core.cfg.workerId);
+                    core.store.releaseAll(ids, core.cfg.workerId);
                 } catch (RuntimeException e) {
-                    LOG.warn("could not release the lease on {}/{} ({}); it expires by itself", core.type, s.id(),
-                            e.toString());
+                    LOG.warn("could not release the leases on {} {} entities ({}); they expire by themselves",
+                            ids.size(), core.type, e.toString());
                 }
             }
         }

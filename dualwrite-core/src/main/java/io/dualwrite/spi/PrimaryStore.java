@@ -95,6 +95,20 @@ public interface PrimaryStore<T> {
     void release(String id, String owner);
 
     /**
+     * Ends {@code owner}'s leases on the entities, where it still holds them: what a recovery pass
+     * does with the batch it claimed. The default releases them one by one; a store that can does it
+     * in one command.
+     *
+     * @param ids   the entity ids, not null
+     * @param owner the worker's id
+     */
+    default void releaseAll(Collection<String> ids, String owner) {
+        for (String id : ids) {
+            release(id, owner);
+        }
+    }
+
+    /**
      * Lists snapshots in ascending {@link String#compareTo} order of id, tombstones included, for
      * reconciliation. An entity whose state cannot be read is listed as a {@link Snapshot#unreadable}
      * snapshot, so that one bad document never stops a walk over the others.

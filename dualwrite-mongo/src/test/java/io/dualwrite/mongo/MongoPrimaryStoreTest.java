@@ -228,4 +228,63 @@ class MongoPrimaryStoreTest {
             assertEquals(10, search.get("b1").orElseThrow().getPrice(), "with the old state");
         }
     }
+
+    @Test
+    void claimsRacingOverOneBatchNeverLeaseAnEntityTwice(MongoDatabase db) throws Exception {
+        MongoPrimaryStore<Product> store = MongoPrimaryStore.builder(Collections.products(db)).build();
+        MutableClock clock = new MutableClock(Fixture.START);
+        for (int i = 0; i < 40; i++) {
+            Fixture.commitAndDie(store, clock, new Product("c" + i, "crashed", i), List.of("search"));
+        }
+        clock.advance(java.time.Duration.ofMinutes(2));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<List<String>>> claims = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                String owner = "worker-" + w;
+                claims.add(pool.submit(() -> {
+                    go.await();
+                    return store.claimDue(clock.instant(), 40, owner, java.time.Duration.ofSeconds(60)).stream()
+                            .map(io.dualwrite.spi.Snapshot::id).toList();
+                }));
+            }
+            go.countDown();
+            List<String> all = new ArrayList<>();
+            for (java.util.concurrent.Future<List<String>> f : claims) {
+                all.addAll(f.get(30, TimeUnit.SECONDS));
+            }
+            assertEquals(Set.copyOf(all).size(), all.size(), "no entity is leased by two claims: " + all);
+            assertEquals(40, all.size(), "every due entity is leased by one of them");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(store.claimDue(clock.instant(), 40, "late", java.time.Duration.ofSeconds(60)).isEmpty(),
+                "nothing is claimed while the leases live");
+        clock.advance(java.time.Duration.ofSeconds(61));
+        assertEquals(40, store.claimDue(clock.instant(), 40, "late", java.time.Duration.ofSeconds(60)).size(),
+                "leases that ran out are taken over");
+    }
+
+    @Test
+    void aDueTimeLeftEarlyByAnAcknowledgementIsSetRightByTheNextClaim(MongoDatabase db) {
+        MongoCollection<Product> products = Collections.products(db);
+        MongoPrimaryStore<Product> store = MongoPrimaryStore.builder(products).build();
+        java.time.Instant now = Fixture.START;
+        Committed<Product> c = store.commit(PrimaryWrite.<Product>builder().id("d1").operation(Operation.UPSERT)
+                .state(new Product("d1", "two sinks", 1)).intents(List.of(new IntentSpec("queue", now),
+                        new IntentSpec("search", now.plusSeconds(30)))).correlationId("c").time(now).build());
+        store.acknowledge(List.of(new io.dualwrite.spi.Ack("d1", "queue", c.version(), null)));
+        assertEquals(1, store.pendingCount(), "the other sink's intent stays");
+        List<io.dualwrite.spi.Snapshot<Product>> claimed = store.claimDue(now, 10, "w", java.time.Duration.ofSeconds(5));
+        assertEquals(1, claimed.size(), "the early due time lets the entity be claimed once");
+        assertTrue(claimed.get(0).pending().values().stream().allMatch(i -> i.dueAt().isAfter(now)),
+                "with nothing due in it");
+        store.release("d1", "w");
+        assertTrue(store.claimDue(now, 10, "w", java.time.Duration.ofSeconds(5)).isEmpty(),
+                "the claim set the due time right, so it is not claimed again before it is due");
+        assertEquals(now.plusSeconds(30), store.oldestDue().orElseThrow(), "the due time is the remaining intent's");
+        assertEquals(1, store.claimDue(now.plusSeconds(30), 10, "w", java.time.Duration.ofSeconds(5)).size(),
+                "and it is claimed when that comes");
+    }
 }

@@ -3,10 +3,10 @@ package io.dualwrite.mongo.internal;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.FindOneAndUpdateOptions;
-import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateManyModel;
 import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
@@ -38,7 +38,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -286,6 +285,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             next.pending.putAll(before.pending);
             next.leaseOwner = before.leaseOwner;
             next.leaseUntil = before.leaseUntil;
+            next.claim = before.claim;
         }
         for (IntentSpec spec : write.intents()) {
             next.pending.put(spec.sink(), new Intent(spec.sink(), next.version, spec.dueAt(), 0, null, null,
@@ -375,57 +375,44 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
 
     // ------------------------------------------------------------------ acknowledgements
 
+    /**
+     * One command for the whole batch, with no read before it: per entity and sink, an update that removes the
+     * sink's intent only while it asks for the acknowledged version or an older one (never a newer write's), then
+     * one update that removes the due time of those entities left with nothing pending, so that recovery's due
+     * query and {@link #pendingCount()} stay exact. The batch is ordered so that this last update runs after the
+     * removals (no match is not an error: an ordered batch stops only at a failing write). A due time left on an
+     * entity that still has other intents may be earlier than theirs: never later, so nothing due is missed, and
+     * {@link #claimDue} sets it right when it claims the entity.
+     */
     @Override
     public void acknowledge(Collection<Ack> acks) {
         Map<String, List<Ack>> byId = byEntity(acks);
-        for (int race = 0; race < MAX_RACES && !byId.isEmpty(); race++) {
-            List<BsonValue> keys = new ArrayList<>();
-            byId.keySet().forEach(id -> keys.add(ids.toBson(id)));
-            List<WriteModel<BsonDocument>> models = new ArrayList<>();
-            Map<String, List<Ack>> retry = new LinkedHashMap<>();
-            List<String> attempted = new ArrayList<>();
-            for (BsonDocument d : raw.find(Filters.in("_id", keys))) {
-                Meta meta = Meta.of(d);
-                if (meta == null) {
-                    continue;
-                }
-                String id = ids.fromBson(d.get("_id"));
-                boolean changed = false;
-                for (Ack a : byId.get(id)) {
-                    Intent i = meta.pending.get(a.sink());
-                    if (i != null && i.version() <= a.version()) {
-                        meta.pending.remove(a.sink());
-                        changed = true;
-                    }
-                }
-                if (!changed) {
-                    continue;
-                }
-                Bson cond = Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(Meta.REV_PATH, meta.rev));
-                models.add(new UpdateOneModel<>(cond, pendingUpdate(meta)));
-                attempted.add(id);
+        List<WriteModel<BsonDocument>> models = new ArrayList<>();
+        List<BsonValue> keys = new ArrayList<>();
+        for (Map.Entry<String, List<Ack>> e : byId.entrySet()) {
+            BsonValue key = ids.toBson(e.getKey());
+            keys.add(key);
+            for (Ack a : e.getValue()) {
+                String intent = Meta.PENDING_PATH + "." + a.sink();
+                models.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", key),
+                        Filters.lte(intent + "." + Meta.V, a.version())),
+                        Updates.combine(Updates.unset(intent), Updates.inc(Meta.REV_PATH, 1L))));
             }
-            if (models.isEmpty()) {
-                return;
-            }
-            // one round trip for the batch; a document that changed meanwhile is read and tried again
-            com.mongodb.bulk.BulkWriteResult r = raw.bulkWrite(models,
-                    new com.mongodb.client.model.BulkWriteOptions().ordered(false));
-            if (r.getMatchedCount() == models.size()) {
-                return;
-            }
-            for (String id : attempted) {
-                retry.put(id, byId.get(id));
-            }
-            byId = retry;
         }
+        if (models.isEmpty()) {
+            return;
+        }
+        models.add(new UpdateManyModel<>(Filters.and(Filters.in("_id", keys),
+                Filters.eq(Meta.PENDING_PATH, new BsonDocument()), Filters.exists(DualWriteFilters.DUE)),
+                Updates.combine(Updates.unset(DualWriteFilters.DUE), Updates.inc(Meta.REV_PATH, 1L))));
+        raw.bulkWrite(models, new BulkWriteOptions().ordered(true));
     }
 
     /** $set of the pending intents and the due time (or $unset when nothing is pending), revision + 1. */
     private static Bson pendingUpdate(Meta meta) {
         Instant due = meta.due();
         List<Bson> ops = new ArrayList<>();
-        ops.add(Updates.set(DualWriteFilters.FIELD + "." + Meta.PENDING, meta.pendingDoc()));
+        ops.add(Updates.set(Meta.PENDING_PATH, meta.pendingDoc()));
         ops.add(due == null ? Updates.unset(DualWriteFilters.DUE) : Updates.set(DualWriteFilters.DUE, Meta.date(due)));
         ops.add(Updates.inc(Meta.REV_PATH, 1L));
         return Updates.combine(ops);
@@ -433,31 +420,55 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
 
     // ------------------------------------------------------------------ recovery
 
+    /**
+     * Three commands whatever the batch size: a read of the due candidates' ids, one update that leases every
+     * candidate still due and free (the condition is checked per document as it is updated, so two claims never
+     * lease one document while its lease lives, and a lease that ran out is taken over), and a read of the
+     * documents that carry this claim's token. A candidate whose due time turned out early (an acknowledgement
+     * left the time of an intent it removed) has it set right in one more command.
+     */
     @Override
     public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
         checkClaim(now, limit, owner, lease);
         // expiry is checked here, in the query: never rely on a TTL index having run
         Bson due = Filters.and(Filters.lte(DualWriteFilters.DUE, Meta.date(now)),
                 Filters.or(Filters.exists(Meta.LEASE_UNTIL_PATH, false), Filters.lte(Meta.LEASE_UNTIL_PATH, Meta.date(now))));
-        List<BsonDocument> candidates = raw.find(due).sort(Sorts.ascending(DualWriteFilters.DUE, "_id"))
-                .projection(new BsonDocument("_id", new BsonInt64(1)).append(Meta.REV_PATH, new BsonInt64(1)))
-                .limit(limit * 2).into(new ArrayList<>());
+        Bson order = Sorts.ascending(DualWriteFilters.DUE, "_id");
+        List<BsonValue> candidates = new ArrayList<>();
+        for (BsonDocument c : raw.find(due).sort(order).projection(new BsonDocument("_id", new BsonInt64(1)))
+                .limit(limit)) {
+            candidates.add(c.get("_id"));
+        }
+        if (candidates.isEmpty()) {
+            return List.of();
+        }
+        String claim = Meta.newToken();
+        raw.updateMany(Filters.and(Filters.in("_id", candidates), due),
+                Updates.combine(Updates.set(Meta.LEASE_OWNER_PATH, owner),
+                        Updates.set(Meta.LEASE_UNTIL_PATH, Meta.date(now.plus(lease))), Updates.set(Meta.CLAIM_PATH, claim),
+                        Updates.inc(Meta.REV_PATH, 1L)));
         List<Snapshot<T>> claimed = new ArrayList<>();
-        for (BsonDocument c : candidates) {
-            if (claimed.size() >= limit) {
-                break;
+        List<WriteModel<BsonDocument>> dueFixes = new ArrayList<>();
+        for (BsonDocument d : raw.find(Filters.and(Filters.in("_id", candidates), Filters.eq(Meta.CLAIM_PATH, claim)))
+                .sort(order)) {
+            Meta meta = Meta.of(d);
+            Instant earliest = meta.due();
+            if (earliest == null || earliest.isAfter(now)) {
+                dueFixes.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", d.get("_id")),
+                        Filters.eq(Meta.REV_PATH, meta.rev)), Updates.combine(earliest == null
+                        ? Updates.unset(DualWriteFilters.DUE) : Updates.set(DualWriteFilters.DUE, Meta.date(earliest)),
+                        Updates.inc(Meta.REV_PATH, 1L))));
             }
-            long rev = c.getDocument(DualWriteFilters.FIELD).getNumber(Meta.REV).longValue();
-            BsonDocument after = raw.findOneAndUpdate(Filters.and(Filters.eq("_id", c.get("_id")),
-                            Filters.eq(Meta.REV_PATH, rev), due),
-                    Updates.combine(Updates.set(Meta.LEASE_OWNER_PATH, owner),
-                            Updates.set(Meta.LEASE_UNTIL_PATH, Meta.date(now.plus(lease))), Updates.inc(Meta.REV_PATH, 1L)),
-                    new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
-            if (after != null) {
-                Snapshot<T> s = snapshotOrUnreadable(after);
-                s.readFailure().ifPresent(e -> LOG.warn("{}/{} cannot be decoded ({}); its intents go to the dead-letter"
-                        + " store", entityName, s.id(), e.toString()));
-                claimed.add(s);
+            Snapshot<T> s = snapshotOrUnreadable(d);
+            s.readFailure().ifPresent(e -> LOG.warn("{}/{} cannot be decoded ({}); its intents go to the dead-letter"
+                    + " store", entityName, s.id(), e.toString()));
+            claimed.add(s);
+        }
+        if (!dueFixes.isEmpty()) {
+            try {
+                raw.bulkWrite(dueFixes, new BulkWriteOptions().ordered(false));
+            } catch (RuntimeException e) {
+                LOG.debug("could not set the due time of {} claimed entities right: {}", dueFixes.size(), e.toString());
             }
         }
         return claimed;
@@ -505,10 +516,21 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
 
     @Override
     public void release(String id, String owner) {
+        releaseAll(List.of(id), owner);
+    }
+
+    /** One command for the whole batch. */
+    @Override
+    public void releaseAll(Collection<String> idList, String owner) {
         Objects.requireNonNull(owner, "owner");
-        raw.updateOne(Filters.and(Filters.eq("_id", ids.toBson(id)), Filters.eq(Meta.LEASE_OWNER_PATH, owner)),
+        if (idList.isEmpty()) {
+            return;
+        }
+        List<BsonValue> keys = new ArrayList<>(idList.size());
+        idList.forEach(id -> keys.add(ids.toBson(id)));
+        raw.updateMany(Filters.and(Filters.in("_id", keys), Filters.eq(Meta.LEASE_OWNER_PATH, owner)),
                 Updates.combine(Updates.unset(Meta.LEASE_OWNER_PATH), Updates.unset(Meta.LEASE_UNTIL_PATH),
-                        Updates.inc(Meta.REV_PATH, 1L)));
+                        Updates.unset(Meta.CLAIM_PATH), Updates.inc(Meta.REV_PATH, 1L)));
     }
 
     @Override

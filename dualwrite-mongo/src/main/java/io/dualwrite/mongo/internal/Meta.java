@@ -30,7 +30,7 @@ import java.util.TreeMap;
  *        wcut: true once older tokens were dropped,
  *        due: earliest due time of the pending intents (absent when none),
  *        pending: { &lt;sink&gt;: { v, due, attempts, firstError, lastError, corr, key } },
- *        leaseOwner, leaseUntil, keys: [ { k, v, op, at } ] }
+ *        leaseOwner, leaseUntil, claim: the token of the claim that took the lease, keys: [ { k, v, op, at } ] }
  * </pre>
  */
 public final class Meta {
@@ -48,6 +48,8 @@ public final class Meta {
     static final String PENDING = "pending";
     static final String LEASE_OWNER = "leaseOwner";
     static final String LEASE_UNTIL = "leaseUntil";
+    /** The token of the claim that took the lease: a claim of many documents at once learns which it got. */
+    static final String CLAIM = "claim";
     static final String KEYS = "keys";
 
     /** Path of the revision, for conditional writes. */
@@ -56,6 +58,10 @@ public final class Meta {
     public static final String LEASE_UNTIL_PATH = DualWriteFilters.FIELD + "." + LEASE_UNTIL;
     /** Path of the lease owner. */
     public static final String LEASE_OWNER_PATH = DualWriteFilters.FIELD + "." + LEASE_OWNER;
+    /** Path of the claim token. */
+    public static final String CLAIM_PATH = DualWriteFilters.FIELD + "." + CLAIM;
+    /** Path of the pending intents. */
+    public static final String PENDING_PATH = DualWriteFilters.FIELD + "." + PENDING;
     /** Path of the request keys. */
     public static final String KEYS_PATH = DualWriteFilters.FIELD + "." + KEYS + ".k";
 
@@ -70,6 +76,7 @@ public final class Meta {
     final TreeMap<String, Intent> pending = new TreeMap<>();
     String leaseOwner;
     Instant leaseUntil;
+    String claim;
     final List<RequestKey> keys = new ArrayList<>();
 
     /**
@@ -103,6 +110,7 @@ public final class Meta {
         }
         meta.leaseOwner = m.containsKey(LEASE_OWNER) ? m.getString(LEASE_OWNER).getValue() : null;
         meta.leaseUntil = m.containsKey(LEASE_UNTIL) ? instant(m.get(LEASE_UNTIL)) : null;
+        meta.claim = string(m, CLAIM);
         if (m.containsKey(KEYS)) {
             for (BsonValue k : m.getArray(KEYS)) {
                 BsonDocument kd = k.asDocument();
@@ -230,6 +238,9 @@ public final class Meta {
         m.append(PENDING, pendingDoc());
         if (leaseOwner != null) {
             m.append(LEASE_OWNER, new BsonString(leaseOwner)).append(LEASE_UNTIL, date(leaseUntil));
+            if (claim != null) {
+                m.append(CLAIM, new BsonString(claim));
+            }
         }
         BsonArray ks = new BsonArray();
         for (RequestKey k : keys) {

@@ -7,13 +7,14 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Accumulators;
 import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.BulkWriteOptions;
-import com.mongodb.client.model.DeleteOneModel;
+import com.mongodb.client.model.DeleteManyModel;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.IndexModel;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateManyModel;
 import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
@@ -48,7 +49,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -591,51 +591,62 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     // ------------------------------------------------------------------ acknowledgements
 
+    /**
+     * One command for the whole batch, with no read before it. A delivery acknowledges only what it delivered:
+     * the sink's intents of known versions at or below the acknowledged one; one of unknown version (the
+     * caller's write may still be on its way, or it has not been read back) waits until the writer or recovery
+     * learns it. A dead-lettered intent whose version can no longer be learned (settled, yet unknown: its
+     * document cannot be read) goes by its ref; one that is still young may belong to a newer save on its way,
+     * which no dead letter of an older version may take with it. The batch is ordered so that its last write,
+     * which deletes the intent documents left with nothing pending, runs after the removals. A due time left on a
+     * document that still has other sinks' intents may be earlier than theirs, never later; {@link #claimDue}
+     * sets it right when it finds nothing due.
+     */
     @Override
     public void acknowledge(Collection<Ack> acks) {
         Map<String, List<Ack>> byId = byEntity(acks);
-        Instant now = clock.instant();
-        for (int race = 0; race < MAX_RACES && !byId.isEmpty(); race++) {
-            List<WriteModel<BsonDocument>> models = new ArrayList<>();
-            List<String> touched = new ArrayList<>();
-            for (BsonDocument d : intents.find(Filters.in(ENTITY_ID, new ArrayList<>(byId.keySet())))) {
-                String entityId = d.getString(ENTITY_ID).getValue();
-                String ref = d.getObjectId("_id").getValue().toHexString();
-                long v = d.getNumber(V).longValue();
-                BsonDocument pending = d.getDocument(PENDING).clone();
-                boolean changed = false;
-                for (Ack a : byId.get(entityId)) {
-                    // a delivery acknowledges only what it delivered: a known version at or below the acknowledged
-                    // one; an unknown one (the caller's write may still be on its way, or it has not been read back)
-                    // waits until the writer or recovery learns it
-                    // a dead-lettered intent whose version can no longer be learned (settled, yet unknown: its
-                    // document cannot be read) goes by its ref; one that is still young may belong to a newer save
-                    // on its way, which no dead letter of an older version may take with it
-                    boolean matches = (v > 0 && v <= a.version())
-                            || (v == 0 && a.deadLettered() && ref.equals(a.ref()) && !now.isBefore(settledAt(d)));
-                    if (matches && pending.remove(a.sink()) != null) {
-                        changed = true;
-                    }
-                }
-                if (!changed) {
-                    continue;
-                }
-                Bson cond = Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(REV, d.getNumber(REV).longValue()));
-                models.add(pending.isEmpty() ? new DeleteOneModel<>(cond) : new UpdateOneModel<>(cond, pendingUpdate(pending)));
-                touched.add(entityId);
-            }
-            if (!models.isEmpty()) {
-                com.mongodb.bulk.BulkWriteResult r = intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
-                if (r.getMatchedCount() + r.getDeletedCount() != models.size()) {
-                    Map<String, List<Ack>> retry = new LinkedHashMap<>();
-                    for (String id : touched) {
-                        retry.put(id, byId.get(id));
-                    }
-                    byId = retry;
-                    continue;
+        Bson settled = Filters.lte(AT, Meta.date(clock.instant().minus(settleTime)));
+        List<WriteModel<BsonDocument>> models = new ArrayList<>();
+        for (Map.Entry<String, List<Ack>> e : byId.entrySet()) {
+            for (Ack a : e.getValue()) {
+                String intent = PENDING + "." + a.sink();
+                Bson removal = Updates.combine(Updates.unset(intent), Updates.inc(REV, 1L));
+                models.add(new UpdateManyModel<>(Filters.and(Filters.eq(ENTITY_ID, e.getKey()), Filters.gt(V, 0L),
+                        Filters.lte(V, a.version()), Filters.exists(intent)), removal));
+                if (a.deadLettered() && a.ref() != null && ObjectId.isValid(a.ref())) {
+                    models.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", new ObjectId(a.ref())),
+                            Filters.eq(ENTITY_ID, e.getKey()), Filters.eq(V, 0L), settled, Filters.exists(intent)),
+                            removal));
                 }
             }
+        }
+        if (models.isEmpty()) {
             return;
+        }
+        // exactly the documents an acknowledgement may have emptied: known versions, or settled ones
+        models.add(new DeleteManyModel<>(Filters.and(Filters.in(ENTITY_ID, new ArrayList<>(byId.keySet())),
+                Filters.eq(PENDING, new BsonDocument()), Filters.or(Filters.gt(V, 0L), settled))));
+        intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
+    }
+
+    /**
+     * Sets right the due time of an entity's intent documents of known versions that is earlier than every
+     * intent they still hold (an acknowledgement removed the earliest), so that the entity is not claimed
+     * again before anything in it is due.
+     */
+    private void correctEarlyDue(String id, Instant now) {
+        List<WriteModel<BsonDocument>> fixes = new ArrayList<>();
+        for (BsonDocument d : intents.find(Filters.and(Filters.eq(ENTITY_ID, id), Filters.gt(V, 0L),
+                Filters.lte(DUE, Meta.date(now))))) {
+            Instant earliest = earliestDue(d.getDocument(PENDING));
+            if (earliest != null && !earliest.isAfter(now)) {
+                continue; // something in it is due: its time is right
+            }
+            fixes.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(REV, d.getNumber(REV))),
+                    pendingUpdate(d.getDocument(PENDING))));
+        }
+        if (!fixes.isEmpty()) {
+            intents.bulkWrite(fixes, new BulkWriteOptions().ordered(false));
         }
     }
 
@@ -644,12 +655,18 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         return Meta.instant(intentDoc.get(AT)).plus(settleTime);
     }
 
-    private static Bson pendingUpdate(BsonDocument pending) {
+    /** @return the earliest due time of an intent document's pending sinks, or null when none is pending */
+    private static Instant earliestDue(BsonDocument pending) {
         Instant due = null;
         for (BsonValue p : pending.values()) {
             Instant d = Meta.instant(p.asDocument().get(DUE));
             due = due == null || d.isBefore(due) ? d : due;
         }
+        return due;
+    }
+
+    private static Bson pendingUpdate(BsonDocument pending) {
+        Instant due = earliestDue(pending);
         return Updates.combine(Updates.set(PENDING, pending),
                 due == null ? Updates.unset(DUE) : Updates.set(DUE, Meta.date(due)), Updates.inc(REV, 1L));
     }
@@ -691,6 +708,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 dropOrphans(id, now);
             }
             if (s.isEmpty() || s.get().pending().values().stream().allMatch(i -> i.dueAt().isAfter(now))) {
+                if (s.isPresent()) {
+                    correctEarlyDue(id, now);
+                }
                 release(id, owner);
                 continue;
             }
@@ -834,8 +854,17 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     @Override
     public void release(String id, String owner) {
+        releaseAll(List.of(id), owner);
+    }
+
+    /** One command for the whole batch. */
+    @Override
+    public void releaseAll(Collection<String> idList, String owner) {
         Objects.requireNonNull(owner, "owner");
-        intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(LEASE_OWNER, owner)),
+        if (idList.isEmpty()) {
+            return;
+        }
+        intents.updateMany(Filters.and(Filters.in("_id", new ArrayList<>(idList)), Filters.eq(LEASE_OWNER, owner)),
                 Updates.combine(Updates.unset(LEASE_OWNER), Updates.unset(LEASE_UNTIL)));
     }
 

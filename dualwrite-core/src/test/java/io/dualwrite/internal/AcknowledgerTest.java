@@ -1,0 +1,29 @@
+package io.dualwrite.internal;
+
+import io.dualwrite.spi.Ack;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The acknowledgement batches: one per entity and sink, whatever the entity's writes since the last flush. */
+class AcknowledgerTest {
+
+    @Test
+    void anEntityWrittenAgainBeforeItsAcknowledgementWasWrittenCostsNoSeparateOne() {
+        List<Ack> batch = List.of(new Ack("a", "search", 5, null), new Ack("b", "search", 1, null),
+                new Ack("a", "search", 7, null), new Ack("a", "cache", 6, null), new Ack("a", "search", 6, null));
+        assertEquals(List.of(new Ack("a", "search", 7, null), new Ack("b", "search", 1, null),
+                        new Ack("a", "cache", 6, null)), Acknowledger.coalesced(batch),
+                "the highest version per entity and sink, in the order the entities came");
+    }
+
+    @Test
+    void aDeadLetteredIntentKeepsItsOwnAcknowledgementSinceItGoesByItsRef() {
+        Ack dead = Ack.deadLettered("a", "search", 3, "ref-3");
+        List<Ack> batch = List.of(dead, new Ack("a", "search", 4, "ref-4"));
+        assertEquals(List.of(dead, new Ack("a", "search", 4, "ref-4")), Acknowledger.coalesced(batch),
+                "a dead letter's acknowledgement is never folded into a delivery's");
+    }
+}

@@ -1,0 +1,279 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.MongoClientSettings;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import com.mongodb.event.CommandListener;
+import com.mongodb.event.CommandStartedEvent;
+import io.dualwrite.DualWriter;
+import io.dualwrite.DualWriterBuilder;
+import io.dualwrite.WriteOptions;
+import io.dualwrite.WriteResult;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.spi.Ack;
+import io.dualwrite.spi.Committed;
+import io.dualwrite.spi.PrimaryStore;
+import io.dualwrite.spi.Snapshot;
+import io.dualwrite.testkit.mongo.MongoExtension;
+import io.dualwrite.testkit.mongo.TestMongo;
+import io.dualwrite.testkit.mongo.TestMongoServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Counts the MongoDB commands each flow costs, with a driver {@link CommandListener}: counts, not times,
+ * so they hold on any server and a regression fails the build. "Caller's path" is what the saving thread
+ * sends itself; "all" adds what the writer sends off that path (acknowledgements), counted once the writer
+ * is closed and has flushed everything. Acknowledgements are flushed by batch size here, not by the timer,
+ * so the counts do not depend on the machine's speed.
+ *
+ * <p>Needs a MongoDB from {@link TestMongo} (the in-JVM server by default).
+ */
+@ExtendWith(MongoExtension.class)
+class CommandCountTest {
+    static final int SAVES = 500;
+    static final int IDS = 50;
+    /** What the writer may add to the caller's path, acknowledgements included, per save. */
+    static final double ACK_SHARE = 0.1;
+    /**
+     * A commit that lost a race to an acknowledgement (which changes the revision) reads and writes again:
+     * correct, and rare enough to stay within this per save.
+     */
+    static final double RACES = 0.02;
+
+    private final Counter counter = new Counter();
+    private MongoClient client;
+    private MongoDatabase db;
+    private MutableClock clock;
+
+    @BeforeEach
+    void setUp(TestMongoServer server) {
+        client = MongoClients.create(MongoClientSettings.builder(TestMongo.settings(server.connectionString()))
+                .addCommandListener(counter).build());
+        db = client.getDatabase(Collections.uniqueName("dw_counts"));
+        clock = new MutableClock(Fixture.START);
+    }
+
+    @AfterEach
+    void tearDown() {
+        db.drop();
+        client.close();
+    }
+
+    private DualWriter<Product> writer(PrimaryStore<Product> store) {
+        DualWriterBuilder<Product> b = DualWriter.<Product>builder().entityType("product").idOf(Product::getId)
+                .primary(store).deadLetterStore(new InMemoryDeadLetterStore()).clock(clock)
+                .gracePeriod(Fixture.GRACE).acknowledgements(256, Duration.ofHours(1))
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        b.sink("search", new InMemorySink<>());
+        return b.build();
+    }
+
+    private MongoPrimaryStore<Product> embedded() {
+        return MongoPrimaryStore.builder(db.getCollection("products", Product.class)
+                .withCodecRegistry(Collections.POJOS)).build();
+    }
+
+    @Test
+    void aBlindSaveOfAKnownIdCostsTwoCommandsAndItsAcknowledgementAlmostNothing() {
+        try (DualWriter<Product> w = writer(embedded())) {
+            for (int i = 0; i < IDS; i++) {
+                w.save(new Product("p" + i, "first", i));
+            }
+            w.operations().flushAcknowledgements();
+            Counts c = measure(w, i -> w.save(new Product("p" + (i % IDS), "name " + i, i)));
+            report("blind save of a known id", c);
+            assertEquals(2.0, c.callerPerSave(), RACES, "find {_id} and a conditional replace per save");
+            assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
+        }
+    }
+
+    @Test
+    void aBlindSaveOfANewIdCostsTwoCommandsAndItsAcknowledgementAlmostNothing() {
+        try (DualWriter<Product> w = writer(embedded())) {
+            Counts c = measure(w, i -> w.save(new Product("n" + i, "new " + i, i)));
+            report("blind save of a new id", c);
+            assertEquals(2.0, c.callerPerSave(), RACES, "find {_id} and an insert per save");
+            assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
+        }
+    }
+
+    @Test
+    void aReadModifyWriteCostsThreeCommandsAndItsAcknowledgementAlmostNothing() {
+        try (DualWriter<Product> w = writer(embedded())) {
+            for (int i = 0; i < IDS; i++) {
+                w.save(new Product("p" + i, "first", i));
+            }
+            w.operations().flushAcknowledgements();
+            Counts c = measure(w, i -> {
+                String id = "p" + (i % IDS);
+                Snapshot<Product> read = w.read(id).orElseThrow();
+                Product p = read.state().orElseThrow();
+                p.setPrice(p.getPrice() + 1);
+                w.save(p, WriteOptions.builder().expectedVersion(read.version()).build());
+            });
+            report("read-modify-write with expectedVersion", c);
+            assertEquals(3.0, c.callerPerSave(), RACES, "the caller's read, the store's read and a conditional replace");
+            assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
+        }
+    }
+
+    @Test
+    void aWriteAheadSaveWithAroundTheCallersUpdateCountsItsCommands() {
+        MongoCollection<Order> orders = db.getCollection("orders", Order.class).withCodecRegistry(Collections.POJOS);
+        MongoWriteAheadStore<Order> store = MongoWriteAheadStore.builder(db, orders).versionField("version").build();
+        DualWriterBuilder<Order> b = DualWriter.<Order>builder().entityType("order").primary(store)
+                .deadLetterStore(new InMemoryDeadLetterStore()).clock(clock).gracePeriod(Fixture.GRACE)
+                .acknowledgements(256, Duration.ofHours(1))
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        b.sink("search", new InMemorySink<>());
+        try (DualWriter<Order> w = b.build()) {
+            for (int i = 0; i < IDS; i++) {
+                String id = "o" + i;
+                w.saveWith(id, () -> orders.updateOne(Filters.eq("_id", id), Updates.combine(
+                        Updates.set("status", "NEW"), Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
+            }
+            w.operations().flushAcknowledgements();
+            Counts c = measure(w, i -> {
+                String id = "o" + (i % IDS);
+                WriteResult r = w.saveWith(id, () -> orders.updateOne(Filters.eq("_id", id), Updates.combine(
+                        Updates.set("status", "S" + i), Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
+                assertTrue(r.fullyApplied(), "delivered: " + r);
+            });
+            report("write-ahead saveWith around the caller's updateOne", c);
+            assertTrue(c.callerPerSave() <= 8.0 + RACES, "no more than before issue 15: " + c);
+            assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
+        }
+    }
+
+    @Test
+    void claimingABatchForRecoveryCostsAConstantNumberOfCommands() {
+        MongoPrimaryStore<Product> store = embedded();
+        List<Committed<Product>> commits = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            commits.add(Fixture.commitAndDie(store, clock, new Product("r" + i, "crashed", i), List.of("search")));
+        }
+        clock.advance(Duration.ofMinutes(2));
+        int before = counter.all();
+        List<Snapshot<Product>> small = store.claimDue(clock.instant(), 10, "worker-a", Duration.ofSeconds(60));
+        int smallClaim = counter.all() - before;
+        before = counter.all();
+        List<Snapshot<Product>> large = store.claimDue(clock.instant(), 90, "worker-a", Duration.ofSeconds(60));
+        int largeClaim = counter.all() - before;
+        System.out.printf("[commands] recovery claim: batch of %d: %d, batch of %d: %d%n", small.size(), smallClaim,
+                large.size(), largeClaim);
+        assertEquals(10, small.size(), "the small batch is claimed whole");
+        assertEquals(90, large.size(), "the large batch is claimed whole");
+        assertEquals(smallClaim, largeClaim, "a claim costs the same whatever its batch size");
+        assertTrue(largeClaim <= 3, "a claim costs at most three commands: " + largeClaim);
+
+        List<Ack> acks = new ArrayList<>();
+        commits.forEach(c -> acks.add(new Ack(c.id(), "search", c.version(), null)));
+        before = counter.all();
+        store.acknowledge(acks);
+        int ackCommands = counter.all() - before;
+        System.out.printf("[commands] acknowledging %d intents: %d%n", acks.size(), ackCommands);
+        assertEquals(1, ackCommands, "one command acknowledges a batch");
+        assertEquals(0, store.pendingCount(), "every intent is acknowledged");
+
+        List<String> ids = new ArrayList<>();
+        large.forEach(s -> ids.add(s.id()));
+        before = counter.all();
+        store.releaseAll(ids, "worker-a");
+        int releaseCommands = counter.all() - before;
+        System.out.printf("[commands] releasing a batch of %d leases: %d%n", ids.size(), releaseCommands);
+        assertEquals(1, releaseCommands, "one command releases a batch");
+        for (int i = 0; i < 100; i++) {
+            Fixture.commitAndDie(store, clock, new Product("r" + i, "again", i), List.of("search"));
+        }
+        clock.advance(Duration.ofMinutes(2));
+        assertEquals(100, store.claimDue(clock.instant(), 100, "worker-b", Duration.ofSeconds(60)).size(),
+                "another worker claims them at once: the leases are gone");
+    }
+
+    /** Runs the flow {@link #SAVES} times and counts, then closes the writer's acknowledgements off. */
+    private Counts measure(DualWriter<?> w, IntConsumer save) {
+        counter.reset();
+        for (int i = 0; i < SAVES; i++) {
+            save.accept(i);
+        }
+        int caller = counter.onThread(Thread.currentThread());
+        w.operations().flushAcknowledgements();
+        return new Counts(caller, counter.all(), counter.byName());
+    }
+
+    private static void report(String flow, Counts c) {
+        System.out.printf("[commands] %s: caller's path %.2f, all %.2f per save %s%n", flow, c.callerPerSave(),
+                c.allPerSave(), c.byName);
+    }
+
+    record Counts(int caller, int all, Map<String, Integer> byName) {
+        double callerPerSave() {
+            return (double) caller / SAVES;
+        }
+
+        double allPerSave() {
+            return (double) all / SAVES;
+        }
+
+        double acksPerSave() {
+            return allPerSave() - callerPerSave();
+        }
+    }
+
+    /** Counts the commands sent, by the thread that sent them and by name. Thread-safe. */
+    static final class Counter implements CommandListener {
+        private final Map<Long, AtomicInteger> byThread = new ConcurrentHashMap<>();
+        private final Map<String, AtomicInteger> byName = new ConcurrentHashMap<>();
+        private final AtomicInteger all = new AtomicInteger();
+
+        @Override
+        public void commandStarted(CommandStartedEvent event) {
+            // the sync driver reports a command on the thread that sends it
+            byThread.computeIfAbsent(Thread.currentThread().getId(), k -> new AtomicInteger()).incrementAndGet();
+            byName.computeIfAbsent(event.getCommandName(), k -> new AtomicInteger()).incrementAndGet();
+            all.incrementAndGet();
+        }
+
+        void reset() {
+            byThread.clear();
+            byName.clear();
+            all.set(0);
+        }
+
+        int all() {
+            return all.get();
+        }
+
+        int onThread(Thread t) {
+            AtomicInteger n = byThread.get(t.getId());
+            return n == null ? 0 : n.get();
+        }
+
+        Map<String, Integer> byName() {
+            Map<String, Integer> m = new TreeMap<>();
+            byName.forEach((k, v) -> m.put(k, v.get()));
+            return m;
+        }
+    }
+}
