@@ -5,7 +5,10 @@ package io.dualwrite;
  * (entity type, sink, operation, outcome, policy); ids never appear in tags.
  */
 public final class DualWriteMetrics {
-    /** Timer: one write through the coordinator (tags: type, operation, outcome). */
+    /**
+     * Observation, and the timer its meter handler records: one write through the coordinator (tags:
+     * type, operation, outcome, and the handler's error). No percentiles unless a meter filter asks.
+     */
     public static final String WRITE = "dualwrite.write";
     /** Timer: one delivery to one sink, retries included (tags: type, sink, policy, outcome). */
     public static final String SINK_APPLY = "dualwrite.sink.apply";
@@ -21,9 +24,6 @@ public final class DualWriteMetrics {
     public static final String RECOVERY_BACKLOG = "dualwrite.recovery.backlog";
     /** Gauge: seconds since the oldest pending intent fell due, 0 when none (tags: type). */
     public static final String RECOVERY_OLDEST_AGE = "dualwrite.recovery.oldest.age";
-    /** Observation (trace span) around each write. */
-    public static final String WRITE_OBSERVATION = "dualwrite.write";
-
     /** Tag key: entity type. */
     public static final String TAG_TYPE = "type";
     /** Tag key: sink name. */

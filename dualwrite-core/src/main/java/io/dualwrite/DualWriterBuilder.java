@@ -59,7 +59,8 @@ public final class DualWriterBuilder<T> {
     private ObjectMapper objectMapper;
     private boolean validateSerialization = true;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
-    private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+    private ObservationRegistry observationRegistry;
+    private WriteObservationConvention observationConvention;
     private CircuitBreakerRegistry circuitBreakerRegistry;
     private Clock clock = Clock.systemUTC();
     private ExecutorService executor;
@@ -175,9 +176,28 @@ public final class DualWriterBuilder<T> {
         return this;
     }
 
-    /** @param registry observation (tracing) registry; default {@link ObservationRegistry#NOOP} @return this */
+    /**
+     * The registry each write is observed in ({@value DualWriteMetrics#WRITE}): its meter handler
+     * makes the {@value DualWriteMetrics#WRITE} timer of it (Spring Boot's registry has one), its
+     * tracing handler a span. One observation per write, so the timer and the span carry the same
+     * name and the same tags, and nothing is recorded twice.
+     *
+     * @param registry the registry; default one of the writer's own, whose only handler records the
+     *                 timer in {@link #meterRegistry}
+     * @return this
+     */
     public DualWriterBuilder<T> observationRegistry(ObservationRegistry registry) {
         this.observationRegistry = Objects.requireNonNull(registry, "registry");
+        return this;
+    }
+
+    /**
+     * @param convention names each write's observation and its key values (and so the timer's
+     *                   tags); default {@link WriteObservationConvention#DEFAULT}
+     * @return this
+     */
+    public DualWriterBuilder<T> observationConvention(WriteObservationConvention convention) {
+        this.observationConvention = Objects.requireNonNull(convention, "convention");
         return this;
     }
 
@@ -348,7 +368,7 @@ public final class DualWriterBuilder<T> {
                 : JsonMapper.builder().addModule(new JavaTimeModule()).build();
         return new DefaultDualWriter<>(new DefaultDualWriter.Config<>(entityType, idOf, primary, deadLetterStore,
                 Collections.unmodifiableList(new ArrayList<>(sinks.values())), mapper, validateSerialization,
-                meterRegistry, observationRegistry, circuitBreakerRegistry, clock, executor, scheduler, gracePeriod, recoveryBatchSize, lease,
+                meterRegistry, observationRegistry, observationConvention, circuitBreakerRegistry, clock, executor, scheduler, gracePeriod, recoveryBatchSize, lease,
                 recoveryMaxAttempts, recoveryInitialBackoff, recoveryMaxBackoff, requestKeyWindow, ackBatchSize,
                 ackInterval, workerId != null ? workerId : UUID.randomUUID().toString()));
     }

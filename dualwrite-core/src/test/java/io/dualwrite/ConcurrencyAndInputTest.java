@@ -196,8 +196,8 @@ class ConcurrencyAndInputTest {
             WriteResult r = w.save(new Product("p1", "x", 1));
             assertEquals(1, seen.size());
             Observation.Context ctx = seen.get(0);
-            assertEquals(DualWriteMetrics.WRITE_OBSERVATION, ctx.getName());
-            assertEquals("product", ctx.getLowCardinalityKeyValue("dualwrite.type").getValue());
+            assertEquals(DualWriteMetrics.WRITE, ctx.getName());
+            assertEquals("product", ctx.getLowCardinalityKeyValue(DualWriteMetrics.TAG_TYPE).getValue());
             assertEquals(r.correlationId(), ctx.getHighCardinalityKeyValue("dualwrite.correlation_id").getValue());
             assertEquals(r.idempotencyKey().orElseThrow(),
                     ctx.getHighCardinalityKeyValue("dualwrite.idempotency_key").getValue());

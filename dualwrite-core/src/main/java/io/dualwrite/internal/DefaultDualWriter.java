@@ -9,6 +9,7 @@ import io.dualwrite.RecoveryReport;
 import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
 import io.dualwrite.WriteOptions;
+import io.dualwrite.WriteObservationConvention;
 import io.dualwrite.WriteResult;
 import io.dualwrite.WriterOperations;
 import io.dualwrite.spi.DeadLetterStore;
@@ -52,6 +53,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
         final boolean validateSerialization;
         final MeterRegistry meters;
         final ObservationRegistry observations;
+        final WriteObservationConvention observationConvention;
         final CircuitBreakerRegistry breakers;
         final Clock clock;
         final ExecutorService executor;
@@ -72,6 +74,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
         public Config(String entityType, Function<? super T, String> idOf, PrimaryStore<T> primary,
                       DeadLetterStore deadLetterStore, List<SinkRegistration<T>> sinks, ObjectMapper mapper,
                       boolean validateSerialization, MeterRegistry meters, ObservationRegistry observations,
+                      WriteObservationConvention observationConvention,
                       CircuitBreakerRegistry breakers, Clock clock, ExecutorService executor, ScheduledExecutorService scheduler, Duration gracePeriod,
                       int recoveryBatchSize, Duration lease, int recoveryMaxAttempts, Duration recoveryInitialBackoff,
                       Duration recoveryMaxBackoff, Duration requestKeyWindow, int ackBatchSize, Duration ackInterval,
@@ -86,6 +89,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
             this.meters = meters;
             this.breakers = breakers;
             this.observations = observations;
+            this.observationConvention = observationConvention;
             this.clock = clock;
             this.executor = executor;
             this.scheduler = scheduler;

@@ -13,6 +13,8 @@ import io.dualwrite.RequiredSinkFailedException;
 import io.dualwrite.SinkOutcome;
 import io.dualwrite.VersionConflictException;
 import io.dualwrite.WriteOptions;
+import io.dualwrite.WriteObservationContext;
+import io.dualwrite.WriteObservationConvention;
 import io.dualwrite.WriteResult;
 import io.dualwrite.spi.Ack;
 import io.dualwrite.spi.CallerWriteException;
@@ -34,7 +36,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The write path: commits a save or a delete with its intents, delivers it to the synchronous
@@ -93,14 +94,11 @@ final class WritePath<T> {
     WriteResult write(String id, Operation op, T state, Runnable callerWrite, WriteOptions options) {
         core.ensureOpen();
         String correlationId = options.correlationId().orElseGet(() -> UUID.randomUUID().toString());
-        long start = System.nanoTime();
         String outcome = "error";
-        Observation observation = Observation.createNotStarted(DualWriteMetrics.WRITE_OBSERVATION, core.cfg.observations)
-                .contextualName("dualwrite " + op.name().toLowerCase(java.util.Locale.ROOT) + " " + core.type)
-                .lowCardinalityKeyValue("dualwrite.type", core.type)
-                .lowCardinalityKeyValue("dualwrite.operation", op.name())
-                .highCardinalityKeyValue("dualwrite.correlation_id", correlationId)
-                .start();
+        // one observation per write: its meter handler makes the dualwrite.write timer, its tracing handler the span
+        WriteObservationContext context = new WriteObservationContext(core.type, op, correlationId);
+        Observation observation = Observation.createNotStarted(core.cfg.observationConvention,
+                WriteObservationConvention.DEFAULT, () -> context, core.observations).start();
         try (Observation.Scope ignored = observation.openScope();
              MdcScope ignored2 = MdcScope.open(correlationId, null)) {
             Instant now = core.cfg.clock.instant();
@@ -134,7 +132,7 @@ final class WritePath<T> {
             }
             String key = options.idempotencyKey().orElseGet(() -> IdempotencyKeys.of(core.type, id, committed.version()));
             MdcScope.idempotencyKey(key);
-            observation.highCardinalityKeyValue("dualwrite.idempotency_key", key);
+            context.idempotencyKey(key);
             Change<T> change = Change.<T>builder().entityType(core.type).id(id).version(committed.version())
                     .operation(committed.operation()).state(committed.state().orElse(null)).idempotencyKey(key)
                     .correlationId(correlationId).time(committed.time()).build();
@@ -164,8 +162,8 @@ final class WritePath<T> {
             observation.error(e);
             throw e;
         } finally {
+            context.outcome(outcome);
             observation.stop();
-            core.writeTimer(op, outcome).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -14,7 +14,8 @@ import io.dualwrite.spi.Snapshot;
 import io.micrometer.core.instrument.Counter;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
-import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,8 +56,9 @@ final class WriterCore<T> {
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
     final Acknowledger acks;
+    /** The application's observation registry, or the writer's own, whose meter handler records dualwrite.write. */
+    final ObservationRegistry observations;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final ConcurrentHashMap<String, Timer> writeTimers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
 
     /** @param cfg the settings */
@@ -86,6 +88,14 @@ final class WriterCore<T> {
         }
         this.channels = Collections.unmodifiableList(list);
         this.channelsByName = Collections.unmodifiableMap(byName);
+        if (cfg.observations != null) {
+            this.observations = cfg.observations;
+        } else {
+            this.observations = ObservationRegistry.create();
+            // the timer only: a long-task timer per write (the in-flight count) costs more than the coordinator itself
+            this.observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(cfg.meters,
+                    DefaultMeterObservationHandler.IgnoredMeters.LONG_TASK_TIMER));
+        }
         this.acks = new Acknowledger(store, cfg.ackBatchSize, cfg.ackInterval, scheduler);
     }
 
@@ -227,16 +237,6 @@ final class WriterCore<T> {
         if (closed.get()) {
             throw new IllegalStateException("the " + type + " writer is closed");
         }
-    }
-
-    Timer writeTimer(Operation op, String outcome) {
-        return writeTimers.computeIfAbsent(op.name() + '|' + outcome, k -> Timer.builder(DualWriteMetrics.WRITE)
-                .description("writes through the coordinator")
-                .tag(DualWriteMetrics.TAG_TYPE, type)
-                .tag(DualWriteMetrics.TAG_OPERATION, op.name())
-                .tag(DualWriteMetrics.TAG_OUTCOME, outcome)
-                .publishPercentiles(0.5, 0.95, 0.99)
-                .register(cfg.meters));
     }
 
     Counter counter(String name, String... tags) {
