@@ -1,10 +1,6 @@
 package io.dualwrite;
 
-import io.dualwrite.spi.Snapshot;
-
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -154,9 +150,12 @@ public interface DualWriter<T> extends AutoCloseable {
 
     /**
      * @param id the entity id, not null
-     * @return what the primary holds for it now (a tombstone while a delete is pending)
+     * @return what the primary holds for it now (deleted while its tombstone is kept), empty when
+     *         it holds nothing
+     * @throws io.dualwrite.spi.UnreadableEntityException when the primary holds a document its codec
+     *                                                    cannot decode
      */
-    Optional<Snapshot<T>> read(String id);
+    Optional<StoredEntity<T>> read(String id);
 
     /** @return the operator's view of this coordinator's dead letters */
     DeadLetters deadLetters();

@@ -5,6 +5,7 @@ import io.dualwrite.spi.Snapshot;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The operational handle of a {@link DualWriter} ({@link DualWriter#operations()}): what the
@@ -26,6 +27,14 @@ public interface WriterOperations<T> {
 
     /** Writes every queued acknowledgement to the primary now. */
     void flushAcknowledgements();
+
+    /**
+     * @param id the entity id, not null
+     * @return the primary's snapshot of it, with its pending intents (a tombstone while a delete is
+     *         pending), empty when it holds nothing
+     * @throws io.dualwrite.spi.UnreadableEntityException when the primary cannot decode it
+     */
+    Optional<Snapshot<T>> snapshot(String id);
 
     /**
      * Runs one recovery pass: claims a batch of entities whose intents are due, delivers their

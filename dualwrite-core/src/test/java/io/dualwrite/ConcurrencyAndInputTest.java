@@ -60,7 +60,7 @@ class ConcurrencyAndInputTest {
                 highest = Math.max(highest, f.get(60, TimeUnit.SECONDS));
             }
             pool.shutdown();
-            Snapshot<Product> primary = w.read("hot").orElseThrow();
+            Snapshot<Product> primary = w.operations().snapshot("hot").orElseThrow();
             long first = primary.version() - threads * perThread + 1;
             assertEquals(highest, primary.version(), "the primary holds the highest version any writer saw");
             assertTrue(first > 0, "versions are consecutive from the first write");

@@ -67,7 +67,7 @@ class ConvergenceAfterDeadLetterReplayTest {
             b.operations().flushAcknowledgements();
             assertTrue(wrote.get(), "v2 was dead-lettered during the replay");
 
-            Snapshot<Product> now = a.read("p1").orElseThrow();
+            Snapshot<Product> now = a.operations().snapshot("p1").orElseThrow();
             boolean sinkCurrent = sink.target.versionOf("p1").orElse(-1) == now.version();
             boolean deadLettered = fx.deadLetters.get(dl).isPresent();
             boolean pending = !now.pending().isEmpty();

@@ -216,6 +216,26 @@ class DualWriterPoliciesTest {
     }
 
     @Test
+    void readTellsTheCommittedVersionStateAndWhichSinksStillWait() {
+        try (DualWriter<Product> w = fx.builder().sink("search", new io.dualwrite.memory.InMemorySink<>(),
+                WriterFixture.fast().policy(DeliveryPolicy.ASYNC).build()).build()) {
+            WriteResult saved = w.save(new Product("p1", "kettle", 10));
+            StoredEntity<Product> stored = w.read("p1").orElseThrow();
+            assertEquals(saved.version(), stored.version());
+            assertEquals("kettle", stored.state().orElseThrow().getName());
+            assertEquals(java.util.Set.of("search"), stored.pendingSinks(), "the ASYNC sink waits for recovery");
+            w.operations().recoverDue();
+            w.operations().flushAcknowledgements();
+            assertTrue(w.read("p1").orElseThrow().pendingSinks().isEmpty(), "delivered");
+            w.delete("p1");
+            StoredEntity<Product> tomb = w.read("p1").orElseThrow();
+            assertTrue(tomb.deleted(), "deleted, its tombstone kept until the sink has the delete: " + tomb);
+            assertTrue(tomb.state().isEmpty());
+            assertTrue(w.read("absent").isEmpty());
+        }
+    }
+
+    @Test
     void theBreakersLiveInTheApplicationsRegistryUnderTheirNamesUntilTheWriterCloses() {
         io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry breakers =
                 io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry.ofDefaults();

@@ -330,7 +330,7 @@ public class WriteBenchmark {
         if (!rmw) {
             r = writer.save(c.blindState(id));
         } else {
-            Snapshot<Item> read = writer.read(id).orElseThrow();
+            Snapshot<Item> read = writer.operations().snapshot(id).orElseThrow();
             Item item = read.state().orElseThrow();
             item.setPrice(++c.price);
             r = writer.save(item, WriteOptions.builder().expectedVersion(read.version()).build());

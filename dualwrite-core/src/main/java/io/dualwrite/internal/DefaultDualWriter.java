@@ -8,6 +8,7 @@ import io.dualwrite.DualWriterBuilder.SinkRegistration;
 import io.dualwrite.RecoveryReport;
 import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
+import io.dualwrite.StoredEntity;
 import io.dualwrite.WriteOptions;
 import io.dualwrite.WriteObservationConvention;
 import io.dualwrite.WriteResult;
@@ -188,7 +189,13 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
     }
 
     @Override
-    public Optional<Snapshot<T>> read(String id) {
+    public Optional<StoredEntity<T>> read(String id) {
+        return snapshot(id).map(s -> new StoredEntity<>(s.id(), s.version(), s.state().orElse(null), s.updatedAt(),
+                s.pending().keySet()));
+    }
+
+    @Override
+    public Optional<Snapshot<T>> snapshot(String id) {
         Objects.requireNonNull(id, "id");
         return core.store.read(id);
     }

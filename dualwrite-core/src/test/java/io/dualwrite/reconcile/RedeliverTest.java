@@ -108,7 +108,7 @@ class RedeliverTest {
                         SinkSettings.builder().schemaVersion(2).build())
                 .meterRegistry(new SimpleMeterRegistry()).build()) {
             writer.save(new Item("a", "x", 1));
-            Snapshot<Item> snap = writer.read("a").orElseThrow();
+            Snapshot<Item> snap = writer.operations().snapshot("a").orElseThrow();
             Change<Item> change = writer.operations().changeFor("v2", snap);
             assertEquals(snap.version(), change.version());
             assertEquals(new Item("a", "x", 1), change.requireState());

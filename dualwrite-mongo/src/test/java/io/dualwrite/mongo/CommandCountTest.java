@@ -127,7 +127,7 @@ class CommandCountTest {
             w.operations().flushAcknowledgements();
             Counts c = measure(w, i -> {
                 String id = "p" + (i % IDS);
-                Snapshot<Product> read = w.read(id).orElseThrow();
+                Snapshot<Product> read = w.operations().snapshot(id).orElseThrow();
                 Product p = read.state().orElseThrow();
                 p.setPrice(p.getPrice() + 1);
                 w.save(p, WriteOptions.builder().expectedVersion(read.version()).build());

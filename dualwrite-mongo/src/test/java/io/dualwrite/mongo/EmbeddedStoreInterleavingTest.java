@@ -86,7 +86,7 @@ class EmbeddedStoreInterleavingTest {
         assertTrue(script.done(), "the interleaving happened");
         assertEquals(v1 + 1, mine.version(), "A learns the version its own write committed");
         assertEquals(v1 + 2, other.get(0).version(), "B's write came on top of it");
-        Snapshot<Product> now = b.read("p1").orElseThrow();
+        Snapshot<Product> now = b.operations().snapshot("p1").orElseThrow();
         assertEquals(v1 + 2, now.version(), "A's write was not applied again: " + now);
         assertEquals("b1", now.state().orElseThrow().getName(), "B's confirmed write is not lost under a replay of A's");
         assertEquals("b1", search.get("p1").orElseThrow().getName(), "the sink holds B's write");
@@ -98,7 +98,7 @@ class EmbeddedStoreInterleavingTest {
         script.landThenLoseReply("replaceOne", () -> b.delete("p1"));
         WriteResult mine = a.save(new Product("p1", "a2", 2));
         assertEquals(v1 + 1, mine.version(), "A's save landed, and A is told so");
-        Snapshot<Product> now = b.read("p1").orElseThrow();
+        Snapshot<Product> now = b.operations().snapshot("p1").orElseThrow();
         assertTrue(now.deleted(), "the delete confirmed to B stands: " + now);
         assertEquals(v1 + 2, now.version());
         assertTrue(search.get("p1").isEmpty(), "and the sink holds no resurrected entity");
@@ -117,7 +117,7 @@ class EmbeddedStoreInterleavingTest {
     void aLostReplyOfACreateFollowedByAnotherWriterIsNeverAppliedTwice() {
         script.landThenLoseReply("insertOne", () -> b.save(new Product("p1", "b1", 2)));
         WriteResult mine = a.save(new Product("p1", "a1", 1));
-        Snapshot<Product> now = b.read("p1").orElseThrow();
+        Snapshot<Product> now = b.operations().snapshot("p1").orElseThrow();
         assertEquals(mine.version() + 1, now.version(), "A's create landed once, B's save on top of it");
         assertEquals("b1", now.state().orElseThrow().getName());
     }
@@ -132,7 +132,7 @@ class EmbeddedStoreInterleavingTest {
         });
         PrimaryWriteException e = assertThrows(PrimaryWriteException.class, () -> a.save(new Product("p1", "a2", 2)));
         assertEquals(ErrorKind.UNKNOWN_OUTCOME, e.kind(), "A cannot tell, and says so: " + e.getMessage());
-        Snapshot<Product> now = b.read("p1").orElseThrow();
+        Snapshot<Product> now = b.operations().snapshot("p1").orElseThrow();
         assertEquals(v1 + 13, now.version(), "A's write was not applied a second time");
         assertEquals("b11", now.state().orElseThrow().getName());
     }
@@ -165,7 +165,7 @@ class EmbeddedStoreInterleavingTest {
             RequiredSinkFailedException e = assertThrows(RequiredSinkFailedException.class,
                     () -> w.save(new Product("p1", "changed", 8)));
             long cv = e.compensationVersion().orElseThrow();
-            Snapshot<Product> now = w.read("p1").orElseThrow();
+            Snapshot<Product> now = w.operations().snapshot("p1").orElseThrow();
             assertFalse(now.deleted(), "compensation never turns the business data into a tombstone");
             assertEquals(cv, now.version());
             assertEquals("adopted", now.state().orElseThrow().getName(), "the before-image is the adopted content");

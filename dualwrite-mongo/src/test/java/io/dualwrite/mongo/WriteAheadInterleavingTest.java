@@ -215,7 +215,7 @@ class WriteAheadInterleavingTest {
             second.operations().flushAcknowledgements();
         }
         // every sink holds what the primary holds, whichever write came last
-        java.util.Optional<io.dualwrite.spi.Snapshot<Order>> primary = first.read("o8").filter(p -> !p.deleted());
+        java.util.Optional<io.dualwrite.spi.Snapshot<Order>> primary = first.operations().snapshot("o8").filter(p -> !p.deleted());
         for (InMemorySink<Order> sink : java.util.List.of(search, feed)) {
             assertEquals(primary.map(p -> p.state().orElseThrow().getStatus()), sink.get("o8").map(Order::getStatus),
                     "the sink holds the primary's state");

@@ -50,7 +50,7 @@ final class Workload {
                 writer.save(TestItem.variant(id, variant));
             } else if (x < 0.8) {
                 updates.incrementAndGet();
-                Optional<Snapshot<TestItem>> s = writer.read(id);
+                Optional<Snapshot<TestItem>> s = writer.operations().snapshot(id);
                 long expected = s.map(Snapshot::version).orElse(0L);
                 TestItem base = s.flatMap(Snapshot::state).orElse(TestItem.variant(id, variant));
                 TestItem changed = new TestItem(id, "updated by op " + op, base.price() + 1, base.tags());

@@ -104,7 +104,7 @@ public final class Convergence<T> {
         this.primary = () -> {
             Map<String, Snapshot<T>> out = new TreeMap<>();
             for (String id : copy) {
-                writer.read(id).ifPresent(s -> out.put(id, s));
+                writer.operations().snapshot(id).ifPresent(s -> out.put(id, s));
             }
             return out;
         };

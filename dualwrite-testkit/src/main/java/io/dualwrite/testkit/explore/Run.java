@@ -294,7 +294,7 @@ final class Run<T> {
 
         private Long expected(String id) {
             try {
-                return node.writer.read(id).map(Snapshot::version).orElse(0L);
+                return node.writer.read(id).map(io.dualwrite.StoredEntity::version).orElse(0L);
             } catch (RuntimeException e) {
                 return 0L;
             }
