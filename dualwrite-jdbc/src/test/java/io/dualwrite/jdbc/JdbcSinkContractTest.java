@@ -1,6 +1,5 @@
 package io.dualwrite.jdbc;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dualwrite.Change;
 import io.dualwrite.Operation;
 import io.dualwrite.spi.Sink;
@@ -9,9 +8,7 @@ import io.dualwrite.testkit.contract.AbstractSinkContractTest;
 import io.dualwrite.testkit.contract.Stored;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
@@ -21,7 +18,6 @@ import java.util.Optional;
 class JdbcSinkContractTest extends AbstractSinkContractTest<TestItem> {
     @RegisterExtension
     static final PostgresFixture pg = new PostgresFixture();
-    private static final ObjectMapper JSON = new ObjectMapper();
     private String table;
 
     @Override
@@ -75,17 +71,6 @@ class JdbcSinkContractTest extends AbstractSinkContractTest<TestItem> {
     /** Reads the row with plain SQL, not through the sink. */
     @Override
     protected Optional<Stored<TestItem>> readBack(Sink<TestItem> sink, String id) throws Exception {
-        try (Connection c = pg.dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT version, deleted, state::text FROM " + table + " WHERE id = ?")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                long version = rs.getLong(1);
-                return rs.getBoolean(2) ? Optional.of(Stored.deleted(version))
-                        : Optional.of(Stored.live(version, JSON.readValue(rs.getString(3), TestItem.class)));
-            }
-        }
+        return pg.readBack(table, id);
     }
 }

@@ -1,17 +1,24 @@
 package io.dualwrite.jdbc;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.dualwrite.testkit.TestItem;
+import io.dualwrite.testkit.contract.Stored;
 import io.dualwrite.testkit.servers.TestPostgres;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.io.IOException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -22,6 +29,7 @@ final class PostgresFixture implements BeforeAllCallback, AfterAllCallback {
     HikariDataSource dataSource;
     private final String run = "dw_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     private final List<String> tables = new ArrayList<>();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -52,6 +60,30 @@ final class PostgresFixture implements BeforeAllCallback, AfterAllCallback {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             for (String statement : sql) {
                 s.execute(statement);
+            }
+        }
+    }
+
+    /**
+     * Reads the row of an entity with plain SQL, not through the sink.
+     *
+     * @param table a table made by {@code JdbcTables}
+     * @param id    the entity id
+     * @return a live entity with its state, a tombstone, or empty when the table has no row for it
+     * @throws SQLException if the table cannot be read
+     * @throws IOException  if the state is not JSON of a {@link TestItem}
+     */
+    Optional<Stored<TestItem>> readBack(String table, String id) throws SQLException, IOException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT version, deleted, state::text FROM " + table + " WHERE id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                long version = rs.getLong(1);
+                return rs.getBoolean(2) ? Optional.of(Stored.deleted(version))
+                        : Optional.of(Stored.live(version, JSON.readValue(rs.getString(3), TestItem.class)));
             }
         }
     }

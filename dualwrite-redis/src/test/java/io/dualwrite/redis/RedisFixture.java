@@ -1,5 +1,7 @@
 package io.dualwrite.redis;
 
+import io.dualwrite.testkit.TestItem;
+import io.dualwrite.testkit.contract.Stored;
 import io.dualwrite.testkit.servers.TestRedis;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
@@ -12,7 +14,10 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -38,6 +43,27 @@ final class RedisFixture implements BeforeAllCallback, AfterAllCallback {
      */
     RedisKeyLayout layout(String name) {
         return RedisKeyLayout.of(runPrefix + name + ":" + UUID.randomUUID() + ":{type}:{id}");
+    }
+
+    /**
+     * Reads what Redis holds for an entity with plain hash commands, not through the sink.
+     *
+     * @param layout the sink's key layout
+     * @param type   the entity type
+     * @param id     the entity id
+     * @return a live entity with its state, a tombstone, or empty when Redis holds no hash for it
+     * @throws IOException if the state is not JSON of a {@link TestItem}
+     */
+    Optional<Stored<TestItem>> readBack(RedisKeyLayout layout, String type, String id) throws IOException {
+        Map<String, String> hash = connection.sync().hgetall(layout.key(type, id));
+        if (hash.isEmpty()) {
+            return Optional.empty();
+        }
+        long version = Long.parseLong(hash.get("version"));
+        if ("1".equals(hash.get("deleted"))) {
+            return Optional.of(Stored.deleted(version));
+        }
+        return Optional.of(Stored.live(version, RedisSinkTest.JSON.readValue(hash.get("state"), TestItem.class)));
     }
 
     @Override

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -88,14 +87,6 @@ class RedisSinkContractTest extends AbstractSinkContractTest<TestItem> {
     /** Reads the hash with a plain HGETALL, not through the sink. */
     @Override
     protected Optional<Stored<TestItem>> readBack(Sink<TestItem> sink, String id) throws Exception {
-        Map<String, String> hash = redis.connection.sync().hgetall(layout.key(entityType(), id));
-        if (hash.isEmpty()) {
-            return Optional.empty();
-        }
-        long version = Long.parseLong(hash.get("version"));
-        if ("1".equals(hash.get("deleted"))) {
-            return Optional.of(Stored.deleted(version));
-        }
-        return Optional.of(Stored.live(version, RedisSinkTest.JSON.readValue(hash.get("state"), TestItem.class)));
+        return redis.readBack(layout, entityType(), id);
     }
 }
