@@ -327,7 +327,11 @@ public final class DualWriterBuilder<T> {
         return this;
     }
 
-    /** @param workerId this instance's id in recovery leases; default a random UUID @return this */
+    /**
+     * @param workerId this instance's id in recovery leases (a lease's owner reads {@code <workerId>/<pass>}, so each
+     *                 recovery pass ends only the leases it took); default a random UUID
+     * @return this
+     */
     public DualWriterBuilder<T> workerId(String workerId) {
         this.workerId = Objects.requireNonNull(workerId, "workerId");
         return this;

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,10 +36,14 @@ final class RecoveryPass<T> {
     private final AtomicLong backlog = new AtomicLong();
     private final AtomicLong lastBacklogRefresh = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong oldestDueMillis = new AtomicLong(Long.MAX_VALUE);
+    /** Tells this writer's passes apart from another writer's that shares its worker id. */
+    private final String passPrefix;
+    private final AtomicLong passes = new AtomicLong();
 
     RecoveryPass(WriterCore<T> core) {
         this.core = core;
         this.recoveryBackoff = new RetryBackoff(core.cfg.recoveryInitialBackoff, core.cfg.recoveryMaxBackoff);
+        this.passPrefix = core.cfg.workerId + "/" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) + "-";
         Gauge.builder(DualWriteMetrics.RECOVERY_BACKLOG, backlog, AtomicLong::get)
                 .description("entities with pending intents, as of the last recovery pass")
                 .tag(DualWriteMetrics.TAG_TYPE, core.type).register(core.cfg.meters);
@@ -51,7 +56,10 @@ final class RecoveryPass<T> {
     RecoveryReport recoverDue() {
         core.ensureOpen();
         Instant now = core.cfg.clock.instant();
-        List<Snapshot<T>> claimed = core.store.claimDue(now, core.cfg.recoveryBatchSize, core.cfg.workerId, core.cfg.lease);
+        // each pass leases under its own name and so ends only its own leases: a pass that outlived its lease never
+        // ends the lease of a later pass of the same instance that claimed the same entities
+        String owner = passPrefix + passes.incrementAndGet();
+        List<Snapshot<T>> claimed = core.store.claimDue(now, core.cfg.recoveryBatchSize, owner, core.cfg.lease);
         int delivered = 0;
         int deferred = 0;
         int dead = 0;
@@ -180,7 +188,7 @@ final class RecoveryPass<T> {
                 List<String> ids = new ArrayList<>(claimed.size());
                 claimed.forEach(s -> ids.add(s.id()));
                 try {
-                    core.store.releaseAll(ids, core.cfg.workerId);
+                    core.store.releaseAll(ids, owner);
                 } catch (RuntimeException e) {
                     LOG.warn("could not release the leases on {} {} entities ({}); they expire by themselves",
                             ids.size(), core.type, e.toString());

@@ -69,7 +69,8 @@ public interface PrimaryStore<T> {
      *
      * @param now   the current time
      * @param limit the most entities to claim, at least 1
-     * @param owner the claiming worker's id
+     * @param owner the claim's owner: the coordinator names each recovery pass apart (the worker's id, then the
+     *              pass), so that a pass only ever ends leases it took itself
      * @param lease how long the claim holds
      * @return the claimed entities' snapshots with their pending intents, oldest due first; an entity whose
      *         state cannot be read is claimed as a {@link Snapshot#unreadable} snapshot (never an exception
@@ -90,7 +91,7 @@ public interface PrimaryStore<T> {
      * Ends {@code owner}'s lease on the entity, if it still holds it.
      *
      * @param id    the entity id
-     * @param owner the worker's id
+     * @param owner the owner the claim was made for
      */
     void release(String id, String owner);
 
@@ -100,7 +101,7 @@ public interface PrimaryStore<T> {
      * in one command.
      *
      * @param ids   the entity ids, not null
-     * @param owner the worker's id
+     * @param owner the owner the claim was made for
      */
     default void releaseAll(Collection<String> ids, String owner) {
         for (String id : ids) {

@@ -424,7 +424,8 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
      * Three commands whatever the batch size: a read of the due candidates' ids, one update that leases every
      * candidate still due and free (the condition is checked per document as it is updated, so two claims never
      * lease one document while its lease lives, and a lease that ran out is taken over), and a read of the
-     * documents that carry this claim's token. A candidate whose due time turned out early (an acknowledgement
+     * documents that carry this claim's token (also when the update's reply was lost: the token is known before it is
+     * sent). A candidate whose due time turned out early (an acknowledgement
      * left the time of an intent it removed) has it set right in one more command.
      */
     @Override
@@ -442,15 +443,36 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         if (candidates.isEmpty()) {
             return List.of();
         }
+        // the token is chosen before the update, so whatever becomes of its reply, what it leased can be read back
         String claim = Meta.newToken();
-        raw.updateMany(Filters.and(Filters.in("_id", candidates), due),
-                Updates.combine(Updates.set(Meta.LEASE_OWNER_PATH, owner),
-                        Updates.set(Meta.LEASE_UNTIL_PATH, Meta.date(now.plus(lease))), Updates.set(Meta.CLAIM_PATH, claim),
-                        Updates.inc(Meta.REV_PATH, 1L)));
+        RuntimeException lost = null;
+        try {
+            raw.updateMany(Filters.and(Filters.in("_id", candidates), due),
+                    Updates.combine(Updates.set(Meta.LEASE_OWNER_PATH, owner),
+                            Updates.set(Meta.LEASE_UNTIL_PATH, Meta.date(now.plus(lease))),
+                            Updates.set(Meta.CLAIM_PATH, claim), Updates.inc(Meta.REV_PATH, 1L)));
+        } catch (RuntimeException e) {
+            if (classifier().classify(e) != ErrorKind.UNKNOWN_OUTCOME) {
+                throw e;
+            }
+            // leases that landed would otherwise hold their entities for nobody until they run out
+            LOG.warn("outcome of the claim of due {} entities unknown ({}); reading back what it leased", entityName,
+                    e.toString());
+            lost = e;
+        }
+        List<BsonDocument> leased = new ArrayList<>();
+        try {
+            raw.find(Filters.and(Filters.in("_id", candidates), Filters.eq(Meta.CLAIM_PATH, claim))).sort(order)
+                    .into(leased);
+        } catch (RuntimeException e) {
+            if (lost != null) {
+                e.addSuppressed(lost);
+            }
+            throw e;
+        }
         List<Snapshot<T>> claimed = new ArrayList<>();
         List<WriteModel<BsonDocument>> dueFixes = new ArrayList<>();
-        for (BsonDocument d : raw.find(Filters.and(Filters.in("_id", candidates), Filters.eq(Meta.CLAIM_PATH, claim)))
-                .sort(order)) {
+        for (BsonDocument d : leased) {
             Meta meta = Meta.of(d);
             Instant earliest = meta.due();
             if (earliest == null || earliest.isAfter(now)) {

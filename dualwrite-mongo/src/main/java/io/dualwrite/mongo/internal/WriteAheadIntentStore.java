@@ -784,7 +784,21 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (isDuplicateKey(e)) {
                 return false; // someone else holds a live lease
             }
-            throw e;
+            if (classifier().classify(e) != ErrorKind.UNKNOWN_OUTCOME) {
+                throw e;
+            }
+            // the owner names one claim: whether the lease landed is read back, so that a lost reply never leaves
+            // the entity leased to nobody until the lease runs out
+            LOG.warn("outcome of the lease of {}/{} unknown ({}); reading it back", entityName, id, e.toString());
+            BsonDocument held;
+            try {
+                held = intents.find(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(LEASE_OWNER, owner),
+                        Filters.eq(LEASE_UNTIL, Meta.date(now.plus(lease))))).first();
+            } catch (RuntimeException again) {
+                again.addSuppressed(e);
+                throw again;
+            }
+            return held != null;
         }
     }
 
