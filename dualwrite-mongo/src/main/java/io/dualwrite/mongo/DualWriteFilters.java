@@ -1,10 +1,11 @@
 package io.dualwrite.mongo;
 
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
 import org.bson.conversions.Bson;
 
 /**
- * Filters for the application's own queries on a collection that {@link MongoPrimaryStore}
+ * Filters (and an update) for the application's own queries on a collection that {@link MongoPrimaryStore}
  * manages. A deleted entity stays in the collection as a tombstone (its {@code _id} and the
  * {@value #FIELD} field, no other fields) until every sink has acknowledged the delete; add
  * {@link #notDeleted()} to queries that must not see it:
@@ -35,6 +36,21 @@ public final class DualWriteFilters {
     /** @return matches only tombstones of deletes that some sink has not acknowledged yet */
     public static Bson deleted() {
         return Filters.eq(DELETED, true);
+    }
+
+    /**
+     * The update to add to a write that changes a managed document without going through the store (an
+     * {@code updateOne} of your own): it moves the document's revision on, so that every store instance that remembers
+     * the document reads it again before writing on it.
+     *
+     * <pre>{@code
+     * products.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("stock", 0), DualWriteFilters.touch()));
+     * }</pre>
+     *
+     * @return {@code $inc} of the revision
+     */
+    public static Bson touch() {
+        return Updates.inc(FIELD + ".rev", 1L);
     }
 
     /** @return matches entities with at least one intent still pending */

@@ -5,6 +5,7 @@ import io.dualwrite.mongo.internal.EmbeddedIntentStore;
 import io.dualwrite.mongo.internal.Ids;
 import io.dualwrite.spi.PrimaryStore;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,7 +14,7 @@ import java.util.Objects;
  * carries, in its {@value DualWriteFilters#FIELD} field, its version, the intents still pending
  * per sink, the lease of a recovery worker and the recent request keys. A commit is one
  * conditional single-document write (an insert for a new id, else a replace conditional on the
- * revision read), so it needs no transaction and works on a standalone server, a replica set and
+ * revision read or remembered: see {@link Builder#revisionCache}), so it needs no transaction and works on a standalone server, a replica set and
  * a sharded cluster (shard on {@code _id}).
  *
  * <pre>{@code
@@ -42,6 +43,10 @@ public interface MongoPrimaryStore<T> extends PrimaryStore<T> {
     String INDEX_REQUEST_KEYS = "dualwrite_request_keys";
     /** Default number of request keys remembered per entity; older ones are forgotten first. */
     int DEFAULT_MAX_REQUEST_KEYS = 32;
+    /** Default bound, in BSON bytes, of the documents an instance remembers to write on without reading first: 32 MiB. */
+    long DEFAULT_REVISION_CACHE_BYTES = 32L << 20;
+    /** Default time an instance remembers a document it wrote or read. */
+    Duration DEFAULT_REVISION_CACHE_EXPIRY = Duration.ofMinutes(10);
 
     /**
      * @param collection the entity collection, with the codec registry that maps {@code T}
@@ -74,6 +79,8 @@ public interface MongoPrimaryStore<T> extends PrimaryStore<T> {
         private int maxRequestKeys = DEFAULT_MAX_REQUEST_KEYS;
         private boolean createIndexes = true;
         private io.dualwrite.mongo.events.EventRecorder eventRecorder;
+        private long revisionCacheBytes = DEFAULT_REVISION_CACHE_BYTES;
+        private Duration revisionCacheExpiry = DEFAULT_REVISION_CACHE_EXPIRY;
 
         private Builder(MongoCollection<T> collection) {
             this.collection = Objects.requireNonNull(collection, "collection");
@@ -120,9 +127,36 @@ public interface MongoPrimaryStore<T> extends PrimaryStore<T> {
             return this;
         }
 
+        /**
+         * Bounds what this instance remembers of the documents it wrote or read (kept with Caffeine). A save of an
+         * entity it remembers is one conditional write, with no read before it; one whose document changed since
+         * (another instance wrote it, recovery leased it, an acknowledgement landed) fails its condition and reads
+         * and writes as without this cache, so it never decides an outcome. Writes to the collection that bypass
+         * the store must change {@code _dw.rev} ({@link DualWriteFilters#touch()}) for it to notice them.
+         *
+         * @param maxBytes    the most BSON bytes of documents remembered, 0 to always read before writing; default
+         *                    {@link #DEFAULT_REVISION_CACHE_BYTES}
+         * @param expireAfter how long a document is remembered after it was written or read, positive; default
+         *                    {@link #DEFAULT_REVISION_CACHE_EXPIRY}
+         * @return this
+         */
+        public Builder<T> revisionCache(long maxBytes, Duration expireAfter) {
+            if (maxBytes < 0) {
+                throw new IllegalArgumentException("maxBytes must not be negative, was " + maxBytes);
+            }
+            Objects.requireNonNull(expireAfter, "expireAfter");
+            if (expireAfter.isNegative() || expireAfter.isZero()) {
+                throw new IllegalArgumentException("expireAfter must be positive, was " + expireAfter);
+            }
+            this.revisionCacheBytes = maxBytes;
+            this.revisionCacheExpiry = expireAfter;
+            return this;
+        }
+
         /** @return the store; its indexes exist unless {@link #createIndexes(boolean)} was false */
         public MongoPrimaryStore<T> build() {
-            return new EmbeddedIntentStore<>(collection, new Ids(idType), maxRequestKeys, createIndexes, eventRecorder);
+            return new EmbeddedIntentStore<>(collection, new Ids(idType), maxRequestKeys, createIndexes, eventRecorder,
+                    revisionCacheBytes, revisionCacheExpiry);
         }
     }
 }

@@ -18,7 +18,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 final class HookedCollection {
     /** What happens around one command. */
-    record Step(String method, Runnable after, boolean loseReply, boolean refuse) {
+    record Step(String method, Runnable after, boolean loseReply, boolean refuse, boolean runFirst) {
+        Step(String method, Runnable after, boolean loseReply, boolean refuse) {
+            this(method, after, loseReply, refuse, false);
+        }
     }
 
     private final ConcurrentLinkedQueue<Step> script = new ConcurrentLinkedQueue<>();
@@ -32,6 +35,12 @@ final class HookedCollection {
     /** The next {@code method} lands, then {@code after} runs before the caller gets the reply. */
     HookedCollection landThen(String method, Runnable after) {
         script.add(new Step(method, after, false, false));
+        return this;
+    }
+
+    /** {@code first} runs, then the next {@code method} is sent (after what it read was read: a write's race). */
+    HookedCollection first(String method, Runnable first) {
+        script.add(new Step(method, first, false, false, true));
         return this;
     }
 
@@ -55,6 +64,9 @@ final class HookedCollection {
                     if (hit && step.refuse()) {
                         throw new MongoSocketOpenException("scripted: the primary is unreachable", new ServerAddress());
                     }
+                    if (hit && step.runFirst()) {
+                        step.after().run();
+                    }
                     Object r;
                     try {
                         r = method.invoke(target, args);
@@ -64,7 +76,7 @@ final class HookedCollection {
                     if (r instanceof MongoCollection) {
                         return wrap((MongoCollection<Object>) r);
                     }
-                    if (hit) {
+                    if (hit && !step.runFirst()) {
                         step.after().run();
                         if (step.loseReply()) {
                             throw new MongoSocketReadException("scripted: the reply was lost", new ServerAddress());

@@ -59,6 +59,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
     private final MongoCollection<BsonDocument> raw;
     private final int maxRequestKeys;
     private final EventRecorder events;
+    private final RevisionCache revisions;
 
     /**
      * @param collection     the entity collection
@@ -79,10 +80,26 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
      */
     public EmbeddedIntentStore(MongoCollection<T> collection, Ids ids, int maxRequestKeys, boolean createIndexes,
                                EventRecorder events) {
+        this(collection, ids, maxRequestKeys, createIndexes, events, 0, Duration.ZERO);
+    }
+
+    /**
+     * @param collection          the entity collection
+     * @param ids                 how ids are stored
+     * @param maxRequestKeys      request keys remembered per entity
+     * @param createIndexes       whether to create the indexes now
+     * @param events              records each commit's event in the same write, or null for none
+     * @param revisionCacheBytes  the most bytes of documents this instance remembers to write on without reading
+     *                            first, 0 to always read first
+     * @param revisionCacheExpiry how long a remembered document is kept
+     */
+    public EmbeddedIntentStore(MongoCollection<T> collection, Ids ids, int maxRequestKeys, boolean createIndexes,
+                               EventRecorder events, long revisionCacheBytes, Duration revisionCacheExpiry) {
         super(collection, ids);
         this.raw = entities;
         this.maxRequestKeys = maxRequestKeys;
         this.events = events;
+        this.revisions = new RevisionCache(revisionCacheBytes, revisionCacheExpiry);
         if (createIndexes) {
             ensureIndexes();
         }
@@ -125,7 +142,23 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         RuntimeException lost = null;
         Attempt attempt = null;
         for (int race = 0; race < MAX_RACES; race++) {
-            BsonDocument current = lost == null ? readBeforeWriting(write.id(), id) : readBack(write.id(), id, lost);
+            // the first attempt writes on what this instance knows (the document as it last wrote or read it), or
+            // inserts at once where ids it does not know have lately been new: both writes are conditional (on the
+            // revision, on the id being free), so knowledge that turned out stale only costs the read it saved
+            BsonDocument current = lost != null || race > 0 ? null : revisions.known(id);
+            Guess guess = Guess.NONE;
+            if (lost != null) {
+                current = readBack(write.id(), id, lost);
+            } else if (current != null) {
+                guess = Guess.KNOWN;
+            } else if (race == 0 && mayInsertAtOnce(write)) {
+                guess = Guess.NEW;
+            } else {
+                current = readBeforeWriting(write.id(), id);
+                if (race == 0) {
+                    revisions.learnNew(current == null);
+                }
+            }
             Meta before = current == null ? null : Meta.of(current);
             if (lost != null) {
                 long landed = before == null ? -1 : before.versionOfWrite(token);
@@ -144,36 +177,48 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                     unknown = null;
                 }
             }
-            Committed<T> early = beforeWriting(write, current, before);
+            Committed<T> early = null;
+            int bytes = 0;
+            try {
+                early = beforeWriting(write, current, before);
+                if (early == null) {
+                    attempt = prepare(write, id, state, current, before, token);
+                    bytes = checkSize(write.id(), attempt.doc, attempt.next);
+                }
+            } catch (RuntimeException e) {
+                if (guess != Guess.KNOWN) {
+                    throw e;
+                }
+                // a refusal (a version conflict, a full event backlog, a size) is decided on the document as it is,
+                // never on what this instance knew of it
+                revisions.forget(id);
+                continue;
+            }
+            if (early != null && guess == Guess.KNOWN && early.status() == Committed.Status.NOTHING_TO_DELETE) {
+                revisions.forget(id); // the same: another instance may have re-created it
+                continue;
+            }
             if (early != null) {
                 return early;
             }
-            Meta next = nextMeta(write, before, token);
-            BsonDocument doc = new BsonDocument("_id", id);
-            if (state != null) {
-                for (Map.Entry<String, BsonValue> e : state.entrySet()) {
-                    if (!"_id".equals(e.getKey())) {
-                        doc.append(e.getKey(), e.getValue());
-                    }
-                }
-            }
-            doc.append(DualWriteFilters.FIELD, next.toBson());
-            if (events != null) {
-                BsonDocument ev = events.afterCommit(entityName, current == null ? null : metaOf(current), write,
-                        next.version, state);
-                if (ev != null) {
-                    doc.getDocument(DualWriteFilters.FIELD).append(EventRecorder.FIELD, ev);
-                }
-            }
-            checkSize(write.id(), doc, next);
-            // the before-image: what the document held, also when it was not managed yet (an adopted document)
-            attempt = new Attempt(next, doc, current == null ? null : snapshot(current, before));
+            Meta next = attempt.next;
+            BsonDocument doc = attempt.doc;
             try {
-                if (write(id, current, before, doc)) {
+                if (write(id, current, before, doc, write)) {
+                    if (guess == Guess.NEW) {
+                        revisions.learnNew(true);
+                    }
+                    revisions.remember(id, doc, bytes);
                     return attempt.committed(write, next.version);
                 }
             } catch (RuntimeException e) {
+                revisions.forget(id);
                 if (classifier().classify(e) != ErrorKind.UNKNOWN_OUTCOME) {
+                    if (lost != null) {
+                        // this attempt wrote nothing, but an earlier one whose reply was lost may still land
+                        lost.addSuppressed(e);
+                        throw lost;
+                    }
                     throw e;
                 }
                 LOG.warn("outcome of the write of {}/{} unknown ({}); reading it back", entityName, write.id(),
@@ -182,7 +227,13 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                 lost = e;
                 continue;
             }
-            LOG.debug("commit of {}/{} lost a race, reading again", entityName, write.id());
+            revisions.forget(id);
+            if (guess == Guess.NEW) {
+                revisions.learnNew(false);
+            }
+            LOG.debug("commit of {}/{} {}, reading again", entityName, write.id(), guess == Guess.NONE
+                    ? "lost a race" : guess == Guess.KNOWN ? "found the document changed since this instance knew it"
+                    : "found the id taken");
         }
         throw new IllegalStateException("commit of " + entityName + "/" + write.id() + " lost " + MAX_RACES
                 + " races in a row");
@@ -192,17 +243,64 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
      * Refuses a document that the store's own later updates (a lease, the errors of failed deliveries)
      * could push past MongoDB's limit, which a real server enforces on updates too.
      */
-    private void checkSize(String entityId, BsonDocument doc, Meta next) {
+    private int checkSize(String entityId, BsonDocument doc, Meta next) {
         int growth = Meta.growthBound(next.pending.size());
-        if (doc.size() > 0) {
-            org.bson.io.BasicOutputBuffer out = new org.bson.io.BasicOutputBuffer();
-            new org.bson.codecs.BsonDocumentCodec().encode(new org.bson.BsonBinaryWriter(out), doc,
-                    org.bson.codecs.EncoderContext.builder().build());
-            if (out.getPosition() + growth > Meta.MAX_DOCUMENT_BYTES) {
-                throw new MongoEntityTooLargeException(entityName, entityId, out.getPosition(), growth,
-                        Meta.MAX_DOCUMENT_BYTES);
+        int bytes = bsonSize(doc);
+        if (bytes + growth > Meta.MAX_DOCUMENT_BYTES) {
+            throw new MongoEntityTooLargeException(entityName, entityId, bytes, growth, Meta.MAX_DOCUMENT_BYTES);
+        }
+        return bytes;
+    }
+
+    /** @return the document's size in BSON bytes */
+    private static int bsonSize(BsonDocument doc) {
+        org.bson.io.BasicOutputBuffer out = new org.bson.io.BasicOutputBuffer();
+        new org.bson.codecs.BsonDocumentCodec().encode(new org.bson.BsonBinaryWriter(out), doc,
+                org.bson.codecs.EncoderContext.builder().build());
+        return out.getPosition();
+    }
+
+    /** @return the attempt that writes {@code write} over {@code current}: the new document and the before-image */
+    private Attempt prepare(PrimaryWrite<T> write, BsonValue id, BsonDocument state, BsonDocument current, Meta before,
+                            String token) {
+        Meta next = nextMeta(write, before, token);
+        BsonDocument doc = new BsonDocument("_id", id);
+        if (state != null) {
+            for (Map.Entry<String, BsonValue> e : state.entrySet()) {
+                if (!"_id".equals(e.getKey())) {
+                    doc.append(e.getKey(), e.getValue());
+                }
             }
         }
+        doc.append(DualWriteFilters.FIELD, next.toBson());
+        if (events != null) {
+            BsonDocument ev = events.afterCommit(entityName, current == null ? null : metaOf(current), write,
+                    next.version, state);
+            if (ev != null) {
+                doc.getDocument(DualWriteFilters.FIELD).append(EventRecorder.FIELD, ev);
+            }
+        }
+        // the before-image: what the document held, also when it was not managed yet (an adopted document)
+        return new Attempt(next, doc, current == null ? null : snapshot(current, before));
+    }
+
+    /** How the first attempt of a commit came by the document it writes on. */
+    private enum Guess {
+        /** It read the document. */
+        NONE,
+        /** It took the document as this instance knew it. */
+        KNOWN,
+        /** It took the id to be new. */
+        NEW
+    }
+
+    /**
+     * A save may insert at once, without reading first, when it expects nothing of an existing entity (no expected
+     * version, or the expectation that there is none) and ids this instance did not know have lately been new.
+     */
+    private boolean mayInsertAtOnce(PrimaryWrite<T> write) {
+        return write.operation() == Operation.UPSERT && revisions.guessNew()
+                && (write.expectedVersion().isEmpty() || write.expectedVersion().getAsLong() == 0);
     }
 
     /** One attempt of a commit: what it writes and what it replaces. */
@@ -273,6 +371,15 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         return null;
     }
 
+    /** @return the intents of {@code before} that a commit of {@code write} carries over (of sinks it does not write to) */
+    private static List<Intent> carried(Meta before, PrimaryWrite<?> write) {
+        List<Intent> out = new ArrayList<>(before.pending.values());
+        for (IntentSpec spec : write.intents()) {
+            out.removeIf(i -> i.sink().equals(spec.sink()));
+        }
+        return out;
+    }
+
     private Meta nextMeta(PrimaryWrite<T> write, Meta before, String token) {
         Meta next = new Meta();
         next.version = before == null || before.version == 0 ? Versions.firstVersion(write.time()) : before.version + 1;
@@ -304,14 +411,14 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
      *
      * @return true if it took effect, false if another writer came first
      */
-    private boolean write(BsonValue id, BsonDocument current, Meta before, BsonDocument doc) {
+    private boolean write(BsonValue id, BsonDocument current, Meta before, BsonDocument doc, PrimaryWrite<T> write) {
         try {
             if (current == null) {
                 raw.insertOne(doc);
                 return true;
             }
-            Bson cond = Filters.and(Filters.eq("_id", id), before == null
-                    ? Filters.exists(Meta.REV_PATH, false) : Filters.eq(Meta.REV_PATH, before.rev));
+            Bson cond = before == null ? Filters.and(Filters.eq("_id", id), Filters.exists(Meta.REV_PATH, false))
+                    : unchangedSince(id, before, carried(before, write));
             return raw.replaceOne(cond, doc).getMatchedCount() == 1;
         } catch (MongoWriteException e) {
             if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY && current == null) {
@@ -325,7 +432,8 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
 
     @Override
     public Optional<Snapshot<T>> read(String id) {
-        BsonDocument doc = raw.find(Filters.eq("_id", ids.toBson(id))).first();
+        BsonValue key = ids.toBson(id);
+        BsonDocument doc = raw.find(Filters.eq("_id", key)).first();
         if (doc == null) {
             return Optional.empty();
         }
@@ -333,6 +441,8 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         if (s.readFailure().isPresent()) {
             throw new UnreadableEntityException(entityName, s);
         }
+        // a read-modify-write then writes on what it read, without reading it again
+        revisions.remember(key, doc, bsonSize(doc));
         return Optional.of(s);
     }
 
@@ -395,8 +505,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             for (Ack a : e.getValue()) {
                 String intent = Meta.PENDING_PATH + "." + a.sink();
                 models.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", key),
-                        Filters.lte(intent + "." + Meta.V, a.version())),
-                        Updates.combine(Updates.unset(intent), Updates.inc(Meta.REV_PATH, 1L))));
+                        Filters.lte(intent + "." + Meta.V, a.version())), Updates.unset(intent)));
             }
         }
         if (models.isEmpty()) {
@@ -404,11 +513,38 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         }
         models.add(new UpdateManyModel<>(Filters.and(Filters.in("_id", keys),
                 Filters.eq(Meta.PENDING_PATH, new BsonDocument()), Filters.exists(DualWriteFilters.DUE)),
-                Updates.combine(Updates.unset(DualWriteFilters.DUE), Updates.inc(Meta.REV_PATH, 1L))));
-        raw.bulkWrite(models, new BulkWriteOptions().ordered(true));
+                Updates.unset(DualWriteFilters.DUE)));
+        try {
+            raw.bulkWrite(models, new BulkWriteOptions().ordered(true));
+        } catch (RuntimeException e) {
+            revisions.forgetAll(keys);
+            throw e;
+        }
+        // the sinks hold these versions: what this instance knows of the documents loses those intents as they did
+        for (Map.Entry<String, List<Ack>> e : byId.entrySet()) {
+            for (Ack a : e.getValue()) {
+                revisions.acknowledged(ids.toBson(e.getKey()), a.sink(), a.version());
+            }
+        }
     }
 
-    /** $set of the pending intents and the due time (or $unset when nothing is pending), revision + 1. */
+    /**
+     * The condition of a write that replaces the document read (or known) at {@code before.rev}: that revision, and
+     * each intent the new document carries over still there. An acknowledgement removes intents without moving the
+     * revision on (so that what an instance knows of a document survives its acknowledgements); a write must not
+     * bring back an intent one removed meanwhile.
+     */
+    private static Bson unchangedSince(BsonValue id, Meta before, Collection<Intent> carried) {
+        List<Bson> cond = new ArrayList<>(carried.size() + 2);
+        cond.add(Filters.eq("_id", id));
+        cond.add(Filters.eq(Meta.REV_PATH, before.rev));
+        for (Intent i : carried) {
+            cond.add(Filters.eq(Meta.PENDING_PATH + "." + i.sink() + "." + Meta.V, i.version()));
+        }
+        return Filters.and(cond);
+    }
+
+    /** $set of the pending intents and the due time (or $unset when nothing is pending), revision + 1 (a reschedule). */
     private static Bson pendingUpdate(Meta meta) {
         Instant due = meta.due();
         List<Bson> ops = new ArrayList<>();
@@ -445,6 +581,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         }
         // the token is chosen before the update, so whatever becomes of its reply, what it leased can be read back
         String claim = Meta.newToken();
+        revisions.forgetAll(candidates);
         RuntimeException lost = null;
         try {
             raw.updateMany(Filters.and(Filters.in("_id", candidates), due),
@@ -512,6 +649,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
     public void reschedule(String id, Collection<Intent> updated) {
         Objects.requireNonNull(updated, "updated");
         BsonValue key = ids.toBson(id);
+        revisions.forget(key);
         for (int race = 0; race < MAX_RACES; race++) {
             BsonDocument d = raw.find(Filters.eq("_id", key)).first();
             Meta meta = d == null ? null : Meta.of(d);
@@ -529,8 +667,8 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             if (!changed) {
                 return;
             }
-            if (raw.updateOne(Filters.and(Filters.eq("_id", key), Filters.eq(Meta.REV_PATH, meta.rev)),
-                    pendingUpdate(meta)).getMatchedCount() == 1) {
+            if (raw.updateOne(unchangedSince(key, meta, meta.pending.values()), pendingUpdate(meta))
+                    .getMatchedCount() == 1) {
                 return;
             }
         }
@@ -550,6 +688,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         }
         List<BsonValue> keys = new ArrayList<>(idList.size());
         idList.forEach(id -> keys.add(ids.toBson(id)));
+        revisions.forgetAll(keys); // their revisions move on
         raw.updateMany(Filters.and(Filters.in("_id", keys), Filters.eq(Meta.LEASE_OWNER_PATH, owner)),
                 Updates.combine(Updates.unset(Meta.LEASE_OWNER_PATH), Updates.unset(Meta.LEASE_UNTIL_PATH),
                         Updates.unset(Meta.CLAIM_PATH), Updates.inc(Meta.REV_PATH, 1L)));

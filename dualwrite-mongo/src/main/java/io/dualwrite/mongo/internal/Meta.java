@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * reading and changing in memory before a conditional write. Not thread-safe (one per operation).
  *
  * <pre>
- * _dw: { v: version, rev: revision (+1 on every change of the document),
+ * _dw: { v: version, rev: revision (+1 on every change of the document but an acknowledgement, which only
+ *             removes intents: a write that carries an intent over checks that it is still there),
  *        deleted: true (tombstones only), at: commit time,
  *        w: tokens of the last commits, oldest first (the last one committed v, the one before v - 1, …),
  *        wcut: true once older tokens were dropped,
