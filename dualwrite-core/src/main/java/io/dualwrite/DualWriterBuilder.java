@@ -16,9 +16,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -370,43 +368,13 @@ public final class DualWriterBuilder<T> {
         }
         ObjectMapper mapper = objectMapper != null ? objectMapper
                 : JsonMapper.builder().addModule(new JavaTimeModule()).build();
-        return new DefaultDualWriter<>(new DefaultDualWriter.Config<>(entityType, idOf, primary, deadLetterStore,
-                Collections.unmodifiableList(new ArrayList<>(sinks.values())), mapper, validateSerialization,
-                meterRegistry, observationRegistry, observationConvention, circuitBreakerRegistry, clock, executor, scheduler, gracePeriod, recoveryBatchSize, lease,
-                recoveryMaxAttempts, recoveryInitialBackoff, recoveryMaxBackoff, requestKeyWindow, ackBatchSize,
-                ackInterval, workerId != null ? workerId : UUID.randomUUID().toString()));
+        return new DefaultDualWriter<>(new WriterSettings<>(entityType, idOf, primary, deadLetterStore,
+                new ArrayList<>(sinks.values()), mapper, validateSerialization,
+                new WriterSettings.Observability(meterRegistry, observationRegistry, observationConvention,
+                        circuitBreakerRegistry, clock),
+                new WriterSettings.Threads(executor, scheduler),
+                new WriterSettings.Recovery(gracePeriod, recoveryBatchSize, lease, recoveryMaxAttempts,
+                        recoveryInitialBackoff, recoveryMaxBackoff, workerId != null ? workerId : UUID.randomUUID().toString()),
+                new WriterSettings.Acknowledgements(ackBatchSize, ackInterval), requestKeyWindow));
     }
-
-    /**
-     * A registered sink. Immutable.
-     *
-     * @param <T> the entity type
-     */
-    public static final class SinkRegistration<T> {
-        private final String name;
-        private final Sink<T> sink;
-        private final SinkSettings settings;
-
-        SinkRegistration(String name, Sink<T> sink, SinkSettings settings) {
-            this.name = name;
-            this.sink = sink;
-            this.settings = settings;
-        }
-
-        /** @return the name */
-        public String name() {
-            return name;
-        }
-
-        /** @return the sink */
-        public Sink<T> sink() {
-            return sink;
-        }
-
-        /** @return the settings */
-        public SinkSettings settings() {
-            return settings;
-        }
-    }
-
 }

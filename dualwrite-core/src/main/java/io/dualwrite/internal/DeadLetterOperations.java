@@ -34,7 +34,7 @@ final class DeadLetterOperations<T> implements DeadLetters {
 
     DeadLetterOperations(WriterCore<T> core) {
         this.core = core;
-        this.dls = core.cfg.deadLetterStore;
+        this.dls = core.cfg.deadLetterStore();
     }
 
     @Override
@@ -98,7 +98,7 @@ final class DeadLetterOperations<T> implements DeadLetters {
                         .correlationId(correlationId).time(s.updatedAt()).build(), c))
                 // the entity left the primary for good: the sink must drop it too
                 .orElseGet(() -> Change.<T>builder().entityType(core.type).id(dl.entityId()).version(dl.version())
-                        .operation(Operation.DELETE).correlationId(correlationId).time(core.cfg.clock.instant())
+                        .operation(Operation.DELETE).correlationId(correlationId).time(core.cfg.observability().clock().instant())
                         .schemaVersion(c.settings.schemaVersion()).build());
         try (MdcScope ignored = MdcScope.open(correlationId, change.idempotencyKey())) {
             SinkChannel.Delivery d = c.deliver(change);
@@ -111,7 +111,7 @@ final class DeadLetterOperations<T> implements DeadLetters {
                 LOG.info("replayed dead letter {} as {}", id, change.idempotencyKey());
                 return SinkOutcome.APPLIED;
             }
-            Instant now = core.cfg.clock.instant();
+            Instant now = core.cfg.observability().clock().instant();
             dls.add(new DeadLetter(core.type, dl.entityId(), change.version(), dl.sink(), d.attempts, d.kind, null,
                     SinkChannel.describe(d.error), correlationId, change.idempotencyKey(), now, now));
             LOG.warn("replay of dead letter {} failed ({}): {}", id, d.kind, SinkChannel.describe(d.error));

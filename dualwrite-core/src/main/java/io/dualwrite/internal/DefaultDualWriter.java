@@ -1,35 +1,23 @@
 package io.dualwrite.internal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dualwrite.Change;
 import io.dualwrite.DeadLetters;
 import io.dualwrite.DualWriter;
-import io.dualwrite.DualWriterBuilder.SinkRegistration;
+import io.dualwrite.WriterSettings;
 import io.dualwrite.RecoveryReport;
 import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
 import io.dualwrite.StoredEntity;
 import io.dualwrite.WriteOptions;
-import io.dualwrite.WriteObservationConvention;
 import io.dualwrite.WriteResult;
 import io.dualwrite.WriterOperations;
-import io.dualwrite.spi.DeadLetterStore;
-import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.Snapshot;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.observation.ObservationRegistry;
 
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Function;
 
 /**
  * The coordinator behind {@link DualWriter}: one object per job (the write path, a recovery pass,
@@ -39,74 +27,6 @@ import java.util.function.Function;
  */
 public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperations<T> {
 
-    /**
-     * Everything the builder collected. Immutable.
-     *
-     * @param <T> the entity type
-     */
-    public static final class Config<T> {
-        final String entityType;
-        final Function<? super T, String> idOf;
-        final PrimaryStore<T> primary;
-        final DeadLetterStore deadLetterStore;
-        final List<SinkRegistration<T>> sinks;
-        final ObjectMapper mapper;
-        final boolean validateSerialization;
-        final MeterRegistry meters;
-        final ObservationRegistry observations;
-        final WriteObservationConvention observationConvention;
-        final CircuitBreakerRegistry breakers;
-        final Clock clock;
-        final ExecutorService executor;
-        final ScheduledExecutorService scheduler;
-        final Duration gracePeriod;
-        final int recoveryBatchSize;
-        final Duration lease;
-        final int recoveryMaxAttempts;
-        final Duration recoveryInitialBackoff;
-        final Duration recoveryMaxBackoff;
-        final Duration requestKeyWindow;
-        final int ackBatchSize;
-        final Duration ackInterval;
-        final String workerId;
-
-        /** Collects the builder's settings; see {@link io.dualwrite.DualWriterBuilder} for each. */
-        @SuppressWarnings("checkstyle:ParameterNumber")
-        public Config(String entityType, Function<? super T, String> idOf, PrimaryStore<T> primary,
-                      DeadLetterStore deadLetterStore, List<SinkRegistration<T>> sinks, ObjectMapper mapper,
-                      boolean validateSerialization, MeterRegistry meters, ObservationRegistry observations,
-                      WriteObservationConvention observationConvention,
-                      CircuitBreakerRegistry breakers, Clock clock, ExecutorService executor, ScheduledExecutorService scheduler, Duration gracePeriod,
-                      int recoveryBatchSize, Duration lease, int recoveryMaxAttempts, Duration recoveryInitialBackoff,
-                      Duration recoveryMaxBackoff, Duration requestKeyWindow, int ackBatchSize, Duration ackInterval,
-                      String workerId) {
-            this.entityType = entityType;
-            this.idOf = idOf;
-            this.primary = primary;
-            this.deadLetterStore = deadLetterStore;
-            this.sinks = sinks;
-            this.mapper = mapper;
-            this.validateSerialization = validateSerialization;
-            this.meters = meters;
-            this.breakers = breakers;
-            this.observations = observations;
-            this.observationConvention = observationConvention;
-            this.clock = clock;
-            this.executor = executor;
-            this.scheduler = scheduler;
-            this.gracePeriod = gracePeriod;
-            this.recoveryBatchSize = recoveryBatchSize;
-            this.lease = lease;
-            this.recoveryMaxAttempts = recoveryMaxAttempts;
-            this.recoveryInitialBackoff = recoveryInitialBackoff;
-            this.recoveryMaxBackoff = recoveryMaxBackoff;
-            this.requestKeyWindow = requestKeyWindow;
-            this.ackBatchSize = ackBatchSize;
-            this.ackInterval = ackInterval;
-            this.workerId = workerId;
-        }
-    }
-
     private final WriterCore<T> core;
     private final WritePath<T> writes;
     private final RecoveryPass<T> recovery;
@@ -114,7 +34,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
     private final DeadLetters deadLetters;
 
     /** @param cfg the settings */
-    public DefaultDualWriter(Config<T> cfg) {
+    public DefaultDualWriter(WriterSettings<T> cfg) {
         this.core = new WriterCore<>(cfg);
         this.writes = new WritePath<>(core);
         this.recovery = new RecoveryPass<>(core);

@@ -42,24 +42,24 @@ final class RecoveryPass<T> {
 
     RecoveryPass(WriterCore<T> core) {
         this.core = core;
-        this.recoveryBackoff = new RetryBackoff(core.cfg.recoveryInitialBackoff, core.cfg.recoveryMaxBackoff);
-        this.passPrefix = core.cfg.workerId + "/" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) + "-";
+        this.recoveryBackoff = new RetryBackoff(core.cfg.recovery().initialBackoff(), core.cfg.recovery().maxBackoff());
+        this.passPrefix = core.cfg.recovery().workerId() + "/" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) + "-";
         Gauge.builder(DualWriteMetrics.RECOVERY_BACKLOG, backlog, AtomicLong::get)
                 .description("entities with pending intents, as of the last recovery pass")
-                .tag(DualWriteMetrics.TAG_TYPE, core.type).register(core.cfg.meters);
+                .tag(DualWriteMetrics.TAG_TYPE, core.type).register(core.cfg.observability().meters());
         Gauge.builder(DualWriteMetrics.RECOVERY_OLDEST_AGE, this, RecoveryPass::oldestAgeSeconds)
                 .description("seconds since the oldest pending intent fell due, as of the last recovery pass")
                 .baseUnit("seconds")
-                .tag(DualWriteMetrics.TAG_TYPE, core.type).register(core.cfg.meters);
+                .tag(DualWriteMetrics.TAG_TYPE, core.type).register(core.cfg.observability().meters());
     }
 
     RecoveryReport recoverDue() {
         core.ensureOpen();
-        Instant now = core.cfg.clock.instant();
+        Instant now = core.cfg.observability().clock().instant();
         // each pass leases under its own name and so ends only its own leases: a pass that outlived its lease never
         // ends the lease of a later pass of the same instance that claimed the same entities
         String owner = passPrefix + passes.incrementAndGet();
-        List<Snapshot<T>> claimed = core.store.claimDue(now, core.cfg.recoveryBatchSize, owner, core.cfg.lease);
+        List<Snapshot<T>> claimed = core.store.claimDue(now, core.cfg.recovery().batchSize(), owner, core.cfg.recovery().lease());
         int delivered = 0;
         int deferred = 0;
         int dead = 0;
@@ -105,7 +105,7 @@ final class RecoveryPass<T> {
                 }
             }
             Map<String, List<Intent>> reschedules = new LinkedHashMap<>();
-            Instant leaseEnds = now.plus(core.cfg.lease);
+            Instant leaseEnds = now.plus(core.cfg.recovery().lease());
             for (Map.Entry<String, List<Change<T>>> e : bySink.entrySet()) {
                 SinkChannel<T> c = core.channelsByName.get(e.getKey());
                 List<Change<T>> all = e.getValue();
@@ -114,7 +114,7 @@ final class RecoveryPass<T> {
                     // never start a call that could outlive the lease: another instance may claim these
                     // entities once it runs out, and a sink without a version guard must not see two
                     // deliveries of one entity at once; what does not fit waits for the next claim
-                    int fits = c.callsWithin(Duration.between(core.cfg.clock.instant(), leaseEnds));
+                    int fits = c.callsWithin(Duration.between(core.cfg.observability().clock().instant(), leaseEnds));
                     if (fits == 0) {
                         LOG.debug("the lease on {} entities of '{}' ends before a call to sink '{}' could; they wait"
                                 + " for the next claim", all.size() - from, core.type, c.name);
@@ -124,7 +124,7 @@ final class RecoveryPass<T> {
                     List<Change<T>> changes = all.subList(from, to);
                     List<Intent> intents = allIntents.subList(from, to);
                     from = to;
-                    SinkChannel.BatchDelivery bd = c.deliverAll(changes, core.cfg.clock, leaseEnds);
+                    SinkChannel.BatchDelivery bd = c.deliverAll(changes, core.cfg.observability().clock(), leaseEnds);
                     for (int i = 0; i < changes.size(); i++) {
                         Change<T> change = changes.get(i);
                         Intent intent = intents.get(i);
@@ -154,7 +154,7 @@ final class RecoveryPass<T> {
                             continue;
                         }
                         int attempts = intent.attempts() + 1;
-                        if (kind == ErrorKind.PERMANENT || attempts >= core.cfg.recoveryMaxAttempts) {
+                        if (kind == ErrorKind.PERMANENT || attempts >= core.cfg.recovery().maxAttempts()) {
                             if (core.deadLetter(change, c.name, attempts, kind, intent.firstError().orElse(null), error,
                                     intent.ref().orElse(null))) {
                                 dead++;
@@ -202,7 +202,7 @@ final class RecoveryPass<T> {
     private void refreshBacklog() {
         // counting the backlog reads every pending entity: at most once a second, not once a pass (by the
         // writer's clock, so that whether a pass reads it depends on nothing a test cannot control)
-        long now = core.cfg.clock.millis();
+        long now = core.cfg.observability().clock().millis();
         long last = lastBacklogRefresh.get();
         if ((last != Long.MIN_VALUE && Math.abs(now - last) < BACKLOG_REFRESH_MILLIS)
                 || !lastBacklogRefresh.compareAndSet(last, now)) {
@@ -221,7 +221,7 @@ final class RecoveryPass<T> {
         if (due == Long.MAX_VALUE) {
             return 0;
         }
-        return Math.max(0, core.cfg.clock.millis() - due) / 1000.0;
+        return Math.max(0, core.cfg.observability().clock().millis() - due) / 1000.0;
     }
 
     long backlog() {

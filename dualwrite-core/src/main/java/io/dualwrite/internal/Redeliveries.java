@@ -2,7 +2,6 @@ package io.dualwrite.internal;
 
 import io.dualwrite.Change;
 import io.dualwrite.DeliveryPolicy;
-import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.IdempotencyKeys;
 import io.dualwrite.Operation;
@@ -190,7 +189,7 @@ final class Redeliveries<T> {
             Intent intent = snap.map(s -> s.pending().get(c.name)).orElse(null);
             changes.add(Change.<T>builder().entityType(core.type).id(id).version(version).operation(Operation.DELETE)
                     .idempotencyKey(IdempotencyKeys.of(core.type, id, version)).correlationId(UUID.randomUUID().toString())
-                    .time(core.cfg.clock.instant()).schemaVersion(c.settings.schemaVersion()).build());
+                    .time(core.cfg.observability().clock().instant()).schemaVersion(c.settings.schemaVersion()).build());
             refs.add(intent == null ? null : intent.ref().orElse(null));
             out.put(id, null);
         }
@@ -208,7 +207,7 @@ final class Redeliveries<T> {
         if (changes.isEmpty()) {
             return out;
         }
-        SinkChannel.BatchDelivery bd = c.deliverAll(changes, core.cfg.clock, null);
+        SinkChannel.BatchDelivery bd = c.deliverAll(changes, core.cfg.observability().clock(), null);
         for (int i = 0; i < changes.size(); i++) {
             Change<T> change = changes.get(i);
             SinkChannel.Delivery d = bd.item(i);

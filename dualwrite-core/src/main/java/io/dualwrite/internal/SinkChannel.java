@@ -74,6 +74,12 @@ final class SinkChannel<T> {
 
     SinkChannel(String entityType, String name, Sink<T> sink, SinkSettings settings, ExecutorService executor,
                 MeterRegistry meters, CircuitBreakerRegistry breakers) {
+        this(entityType, name, sink, settings, executor, meters, breakers, DualWriter.circuitBreakerName(entityType, name));
+    }
+
+    /** @param id the name of the channel's circuit breaker, bulkhead, time limiter and retry */
+    SinkChannel(String entityType, String name, Sink<T> sink, SinkSettings settings, ExecutorService executor,
+                MeterRegistry meters, CircuitBreakerRegistry breakers, String id) {
         this.entityType = entityType;
         this.name = name;
         this.sink = sink;
@@ -86,7 +92,6 @@ final class SinkChannel<T> {
                 .map(bound -> bound.compareTo(settings.attemptTimeout()) <= 0).orElse(false));
         ErrorClassifier own = settings.classifier() != null ? settings.classifier() : sink.classifier();
         this.classifier = error -> classifyWith(own, error);
-        String id = DualWriter.circuitBreakerName(entityType, name);
         this.breakers = breakers;
         this.ownsBreaker = breakers.find(id).isEmpty();
         // a breaker the registry already holds under this name (another writer of the same type and sink) is shared
@@ -235,13 +240,18 @@ final class SinkChannel<T> {
      * breaker, bulkhead and retry.
      */
     Delivery deliver(Change<T> change) {
+        return deliver(change, "sync");
+    }
+
+    /** The same, its meters tagged with the given path (the road the delivery takes). */
+    Delivery deliver(Change<T> change, String path) {
         long start = System.nanoTime();
         Object request;
         try {
             request = mapping != null ? mapping.mapOrFail(change) : null;
         } catch (MappingException e) {
             Delivery d = new Delivery(null, ErrorKind.PERMANENT, e, 0, false);
-            record(d, "sync", start);
+            record(d, path, start);
             return d;
         }
         AtomicInteger attempts = new AtomicInteger();
@@ -257,7 +267,7 @@ final class SinkChannel<T> {
             ErrorClassifier.rethrowIfFatal(e);
             d = failed(e, attempts.get());
         }
-        record(d, "sync", start);
+        record(d, path, start);
         return d;
     }
 

@@ -56,14 +56,15 @@ final class WritePath<T> {
     WriteResult save(T entity, WriteOptions options) {
         Objects.requireNonNull(entity, "entity");
         Objects.requireNonNull(options, "options");
-        if (core.cfg.idOf == null) {
+        java.util.function.Function<? super T, String> idOf = core.cfg.idOf().orElse(null);
+        if (idOf == null) {
             throw new IllegalStateException("no id function configured for '" + core.type
                     + "': set DualWriterBuilder.idOf(...) to use save(entity)");
         }
-        String id = Objects.requireNonNull(core.cfg.idOf.apply(entity), "the id of the " + core.type + " entity is null");
-        if (core.cfg.validateSerialization) {
+        String id = Objects.requireNonNull(idOf.apply(entity), "the id of the " + core.type + " entity is null");
+        if (core.cfg.validateSerialization()) {
             try {
-                core.cfg.mapper.writeValue(OutputStream.nullOutputStream(), entity);
+                core.cfg.mapper().writeValue(OutputStream.nullOutputStream(), entity);
             } catch (Exception | StackOverflowError e) {
                 throw new EntitySerializationException(core.type, id, e);
             }
@@ -97,11 +98,11 @@ final class WritePath<T> {
         String outcome = "error";
         // one observation per write: its meter handler makes the dualwrite.write timer, its tracing handler the span
         WriteObservationContext context = new WriteObservationContext(core.type, op, correlationId);
-        Observation observation = Observation.createNotStarted(core.cfg.observationConvention,
+        Observation observation = Observation.createNotStarted(core.cfg.observability().convention(),
                 WriteObservationConvention.DEFAULT, () -> context, core.observations).start();
         try (Observation.Scope ignored = observation.openScope();
              MdcScope ignored2 = MdcScope.open(correlationId, null)) {
-            Instant now = core.cfg.clock.instant();
+            Instant now = core.cfg.observability().clock().instant();
             boolean[] included = new boolean[core.channels.size()];
             List<IntentSpec> intents = new ArrayList<>(core.channels.size());
             for (int i = 0; i < core.channels.size(); i++) {
@@ -109,12 +110,12 @@ final class WritePath<T> {
                 // a sink takes part when the entity is in its ramp, or in what it was lowered from (to remove it)
                 included[i] = Ramp.role(id, c.settings) != Ramp.Role.OUT;
                 if (included[i] && c.policy() != DeliveryPolicy.SHADOW) {
-                    intents.add(new IntentSpec(c.name, c.policy() == DeliveryPolicy.ASYNC ? now : now.plus(core.cfg.gracePeriod)));
+                    intents.add(new IntentSpec(c.name, c.policy() == DeliveryPolicy.ASYNC ? now : now.plus(core.cfg.recovery().gracePeriod())));
                 }
             }
             PrimaryWrite<T> pw = PrimaryWrite.<T>builder().id(id).operation(op).state(state).intents(intents)
                     .expectedVersion(options.expectedVersion().orElse(-1))
-                    .requestKey(options.requestKey().orElse(null)).requestKeyWindow(core.cfg.requestKeyWindow)
+                    .requestKey(options.requestKey().orElse(null)).requestKeyWindow(core.cfg.requestKeyWindow())
                     .correlationId(correlationId).idempotencyKey(options.idempotencyKey().orElse(null))
                     .time(now).callerWrite(callerWrite).build();
             Committed<T> committed = commit(pw);
@@ -316,12 +317,12 @@ final class WritePath<T> {
         Snapshot<T> before = committed.previous().orElse(null);
         T beforeState = before == null ? null : before.state().orElse(null);
         Operation op = beforeState == null ? Operation.DELETE : Operation.UPSERT;
-        Instant now = core.cfg.clock.instant();
+        Instant now = core.cfg.observability().clock().instant();
         List<IntentSpec> intents = new ArrayList<>();
         for (int i = 0; i < core.channels.size(); i++) {
             SinkChannel<T> c = core.channels.get(i);
             if (included[i] && c.policy() != DeliveryPolicy.SHADOW) {
-                intents.add(new IntentSpec(c.name, c.policy() == DeliveryPolicy.ASYNC ? now : now.plus(core.cfg.gracePeriod)));
+                intents.add(new IntentSpec(c.name, c.policy() == DeliveryPolicy.ASYNC ? now : now.plus(core.cfg.recovery().gracePeriod())));
             }
         }
         long compensationVersion = -1;
@@ -330,7 +331,7 @@ final class WritePath<T> {
         try {
             Committed<T> c = core.store.commit(PrimaryWrite.<T>builder().id(change.id()).operation(op).state(beforeState)
                     .intents(intents).expectedVersion(change.version()).undoes(change.version())
-                    .requestKeyWindow(core.cfg.requestKeyWindow)
+                    .requestKeyWindow(core.cfg.requestKeyWindow())
                     .correlationId(change.correlationId()).time(now).build());
             if (c.status() == Committed.Status.WRITTEN) {
                 compensationVersion = c.version();

@@ -3,7 +3,8 @@ package io.dualwrite.internal;
 import io.dualwrite.Change;
 import io.dualwrite.DeadLetter;
 import io.dualwrite.DualWriteMetrics;
-import io.dualwrite.DualWriterBuilder.SinkRegistration;
+import io.dualwrite.SinkRegistration;
+import io.dualwrite.WriterSettings;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.IdempotencyKeys;
 import io.dualwrite.Operation;
@@ -46,7 +47,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class WriterCore<T> {
     static final Logger LOG = LoggerFactory.getLogger(DefaultDualWriter.class);
 
-    final DefaultDualWriter.Config<T> cfg;
+    final WriterSettings<T> cfg;
     final String type;
     final PrimaryStore<T> store;
     final List<SinkChannel<T>> channels;
@@ -62,44 +63,43 @@ final class WriterCore<T> {
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
 
     /** @param cfg the settings */
-    /** @param cfg the settings */
-    WriterCore(DefaultDualWriter.Config<T> cfg) {
+    WriterCore(WriterSettings<T> cfg) {
         this.cfg = cfg;
-        this.type = cfg.entityType;
-        this.store = cfg.primary;
-        this.ownsExecutor = cfg.executor == null;
-        this.executor = ownsExecutor ? Executors.newCachedThreadPool(daemon("dualwrite-" + type + "-io")) : cfg.executor;
-        this.ownsScheduler = cfg.scheduler == null;
+        this.type = cfg.entityType();
+        this.store = cfg.primary();
+        this.ownsExecutor = cfg.threads().executor() == null;
+        this.executor = ownsExecutor ? Executors.newCachedThreadPool(daemon("dualwrite-" + type + "-io")) : cfg.threads().executor();
+        this.ownsScheduler = cfg.threads().scheduler() == null;
         this.scheduler = ownsScheduler
-                ? Executors.newSingleThreadScheduledExecutor(daemon("dualwrite-" + type + "-ack")) : cfg.scheduler;
+                ? Executors.newSingleThreadScheduledExecutor(daemon("dualwrite-" + type + "-ack")) : cfg.threads().scheduler();
         // breakers from the application's registry, or from one of the writer's own whose breakers it publishes
-        CircuitBreakerRegistry breakers = cfg.breakers;
+        CircuitBreakerRegistry breakers = cfg.observability().breakers();
         if (breakers == null) {
             breakers = CircuitBreakerRegistry.ofDefaults();
-            TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(cfg.meters);
+            TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(cfg.observability().meters());
         }
         List<SinkChannel<T>> list = new ArrayList<>();
         Map<String, SinkChannel<T>> byName = new LinkedHashMap<>();
-        for (SinkRegistration<T> r : cfg.sinks) {
-            SinkChannel<T> c = new SinkChannel<>(type, r.name(), r.sink(), r.settings(), executor, cfg.meters,
+        for (SinkRegistration<T> r : cfg.sinks()) {
+            SinkChannel<T> c = new SinkChannel<>(type, r.name(), r.sink(), r.settings(), executor, cfg.observability().meters(),
                     breakers);
             list.add(c);
             byName.put(r.name(), c);
         }
         this.channels = Collections.unmodifiableList(list);
         this.channelsByName = Collections.unmodifiableMap(byName);
-        if (cfg.observations != null) {
-            this.observations = cfg.observations;
+        if (cfg.observability().observations() != null) {
+            this.observations = cfg.observability().observations();
         } else {
             this.observations = ObservationRegistry.create();
             // the timer only: a long-task timer per write (the in-flight count) costs more than the coordinator itself
-            this.observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(cfg.meters,
+            this.observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(cfg.observability().meters(),
                     DefaultMeterObservationHandler.IgnoredMeters.LONG_TASK_TIMER));
         }
-        this.acks = new Acknowledger(store, cfg.ackBatchSize, cfg.ackInterval, scheduler);
+        this.acks = new Acknowledger(store, cfg.acknowledgements().batchSize(), cfg.acknowledgements().interval(), scheduler);
     }
 
-    private static ThreadFactory daemon(String prefix) {
+    static ThreadFactory daemon(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
@@ -142,13 +142,13 @@ final class WriterCore<T> {
 
     boolean deadLetter(String id, long version, String sink, int attempts, ErrorKind kind, String firstError,
                                Throwable error, String correlationId, String idempotencyKey, String intentRef) {
-        Instant now = cfg.clock.instant();
+        Instant now = cfg.observability().clock().instant();
         String last = SinkChannel.describe(error);
         String key = idempotencyKey != null ? idempotencyKey : IdempotencyKeys.of(type, id, version);
         DeadLetter dl = new DeadLetter(type, id, version, sink, Math.max(1, attempts), kind,
                 firstError != null ? firstError : last, last, correlationId, key, now, now);
         try {
-            cfg.deadLetterStore.add(dl);
+            cfg.deadLetterStore().add(dl);
         } catch (RuntimeException e) {
             LOG.error("could not store dead letter {} ({}); the intent stays pending", dl.id(), e.toString());
             return false;
@@ -241,6 +241,6 @@ final class WriterCore<T> {
 
     Counter counter(String name, String... tags) {
         return counters.computeIfAbsent(name + String.join("|", tags), k -> Counter.builder(name)
-                .tag(DualWriteMetrics.TAG_TYPE, type).tags(tags).register(cfg.meters));
+                .tag(DualWriteMetrics.TAG_TYPE, type).tags(tags).register(cfg.observability().meters()));
     }
 }

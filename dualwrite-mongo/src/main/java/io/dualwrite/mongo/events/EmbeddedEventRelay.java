@@ -2,11 +2,13 @@ package io.dualwrite.mongo.events;
 
 import com.mongodb.client.MongoCollection;
 import io.dualwrite.Change;
+import io.dualwrite.SinkSettings;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.events.internal.DefaultEmbeddedEventRelay;
 import io.dualwrite.spi.DeadLetterStore;
 import io.dualwrite.spi.Sink;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -110,6 +112,8 @@ public interface EmbeddedEventRelay extends AutoCloseable {
     final class Builder<T> {
         private final MongoCollection<T> collection;
         private final Map<String, Sink<T>> sinks = new LinkedHashMap<>();
+        private final Map<String, SinkSettings> sinkSettings = new LinkedHashMap<>();
+        private CircuitBreakerRegistry circuitBreakerRegistry;
         private String entityType;
         private DeadLetterStore deadLetters;
         private IdType idType = IdType.STRING;
@@ -143,19 +147,51 @@ public interface EmbeddedEventRelay extends AutoCloseable {
         }
 
         /**
+         * Registers an event sink with {@link SinkSettings#DEFAULT}; see {@link #sink(String, Sink, SinkSettings)}.
+         *
          * @param name a sink name (no dot, no {@code $}), unique
          * @param sink an event sink; it receives every version of every entity, in order per entity
          * @return this
          */
         public Builder<T> sink(String name, Sink<T> sink) {
+            return sink(name, sink, SinkSettings.DEFAULT);
+        }
+
+        /**
+         * Registers an event sink. Each event reaches it through the same delivery pipeline as a writer's sinks
+         * ({@link io.dualwrite.SinkPipeline}): the settings' time limit per call, circuit breaker (named
+         * {@code dualwrite.<entityType>.events.<name>}), bulkhead and jittered retries within a pass, the sink's
+         * classification of its failures, and the {@code dualwrite.sink.apply} timer with {@code path=events}.
+         * A failure left after those retries counts one of the relay's attempts ({@link #retry}); a sink whose
+         * circuit is open is not called and spends no attempt. The delivery policy and ramp of the settings do not
+         * apply: every event goes to every event sink.
+         *
+         * @param name     a sink name (no dot, no {@code $}), unique
+         * @param sink     an event sink; it receives every version of every entity, in order per entity
+         * @param settings its time limit, retries within a pass, breaker and bulkhead
+         * @return this
+         */
+        public Builder<T> sink(String name, Sink<T> sink, SinkSettings settings) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(sink, "sink");
+            Objects.requireNonNull(settings, "settings");
             if (name.isEmpty() || name.contains(".") || name.startsWith("$")) {
                 throw new IllegalArgumentException("a sink name must be non-empty, without dots, not start with $: " + name);
             }
             if (sinks.putIfAbsent(name, sink) != null) {
                 throw new IllegalArgumentException("sink " + name + " is registered twice");
             }
+            sinkSettings.put(name, settings);
+            return this;
+        }
+
+        /**
+         * @param registry where the event sinks' circuit breakers come from; default one of the relay's own,
+         *                 published to its meter registry
+         * @return this
+         */
+        public Builder<T> circuitBreakerRegistry(CircuitBreakerRegistry registry) {
+            this.circuitBreakerRegistry = Objects.requireNonNull(registry, "registry");
             return this;
         }
 
@@ -280,7 +316,8 @@ public interface EmbeddedEventRelay extends AutoCloseable {
 
         /**
          * @return the relay, not started
-         * @throws IllegalStateException if the entity type, the dead-letter store or every sink is missing
+         * @throws IllegalStateException if the entity type, the dead-letter store or every sink is missing, or the
+         *                               lease cannot hold one delivery to a sink
          */
         public EmbeddedEventRelay build() {
             if (entityType == null) {
@@ -292,9 +329,17 @@ public interface EmbeddedEventRelay extends AutoCloseable {
             if (sinks.isEmpty()) {
                 throw new IllegalStateException("register at least one event sink");
             }
-            return new DefaultEmbeddedEventRelay<>(collection, entityType, sinks, deadLetters, idType, owner, lease,
-                    batchSize, maxAttempts, initialBackoff, maxBackoff, pollInterval, schemaVersion, clock,
-                    meterRegistry, createIndexes);
+            for (Map.Entry<String, SinkSettings> e : sinkSettings.entrySet()) {
+                Duration longest = DefaultEmbeddedEventRelay.longestDelivery(e.getValue());
+                if (longest.compareTo(lease) >= 0) {
+                    throw new IllegalStateException("the lease of " + lease + " cannot hold one delivery to event sink '"
+                            + e.getKey() + "', which may take " + longest + " (attempt timeout × attempts, and the"
+                            + " waits between them): lengthen the lease or shorten the sink's settings");
+                }
+            }
+            return new DefaultEmbeddedEventRelay<>(collection, entityType, sinks, sinkSettings, circuitBreakerRegistry,
+                    deadLetters, idType, owner, lease, batchSize, maxAttempts, initialBackoff, maxBackoff, pollInterval,
+                    schemaVersion, clock, meterRegistry, createIndexes);
         }
     }
 }

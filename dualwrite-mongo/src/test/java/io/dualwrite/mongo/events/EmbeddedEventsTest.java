@@ -7,6 +7,7 @@ import com.mongodb.client.MongoDatabase;
 import io.dualwrite.Change;
 import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.SinkSettings;
 import io.dualwrite.PrimaryWriteException;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.mongo.DualWriteFilters;
@@ -20,6 +21,7 @@ import io.dualwrite.testkit.mongo.TestMongo;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.bson.BsonDocument;
 import org.bson.Document;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -244,8 +246,11 @@ class EmbeddedEventsTest {
         Committed committed = new Committed();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (DualWriter<Document> app = app(store);
-             EmbeddedEventRelay relay = relay(c, clock).sink("healthy", healthy).sink("down", outage)
-                     .meterRegistry(meters).build()) {
+             // one call per pass (each pass spends one of the relay's attempts), and a breaker on the relay's clock:
+             // should the outage open its circuit, the relay waits out the breaker's 60 s before it calls again
+             EmbeddedEventRelay relay = relay(c, clock).sink("healthy", healthy).sink("down", outage,
+                     SinkSettings.builder().maxAttempts(1).circuitBreaker(CircuitBreakerConfig.custom().clock(clock)
+                             .build()).build()).meterRegistry(meters).build()) {
             Random random = new Random(21);
             for (int i = 0; i < 30; i++) {
                 String id = "o" + random.nextInt(5);
@@ -260,10 +265,12 @@ class EmbeddedEventsTest {
                 relay.drain(10);
             }
             outage.heal();
-            clock.skip(Duration.ofSeconds(11));
+            clock.skip(Duration.ofSeconds(61));
             relay.drain(10);
             committed.assertAllPublishedInOrder(healthy);
             committed.assertAllPublishedInOrder(down);
+            assertTrue(meters.get("dualwrite.sink.apply").tag("sink", "down").tag("path", "events")
+                    .tag("outcome", "transient").timer().count() > 0, "the failures are measured as on every road");
             assertEquals(0, healthy.duplicates(), "the healthy sink got each event once: progress is kept per sink");
             assertTrue(meters.get(RelayMetrics.EVENTS_FAILED).tag(RelayMetrics.TAG_OUTCOME, "deferred").counter()
                     .count() > 0, "deferrals are counted");

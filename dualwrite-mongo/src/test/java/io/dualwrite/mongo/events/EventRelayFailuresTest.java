@@ -8,6 +8,7 @@ import io.dualwrite.DeadLetterQuery;
 import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.SinkSettings;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.mongo.CrashingDeadLetterStore;
@@ -42,6 +43,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(MongoExtension.class)
 class EventRelayFailuresTest {
+    /** One call per pass: each pass spends one of the relay's attempts, as these tests count them. */
+    private static final SinkSettings ONE_CALL = SinkSettings.builder().maxAttempts(1).build();
+
     private static final AtomicInteger N = new AtomicInteger();
 
     /** One test's collection, store, sink target, call count, dead letters and clock. */
@@ -110,7 +114,7 @@ class EventRelayFailuresTest {
             }
         };
         try (DualWriter<Document> w = f.app();
-             EmbeddedEventRelay relay = f.relay().sink("audit", audit).build()) {
+             EmbeddedEventRelay relay = f.relay().sink("audit", audit, ONE_CALL).build()) {
             long deep = w.save(new Document("_id", "deep").append("n", 1)).version();
             w.save(new Document("_id", "a").append("n", 1));
             long broken = w.save(new Document("_id", "broken").append("n", 1)).version();
@@ -141,7 +145,7 @@ class EventRelayFailuresTest {
             return f.target.apply(change);
         };
         try (DualWriter<Document> w = f.app();
-             EmbeddedEventRelay relay = f.relay().sink("audit", audit).build()) {
+             EmbeddedEventRelay relay = f.relay().sink("audit", audit, ONE_CALL).build()) {
             long v = w.save(new Document("_id", "x").append("n", 1)).version();
             assertSame(oom, assertThrows(OutOfMemoryError.class, relay::publishDue), "the JVM's own error is not caught");
             assertEquals(0, relay.publishDue(), "the document stays leased to the pass that died");
@@ -157,7 +161,7 @@ class EventRelayFailuresTest {
         Fixture f = new Fixture(db);
         try (DualWriter<Document> w = f.app();
              EmbeddedEventRelay relay = f.relay()
-                     .sink("audit", failingCalls(f.target, f.calls, Set.of(1, 2))).build()) {
+                     .sink("audit", failingCalls(f.target, f.calls, Set.of(1, 2)), ONE_CALL).build()) {
             long v = w.save(new Document("_id", "x").append("n", 1)).version();
             assertEquals(0, relay.publishDue(), "attempt 1 fails");
             assertEquals(0, relay.publishDue(), "and the event waits for its backoff");
@@ -183,8 +187,8 @@ class EventRelayFailuresTest {
         // (one count shared by the document would reach 3 on pass 3 and dead-letter v2 at b)
         try (DualWriter<Document> w = f.app();
              EmbeddedEventRelay relay = f.relay()
-                     .sink("a", failingCalls(targetA, callsA, Set.of(1, 2)))
-                     .sink("b", failingCalls(targetB, callsB, Set.of(2, 3))).build()) {
+                     .sink("a", failingCalls(targetA, callsA, Set.of(1, 2)), ONE_CALL)
+                     .sink("b", failingCalls(targetB, callsB, Set.of(2, 3)), ONE_CALL).build()) {
             long v1 = w.save(new Document("_id", "x").append("n", 1)).version();
             relay.publishDue();
             long v2 = w.save(new Document("_id", "x").append("n", 2)).version();
@@ -207,7 +211,7 @@ class EventRelayFailuresTest {
         Fixture f = new Fixture(db);
         try (DualWriter<Document> w = f.app();
              EmbeddedEventRelay relay = f.relay()
-                     .sink("audit", failingCalls(f.target, f.calls, Set.of(1, 2, 3))).build()) {
+                     .sink("audit", failingCalls(f.target, f.calls, Set.of(1, 2, 3)), ONE_CALL).build()) {
             long v1 = w.save(new Document("_id", "x").append("n", 1)).version();
             long v2 = w.save(new Document("_id", "x").append("n", 2)).version();
             for (int pass = 0; pass < 3; pass++) {
@@ -232,7 +236,7 @@ class EventRelayFailuresTest {
         CrashingDeadLetterStore dying = new CrashingDeadLetterStore();
         try (DualWriter<Document> w = f.app();
              EmbeddedEventRelay relay = f.relay(dying)
-                     .sink("audit", failingCalls(f.target, f.calls, Set.of(1, 2, 3, 4))).build()) {
+                     .sink("audit", failingCalls(f.target, f.calls, Set.of(1, 2, 3, 4)), ONE_CALL).build()) {
             long v = w.save(new Document("_id", "x").append("n", 1)).version();
             relay.publishDue();
             f.clock.skip(Duration.ofMinutes(1));

@@ -6,6 +6,7 @@ import io.dualwrite.Change;
 import io.dualwrite.DeadLetter;
 import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.SinkSettings;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.mongo.MongoPrimaryStore;
@@ -32,6 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(MongoExtension.class)
 class EventRelayPoisonTest {
+    /** One call per pass: each pass spends one of the relay's attempts, as these tests count them. */
+    private static final SinkSettings ONE_CALL = SinkSettings.builder().maxAttempts(1).build();
+
     private static final AtomicInteger N = new AtomicInteger();
 
     private static DualWriter<Document> app(MongoPrimaryStore<Document> store) {
@@ -55,7 +59,7 @@ class EventRelayPoisonTest {
         SteppingClock clock = new SteppingClock();
         try (DualWriter<Document> w = app(store);
              EmbeddedEventRelay relay = EmbeddedEventRelay.builder(c).entityType("item").deadLetterStore(deadLetters)
-                     .clock(clock).lease(Duration.ofSeconds(30)).sink("audit", audit).build()) {
+                     .clock(clock).lease(Duration.ofSeconds(30)).sink("audit", audit, ONE_CALL).build()) {
             w.save(new Document("_id", "poison").append("n", 1));
             w.save(new Document("_id", "ok").append("n", 1));
             Throwable thrown = null;
@@ -95,7 +99,7 @@ class EventRelayPoisonTest {
         try (DualWriter<Document> w = app(store);
              EmbeddedEventRelay relay = EmbeddedEventRelay.builder(c).entityType("item").deadLetterStore(deadLetters)
                      .clock(clock).lease(Duration.ofSeconds(30)).retry(3, Duration.ofSeconds(1), Duration.ofSeconds(10))
-                     .sink("audit", audit).build()) {
+                     .sink("audit", audit, ONE_CALL).build()) {
             w.save(new Document("_id", "x").append("n", 1));
             long v2 = w.save(new Document("_id", "x").append("n", 2)).version();
             for (int pass = 0; pass < 3; pass++) {

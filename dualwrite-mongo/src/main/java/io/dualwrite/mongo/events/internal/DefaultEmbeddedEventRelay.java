@@ -10,10 +10,11 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.Change;
 import io.dualwrite.DeadLetter;
-import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.IdempotencyKeys;
 import io.dualwrite.Operation;
+import io.dualwrite.SinkPipeline;
+import io.dualwrite.SinkSettings;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.IdType;
@@ -27,11 +28,11 @@ import io.dualwrite.mongo.relay.RelayMetrics;
 import io.dualwrite.mongo.relay.internal.PollingThread;
 import io.dualwrite.spi.DeadLetterStore;
 import io.dualwrite.spi.Sink;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import org.bson.BsonArray;
-import org.bson.BsonBoolean;
 import org.bson.BsonDateTime;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
@@ -67,7 +68,8 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
     private final EntityCodec<T> codec;
     private final String collectionName;
     private final String entityType;
-    private final Map<String, Sink<T>> sinks;
+    private final Map<String, SinkPipeline<T>> sinks;
+    private final Map<String, Duration> longest = new LinkedHashMap<>();
     private final DeadLetterStore deadLetters;
     private final Ids ids;
     private final String owner;
@@ -89,6 +91,8 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
      * @param collection     entity collection
      * @param entityType     entity type
      * @param sinks          event sinks by name
+     * @param settings       each sink's delivery settings
+     * @param breakers       the breakers' registry, or null for the relay's own
      * @param deadLetters    dead-letter store
      * @param idType         id storage
      * @param owner          lease owner
@@ -104,6 +108,7 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
      * @param createIndexes  whether to create the due index
      */
     public DefaultEmbeddedEventRelay(MongoCollection<T> collection, String entityType, Map<String, Sink<T>> sinks,
+                                     Map<String, SinkSettings> settings, CircuitBreakerRegistry breakers,
                                      DeadLetterStore deadLetters, IdType idType, String owner, Duration lease,
                                      int batchSize, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
                                      Duration pollInterval, int schemaVersion, Clock clock, MeterRegistry registry,
@@ -112,7 +117,17 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
         this.codec = new EntityCodec<>(collection.getCodecRegistry(), collection.getDocumentClass());
         this.collectionName = collection.getNamespace().getCollectionName();
         this.entityType = entityType;
-        this.sinks = new LinkedHashMap<>(sinks);
+        this.sinks = new LinkedHashMap<>();
+        for (Map.Entry<String, Sink<T>> e : sinks.entrySet()) {
+            SinkSettings own = settings.getOrDefault(e.getKey(), SinkSettings.DEFAULT);
+            SinkPipeline.Builder<T> b = SinkPipeline.builder(entityType, e.getKey(), e.getValue()).settings(own)
+                    .meterRegistry(registry).path("events");
+            if (breakers != null) {
+                b.circuitBreakerRegistry(breakers);
+            }
+            this.sinks.put(e.getKey(), b.build());
+            this.longest.put(e.getKey(), longestDelivery(own));
+        }
         this.deadLetters = deadLetters;
         this.ids = new Ids(idType);
         this.owner = owner;
@@ -187,16 +202,17 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
         BsonDocument failed = new BsonDocument();
         Duration retryIn = null;
         int count = 0;
-        for (Map.Entry<String, Sink<T>> s : sinks.entrySet()) {
+        for (Map.Entry<String, SinkPipeline<T>> s : sinks.entrySet()) {
             long upTo = sentDoc.containsKey(s.getKey()) ? sentDoc.getNumber(s.getKey()).longValue() : 0;
             for (BsonDocument rec : list) {
                 long v = rec.getNumber("v").longValue();
                 if (v <= upTo) {
                     continue;
                 }
-                if (!clock.instant().isBefore(leaseEnd)) {
-                    LOG.warn("lease on {}/{} ran out while publishing; the rest waits for the next claim",
-                            collectionName, id);
+                if (Duration.between(clock.instant(), leaseEnd).compareTo(longest.get(s.getKey())) < 0) {
+                    // never start a delivery that could outlive the lease: another relay may claim the document then
+                    LOG.debug("lease on {}/{} ends before a delivery to {} could; the rest waits for the next claim",
+                            collectionName, id, s.getKey());
                     break;
                 }
                 Change<T> change;
@@ -212,37 +228,40 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
                     upTo = v;
                     continue;
                 }
-                try {
-                    s.getValue().apply(change);
+                SinkPipeline.Outcome out = s.getValue().deliver(change);
+                if (out.succeeded()) {
                     upTo = v;
                     count++;
                     published.get(s.getKey()).increment();
-                } catch (Throwable e) {
-                    ErrorClassifier.rethrowIfFatal(e);
-                    ErrorKind kind = classify(s.getValue(), e);
-                    // the attempts of this event at this sink: a later event of the entity starts its own count
-                    BsonValue prior = earlier.get(s.getKey());
-                    boolean same = prior != null && prior.isDocument()
-                            && prior.asDocument().getNumber("v", new BsonInt64(0)).longValue() == v;
-                    int attempts = (same ? prior.asDocument().getNumber("n", new BsonInt32(0)).intValue() : 0) + 1;
-                    String error = describe(e);
-                    String firstError = same && prior.asDocument().isString("first")
-                            ? prior.asDocument().getString("first").getValue() : error;
-                    if (kind == ErrorKind.PERMANENT || attempts >= maxAttempts) {
-                        deadLetter(change, s.getKey(), attempts, kind, firstError, error);
-                        upTo = v;
-                        continue;
-                    }
-                    deferred.increment();
-                    LOG.warn("event {} for sink {} failed ({}, attempt {} of {}); retrying later: {}",
-                            change.idempotencyKey(), s.getKey(), kind, attempts, maxAttempts, error);
-                    failed.append(s.getKey(), new BsonDocument("v", new BsonInt64(v))
-                            .append("n", new BsonInt32(attempts)).append("first", new BsonString(firstError)));
-                    // the document comes due when every failed sink's own backoff has passed
-                    Duration wait = Duration.ofMillis(backoff.millis(id, s.getKey(), attempts));
-                    retryIn = retryIn == null || wait.compareTo(retryIn) > 0 ? wait : retryIn;
-                    break;
+                    continue;
                 }
+                // the attempts of this event at this sink: a later event of the entity starts its own count
+                BsonValue prior = earlier.get(s.getKey());
+                boolean same = prior != null && prior.isDocument()
+                        && prior.asDocument().getNumber("v", new BsonInt64(0)).longValue() == v;
+                int before = same ? prior.asDocument().getNumber("n", new BsonInt32(0)).intValue() : 0;
+                String error = describe(out.error());
+                String firstError = same && prior.asDocument().isString("first")
+                        ? prior.asDocument().getString("first").getValue() : error;
+                // a sink that was not called (its circuit is open) spends no attempt: a long outage never turns
+                // events into dead letters
+                int attempts = out.notCalled() ? before : before + 1;
+                if (!out.notCalled() && (out.kind() == ErrorKind.PERMANENT || attempts >= maxAttempts)) {
+                    deadLetter(change, s.getKey(), attempts, out.kind(), firstError, error);
+                    upTo = v;
+                    continue;
+                }
+                deferred.increment();
+                LOG.warn("event {} for sink {} {} ({}, attempt {} of {}); retrying later: {}",
+                        change.idempotencyKey(), s.getKey(), out.notCalled() ? "was not sent" : "failed", out.kind(),
+                        attempts, maxAttempts, error);
+                failed.append(s.getKey(), new BsonDocument("v", new BsonInt64(v))
+                        .append("n", new BsonInt32(attempts)).append("first", new BsonString(firstError)));
+                // the document comes due when every failed sink's own wait has passed
+                Duration wait = Duration.ofMillis(backoff.millis(id, s.getKey(), Math.max(1, attempts)))
+                        .plus(out.notCalled() ? s.getValue().notCalledPause() : Duration.ZERO);
+                retryIn = retryIn == null || wait.compareTo(retryIn) > 0 ? wait : retryIn;
+                break;
             }
             sent.put(s.getKey(), upTo);
         }
@@ -265,17 +284,19 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
         return b.build();
     }
 
-    /** An {@link Error} (not fatal) is the event's own PERMANENT failure, whatever the sink's classifier says. */
-    private static ErrorKind classify(Sink<?> sink, Throwable e) {
-        if (e instanceof Error) {
-            return ErrorKind.PERMANENT;
+    /**
+     * @param settings a sink's settings
+     * @return the longest one delivery to it may take: every attempt's time limit, and the longest waits between them
+     */
+    public static Duration longestDelivery(SinkSettings settings) {
+        Duration waits = Duration.ZERO;
+        double wait = settings.initialBackoff().toMillis();
+        for (int i = 1; i < settings.maxAttempts(); i++) {
+            long longestWait = Math.min(settings.maxBackoff().toMillis(), (long) (wait * (1 + settings.jitter())));
+            waits = waits.plusMillis(longestWait);
+            wait *= settings.backoffMultiplier();
         }
-        try {
-            ErrorKind k = sink.classifier().classify(e);
-            return k != null ? k : ErrorKind.TRANSIENT;
-        } catch (RuntimeException bug) {
-            return ErrorKind.TRANSIENT;
-        }
+        return settings.attemptTimeout().multipliedBy(settings.maxAttempts()).plus(waits);
     }
 
     private static String describe(Throwable e) {
@@ -397,6 +418,7 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
     public void close() {
         closed = true;
         poller.stop();
+        sinks.values().forEach(SinkPipeline::close);
     }
 
     @Override
