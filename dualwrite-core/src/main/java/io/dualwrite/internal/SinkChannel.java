@@ -339,7 +339,12 @@ final class SinkChannel<T> {
                 }
             }
         }
-        record(call, "recovery", start);
+        // one outcome per change, as every other road records it (a change not sent is no delivery)
+        for (Delivery d : out) {
+            if (!d.wasNotSent()) {
+                record(d, "recovery", start);
+            }
+        }
         return new BatchDelivery(List.of(out));
     }
 
