@@ -40,10 +40,11 @@ import java.util.concurrent.TimeUnit;
  * changes in raw batches of the same size with nothing else ({@link #rawBatchWrite}). One run
  * of each is one measurement ({@link Mode#SingleShotTime}); the backlog is rebuilt before each.
  *
- * <p>The primary is the in-memory reference store unless {@link #primary} is {@code mongo}:
- * on the in-JVM MongoDB server every query other than by {@code _id} scans the whole collection,
- * so recovery's due query would measure that server; {@link BenchmarkMain} chooses {@code mongo}
- * only when {@value BenchmarkServers#MONGO_URI_VARIABLE} names a real MongoDB.
+ * <p>The primary is the in-memory reference store, or {@link MongoPrimaryStore} when {@link #primary}
+ * is {@code mongo}. On the in-JVM MongoDB server every query other than by {@code _id} scans the
+ * whole collection, so there recovery's due query measures that server: {@link BenchmarkMain} runs
+ * the {@code mongo} rows with a smaller backlog unless {@value BenchmarkServers#MONGO_URI_VARIABLE}
+ * names a real MongoDB.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)

@@ -1,0 +1,36 @@
+package io.dualwrite.reconcile.internal;
+
+import io.dualwrite.spi.RangeDigest;
+import io.dualwrite.spi.Snapshot;
+
+import java.util.List;
+
+/** Prefix sums of the live entries' pair hashes of one primary page, for digests of any sub-range. */
+final class Prefix {
+    final long[] counts;
+    final long[] hashes;
+
+    private Prefix(int n) {
+        counts = new long[n + 1];
+        hashes = new long[n + 1];
+    }
+
+    /**
+     * @param page the page
+     * @param live whether the sink is to hold a snapshot of it (alive, and within its ramp)
+     */
+    static <T> Prefix of(List<Snapshot<T>> page, java.util.function.Predicate<Snapshot<T>> live) {
+        Prefix p = new Prefix(page.size());
+        for (int i = 0; i < page.size(); i++) {
+            Snapshot<T> snap = page.get(i);
+            boolean held = live.test(snap);
+            p.counts[i + 1] = p.counts[i] + (held ? 1 : 0);
+            p.hashes[i + 1] = p.hashes[i] + (held ? RangeDigest.hashOf(snap.id(), snap.version()) : 0);
+        }
+        return p;
+    }
+
+    RangeDigest digest(int from, int to) {
+        return new RangeDigest(counts[to] - counts[from], hashes[to] - hashes[from]);
+    }
+}
