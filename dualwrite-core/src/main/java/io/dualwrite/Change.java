@@ -1,5 +1,6 @@
 package io.dualwrite;
 
+import io.dualwrite.internal.Args;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,9 +32,7 @@ public final class Change<T> {
         this.entityType = Objects.requireNonNull(b.entityType, "entityType");
         this.id = Objects.requireNonNull(b.id, "id");
         this.operation = Objects.requireNonNull(b.operation, "operation");
-        if (b.version < 1) {
-            throw new IllegalArgumentException("version must be at least 1, was " + b.version);
-        }
+        Args.atLeast(b.version, 1, "version");
         this.version = b.version;
         if (operation == Operation.UPSERT && b.state == null) {
             throw new IllegalArgumentException("an UPSERT change needs a state: " + entityType + "/" + id);
@@ -45,9 +44,7 @@ public final class Change<T> {
         this.idempotencyKey = b.idempotencyKey != null ? b.idempotencyKey : IdempotencyKeys.of(entityType, id, version);
         this.correlationId = Objects.requireNonNull(b.correlationId, "correlationId");
         this.time = Objects.requireNonNull(b.time, "time");
-        if (b.schemaVersion < 1) {
-            throw new IllegalArgumentException("schemaVersion must be at least 1, was " + b.schemaVersion);
-        }
+        Args.atLeast(b.schemaVersion, 1, "schemaVersion");
         this.schemaVersion = b.schemaVersion;
     }
 

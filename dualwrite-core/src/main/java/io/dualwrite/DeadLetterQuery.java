@@ -1,5 +1,6 @@
 package io.dualwrite;
 
+import io.dualwrite.internal.Args;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -113,9 +114,7 @@ public final class DeadLetterQuery {
          * @return this
          */
         public Builder limit(int limit) {
-            if (limit < 1) {
-                throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-            }
+            Args.atLeast(limit, 1, "limit");
             this.limit = limit;
             return this;
         }

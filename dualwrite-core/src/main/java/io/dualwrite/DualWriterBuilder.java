@@ -3,6 +3,7 @@ package io.dualwrite;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.dualwrite.internal.Args;
 import io.dualwrite.internal.DefaultDualWriter;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.spi.DeadLetterStore;
@@ -84,9 +85,7 @@ public final class DualWriterBuilder<T> {
      */
     public DualWriterBuilder<T> entityType(String entityType) {
         Objects.requireNonNull(entityType, "entityType");
-        if (entityType.isBlank()) {
-            throw new IllegalArgumentException("entityType must not be blank");
-        }
+        Args.notBlank(entityType, "entityType");
         this.entityType = entityType;
         return this;
     }
@@ -252,18 +251,14 @@ public final class DualWriterBuilder<T> {
      */
     public DualWriterBuilder<T> gracePeriod(Duration gracePeriod) {
         Objects.requireNonNull(gracePeriod, "gracePeriod");
-        if (gracePeriod.isNegative()) {
-            throw new IllegalArgumentException("gracePeriod must not be negative, was " + gracePeriod);
-        }
+        Args.notNegative(gracePeriod, "gracePeriod");
         this.gracePeriod = gracePeriod;
         return this;
     }
 
     /** @param size entities claimed per recovery pass, at least 1; default 100 @return this */
     public DualWriterBuilder<T> recoveryBatchSize(int size) {
-        if (size < 1) {
-            throw new IllegalArgumentException("recoveryBatchSize must be at least 1, was " + size);
-        }
+        Args.atLeast(size, 1, "recoveryBatchSize");
         this.recoveryBatchSize = size;
         return this;
     }
@@ -276,9 +271,7 @@ public final class DualWriterBuilder<T> {
      */
     public DualWriterBuilder<T> lease(Duration lease) {
         Objects.requireNonNull(lease, "lease");
-        if (lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease must be positive, was " + lease);
-        }
+        Args.positive(lease, "lease");
         this.lease = lease;
         return this;
     }
@@ -300,9 +293,7 @@ public final class DualWriterBuilder<T> {
     /** @param window how long a caller's request key is deduplicated, positive; default 24 h @return this */
     public DualWriterBuilder<T> requestKeyWindow(Duration window) {
         Objects.requireNonNull(window, "window");
-        if (window.isNegative() || window.isZero()) {
-            throw new IllegalArgumentException("requestKeyWindow must be positive, was " + window);
-        }
+        Args.positive(window, "requestKeyWindow");
         this.requestKeyWindow = window;
         return this;
     }
@@ -313,13 +304,9 @@ public final class DualWriterBuilder<T> {
      * @return this
      */
     public DualWriterBuilder<T> acknowledgements(int batchSize, Duration interval) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
-        }
+        Args.atLeast(batchSize, 1, "batchSize");
         Objects.requireNonNull(interval, "interval");
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("interval must be positive, was " + interval);
-        }
+        Args.positive(interval, "interval");
         this.ackBatchSize = batchSize;
         this.ackInterval = interval;
         return this;

@@ -1,5 +1,6 @@
 package io.dualwrite;
 
+import io.dualwrite.internal.Args;
 import java.util.Objects;
 
 /**
@@ -20,9 +21,7 @@ public final class IdempotencyKeys {
     public static String of(String entityType, String id, long version) {
         Objects.requireNonNull(entityType, "entityType");
         Objects.requireNonNull(id, "id");
-        if (version < 1) {
-            throw new IllegalArgumentException("version must be at least 1, was " + version);
-        }
+        Args.atLeast(version, 1, "version");
         return entityType + "/" + id + "@" + version;
     }
 }

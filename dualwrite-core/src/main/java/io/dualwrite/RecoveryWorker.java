@@ -1,5 +1,6 @@
 package io.dualwrite;
 
+import io.dualwrite.internal.Args;
 import io.dualwrite.internal.DefaultRecoveryWorker;
 
 import java.time.Duration;
@@ -61,9 +62,7 @@ public interface RecoveryWorker extends AutoCloseable {
         /** @param interval pause between passes, positive; default 1 s @return this */
         public Builder interval(Duration interval) {
             Objects.requireNonNull(interval, "interval");
-            if (interval.isNegative() || interval.isZero()) {
-                throw new IllegalArgumentException("interval must be positive, was " + interval);
-            }
+            Args.positive(interval, "interval");
             this.interval = interval;
             return this;
         }
@@ -71,9 +70,7 @@ public interface RecoveryWorker extends AutoCloseable {
         /** @param timeout longest wait for a running pass on close, not negative; default 30 s @return this */
         public Builder shutdownTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative()) {
-                throw new IllegalArgumentException("shutdownTimeout must not be negative, was " + timeout);
-            }
+            Args.notNegative(timeout, "shutdownTimeout");
             this.shutdownTimeout = timeout;
             return this;
         }

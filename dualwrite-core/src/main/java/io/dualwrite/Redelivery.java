@@ -1,5 +1,6 @@
 package io.dualwrite;
 
+import io.dualwrite.internal.Args;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -35,9 +36,7 @@ public record Redelivery(String id, SinkOutcome outcome, long version, int attem
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(firstError, "firstError");
         Objects.requireNonNull(lastError, "lastError");
-        if (attempts < 0) {
-            throw new IllegalArgumentException("attempts must not be negative, was " + attempts);
-        }
+        Args.atLeast(attempts, 0, "attempts");
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.dualwrite;
 
+import io.dualwrite.internal.Args;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 
 import java.time.Duration;
@@ -70,6 +71,31 @@ public final class SinkSettings {
     /** @return a new builder with every default */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A builder that starts from these settings, to derive settings that differ in a few:
+     * {@code SinkSettings.DEFAULT.toBuilder().policy(DeliveryPolicy.ASYNC).build()}.
+     *
+     * @return a new builder holding every one of these settings
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.policy = policy;
+        b.rampPercent = rampPercent;
+        b.rampDownFrom = rampDownFrom == rampPercent ? Double.NaN : rampDownFrom;
+        b.attemptTimeout = attemptTimeout;
+        b.maxAttempts = maxAttempts;
+        b.initialBackoff = initialBackoff;
+        b.backoffMultiplier = backoffMultiplier;
+        b.maxBackoff = maxBackoff;
+        b.jitter = jitter;
+        b.maxConcurrentCalls = maxConcurrentCalls;
+        b.circuitBreaker = circuitBreaker;
+        b.schemaVersion = schemaVersion;
+        b.classifier = classifier;
+        b.clientEnforcesTimeout = clientEnforcesTimeout;
+        return b;
     }
 
     /** @param policy the policy @return default settings with that policy */
@@ -249,9 +275,7 @@ public final class SinkSettings {
 
         /** @param maxAttempts calls per delivery on the caller's path, at least 1; default 3 @return this */
         public Builder maxAttempts(int maxAttempts) {
-            if (maxAttempts < 1) {
-                throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
-            }
+            Args.atLeast(maxAttempts, 1, "maxAttempts");
             this.maxAttempts = maxAttempts;
             return this;
         }
@@ -290,9 +314,7 @@ public final class SinkSettings {
 
         /** @param max most concurrent calls, at least 1; default 64 @return this */
         public Builder maxConcurrentCalls(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxConcurrentCalls must be at least 1, was " + max);
-            }
+            Args.atLeast(max, 1, "maxConcurrentCalls");
             this.maxConcurrentCalls = max;
             return this;
         }
@@ -310,9 +332,7 @@ public final class SinkSettings {
 
         /** @param schemaVersion the mapping's schema version, at least 1; default 1 @return this */
         public Builder schemaVersion(int schemaVersion) {
-            if (schemaVersion < 1) {
-                throw new IllegalArgumentException("schemaVersion must be at least 1, was " + schemaVersion);
-            }
+            Args.atLeast(schemaVersion, 1, "schemaVersion");
             this.schemaVersion = schemaVersion;
             return this;
         }

@@ -1,5 +1,6 @@
 package io.dualwrite;
 
+import io.dualwrite.internal.Args;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -94,9 +95,7 @@ public final class WriteOptions {
          * @throws IllegalArgumentException if negative
          */
         public Builder expectedVersion(long expectedVersion) {
-            if (expectedVersion < 0) {
-                throw new IllegalArgumentException("expectedVersion must not be negative, was " + expectedVersion);
-            }
+            Args.atLeast(expectedVersion, 0, "expectedVersion");
             this.expectedVersion = expectedVersion;
             return this;
         }

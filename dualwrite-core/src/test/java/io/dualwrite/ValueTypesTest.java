@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -91,5 +92,26 @@ class ValueTypesTest {
         assertEquals("later", m.lastError());
         assertEquals(t0, m.createdAt());
         assertEquals(ErrorKind.PERMANENT, m.kind());
+    }
+
+    @Test
+    void aSinkSettingsCopyBuilderKeepsEverySettingItDoesNotChange() {
+        ErrorClassifier classifier = e -> ErrorKind.PERMANENT;
+        io.github.resilience4j.circuitbreaker.CircuitBreakerConfig breaker =
+                io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.custom().slidingWindowSize(7).build();
+        SinkSettings original = SinkSettings.builder().policy(DeliveryPolicy.ASYNC).rampPercent(20).rampDownFrom(50)
+                .attemptTimeout(java.time.Duration.ofSeconds(3)).maxAttempts(4)
+                .backoff(java.time.Duration.ofMillis(10), 3.0, java.time.Duration.ofSeconds(2)).jitter(0.2)
+                .maxConcurrentCalls(9).circuitBreaker(breaker).schemaVersion(2).classifier(classifier)
+                .clientEnforcesTimeout(true).build();
+        SinkSettings copy = original.toBuilder().build();
+        assertEquals(original.toString(), copy.toString());
+        assertEquals(original.rampDownFrom(), copy.rampDownFrom());
+        assertSame(breaker, copy.circuitBreaker());
+        assertSame(classifier, copy.classifier());
+        SinkSettings changed = original.toBuilder().policy(DeliveryPolicy.SYNC).build();
+        assertEquals(DeliveryPolicy.SYNC, changed.policy());
+        assertEquals(original.toString().replace("ASYNC", "SYNC"), changed.toString(), "only the policy changed");
+        assertEquals(SinkSettings.DEFAULT.toString(), SinkSettings.DEFAULT.toBuilder().build().toString());
     }
 }

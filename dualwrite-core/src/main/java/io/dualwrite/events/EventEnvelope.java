@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dualwrite.Operation;
+import io.dualwrite.internal.Args;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -74,12 +75,8 @@ public final class EventEnvelope {
         this.type = requireText(type, "type");
         this.time = Objects.requireNonNull(time, "time");
         this.subject = requireText(subject, "subject");
-        if (entityVersion < 1) {
-            throw new IllegalArgumentException("entity version must be at least 1, was " + entityVersion);
-        }
-        if (schemaVersion < 1) {
-            throw new IllegalArgumentException("schema version must be at least 1, was " + schemaVersion);
-        }
+        Args.atLeast(entityVersion, 1, "entity version");
+        Args.atLeast(schemaVersion, 1, "schema version");
         this.entityVersion = entityVersion;
         this.schemaVersion = schemaVersion;
         this.correlationId = correlationId;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.Change;
 import io.dualwrite.EntitySerializationException;
 import io.dualwrite.Operation;
+import io.dualwrite.internal.Args;
 
 import java.util.Objects;
 import java.util.function.Function;
@@ -98,9 +99,7 @@ public final class EventEnvelopes<T> {
          */
         public Builder<T> source(String source) {
             Objects.requireNonNull(source, "source");
-            if (source.isBlank()) {
-                throw new IllegalArgumentException("source must not be blank");
-            }
+            Args.notBlank(source, "source");
             try {
                 java.net.URI.create(source);
             } catch (IllegalArgumentException e) {

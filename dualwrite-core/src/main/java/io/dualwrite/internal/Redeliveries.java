@@ -55,9 +55,7 @@ final class Redeliveries<T> {
                                              int maxAttempts) {
         Objects.requireNonNull(ids, "ids");
         Objects.requireNonNull(earlier, "earlier");
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
-        }
+        Args.atLeast(maxAttempts, 1, "maxAttempts");
         SinkChannel<T> c = core.channelFor(sink);
         Map<String, Redelivery> out = new LinkedHashMap<>();
         List<Change<T>> changes = new ArrayList<>();

@@ -41,9 +41,7 @@ public final class RetryBackoff {
      * @throws IllegalArgumentException if a value is out of range
      */
     public static void check(int maxAttempts, Duration initial, Duration max) {
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
-        }
+        Args.atLeast(maxAttempts, 1, "maxAttempts");
         Objects.requireNonNull(initial, "initial");
         Objects.requireNonNull(max, "max");
         if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {

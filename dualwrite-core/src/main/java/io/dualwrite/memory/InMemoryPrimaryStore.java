@@ -3,6 +3,7 @@ package io.dualwrite.memory;
 import io.dualwrite.Operation;
 import io.dualwrite.VersionConflictException;
 import io.dualwrite.Versions;
+import io.dualwrite.internal.Args;
 import io.dualwrite.spi.Ack;
 import io.dualwrite.spi.Committed;
 import io.dualwrite.spi.Intent;
@@ -123,9 +124,7 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
 
     @Override
     public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        Args.atLeast(limit, 1, "limit");
         // the due index is ordered by due time: walk it from the earliest until the first one not yet due
         List<Snapshot<T>> claimed = new ArrayList<>();
         for (DueKey key : dueIndex) {
@@ -171,9 +170,7 @@ public final class InMemoryPrimaryStore<T> implements PrimaryStore<T> {
 
     @Override
     public List<Snapshot<T>> scan(String afterExclusive, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        Args.atLeast(limit, 1, "limit");
         List<String> ids = new ArrayList<>();
         for (String id : records.keySet()) {
             if (afterExclusive == null || id.compareTo(afterExclusive) > 0) {

@@ -1,5 +1,6 @@
 package io.dualwrite.memory;
 
+import io.dualwrite.internal.Args;
 import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.spi.ReconcileCheckpoint;
 import io.dualwrite.spi.ReconcileStore;
@@ -49,9 +50,7 @@ public final class InMemoryReconcileStore implements ReconcileStore {
     @Override
     public List<ReconcileReport> reports(String entityType, int limit) {
         Objects.requireNonNull(entityType, "entityType");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        Args.atLeast(limit, 1, "limit");
         List<Stored> matching = new ArrayList<>();
         for (Stored s : reports.values()) {
             if (s.report.entityType().equals(entityType)) {

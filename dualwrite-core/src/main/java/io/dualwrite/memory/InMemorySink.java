@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.Change;
+import io.dualwrite.internal.Args;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.ContentDigest;
 import io.dualwrite.spi.ContentDigestingSink;
@@ -98,9 +99,7 @@ public final class InMemorySink<T> implements DigestingSink<T>, ContentDigesting
 
     @Override
     public List<String> idsAfter(String afterExclusive, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        Args.atLeast(limit, 1, "limit");
         List<String> ids = new ArrayList<>();
         for (Map.Entry<String, Held<T>> e : range(afterExclusive, null).entrySet()) {
             if (ids.size() == limit) {

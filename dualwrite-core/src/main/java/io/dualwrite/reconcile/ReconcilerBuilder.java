@@ -2,6 +2,7 @@ package io.dualwrite.reconcile;
 
 import io.dualwrite.DualWriter;
 import io.dualwrite.WriterOperations;
+import io.dualwrite.internal.Args;
 import io.dualwrite.memory.InMemoryReconcileStore;
 import io.dualwrite.reconcile.internal.DefaultReconciler;
 import io.dualwrite.spi.ContentDigestingSink;
@@ -109,9 +110,7 @@ public final class ReconcilerBuilder<T> {
      * @throws IllegalArgumentException if below 1
      */
     public ReconcilerBuilder<T> chunkSize(int chunkSize) {
-        if (chunkSize < 1) {
-            throw new IllegalArgumentException("chunkSize must be at least 1, was " + chunkSize);
-        }
+        Args.atLeast(chunkSize, 1, "chunkSize");
         this.chunkSize = chunkSize;
         return this;
     }
@@ -123,9 +122,7 @@ public final class ReconcilerBuilder<T> {
      * @throws IllegalArgumentException if below 1
      */
     public ReconcilerBuilder<T> digestLeafSize(int leafSize) {
-        if (leafSize < 1) {
-            throw new IllegalArgumentException("digestLeafSize must be at least 1, was " + leafSize);
-        }
+        Args.atLeast(leafSize, 1, "digestLeafSize");
         this.digestLeafSize = leafSize;
         return this;
     }
@@ -173,9 +170,7 @@ public final class ReconcilerBuilder<T> {
      * @throws IllegalArgumentException if below 1
      */
     public ReconcilerBuilder<T> repairsPerSecond(int perSecond) {
-        if (perSecond < 1) {
-            throw new IllegalArgumentException("repairsPerSecond must be at least 1, was " + perSecond);
-        }
+        Args.atLeast(perSecond, 1, "repairsPerSecond");
         this.repairsPerSecond = perSecond;
         return this;
     }
@@ -198,9 +193,7 @@ public final class ReconcilerBuilder<T> {
      * @throws IllegalArgumentException if negative
      */
     public ReconcilerBuilder<T> sampleSize(int sampleSize) {
-        if (sampleSize < 0) {
-            throw new IllegalArgumentException("sampleSize must be at least 0, was " + sampleSize);
-        }
+        Args.atLeast(sampleSize, 0, "sampleSize");
         this.sampleSize = sampleSize;
         return this;
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.POJONode;
 
+import io.dualwrite.internal.Args;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -62,9 +63,7 @@ public record ContentDigest(String value) {
      */
     public ContentDigest {
         Objects.requireNonNull(value, "value");
-        if (value.isBlank()) {
-            throw new IllegalArgumentException("a content digest must not be blank");
-        }
+        Args.notBlank(value, "a content digest");
     }
 
     /**

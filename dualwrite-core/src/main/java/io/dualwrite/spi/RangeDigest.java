@@ -1,5 +1,6 @@
 package io.dualwrite.spi;
 
+import io.dualwrite.internal.Args;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
@@ -35,9 +36,7 @@ public record RangeDigest(long count, long hash) {
      * @throws IllegalArgumentException if count is negative
      */
     public RangeDigest {
-        if (count < 0) {
-            throw new IllegalArgumentException("count must be at least 0, was " + count);
-        }
+        Args.atLeast(count, 0, "count");
     }
 
     /**

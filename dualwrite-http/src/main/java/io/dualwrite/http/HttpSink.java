@@ -9,6 +9,7 @@ import io.dualwrite.ErrorKind;
 import io.dualwrite.http.internal.ReplyBody;
 import io.dualwrite.http.internal.RetryAfter;
 import io.dualwrite.http.internal.UriTemplate;
+import io.dualwrite.internal.Args;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.MappingSink;
 import org.slf4j.Logger;
@@ -473,9 +474,7 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
          */
         public Builder<T> requestTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("requestTimeout must be positive, was " + timeout);
-            }
+            Args.positive(timeout, "requestTimeout");
             this.requestTimeout = timeout;
             return this;
         }
@@ -504,9 +503,7 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
          * @return this
          */
         public Builder<T> errorExcerptChars(int chars) {
-            if (chars < 0) {
-                throw new IllegalArgumentException("errorExcerptChars must not be negative, was " + chars);
-            }
+            Args.atLeast(chars, 0, "errorExcerptChars");
             this.excerptChars = chars;
             return this;
         }

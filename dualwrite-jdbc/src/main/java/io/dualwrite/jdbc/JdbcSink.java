@@ -2,6 +2,7 @@ package io.dualwrite.jdbc;
 
 import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
+import io.dualwrite.internal.Args;
 import io.dualwrite.jdbc.internal.SqlNames;
 import io.dualwrite.jdbc.internal.StatementParameters;
 import io.dualwrite.spi.ApplyResult;
@@ -276,9 +277,7 @@ public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, R
      */
     @Override
     public List<String> idsAfter(String afterExclusive, int limit) throws JdbcSinkException {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        Args.atLeast(limit, 1, "limit");
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(afterExclusive == null ? firstIdsSql : idsAfterSql)) {
             int i = 1;
@@ -394,9 +393,7 @@ public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, R
         private Builder(DataSource dataSource, String entityType, String table) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
             this.entityType = Objects.requireNonNull(entityType, "entityType");
-            if (entityType.isBlank()) {
-                throw new IllegalArgumentException("entityType must not be blank");
-            }
+            Args.notBlank(entityType, "entityType");
             this.table = SqlNames.table(table);
         }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.internal.Args;
 import io.dualwrite.kafka.internal.KafkaErrors;
 import io.dualwrite.kafka.internal.RecentVersions;
 import io.dualwrite.spi.ApplyResult;
@@ -334,9 +335,7 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
         /** @param topic the topic of this entity type, required, not blank @return this */
         public Builder<T> topic(String topic) {
             Objects.requireNonNull(topic, "topic");
-            if (topic.isBlank()) {
-                throw new IllegalArgumentException("topic must not be blank");
-            }
+            Args.notBlank(topic, "topic");
             this.topic = topic;
             return this;
         }
@@ -398,9 +397,7 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
         /** @param typePrefix the prefix of {@code ce_type}; default {@value KafkaSink#DEFAULT_TYPE_PREFIX} @return this */
         public Builder<T> typePrefix(String typePrefix) {
             Objects.requireNonNull(typePrefix, "typePrefix");
-            if (typePrefix.isBlank()) {
-                throw new IllegalArgumentException("typePrefix must not be blank");
-            }
+            Args.notBlank(typePrefix, "typePrefix");
             this.typePrefix = typePrefix;
             return this;
         }
@@ -412,9 +409,7 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
          */
         public Builder<T> sendTimeout(Duration sendTimeout) {
             Objects.requireNonNull(sendTimeout, "sendTimeout");
-            if (sendTimeout.isNegative() || sendTimeout.isZero()) {
-                throw new IllegalArgumentException("sendTimeout must be positive, was " + sendTimeout);
-            }
+            Args.positive(sendTimeout, "sendTimeout");
             this.sendTimeout = sendTimeout;
             return this;
         }
@@ -425,9 +420,7 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
          * @return this
          */
         public Builder<T> recentVersionsCapacity(int capacity) {
-            if (capacity < 0) {
-                throw new IllegalArgumentException("capacity must not be negative, was " + capacity);
-            }
+            Args.atLeast(capacity, 0, "capacity");
             this.recentVersionsCapacity = capacity;
             return this;
         }

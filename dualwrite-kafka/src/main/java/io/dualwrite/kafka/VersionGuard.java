@@ -1,5 +1,6 @@
 package io.dualwrite.kafka;
 
+import io.dualwrite.internal.Args;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,9 +156,7 @@ public final class VersionGuard {
 
         /** @param lockStripes locks that serialise records of the same key; default {@value VersionGuard#DEFAULT_LOCK_STRIPES} @return this */
         public Builder lockStripes(int lockStripes) {
-            if (lockStripes < 1) {
-                throw new IllegalArgumentException("lockStripes must be at least 1, was " + lockStripes);
-            }
+            Args.atLeast(lockStripes, 1, "lockStripes");
             this.lockStripes = lockStripes;
             return this;
         }

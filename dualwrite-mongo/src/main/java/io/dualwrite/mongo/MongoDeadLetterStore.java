@@ -14,6 +14,7 @@ import com.mongodb.client.model.Updates;
 import io.dualwrite.DeadLetter;
 import io.dualwrite.DeadLetterQuery;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.internal.Args;
 import io.dualwrite.spi.DeadLetterStore;
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -177,9 +178,7 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
          */
         public Builder collectionName(String name) {
             Objects.requireNonNull(name, "name");
-            if (name.isBlank()) {
-                throw new IllegalArgumentException("collection name must not be blank");
-            }
+            Args.notBlank(name, "collection name");
             this.collectionName = name;
             return this;
         }

@@ -1,6 +1,7 @@
 package io.dualwrite.mongo;
 
 import com.mongodb.client.MongoCollection;
+import io.dualwrite.internal.Args;
 import io.dualwrite.mongo.internal.EmbeddedIntentStore;
 import io.dualwrite.mongo.internal.Ids;
 import io.dualwrite.spi.PrimaryStore;
@@ -100,9 +101,7 @@ public interface MongoPrimaryStore<T> extends PrimaryStore<T> {
          * @return this
          */
         public Builder<T> maxRequestKeys(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxRequestKeys must be at least 1, was " + max);
-            }
+            Args.atLeast(max, 1, "maxRequestKeys");
             this.maxRequestKeys = max;
             return this;
         }
@@ -141,13 +140,9 @@ public interface MongoPrimaryStore<T> extends PrimaryStore<T> {
          * @return this
          */
         public Builder<T> revisionCache(long maxBytes, Duration expireAfter) {
-            if (maxBytes < 0) {
-                throw new IllegalArgumentException("maxBytes must not be negative, was " + maxBytes);
-            }
+            Args.atLeast(maxBytes, 0, "maxBytes");
             Objects.requireNonNull(expireAfter, "expireAfter");
-            if (expireAfter.isNegative() || expireAfter.isZero()) {
-                throw new IllegalArgumentException("expireAfter must be positive, was " + expireAfter);
-            }
+            Args.positive(expireAfter, "expireAfter");
             this.revisionCacheBytes = maxBytes;
             this.revisionCacheExpiry = expireAfter;
             return this;

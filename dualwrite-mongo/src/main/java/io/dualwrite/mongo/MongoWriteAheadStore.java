@@ -3,6 +3,7 @@ package io.dualwrite.mongo;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import io.dualwrite.internal.Args;
 import io.dualwrite.mongo.internal.Ids;
 import io.dualwrite.mongo.internal.WriteAheadIntentStore;
 import io.dualwrite.spi.PrimaryStore;
@@ -122,9 +123,7 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
          */
         public Builder<T> intentCollection(String name) {
             Objects.requireNonNull(name, "name");
-            if (name.isBlank()) {
-                throw new IllegalArgumentException("intent collection name must not be blank");
-            }
+            Args.notBlank(name, "intent collection name");
             this.intentCollection = name;
             return this;
         }
@@ -199,9 +198,7 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
          */
         public Builder<T> settleTime(java.time.Duration settleTime) {
             Objects.requireNonNull(settleTime, "settleTime");
-            if (settleTime.isNegative() || settleTime.isZero()) {
-                throw new IllegalArgumentException("settleTime must be positive, was " + settleTime);
-            }
+            Args.positive(settleTime, "settleTime");
             this.settleTime = settleTime;
             return this;
         }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.internal.Args;
 import io.dualwrite.opensearch.internal.OpenSearchErrors;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.ContentDigest;
@@ -309,9 +310,7 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
      */
     @Override
     public List<String> idsAfter(String afterExclusive, int limit) throws Exception {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        Args.atLeast(limit, 1, "limit");
         ObjectNode body = json.createObjectNode();
         body.put("size", limit);
         body.put("_source", false);
@@ -591,9 +590,7 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
          */
         public Builder<T> shardTimeout(Duration shardTimeout) {
             Objects.requireNonNull(shardTimeout, "shardTimeout");
-            if (shardTimeout.isNegative() || shardTimeout.isZero()) {
-                throw new IllegalArgumentException("shardTimeout must be positive, was " + shardTimeout);
-            }
+            Args.positive(shardTimeout, "shardTimeout");
             this.shardTimeout = shardTimeout;
             return this;
         }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
+import io.dualwrite.internal.Args;
 import io.dualwrite.redis.internal.VersionGuardScript;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.ContentDigest;
@@ -271,9 +272,7 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
      */
     @Override
     public List<String> idsAfter(String afterExclusive, int limit) throws Exception {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        Args.atLeast(limit, 1, "limit");
         RedisCommands<String, String> sync = connection.sync();
         ScanArgs args = ScanArgs.Builder.matches(layout.scanPattern(entityType)).limit(scanCount);
         TreeSet<String> best = new TreeSet<>();
@@ -390,9 +389,7 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
             this.connection = Objects.requireNonNull(connection, "connection");
             this.entityType = Objects.requireNonNull(entityType, "entityType");
             this.type = Objects.requireNonNull(type, "type");
-            if (entityType.isBlank()) {
-                throw new IllegalArgumentException("entityType must not be blank");
-            }
+            Args.notBlank(entityType, "entityType");
         }
 
         /**
@@ -447,9 +444,7 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
          * @return this
          */
         public Builder<T> scanCount(int count) {
-            if (count < 1) {
-                throw new IllegalArgumentException("scanCount must be at least 1, was " + count);
-            }
+            Args.atLeast(count, 1, "scanCount");
             this.scanCount = count;
             return this;
         }

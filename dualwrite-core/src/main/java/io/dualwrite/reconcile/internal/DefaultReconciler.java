@@ -1,6 +1,7 @@
 package io.dualwrite.reconcile.internal;
 
 import io.dualwrite.DualWriter;
+import io.dualwrite.internal.Args;
 import io.dualwrite.reconcile.PlanEntry;
 import io.dualwrite.reconcile.ReconcileListener;
 import io.dualwrite.reconcile.ReconcileMode;
@@ -115,9 +116,7 @@ public final class DefaultReconciler<T> implements Reconciler {
 
     @Override
     public List<ReconcileReport> history(int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        Args.atLeast(limit, 1, "limit");
         return s.store.reports(type, limit);
     }
 

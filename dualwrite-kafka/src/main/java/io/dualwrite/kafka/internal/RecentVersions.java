@@ -1,5 +1,6 @@
 package io.dualwrite.kafka.internal;
 
+import io.dualwrite.internal.Args;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,9 +15,7 @@ public final class RecentVersions {
 
     /** @param capacity the number of keys kept; 0 keeps none */
     public RecentVersions(int capacity) {
-        if (capacity < 0) {
-            throw new IllegalArgumentException("capacity must not be negative, was " + capacity);
-        }
+        Args.atLeast(capacity, 0, "capacity");
         this.capacity = capacity;
         this.versions = new LinkedHashMap<>(16, 0.75f, true) {
             private static final long serialVersionUID = 1L;

@@ -3,6 +3,7 @@ package io.dualwrite.mongo.events;
 import com.mongodb.client.MongoCollection;
 import io.dualwrite.Change;
 import io.dualwrite.SinkSettings;
+import io.dualwrite.internal.Args;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.events.internal.DefaultEmbeddedEventRelay;
@@ -139,9 +140,7 @@ public interface EmbeddedEventRelay extends AutoCloseable {
          */
         public Builder<T> entityType(String entityType) {
             Objects.requireNonNull(entityType, "entityType");
-            if (entityType.isBlank()) {
-                throw new IllegalArgumentException("entityType must not be blank");
-            }
+            Args.notBlank(entityType, "entityType");
             this.entityType = entityType;
             return this;
         }
@@ -236,9 +235,7 @@ public interface EmbeddedEventRelay extends AutoCloseable {
          * @return this
          */
         public Builder<T> batchSize(int size) {
-            if (size < 1) {
-                throw new IllegalArgumentException("batchSize must be at least 1, was " + size);
-            }
+            Args.atLeast(size, 1, "batchSize");
             this.batchSize = size;
             return this;
         }
@@ -272,9 +269,7 @@ public interface EmbeddedEventRelay extends AutoCloseable {
          * @return this
          */
         public Builder<T> schemaVersion(int schemaVersion) {
-            if (schemaVersion < 1) {
-                throw new IllegalArgumentException("schemaVersion must be at least 1, was " + schemaVersion);
-            }
+            Args.atLeast(schemaVersion, 1, "schemaVersion");
             this.schemaVersion = schemaVersion;
             return this;
         }

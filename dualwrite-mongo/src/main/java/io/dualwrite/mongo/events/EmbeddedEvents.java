@@ -1,5 +1,6 @@
 package io.dualwrite.mongo.events;
 
+import io.dualwrite.internal.Args;
 import io.dualwrite.mongo.events.internal.EventFields;
 import io.dualwrite.spi.PrimaryWrite;
 import org.bson.BsonArray;
@@ -131,9 +132,7 @@ public final class EmbeddedEvents implements EventRecorder {
          * @return this
          */
         public Builder maxEvents(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxEvents must be at least 1, was " + max);
-            }
+            Args.atLeast(max, 1, "maxEvents");
             this.maxEvents = max;
             return this;
         }

@@ -2,6 +2,7 @@ package io.dualwrite.mongo.internal;
 
 import com.mongodb.client.MongoCollection;
 import io.dualwrite.ErrorClassifier;
+import io.dualwrite.internal.Args;
 import io.dualwrite.mongo.MongoErrorClassifier;
 import io.dualwrite.spi.Ack;
 import org.bson.BsonDocument;
@@ -50,9 +51,7 @@ abstract class MongoStoreBase<T> {
     }
 
     static void checkLimit(int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        Args.atLeast(limit, 1, "limit");
     }
 
     static void checkClaim(Instant now, int limit, String owner, Duration lease) {

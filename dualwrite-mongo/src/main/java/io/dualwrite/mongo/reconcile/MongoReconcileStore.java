@@ -8,6 +8,7 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
+import io.dualwrite.internal.Args;
 import io.dualwrite.reconcile.DriftClass;
 import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.spi.ReconcileCheckpoint;
@@ -141,9 +142,7 @@ public final class MongoReconcileStore implements ReconcileStore {
     @Override
     public List<ReconcileReport> reports(String entityType, int limit) {
         Objects.requireNonNull(entityType, "entityType");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        Args.atLeast(limit, 1, "limit");
         List<ReconcileReport> out = new ArrayList<>();
         for (Document d : reports.find(Filters.eq("type", entityType))
                 .sort(Sorts.descending("startedAt", "savedAt")).limit(limit)) {
@@ -208,9 +207,7 @@ public final class MongoReconcileStore implements ReconcileStore {
 
         private static String checkName(String name) {
             Objects.requireNonNull(name, "name");
-            if (name.isBlank()) {
-                throw new IllegalArgumentException("collection name must not be blank");
-            }
+            Args.notBlank(name, "collection name");
             return name;
         }
 

@@ -6,6 +6,7 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.changestream.ChangeStreamDocument;
 import io.dualwrite.DualWriter;
 import io.dualwrite.WriterOperations;
+import io.dualwrite.internal.Args;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.MongoPrimaryStore;
@@ -181,9 +182,7 @@ public interface ChangeStreamRelay extends AutoCloseable {
          */
         public Builder<T> name(String name) {
             Objects.requireNonNull(name, "name");
-            if (name.isBlank()) {
-                throw new IllegalArgumentException("name must not be blank");
-            }
+            Args.notBlank(name, "name");
             this.name = name;
             return this;
         }
@@ -232,9 +231,7 @@ public interface ChangeStreamRelay extends AutoCloseable {
          * @return this
          */
         public Builder<T> batchSize(int size) {
-            if (size < 1) {
-                throw new IllegalArgumentException("batchSize must be at least 1, was " + size);
-            }
+            Args.atLeast(size, 1, "batchSize");
             this.batchSize = size;
             return this;
         }

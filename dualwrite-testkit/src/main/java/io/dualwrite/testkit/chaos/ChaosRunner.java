@@ -9,6 +9,7 @@ import io.dualwrite.DualWriterBuilder;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.RecoveryReport;
 import io.dualwrite.SinkSettings;
+import io.dualwrite.internal.Args;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemoryPrimaryStore;
 import io.dualwrite.memory.InMemorySink;
@@ -26,7 +27,6 @@ import io.dualwrite.testkit.internal.CommitLog;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.dualwrite.testkit.internal.Checks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -334,13 +334,13 @@ public final class ChaosRunner {
 
         /** @param threads writer threads, at least 1; default 4 @return this */
         public Builder threads(int threads) {
-            this.threads = Checks.atLeast(threads, 1, "threads");
+            this.threads = Args.atLeast(threads, 1, "threads");
             return this;
         }
 
         /** @param operations saves, updates and deletes in total, at least 1; default 2000 @return this */
         public Builder operations(int operations) {
-            this.operations = Checks.atLeast(operations, 1, "operations");
+            this.operations = Args.atLeast(operations, 1, "operations");
             return this;
         }
 
@@ -365,13 +365,13 @@ public final class ChaosRunner {
 
         /** @param entities distinct entity ids written, at least 1; default 40 @return this */
         public Builder entities(int entities) {
-            this.entities = Checks.atLeast(entities, 1, "entities");
+            this.entities = Args.atLeast(entities, 1, "entities");
             return this;
         }
 
         /** @param poisoned entities the first sink rejects permanently, at least 0; default 1 @return this */
         public Builder poisoned(int poisoned) {
-            this.poisoned = Checks.atLeast(poisoned, 0, "poisoned");
+            this.poisoned = Args.atLeast(poisoned, 0, "poisoned");
             return this;
         }
 
@@ -443,19 +443,19 @@ public final class ChaosRunner {
 
         /** @param timeout time limit of one sink call, positive; default 40 ms @return this */
         public Builder attemptTimeout(Duration timeout) {
-            this.attemptTimeout = Checks.positive(timeout, "attemptTimeout");
+            this.attemptTimeout = Args.positive(timeout, "attemptTimeout");
             return this;
         }
 
         /** @param attempts recovery attempts before dead-lettering, at least 1; default 100 @return this */
         public Builder recoveryMaxAttempts(int attempts) {
-            this.recoveryMaxAttempts = Checks.atLeast(attempts, 1, "recoveryMaxAttempts");
+            this.recoveryMaxAttempts = Args.atLeast(attempts, 1, "recoveryMaxAttempts");
             return this;
         }
 
         /** @param timeout longest wall time for recovery after healing, positive; default 60 s @return this */
         public Builder convergeTimeout(Duration timeout) {
-            this.convergeTimeout = Checks.positive(timeout, "convergeTimeout");
+            this.convergeTimeout = Args.positive(timeout, "convergeTimeout");
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.dualwrite.testkit.chaos;
 
+import io.dualwrite.internal.Args;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -175,9 +176,7 @@ public final class ChildJvm implements AutoCloseable {
 
         private Builder(String mainClass) {
             Objects.requireNonNull(mainClass, "mainClass");
-            if (mainClass.isBlank()) {
-                throw new IllegalArgumentException("mainClass must not be blank");
-            }
+            Args.notBlank(mainClass, "mainClass");
             this.mainClass = mainClass;
         }
 

@@ -3,13 +3,13 @@ package io.dualwrite.testkit.chaos;
 import io.dualwrite.DeadLetter;
 import io.dualwrite.DeadLetterQuery;
 import io.dualwrite.RecoveryReport;
+import io.dualwrite.internal.Args;
 import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.testkit.TestItem;
 import io.dualwrite.testkit.convergence.Convergence;
 import io.dualwrite.testkit.convergence.ConvergenceReport;
 import io.dualwrite.testkit.internal.AdjustableClock;
 import io.dualwrite.testkit.sink.MongoVersionedSink;
-import io.dualwrite.testkit.internal.Checks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -232,13 +232,13 @@ public final class ProcessChaos {
 
         /** @param entities distinct ids the children write, at least 1; default 20 @return this */
         public Builder entities(int entities) {
-            this.entities = Checks.atLeast(entities, 1, "entities");
+            this.entities = Args.atLeast(entities, 1, "entities");
             return this;
         }
 
         /** @param threads writer threads per child, at least 1; default 3 @return this */
         public Builder threads(int threads) {
-            this.threads = Checks.atLeast(threads, 1, "threads");
+            this.threads = Args.atLeast(threads, 1, "threads");
             return this;
         }
 
@@ -247,13 +247,13 @@ public final class ProcessChaos {
          * @return this
          */
         public Builder clockAhead(Duration ahead) {
-            this.clockAhead = Checks.positive(ahead, "clockAhead");
+            this.clockAhead = Args.positive(ahead, "clockAhead");
             return this;
         }
 
         /** @param timeout longest recovery in the parent, positive; default 60 s @return this */
         public Builder convergeTimeout(Duration timeout) {
-            this.convergeTimeout = Checks.positive(timeout, "convergeTimeout");
+            this.convergeTimeout = Args.positive(timeout, "convergeTimeout");
             return this;
         }
 

@@ -1,6 +1,6 @@
 package io.dualwrite.testkit.chaos;
 
-import io.dualwrite.testkit.internal.Checks;
+import io.dualwrite.internal.Args;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -241,7 +241,7 @@ public final class ProcessKiller {
 
         /** @param kills children to start and kill, at least 1; default 3 @return this */
         public Builder kills(int kills) {
-            this.kills = Checks.atLeast(kills, 1, "kills");
+            this.kills = Args.atLeast(kills, 1, "kills");
             return this;
         }
 
@@ -263,7 +263,7 @@ public final class ProcessKiller {
 
         /** @param timeout longest wait for the ready line, positive; default 60 s @return this */
         public Builder startTimeout(Duration timeout) {
-            this.startTimeout = Checks.positive(timeout, "startTimeout");
+            this.startTimeout = Args.positive(timeout, "startTimeout");
             return this;
         }
 

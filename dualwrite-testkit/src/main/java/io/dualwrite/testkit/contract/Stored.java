@@ -1,5 +1,6 @@
 package io.dualwrite.testkit.contract;
 
+import io.dualwrite.internal.Args;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -16,9 +17,7 @@ public final class Stored<T> {
     private final T state;
 
     private Stored(long version, boolean live, T state) {
-        if (version < 1) {
-            throw new IllegalArgumentException("version must be at least 1, was " + version);
-        }
+        Args.atLeast(version, 1, "version");
         this.version = version;
         this.live = live;
         this.state = state;

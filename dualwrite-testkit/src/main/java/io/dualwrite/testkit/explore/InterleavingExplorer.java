@@ -1,5 +1,6 @@
 package io.dualwrite.testkit.explore;
 
+import io.dualwrite.internal.Args;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -352,9 +353,7 @@ public final class InterleavingExplorer<T> {
          * @return this
          */
         public Builder<T> schedules(int count) {
-            if (count < 1) {
-                throw new IllegalArgumentException("schedules must be at least 1, was " + count);
-            }
+            Args.atLeast(count, 1, "schedules");
             this.schedules = count;
             return this;
         }
@@ -384,9 +383,7 @@ public final class InterleavingExplorer<T> {
          * @return this
          */
         public Builder<T> maxOpsPerWriter(int ops) {
-            if (ops < 1) {
-                throw new IllegalArgumentException("maxOpsPerWriter must be at least 1, was " + ops);
-            }
+            Args.atLeast(ops, 1, "maxOpsPerWriter");
             this.maxOpsPerWriter = ops;
             return this;
         }
@@ -412,9 +409,7 @@ public final class InterleavingExplorer<T> {
          */
         public Builder<T> maxNetworkDelay(Duration bound) {
             Objects.requireNonNull(bound, "bound");
-            if (bound.isNegative() || bound.isZero()) {
-                throw new IllegalArgumentException("maxNetworkDelay must be positive, was " + bound);
-            }
+            Args.positive(bound, "maxNetworkDelay");
             this.maxNetworkDelay = bound;
             return this;
         }

@@ -3,9 +3,9 @@ package io.dualwrite.testkit.fault;
 import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.internal.Args;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.testkit.ForwardingSink;
-import io.dualwrite.testkit.internal.Checks;
 import io.dualwrite.spi.Sink;
 
 import java.time.Duration;
@@ -271,9 +271,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
      * @param kind how they fail
      */
     public void failNext(int n, ErrorKind kind) {
-        if (n < 0) {
-            throw new IllegalArgumentException("n must not be negative, was " + n);
-        }
+        Args.atLeast(n, 0, "n");
         failNextKind = Objects.requireNonNull(kind, "kind");
         failNext.set(n);
     }
@@ -285,9 +283,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
      * @param n how many calls, not negative
      */
     public void holdNext(int n) {
-        if (n < 0) {
-            throw new IllegalArgumentException("n must not be negative, was " + n);
-        }
+        Args.atLeast(n, 0, "n");
         holdNext.set(n);
     }
 
@@ -622,9 +618,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
          * @return this
          */
         public Builder<T> failNext(int n, ErrorKind kind) {
-            if (n < 0) {
-                throw new IllegalArgumentException("n must not be negative, was " + n);
-            }
+            Args.atLeast(n, 0, "n");
             this.failNext = n;
             this.failNextKind = Objects.requireNonNull(kind, "kind");
             return this;
@@ -648,7 +642,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
          */
         public Builder<T> latency(double probability, Duration max) {
             this.latencyProbability = probability(probability, "latency probability");
-            this.latencyMax = Checks.positive(max, "max");
+            this.latencyMax = Args.positive(max, "max");
             return this;
         }
 
@@ -668,7 +662,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
          */
         public Builder<T> timeout(double probability, Duration sleep) {
             this.timeoutProbability = probability(probability, "timeout probability");
-            this.timeoutSleep = Checks.positive(sleep, "sleep");
+            this.timeoutSleep = Args.positive(sleep, "sleep");
             return this;
         }
 
@@ -686,7 +680,7 @@ public final class FaultySink<T> extends ForwardingSink<T> {
          */
         public Builder<T> reorder(double probability, Duration maxHold) {
             this.reorderProbability = probability(probability, "reorder probability");
-            this.reorderHold = Checks.positive(maxHold, "maxHold");
+            this.reorderHold = Args.positive(maxHold, "maxHold");
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.dualwrite.testkit.http;
 
+import io.dualwrite.internal.Args;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -117,9 +118,7 @@ public final class MisbehavingHttpServer implements AutoCloseable {
         if (status < 100 || status > 599) {
             throw new IllegalArgumentException("an HTTP status is between 100 and 599, was " + status);
         }
-        if (hold.isNegative() || hold.isZero()) {
-            throw new IllegalArgumentException("hold must be positive, was " + hold);
-        }
+        Args.positive(hold, "hold");
         return new MisbehavingHttpServer(how, status, hold);
     }
 

@@ -11,6 +11,7 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.result.UpdateResult;
 import io.dualwrite.Change;
+import io.dualwrite.internal.Args;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.ContentDigest;
 import io.dualwrite.spi.ContentDigestingSink;
@@ -179,9 +180,7 @@ public final class MongoVersionedSink<T> implements MappingSink<T, Document>, Co
 
     @Override
     public List<String> idsAfter(String afterExclusive, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, was " + limit);
-        }
+        Args.atLeast(limit, 1, "limit");
         Bson filter = afterExclusive == null ? Filters.eq("live", true)
                 : Filters.and(Filters.eq("live", true), Filters.gt("_id", afterExclusive));
         List<String> out = new ArrayList<>();

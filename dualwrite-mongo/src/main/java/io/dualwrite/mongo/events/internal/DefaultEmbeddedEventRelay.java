@@ -15,6 +15,7 @@ import io.dualwrite.IdempotencyKeys;
 import io.dualwrite.Operation;
 import io.dualwrite.SinkPipeline;
 import io.dualwrite.SinkSettings;
+import io.dualwrite.internal.Args;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.IdType;
@@ -387,9 +388,7 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
 
     @Override
     public long drain(int maxPasses) {
-        if (maxPasses < 1) {
-            throw new IllegalArgumentException("maxPasses must be at least 1, was " + maxPasses);
-        }
+        Args.atLeast(maxPasses, 1, "maxPasses");
         long total = 0;
         for (int i = 0; i < maxPasses; i++) {
             int n = publishDue();

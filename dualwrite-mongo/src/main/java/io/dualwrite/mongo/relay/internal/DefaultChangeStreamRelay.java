@@ -12,6 +12,7 @@ import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
+import io.dualwrite.internal.Args;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.internal.Ids;
@@ -542,9 +543,7 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
 
     @Override
     public long drain(int maxPolls) {
-        if (maxPolls < 1) {
-            throw new IllegalArgumentException("maxPolls must be at least 1, was " + maxPolls);
-        }
+        Args.atLeast(maxPolls, 1, "maxPolls");
         long total = 0;
         for (int i = 0; i < maxPolls; i++) {
             int n = pollOnce();

@@ -3,6 +3,7 @@ package io.dualwrite.mongo.relay.internal;
 import io.dualwrite.DualWriter;
 import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
+import io.dualwrite.internal.Args;
 import io.dualwrite.mongo.relay.Gap;
 import io.dualwrite.mongo.relay.GapHandler;
 import io.dualwrite.spi.PrimaryStore;
@@ -48,9 +49,7 @@ public final class Resync<T> implements GapHandler {
                         + writer.sinkNames());
             }
         }
-        if (page < 1) {
-            throw new IllegalArgumentException("page must be at least 1, was " + page);
-        }
+        Args.atLeast(page, 1, "page");
         this.page = page;
     }
 
