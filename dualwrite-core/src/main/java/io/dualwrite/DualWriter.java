@@ -152,7 +152,7 @@ public interface DualWriter<T> extends AutoCloseable {
      * @param id the entity id, not null
      * @return what the primary holds for it now (deleted while its tombstone is kept), empty when
      *         it holds nothing
-     * @throws io.dualwrite.spi.UnreadableEntityException when the primary holds a document its codec
+     * @throws io.dualwrite.UnreadableEntityException when the primary holds a document its codec
      *                                                    cannot decode
      */
     Optional<StoredEntity<T>> read(String id);

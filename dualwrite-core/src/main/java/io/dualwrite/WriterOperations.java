@@ -32,7 +32,7 @@ public interface WriterOperations<T> {
      * @param id the entity id, not null
      * @return the primary's snapshot of it, with its pending intents (a tombstone while a delete is
      *         pending), empty when it holds nothing
-     * @throws io.dualwrite.spi.UnreadableEntityException when the primary cannot decode it
+     * @throws io.dualwrite.UnreadableEntityException when the primary cannot decode it
      */
     Optional<Snapshot<T>> snapshot(String id);
 

@@ -10,7 +10,7 @@ import io.dualwrite.SinkOutcome;
 import io.dualwrite.spi.Ack;
 import io.dualwrite.spi.DeadLetterStore;
 import io.dualwrite.spi.Snapshot;
-import io.dualwrite.spi.UnreadableEntityException;
+import io.dualwrite.UnreadableEntityException;
 import org.slf4j.Logger;
 
 import java.time.Instant;

@@ -14,7 +14,7 @@ import io.dualwrite.WriterOperations;
 import io.dualwrite.spi.Ack;
 import io.dualwrite.spi.Intent;
 import io.dualwrite.spi.Snapshot;
-import io.dualwrite.spi.UnreadableEntityException;
+import io.dualwrite.UnreadableEntityException;
 import org.slf4j.Logger;
 
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package io.dualwrite.spi;
 
 import io.dualwrite.ErrorClassifier;
+import io.dualwrite.UnreadableEntityException;
 import io.dualwrite.VersionConflictException;
 
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package io.dualwrite.spi;
 
+import io.dualwrite.UnreadableEntityException;
+
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -39,9 +39,11 @@ public final class DualWriteFilters {
     }
 
     /**
-     * The update to add to a write that changes a managed document without going through the store (an
-     * {@code updateOne} of your own): it moves the document's revision on, so that every store instance that remembers
-     * the document reads it again before writing on it.
+     * The update to add to a write that changes a managed document (one with a {@value #FIELD} field) without going
+     * through the store (an {@code updateOne} of your own): it moves the document's revision on, so that every store
+     * instance that remembers the document reads it again before writing on it. Leave it out of writes to documents
+     * the store does not manage yet. A delete of your own, or a replace that leaves {@value #FIELD} out, needs nothing:
+     * the document's next life is told from the one an instance remembers by the token of its last commit.
      *
      * <pre>{@code
      * products.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("stock", 0), DualWriteFilters.touch()));

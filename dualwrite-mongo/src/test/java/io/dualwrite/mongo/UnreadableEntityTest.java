@@ -20,7 +20,7 @@ import io.dualwrite.reconcile.RepairOutcome;
 import io.dualwrite.reconcile.RunStatus;
 import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.Snapshot;
-import io.dualwrite.spi.UnreadableEntityException;
+import io.dualwrite.UnreadableEntityException;
 import io.dualwrite.testkit.mongo.MongoExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.bson.BsonDocument;

@@ -17,7 +17,7 @@ import io.dualwrite.spi.ContentDigest;
 import io.dualwrite.spi.RangeDigest;
 import io.dualwrite.spi.ReconcileCheckpoint;
 import io.dualwrite.spi.Snapshot;
-import io.dualwrite.spi.UnreadableEntityException;
+import io.dualwrite.UnreadableEntityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;

@@ -26,7 +26,7 @@ import io.dualwrite.spi.IntentSpec;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.RequestKey;
 import io.dualwrite.spi.Snapshot;
-import io.dualwrite.spi.UnreadableEntityException;
+import io.dualwrite.UnreadableEntityException;
 import org.bson.BsonDocument;
 import org.bson.BsonInt64;
 import org.bson.BsonValue;
@@ -194,8 +194,10 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                 revisions.forget(id);
                 continue;
             }
-            if (early != null && guess == Guess.KNOWN && early.status() == Committed.Status.NOTHING_TO_DELETE) {
-                revisions.forget(id); // the same: another instance may have re-created it
+            if (early != null && guess == Guess.KNOWN) {
+                // the same for an answer given without writing (a repeated request key, nothing to delete): another
+                // instance may have forgotten the key (a compensation, newer keys) or re-created the entity
+                revisions.forget(id);
                 continue;
             }
             if (early != null) {
@@ -535,9 +537,14 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
      * bring back an intent one removed meanwhile.
      */
     private static Bson unchangedSince(BsonValue id, Meta before, Collection<Intent> carried) {
-        List<Bson> cond = new ArrayList<>(carried.size() + 2);
+        List<Bson> cond = new ArrayList<>(carried.size() + 3);
         cond.add(Filters.eq("_id", id));
         cond.add(Filters.eq(Meta.REV_PATH, before.rev));
+        if (!before.writes.isEmpty()) {
+            // the revision restarts with each life of the document (a replace that dropped _dw, then an adoption): the
+            // token of its last commit, unique, tells this life from an earlier one at the same revision
+            cond.add(Filters.eq(Meta.WRITES_PATH, before.writes.get(before.writes.size() - 1)));
+        }
         for (Intent i : carried) {
             cond.add(Filters.eq(Meta.PENDING_PATH + "." + i.sink() + "." + Meta.V, i.version()));
         }
@@ -613,8 +620,10 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             Meta meta = Meta.of(d);
             Instant earliest = meta.due();
             if (earliest == null || earliest.isAfter(now)) {
-                dueFixes.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", d.get("_id")),
-                        Filters.eq(Meta.REV_PATH, meta.rev)), Updates.combine(earliest == null
+                // conditional on every intent it was computed from: an acknowledgement that removed one meanwhile
+                // (it does not move the revision on) must not find its due time put back
+                dueFixes.add(new UpdateOneModel<>(unchangedSince(d.get("_id"), meta, meta.pending.values()),
+                        Updates.combine(earliest == null
                         ? Updates.unset(DualWriteFilters.DUE) : Updates.set(DualWriteFilters.DUE, Meta.date(earliest)),
                         Updates.inc(Meta.REV_PATH, 1L))));
             }

@@ -61,6 +61,8 @@ public final class Meta {
     public static final String LEASE_OWNER_PATH = DualWriteFilters.FIELD + "." + LEASE_OWNER;
     /** Path of the claim token. */
     public static final String CLAIM_PATH = DualWriteFilters.FIELD + "." + CLAIM;
+    /** Path of the tokens of the last commits. */
+    public static final String WRITES_PATH = DualWriteFilters.FIELD + "." + WRITES;
     /** Path of the pending intents. */
     public static final String PENDING_PATH = DualWriteFilters.FIELD + "." + PENDING;
     /** Path of the request keys. */

@@ -32,7 +32,7 @@ import io.dualwrite.spi.Intent;
 import io.dualwrite.spi.IntentSpec;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.Snapshot;
-import io.dualwrite.spi.UnreadableEntityException;
+import io.dualwrite.UnreadableEntityException;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;

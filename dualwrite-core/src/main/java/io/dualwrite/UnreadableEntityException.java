@@ -1,6 +1,7 @@
-package io.dualwrite.spi;
+package io.dualwrite;
 
-import io.dualwrite.DualWriteException;
+import io.dualwrite.spi.PrimaryStore;
+import io.dualwrite.spi.Snapshot;
 
 import java.util.Objects;
 
@@ -9,7 +10,9 @@ import java.util.Objects;
  * cannot decode, or one without the version field the store needs): thrown by
  * {@link PrimaryStore#read}, with what the store could still tell of the entity. The coordinator
  * dead-letters such an entity's deliveries as permanent failures and goes on with the others; an
- * operator replays them once the data or the codec is fixed. Instances are immutable once thrown.
+ * operator replays them once the data or the codec is fixed. {@link DualWriter#read} throws it too: the entity's id,
+ * type and read failure are its own, its version and pending sinks are in {@link #snapshot()}. Instances are
+ * immutable once thrown.
  */
 public class UnreadableEntityException extends DualWriteException {
     private static final long serialVersionUID = 1L;
