@@ -171,55 +171,82 @@ public final class Change<T> {
         private Builder() {
         }
 
-        /** @param entityType the entity type, required @return this */
+        /**
+         * @param entityType the entity type, required
+         * @return this
+         */
         public Builder<T> entityType(String entityType) {
             this.entityType = entityType;
             return this;
         }
 
-        /** @param id the entity id, required @return this */
+        /**
+         * @param id the entity id, required
+         * @return this
+         */
         public Builder<T> id(String id) {
             this.id = id;
             return this;
         }
 
-        /** @param version the committed version, required, at least 1 @return this */
+        /**
+         * @param version the committed version, required, at least 1
+         * @return this
+         */
         public Builder<T> version(long version) {
             this.version = version;
             return this;
         }
 
-        /** @param operation UPSERT or DELETE, required @return this */
+        /**
+         * @param operation UPSERT or DELETE, required
+         * @return this
+         */
         public Builder<T> operation(Operation operation) {
             this.operation = operation;
             return this;
         }
 
-        /** @param state the state after the write; required for UPSERT, null for DELETE @return this */
+        /**
+         * @param state the state after the write; required for UPSERT, null for DELETE
+         * @return this
+         */
         public Builder<T> state(T state) {
             this.state = state;
             return this;
         }
 
-        /** @param idempotencyKey the caller's key; default {@code <type>/<id>@<version>} @return this */
+        /**
+         * @param idempotencyKey the caller's key; default {@code <type>/<id>@<version>}
+         * @return this
+         */
         public Builder<T> idempotencyKey(String idempotencyKey) {
             this.idempotencyKey = idempotencyKey;
             return this;
         }
 
-        /** @param correlationId the write's correlation id, required @return this */
+        /**
+         * @param correlationId the write's correlation id, required
+         * @return this
+         */
         public Builder<T> correlationId(String correlationId) {
             this.correlationId = correlationId;
             return this;
         }
 
-        /** @param time the commit time, required @return this */
+        /**
+         * @param time the commit time, required
+         * @return this
+         */
         public Builder<T> time(Instant time) {
             this.time = time;
             return this;
         }
 
-        /** @param schemaVersion the representation's schema version; default {@value #DEFAULT_SCHEMA_VERSION} @return this */
+        /**
+         * @param schemaVersion the representation's schema version; default {@value #DEFAULT_SCHEMA_VERSION}
+         * @return this
+         */
         public Builder<T> schemaVersion(int schemaVersion) {
             this.schemaVersion = schemaVersion;
             return this;

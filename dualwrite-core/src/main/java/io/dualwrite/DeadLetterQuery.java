@@ -85,25 +85,37 @@ public final class DeadLetterQuery {
         private Builder() {
         }
 
-        /** @param entityType the entity type; default any @return this */
+        /**
+         * @param entityType the entity type; default any
+         * @return this
+         */
         public Builder entityType(String entityType) {
             this.entityType = Objects.requireNonNull(entityType, "entityType");
             return this;
         }
 
-        /** @param entityId the entity id; default any @return this */
+        /**
+         * @param entityId the entity id; default any
+         * @return this
+         */
         public Builder entityId(String entityId) {
             this.entityId = Objects.requireNonNull(entityId, "entityId");
             return this;
         }
 
-        /** @param sink the sink name; default any @return this */
+        /**
+         * @param sink the sink name; default any
+         * @return this
+         */
         public Builder sink(String sink) {
             this.sink = Objects.requireNonNull(sink, "sink");
             return this;
         }
 
-        /** @param kind the error kind; default any @return this */
+        /**
+         * @param kind the error kind; default any
+         * @return this
+         */
         public Builder kind(ErrorKind kind) {
             this.kind = Objects.requireNonNull(kind, "kind");
             return this;

@@ -7,9 +7,12 @@ import java.util.Optional;
  * there is one. Instances are immutable once thrown.
  */
 public class DualWriteException extends RuntimeException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
+    /** Serialized with the exception: its {@code entityType}. */
     private final String entityType;
+    /** Serialized with the exception: its {@code entityId}. */
     private final String entityId;
 
     /**

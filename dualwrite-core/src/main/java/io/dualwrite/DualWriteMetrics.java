@@ -20,9 +20,9 @@ public final class DualWriteMetrics {
     public static final String DEAD_LETTERS = "dualwrite.dead_letters";
     /** Counter: intents handled by recovery (tags: type, sink, outcome). */
     public static final String RECOVERY_DELIVERIES = "dualwrite.recovery.deliveries";
-    /** Gauge: entities with pending intents (tags: type). */
+    /** Gauge: entities with pending intents (tags: type, instance). */
     public static final String RECOVERY_BACKLOG = "dualwrite.recovery.backlog";
-    /** Gauge: seconds since the oldest pending intent fell due, 0 when none (tags: type). */
+    /** Gauge: seconds since the oldest pending intent fell due, 0 when none (tags: type, instance). */
     public static final String RECOVERY_OLDEST_AGE = "dualwrite.recovery.oldest.age";
     /** Tag key: entity type. */
     public static final String TAG_TYPE = "type";
@@ -36,6 +36,11 @@ public final class DualWriteMetrics {
     public static final String TAG_POLICY = "policy";
     /** Tag key: error kind. */
     public static final String TAG_KIND = "kind";
+    /**
+     * Tag key: the writer instance a gauge belongs to (its worker id), so that several writers of one entity type
+     * in one JVM, on one registry, each publish their own.
+     */
+    public static final String TAG_INSTANCE = "instance";
 
     /** MDC key: the write's correlation id. */
     public static final String MDC_CORRELATION_ID = "dualwrite.correlationId";

@@ -100,13 +100,19 @@ public final class DualWriterBuilder<T> {
         return this;
     }
 
-    /** @param primary the primary store; required @return this */
+    /**
+     * @param primary the primary store; required
+     * @return this
+     */
     public DualWriterBuilder<T> primary(PrimaryStore<T> primary) {
         this.primary = Objects.requireNonNull(primary, "primary");
         return this;
     }
 
-    /** @param store where dead letters go; required, and durable in production @return this */
+    /**
+     * @param store where dead letters go; required, and durable in production
+     * @return this
+     */
     public DualWriterBuilder<T> deadLetterStore(DeadLetterStore store) {
         this.deadLetterStore = Objects.requireNonNull(store, "store");
         return this;
@@ -167,7 +173,10 @@ public final class DualWriterBuilder<T> {
         return this;
     }
 
-    /** @param registry where meters go; default {@link Metrics#globalRegistry} @return this */
+    /**
+     * @param registry where meters go; default {@link Metrics#globalRegistry}
+     * @return this
+     */
     public DualWriterBuilder<T> meterRegistry(MeterRegistry registry) {
         this.meterRegistry = Objects.requireNonNull(registry, "registry");
         return this;
@@ -216,7 +225,10 @@ public final class DualWriterBuilder<T> {
         return this;
     }
 
-    /** @param clock the clock for versions, due times and leases; default UTC system clock @return this */
+    /**
+     * @param clock the clock for versions, due times and leases; default UTC system clock
+     * @return this
+     */
     public DualWriterBuilder<T> clock(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
         return this;
@@ -256,7 +268,10 @@ public final class DualWriterBuilder<T> {
         return this;
     }
 
-    /** @param size entities claimed per recovery pass, at least 1; default 100 @return this */
+    /**
+     * @param size entities claimed per recovery pass, at least 1; default 100
+     * @return this
+     */
     public DualWriterBuilder<T> recoveryBatchSize(int size) {
         Args.atLeast(size, 1, "recoveryBatchSize");
         this.recoveryBatchSize = size;
@@ -290,7 +305,10 @@ public final class DualWriterBuilder<T> {
         return this;
     }
 
-    /** @param window how long a caller's request key is deduplicated, positive; default 24 h @return this */
+    /**
+     * @param window how long a caller's request key is deduplicated, positive; default 24 h
+     * @return this
+     */
     public DualWriterBuilder<T> requestKeyWindow(Duration window) {
         Objects.requireNonNull(window, "window");
         Args.positive(window, "requestKeyWindow");
@@ -324,7 +342,8 @@ public final class DualWriterBuilder<T> {
 
     /**
      * @return the writer
-     * @throws IllegalStateException if the entity type, the primary or the dead-letter store is missing, a
+     * @throws IllegalStateException if the entity type, the primary or the dead-letter store is missing, a sink was
+     *                               built for another entity type, a
      *                               REQUIRED sink is registered over a store that cannot compensate, or the
      *                               lease is not longer than a sink's attempt timeout
      */
@@ -339,6 +358,11 @@ public final class DualWriterBuilder<T> {
             throw new IllegalStateException("deadLetterStore is required: dead letters must be kept somewhere durable");
         }
         for (SinkRegistration<T> r : sinks.values()) {
+            r.sink().boundEntityType().filter(t -> !t.equals(entityType)).ifPresent(t -> {
+                throw new IllegalStateException("sink '" + r.name() + "' was built for entity type '" + t + "', this"
+                        + " writer writes '" + entityType + "': every change would be refused; build the sink for '"
+                        + entityType + "' or name the writer's type '" + t + "'");
+            });
             if (r.settings().policy() != DeliveryPolicy.SHADOW && lease.compareTo(r.settings().attemptTimeout()) <= 0) {
                 throw new IllegalStateException("the recovery lease (" + lease + ") must be longer than the attempt"
                         + " timeout of sink '" + r.name() + "' (" + r.settings().attemptTimeout() + "): a recovery"

@@ -5,6 +5,7 @@ package io.dualwrite;
  * Thrown before anything is written.
  */
 public class EntitySerializationException extends DualWriteException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
     /**

@@ -7,8 +7,10 @@ package io.dualwrite;
  * and recovery delivers it, so no sink ever misses a committed write.
  */
 public class PrimaryWriteException extends DualWriteException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
+    /** Serialized with the exception: its {@code kind}. */
     private final ErrorKind kind;
 
     /**

@@ -59,7 +59,10 @@ public interface RecoveryWorker extends AutoCloseable {
             this.writer = Objects.requireNonNull(writer, "writer");
         }
 
-        /** @param interval pause between passes, positive; default 1 s @return this */
+        /**
+         * @param interval pause between passes, positive; default 1 s
+         * @return this
+         */
         public Builder interval(Duration interval) {
             Objects.requireNonNull(interval, "interval");
             Args.positive(interval, "interval");
@@ -67,7 +70,10 @@ public interface RecoveryWorker extends AutoCloseable {
             return this;
         }
 
-        /** @param timeout longest wait for a running pass on close, not negative; default 30 s @return this */
+        /**
+         * @param timeout longest wait for a running pass on close, not negative; default 30 s
+         * @return this
+         */
         public Builder shutdownTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
             Args.notNegative(timeout, "shutdownTimeout");

@@ -27,6 +27,13 @@ public record Redelivery(String id, SinkOutcome outcome, long version, int attem
     /**
      * Checks the fields.
      *
+     * @param id the {@code id} component
+     * @param outcome the {@code outcome} component
+     * @param version the {@code version} component
+     * @param attempts the {@code attempts} component
+     * @param kind the {@code kind} component
+     * @param firstError the {@code firstError} component
+     * @param lastError the {@code lastError} component
      * @throws NullPointerException     if a field is null
      * @throws IllegalArgumentException if attempts is negative
      */

@@ -12,13 +12,20 @@ import java.util.OptionalLong;
  * compensation, and recovery brings the sinks to whichever it is.
  */
 public class RequiredSinkFailedException extends DualWriteException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
+    /** Serialized with the exception: its {@code sink}. */
     private final String sink;
+    /** Serialized with the exception: its {@code failedVersion}. */
     private final long failedVersion;
+    /** Serialized with the exception: its {@code compensationVersion}. */
     private final long compensationVersion;
+    /** Serialized with the exception: its {@code kind}. */
     private final ErrorKind kind;
+    /** Serialized with the exception: its {@code compensationOutcomeUnknown}. */
     private final boolean compensationOutcomeUnknown;
+    /** Serialized with the exception: its {@code result}. */
     private final transient WriteResult result;
 
     /**

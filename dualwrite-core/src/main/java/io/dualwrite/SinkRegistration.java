@@ -13,7 +13,13 @@ import java.util.Objects;
  * @param <T>      the entity type
  */
 public record SinkRegistration<T>(String name, Sink<T> sink, SinkSettings settings) {
-    /** Checks that no part is null. */
+    /**
+     * Checks that no part is null.
+     *
+     * @param name     the sink's name
+     * @param sink     the sink
+     * @param settings its delivery settings
+     */
     public SinkRegistration {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(sink, "sink");

@@ -98,7 +98,10 @@ public final class SinkSettings {
         return b;
     }
 
-    /** @param policy the policy @return default settings with that policy */
+    /**
+     * @param policy the policy
+     * @return default settings with that policy
+     */
     public static SinkSettings of(DeliveryPolicy policy) {
         return builder().policy(policy).build();
     }
@@ -228,7 +231,10 @@ public final class SinkSettings {
         private Builder() {
         }
 
-        /** @param policy the policy; default SYNC @return this */
+        /**
+         * @param policy the policy; default SYNC
+         * @return this
+         */
         public Builder policy(DeliveryPolicy policy) {
             this.policy = Objects.requireNonNull(policy, "policy");
             return this;
@@ -267,13 +273,19 @@ public final class SinkSettings {
             return this;
         }
 
-        /** @param timeout time limit of one call, positive; default 5 s @return this */
+        /**
+         * @param timeout time limit of one call, positive; default 5 s
+         * @return this
+         */
         public Builder attemptTimeout(Duration timeout) {
             this.attemptTimeout = positive(timeout, "attemptTimeout");
             return this;
         }
 
-        /** @param maxAttempts calls per delivery on the caller's path, at least 1; default 3 @return this */
+        /**
+         * @param maxAttempts calls per delivery on the caller's path, at least 1; default 3
+         * @return this
+         */
         public Builder maxAttempts(int maxAttempts) {
             Args.atLeast(maxAttempts, 1, "maxAttempts");
             this.maxAttempts = maxAttempts;
@@ -303,7 +315,10 @@ public final class SinkSettings {
             return this;
         }
 
-        /** @param jitter randomization factor, 0 (none) to 1; default 0.5 @return this */
+        /**
+         * @param jitter randomization factor, 0 (none) to 1; default 0.5
+         * @return this
+         */
         public Builder jitter(double jitter) {
             if (!(jitter >= 0 && jitter <= 1)) {
                 throw new IllegalArgumentException("jitter must be within 0..1, was " + jitter);
@@ -312,7 +327,10 @@ public final class SinkSettings {
             return this;
         }
 
-        /** @param max most concurrent calls, at least 1; default 64 @return this */
+        /**
+         * @param max most concurrent calls, at least 1; default 64
+         * @return this
+         */
         public Builder maxConcurrentCalls(int max) {
             Args.atLeast(max, 1, "maxConcurrentCalls");
             this.maxConcurrentCalls = max;
@@ -330,14 +348,20 @@ public final class SinkSettings {
             return this;
         }
 
-        /** @param schemaVersion the mapping's schema version, at least 1; default 1 @return this */
+        /**
+         * @param schemaVersion the mapping's schema version, at least 1; default 1
+         * @return this
+         */
         public Builder schemaVersion(int schemaVersion) {
             Args.atLeast(schemaVersion, 1, "schemaVersion");
             this.schemaVersion = schemaVersion;
             return this;
         }
 
-        /** @param classifier overrides the sink's own classifier; default the sink's @return this */
+        /**
+         * @param classifier overrides the sink's own classifier; default the sink's
+         * @return this
+         */
         public Builder classifier(ErrorClassifier classifier) {
             this.classifier = Objects.requireNonNull(classifier, "classifier");
             return this;

@@ -15,8 +15,10 @@ import java.util.Objects;
  * immutable once thrown.
  */
 public class UnreadableEntityException extends DualWriteException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
+    /** Serialized with the exception: its {@code snapshot}. */
     private final transient Snapshot<?> snapshot;
 
     /**

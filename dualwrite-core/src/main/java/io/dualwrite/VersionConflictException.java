@@ -5,9 +5,12 @@ package io.dualwrite;
  * and the entity has moved on since: nothing was written.
  */
 public class VersionConflictException extends DualWriteException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
+    /** Serialized with the exception: its {@code expectedVersion}. */
     private final long expectedVersion;
+    /** Serialized with the exception: its {@code actualVersion}. */
     private final long actualVersion;
 
     /**

@@ -71,19 +71,28 @@ public final class WriteOptions {
         private Builder() {
         }
 
-        /** @param requestKey the caller's request key, not blank; default none @return this */
+        /**
+         * @param requestKey the caller's request key, not blank; default none
+         * @return this
+         */
         public Builder requestKey(String requestKey) {
             this.requestKey = requireNotBlank(requestKey, "requestKey");
             return this;
         }
 
-        /** @param correlationId the correlation id, not blank; default generated @return this */
+        /**
+         * @param correlationId the correlation id, not blank; default generated
+         * @return this
+         */
         public Builder correlationId(String correlationId) {
             this.correlationId = requireNotBlank(correlationId, "correlationId");
             return this;
         }
 
-        /** @param idempotencyKey the change's idempotency key, not blank; default {@code <type>/<id>@<version>} @return this */
+        /**
+         * @param idempotencyKey the change's idempotency key, not blank; default {@code <type>/<id>@<version>}
+         * @return this
+         */
         public Builder idempotencyKey(String idempotencyKey) {
             this.idempotencyKey = requireNotBlank(idempotencyKey, "idempotencyKey");
             return this;

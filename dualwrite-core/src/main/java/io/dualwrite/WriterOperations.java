@@ -133,7 +133,7 @@ public interface WriterOperations<T> {
 
     /**
      * Commits the primary's current state of an entity again, unchanged, as a new version, and
-     * delivers it like {@link #save(Object, WriteOptions)} with an expected version: one atomic
+     * delivers it like {@link DualWriter#save(Object, WriteOptions)} with an expected version: one atomic
      * primary write with an intent for every sink, then every SYNC and REQUIRED sink in parallel.
      * A sink that holds the entity's current version with the wrong content refuses that version
      * again (its guard sees nothing new); the next version it takes. Used by reconciliation to

@@ -502,4 +502,48 @@ class DualWriterPoliciesTest {
             assertEquals(null, org.slf4j.MDC.get(DualWriteMetrics.MDC_CORRELATION_ID), "the caller's MDC is restored");
         }
     }
+
+    /** A sink built for one entity type on a writer of another fails at build, naming both, not at every write. */
+    @Test
+    void aSinkBuiltForAnotherEntityTypeIsRefusedAtBuild() {
+        InMemorySink<Product> target = new InMemorySink<>();
+        io.dualwrite.spi.Sink<Product> forProducts = new io.dualwrite.spi.Sink<>() {
+            @Override
+            public io.dualwrite.spi.ApplyResult apply(Change<Product> change) {
+                return target.apply(change);
+            }
+
+            @Override
+            public java.util.Optional<String> boundEntityType() {
+                return java.util.Optional.of("products");
+            }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> fx.builder().sink("cache", forProducts).build());
+        assertTrue(e.getMessage().contains("'cache'") && e.getMessage().contains("'products'")
+                && e.getMessage().contains("'product'"), e.getMessage());
+        fx.builder().entityType("products").sink("cache", forProducts).build().close(); // the same type is fine
+    }
+
+    /** Two writers of one entity type on one registry each publish their own backlog; a closed one publishes none. */
+    @Test
+    void twoWritersOfOneTypeOnOneRegistryEachPublishTheirOwnGauges() {
+        WriterFixture other = new WriterFixture();
+        try (DualWriter<Product> a = fx.builder().workerId("a").sink("s", new InMemorySink<>(),
+                WriterFixture.fast().policy(DeliveryPolicy.ASYNC).build()).build()) {
+            DualWriter<Product> b = other.builder().meterRegistry(fx.meters).workerId("b").sink("s",
+                    new InMemorySink<>(), WriterFixture.fast().policy(DeliveryPolicy.ASYNC).build()).build();
+            a.save(new Product("p1", "x", 1));
+            a.save(new Product("p2", "x", 1));
+            b.save(new Product("q1", "x", 1));
+            assertEquals(2, a.operations().backlog());
+            assertEquals(1, b.operations().backlog());
+            assertEquals(2.0, fx.meters.get(DualWriteMetrics.RECOVERY_BACKLOG).tag("instance", "a").gauge().value());
+            assertEquals(1.0, fx.meters.get(DualWriteMetrics.RECOVERY_BACKLOG).tag("instance", "b").gauge().value());
+            b.close();
+            assertTrue(fx.meters.find(DualWriteMetrics.RECOVERY_BACKLOG).tag("instance", "b").gauges().isEmpty(),
+                    "a closed writer's gauges are removed");
+            assertEquals(2.0, fx.meters.get(DualWriteMetrics.RECOVERY_BACKLOG).tag("instance", "a").gauge().value());
+        }
+    }
 }

@@ -38,7 +38,7 @@ import java.util.TreeSet;
  * noisier). System properties (all optional): {@code bench.threads} (default {@code 1,8}),
  * {@code bench.sinks} ({@code sim-0ms,sim-1ms,redis}), {@code bench.flows} ({@code blind,rmw}),
  * {@code bench.methods} (write benchmark methods, default all),
- * {@code bench.backlog} ({@code 100000}), {@code bench.mongoBacklog} ({@code 10000}: the drain's backlog on
+ * {@code bench.backlog} ({@code 100000}), {@code bench.mongoBacklog} ({@code 2000}: the drain's backlog on
  * the in-JVM MongoDB), {@code bench.batch} ({@code 100,1000}),
  * {@code bench.drainSinks} ({@code redis,sim-1ms}), {@code bench.warmup},
  * {@code bench.iterations}, {@code bench.seconds} (per iteration), {@code bench.forks},
@@ -170,7 +170,7 @@ public final class BenchmarkMain {
             writeMethods = String.join("|", list("bench.methods", ".*"));
             drainSinks = list("bench.drainSinks", "redis,sim-1ms");
             backlog = Integer.getInteger("bench.backlog", 100_000);
-            mongoBacklog = Integer.getInteger("bench.mongoBacklog", 10_000);
+            mongoBacklog = Integer.getInteger("bench.mongoBacklog", 2_000);
             batch = list("bench.batch", "100,1000");
             verbose = VerboseMode.valueOf(System.getProperty("bench.verbose", "normal").toUpperCase(Locale.ROOT));
         }

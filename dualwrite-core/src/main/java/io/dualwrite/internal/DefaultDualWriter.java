@@ -142,6 +142,10 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
 
     @Override
     public void close() {
-        core.close();
+        try {
+            core.close();
+        } finally {
+            recovery.close();
+        }
     }
 }

@@ -39,18 +39,29 @@ final class RecoveryPass<T> {
     /** Tells this writer's passes apart from another writer's that shares its worker id. */
     private final String passPrefix;
     private final AtomicLong passes = new AtomicLong();
+    private final Gauge backlogGauge;
+    private final Gauge oldestGauge;
 
     RecoveryPass(WriterCore<T> core) {
         this.core = core;
         this.recoveryBackoff = new RetryBackoff(core.cfg.recovery().initialBackoff(), core.cfg.recovery().maxBackoff());
         this.passPrefix = core.cfg.recovery().workerId() + "/" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) + "-";
-        Gauge.builder(DualWriteMetrics.RECOVERY_BACKLOG, backlog, AtomicLong::get)
+        String instance = core.cfg.recovery().workerId();
+        this.backlogGauge = Gauge.builder(DualWriteMetrics.RECOVERY_BACKLOG, backlog, AtomicLong::get)
                 .description("entities with pending intents, as of the last recovery pass")
-                .tag(DualWriteMetrics.TAG_TYPE, core.type).register(core.cfg.observability().meters());
-        Gauge.builder(DualWriteMetrics.RECOVERY_OLDEST_AGE, this, RecoveryPass::oldestAgeSeconds)
+                .tag(DualWriteMetrics.TAG_TYPE, core.type).tag(DualWriteMetrics.TAG_INSTANCE, instance)
+                .register(core.cfg.observability().meters());
+        this.oldestGauge = Gauge.builder(DualWriteMetrics.RECOVERY_OLDEST_AGE, this, RecoveryPass::oldestAgeSeconds)
                 .description("seconds since the oldest pending intent fell due, as of the last recovery pass")
                 .baseUnit("seconds")
-                .tag(DualWriteMetrics.TAG_TYPE, core.type).register(core.cfg.observability().meters());
+                .tag(DualWriteMetrics.TAG_TYPE, core.type).tag(DualWriteMetrics.TAG_INSTANCE, instance)
+                .register(core.cfg.observability().meters());
+    }
+
+    /** Removes the gauges: a closed writer publishes nothing, and another of its type and instance may register. */
+    void close() {
+        core.cfg.observability().meters().remove(backlogGauge);
+        core.cfg.observability().meters().remove(oldestGauge);
     }
 
     RecoveryReport recoverDue() {

@@ -10,8 +10,10 @@ import java.util.Objects;
  * resumes after the last finished chunk. The failed run's report is in {@link #report()}.
  */
 public class ReconcileException extends DualWriteException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
+    /** Serialized with the exception: its {@code report}. */
     private final transient ReconcileReport report;
 
     /**

@@ -9,8 +9,10 @@ import java.util.Objects;
  * recovery deliver whatever the primary holds, which is harmless.
  */
 public class CallerWriteException extends RuntimeException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
+    /** Serialized with the exception: its {@code callerException}. */
     private final RuntimeException callerException;
 
     /** @param callerException what the caller's write threw */

@@ -13,6 +13,7 @@ import io.dualwrite.ErrorKind;
  * Immutable.
  */
 public class MappingException extends SinkException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
     /**

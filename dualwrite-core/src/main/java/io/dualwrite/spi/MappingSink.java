@@ -137,6 +137,8 @@ public interface MappingSink<T, R> extends Sink<T> {
      */
     record Mapped<T, R>(Change<T> change, R request) {
         /**
+         * @param change the {@code change} component
+         * @param request the {@code request} component
          * @throws NullPointerException if an argument is null
          */
         public Mapped {

@@ -47,7 +47,10 @@ public final class PrimaryWrite<T> {
         this.undoes = b.undoes;
     }
 
-    /** @param <T> the entity type @return a new builder */
+    /**
+     * @param <T> the entity type
+     * @return a new builder
+     */
     public static <T> Builder<T> builder() {
         return new Builder<>();
     }
@@ -169,73 +172,109 @@ public final class PrimaryWrite<T> {
         private Builder() {
         }
 
-        /** @param id the entity id @return this */
+        /**
+         * @param id the entity id
+         * @return this
+         */
         public Builder<T> id(String id) {
             this.id = id;
             return this;
         }
 
-        /** @param operation UPSERT or DELETE @return this */
+        /**
+         * @param operation UPSERT or DELETE
+         * @return this
+         */
         public Builder<T> operation(Operation operation) {
             this.operation = operation;
             return this;
         }
 
-        /** @param state the new state (null for DELETE) @return this */
+        /**
+         * @param state the new state (null for DELETE)
+         * @return this
+         */
         public Builder<T> state(T state) {
             this.state = state;
             return this;
         }
 
-        /** @param intents the intents to record @return this */
+        /**
+         * @param intents the intents to record
+         * @return this
+         */
         public Builder<T> intents(List<IntentSpec> intents) {
             this.intents = Objects.requireNonNull(intents, "intents");
             return this;
         }
 
-        /** @param expectedVersion the version the caller read, -1 for none @return this */
+        /**
+         * @param expectedVersion the version the caller read, -1 for none
+         * @return this
+         */
         public Builder<T> expectedVersion(long expectedVersion) {
             this.expectedVersion = expectedVersion;
             return this;
         }
 
-        /** @param requestKey the caller's request key, may be null @return this */
+        /**
+         * @param requestKey the caller's request key, may be null
+         * @return this
+         */
         public Builder<T> requestKey(String requestKey) {
             this.requestKey = requestKey;
             return this;
         }
 
-        /** @param window how long request keys are remembered @return this */
+        /**
+         * @param window how long request keys are remembered
+         * @return this
+         */
         public Builder<T> requestKeyWindow(Duration window) {
             this.requestKeyWindow = window;
             return this;
         }
 
-        /** @param correlationId the correlation id @return this */
+        /**
+         * @param correlationId the correlation id
+         * @return this
+         */
         public Builder<T> correlationId(String correlationId) {
             this.correlationId = correlationId;
             return this;
         }
 
-        /** @param idempotencyKey the caller's idempotency key, may be null @return this */
+        /**
+         * @param idempotencyKey the caller's idempotency key, may be null
+         * @return this
+         */
         public Builder<T> idempotencyKey(String idempotencyKey) {
             this.idempotencyKey = idempotencyKey;
             return this;
         }
 
-        /** @param time the commit time @return this */
+        /**
+         * @param time the commit time
+         * @return this
+         */
         public Builder<T> time(Instant time) {
             this.time = time;
             return this;
         }
 
-        /** @param callerWrite the caller's own write (write-ahead mode), may be null @return this */
+        /**
+         * @param callerWrite the caller's own write (write-ahead mode), may be null
+         * @return this
+         */
         public Builder<T> callerWrite(Runnable callerWrite) {
             this.callerWrite = callerWrite;
             return this;
         }
 
-        /** @param version the version this compensation undoes, -1 for none (the default) @return this */
+        /**
+         * @param version the version this compensation undoes, -1 for none (the default)
+         * @return this
+         */
         public Builder<T> undoes(long version) {
             this.undoes = version;
             return this;

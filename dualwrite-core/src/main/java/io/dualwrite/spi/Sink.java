@@ -79,6 +79,16 @@ public interface Sink<T> {
     }
 
     /**
+     * The entity type this sink was built for, when it is built for one (a sink that keys or checks what it stores by
+     * entity type): a writer of another type refuses it when it is built, instead of dead-lettering every change.
+     *
+     * @return the entity type; empty (the default) when the sink takes any
+     */
+    default Optional<String> boundEntityType() {
+        return Optional.empty();
+    }
+
+    /**
      * @return the classifier of this sink's failures; the default is {@link ErrorClassifier#defaults()}
      */
     default ErrorClassifier classifier() {
@@ -114,12 +124,18 @@ public interface Sink<T> {
             this.error = error;
         }
 
-        /** @param result the sink's result @return a successful item */
+        /**
+         * @param result the sink's result
+         * @return a successful item
+         */
         public static BatchItem of(ApplyResult result) {
             return new BatchItem(java.util.Objects.requireNonNull(result, "result"), null);
         }
 
-        /** @param error the failure @return a failed item */
+        /**
+         * @param error the failure
+         * @return a failed item
+         */
         public static BatchItem failed(Exception error) {
             return new BatchItem(null, java.util.Objects.requireNonNull(error, "error"));
         }

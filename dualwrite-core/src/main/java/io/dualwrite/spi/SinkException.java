@@ -14,9 +14,12 @@ import java.util.Optional;
  * the next retry. Immutable.
  */
 public class SinkException extends DualWriteException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
+    /** Serialized with the exception: its {@code kind}. */
     private final ErrorKind kind;
+    /** Serialized with the exception: its {@code retryAfter}. */
     private final Duration retryAfter;
 
     /**

@@ -14,6 +14,7 @@ import java.util.OptionalInt;
  * server asked for ({@code Retry-After}). Never carries the request body. Immutable.
  */
 public final class HttpSinkException extends SinkException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
     /** The request method. */

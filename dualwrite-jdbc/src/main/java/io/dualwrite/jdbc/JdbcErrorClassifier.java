@@ -346,6 +346,9 @@ public final class JdbcErrorClassifier implements ErrorClassifier {
      */
     public record SqlStateRule(String state, ErrorKind kind, String reason) {
         /**
+         * @param state the {@code state} component
+         * @param kind the {@code kind} component
+         * @param reason the {@code reason} component
          * @throws NullPointerException     if an argument is null
          * @throws IllegalArgumentException if the state is not two or five digits and upper-case letters,
          *                                  or the reason is blank, spans lines or holds a {@code |}

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -131,6 +132,12 @@ public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, R
      *                   what the {@link JdbcColumns} throw (an {@link UnsupportedOperationException}
      *                   when their {@code bind} calls anything but a parameter setter)
      */
+    /** @return the entity type this sink was built for: a writer of another type refuses it */
+    @Override
+    public Optional<String> boundEntityType() {
+        return Optional.of(entityType);
+    }
+
     @Override
     public StatementParameters map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");

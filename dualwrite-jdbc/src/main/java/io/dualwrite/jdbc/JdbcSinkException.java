@@ -15,6 +15,7 @@ import java.util.Optional;
  * Immutable.
  */
 public final class JdbcSinkException extends SinkException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
     /** The SQL state, or null. */

@@ -332,7 +332,10 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
         private Builder() {
         }
 
-        /** @param topic the topic of this entity type, required, not blank @return this */
+        /**
+         * @param topic the topic of this entity type, required, not blank
+         * @return this
+         */
         public Builder<T> topic(String topic) {
             Objects.requireNonNull(topic, "topic");
             Args.notBlank(topic, "topic");
@@ -376,25 +379,37 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
             return this;
         }
 
-        /** @param values state to record value; default Jackson JSON @return this */
+        /**
+         * @param values state to record value; default Jackson JSON
+         * @return this
+         */
         public Builder<T> valueSerializer(ValueSerializer<T> values) {
             this.values = Objects.requireNonNull(values, "values");
             return this;
         }
 
-        /** @param objectMapper the Jackson mapper of the default value serializer; default one with Java time support @return this */
+        /**
+         * @param objectMapper the Jackson mapper of the default value serializer; default one with Java time support
+         * @return this
+         */
         public Builder<T> objectMapper(ObjectMapper objectMapper) {
             this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper");
             return this;
         }
 
-        /** @param source the {@code ce_source} of every record; default {@code /dualwrite/<entity type>} @return this */
+        /**
+         * @param source the {@code ce_source} of every record; default {@code /dualwrite/<entity type>}
+         * @return this
+         */
         public Builder<T> source(URI source) {
             this.source = Objects.requireNonNull(source, "source");
             return this;
         }
 
-        /** @param typePrefix the prefix of {@code ce_type}; default {@value KafkaSink#DEFAULT_TYPE_PREFIX} @return this */
+        /**
+         * @param typePrefix the prefix of {@code ce_type}; default {@value KafkaSink#DEFAULT_TYPE_PREFIX}
+         * @return this
+         */
         public Builder<T> typePrefix(String typePrefix) {
             Objects.requireNonNull(typePrefix, "typePrefix");
             Args.notBlank(typePrefix, "typePrefix");

@@ -148,13 +148,19 @@ public final class VersionGuard {
         private Builder() {
         }
 
-        /** @param store where last applied versions are kept; default a new in-memory store @return this */
+        /**
+         * @param store where last applied versions are kept; default a new in-memory store
+         * @return this
+         */
         public Builder store(AppliedVersionStore store) {
             this.store = Objects.requireNonNull(store, "store");
             return this;
         }
 
-        /** @param lockStripes locks that serialise records of the same key; default {@value VersionGuard#DEFAULT_LOCK_STRIPES} @return this */
+        /**
+         * @param lockStripes locks that serialise records of the same key; default {@value VersionGuard#DEFAULT_LOCK_STRIPES}
+         * @return this
+         */
         public Builder lockStripes(int lockStripes) {
             Args.atLeast(lockStripes, 1, "lockStripes");
             this.lockStripes = lockStripes;

@@ -9,6 +9,7 @@ import io.dualwrite.DualWriteException;
  * {@link MongoErrorClassifier} calls it {@link io.dualwrite.ErrorKind#PERMANENT}. Immutable.
  */
 public class MongoEntityTooLargeException extends DualWriteException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
     /**

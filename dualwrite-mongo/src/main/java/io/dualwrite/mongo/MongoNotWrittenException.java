@@ -9,6 +9,7 @@ import io.dualwrite.DualWriteException;
  * Immutable.
  */
 public class MongoNotWrittenException extends DualWriteException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
     /**

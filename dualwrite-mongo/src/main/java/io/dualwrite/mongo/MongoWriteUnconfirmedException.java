@@ -10,6 +10,7 @@ import io.dualwrite.DualWriteException;
  * caller is never told that nothing was written. Immutable.
  */
 public class MongoWriteUnconfirmedException extends DualWriteException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
     /**

@@ -545,7 +545,10 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
             return this;
         }
 
-        /** @param mapper entity to document; default Jackson with {@link #objectMapper(ObjectMapper)} @return this */
+        /**
+         * @param mapper entity to document; default Jackson with {@link #objectMapper(ObjectMapper)}
+         * @return this
+         */
         public Builder<T> documentMapper(DocumentMapper<T> mapper) {
             this.mapper = Objects.requireNonNull(mapper, "mapper");
             return this;
@@ -561,7 +564,10 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
             return this;
         }
 
-        /** @param refresh when writes become visible to searches; default {@link RefreshPolicy#NONE} @return this */
+        /**
+         * @param refresh when writes become visible to searches; default {@link RefreshPolicy#NONE}
+         * @return this
+         */
         public Builder<T> refresh(RefreshPolicy refresh) {
             this.refresh = Objects.requireNonNull(refresh, "refresh");
             return this;

@@ -124,6 +124,12 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
      * @throws Exception an {@link IllegalArgumentException} for a change of another entity type, or
      *                   what Jackson throws when it cannot write the state
      */
+    /** @return the entity type this sink was built for: a writer of another type refuses it */
+    @Override
+    public Optional<String> boundEntityType() {
+        return Optional.of(entityType);
+    }
+
     @Override
     public VersionGuardScript.Call map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");

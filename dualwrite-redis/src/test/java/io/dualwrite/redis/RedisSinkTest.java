@@ -50,6 +50,21 @@ class RedisSinkTest {
                 .correlationId("c-" + id).time(Instant.now()).build();
     }
 
+    /** A Redis sink built for "items" on a writer of "item" is refused when the writer is built, naming both. */
+    @Test
+    void aSinkBuiltForAnotherEntityTypeIsRefusedWhenTheWriterIsBuilt() {
+        RedisSink<TestItem> forItems = RedisSink.builder(redis.connection, "items", TestItem.class)
+                .keyLayout(redis.layout("mismatch")).build();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> io.dualwrite.DualWriter.<TestItem>builder().entityType(TYPE).idOf(TestItem::id)
+                        .primary(new io.dualwrite.memory.InMemoryPrimaryStore<>())
+                        .deadLetterStore(new io.dualwrite.memory.InMemoryDeadLetterStore())
+                        .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                        .sink("cache", forItems).build());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("'items'")
+                && e.getMessage().contains("'" + TYPE + "'"), e.getMessage());
+    }
+
     @Test
     void tombstoneExpiresAfterTheConfiguredTime() throws Exception {
         RedisKeyLayout layout = redis.layout("tomb");

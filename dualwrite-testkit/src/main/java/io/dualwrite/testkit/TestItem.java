@@ -16,6 +16,10 @@ import java.util.Objects;
 public record TestItem(String id, String name, long price, List<String> tags) {
 
     /**
+     * @param id the {@code id} component
+     * @param name the {@code name} component
+     * @param price the {@code price} component
+     * @param tags the {@code tags} component
      * @throws NullPointerException if id or name is null
      */
     public TestItem {

@@ -10,9 +10,12 @@ import io.dualwrite.DualWriteException;
  * {@link io.dualwrite.PrimaryWriteException}).
  */
 public class EventBacklogFullException extends DualWriteException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
+    /** Serialized with the exception: its {@code heldEvents}. */
     private final int heldEvents;
+    /** Serialized with the exception: its {@code heldBytes}. */
     private final int heldBytes;
 
     /**

@@ -24,7 +24,16 @@ import java.util.Optional;
  */
 public record Checkpoint(String relay, Optional<BsonDocument> resumeToken, Optional<Instant> startAt, Instant updatedAt,
                          long delivered, int gaps) {
-    /** Checks the fields. */
+    /**
+     * Checks the fields.
+     *
+     * @param relay see the record's {@code relay}
+     * @param resumeToken see the record's {@code resumeToken}
+     * @param startAt see the record's {@code startAt}
+     * @param updatedAt see the record's {@code updatedAt}
+     * @param delivered see the record's {@code delivered}
+     * @param gaps see the record's {@code gaps}
+     */
     public Checkpoint {
         Objects.requireNonNull(relay, "relay");
         Objects.requireNonNull(resumeToken, "resumeToken");

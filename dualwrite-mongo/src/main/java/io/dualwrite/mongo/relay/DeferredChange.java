@@ -21,6 +21,9 @@ public record DeferredChange(String sink, Redelivery redelivery, Instant due) {
     /**
      * Checks the fields.
      *
+     * @param sink the {@code sink} component
+     * @param redelivery the {@code redelivery} component
+     * @param due the {@code due} component
      * @throws NullPointerException     if a field is null
      * @throws IllegalArgumentException if the redelivery was not deferred
      */

@@ -20,7 +20,16 @@ import java.util.Optional;
  */
 public record Gap(String relay, String namespace, Optional<BsonDocument> lostToken, Instant detectedAt, int errorCode,
                   String message) {
-    /** Checks the fields. */
+    /**
+     * Checks the fields.
+     *
+     * @param relay see the record's {@code relay}
+     * @param namespace see the record's {@code namespace}
+     * @param lostToken see the record's {@code lostToken}
+     * @param detectedAt see the record's {@code detectedAt}
+     * @param errorCode see the record's {@code errorCode}
+     * @param message see the record's {@code message}
+     */
     public Gap {
         Objects.requireNonNull(relay, "relay");
         Objects.requireNonNull(namespace, "namespace");

@@ -326,19 +326,28 @@ public final class ChaosRunner {
         private Builder() {
         }
 
-        /** @param seed the seed of every random choice (operations and faults); default 1 @return this */
+        /**
+         * @param seed the seed of every random choice (operations and faults); default 1
+         * @return this
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** @param threads writer threads, at least 1; default 4 @return this */
+        /**
+         * @param threads writer threads, at least 1; default 4
+         * @return this
+         */
         public Builder threads(int threads) {
             this.threads = Args.atLeast(threads, 1, "threads");
             return this;
         }
 
-        /** @param operations saves, updates and deletes in total, at least 1; default 2000 @return this */
+        /**
+         * @param operations saves, updates and deletes in total, at least 1; default 2000
+         * @return this
+         */
         public Builder operations(int operations) {
             this.operations = Args.atLeast(operations, 1, "operations");
             return this;
@@ -363,13 +372,19 @@ public final class ChaosRunner {
             return this;
         }
 
-        /** @param entities distinct entity ids written, at least 1; default 40 @return this */
+        /**
+         * @param entities distinct entity ids written, at least 1; default 40
+         * @return this
+         */
         public Builder entities(int entities) {
             this.entities = Args.atLeast(entities, 1, "entities");
             return this;
         }
 
-        /** @param poisoned entities the first sink rejects permanently, at least 0; default 1 @return this */
+        /**
+         * @param poisoned entities the first sink rejects permanently, at least 0; default 1
+         * @return this
+         */
         public Builder poisoned(int poisoned) {
             this.poisoned = Args.atLeast(poisoned, 0, "poisoned");
             return this;
@@ -395,7 +410,10 @@ public final class ChaosRunner {
             return this;
         }
 
-        /** @param store makes the dead-letter store of a run; default {@link InMemoryDeadLetterStore} @return this */
+        /**
+         * @param store makes the dead-letter store of a run; default {@link InMemoryDeadLetterStore}
+         * @return this
+         */
         public Builder deadLetterStore(Supplier<DeadLetterStore> store) {
             this.deadLetterStore = Objects.requireNonNull(store, "store");
             return this;
@@ -441,25 +459,37 @@ public final class ChaosRunner {
             return this;
         }
 
-        /** @param timeout time limit of one sink call, positive; default 40 ms @return this */
+        /**
+         * @param timeout time limit of one sink call, positive; default 40 ms
+         * @return this
+         */
         public Builder attemptTimeout(Duration timeout) {
             this.attemptTimeout = Args.positive(timeout, "attemptTimeout");
             return this;
         }
 
-        /** @param attempts recovery attempts before dead-lettering, at least 1; default 100 @return this */
+        /**
+         * @param attempts recovery attempts before dead-lettering, at least 1; default 100
+         * @return this
+         */
         public Builder recoveryMaxAttempts(int attempts) {
             this.recoveryMaxAttempts = Args.atLeast(attempts, 1, "recoveryMaxAttempts");
             return this;
         }
 
-        /** @param timeout longest wall time for recovery after healing, positive; default 60 s @return this */
+        /**
+         * @param timeout longest wall time for recovery after healing, positive; default 60 s
+         * @return this
+         */
         public Builder convergeTimeout(Duration timeout) {
             this.convergeTimeout = Args.positive(timeout, "convergeTimeout");
             return this;
         }
 
-        /** @param recover whether a recovery loop races with the writers during the faults; default true @return this */
+        /**
+         * @param recover whether a recovery loop races with the writers during the faults; default true
+         * @return this
+         */
         public Builder recoverDuringChaos(boolean recover) {
             this.recoverDuringChaos = recover;
             return this;

@@ -180,7 +180,10 @@ public final class ChildJvm implements AutoCloseable {
             this.mainClass = mainClass;
         }
 
-        /** @param args the main method's arguments @return this */
+        /**
+         * @param args the main method's arguments
+         * @return this
+         */
         public Builder args(String... args) {
             for (String a : args) {
                 this.args.add(Objects.requireNonNull(a, "arg"));
@@ -188,24 +191,36 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
-        /** @param args the main method's arguments @return this */
+        /**
+         * @param args the main method's arguments
+         * @return this
+         */
         public Builder args(List<String> args) {
             return args(args.toArray(new String[0]));
         }
 
-        /** @param options JVM options (system properties too); default {@link ChildJvm#DEFAULT_JVM_OPTIONS} @return this */
+        /**
+         * @param options JVM options (system properties too); default {@link ChildJvm#DEFAULT_JVM_OPTIONS}
+         * @return this
+         */
         public Builder jvmOptions(String... options) {
             this.jvmOptions = List.copyOf(Arrays.asList(options));
             return this;
         }
 
-        /** @param classpath the child's classpath; default this JVM's {@code java.class.path} @return this */
+        /**
+         * @param classpath the child's classpath; default this JVM's {@code java.class.path}
+         * @return this
+         */
         public Builder classpath(String classpath) {
             this.classpath = Objects.requireNonNull(classpath, "classpath");
             return this;
         }
 
-        /** @param dir the child's working directory; default this JVM's @return this */
+        /**
+         * @param dir the child's working directory; default this JVM's
+         * @return this
+         */
         public Builder workingDirectory(Path dir) {
             this.workingDirectory = Objects.requireNonNull(dir, "dir");
             return this;

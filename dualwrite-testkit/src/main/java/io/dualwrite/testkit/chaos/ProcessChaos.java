@@ -207,7 +207,10 @@ public final class ProcessChaos {
             this.uri = Objects.requireNonNull(uri, "uri");
         }
 
-        /** @param kills children to start and kill, at least 1; default 3 @return this */
+        /**
+         * @param kills children to start and kill, at least 1; default 3
+         * @return this
+         */
         public Builder kills(int kills) {
             killer.kills(kills);
             return this;
@@ -223,20 +226,29 @@ public final class ProcessChaos {
             return this;
         }
 
-        /** @param seed seed of the kill moments and the children's operations; default 1 @return this */
+        /**
+         * @param seed seed of the kill moments and the children's operations; default 1
+         * @return this
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             killer.seed(seed);
             return this;
         }
 
-        /** @param entities distinct ids the children write, at least 1; default 20 @return this */
+        /**
+         * @param entities distinct ids the children write, at least 1; default 20
+         * @return this
+         */
         public Builder entities(int entities) {
             this.entities = Args.atLeast(entities, 1, "entities");
             return this;
         }
 
-        /** @param threads writer threads per child, at least 1; default 3 @return this */
+        /**
+         * @param threads writer threads per child, at least 1; default 3
+         * @return this
+         */
         public Builder threads(int threads) {
             this.threads = Args.atLeast(threads, 1, "threads");
             return this;
@@ -251,13 +263,19 @@ public final class ProcessChaos {
             return this;
         }
 
-        /** @param timeout longest recovery in the parent, positive; default 60 s @return this */
+        /**
+         * @param timeout longest recovery in the parent, positive; default 60 s
+         * @return this
+         */
         public Builder convergeTimeout(Duration timeout) {
             this.convergeTimeout = Args.positive(timeout, "convergeTimeout");
             return this;
         }
 
-        /** @param options the children's JVM options; default {@link ChildJvm#DEFAULT_JVM_OPTIONS} @return this */
+        /**
+         * @param options the children's JVM options; default {@link ChildJvm#DEFAULT_JVM_OPTIONS}
+         * @return this
+         */
         public Builder jvmOptions(String... options) {
             killer.jvmOptions(options);
             return this;

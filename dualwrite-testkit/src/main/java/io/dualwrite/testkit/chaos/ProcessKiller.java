@@ -211,19 +211,28 @@ public final class ProcessKiller {
             this.child = ChildJvm.builder(mainClass);
         }
 
-        /** @param args the child's arguments @return this */
+        /**
+         * @param args the child's arguments
+         * @return this
+         */
         public Builder args(String... args) {
             child.args(args);
             return this;
         }
 
-        /** @param options the child's JVM options; default {@link ChildJvm#DEFAULT_JVM_OPTIONS} @return this */
+        /**
+         * @param options the child's JVM options; default {@link ChildJvm#DEFAULT_JVM_OPTIONS}
+         * @return this
+         */
         public Builder jvmOptions(String... options) {
             child.jvmOptions(options);
             return this;
         }
 
-        /** @param classpath the child's classpath; default this JVM's @return this */
+        /**
+         * @param classpath the child's classpath; default this JVM's
+         * @return this
+         */
         public Builder classpath(String classpath) {
             child.classpath(classpath);
             return this;
@@ -239,7 +248,10 @@ public final class ProcessKiller {
             return this;
         }
 
-        /** @param kills children to start and kill, at least 1; default 3 @return this */
+        /**
+         * @param kills children to start and kill, at least 1; default 3
+         * @return this
+         */
         public Builder kills(int kills) {
             this.kills = Args.atLeast(kills, 1, "kills");
             return this;
@@ -261,13 +273,19 @@ public final class ProcessKiller {
             return this;
         }
 
-        /** @param timeout longest wait for the ready line, positive; default 60 s @return this */
+        /**
+         * @param timeout longest wait for the ready line, positive; default 60 s
+         * @return this
+         */
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = Args.positive(timeout, "startTimeout");
             return this;
         }
 
-        /** @param seed the seed of the kill moments; default 1 @return this */
+        /**
+         * @param seed the seed of the kill moments; default 1
+         * @return this
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;

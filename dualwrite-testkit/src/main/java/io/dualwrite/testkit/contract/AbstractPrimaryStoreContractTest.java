@@ -110,6 +110,7 @@ public abstract class AbstractPrimaryStoreContractTest<T> {
 
     /**
      * @param id the entity id
+     * @param n  which variant of the entity's state ({@link #state})
      * @return a builder for an UPSERT at {@link #T0} with intents for sinks "a" and "b" due one minute later
      */
     protected final PrimaryWrite.Builder<T> upsert(String id, int n) {

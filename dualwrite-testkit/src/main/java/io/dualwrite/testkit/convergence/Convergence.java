@@ -10,6 +10,7 @@ import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.spi.Snapshot;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -282,6 +283,50 @@ public final class Convergence<T> {
         ConvergenceReport r = report();
         r.assertConverged();
         return r;
+    }
+
+    /**
+     * Waits until the system is quiet, then checks: what a test calls once its writes are done, instead of sleeping
+     * or looping by hand. Until {@code timeout} passes it repeats, for each writer, what the running system does in
+     * the background (writes the queued acknowledgements, runs a recovery pass) and checks again; it returns as soon
+     * as every writer's backlog is empty and every sink has converged.
+     *
+     * <p>Recovery takes over an intent only after the writer's grace period: build the writers of a test with
+     * {@code gracePeriod(Duration.ZERO)} (or a clock the test moves) so that what the caller's path left is due at
+     * once.
+     *
+     * @param timeout how long to wait for the system to go quiet
+     * @param writers the writers whose recovery and acknowledgements to run
+     * @return the report, when converged
+     * @throws AssertionError with the last report's readable diff (and the backlog left) when the time runs out
+     */
+    public ConvergenceReport awaitConverged(Duration timeout, DualWriter<?>... writers) {
+        Objects.requireNonNull(timeout, "timeout");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long backlog = 0;
+            for (DualWriter<?> w : writers) {
+                w.operations().flushAcknowledgements();
+                w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
+                backlog += w.operations().backlog();
+            }
+            ConvergenceReport r = report();
+            if (backlog == 0 && r.converged()) {
+                return r;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new AssertionError("not converged after " + timeout + ": " + (backlog > 0 ? backlog
+                        + " entities still have intents pending (is the writers' grace period longer than the wait?)"
+                        : "nothing is pending, yet the sinks differ from the primary") + "\n" + r);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting for the system to go quiet", e);
+            }
+        }
     }
 
     private static DeadLetterQuery everything() {

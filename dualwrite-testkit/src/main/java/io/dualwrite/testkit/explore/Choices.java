@@ -22,12 +22,18 @@ final class Choices {
         this.replay = replay;
     }
 
-    /** @param seed the schedule's seed @return decisions drawn from it */
+    /**
+     * @param seed the schedule's seed
+     * @return decisions drawn from it
+     */
     static Choices fromSeed(long seed) {
         return new Choices(new SplittableRandom(seed), null);
     }
 
-    /** @param record recorded decisions @return decisions replayed from them, 0 past their end */
+    /**
+     * @param record recorded decisions
+     * @return decisions replayed from them, 0 past their end
+     */
     static Choices replay(int[] record) {
         return new Choices(null, record.clone());
     }

@@ -38,6 +38,9 @@ public record ExplorerItem(String id, String tag, Integer stock) {
     };
 
     /**
+     * @param id the {@code id} component
+     * @param tag the {@code tag} component
+     * @param stock the {@code stock} component
      * @throws NullPointerException if id or tag is null
      */
     public ExplorerItem {

@@ -107,6 +107,8 @@ public interface ExplorerWorld<T> extends AutoCloseable {
      */
     record Spec(String name, List<String> sinks) {
         /**
+         * @param name the {@code name} component
+         * @param sinks the {@code sinks} component
          * @throws NullPointerException if an argument is null
          */
         public Spec {

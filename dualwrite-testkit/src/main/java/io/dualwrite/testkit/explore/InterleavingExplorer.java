@@ -67,6 +67,7 @@ public final class InterleavingExplorer<T> {
      */
     public static final Duration HEALING_JUMP = Duration.ofMinutes(10);
 
+    /** Serialized with the exception: its {@code settings}. */
     private final Settings<T> settings;
 
     private InterleavingExplorer(Settings<T> settings) {
@@ -274,6 +275,7 @@ public final class InterleavingExplorer<T> {
         public static final int DEFAULT_OPS_PER_WRITER = 5;
 
         private final ExplorerWorld.Factory<T> worlds;
+        /** Serialized with the exception: its {@code model}. */
         private final EntityModel<T> model;
         private List<String> sinks = List.of("s1", "s2");
         private Set<ExplorerFault> faults = EnumSet.allOf(ExplorerFault.class);
@@ -438,9 +440,12 @@ public final class InterleavingExplorer<T> {
 
     /** A promise broken by a schedule: the seed that replays it, what broke, and a shortened schedule. */
     public static final class ExplorationFailure extends AssertionError {
+        /** The version of the serialized form. */
         private static final long serialVersionUID = 1L;
 
+        /** Serialized with the exception: its {@code seed}. */
         private final long seed;
+        /** Serialized with the exception: its {@code violations}. */
         private final List<String> violations;
 
         ExplorationFailure(long seed, Run.Outcome original, Run.Outcome shortest) {

@@ -19,6 +19,7 @@ final class Sched {
 
     /** Thrown inside an actor when the schedule is abandoned, so the actor unwinds. */
     static final class Abandoned extends Error {
+        /** The version of the serialized form. */
         private static final long serialVersionUID = 1L;
 
         Abandoned() {
@@ -48,10 +49,15 @@ final class Sched {
         void afterStep(Actor actor);
     }
 
+    /** Serialized with the exception: its {@code choices}. */
     private final Choices choices;
+    /** Serialized with the exception: its {@code trace}. */
     private final Trace trace;
+    /** Serialized with the exception: its {@code parked}. */
     private final Semaphore parked = new Semaphore(0);
+    /** Serialized with the exception: its {@code stuckMillis}. */
     private final long stuckMillis;
+    /** Serialized with the exception: its {@code maxSteps}. */
     private final int maxSteps;
     private volatile boolean abandoned;
     private int steps;
@@ -195,6 +201,7 @@ final class Sched {
 
     /** A schedule that could not go on: an actor blocked outside a step point, or too many steps. */
     static final class StuckException extends RuntimeException {
+        /** The version of the serialized form. */
         private static final long serialVersionUID = 1L;
 
         StuckException(String message) {

@@ -606,7 +606,10 @@ public final class FaultySink<T> extends ForwardingSink<T> {
             this.delegate = Objects.requireNonNull(delegate, "delegate");
         }
 
-        /** @param seed the seed of every random decision; default {@value FaultySink#DEFAULT_SEED} @return this */
+        /**
+         * @param seed the seed of every random decision; default {@value FaultySink#DEFAULT_SEED}
+         * @return this
+         */
         public Builder<T> seed(long seed) {
             this.seed = seed;
             return this;
@@ -666,7 +669,10 @@ public final class FaultySink<T> extends ForwardingSink<T> {
             return this;
         }
 
-        /** @param probability chance that a change is delivered to the destination twice; default 0 @return this */
+        /**
+         * @param probability chance that a change is delivered to the destination twice; default 0
+         * @return this
+         */
         public Builder<T> duplicate(double probability) {
             this.duplicateProbability = probability(probability, "duplicate probability");
             return this;

@@ -11,8 +11,10 @@ import java.util.Objects;
  * with. Immutable.
  */
 public final class InjectedFaultException extends SinkException {
+    /** The version of the serialized form. */
     private static final long serialVersionUID = 1L;
 
+    /** Serialized with the exception: its {@code fault}. */
     private final Fault fault;
 
     /**

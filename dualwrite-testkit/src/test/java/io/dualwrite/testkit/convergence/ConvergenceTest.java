@@ -120,4 +120,33 @@ class ConvergenceTest {
         assertThrows(IllegalStateException.class, () -> Convergence.<TestItem>check().sink("s", search).report(),
                 "a check without a primary is refused");
     }
+
+    /** What the caller's path left (a sink that was down) converges once recovery has run: one call waits for it. */
+    @Test
+    void awaitConvergedRunsRecoveryUntilQuietAndFailsWithTheReportWhenItCannot() {
+        InMemoryPrimaryStore<TestItem> own = new InMemoryPrimaryStore<>();
+        java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean();
+        InMemorySink<TestItem> target = new InMemorySink<>();
+        io.dualwrite.spi.Sink<TestItem> flaky = change -> {
+            if (!up.get()) {
+                throw new io.dualwrite.spi.SinkException("503 down", io.dualwrite.ErrorKind.TRANSIENT, null);
+            }
+            return target.apply(change);
+        };
+        try (DualWriter<TestItem> w = DualWriter.<TestItem>builder().entityType("item").idOf(TestItem::id)
+                .primary(own).deadLetterStore(deadLetters).meterRegistry(new SimpleMeterRegistry())
+                .gracePeriod(java.time.Duration.ZERO).sink("flaky", flaky, io.dualwrite.SinkSettings.builder()
+                        .maxAttempts(1).build()).build()) {
+            w.save(TestItem.variant("f", 1));
+            AssertionError notYet = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                    () -> Convergence.<TestItem>check().primary(own).sink("flaky", target)
+                            .awaitConverged(java.time.Duration.ofMillis(200), w));
+            assertTrue(notYet.getMessage().contains("still have intents pending"), notYet.getMessage());
+            up.set(true);
+            ConvergenceReport r = Convergence.<TestItem>check().primary(own).sink("flaky", target)
+                    .awaitConverged(java.time.Duration.ofSeconds(10), w);
+            assertTrue(r.converged());
+            assertEquals(0, w.operations().backlog());
+        }
+    }
 }
