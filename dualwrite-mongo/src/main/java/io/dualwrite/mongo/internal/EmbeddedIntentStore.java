@@ -444,7 +444,9 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             throw new UnreadableEntityException(entityName, s);
         }
         // a read-modify-write then writes on what it read, without reading it again
-        revisions.remember(key, doc, bsonSize(doc));
+        if (revisions.enabled()) {
+            revisions.remember(key, doc, bsonSize(doc)); // the size is encoded only when it is kept
+        }
         return Optional.of(s);
     }
 

@@ -42,6 +42,11 @@ final class RevisionCache {
                 .<BsonValue, Known>weigher((k, d) -> Math.max(1, d.bytes())).expireAfterWrite(expireAfter).build();
     }
 
+    /** @return whether this instance remembers anything at all (a cache of no bytes remembers nothing) */
+    boolean enabled() {
+        return docs != null;
+    }
+
     /** @return a copy of the document as this instance last wrote or read it, or null when it does not know it */
     BsonDocument known(BsonValue id) {
         Known k = docs == null ? null : docs.getIfPresent(id);
