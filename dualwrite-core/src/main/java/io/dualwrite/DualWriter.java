@@ -2,6 +2,7 @@ package io.dualwrite;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The synchronous dual-write coordinator of one entity collection: the application calls it
@@ -125,6 +126,35 @@ public interface DualWriter<T> extends AutoCloseable {
      * @throws UnsupportedOperationException if the primary store has no write-ahead mode
      */
     WriteResult saveWith(String id, Runnable callerSave, WriteOptions options);
+
+    /**
+     * Write-ahead mode around a save that returns what it saved, such as Spring Data's
+     * {@code repository.save(entity)}: records the intent durably, runs the caller's save and
+     * delivers the entity it returns, without reading it back. The returned entity must be
+     * exactly what the save wrote, its version field included (a repository with an optimistic
+     * {@code @Version} field returns that); a save that returns null is read back as with
+     * {@link #saveWith(String, Runnable)}. Needs a primary store with a write-ahead mode.
+     *
+     * @param id         the id of the entity the caller saves, not null
+     * @param callerSave the caller's save, not null; an exception from it propagates after the intent is recorded
+     *                   (recovery then delivers whatever the primary holds, which is harmless)
+     * @return the result
+     */
+    default WriteResult saveReturning(String id, Supplier<? extends T> callerSave) {
+        return saveReturning(id, callerSave, WriteOptions.DEFAULT);
+    }
+
+    /**
+     * Write-ahead mode around a save that returns what it saved, with options; see
+     * {@link #saveReturning(String, Supplier)}.
+     *
+     * @param id         the entity id, not null
+     * @param callerSave the caller's save, not null
+     * @param options    per-call options, not null
+     * @return the result
+     * @throws UnsupportedOperationException if the primary store has no write-ahead mode
+     */
+    WriteResult saveReturning(String id, Supplier<? extends T> callerSave, WriteOptions options);
 
     /**
      * Write-ahead mode for a delete: records the intent, runs the caller's delete, delivers it.

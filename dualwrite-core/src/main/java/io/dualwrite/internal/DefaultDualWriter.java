@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The coordinator behind {@link DualWriter}: one object per job (the write path, a recovery pass,
@@ -55,6 +56,11 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
     @Override
     public WriteResult saveWith(String id, Runnable callerSave, WriteOptions options) {
         return writes.saveWith(id, callerSave, options);
+    }
+
+    @Override
+    public WriteResult saveReturning(String id, Supplier<? extends T> callerSave, WriteOptions options) {
+        return writes.saveReturning(id, callerSave, options);
     }
 
     @Override

@@ -36,6 +36,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 /**
  * The write path: commits a save or a delete with its intents, delivers it to the synchronous
@@ -79,6 +80,11 @@ final class WritePath<T> {
     }
 
     WriteResult saveWith(String id, Runnable callerSave, WriteOptions options) {
+        Objects.requireNonNull(callerSave, "callerSave");
+        return saveReturning(id, readBack(callerSave), options);
+    }
+
+    WriteResult saveReturning(String id, Supplier<? extends T> callerSave, WriteOptions options) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(callerSave, "callerSave");
         Objects.requireNonNull(options, "options");
@@ -89,10 +95,18 @@ final class WritePath<T> {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(callerDelete, "callerDelete");
         Objects.requireNonNull(options, "options");
-        return write(id, Operation.DELETE, null, callerDelete, options);
+        return write(id, Operation.DELETE, null, readBack(callerDelete), options);
     }
 
-    WriteResult write(String id, Operation op, T state, Runnable callerWrite, WriteOptions options) {
+    /** @return the caller's write as a save that returns nothing: the store reads back what it wrote */
+    private static <T> Supplier<T> readBack(Runnable callerWrite) {
+        return () -> {
+            callerWrite.run();
+            return null;
+        };
+    }
+
+    WriteResult write(String id, Operation op, T state, Supplier<? extends T> callerSave, WriteOptions options) {
         core.ensureOpen();
         String correlationId = options.correlationId().orElseGet(() -> UUID.randomUUID().toString());
         String outcome = "error";
@@ -117,7 +131,7 @@ final class WritePath<T> {
                     .expectedVersion(options.expectedVersion().orElse(-1))
                     .requestKey(options.requestKey().orElse(null)).requestKeyWindow(core.cfg.requestKeyWindow())
                     .correlationId(correlationId).idempotencyKey(options.idempotencyKey().orElse(null))
-                    .time(now).callerWrite(callerWrite).build();
+                    .time(now).callerSave(callerSave).build();
             Committed<T> committed = commit(pw);
             switch (committed.status()) {
                 case DUPLICATE_REQUEST:

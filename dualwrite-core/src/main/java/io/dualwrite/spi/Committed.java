@@ -41,7 +41,8 @@ public final class Committed<T> {
      * @param state     the state as the primary holds it (after the store's own encoding, never the
      *                  caller's object), null for a delete; for the write-ahead mode, the state read back
      * @param previous  the before-image (the snapshot the write replaced, at version 0 for a document the
-     *                  store did not manage yet), null if the entity did not exist
+     *                  store did not manage yet), null if the entity did not exist (or, for a store that
+     *                  does not support compensation, if the store did not read it)
      * @param time      the commit time
      * @param intentRef the store's reference for the recorded intents, null if it needs none
      */
@@ -109,7 +110,11 @@ public final class Committed<T> {
         return Optional.ofNullable(state);
     }
 
-    /** @return the before-image, empty if the entity did not exist before */
+    /**
+     * @return the before-image, empty if the entity did not exist before; a store that does not
+     *         {@linkplain PrimaryStore#supportsCompensation() support compensation} may leave it empty
+     *         for a save it made without reading the entity first
+     */
     public Optional<Snapshot<T>> previous() {
         return Optional.ofNullable(previous);
     }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.OptionalLong;
 
 /**
@@ -26,14 +27,14 @@ public final class PrimaryWrite<T> {
     private final String correlationId;
     private final String idempotencyKey;
     private final Instant time;
-    private final Runnable callerWrite;
+    private final Supplier<? extends T> callerSave;
     private final long undoes;
 
     private PrimaryWrite(Builder<T> b) {
         this.id = Objects.requireNonNull(b.id, "id");
         this.operation = Objects.requireNonNull(b.operation, "operation");
         this.state = b.state;
-        if (b.callerWrite == null && operation == Operation.UPSERT && state == null) {
+        if (b.callerSave == null && operation == Operation.UPSERT && state == null) {
             throw new IllegalArgumentException("an UPSERT needs a state: " + id);
         }
         this.intents = List.copyOf(b.intents);
@@ -43,7 +44,7 @@ public final class PrimaryWrite<T> {
         this.correlationId = Objects.requireNonNull(b.correlationId, "correlationId");
         this.idempotencyKey = b.idempotencyKey;
         this.time = Objects.requireNonNull(b.time, "time");
-        this.callerWrite = b.callerWrite;
+        this.callerSave = b.callerSave;
         this.undoes = b.undoes;
     }
 
@@ -124,7 +125,17 @@ public final class PrimaryWrite<T> {
      *         making the intents durable; empty for the embedded mode
      */
     public Optional<Runnable> callerWrite() {
-        return Optional.ofNullable(callerWrite);
+        return callerSave == null ? Optional.empty() : Optional.of(callerSave::get);
+    }
+
+    /**
+     * @return for the write-ahead mode, the caller's own save or delete, which the store runs after
+     *         making the intents durable, and which returns the entity exactly as it saved it (its
+     *         version field included) or null, when the store is to read the saved entity back; empty
+     *         for the embedded mode
+     */
+    public Optional<Supplier<? extends T>> callerSave() {
+        return Optional.ofNullable(callerSave);
     }
 
     /**
@@ -147,7 +158,7 @@ public final class PrimaryWrite<T> {
     @Override
     public String toString() {
         return "PrimaryWrite{" + operation + " " + id + ", intents=" + intents + ", expectedVersion="
-                + expectedVersion() + ", correlationId=" + correlationId + (callerWrite != null ? ", write-ahead" : "") + "}";
+                + expectedVersion() + ", correlationId=" + correlationId + (callerSave != null ? ", write-ahead" : "") + "}";
     }
 
     /**
@@ -166,7 +177,7 @@ public final class PrimaryWrite<T> {
         private String correlationId;
         private String idempotencyKey;
         private Instant time;
-        private Runnable callerWrite;
+        private Supplier<? extends T> callerSave;
         private long undoes = -1;
 
         private Builder() {
@@ -267,7 +278,20 @@ public final class PrimaryWrite<T> {
          * @return this
          */
         public Builder<T> callerWrite(Runnable callerWrite) {
-            this.callerWrite = callerWrite;
+            this.callerSave = callerWrite == null ? null : () -> {
+                callerWrite.run();
+                return null;
+            };
+            return this;
+        }
+
+        /**
+         * @param callerSave the caller's own save (write-ahead mode), which returns the entity exactly as
+         *                   it saved it, or null to have the store read it back; may be null
+         * @return this
+         */
+        public Builder<T> callerSave(Supplier<? extends T> callerSave) {
+            this.callerSave = callerSave;
             return this;
         }
 

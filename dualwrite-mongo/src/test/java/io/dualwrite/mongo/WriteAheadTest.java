@@ -101,6 +101,79 @@ class WriteAheadTest {
     }
 
     @Test
+    void aSaveThatReturnsWhatItSavedIsDeliveredAsReturned() {
+        try (DualWriter<Order> w = writer("w1")) {
+            Order order = new Order("o8", "NEW");
+            WriteResult created = w.saveReturning("o8", () -> repository.save(order));
+            assertEquals(Versions.firstVersion(Fixture.START), created.version(), "a new entity's first version");
+            assertTrue(created.fullyApplied() && created.versionKnown(), "delivered, its own version: " + created);
+            assertSinksHold("o8", created.version(), "NEW");
+            order.setStatus("PAID");
+            WriteResult paid = w.saveReturning("o8", () -> repository.save(order));
+            assertEquals(created.version() + 1, paid.version(), "each repository save adds one");
+            assertTrue(paid.versionKnown(), "the returned entity carries the save's own version");
+            assertSinksHold("o8", paid.version(), "PAID");
+            assertEquals(paid.version(), store.read("o8").orElseThrow().version(), "a read agrees with the result");
+            w.operations().flushAcknowledgements();
+            assertEquals(0, store.pendingCount(), "its intents are acknowledged like any other");
+        }
+    }
+
+    @Test
+    void aSaveThatReturnsSomethingElseIsReadBackInstead() {
+        try (DualWriter<Order> w = writer("w1")) {
+            Order order = new Order("o9", "NEW");
+            WriteResult created = w.saveReturning("o9", () -> repository.save(order));
+            order.setStatus("PAID");
+            // a caller that returns another entity than the one it saved: the store reads back what was written
+            WriteResult paid = w.saveReturning("o9", () -> {
+                repository.save(order);
+                return new Order("someone-else", "WRONG");
+            });
+            assertEquals(created.version() + 1, paid.version(), "the version read back");
+            assertSinksHold("o9", paid.version(), "PAID");
+        }
+    }
+
+    @Test
+    void aDocumentReCreatedOutsideTheStoreStillGetsAHigherVersion() {
+        try (DualWriter<Order> w = writer("w1")) {
+            Order order = new Order("o6", "NEW");
+            w.saveWith("o6", () -> repository.save(order));
+            order.setStatus("PAID");
+            WriteResult paid = w.saveWith("o6", () -> repository.save(order));
+            // code outside the store deletes the document; the next save through the store inserts it anew with
+            // its version field back at 0, below what the store remembers of it
+            orders.deleteOne(Filters.eq("_id", "o6"));
+            Order again = new Order("o6", "AGAIN");
+            WriteResult recreated = w.saveWith("o6", () -> repository.save(again));
+            assertTrue(recreated.version() > paid.version(), "versions only grow: " + paid.version() + " then "
+                    + recreated.version());
+            assertFalse(recreated.versionKnown(), "something outside the store wrote in between");
+            assertSinksHold("o6", recreated.version(), "AGAIN");
+            assertEquals(recreated.version(), store.read("o6").orElseThrow().version(), "a read agrees");
+            again.setStatus("SHIPPED");
+            WriteResult shipped = w.saveWith("o6", () -> repository.save(again));
+            assertEquals(recreated.version() + 1, shipped.version(), "and grow by one per save from there");
+            assertTrue(shipped.versionKnown(), "the store's own write again");
+            assertSinksHold("o6", shipped.version(), "SHIPPED");
+        }
+    }
+
+    @Test
+    void aSaveThatLeavesTheVersionFieldAloneIsRefusedOnAKnownEntity() {
+        try (DualWriter<Order> w = writer("w1")) {
+            Order order = new Order("o7", "NEW");
+            WriteResult created = w.saveWith("o7", () -> repository.save(order));
+            // a caller whose save does not grow the version field: sinks could not tell its state from the last
+            RuntimeException e = assertThrows(RuntimeException.class, () -> w.saveWith("o7",
+                    () -> orders.updateOne(Filters.eq("_id", "o7"), com.mongodb.client.model.Updates.set("status", "X"))));
+            assertTrue(String.valueOf(e.getMessage()).contains("did not grow"), "says why: " + e.getMessage());
+            assertSinksHold("o7", created.version(), "NEW");
+        }
+    }
+
+    @Test
     void theCallersOwnFailureReachesTheCallerUnchangedAndNoSinkIsTouched() {
         try (DualWriter<Order> w = writer("w1")) {
             Order order = new Order("o2", "NEW");

@@ -55,6 +55,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * The write-ahead {@link MongoWriteAheadStore}. The intent collection holds two kinds of
@@ -90,6 +91,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private static final String LEASE_UNTIL = "leaseUntil";
     private static final String TURN_OWNER = "turnOwner";
     private static final String TURN_UNTIL = "turnUntil";
+    /** The version field the entity's last save through the store left. */
+    private static final String LAST = "last";
     /** The first pause while another write holds the entity; it doubles up to {@link #MAX_TURN_PAUSE_MILLIS}. */
     private static final long FIRST_TURN_PAUSE_MILLIS = 1;
     private static final long MAX_TURN_PAUSE_MILLIS = 100;
@@ -179,7 +182,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     @Override
     public Committed<T> commit(PrimaryWrite<T> write) {
         Objects.requireNonNull(write, "write");
-        Runnable callerWrite = write.callerWrite().orElseThrow(() -> new UnsupportedOperationException(
+        Supplier<? extends T> callerSave = write.callerSave().orElseThrow(() -> new UnsupportedOperationException(
                 "the write-ahead store runs the caller's own save: use saveWith/deleteWith, or MongoPrimaryStore"
                         + " for save/delete"));
         if (write.requestKey().isPresent()) {
@@ -193,11 +196,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         BsonValue key = ids.toBson(id);
         // writes of one entity take turns: each one alone between its read and its read-back knows the
         // version it makes, and a delete's version is above every save before it
-        String turn = Meta.newToken();
-        BsonDocument meta = takeTurn(id, turn);
+        Turn turn = new Turn(Meta.newToken());
+        BsonDocument meta = takeTurn(id, turn.token);
         boolean mayLandLater = false;
         try {
-            return commitInTurn(write, callerWrite, key, meta, turn);
+            return commitInTurn(write, callerSave, key, meta, turn);
         } catch (CallerWriteException e) {
             // the caller's write failed without a reply: it may still land. The store cannot make that write
             // conditional, so no other write of the entity may begin until it no longer can: the turn ends with its
@@ -210,9 +213,19 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             }
             throw e;
         } finally {
-            if (!mayLandLater) {
-                endTurn(id, turn);
+            if (!mayLandLater && !turn.ended) {
+                endTurn(id, turn.token);
             }
+        }
+    }
+
+    /** One write's turn on its entity: its token, and whether the write's last command already ended it. */
+    private static final class Turn {
+        final String token;
+        boolean ended;
+
+        Turn(String token) {
+            this.token = token;
         }
     }
 
@@ -230,60 +243,84 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         return false;
     }
 
-    private Committed<T> commitInTurn(PrimaryWrite<T> write, Runnable callerWrite, BsonValue key, BsonDocument meta,
-                                      String turn) {
+    /**
+     * @return the version field the entity's last save through the store left, as its record remembers it,
+     *         when that is all a save needs to know (no expected version, no delete since); null when the
+     *         document has to be read first
+     */
+    private static Long lastSavedField(PrimaryWrite<?> write, BsonDocument meta) {
+        if (write.operation() == Operation.DELETE || write.expectedVersion().isPresent() || meta.containsKey(TOMB)
+                || !meta.isNumber(LAST)) {
+            return null;
+        }
+        return meta.getNumber(LAST).longValue();
+    }
+
+    private Committed<T> commitInTurn(PrimaryWrite<T> write, Supplier<? extends T> callerSave, BsonValue key,
+                                      BsonDocument meta, Turn turn) {
         String id = write.id();
-        BsonDocument entityDoc;
-        try {
-            entityDoc = entities.find(Filters.eq("_id", key)).first();
-        } catch (RuntimeException e) {
-            throw new MongoNotWrittenException(entityName, id, e);
-        }
-        Snapshot<T> before;
-        try {
-            before = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
-        } catch (Undecodable e) {
-            throw e.failure();
-        }
-        long actual = before == null ? 0 : before.version();
-        if (!write.expects(actual, before != null && before.deleted())) {
-            throw new VersionConflictException(entityName, id, write.expectedVersion().getAsLong(), actual);
-        }
         boolean delete = write.operation() == Operation.DELETE;
-        if (delete && entityDoc == null) {
-            return new Committed<>(Committed.Status.NOTHING_TO_DELETE, id, actual, Operation.DELETE, null, null,
-                    write.time(), null);
+        long base = baseOf(meta);
+        // a blind save of an entity whose last write was a save through the store needs no read: its record says
+        // where the entity's versions are, and the read-back after the caller's write tells this write's own
+        Long previousField = lastSavedField(write, meta);
+        Snapshot<T> before = null;
+        boolean absent = false;
+        if (previousField == null) {
+            BsonDocument entityDoc;
+            try {
+                entityDoc = entities.find(Filters.eq("_id", key)).first();
+            } catch (RuntimeException e) {
+                throw new MongoNotWrittenException(entityName, id, e);
+            }
+            absent = entityDoc == null;
+            try {
+                before = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
+            } catch (Undecodable e) {
+                throw e.failure();
+            }
+            long actual = before == null ? 0 : before.version();
+            if (!write.expects(actual, before != null && before.deleted())) {
+                throw new VersionConflictException(entityName, id, write.expectedVersion().getAsLong(), actual);
+            }
+            if (delete && absent) {
+                return new Committed<>(Committed.Status.NOTHING_TO_DELETE, id, actual, Operation.DELETE, null, null,
+                        write.time(), null);
+            }
+            previousField = absent ? null : before.version() - base;
         }
-        long deleteVersion = delete ? actual + 1 : 0;
+        long deleteVersion = delete ? before.version() + 1 : 0;
         ObjectId ref = new ObjectId();
         try {
             // both updates are conditional on this write's turn: one that lands late (its reply lost, the
             // command held on the network) finds the turn over and changes nothing
-            if (!delete && entityDoc == null) {
+            if (!delete && absent) {
                 // a new incarnation: its versions start above the entity's last tombstone (kept for good), else at
                 // the commit time; $max keeps the base from ever going down, whatever concurrent creators and clocks do
-                long base = meta != null && meta.containsKey(TOMB) ? meta.getNumber(TOMB).longValue() + 1
+                long start = meta.containsKey(TOMB) ? meta.getNumber(TOMB).longValue() + 1
                         : Versions.firstVersion(write.time());
-                inTurn(id, turn, Updates.combine(Updates.max(BASE, base), Updates.unset(TOMB)));
+                inTurn(id, turn.token, Updates.combine(Updates.max(BASE, start), Updates.unset(TOMB)));
+                base = Math.max(base, start);
             } else if (delete) {
                 // the tombstone's version is recorded before the caller's delete: once the document is gone, nothing
                 // else would remember how far its versions went
-                inTurn(id, turn, Updates.max(TOMB, deleteVersion));
+                inTurn(id, turn.token, Updates.combine(Updates.max(TOMB, deleteVersion), Updates.unset(LAST)));
             }
             // an intent that lands without its write (this command's reply lost) settles once the settle time passed
             intents.insertOne(intentDoc(ref, write, deleteVersion));
         } catch (RuntimeException e) {
             throw new MongoNotWrittenException(entityName, id, e);
         }
+        T returned;
         try {
-            callerWrite.run();
+            returned = callerSave.get();
         } catch (RuntimeException e) {
             throw new CallerWriteException(e);
         }
         // the caller's write completed: from here on a failure of the store's own commands leaves the
         // version unconfirmed, never "nothing was written"
         try {
-            return afterCallerWrite(write, key, before, ref, deleteVersion);
+            return afterCallerWrite(write, key, returned, before, previousField, base, ref, deleteVersion, turn);
         } catch (CallerWriteException | IllegalStateException e) {
             throw e;
         } catch (Undecodable e) {
@@ -293,15 +330,31 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
     }
 
-    private Committed<T> afterCallerWrite(PrimaryWrite<T> write, BsonValue key, Snapshot<T> before, ObjectId ref,
-                                          long deleteVersion) {
+    /** @return the entity's version base as its record holds it (1 for a document the store did not create) */
+    private static long baseOf(BsonDocument meta) {
+        return meta != null && meta.containsKey(BASE) ? meta.getNumber(BASE).longValue() : 1;
+    }
+
+    /**
+     * @param returned      what the caller's save returned as saved, or null to read it back
+     * @param previousField the version field before the caller's write: read in this turn, or as the entity's
+     *                      last save through the store left it; null for a new incarnation
+     * @param base          the entity's version base, as this turn left it
+     */
+    private Committed<T> afterCallerWrite(PrimaryWrite<T> write, BsonValue key, T returned, Snapshot<T> before,
+                                          Long previousField, long base, ObjectId ref, long deleteVersion, Turn turn) {
         String id = write.id();
-        BsonDocument after = entities.find(Filters.eq("_id", key)).first();
+        // a save that returns what it saved says its own version: no read-back, and no later write can be taken
+        // for it; one that returns nothing is read back
+        BsonDocument own = returned != null && write.operation() == Operation.UPSERT ? encodeReturned(id, returned) : null;
+        boolean ownState = own != null;
+        BsonDocument after = ownState ? own : entities.find(Filters.eq("_id", key)).first();
         if (write.operation() == Operation.DELETE) {
             if (after != null) {
                 throw new CallerWriteException(new IllegalStateException("the caller's delete left " + entityName
                         + "/" + id + " in place; recovery delivers its current state"));
             }
+            finish(write, ref, null, null, turn);
             return new Committed<>(Committed.Status.WRITTEN, id, deleteVersion, Operation.DELETE, null, before,
                     write.time(), ref.toHexString());
         }
@@ -309,40 +362,102 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             throw new CallerWriteException(new IllegalStateException("after the caller's save, " + entityName + "/"
                     + id + " is absent; recovery delivers whatever the primary holds"));
         }
-        BsonDocument metaAfter = intents.find(Filters.eq("_id", new BsonString(id))).first();
-        Snapshot<T> now = live(id, after, metaAfter, List.of());
-        if (before != null && !before.deleted() && now.version() <= before.version()) {
+        long field = versionField(id, after);
+        if (previousField != null && field == previousField) {
             throw new IllegalStateException("the version field '" + versionField + "' of " + entityName + "/" + id
-                    + " did not grow with the caller's save (still " + now.version() + "): the write-ahead mode needs"
+                    + " did not grow with the caller's save (still " + field + "): the write-ahead mode needs"
                     + " a version field that every save increments, such as Spring Data's @Version");
         }
+        if (previousField != null && field < previousField) {
+            // something outside the store deleted the document and wrote it anew: its versions must still grow, so
+            // the base moves above every version the store gave it ($max: a base never goes down)
+            long start = Math.max(Versions.firstVersion(write.time()), base + previousField + 1 - field);
+            LOG.warn("the version field of {}/{} went down from {} to {}: something outside the store re-created it;"
+                    + " its versions continue from {}", entityName, id, previousField, field, start + field);
+            intents.updateOne(Filters.eq("_id", new BsonString(id)), Updates.max(BASE, start));
+            base = Math.max(base, start);
+        }
+        T state;
+        try {
+            state = codec.decode(after);
+        } catch (RuntimeException e) {
+            throw new Undecodable(e);
+        }
+        long version = base + field;
         // within its turn no other write of the store comes between: the version read back is this one's, unless
         // something outside the store wrote the document too (then it grew by more than one)
-        boolean known = before == null || before.deleted() || now.version() == before.version() + 1;
-        learnVersion(write, ref, now.version());
-        return new Committed<>(Committed.Status.WRITTEN, id, now.version(), Operation.UPSERT, now.state().orElseThrow(),
-                before, write.time(), ref.toHexString(), known);
+        boolean known = ownState || previousField == null || field == previousField + 1;
+        finish(write, ref, version, field, turn);
+        return new Committed<>(Committed.Status.WRITTEN, id, version, Operation.UPSERT, state, before, write.time(),
+                ref.toHexString(), known);
     }
 
     /**
-     * The intent learns the version its delivery must reach (never lower than recovery may already have
-     * settled it at), and its due time back if recovery pushed it while the caller's write was on its
-     * way. Until then no delivery of an older version can acknowledge it.
+     * @return the BSON form of the entity the caller's save returned, or null when it is not the entity being
+     *         written or cannot be encoded (then the store reads back what was written: the write has happened)
      */
-    private void learnVersion(PrimaryWrite<T> write, ObjectId ref, long version) {
-        Instant due = Intent.earliestDue(write.intents().stream()
-                .map(spec -> new Intent(spec.sink(), version, spec.dueAt(), 0, null, null, null, null, null)).toList());
-        Bson update = Updates.combine(Updates.max(V, version), due == null ? Updates.unset(DUE)
-                : Updates.set(DUE, Meta.date(due)), Updates.inc(REV, 1L));
+    private BsonDocument encodeReturned(String id, T returned) {
+        BsonDocument doc;
         try {
-            intents.updateOne(Filters.eq("_id", ref), update);
+            doc = codec.encode(returned);
         } catch (RuntimeException e) {
-            // the intent keeps its unknown version: recovery settles it once the settle time has passed
-            LOG.warn("could not record version {} on the intent of {}/{} ({}); recovery settles it", version, entityName,
-                    write.id(), e.toString());
+            LOG.warn("the entity the caller's save of {}/{} returned cannot be encoded with the collection's codec ({});"
+                    + " reading it back instead", entityName, id, e.toString());
+            return null;
         }
+        BsonValue returnedId = doc.get("_id");
+        if (returnedId == null || !returnedId.equals(ids.toBson(id)) || !doc.isNumber(versionField)) {
+            LOG.warn("the caller's save of {}/{} returned an entity with id {} and version field '{}' {}: saveReturning"
+                    + " needs the saved entity itself, with its version; reading it back instead", entityName, id,
+                    returnedId, versionField, doc.get(versionField));
+            return null;
+        }
+        return doc;
     }
 
+    /** @return the numeric version field of an entity document */
+    private long versionField(String id, BsonDocument entityDoc) {
+        BsonValue field = entityDoc.get(versionField);
+        if (field == null || !field.isNumber()) {
+            throw new Undecodable(new IllegalStateException(entityName + "/" + id + " has no numeric version field '"
+                    + versionField + "': the write-ahead mode reads the version from the document (configure"
+                    + " versionField)"));
+        }
+        return field.asNumber().longValue();
+    }
+
+    /**
+     * The write's last command, one round trip: a save's intent learns the version its delivery must reach
+     * (never lower than recovery may already have settled it at), and its due time back if recovery pushed it
+     * while the caller's write was on its way; until then no delivery of an older version can acknowledge it.
+     * The entity's record remembers the version field the save left, so that the next blind save needs no
+     * read, and the turn ends.
+     *
+     * @param version the save's version, null for a delete (its intent knew it from the start)
+     * @param field   the version field the save left, null for a delete
+     */
+    private void finish(PrimaryWrite<T> write, ObjectId ref, Long version, Long field, Turn turn) {
+        List<WriteModel<BsonDocument>> models = new ArrayList<>(2);
+        if (version != null) {
+            Instant due = Intent.earliestDue(write.intents().stream()
+                    .map(spec -> new Intent(spec.sink(), version, spec.dueAt(), 0, null, null, null, null, null)).toList());
+            models.add(new UpdateOneModel<>(Filters.eq("_id", ref), Updates.combine(Updates.max(V, version),
+                    due == null ? Updates.unset(DUE) : Updates.set(DUE, Meta.date(due)), Updates.inc(REV, 1L))));
+        }
+        Bson endTurn = Updates.combine(Updates.unset(TURN_OWNER), Updates.unset(TURN_UNTIL));
+        models.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", new BsonString(write.id())),
+                Filters.eq(TURN_OWNER, turn.token)), field == null ? endTurn : Updates.combine(endTurn,
+                Updates.set(LAST, new BsonInt64(field)))));
+        try {
+            intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
+            turn.ended = true;
+        } catch (RuntimeException e) {
+            // an intent that keeps its unknown version is settled by recovery once the settle time has passed; a
+            // turn that is not ended here is ended once more, or ends with its lease
+            LOG.warn("could not record version {} on the intent of {}/{} and end its write turn ({}); recovery settles"
+                    + " it", version, entityName, write.id(), e.toString());
+        }
+    }
     /**
      * Takes the entity's write turn (its record in the intent collection, created if missing), waiting
      * while another write holds it; a turn whose holder stopped ends with its lease.
@@ -462,20 +577,14 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     }
 
     private Snapshot<T> live(String id, BsonDocument entityDoc, BsonDocument meta, List<BsonDocument> docs) {
-        BsonValue field = entityDoc.get(versionField);
-        if (field == null || !field.isNumber()) {
-            throw new Undecodable(new IllegalStateException(entityName + "/" + id + " has no numeric version field '"
-                    + versionField + "': the write-ahead mode reads the version from the document (configure"
-                    + " versionField)"));
-        }
-        long base = meta != null && meta.containsKey(BASE) ? meta.getNumber(BASE).longValue() : 1;
+        long field = versionField(id, entityDoc);
         T state;
         try {
             state = codec.decode(entityDoc);
         } catch (RuntimeException e) {
             throw new Undecodable(e);
         }
-        return new Snapshot<>(id, base + field.asNumber().longValue(), state, latestAt(docs), pendingOf(docs));
+        return new Snapshot<>(id, baseOf(meta) + field, state, latestAt(docs), pendingOf(docs));
     }
 
     /** A stored document the store cannot read: its codec fails on it, or it lacks its version field. */
@@ -765,7 +874,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         List<BsonDocument> docs = intents.find(Filters.eq(ENTITY_ID, id)).sort(Sorts.ascending("_id"))
                 .into(new ArrayList<>());
         BsonValue field = entityDoc == null ? null : entityDoc.get(versionField);
-        long base = meta != null && meta.containsKey(BASE) ? meta.getNumber(BASE).longValue() : 1;
+        long base = baseOf(meta);
         // without a readable version field the base is the best bound known (the dead letter's replay reads the
         // document as it is then, whatever version it records)
         long version = entityDoc == null ? 0 : base + (field != null && field.isNumber() ? field.asNumber().longValue() : 0);

@@ -153,9 +153,13 @@ public abstract class AbstractPrimaryStoreContractTest<T> {
         assertTrue(first.previous().isEmpty(), "a new entity has no before-image");
         Committed<T> second = write(upsert("v-1", 2).time(T0.plusSeconds(1)));
         assertEquals(first.version() + 1, second.version(), "the second write adds one");
-        assertEquals(first.version(), second.previous().orElseThrow().version(), "the before-image is the first version");
-        assertSameState(state("v-1", 1), second.previous().orElseThrow().state().orElseThrow(),
-                "the before-image holds the first state");
+        if (store.supportsCompensation()) {
+            // the before-image is what compensation writes back; a store that cannot compensate need not read it
+            assertEquals(first.version(), second.previous().orElseThrow().version(),
+                    "the before-image is the first version");
+            assertSameState(state("v-1", 1), second.previous().orElseThrow().state().orElseThrow(),
+                    "the before-image holds the first state");
+        }
         Committed<T> deleted = write(delete("v-1").time(T0.plusSeconds(2)));
         assertEquals(first.version() + 2, deleted.version(), "a delete is a write and adds one");
         Committed<T> again = write(upsert("v-1", 3).time(T0.plusSeconds(3)));

@@ -55,11 +55,11 @@ public final class WriteAheadExample {
                 .build();
 
         StockItem item = new StockItem("sku-1", 12);
-        WriteResult saved = stock.saveWith(item.getId(), () -> repository.save(item));  // intent, your save, delivery
+        WriteResult saved = stock.saveReturning(item.getId(), () -> repository.save(item)); // intent, your save, delivery
         // end::write-ahead[]
         results.add(saved);
         item.setQuantity(11);
-        results.add(stock.saveWith(item.getId(), () -> repository.save(item)));
+        results.add(stock.saveReturning(item.getId(), () -> repository.save(item)));
         results.add(stock.deleteWith(item.getId(), () -> repository.deleteById(item.getId())));
         stock.close();
         return results;
