@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -56,6 +57,32 @@ class RecoveryBoundsTest {
         }
     }
 
+    /** A bulk API whose batch is one request: it takes one call's time, whatever it carries. */
+    private final class OneRequestBulk extends SlowSink {
+        final List<Integer> sizes = new CopyOnWriteArrayList<>();
+
+        OneRequestBulk(Duration took) {
+            super(took);
+        }
+
+        @Override
+        public boolean appliesAllInOneCall() {
+            return true;
+        }
+
+        @Override
+        public List<BatchItem> applyAll(List<Change<Product>> changes) {
+            started.add(fx.clock.instant());
+            sizes.add(changes.size());
+            fx.clock.advance(took);
+            List<BatchItem> out = new ArrayList<>();
+            for (Change<Product> c : changes) {
+                out.add(BatchItem.of(target.apply(c)));
+            }
+            return out;
+        }
+    }
+
     private static final Duration LEASE = Duration.ofSeconds(60);
 
     /** A writer whose ASYNC sink's calls are bounded by the sink's own time per call, under a 60 s lease. */
@@ -91,6 +118,17 @@ class RecoveryBoundsTest {
                 w.operations().flushAcknowledgements();
             }
             assertEquals(0, w.operations().backlog(), "the next passes deliver the rest");
+            assertEquals(10, sink.target.liveVersions().size());
+        }
+    }
+
+    @Test
+    void aSinkThatSendsABatchInOneRequestGetsTheWholeBatchInOneCallWithinTheLease() {
+        OneRequestBulk sink = new OneRequestBulk(Duration.ofSeconds(10));
+        try (DualWriter<Product> w = writer(sink)) {
+            RecoveryReport pass = recoverWithinLease(w, sink, 10);
+            assertEquals(10, pass.delivered(), "one call took the whole batch: " + pass);
+            assertEquals(List.of(10), sink.sizes, "the sizes of the calls made");
             assertEquals(10, sink.target.liveVersions().size());
         }
     }

@@ -37,6 +37,12 @@ public final class SimulatedSink<T> implements Sink<T> {
         return applyHere(change);
     }
 
+    /** @return true: a batch costs one round trip, as a bulk API's request does */
+    @Override
+    public boolean appliesAllInOneCall() {
+        return true;
+    }
+
     @Override
     public List<BatchItem> applyAll(List<Change<T>> changes) {
         roundTrip();

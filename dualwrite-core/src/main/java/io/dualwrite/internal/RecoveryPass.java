@@ -125,13 +125,13 @@ final class RecoveryPass<T> {
                     // never start a call that could outlive the lease: another instance may claim these
                     // entities once it runs out, and a sink without a version guard must not see two
                     // deliveries of one entity at once; what does not fit waits for the next claim
-                    int fits = c.callsWithin(Duration.between(core.cfg.observability().clock().instant(), leaseEnds));
+                    int fits = c.changesWithin(Duration.between(core.cfg.observability().clock().instant(), leaseEnds));
                     if (fits == 0) {
                         LOG.debug("the lease on {} entities of '{}' ends before a call to sink '{}' could; they wait"
                                 + " for the next claim", all.size() - from, core.type, c.name);
                         break;
                     }
-                    int to = Math.min(all.size(), from + fits);
+                    int to = (int) Math.min(all.size(), (long) from + fits);
                     List<Change<T>> changes = all.subList(from, to);
                     List<Intent> intents = allIntents.subList(from, to);
                     from = to;

@@ -226,6 +226,17 @@ final class SinkChannel<T> {
         return (int) Math.min(Integer.MAX_VALUE, n);
     }
 
+    /**
+     * @param left the time left
+     * @return how many changes one bulk call may carry and still end within it: any number when the sink
+     *         {@linkplain Sink#appliesAllInOneCall() sends a batch in one request}, else one per attempt timeout
+     *         that fits; 0 when not even one call may
+     */
+    int changesWithin(Duration left) {
+        int calls = callsWithin(left);
+        return calls > 0 && sink.appliesAllInOneCall() ? Integer.MAX_VALUE : calls;
+    }
+
     /** @return how long recovery leaves an intent alone after its sink was not called (circuit open, bulkhead full) */
     Duration notCalledPause() {
         if (circuitBreaker.getState() == CircuitBreaker.State.OPEN) {
@@ -396,8 +407,10 @@ final class SinkChannel<T> {
             // the sink's own client bounds the call: run it here, without a hand-off to another thread
             return CircuitBreaker.decorateCallable(circuitBreaker, Bulkhead.decorateCallable(bulkhead, call));
         }
-        Duration limit = settings.attemptTimeout().multipliedBy(Math.max(1, items));
-        TimeLimiter limiter = items <= 1 ? timeLimiter : TimeLimiter.of(TimeLimiterConfig.custom()
+        // a bulk call of n changes may take n calls' time, unless the sink sends it as one request
+        int calls = sink.appliesAllInOneCall() ? 1 : Math.max(1, items);
+        Duration limit = settings.attemptTimeout().multipliedBy(calls);
+        TimeLimiter limiter = calls == 1 ? timeLimiter : TimeLimiter.of(TimeLimiterConfig.custom()
                 .timeoutDuration(limit).cancelRunningFuture(true).build());
         Callable<R> task = MdcScope.propagating(call);
         Callable<R> timed = () -> limiter.executeFutureSupplier(() -> executor.submit(task));

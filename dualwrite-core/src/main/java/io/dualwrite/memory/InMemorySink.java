@@ -68,6 +68,12 @@ public final class InMemorySink<T> implements DigestingSink<T>, ContentDigesting
         return Optional.of(Duration.ZERO);
     }
 
+    /** @return true: a batch works on memory only, as fast as one change */
+    @Override
+    public boolean appliesAllInOneCall() {
+        return true;
+    }
+
     @Override
     public ApplyResult apply(Change<T> change) {
         Objects.requireNonNull(change, "change");

@@ -113,6 +113,21 @@ public interface Sink<T> {
     }
 
     /**
+     * Whether {@link #applyAll} sends every change of a batch in one request, which takes as long as
+     * one call at most whatever the number of changes (a bulk API: one request, one reply). Then a
+     * bulk call has the {@linkplain io.dualwrite.SinkSettings#attemptTimeout() attempt timeout} of
+     * one call, and a recovery pass sends the sink its whole batch in one call whenever one call can
+     * end within the pass's lease. Otherwise (the default, right for an {@code applyAll} that calls
+     * the destination once per change) a bulk call of n changes may take n attempt timeouts, and a
+     * pass sends only as many changes per call as can end within its lease.
+     *
+     * @return true when a bulk call is one request bounded like one call; false (the default) otherwise
+     */
+    default boolean appliesAllInOneCall() {
+        return false;
+    }
+
+    /**
      * The outcome of one change in {@link #applyAll(List)}. Immutable.
      */
     final class BatchItem {

@@ -219,6 +219,12 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
         return item.result();
     }
 
+    /** @return true: a batch is one {@code _bulk} request, bounded by the attempt timeout like one call */
+    @Override
+    public boolean appliesAllInOneCall() {
+        return true;
+    }
+
     /**
      * Sends the mapped changes in one {@code _bulk} request and classifies each item's result.
      *
