@@ -37,6 +37,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 
 /**
  * A Redis cache of entity state, kept in step with the primary.
@@ -169,43 +170,71 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
     }
 
     /**
-     * Sends every change's script call in one pipeline and then waits for the replies; an entry
-     * whose script was not cached on the server is run again with the EVAL fallback.
+     * Sends every change's script call in one pipeline and then waits for the replies, all within one
+     * command timeout; the entries whose script was not cached on the server go again, with the
+     * script's source, in a second pipeline within one more. So a batch of any size takes at most
+     * {@link #callTimeout()}, as one change does.
      */
     @Override
     public List<BatchItem> sendAll(List<Mapped<T, VersionGuardScript.Call>> mapped) {
         Objects.requireNonNull(mapped, "mapped");
-        RedisAsyncCommands<String, String> async = connection.async();
-        List<RedisFuture<Long>> futures = new ArrayList<>(mapped.size());
-        Exception[] notSent = new Exception[mapped.size()];
+        BatchItem[] out = new BatchItem[mapped.size()];
+        List<Integer> all = new ArrayList<>(mapped.size());
         for (int i = 0; i < mapped.size(); i++) {
-            try {
-                futures.add(VersionGuardScript.send(async, mapped.get(i).request()));
-            } catch (RuntimeException e) {
-                futures.add(null);
-                notSent[i] = e;
+            all.add(i);
+        }
+        List<Integer> noScript = pipeline(mapped, all, VersionGuardScript::send, out);
+        if (!noScript.isEmpty()) {
+            LOG.debug("version guard script not cached on the server; sending {} change(s) with EVAL", noScript.size());
+            for (Integer i : pipeline(mapped, noScript, VersionGuardScript::sendWithSource, out)) {
+                out[i] = BatchItem.failed(new IllegalStateException("the server refused the version guard script"));
             }
         }
-        List<BatchItem> out = new ArrayList<>(mapped.size());
-        for (int i = 0; i < mapped.size(); i++) {
-            if (notSent[i] != null) {
-                out.add(BatchItem.failed(notSent[i]));
+        return List.of(out);
+    }
+
+    /**
+     * Sends the script calls of the given entries in one pipeline and fills in their outcomes, waiting
+     * at most one command timeout for all the replies together.
+     *
+     * @return the entries the server answered with NOSCRIPT (their outcome is left unset)
+     */
+    private List<Integer> pipeline(List<Mapped<T, VersionGuardScript.Call>> mapped, List<Integer> which,
+                                   BiFunction<RedisAsyncCommands<String, String>, VersionGuardScript.Call,
+                                           RedisFuture<Long>> command, BatchItem[] out) {
+        RedisAsyncCommands<String, String> async = connection.async();
+        List<RedisFuture<Long>> futures = new ArrayList<>(which.size());
+        for (Integer i : which) {
+            try {
+                futures.add(command.apply(async, mapped.get(i).request()));
+            } catch (RuntimeException e) {
+                futures.add(null);
+                out[i] = BatchItem.failed(e);
+            }
+        }
+        long deadline = System.nanoTime() + connection.getTimeout().toNanos();
+        List<Integer> noScript = new ArrayList<>();
+        for (int k = 0; k < which.size(); k++) {
+            int i = which.get(k);
+            if (futures.get(k) == null) {
                 continue;
             }
             try {
-                out.add(BatchItem.of(VersionGuardScript.applied(await(futures.get(i)))
-                        ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT));
+                out[i] = BatchItem.of(VersionGuardScript.applied(await(futures.get(k),
+                        Math.max(0, deadline - System.nanoTime()))) ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT);
             } catch (RedisNoScriptException e) {
-                try {
-                    out.add(BatchItem.of(send(mapped.get(i).change(), mapped.get(i).request())));
-                } catch (Exception retry) {
-                    out.add(BatchItem.failed(retry));
-                }
+                noScript.add(i);
             } catch (Exception e) {
-                out.add(BatchItem.failed(e));
+                out[i] = BatchItem.failed(e);
             }
         }
-        return out;
+        return noScript;
+    }
+
+    /** @return true: a batch is two pipelines at most, each within one command timeout ({@link #callTimeout()}) */
+    @Override
+    public boolean appliesAllInOneCall() {
+        return true;
     }
 
     @Override
@@ -362,8 +391,12 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
     }
 
     private <R> R await(RedisFuture<R> future) throws Exception {
+        return await(future, connection.getTimeout().toNanos());
+    }
+
+    private <R> R await(RedisFuture<R> future, long nanos) throws Exception {
         try {
-            return future.get(connection.getTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            return future.get(nanos, TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw cause instanceof Exception ? (Exception) cause : e;

@@ -95,6 +95,19 @@ public final class VersionGuardScript {
     }
 
     /**
+     * Sends the guard with its source (EVAL), for a pipeline of changes whose EVALSHA the server
+     * answered with {@link RedisNoScriptException}.
+     *
+     * @param commands the connection's asynchronous commands
+     * @param call     the key and arguments of one change
+     * @return the pending reply: 1 when applied, 0 when the stored version was the same or newer
+     */
+    public static RedisFuture<Long> sendWithSource(RedisAsyncCommands<String, String> commands, Call call) {
+        return commands.eval(SOURCE, ScriptOutputType.INTEGER, new String[] {call.key()},
+                call.args().toArray(new String[0]));
+    }
+
+    /**
      * @param reply the script's reply
      * @return true when it says the change was applied
      */
