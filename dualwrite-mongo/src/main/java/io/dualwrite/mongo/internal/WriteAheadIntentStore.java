@@ -356,6 +356,14 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // a save that returns what it saved says its own version: no read-back, and no later write can be taken
         // for it; one that returns nothing is read back
         BsonDocument own = returned != null && write.operation() == Operation.UPSERT ? encodeReturned(id, returned) : null;
+        if (own != null && previousField != null && versionField(id, own) <= previousField) {
+            // a save grows the version field: one returned at or below where it was is not what the save wrote (the
+            // caller's input as it was before an immutable-style save, say), and must not reach a sink
+            LOG.warn("the caller's save of {}/{} returned an entity with version field '{}' {}, not above the {} before"
+                    + " the save: saveReturning needs the saved entity itself; reading it back instead", entityName, id,
+                    versionField, own.get(versionField), previousField);
+            own = null;
+        }
         boolean ownState = own != null;
         BsonDocument after = ownState ? own : entities.find(Filters.eq("_id", key)).first();
         if (write.operation() == Operation.DELETE) {
