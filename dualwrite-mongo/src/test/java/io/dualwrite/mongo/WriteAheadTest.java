@@ -136,6 +136,47 @@ class WriteAheadTest {
     }
 
     @Test
+    void aSaveThatReturnsTheEntityAsItWasBeforeTheSaveIsReadBackInstead() {
+        try (DualWriter<Order> w = writer("w1")) {
+            Order order = new Order("o10", "NEW");
+            w.saveReturning("o10", () -> repository.save(order));
+            order.setStatus("PAID");
+            WriteResult paid = w.saveReturning("o10", () -> repository.save(order));
+            // a caller that returns an entity whose version field did not grow with the save (its input as it was
+            // before an immutable-style save, here one the primary never held): it is not what was saved
+            Order stale = new Order("o10", "NEVER-STORED");
+            stale.setVersion(0L);
+            order.setStatus("SHIPPED");
+            WriteResult shipped = w.saveReturning("o10", () -> {
+                repository.save(order);
+                return stale;
+            });
+            assertEquals(paid.version() + 1, shipped.version(), "the version read back");
+            assertSinksHold("o10", shipped.version(), "SHIPPED");
+            assertEquals(shipped.version(), store.read("o10").orElseThrow().version(), "a read agrees");
+        }
+    }
+
+    @Test
+    void aSaveThatReturnsItsInputUnchangedIsReadBackInstead() {
+        try (DualWriter<Order> w = writer("w1")) {
+            Order order = new Order("o11", "NEW");
+            WriteResult created = w.saveReturning("o11", () -> repository.save(order));
+            // an immutable-style save returns a new copy; the caller returns its input, one version behind
+            Order input = new Order("o11", "PAID");
+            input.setVersion(order.getVersion());
+            WriteResult paid = w.saveReturning("o11", () -> {
+                Order copy = new Order("o11", input.getStatus());
+                copy.setVersion(input.getVersion());
+                repository.save(copy);
+                return input;
+            });
+            assertEquals(created.version() + 1, paid.version(), "the version read back");
+            assertSinksHold("o11", paid.version(), "PAID");
+        }
+    }
+
+    @Test
     void aDocumentReCreatedOutsideTheStoreStillGetsAHigherVersion() {
         try (DualWriter<Order> w = writer("w1")) {
             Order order = new Order("o6", "NEW");

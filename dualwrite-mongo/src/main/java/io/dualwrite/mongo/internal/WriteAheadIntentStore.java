@@ -261,6 +261,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         String id = write.id();
         boolean delete = write.operation() == Operation.DELETE;
         long base = baseOf(meta);
+        // the highest version the store may have given the entity's document: its last save through the store
+        // (a document that code outside the store deleted or put back may come back below it)
+        long high = meta.isNumber(LAST) ? base + meta.getNumber(LAST).longValue() : 0;
         // a blind save of an entity whose last write was a save through the store needs no read: its record says
         // where the entity's versions are, and the read-back after the caller's write tells this write's own
         Long previousField = lastSavedField(write, meta);
@@ -288,6 +291,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                         write.time(), null);
             }
             previousField = absent ? null : before.version() - base;
+            if (before != null) {
+                high = Math.max(high, before.version());
+            }
         }
         long deleteVersion = delete ? before.version() + 1 : 0;
         ObjectId ref = new ObjectId();
@@ -320,7 +326,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // the caller's write completed: from here on a failure of the store's own commands leaves the
         // version unconfirmed, never "nothing was written"
         try {
-            return afterCallerWrite(write, key, returned, before, previousField, base, ref, deleteVersion, turn);
+            return afterCallerWrite(write, key, returned, before, previousField, base, high, ref, deleteVersion, turn);
         } catch (CallerWriteException | IllegalStateException e) {
             throw e;
         } catch (Undecodable e) {
@@ -340,13 +346,24 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * @param previousField the version field before the caller's write: read in this turn, or as the entity's
      *                      last save through the store left it; null for a new incarnation
      * @param base          the entity's version base, as this turn left it
+     * @param high          the highest version the store may have given the entity (0 if none): the one read
+     *                      before the caller's write, or the one its last save through the store left
      */
     private Committed<T> afterCallerWrite(PrimaryWrite<T> write, BsonValue key, T returned, Snapshot<T> before,
-                                          Long previousField, long base, ObjectId ref, long deleteVersion, Turn turn) {
+                                          Long previousField, long base, long high, ObjectId ref, long deleteVersion,
+                                          Turn turn) {
         String id = write.id();
         // a save that returns what it saved says its own version: no read-back, and no later write can be taken
         // for it; one that returns nothing is read back
         BsonDocument own = returned != null && write.operation() == Operation.UPSERT ? encodeReturned(id, returned) : null;
+        if (own != null && previousField != null && versionField(id, own) <= previousField) {
+            // a save grows the version field: one returned at or below where it was is not what the save wrote (the
+            // caller's input as it was before an immutable-style save, say), and must not reach a sink
+            LOG.warn("the caller's save of {}/{} returned an entity with version field '{}' {}, not above the {} before"
+                    + " the save: saveReturning needs the saved entity itself; reading it back instead", entityName, id,
+                    versionField, own.get(versionField), previousField);
+            own = null;
+        }
         boolean ownState = own != null;
         BsonDocument after = ownState ? own : entities.find(Filters.eq("_id", key)).first();
         if (write.operation() == Operation.DELETE) {
@@ -363,19 +380,23 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     + id + " is absent; recovery delivers whatever the primary holds"));
         }
         long field = versionField(id, after);
+        if (base + field <= high) {
+            // something outside the store deleted the document and wrote it anew, or put an older copy back: its
+            // version field is at or below one the store already gave (the sinks hold that version, and would take
+            // this state for it), so the base moves above every version the store gave it ($max: a base never goes
+            // down). It moves before any refusal below: recovery then delivers what the primary holds as a new version
+            long start = Math.max(Versions.firstVersion(write.time()), high + 1 - field);
+            LOG.warn("the version field of {}/{} is {}, at or below the {} the store last saw: something outside the"
+                    + " store re-created it; its versions continue from {}", entityName, id, field,
+                    high - base, start + field);
+            intents.updateOne(Filters.eq("_id", new BsonString(id)), Updates.max(BASE, start));
+            base = Math.max(base, start);
+        }
         if (previousField != null && field == previousField) {
             throw new IllegalStateException("the version field '" + versionField + "' of " + entityName + "/" + id
                     + " did not grow with the caller's save (still " + field + "): the write-ahead mode needs"
-                    + " a version field that every save increments, such as Spring Data's @Version");
-        }
-        if (previousField != null && field < previousField) {
-            // something outside the store deleted the document and wrote it anew: its versions must still grow, so
-            // the base moves above every version the store gave it ($max: a base never goes down)
-            long start = Math.max(Versions.firstVersion(write.time()), base + previousField + 1 - field);
-            LOG.warn("the version field of {}/{} went down from {} to {}: something outside the store re-created it;"
-                    + " its versions continue from {}", entityName, id, previousField, field, start + field);
-            intents.updateOne(Filters.eq("_id", new BsonString(id)), Updates.max(BASE, start));
-            base = Math.max(base, start);
+                    + " a version field that every save increments, such as Spring Data's @Version (or code outside"
+                    + " the store re-created the document at the version the store last saw; recovery delivers it)");
         }
         T state;
         try {
