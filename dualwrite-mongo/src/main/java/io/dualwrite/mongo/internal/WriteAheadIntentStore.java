@@ -1,6 +1,7 @@
 package io.dualwrite.mongo.internal;
 
 import com.mongodb.ErrorCategory;
+import com.mongodb.bulk.BulkWriteResult;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
@@ -371,8 +372,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 throw new CallerWriteException(new IllegalStateException("the caller's delete left " + entityName
                         + "/" + id + " in place; recovery delivers its current state"));
             }
-            finish(write, ref, null, null, turn);
-            return new Committed<>(Committed.Status.WRITTEN, id, deleteVersion, Operation.DELETE, null, before,
+            long version = finish(write, ref, null, null, turn) ? deleteVersion
+                    : deleteAfterLostTurn(id, key, ref, deleteVersion);
+            return new Committed<>(Committed.Status.WRITTEN, id, version, Operation.DELETE, null, before,
                     write.time(), ref.toHexString());
         }
         if (after == null) {
@@ -457,7 +459,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * @param version the save's version, null for a delete (its intent knew it from the start)
      * @param field   the version field the save left, null for a delete
      */
-    private void finish(PrimaryWrite<T> write, ObjectId ref, Long version, Long field, Turn turn) {
+    private boolean finish(PrimaryWrite<T> write, ObjectId ref, Long version, Long field, Turn turn) {
         List<WriteModel<BsonDocument>> models = new ArrayList<>(2);
         if (version != null) {
             Instant due = Intent.earliestDue(write.intents().stream()
@@ -470,13 +472,47 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 Filters.eq(TURN_OWNER, turn.token)), field == null ? endTurn : Updates.combine(endTurn,
                 Updates.set(LAST, new BsonInt64(field)))));
         try {
-            intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
+            BulkWriteResult r = intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
             turn.ended = true;
+            return r.getMatchedCount() == models.size();
         } catch (RuntimeException e) {
             // an intent that keeps its unknown version is settled by recovery once the settle time has passed; a
             // turn that is not ended here is ended once more, or ends with its lease
             LOG.warn("could not record version {} on the intent of {}/{} and end its write turn ({}); recovery settles"
                     + " it", version, entityName, write.id(), e.toString());
+            return true;
+        }
+    }
+
+    /**
+     * A delete whose write turn ran out before its caller's delete landed: meanwhile another write may
+     * have taken the turn, read the document still there and made the delete's version its own. The
+     * delete takes the turn again; if the entity is still gone, its tombstone and its intent move above
+     * every version given since, so that the delete is delivered as the newest write (if the entity was
+     * re-created meanwhile, that newer write is what the sinks get, and it settles this intent).
+     *
+     * @return the delete's version
+     */
+    private long deleteAfterLostTurn(String id, BsonValue key, ObjectId ref, long deleteVersion) {
+        LOG.warn("the write turn of the delete of {}/{} ran out (its lease of {}) before the caller's delete landed;"
+                + " checking that no write took its version meanwhile", entityName, id, writeLease);
+        Turn again = new Turn(Meta.newToken());
+        BsonDocument meta = takeTurn(id, again.token);
+        try {
+            if (entities.find(Filters.eq("_id", key)).first() != null) {
+                return deleteVersion; // re-created since: the newer write is delivered, above this delete
+            }
+            // this delete's own record of its tombstone forgot the last save; a save since remembers it again
+            long saved = meta.isNumber(LAST) ? baseOf(meta) + meta.getNumber(LAST).longValue() : 0;
+            if (saved < deleteVersion) {
+                return deleteVersion;
+            }
+            long version = Math.max(saved, meta.isNumber(TOMB) ? meta.getNumber(TOMB).longValue() : 0) + 1;
+            inTurn(id, again.token, Updates.combine(Updates.max(TOMB, version), Updates.unset(LAST)));
+            intents.updateOne(Filters.eq("_id", ref), Updates.combine(Updates.max(V, version), Updates.inc(REV, 1L)));
+            return version;
+        } finally {
+            endTurn(id, again.token);
         }
     }
     /**
