@@ -232,12 +232,7 @@ public final class ChangeStreamRelayBuilder<T> {
         if (feeds.isEmpty()) {
             throw new IllegalStateException("the writer has no sink for the relay to feed");
         }
-        for (String s : feeds) {
-            if (!writer.sinkNames().contains(s)) {
-                throw new IllegalArgumentException("sink " + s + " is not registered with the writer "
-                        + writer.sinkNames());
-            }
-        }
+        Resync.requireRegistered(writer, feeds);
         String relayName = name != null ? name : collection.getNamespace().getCollectionName();
         if (checkpoints == null) {
             throw new IllegalStateException("set the checkpoint collection: checkpoints(database) or checkpoints(collection)");

@@ -41,14 +41,23 @@ final class Resync<T> implements GapHandler {
         if (this.sinks.isEmpty()) {
             throw new IllegalArgumentException("a resync needs at least one sink");
         }
-        for (String s : this.sinks) {
+        requireRegistered(writer, this.sinks);
+        Args.atLeast(page, 1, "page");
+        this.page = page;
+    }
+
+    /**
+     * @param writer a writer
+     * @param sinks  sink names
+     * @throws IllegalArgumentException if a name is not one of the writer's sinks
+     */
+    static void requireRegistered(DualWriter<?> writer, List<String> sinks) {
+        for (String s : sinks) {
             if (!writer.sinkNames().contains(s)) {
                 throw new IllegalArgumentException("sink " + s + " is not registered with the writer "
                         + writer.sinkNames());
             }
         }
-        Args.atLeast(page, 1, "page");
-        this.page = page;
     }
 
     @Override
