@@ -88,7 +88,7 @@ final class DeadLetterOperations<T> implements DeadLetters {
             snap = core.store.read(dl.entityId());
         } catch (UnreadableEntityException e) {
             LOG.warn("dead letter {} stays: the primary's {}/{} still cannot be read ({})", id, core.type, dl.entityId(),
-                    SinkChannel.describe(e.getCause()));
+                    SinkFailures.describe(e.getCause()));
             return SinkOutcome.DEAD_LETTERED;
         }
         String correlationId = dl.correlationId().orElseGet(() -> UUID.randomUUID().toString());
@@ -101,7 +101,7 @@ final class DeadLetterOperations<T> implements DeadLetters {
                         .operation(Operation.DELETE).correlationId(correlationId).time(core.cfg.observability().clock().instant())
                         .schemaVersion(c.settings.schemaVersion()).build());
         try (MdcScope ignored = MdcScope.open(correlationId, change.idempotencyKey())) {
-            SinkChannel.Delivery d = c.deliver(change);
+            Delivery d = c.deliver(change);
             if (d.succeeded()) {
                 // only the dead letter of what was delivered: a newer version that failed meanwhile stays
                 if (!dls.removeIfAtMost(id, change.version())) {
@@ -113,8 +113,8 @@ final class DeadLetterOperations<T> implements DeadLetters {
             }
             Instant now = core.cfg.observability().clock().instant();
             dls.add(new DeadLetter(core.type, dl.entityId(), change.version(), dl.sink(), d.attempts, d.kind, null,
-                    SinkChannel.describe(d.error), correlationId, change.idempotencyKey(), now, now));
-            LOG.warn("replay of dead letter {} failed ({}): {}", id, d.kind, SinkChannel.describe(d.error));
+                    SinkFailures.describe(d.error), correlationId, change.idempotencyKey(), now, now));
+            LOG.warn("replay of dead letter {} failed ({}): {}", id, d.kind, SinkFailures.describe(d.error));
             return d.kind == ErrorKind.PERMANENT ? SinkOutcome.DEAD_LETTERED : SinkOutcome.DEFERRED;
         }
     }

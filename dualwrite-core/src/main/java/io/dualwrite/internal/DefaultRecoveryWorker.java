@@ -33,18 +33,14 @@ public final class DefaultRecoveryWorker implements RecoveryWorker {
     private volatile boolean closed;
 
     /**
-     * @param writer          the coordinator to recover
-     * @param interval        pause between passes
-     * @param shutdownTimeout longest wait for a running pass on close
-     * @param scheduler       the scheduler, or null for an owned one
+     * @param settings the writer, the interval, the shutdown timeout and the scheduler, if given
      */
-    public DefaultRecoveryWorker(DualWriter<?> writer, Duration interval, Duration shutdownTimeout,
-                                 ScheduledExecutorService scheduler) {
-        this.writer = writer;
-        this.interval = interval;
-        this.shutdownTimeout = shutdownTimeout;
-        this.ownsScheduler = scheduler == null;
-        this.scheduler = scheduler != null ? scheduler : Executors.newSingleThreadScheduledExecutor(r -> {
+    public DefaultRecoveryWorker(RecoveryWorkerSettings settings) {
+        this.writer = settings.writer();
+        this.interval = settings.interval();
+        this.shutdownTimeout = settings.shutdownTimeout();
+        this.ownsScheduler = settings.scheduler() == null;
+        this.scheduler = !ownsScheduler ? settings.scheduler() : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "dualwrite-" + writer.entityType() + "-recovery");
             t.setDaemon(true);
             return t;

@@ -67,7 +67,7 @@ public final class Pipelines {
 
         @Override
         public Outcome deliver(Change<T> change) {
-            SinkChannel.Delivery d = channel.deliver(change, path);
+            Delivery d = channel.deliver(change, path);
             return new Outcome(d.result, d.kind, d.error, d.attempts, d.notCalled);
         }
 

@@ -135,11 +135,11 @@ final class RecoveryPass<T> {
                     List<Change<T>> changes = all.subList(from, to);
                     List<Intent> intents = allIntents.subList(from, to);
                     from = to;
-                    SinkChannel.BatchDelivery bd = c.deliverAll(changes, core.cfg.observability().clock(), leaseEnds);
+                    BatchDelivery bd = c.deliverAll(changes, core.cfg.observability().clock(), leaseEnds);
                     for (int i = 0; i < changes.size(); i++) {
                         Change<T> change = changes.get(i);
                         Intent intent = intents.get(i);
-                        SinkChannel.Delivery d = bd.item(i);
+                        Delivery d = bd.item(i);
                         if (d.wasNotSent()) {
                             continue; // the lease ends first: the next claim sends it, no attempt spent
                         }
@@ -158,7 +158,7 @@ final class RecoveryPass<T> {
                             Instant next = now.plus(c.notCalledPause())
                                     .plusMillis(recoveryBackoff.millis(change.id(), c.name, Math.max(1, intent.attempts())));
                             reschedules.computeIfAbsent(change.id(), k -> new ArrayList<>())
-                                    .add(intent.failedAttempt(next, intent.attempts(), SinkChannel.describe(error)));
+                                    .add(intent.failedAttempt(next, intent.attempts(), SinkFailures.describe(error)));
                             deferred++;
                             core.counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
                                     DualWriteMetrics.TAG_OUTCOME, "not_called").increment();
@@ -176,12 +176,12 @@ final class RecoveryPass<T> {
                         }
                         Instant next = now.plusMillis(recoveryBackoff.millis(change.id(), c.name, attempts));
                         reschedules.computeIfAbsent(change.id(), k -> new ArrayList<>())
-                                .add(intent.failedAttempt(next, attempts, SinkChannel.describe(error)));
+                                .add(intent.failedAttempt(next, attempts, SinkFailures.describe(error)));
                         deferred++;
                         core.counter(DualWriteMetrics.RECOVERY_DELIVERIES, DualWriteMetrics.TAG_SINK, c.name,
                                 DualWriteMetrics.TAG_OUTCOME, "deferred").increment();
                         LOG.warn("recovery of {} to sink '{}' failed ({}, attempt {}), next try at {}: {}",
-                                change.idempotencyKey(), c.name, kind, attempts, next, SinkChannel.describe(error));
+                                change.idempotencyKey(), c.name, kind, attempts, next, SinkFailures.describe(error));
                     }
                 }
             }

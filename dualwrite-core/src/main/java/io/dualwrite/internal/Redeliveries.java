@@ -72,7 +72,7 @@ final class Redeliveries<T> {
                 Redelivery before = earlier.get(id);
                 int attempts = (before != null && before.outcome() == SinkOutcome.DEFERRED ? before.attempts() : 0) + 1;
                 Intent intent = s.pending().get(c.name);
-                String failure = SinkChannel.describe(e);
+                String failure = SinkFailures.describe(e);
                 out.put(id, core.deadLetterUnreadable(s, c.name, intent, attempts)
                         ? new Redelivery(id, SinkOutcome.DEAD_LETTERED, Math.max(1, s.version()), attempts,
                                 Optional.of(ErrorKind.PERMANENT), Optional.of(failure), Optional.of(failure))
@@ -163,7 +163,7 @@ final class Redeliveries<T> {
             } catch (UnreadableEntityException unreadable) {
                 // the primary holds it, alive: not an orphan, whatever its state
                 LOG.warn("{}/{} is not removed from sink '{}': the primary holds it but cannot read it ({})", core.type, id,
-                        c.name, SinkChannel.describe(unreadable.getCause()));
+                        c.name, SinkFailures.describe(unreadable.getCause()));
                 out.put(id, SinkOutcome.SKIPPED);
                 continue;
             }
@@ -205,10 +205,10 @@ final class Redeliveries<T> {
         if (changes.isEmpty()) {
             return out;
         }
-        SinkChannel.BatchDelivery bd = c.deliverAll(changes, core.cfg.observability().clock(), null);
+        BatchDelivery bd = c.deliverAll(changes, core.cfg.observability().clock(), null);
         for (int i = 0; i < changes.size(); i++) {
             Change<T> change = changes.get(i);
-            SinkChannel.Delivery d = bd.item(i);
+            Delivery d = bd.item(i);
             Throwable error = d.error;
             if (error == null) {
                 core.acks.add(new Ack(change.id(), c.name, change.version(), refs.get(i)));
@@ -216,7 +216,7 @@ final class Redeliveries<T> {
                 continue;
             }
             ErrorKind kind = d.kind;
-            String last = SinkChannel.describe(error);
+            String last = SinkFailures.describe(error);
             Redelivery before = earlier.get(change.id());
             boolean counting = before != null && before.outcome() == SinkOutcome.DEFERRED
                     && before.version() == change.version();

@@ -35,8 +35,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,6 +44,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One registered sink behind its Resilience4j policies: retry (transient and unknown outcomes
  * only, exponential backoff with jitter, honouring Retry-After) around a circuit breaker
  * (permanent failures of single entities never count) around a bulkhead around a time limit.
+ * What a failure is, {@link SinkFailures} decides; each delivery ends in a {@link Delivery}.
  * Thread-safe.
  *
  * @param <T> the entity type
@@ -91,7 +90,7 @@ final class SinkChannel<T> {
         this.direct = settings.clientEnforcesTimeout().orElseGet(() -> sink.callTimeout()
                 .map(bound -> bound.compareTo(settings.attemptTimeout()) <= 0).orElse(false));
         ErrorClassifier own = settings.classifier() != null ? settings.classifier() : sink.classifier();
-        this.classifier = error -> classifyWith(own, error);
+        this.classifier = SinkFailures.classifier(own);
         this.breakers = breakers;
         this.ownsBreaker = breakers.find(id).isEmpty();
         // a breaker the registry already holds under this name (another writer of the same type and sink) is shared
@@ -134,7 +133,7 @@ final class SinkChannel<T> {
             retries.increment();
             LOG.warn("sink '{}' failed transiently (attempt {}), retrying in {} ms: {}", name,
                     event.getNumberOfRetryAttempts(), event.getWaitInterval().toMillis(),
-                    describe(event.getLastThrowable()));
+                    SinkFailures.describe(event.getLastThrowable()));
         });
     }
 
@@ -148,47 +147,6 @@ final class SinkChannel<T> {
     @SuppressWarnings("unchecked")
     private static <T> MappingSink<T, Object> mappingOf(Sink<T> sink) {
         return sink instanceof MappingSink ? (MappingSink<T, Object>) sink : null;
-    }
-
-    private static ErrorKind classifyWith(ErrorClassifier own, Throwable error) {
-        Throwable e = unwrap(error);
-        if (e instanceof MappingException || e instanceof ErrorInSink
-                || (e instanceof Error && !ErrorClassifier.isFatal(e))
-                || (e instanceof SinkException && e.getCause() instanceof Error && !ErrorClassifier.isFatal(e.getCause()))) {
-            // the entity's own failure (its mapping, or an Error thrown for it), whatever the sink's classifier says
-            return ErrorKind.PERMANENT;
-        }
-        if (e instanceof TimeoutException) {
-            return ErrorKind.UNKNOWN_OUTCOME;
-        }
-        if (e instanceof CallNotPermittedException || e instanceof BulkheadFullException) {
-            return ErrorKind.TRANSIENT;
-        }
-        ErrorKind kind;
-        try {
-            kind = own.classify(e);
-        } catch (RuntimeException classifierBug) {
-            LOG.warn("error classifier threw {}; treating the failure as UNKNOWN_OUTCOME", classifierBug.toString());
-            kind = null;
-        }
-        return kind != null ? kind : ErrorClassifier.defaults().classify(e);
-    }
-
-    static Throwable unwrap(Throwable error) {
-        Throwable e = error;
-        while ((e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
-    }
-
-    /** An {@link Error} a sink call threw, carried as the entity's PERMANENT failure. */
-    static final class ErrorInSink extends SinkException {
-        private static final long serialVersionUID = 1L;
-
-        ErrorInSink(String sink, Error error) {
-            super("sink '" + sink + "' threw " + error, ErrorKind.PERMANENT, error);
-        }
     }
 
     private boolean worthRetryingNow(Throwable e) {
@@ -338,7 +296,7 @@ final class SinkChannel<T> {
                 // a bulk call refused or timed out as a whole may hold one poison change (rejected, or hanging):
                 // try each alone, so that it fails alone and the others pass
                 boolean alone = toSend.size() > 1 && (call.kind == ErrorKind.PERMANENT
-                        || unwrap(call.error) instanceof TimeoutException);
+                        || SinkFailures.unwrap(call.error) instanceof TimeoutException);
                 for (int j = 0; j < toSend.size(); j++) {
                     if (!alone) {
                         out[toSend.get(j)] = call;
@@ -382,7 +340,7 @@ final class SinkChannel<T> {
         Timer t = timer("shadow", d.succeeded() ? "shadow_ok" : "shadow_failed");
         t.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         if (!d.succeeded()) {
-            LOG.warn("shadow sink '{}' would reject {}: {}", name, change.idempotencyKey(), describe(d.error));
+            LOG.warn("shadow sink '{}' would reject {}: {}", name, change.idempotencyKey(), SinkFailures.describe(d.error));
         }
         return d;
     }
@@ -400,7 +358,7 @@ final class SinkChannel<T> {
                 return unsafe.call();
             } catch (Error e) {
                 ErrorClassifier.rethrowIfFatal(e);
-                throw new ErrorInSink(name, e);
+                throw new SinkFailures.ErrorInSink(name, e);
             }
         };
         if (direct) {
@@ -418,7 +376,7 @@ final class SinkChannel<T> {
     }
 
     private Delivery failed(Throwable e, int attempts) {
-        Throwable cause = unwrap(e);
+        Throwable cause = SinkFailures.unwrap(e);
         if (cause instanceof InterruptedException) {
             Thread.currentThread().interrupt();
             return new Delivery(null, ErrorKind.TRANSIENT, cause, attempts, false);
@@ -453,69 +411,5 @@ final class SinkChannel<T> {
 
     CircuitBreaker circuitBreaker() {
         return circuitBreaker;
-    }
-
-    static String describe(Throwable t) {
-        if (t == null) {
-            return "unknown failure";
-        }
-        if (t instanceof ErrorInSink && t.getCause() != null) {
-            t = t.getCause();
-        }
-        String msg = t.getMessage();
-        String s = t.getClass().getName() + (msg == null ? "" : ": " + msg);
-        return s.length() > 1000 ? s.substring(0, 1000) + "…" : s;
-    }
-
-    private static final SinkException NOT_SENT = new SinkException("not sent: the time left could not hold the call",
-            ErrorKind.TRANSIENT, null);
-
-    /** The outcome of one delivery. Immutable. */
-    static final class Delivery {
-        final ApplyResult result;
-        final ErrorKind kind;
-        final Throwable error;
-        final int attempts;
-        final boolean notCalled;
-
-        Delivery(ApplyResult result, ErrorKind kind, Throwable error, int attempts, boolean notCalled) {
-            this.result = result;
-            this.kind = kind;
-            this.error = error;
-            this.attempts = attempts;
-            this.notCalled = notCalled;
-        }
-
-        static Delivery ok(ApplyResult result, int attempts) {
-            return new Delivery(result, null, null, attempts, false);
-        }
-
-        /** @return a change that was not sent because no call could have ended within the time left (a lease) */
-        static Delivery notSent() {
-            return new Delivery(null, ErrorKind.TRANSIENT, NOT_SENT, 0, true);
-        }
-
-        /** @return true for {@link #notSent()} */
-        boolean wasNotSent() {
-            return error == NOT_SENT;
-        }
-
-        boolean succeeded() {
-            return error == null;
-        }
-    }
-
-    /** The outcome of one batch: one delivery per change, in order. */
-    static final class BatchDelivery {
-        final List<Delivery> items;
-
-        BatchDelivery(List<Delivery> items) {
-            this.items = items;
-        }
-
-        /** @return the outcome of change i */
-        Delivery item(int i) {
-            return items.get(i);
-        }
     }
 }

@@ -228,9 +228,9 @@ final class WritePath<T> {
                                          String correlationId) {
         String intentRef = committed.intentRef().orElse(null);
         Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
-        Map<String, SinkChannel.Delivery> deliveries = deliverSync(change, included);
+        Map<String, Delivery> deliveries = deliverSync(change, included);
         SinkChannel<T> failedRequired = null;
-        SinkChannel.Delivery failedRequiredDelivery = null;
+        Delivery failedRequiredDelivery = null;
         for (int i = 0; i < core.channels.size(); i++) {
             SinkChannel<T> c = core.channels.get(i);
             if (!included[i] || c.policy() == DeliveryPolicy.SHADOW) {
@@ -241,7 +241,7 @@ final class WritePath<T> {
                 outcomes.put(c.name, SinkOutcome.DEFERRED);
                 continue;
             }
-            SinkChannel.Delivery d = deliveries.get(c.name);
+            Delivery d = deliveries.get(c.name);
             if (d.succeeded()) {
                 core.acks.add(new Ack(change.id(), c.name, change.version(), intentRef));
                 outcomes.put(c.name, SinkOutcome.APPLIED);
@@ -256,7 +256,7 @@ final class WritePath<T> {
                 outcomes.put(c.name, stored ? SinkOutcome.DEAD_LETTERED : SinkOutcome.DEFERRED);
             } else {
                 LOG.warn("sink '{}' did not take {} ({}{}); deferred to recovery", c.name, change.idempotencyKey(),
-                        d.notCalled ? "not called: " : "", SinkChannel.describe(d.error));
+                        d.notCalled ? "not called: " : "", SinkFailures.describe(d.error));
                 outcomes.put(c.name, SinkOutcome.DEFERRED);
             }
         }
@@ -281,8 +281,8 @@ final class WritePath<T> {
     }
 
     /** Delivers to every SYNC and REQUIRED sink in parallel; the caller's thread takes the last one. */
-    private Map<String, SinkChannel.Delivery> deliverSync(Change<T> change, boolean[] included) {
-        Map<String, SinkChannel.Delivery> out = new LinkedHashMap<>();
+    private Map<String, Delivery> deliverSync(Change<T> change, boolean[] included) {
+        Map<String, Delivery> out = new LinkedHashMap<>();
         List<SinkChannel<T>> targets = new ArrayList<>(core.channels.size());
         for (int i = 0; i < core.channels.size(); i++) {
             SinkChannel<T> c = core.channels.get(i);
@@ -300,13 +300,13 @@ final class WritePath<T> {
         if (targets.isEmpty()) {
             return out;
         }
-        List<Future<SinkChannel.Delivery>> futures = new ArrayList<>(targets.size() - 1);
+        List<Future<Delivery>> futures = new ArrayList<>(targets.size() - 1);
         for (int i = 0; i < targets.size() - 1; i++) {
             SinkChannel<T> c = targets.get(i);
             futures.add(core.executor.submit(MdcScope.propagating(() -> c.deliver(core.forSink(change, c)))));
         }
         SinkChannel<T> last = targets.get(targets.size() - 1);
-        SinkChannel.Delivery lastDelivery = last.deliver(core.forSink(change, last));
+        Delivery lastDelivery = last.deliver(core.forSink(change, last));
         for (int i = 0; i < futures.size(); i++) {
             out.put(targets.get(i).name, await(futures.get(i)));
         }
@@ -314,19 +314,19 @@ final class WritePath<T> {
         return out;
     }
 
-    private static SinkChannel.Delivery await(Future<SinkChannel.Delivery> f) {
+    private static Delivery await(Future<Delivery> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new SinkChannel.Delivery(null, ErrorKind.TRANSIENT, e, 0, true);
+            return new Delivery(null, ErrorKind.TRANSIENT, e, 0, true);
         } catch (java.util.concurrent.ExecutionException e) {
-            return new SinkChannel.Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e.getCause(), 0, false);
+            return new Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e.getCause(), 0, false);
         }
     }
 
     private void compensate(Change<T> change, Committed<T> committed, boolean[] included, WriteResult failedResult,
-                            SinkChannel<T> failed, SinkChannel.Delivery failure) {
+                            SinkChannel<T> failed, Delivery failure) {
         core.counter(DualWriteMetrics.COMPENSATIONS, DualWriteMetrics.TAG_SINK, failed.name).increment();
         Snapshot<T> before = committed.previous().orElse(null);
         T beforeState = before == null ? null : before.state().orElse(null);
@@ -352,8 +352,8 @@ final class WritePath<T> {
                 Change<T> undo = Change.<T>builder().entityType(core.type).id(change.id()).version(c.version())
                         .operation(c.operation()).state(c.state().orElse(null)).correlationId(change.correlationId())
                         .time(c.time()).build();
-                Map<String, SinkChannel.Delivery> ds = deliverSync(undo, included);
-                for (Map.Entry<String, SinkChannel.Delivery> e : ds.entrySet()) {
+                Map<String, Delivery> ds = deliverSync(undo, included);
+                for (Map.Entry<String, Delivery> e : ds.entrySet()) {
                     if (e.getValue().succeeded()) {
                         core.acks.add(new Ack(change.id(), e.getKey(), undo.version(), c.intentRef().orElse(null)));
                     }

@@ -143,7 +143,7 @@ final class WriterCore<T> {
     boolean deadLetter(String id, long version, String sink, int attempts, ErrorKind kind, String firstError,
                                Throwable error, String correlationId, String idempotencyKey, String intentRef) {
         Instant now = cfg.observability().clock().instant();
-        String last = SinkChannel.describe(error);
+        String last = SinkFailures.describe(error);
         String key = idempotencyKey != null ? idempotencyKey : IdempotencyKeys.of(type, id, version);
         DeadLetter dl = new DeadLetter(type, id, version, sink, Math.max(1, attempts), kind,
                 firstError != null ? firstError : last, last, correlationId, key, now, now);

@@ -105,7 +105,7 @@ final class ExplorerWorlds {
         private MongoWriteAheadStore<ExplorerItem> store(MongoCollection<ExplorerItem> collection,
                                                          ExplorerNode<ExplorerItem> node) {
             MongoCollection<org.bson.BsonDocument> intents = db.getCollection("items_intents", org.bson.BsonDocument.class);
-            MongoWriteAheadStore.Builder<ExplorerItem> b = MongoWriteAheadStore.builder(db, collection)
+            MongoWriteAheadStoreBuilder<ExplorerItem> b = MongoWriteAheadStore.builder(db, collection)
                     .versionField(VERSION).settleTime(Duration.ofMinutes(1))
                     .writeLease(WRITE_LEASE, Duration.ofMillis(20)).createIndexes(node == null);
             if (node != null) {

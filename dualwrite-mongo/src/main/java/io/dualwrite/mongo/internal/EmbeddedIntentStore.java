@@ -62,45 +62,15 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
     private final RevisionCache revisions;
 
     /**
-     * @param collection     the entity collection
-     * @param ids            how ids are stored
-     * @param maxRequestKeys request keys remembered per entity
-     * @param createIndexes  whether to create the indexes now
+     * @param settings what the store's builder collected and checked
      */
-    public EmbeddedIntentStore(MongoCollection<T> collection, Ids ids, int maxRequestKeys, boolean createIndexes) {
-        this(collection, ids, maxRequestKeys, createIndexes, null);
-    }
-
-    /**
-     * @param collection     the entity collection
-     * @param ids            how ids are stored
-     * @param maxRequestKeys request keys remembered per entity
-     * @param createIndexes  whether to create the indexes now
-     * @param events         records each commit's event in the same write, or null for none
-     */
-    public EmbeddedIntentStore(MongoCollection<T> collection, Ids ids, int maxRequestKeys, boolean createIndexes,
-                               EventRecorder events) {
-        this(collection, ids, maxRequestKeys, createIndexes, events, 0, Duration.ZERO);
-    }
-
-    /**
-     * @param collection          the entity collection
-     * @param ids                 how ids are stored
-     * @param maxRequestKeys      request keys remembered per entity
-     * @param createIndexes       whether to create the indexes now
-     * @param events              records each commit's event in the same write, or null for none
-     * @param revisionCacheBytes  the most bytes of documents this instance remembers to write on without reading
-     *                            first, 0 to always read first
-     * @param revisionCacheExpiry how long a remembered document is kept
-     */
-    public EmbeddedIntentStore(MongoCollection<T> collection, Ids ids, int maxRequestKeys, boolean createIndexes,
-                               EventRecorder events, long revisionCacheBytes, Duration revisionCacheExpiry) {
-        super(collection, ids);
+    public EmbeddedIntentStore(EmbeddedStoreSettings<T> settings) {
+        super(settings.collection(), new Ids(settings.idType()));
         this.raw = entities;
-        this.maxRequestKeys = maxRequestKeys;
-        this.events = events;
-        this.revisions = new RevisionCache(revisionCacheBytes, revisionCacheExpiry);
-        if (createIndexes) {
+        this.maxRequestKeys = settings.maxRequestKeys();
+        this.events = settings.eventRecorder();
+        this.revisions = new RevisionCache(settings.revisionCacheBytes(), settings.revisionCacheExpiry());
+        if (settings.createIndexes()) {
             ensureIndexes();
         }
     }

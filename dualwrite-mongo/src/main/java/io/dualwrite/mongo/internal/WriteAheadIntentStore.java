@@ -98,24 +98,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private static final long FIRST_TURN_PAUSE_MILLIS = 1;
     private static final long MAX_TURN_PAUSE_MILLIS = 100;
 
-    /**
-     * The store's timings. Immutable.
-     *
-     * @param settleTime how long after its intent a caller's write may still land
-     * @param writeLease how long one write may hold its entity
-     * @param writeWait  how long a write waits for an entity another write holds
-     */
-    public record Timings(Duration settleTime, Duration writeLease, Duration writeWait) {
-        /**
-         * @throws NullPointerException if an argument is null
-         */
-        public Timings {
-            Objects.requireNonNull(settleTime, "settleTime");
-            Objects.requireNonNull(writeLease, "writeLease");
-            Objects.requireNonNull(writeWait, "writeWait");
-        }
-    }
-
     private final MongoCollection<BsonDocument> intents;
     private final String versionField;
     private final Clock clock;
@@ -124,24 +106,18 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private final int turnAttempts;
 
     /**
-     * @param collection       the entity collection the caller's own writes go to
-     * @param intentCollection the intent collection
-     * @param ids              how ids are stored
-     * @param versionField     the numeric version field of the entity documents
-     * @param clock            the clock for write turns, settling and snapshot times without a recorded write
-     * @param createIndexes    whether to create the indexes now
-     * @param timings          the settle time, the write lease and the longest wait for a write turn
+     * @param settings what the store's builder collected and checked
      */
-    public WriteAheadIntentStore(MongoCollection<T> collection, MongoCollection<BsonDocument> intentCollection, Ids ids,
-                                 String versionField, Clock clock, boolean createIndexes, Timings timings) {
-        super(collection, ids);
+    public WriteAheadIntentStore(WriteAheadStoreSettings<T> settings) {
+        super(settings.collection(), new Ids(settings.idType()));
+        WriteAheadStoreSettings.Timings timings = settings.timings();
         this.settleTime = timings.settleTime();
         this.writeLease = timings.writeLease();
         this.turnAttempts = turnAttempts(timings.writeWait());
-        this.intents = Objects.requireNonNull(intentCollection, "intentCollection");
-        this.versionField = Objects.requireNonNull(versionField, "versionField");
-        this.clock = Objects.requireNonNull(clock, "clock");
-        if (createIndexes) {
+        this.intents = settings.intents();
+        this.versionField = settings.versionField();
+        this.clock = settings.clock();
+        if (settings.createIndexes()) {
             ensureIndexes();
         }
     }

@@ -11,7 +11,7 @@ import java.util.Optional;
  * the last batch it finished (each change delivered, dead-lettered, or kept waiting with the
  * checkpoint; see {@link ChangeStreamRelay#deferred()}), or a point in time to start at (a replay,
  * or the present after a gap).
- * Pass one to {@link ChangeStreamRelay.Builder#replayFrom(Checkpoint)} to start again from it.
+ * Pass one to {@link ChangeStreamRelayBuilder#replayFrom(Checkpoint)} to start again from it.
  * Immutable and thread-safe.
  *
  * @param relay       the relay's name (the checkpoint document's {@code _id})

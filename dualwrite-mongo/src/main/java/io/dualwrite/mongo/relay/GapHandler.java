@@ -4,7 +4,6 @@ import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
 
 import io.dualwrite.DualWriter;
-import io.dualwrite.mongo.relay.internal.Resync;
 import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.reconcile.ReconcileScope;
 import io.dualwrite.reconcile.Reconciler;

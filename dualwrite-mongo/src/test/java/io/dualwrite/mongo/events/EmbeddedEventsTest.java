@@ -66,7 +66,7 @@ class EmbeddedEventsTest {
                 .deadLetterStore(new InMemoryDeadLetterStore()).meterRegistry(new SimpleMeterRegistry()).build();
     }
 
-    private static EmbeddedEventRelay.Builder<Document> relay(MongoCollection<Document> c, SteppingClock clock) {
+    private static EmbeddedEventRelayBuilder<Document> relay(MongoCollection<Document> c, SteppingClock clock) {
         return EmbeddedEventRelay.builder(c).entityType("item").deadLetterStore(new InMemoryDeadLetterStore())
                 .clock(clock).retry(5, Duration.ofSeconds(1), Duration.ofSeconds(10)).lease(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(10));

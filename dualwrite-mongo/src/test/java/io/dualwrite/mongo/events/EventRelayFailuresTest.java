@@ -68,12 +68,12 @@ class EventRelayFailuresTest {
         }
 
         /** A relay with 3 attempts per event and sink and a 30 s lease. */
-        EmbeddedEventRelay.Builder<Document> relay(DeadLetterStore dls) {
+        EmbeddedEventRelayBuilder<Document> relay(DeadLetterStore dls) {
             return EmbeddedEventRelay.builder(c).entityType("item").deadLetterStore(dls).clock(clock)
                     .lease(Duration.ofSeconds(30)).retry(3, Duration.ofSeconds(1), Duration.ofSeconds(10));
         }
 
-        EmbeddedEventRelay.Builder<Document> relay() {
+        EmbeddedEventRelayBuilder<Document> relay() {
             return relay(deadLetters);
         }
 

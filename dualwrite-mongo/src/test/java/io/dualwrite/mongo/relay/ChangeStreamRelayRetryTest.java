@@ -90,7 +90,7 @@ class ChangeStreamRelayRetryTest {
         }
 
         /** A relay named "r": 3 attempts per version, waits of 1 s doubling to 10 s (±50 %). */
-        ChangeStreamRelay.Builder<Document> relay() {
+        ChangeStreamRelayBuilder<Document> relay() {
             return ChangeStreamRelay.builder(items, out, store).checkpoints(db).name("r").clock(clock)
                     .meterRegistry(meters).retry(3, Duration.ofSeconds(1), Duration.ofSeconds(10));
         }

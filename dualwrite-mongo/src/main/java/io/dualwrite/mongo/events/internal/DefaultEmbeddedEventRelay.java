@@ -18,7 +18,6 @@ import io.dualwrite.SinkSettings;
 import io.dualwrite.internal.Args;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.DualWriteFilters;
-import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.events.EmbeddedEventRelay;
 import io.dualwrite.mongo.events.EmbeddedEvents;
 import io.dualwrite.mongo.events.EventRecorder;
@@ -28,8 +27,6 @@ import io.dualwrite.mongo.internal.Meta;
 import io.dualwrite.mongo.relay.RelayMetrics;
 import io.dualwrite.mongo.relay.internal.PollingThread;
 import io.dualwrite.spi.DeadLetterStore;
-import io.dualwrite.spi.Sink;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -87,57 +84,35 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
     private volatile boolean closed;
 
     /**
-     * Made by {@link EmbeddedEventRelay.Builder}; see its setters.
-     *
-     * @param collection     entity collection
-     * @param entityType     entity type
-     * @param sinks          event sinks by name
-     * @param settings       each sink's delivery settings
-     * @param breakers       the breakers' registry, or null for the relay's own
-     * @param deadLetters    dead-letter store
-     * @param idType         id storage
-     * @param owner          lease owner
-     * @param lease          lease
-     * @param batchSize      documents per pass
-     * @param maxAttempts    attempts per event and sink
-     * @param initialBackoff first retry delay
-     * @param maxBackoff     longest retry delay
-     * @param pollInterval   wait after an empty pass
-     * @param schemaVersion  schema version of the changes
-     * @param clock          clock
-     * @param registry       meters
-     * @param createIndexes  whether to create the due index
+     * @param settings what the relay's builder collected and checked
      */
-    public DefaultEmbeddedEventRelay(MongoCollection<T> collection, String entityType, Map<String, Sink<T>> sinks,
-                                     Map<String, SinkSettings> settings, CircuitBreakerRegistry breakers,
-                                     DeadLetterStore deadLetters, IdType idType, String owner, Duration lease,
-                                     int batchSize, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
-                                     Duration pollInterval, int schemaVersion, Clock clock, MeterRegistry registry,
-                                     boolean createIndexes) {
+    public DefaultEmbeddedEventRelay(EventRelaySettings<T> settings) {
+        MongoCollection<T> collection = settings.collection();
         this.raw = collection.withDocumentClass(BsonDocument.class);
         this.codec = new EntityCodec<>(collection.getCodecRegistry(), collection.getDocumentClass());
         this.collectionName = collection.getNamespace().getCollectionName();
-        this.entityType = entityType;
+        this.entityType = settings.entityType();
         this.sinks = new LinkedHashMap<>();
-        for (Map.Entry<String, Sink<T>> e : sinks.entrySet()) {
-            SinkSettings own = settings.getOrDefault(e.getKey(), SinkSettings.DEFAULT);
-            SinkPipeline.Builder<T> b = SinkPipeline.builder(entityType, e.getKey(), e.getValue()).settings(own)
+        MeterRegistry registry = settings.meters();
+        for (Map.Entry<String, EventRelaySettings.EventSink<T>> e : settings.sinks().entrySet()) {
+            SinkSettings own = e.getValue().settings();
+            SinkPipeline.Builder<T> b = SinkPipeline.builder(entityType, e.getKey(), e.getValue().sink()).settings(own)
                     .meterRegistry(registry).path("events");
-            if (breakers != null) {
-                b.circuitBreakerRegistry(breakers);
+            if (settings.breakers() != null) {
+                b.circuitBreakerRegistry(settings.breakers());
             }
             this.sinks.put(e.getKey(), b.build());
             this.longest.put(e.getKey(), longestDelivery(own));
         }
-        this.deadLetters = deadLetters;
-        this.ids = new Ids(idType);
-        this.owner = owner;
-        this.lease = lease;
-        this.batchSize = batchSize;
-        this.maxAttempts = maxAttempts;
-        this.backoff = new RetryBackoff(initialBackoff, maxBackoff);
-        this.schemaVersion = schemaVersion;
-        this.clock = clock;
+        this.deadLetters = settings.deadLetters();
+        this.ids = new Ids(settings.idType());
+        this.owner = settings.passes().owner();
+        this.lease = settings.passes().lease();
+        this.batchSize = settings.passes().batchSize();
+        this.maxAttempts = settings.maxAttempts();
+        this.backoff = settings.backoff();
+        this.schemaVersion = settings.schemaVersion();
+        this.clock = settings.clock();
         Tags tags = Tags.of(RelayMetrics.TAG_COLLECTION, collectionName);
         for (String s : sinks.keySet()) {
             published.put(s, registry.counter(RelayMetrics.EVENTS_PUBLISHED, tags.and(RelayMetrics.TAG_SINK, s)));
@@ -145,9 +120,10 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
         this.deferred = registry.counter(RelayMetrics.EVENTS_FAILED, tags.and(RelayMetrics.TAG_OUTCOME, "deferred"));
         this.deadLettered = registry.counter(RelayMetrics.EVENTS_FAILED,
                 tags.and(RelayMetrics.TAG_OUTCOME, "dead_lettered"));
+        Duration pollInterval = settings.passes().pollInterval();
         this.poller = new PollingThread("dualwrite-events-" + collectionName, this::publishDue, pollInterval,
                 pollInterval);
-        if (createIndexes) {
+        if (settings.createIndexes()) {
             raw.createIndex(Indexes.ascending(DUE, "_id"), new IndexOptions().name(EmbeddedEvents.INDEX_DUE).sparse(true));
         }
     }

@@ -14,7 +14,6 @@ import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
 import io.dualwrite.internal.Args;
 import io.dualwrite.internal.RetryBackoff;
-import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.internal.Ids;
 import io.dualwrite.mongo.relay.ChangeStreamRelay;
 import io.dualwrite.mongo.relay.Checkpoint;
@@ -38,7 +37,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -117,48 +115,24 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
     private volatile boolean closed;
 
     /**
-     * Made by {@link ChangeStreamRelay.Builder}; see its setters for the arguments.
-     *
-     * @param name             relay name
-     * @param watched          the entity collection
-     * @param checkpoints      the checkpoint collection
-     * @param writer           the writer
-     * @param sinks            the sinks fed
-     * @param idType           id storage
-     * @param batchSize        events per batch
-     * @param minBackoff       shortest wait
-     * @param maxBackoff       longest wait
-     * @param maxAttempts      attempts of one version of an entity at one sink
-     * @param retryInitial     first wait before a deferred change is tried again
-     * @param retryMax         longest such wait
-     * @param gapHandler       what to do about a gap
-     * @param registry         meters
-     * @param clock            clock
-     * @param decorator        cursor decorator
-     * @param replayCheckpoint a checkpoint to start from, or null
-     * @param replayTime       a time to start at, or null
+     * @param settings what the relay's builder collected and checked
      */
-    public DefaultChangeStreamRelay(String name, MongoCollection<BsonDocument> watched,
-                                    MongoCollection<BsonDocument> checkpoints, DualWriter<T> writer, List<String> sinks,
-                                    IdType idType, int batchSize, Duration minBackoff, Duration maxBackoff,
-                                    int maxAttempts, Duration retryInitial, Duration retryMax, GapHandler gapHandler,
-                                    MeterRegistry registry, Clock clock,
-                                    UnaryOperator<MongoChangeStreamCursor<ChangeStreamDocument<BsonDocument>>> decorator,
-                                    Checkpoint replayCheckpoint, Instant replayTime) {
-        this.name = name;
-        this.watched = watched;
-        this.checkpoints = checkpoints;
-        this.writer = writer;
-        this.sinks = List.copyOf(sinks);
-        this.ids = new Ids(idType);
-        this.batchSize = batchSize;
-        this.maxAttempts = maxAttempts;
-        this.retryBackoff = new RetryBackoff(retryInitial, retryMax);
-        this.gapHandler = gapHandler;
-        this.clock = clock;
-        this.decorator = decorator;
-        this.replayCheckpoint = replayCheckpoint;
-        this.replayTime = replayTime;
+    public DefaultChangeStreamRelay(ChangeStreamRelaySettings<T> settings) {
+        this.name = settings.name();
+        this.watched = settings.watched();
+        this.checkpoints = settings.checkpoints();
+        this.writer = settings.writer();
+        this.sinks = settings.sinks();
+        this.ids = new Ids(settings.idType());
+        this.batchSize = settings.polling().batchSize();
+        this.maxAttempts = settings.maxAttempts();
+        this.retryBackoff = settings.retryBackoff();
+        this.gapHandler = settings.gapHandler();
+        this.clock = settings.clock();
+        this.decorator = settings.cursorDecorator();
+        this.replayCheckpoint = settings.replayCheckpoint();
+        this.replayTime = settings.replayTime();
+        MeterRegistry registry = settings.meters();
         this.namespace = watched.getNamespace().getFullName();
         Tags tags = Tags.of(RelayMetrics.TAG_RELAY, name, RelayMetrics.TAG_COLLECTION,
                 watched.getNamespace().getCollectionName());
@@ -169,7 +143,8 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         this.deferrals = registry.counter(RelayMetrics.DEFERRED, tags);
         this.deadLettered = registry.counter(RelayMetrics.DEAD_LETTERED, tags);
         this.waitingGauge = registry.gauge(RelayMetrics.WAITING, tags, new AtomicInteger());
-        this.poller = new PollingThread("dualwrite-relay-" + name, this::pass, minBackoff, maxBackoff);
+        this.poller = new PollingThread("dualwrite-relay-" + name, this::pass, settings.polling().minBackoff(),
+                settings.polling().maxBackoff());
     }
 
     @Override

@@ -1,11 +1,9 @@
-package io.dualwrite.mongo.relay.internal;
+package io.dualwrite.mongo.relay;
 
 import io.dualwrite.DualWriter;
 import io.dualwrite.Redelivery;
 import io.dualwrite.SinkOutcome;
 import io.dualwrite.internal.Args;
-import io.dualwrite.mongo.relay.Gap;
-import io.dualwrite.mongo.relay.GapHandler;
 import io.dualwrite.spi.PrimaryStore;
 import io.dualwrite.spi.Snapshot;
 import org.slf4j.Logger;
@@ -22,7 +20,7 @@ import java.util.Objects;
  *
  * @param <T> the entity type
  */
-public final class Resync<T> implements GapHandler {
+final class Resync<T> implements GapHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Resync.class);
 
     private final DualWriter<T> writer;
@@ -36,21 +34,30 @@ public final class Resync<T> implements GapHandler {
      * @param sinks   the sinks, not empty, each registered with the writer
      * @param page    entities per page, at least 1
      */
-    public Resync(DualWriter<T> writer, PrimaryStore<T> primary, List<String> sinks, int page) {
+    Resync(DualWriter<T> writer, PrimaryStore<T> primary, List<String> sinks, int page) {
         this.writer = Objects.requireNonNull(writer, "writer");
         this.primary = Objects.requireNonNull(primary, "primary");
         this.sinks = List.copyOf(Objects.requireNonNull(sinks, "sinks"));
         if (this.sinks.isEmpty()) {
             throw new IllegalArgumentException("a resync needs at least one sink");
         }
-        for (String s : this.sinks) {
+        requireRegistered(writer, this.sinks);
+        Args.atLeast(page, 1, "page");
+        this.page = page;
+    }
+
+    /**
+     * @param writer a writer
+     * @param sinks  sink names
+     * @throws IllegalArgumentException if a name is not one of the writer's sinks
+     */
+    static void requireRegistered(DualWriter<?> writer, List<String> sinks) {
+        for (String s : sinks) {
             if (!writer.sinkNames().contains(s)) {
                 throw new IllegalArgumentException("sink " + s + " is not registered with the writer "
                         + writer.sinkNames());
             }
         }
-        Args.atLeast(page, 1, "page");
-        this.page = page;
     }
 
     @Override

@@ -1,0 +1,98 @@
+package io.dualwrite.internal;
+
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.spi.MappingException;
+import io.dualwrite.spi.SinkException;
+import io.github.resilience4j.bulkhead.BulkheadFullException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What a sink's failure is, the one way every road to a sink decides it: the entity's own failure (its mapping, or
+ * an {@link Error} thrown for it) is PERMANENT whatever the sink's classifier says, a time limit that ran out is an
+ * UNKNOWN_OUTCOME, a call an open circuit or a full bulkhead refused is TRANSIENT, and anything else is the sink's
+ * classifier's to decide (the defaults where it has no answer or throws). Also how a failure is unwrapped and
+ * described in logs and dead letters. Thread-safe (stateless).
+ */
+final class SinkFailures {
+    private static final Logger LOG = LoggerFactory.getLogger(SinkFailures.class);
+
+    private SinkFailures() {
+    }
+
+    /**
+     * @param own the sink's own classifier (its settings' or the sink's)
+     * @return a classifier that applies the rules above, asking {@code own} only what they leave open
+     */
+    static ErrorClassifier classifier(ErrorClassifier own) {
+        return error -> classify(own, error);
+    }
+
+    private static ErrorKind classify(ErrorClassifier own, Throwable error) {
+        Throwable e = unwrap(error);
+        if (e instanceof MappingException || e instanceof ErrorInSink
+                || (e instanceof Error && !ErrorClassifier.isFatal(e))
+                || (e instanceof SinkException && e.getCause() instanceof Error && !ErrorClassifier.isFatal(e.getCause()))) {
+            // the entity's own failure (its mapping, or an Error thrown for it), whatever the sink's classifier says
+            return ErrorKind.PERMANENT;
+        }
+        if (e instanceof TimeoutException) {
+            return ErrorKind.UNKNOWN_OUTCOME;
+        }
+        if (e instanceof CallNotPermittedException || e instanceof BulkheadFullException) {
+            return ErrorKind.TRANSIENT;
+        }
+        ErrorKind kind;
+        try {
+            kind = own.classify(e);
+        } catch (RuntimeException classifierBug) {
+            LOG.warn("error classifier threw {}; treating the failure as UNKNOWN_OUTCOME", classifierBug.toString());
+            kind = null;
+        }
+        return kind != null ? kind : ErrorClassifier.defaults().classify(e);
+    }
+
+    /**
+     * @param error a failure, perhaps wrapped by an executor or a future
+     * @return the failure itself, without the {@link ExecutionException}s and {@link CompletionException}s around it
+     */
+    static Throwable unwrap(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    /**
+     * @param t a failure, or null
+     * @return its class and message, at most 1000 characters, for logs and dead letters (an {@link Error} a sink
+     *         threw is described as itself)
+     */
+    static String describe(Throwable t) {
+        if (t == null) {
+            return "unknown failure";
+        }
+        if (t instanceof ErrorInSink && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String msg = t.getMessage();
+        String s = t.getClass().getName() + (msg == null ? "" : ": " + msg);
+        return s.length() > 1000 ? s.substring(0, 1000) + "…" : s;
+    }
+
+    /** An {@link Error} a sink call threw, carried as the entity's PERMANENT failure. */
+    static final class ErrorInSink extends SinkException {
+        private static final long serialVersionUID = 1L;
+
+        ErrorInSink(String sink, Error error) {
+            super("sink '" + sink + "' threw " + error, ErrorKind.PERMANENT, error);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.MongoClientSettings;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import io.dualwrite.internal.Args;
+import io.dualwrite.mongo.internal.WriteAheadIntentStore;
+import io.dualwrite.mongo.internal.WriteAheadStoreSettings;
+import org.bson.BsonDocument;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Builds a {@link MongoWriteAheadStore}. Not thread-safe.
+ *
+ * @param <T> the entity type
+ */
+public final class MongoWriteAheadStoreBuilder<T> {
+    private final MongoDatabase database;
+    private final MongoCollection<T> collection;
+    private String intentCollection;
+    private MongoCollection<BsonDocument> intentCollectionItself;
+    private String versionField = MongoWriteAheadStore.DEFAULT_VERSION_FIELD;
+    private Duration settleTime = MongoWriteAheadStore.DEFAULT_SETTLE_TIME;
+    private Duration writeLease = MongoWriteAheadStore.DEFAULT_WRITE_LEASE;
+    private Duration writeWait = MongoWriteAheadStore.DEFAULT_WRITE_WAIT;
+    private IdType idType = IdType.STRING;
+    private Clock clock = Clock.systemUTC();
+    private boolean createIndexes = true;
+
+    MongoWriteAheadStoreBuilder(MongoDatabase database, MongoCollection<T> collection) {
+        this.database = Objects.requireNonNull(database, "database");
+        this.collection = Objects.requireNonNull(collection, "collection");
+    }
+
+    /**
+     * @param name the intent collection, in the builder's database; default the entity
+     *             collection's name + {@value MongoWriteAheadStore#DEFAULT_INTENT_COLLECTION_SUFFIX}
+     * @return this
+     */
+    public MongoWriteAheadStoreBuilder<T> intentCollection(String name) {
+        Objects.requireNonNull(name, "name");
+        Args.notBlank(name, "intent collection name");
+        this.intentCollection = name;
+        return this;
+    }
+
+    /**
+     * @param intents the intent collection itself, for example with settings of its own; it must
+     *                not be the entity collection; default the one named by {@link #intentCollection(String)}
+     * @return this
+     */
+    public MongoWriteAheadStoreBuilder<T> intentCollection(MongoCollection<BsonDocument> intents) {
+        this.intentCollectionItself = Objects.requireNonNull(intents, "intents");
+        return this;
+    }
+
+    /**
+     * @param lease how long one write may hold an entity, positive and below the settle time; default
+     *              {@link MongoWriteAheadStore#DEFAULT_WRITE_LEASE}. The caller's own write must finish
+     *              within it, and the hosts' clocks must agree to well within it.
+     * @param wait  how long a write waits for an entity another write holds, not negative; default
+     *              {@link MongoWriteAheadStore#DEFAULT_WRITE_WAIT}
+     * @return this
+     */
+    public MongoWriteAheadStoreBuilder<T> writeLease(Duration lease, Duration wait) {
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(wait, "wait");
+        if (lease.isNegative() || lease.isZero() || wait.isNegative()) {
+            throw new IllegalArgumentException("need a positive lease and a wait of at least 0, got " + lease
+                    + " and " + wait);
+        }
+        this.writeLease = lease;
+        this.writeWait = wait;
+        return this;
+    }
+
+    /**
+     * @param field the document's numeric version field that every save increments; default
+     *              {@value MongoWriteAheadStore#DEFAULT_VERSION_FIELD}
+     * @return this
+     */
+    public MongoWriteAheadStoreBuilder<T> versionField(String field) {
+        Objects.requireNonNull(field, "field");
+        if (field.isBlank() || "_id".equals(field)) {
+            throw new IllegalArgumentException("version field must be a named field other than _id, was '" + field + "'");
+        }
+        this.versionField = field;
+        return this;
+    }
+
+    /**
+     * @param idType how ids are stored in {@code _id}; default {@link IdType#STRING}
+     * @return this
+     */
+    public MongoWriteAheadStoreBuilder<T> idType(IdType idType) {
+        this.idType = Objects.requireNonNull(idType, "idType");
+        return this;
+    }
+
+    /**
+     * @param clock the clock for snapshot times when no write time is recorded; default the system UTC clock
+     * @return this
+     */
+    public MongoWriteAheadStoreBuilder<T> clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /**
+     * @param settleTime how long after its intent a caller's own write may still land, positive;
+     *                   recovery drops an intent whose entity shows no trace of the write only once
+     *                   it is older than this; default {@link MongoWriteAheadStore#DEFAULT_SETTLE_TIME}
+     * @return this
+     */
+    public MongoWriteAheadStoreBuilder<T> settleTime(Duration settleTime) {
+        Objects.requireNonNull(settleTime, "settleTime");
+        Args.positive(settleTime, "settleTime");
+        this.settleTime = settleTime;
+        return this;
+    }
+
+    /**
+     * @param create whether {@link #build()} creates the indexes; default true
+     * @return this
+     */
+    public MongoWriteAheadStoreBuilder<T> createIndexes(boolean create) {
+        this.createIndexes = create;
+        return this;
+    }
+
+    /**
+     * @return the store
+     * @throws IllegalStateException if the intent collection is the entity collection, or the write lease
+     *                               is not shorter than the settle time
+     */
+    public MongoWriteAheadStore<T> build() {
+        MongoCollection<BsonDocument> intents = intentCollectionItself;
+        if (intents == null) {
+            String name = intentCollection != null ? intentCollection
+                    : collection.getNamespace().getCollectionName() + MongoWriteAheadStore.DEFAULT_INTENT_COLLECTION_SUFFIX;
+            intents = database.getCollection(name, BsonDocument.class)
+                    .withWriteConcern(collection.getWriteConcern()).withReadConcern(collection.getReadConcern())
+                    .withReadPreference(collection.getReadPreference());
+        }
+        intents = intents.withCodecRegistry(MongoClientSettings.getDefaultCodecRegistry());
+        if (collection.getNamespace().equals(intents.getNamespace())) {
+            throw new IllegalStateException("the intent collection must differ from the entity collection");
+        }
+        if (writeLease.compareTo(settleTime) >= 0) {
+            throw new IllegalStateException("the write lease (" + writeLease + ") must be shorter than the settle"
+                    + " time (" + settleTime + "): recovery must not settle a write that still holds its entity");
+        }
+        return new WriteAheadIntentStore<>(new WriteAheadStoreSettings<>(collection, intents, idType, versionField, clock,
+                createIndexes, new WriteAheadStoreSettings.Timings(settleTime, writeLease, writeWait)));
+    }
+}

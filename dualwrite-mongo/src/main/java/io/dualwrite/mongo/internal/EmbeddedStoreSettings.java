@@ -1,0 +1,26 @@
+package io.dualwrite.mongo.internal;
+
+import com.mongodb.client.MongoCollection;
+import io.dualwrite.mongo.IdType;
+import io.dualwrite.mongo.events.EventRecorder;
+
+import java.time.Duration;
+
+/**
+ * What an embedded-intent store is built from, checked by its builder. Immutable (the collection and the recorder it
+ * names are the application's).
+ *
+ * @param collection          the entity collection
+ * @param idType              how ids are stored in {@code _id}
+ * @param maxRequestKeys      request keys remembered per entity
+ * @param createIndexes       whether to create the indexes when the store is made
+ * @param eventRecorder       records each commit's event in the same write, or null for none
+ * @param revisionCacheBytes  the most bytes of documents the store remembers to write on without reading first,
+ *                            0 to always read first
+ * @param revisionCacheExpiry how long a remembered document is kept
+ * @param <T>                 the entity type
+ */
+public record EmbeddedStoreSettings<T>(MongoCollection<T> collection, IdType idType, int maxRequestKeys,
+                                       boolean createIndexes, EventRecorder eventRecorder, long revisionCacheBytes,
+                                       Duration revisionCacheExpiry) {
+}
