@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dualwrite.DeadLetter;
 import io.dualwrite.DeadLetterQuery;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.reconcile.ReconcileReport;
+import io.dualwrite.reconcile.ReconcileScope;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -121,6 +123,19 @@ class DualWriteCliTest {
         assertEquals("order", leases.get(0).get("type").asText());
         assertEquals("worker-a", leases.get(0).get("owner").asText(), "who holds the leases");
         assertEquals(2, leases.get(0).get("entities").asLong());
+
+        // the cache lost p-1: a reconciliation dry run finds it missing (with the two it never took), and status shows
+        // the run
+        app.dropFromCache("p-1");
+        ReconcileReport dry = app.reconciler().dryRun(ReconcileScope.all());
+        Run withRun = run("status", "--type", "product", "-o", "json");
+        JsonNode reconciliation = withRun.json().get("reconciliation");
+        assertEquals(1, reconciliation.size(), reconciliation.toString());
+        assertEquals("DRY_RUN", reconciliation.get(0).get("mode").asText());
+        assertEquals(dry.status().name(), reconciliation.get(0).get("status").asText());
+        assertEquals(dry.drift(), reconciliation.get(0).get("drift").asLong(), "the drift the run found");
+        assertEquals(3, reconciliation.get(0).get("drift_by_class").get("MISSING").asLong(),
+                "p-1 dropped, p-2 and p-3 dead-lettered");
 
         Run table = run("status", "--type", "order");
         assertEquals(0, table.exitCode(), table.err());

@@ -10,6 +10,8 @@ import io.dualwrite.RecoveryWorker;
 import io.dualwrite.SinkSettings;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.mongo.reconcile.MongoReconcileStore;
+import io.dualwrite.reconcile.Reconciler;
 import io.dualwrite.redis.RedisKeyLayout;
 import io.dualwrite.redis.RedisSink;
 import io.dualwrite.spi.SinkException;
@@ -96,6 +98,17 @@ final class RunningApplication implements AutoCloseable {
 
     void saveOrder(String id, long total) {
         orderWriter.save(new Document("_id", id).append("total", total));
+    }
+
+    /** Removes a product from the cache behind the application's back: drift that only a reconciliation finds. */
+    void dropFromCache(String id) {
+        connection.sync().del(cache.keyLayout().key("product", id));
+    }
+
+    /** @return a reconciler of the products and the cache, storing its reports in the primary */
+    Reconciler reconciler() {
+        return Reconciler.<Document>builder().writer(productWriter).primary(productStore).sink("cache", cache)
+                .store(MongoReconcileStore.builder(database).build()).build();
     }
 
     /** @return the version of the product the cache holds, or null */

@@ -13,6 +13,7 @@ import com.mongodb.client.model.Projections;
 import io.dualwrite.cli.DualWriteCli;
 import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.MongoDeadLetterStore;
+import io.dualwrite.mongo.reconcile.MongoReconcileStore;
 import org.bson.BsonDocument;
 import org.bson.BsonObjectId;
 import org.bson.BsonString;
@@ -43,6 +44,7 @@ final class Primary implements AutoCloseable {
     private final MongoDatabase db;
     private final Map<String, String> mapped;
     private final MongoDeadLetterStore deadLetters;
+    private final MongoReconcileStore reconcileReports;
     private Map<String, String> types;
 
     private Primary(MongoClient client, MongoDatabase db, Map<String, String> mapped, String deadLetterCollection) {
@@ -52,6 +54,7 @@ final class Primary implements AutoCloseable {
         // reads and changes only: the application's store owns the indexes
         this.deadLetters = MongoDeadLetterStore.builder(db).collectionName(deadLetterCollection).createIndexes(false)
                 .build();
+        this.reconcileReports = MongoReconcileStore.builder(db).createIndexes(false).build();
     }
 
     static Primary open(String uri, String database, Map<String, String> entities, String deadLetterCollection,
@@ -102,6 +105,11 @@ final class Primary implements AutoCloseable {
 
     MongoDeadLetterStore deadLetters() {
         return deadLetters;
+    }
+
+    /** @return the reports of the reconciliation runs, in the library's default collections */
+    MongoReconcileStore reconcileReports() {
+        return reconcileReports;
     }
 
     /**

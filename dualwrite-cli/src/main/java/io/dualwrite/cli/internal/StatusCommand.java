@@ -8,6 +8,8 @@ import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.internal.EmbeddedIntents;
 import io.dualwrite.mongo.internal.Meta;
+import io.dualwrite.reconcile.DriftClass;
+import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.spi.Intent;
 import org.bson.BsonDocument;
 import org.bson.Document;
@@ -30,7 +32,7 @@ import java.util.TreeMap;
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Per entity type and sink: pending intents, how many are due, how long the oldest has been due,"
                 + " the most attempts spent, and the dead letters by error kind; then the recovery leases held and"
-                + " who holds them.",
+                + " who holds them; and the latest reconciliation run of each type, with its drift by class.",
                 "Pending intents are read from the documents' dualwrite metadata (embedded intents)."})
 final class StatusCommand extends PrimaryCommand {
     @Option(names = {"-t", "--type"}, paramLabel = "TYPE", description = "only this entity type")
@@ -77,6 +79,7 @@ final class StatusCommand extends PrimaryCommand {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("deliveries", sinks);
         report.put("leases", leases);
+        report.put("reconciliation", lastReconciliations(primary, types));
         render.print(report);
         return 0;
     }
@@ -104,6 +107,33 @@ final class StatusCommand extends PrimaryCommand {
                 }
             });
         }
+    }
+
+    /** @return per type, the latest reconciliation run the application stored, and its drift by class */
+    private static List<Map<String, Object>> lastReconciliations(Primary primary, List<String> types) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String t : types) {
+            for (ReconcileReport r : primary.reconcileReports().reports(t, 1)) {
+                Map<String, Long> byClass = new LinkedHashMap<>();
+                for (DriftClass c : DriftClass.values()) {
+                    if (c != DriftClass.IN_SYNC && r.count(c) > 0) {
+                        byClass.put(c.name(), r.count(c));
+                    }
+                }
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("type", t);
+                row.put("mode", r.mode().name());
+                row.put("status", r.status().name());
+                row.put("started", r.startedAt());
+                row.put("ended", r.endedAt());
+                row.put("sinks", r.sinks());
+                row.put("drift", r.drift());
+                row.put("drift_by_class", byClass);
+                row.put("repaired", r.repaired());
+                rows.add(row);
+            }
+        }
+        return rows;
     }
 
     /** @return dead letters counted by type, sink and kind */
