@@ -1,6 +1,8 @@
 package io.dualwrite;
 
 import io.dualwrite.internal.Args;
+
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -17,6 +19,8 @@ public final class DeadLetterQuery {
     private final String entityId;
     private final String sink;
     private final ErrorKind kind;
+    private final Instant createdFrom;
+    private final Instant createdBefore;
     private final int limit;
 
     private DeadLetterQuery(Builder b) {
@@ -24,6 +28,8 @@ public final class DeadLetterQuery {
         this.entityId = b.entityId;
         this.sink = b.sink;
         this.kind = b.kind;
+        this.createdFrom = b.createdFrom;
+        this.createdBefore = b.createdBefore;
         this.limit = b.limit;
     }
 
@@ -52,6 +58,16 @@ public final class DeadLetterQuery {
         return Optional.ofNullable(kind);
     }
 
+    /** @return the earliest creation time to match (inclusive) */
+    public Optional<Instant> createdFrom() {
+        return Optional.ofNullable(createdFrom);
+    }
+
+    /** @return the creation time to match dead letters before (exclusive) */
+    public Optional<Instant> createdBefore() {
+        return Optional.ofNullable(createdBefore);
+    }
+
     /** @return the most dead letters to return */
     public int limit() {
         return limit;
@@ -65,13 +81,15 @@ public final class DeadLetterQuery {
         return (entityType == null || entityType.equals(d.entityType()))
                 && (entityId == null || entityId.equals(d.entityId()))
                 && (sink == null || sink.equals(d.sink()))
-                && (kind == null || kind == d.kind());
+                && (kind == null || kind == d.kind())
+                && (createdFrom == null || !d.createdAt().isBefore(createdFrom))
+                && (createdBefore == null || d.createdAt().isBefore(createdBefore));
     }
 
     @Override
     public String toString() {
         return "DeadLetterQuery{type=" + entityType + ", id=" + entityId + ", sink=" + sink + ", kind=" + kind
-                + ", limit=" + limit + "}";
+                + ", createdFrom=" + createdFrom + ", createdBefore=" + createdBefore + ", limit=" + limit + "}";
     }
 
     /** Builds a {@link DeadLetterQuery}. Not thread-safe. */
@@ -80,6 +98,8 @@ public final class DeadLetterQuery {
         private String entityId;
         private String sink;
         private ErrorKind kind;
+        private Instant createdFrom;
+        private Instant createdBefore;
         private int limit = DEFAULT_LIMIT;
 
         private Builder() {
@@ -118,6 +138,42 @@ public final class DeadLetterQuery {
          */
         public Builder kind(ErrorKind kind) {
             this.kind = Objects.requireNonNull(kind, "kind");
+            return this;
+        }
+
+        /**
+         * @param from the earliest time a dead letter was first stored, inclusive; default any
+         * @return this
+         */
+        public Builder createdFrom(Instant from) {
+            this.createdFrom = Objects.requireNonNull(from, "from");
+            return this;
+        }
+
+        /**
+         * @param before the time a dead letter must have been first stored before, exclusive; default any
+         * @return this
+         */
+        public Builder createdBefore(Instant before) {
+            this.createdBefore = Objects.requireNonNull(before, "before");
+            return this;
+        }
+
+        /**
+         * Starts from another query's filters (to narrow or widen one).
+         *
+         * @param query the query to copy
+         * @return this
+         */
+        public Builder from(DeadLetterQuery query) {
+            Objects.requireNonNull(query, "query");
+            this.entityType = query.entityType;
+            this.entityId = query.entityId;
+            this.sink = query.sink;
+            this.kind = query.kind;
+            this.createdFrom = query.createdFrom;
+            this.createdBefore = query.createdBefore;
+            this.limit = query.limit;
             return this;
         }
 

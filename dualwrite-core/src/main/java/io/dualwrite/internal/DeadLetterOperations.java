@@ -47,11 +47,7 @@ final class DeadLetterOperations<T> implements DeadLetters {
         if (q.entityType().isPresent() && !q.entityType().get().equals(core.type)) {
             throw new IllegalArgumentException("this writer handles '" + core.type + "', not '" + q.entityType().get() + "'");
         }
-        DeadLetterQuery.Builder b = DeadLetterQuery.builder().entityType(core.type).limit(q.limit());
-        q.entityId().ifPresent(b::entityId);
-        q.sink().ifPresent(b::sink);
-        q.kind().ifPresent(b::kind);
-        return b.build();
+        return DeadLetterQuery.builder().from(q).entityType(core.type).build();
     }
 
     @Override

@@ -57,6 +57,12 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
     }
 
     @Override
+    public boolean removeIfUnchanged(DeadLetter seen) {
+        Objects.requireNonNull(seen, "seen");
+        return letters.remove(seen.id(), seen);
+    }
+
+    @Override
     public long count() {
         return letters.size();
     }

@@ -55,6 +55,21 @@ public interface DeadLetterStore {
         return d.isPresent() && d.get().version() <= version && remove(id);
     }
 
+    /**
+     * Removes a dead letter only while it is exactly as it was read: an operator who discards or replays what they
+     * saw must not remove a later failure merged into the same record meanwhile (the same version failing again adds
+     * attempts and a new failure time). The default reads, then removes; a store that can should do it in one atomic,
+     * conditional step.
+     *
+     * @param seen the dead letter as it was read
+     * @return true if it was present and unchanged, and is now removed
+     */
+    default boolean removeIfUnchanged(DeadLetter seen) {
+        java.util.Objects.requireNonNull(seen, "seen");
+        Optional<DeadLetter> d = get(seen.id());
+        return d.isPresent() && d.get().equals(seen) && remove(seen.id());
+    }
+
     /** @return how many dead letters are stored */
     long count();
 }

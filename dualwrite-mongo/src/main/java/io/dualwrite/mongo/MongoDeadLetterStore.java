@@ -46,6 +46,22 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
     public static final String INDEX_ENTITY = "dualwrite_dead_letters_entity";
     /** Name of the index used to list everything oldest first. */
     public static final String INDEX_CREATED = "dualwrite_dead_letters_created";
+    /** Field of a dead letter's document: the entity type. */
+    public static final String FIELD_TYPE = "type";
+    /** Field of a dead letter's document: the entity id. */
+    public static final String FIELD_ENTITY_ID = "entityId";
+    /** Field of a dead letter's document: the sink name. */
+    public static final String FIELD_SINK = "sink";
+    /** Field of a dead letter's document: the last failure's {@link ErrorKind} name. */
+    public static final String FIELD_KIND = "kind";
+    /** Field of a dead letter's document: the version that could not be delivered. */
+    public static final String FIELD_VERSION = "version";
+    /** Field of a dead letter's document: when it was first stored. */
+    public static final String FIELD_CREATED_AT = "createdAt";
+    /** Field of a dead letter's document: the delivery attempts made, added up over merged failures. */
+    public static final String FIELD_ATTEMPTS = "attempts";
+    /** Field of a dead letter's document: when the last attempt failed. */
+    public static final String FIELD_LAST_FAILED_AT = "lastFailedAt";
 
     private final MongoCollection<Document> collection;
 
@@ -71,10 +87,10 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
      */
     public List<String> ensureIndexes() {
         return collection.createIndexes(List.of(
-                new IndexModel(Indexes.ascending("type", "sink", "kind", "createdAt", "_id"),
+                new IndexModel(Indexes.ascending(FIELD_TYPE, FIELD_SINK, FIELD_KIND, FIELD_CREATED_AT, "_id"),
                         new IndexOptions().name(INDEX_QUERY)),
-                new IndexModel(Indexes.ascending("type", "entityId"), new IndexOptions().name(INDEX_ENTITY)),
-                new IndexModel(Indexes.ascending("createdAt", "_id"), new IndexOptions().name(INDEX_CREATED))));
+                new IndexModel(Indexes.ascending(FIELD_TYPE, FIELD_ENTITY_ID), new IndexOptions().name(INDEX_ENTITY)),
+                new IndexModel(Indexes.ascending(FIELD_CREATED_AT, "_id"), new IndexOptions().name(INDEX_CREATED))));
     }
 
     /** @return the collection that holds the dead letters */
@@ -87,18 +103,18 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
         Objects.requireNonNull(d, "deadLetter");
         // the same merge as DeadLetter.mergeWith, done by the server in one atomic upsert
         Bson update = Updates.combine(
-                Updates.setOnInsert("type", d.entityType()),
-                Updates.setOnInsert("entityId", d.entityId()),
-                Updates.setOnInsert("sink", d.sink()),
+                Updates.setOnInsert(FIELD_TYPE, d.entityType()),
+                Updates.setOnInsert(FIELD_ENTITY_ID, d.entityId()),
+                Updates.setOnInsert(FIELD_SINK, d.sink()),
                 Updates.setOnInsert("firstError", d.firstError()),
-                Updates.setOnInsert("createdAt", Date.from(d.createdAt())),
-                Updates.max("version", d.version()),
-                Updates.inc("attempts", d.attempts()),
-                Updates.set("kind", d.kind().name()),
+                Updates.setOnInsert(FIELD_CREATED_AT, Date.from(d.createdAt())),
+                Updates.max(FIELD_VERSION, d.version()),
+                Updates.inc(FIELD_ATTEMPTS, d.attempts()),
+                Updates.set(FIELD_KIND, d.kind().name()),
                 Updates.set("lastError", d.lastError()),
                 Updates.set("correlationId", d.correlationId().orElse(null)),
                 Updates.set("idempotencyKey", d.idempotencyKey().orElse(null)),
-                Updates.set("lastFailedAt", Date.from(d.lastFailedAt())));
+                Updates.set(FIELD_LAST_FAILED_AT, Date.from(d.lastFailedAt())));
         try {
             collection.updateOne(Filters.eq("_id", d.id()), update, new UpdateOptions().upsert(true));
         } catch (MongoWriteException e) {
@@ -114,13 +130,15 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
     public List<DeadLetter> list(DeadLetterQuery query) {
         Objects.requireNonNull(query, "query");
         List<Bson> filters = new ArrayList<>();
-        query.entityType().ifPresent(v -> filters.add(Filters.eq("type", v)));
-        query.entityId().ifPresent(v -> filters.add(Filters.eq("entityId", v)));
-        query.sink().ifPresent(v -> filters.add(Filters.eq("sink", v)));
-        query.kind().ifPresent(v -> filters.add(Filters.eq("kind", v.name())));
+        query.entityType().ifPresent(v -> filters.add(Filters.eq(FIELD_TYPE, v)));
+        query.entityId().ifPresent(v -> filters.add(Filters.eq(FIELD_ENTITY_ID, v)));
+        query.sink().ifPresent(v -> filters.add(Filters.eq(FIELD_SINK, v)));
+        query.kind().ifPresent(v -> filters.add(Filters.eq(FIELD_KIND, v.name())));
+        query.createdFrom().ifPresent(v -> filters.add(Filters.gte(FIELD_CREATED_AT, Date.from(v))));
+        query.createdBefore().ifPresent(v -> filters.add(Filters.lt(FIELD_CREATED_AT, Date.from(v))));
         Bson filter = filters.isEmpty() ? new Document() : Filters.and(filters);
         List<DeadLetter> out = new ArrayList<>();
-        for (Document d : collection.find(filter).sort(Sorts.ascending("createdAt", "_id")).limit(query.limit())) {
+        for (Document d : collection.find(filter).sort(Sorts.ascending(FIELD_CREATED_AT, "_id")).limit(query.limit())) {
             out.add(fromDocument(d));
         }
         return out;
@@ -141,8 +159,17 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
     @Override
     public boolean removeIfAtMost(String id, long version) {
         Objects.requireNonNull(id, "id");
-        return collection.deleteOne(Filters.and(Filters.eq("_id", id), Filters.lte("version", version)))
+        return collection.deleteOne(Filters.and(Filters.eq("_id", id), Filters.lte(FIELD_VERSION, version)))
                 .getDeletedCount() == 1;
+    }
+
+    @Override
+    public boolean removeIfUnchanged(DeadLetter seen) {
+        Objects.requireNonNull(seen, "seen");
+        // every merge adds attempts and sets the failure time, so these three tell a merged record from the one seen
+        return collection.deleteOne(Filters.and(Filters.eq("_id", seen.id()), Filters.eq(FIELD_VERSION, seen.version()),
+                Filters.eq(FIELD_ATTEMPTS, seen.attempts()),
+                Filters.eq(FIELD_LAST_FAILED_AT, Date.from(seen.lastFailedAt())))).getDeletedCount() == 1;
     }
 
     @Override
@@ -151,10 +178,10 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
     }
 
     private static DeadLetter fromDocument(Document d) {
-        return new DeadLetter(d.getString("type"), d.getString("entityId"), d.get("version", Number.class).longValue(),
-                d.getString("sink"), d.get("attempts", Number.class).intValue(), ErrorKind.valueOf(d.getString("kind")),
+        return new DeadLetter(d.getString(FIELD_TYPE), d.getString(FIELD_ENTITY_ID), d.get(FIELD_VERSION, Number.class).longValue(),
+                d.getString(FIELD_SINK), d.get(FIELD_ATTEMPTS, Number.class).intValue(), ErrorKind.valueOf(d.getString(FIELD_KIND)),
                 d.getString("firstError"), d.getString("lastError"), d.getString("correlationId"),
-                d.getString("idempotencyKey"), d.getDate("createdAt").toInstant(), d.getDate("lastFailedAt").toInstant());
+                d.getString("idempotencyKey"), d.getDate(FIELD_CREATED_AT).toInstant(), d.getDate(FIELD_LAST_FAILED_AT).toInstant());
     }
 
     @Override

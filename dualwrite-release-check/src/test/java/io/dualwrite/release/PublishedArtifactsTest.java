@@ -33,10 +33,11 @@ class PublishedArtifactsTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"dualwrite-core", "dualwrite-testkit", "dualwrite-mongo", "dualwrite-redis", "dualwrite-jdbc",
-            "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka"})
+            "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka", "dualwrite-cli"})
     void eachModuleHasItsJarSourcesJavadocAndMetadata(String module) throws Exception {
         Path target = ROOT.resolve(module).resolve("target");
-        Path jar = only(target, module + "-", ".jar", "-sources.jar", "-javadoc.jar", "-tests.jar");
+        // the command line's runnable jar (classifier "all") is published beside its plain jar
+        Path jar = only(target, module + "-", ".jar", "-sources.jar", "-javadoc.jar", "-tests.jar", "-all.jar");
         Assumptions.assumeTrue(jar != null, () -> module + " was not packaged in this build (run the whole build:"
                 + " ./mvnw verify)");
         String version = jar.getFileName().toString().substring(module.length() + 1).replace(".jar", "");
@@ -82,7 +83,7 @@ class PublishedArtifactsTest {
             }
         }
         for (String module : List.of("dualwrite-core", "dualwrite-testkit", "dualwrite-mongo", "dualwrite-redis",
-                "dualwrite-jdbc", "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka")) {
+                "dualwrite-jdbc", "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka", "dualwrite-cli")) {
             assertTrue(managed.contains(module), "the BOM manages " + module + ": " + managed);
         }
     }

@@ -120,6 +120,12 @@ public abstract class AbstractDeadLetterStoreContractTest extends FreshStoreCont
                 .kind(ErrorKind.PERMANENT).build()), "every set field must match");
         assertEquals(List.of(d, b), store().list(DeadLetterQuery.builder().limit(2).build()));
         assertTrue(store().list(DeadLetterQuery.builder().entityType("invoice").build()).isEmpty());
+        assertEquals(List.of(c, a), store().list(DeadLetterQuery.builder().createdFrom(T0.plusSeconds(1)).build()),
+                "created at or after the start");
+        assertEquals(List.of(d, b), store().list(DeadLetterQuery.builder().createdBefore(T0.plusSeconds(1)).build()),
+                "created before the end");
+        assertEquals(List.of(c), store().list(DeadLetterQuery.builder().createdFrom(T0.plusSeconds(1))
+                .createdBefore(T0.plusSeconds(2)).build()), "a time window");
     }
 
     @Test
@@ -130,6 +136,20 @@ public abstract class AbstractDeadLetterStoreContractTest extends FreshStoreCont
         assertFalse(store().remove(d.id()), "nothing the second time");
         assertTrue(store().get(d.id()).isEmpty());
         assertEquals(0, store().count());
+    }
+
+    @Test
+    final void anOperatorRemovesOnlyTheDeadLetterAsTheySawIt() {
+        DeadLetter seen = letter("product", "u", 5, "search", 2, ErrorKind.PERMANENT, "400", "400", T0);
+        store().add(seen);
+        DeadLetter again = letter("product", "u", 5, "search", 1, ErrorKind.PERMANENT, null, "413", T0.plusSeconds(5));
+        store().add(again);
+        assertFalse(store().removeIfUnchanged(seen), "the same version failed again since it was read");
+        DeadLetter now = store().get(seen.id()).orElseThrow();
+        assertEquals(seen.mergeWith(again), now, "and stays, merged");
+        assertTrue(store().removeIfUnchanged(now), "removed as it is now");
+        assertTrue(store().get(seen.id()).isEmpty());
+        assertFalse(store().removeIfUnchanged(now), "nothing the second time");
     }
 
     @Test

@@ -1,0 +1,64 @@
+package io.dualwrite.cli;
+
+import io.dualwrite.cli.internal.Root;
+import picocli.CommandLine;
+
+import java.io.InputStream;
+import java.util.Objects;
+
+/**
+ * The operator's command line, {@code dualwrite}: the backlog of pending deliveries and who holds them, and the dead
+ * letters (list, show, replay through the application's recovery worker, discard with an audit record). It needs
+ * only the MongoDB connection ({@code --mongo-uri} or the environment variable {@value #URI_VARIABLE}): everything
+ * it shows and changes lives in the primary. {@code dualwrite --help} lists the commands; docs/operations.md shows
+ * each with its output.
+ *
+ * <p>Exit codes: {@value #EXIT_OK} done; {@value #EXIT_FAILED} the act failed or was not confirmed;
+ * {@value #EXIT_BAD_INPUT} bad input (an unknown command, option, entity type or error kind, a malformed id or
+ * time); {@value #EXIT_UNREACHABLE} MongoDB could not be reached; {@value #EXIT_NOT_FOUND} a named dead letter or
+ * entity does not exist; {@value #EXIT_NOT_DELIVERED} a replay followed with {@code --wait} failed again or was not
+ * delivered in time. Nothing is changed when the exit code is {@value #EXIT_BAD_INPUT}, {@value #EXIT_UNREACHABLE} or
+ * {@value #EXIT_NOT_FOUND}.
+ *
+ * <p>Thread safety: each {@link CommandLine} this class makes runs one command at a time.
+ */
+public final class DualWriteCli {
+    /** The environment variable that gives the MongoDB connection string when {@code --mongo-uri} is absent. */
+    public static final String URI_VARIABLE = "DUALWRITE_MONGO_URI";
+    /** The environment variable that maps entity types to collections when {@code --entity} is absent. */
+    public static final String ENTITIES_VARIABLE = "DUALWRITE_ENTITIES";
+    /** Exit code: done. */
+    public static final int EXIT_OK = 0;
+    /** Exit code: the act failed, or the operator did not confirm it. */
+    public static final int EXIT_FAILED = 1;
+    /** Exit code: bad input; nothing was changed. */
+    public static final int EXIT_BAD_INPUT = 2;
+    /** Exit code: MongoDB could not be reached; nothing was changed. */
+    public static final int EXIT_UNREACHABLE = 3;
+    /** Exit code: a named dead letter or entity does not exist; nothing was changed. */
+    public static final int EXIT_NOT_FOUND = 4;
+    /** Exit code: a replay followed with {@code --wait} was dead-lettered again or not delivered in time. */
+    public static final int EXIT_NOT_DELIVERED = 5;
+
+    private DualWriteCli() {
+    }
+
+    /**
+     * Runs the command line and exits the JVM with its exit code.
+     *
+     * @param args the command line's arguments
+     */
+    public static void main(String[] args) {
+        System.exit(commandLine(System.in).execute(args));
+    }
+
+    /**
+     * @param in where confirmations are read from (the terminal's standard input)
+     * @return the command line, ready to {@link CommandLine#execute execute}; set its
+     *         {@link CommandLine#setOut out} and {@link CommandLine#setErr err} writers to capture its output
+     */
+    public static CommandLine commandLine(InputStream in) {
+        Objects.requireNonNull(in, "in");
+        return Root.commandLine(in);
+    }
+}

@@ -1,0 +1,305 @@
+package io.dualwrite.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dualwrite.DeadLetter;
+import io.dualwrite.DeadLetterQuery;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.reconcile.ReconcileReport;
+import io.dualwrite.reconcile.ReconcileScope;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs the command line in this JVM, as an operator would, against the primary of a {@link RunningApplication}
+ * (the test MongoDB, a real Redis cache, a running recovery worker).
+ */
+class DualWriteCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private RunningApplication app;
+
+    /** What one run of the tool printed and returned. */
+    record Run(int exitCode, String out, String err) {
+        JsonNode json() throws Exception {
+            return JSON.readTree(out);
+        }
+    }
+
+    @BeforeEach
+    void start() {
+        app = new RunningApplication();
+    }
+
+    @AfterEach
+    void stop() {
+        app.close();
+    }
+
+    private Run run(String... args) {
+        return runWithInput("", args);
+    }
+
+    /** Runs the tool with the application's connection after the command's own words. */
+    private Run runWithInput(String input, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(app.connection());
+        return runRaw(input, all.toArray(new String[0]));
+    }
+
+    private static Run runRaw(String input, String... args) {
+        CommandLine cl = DualWriteCli.commandLine(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private DeadLetter deadLetterOf(String id) {
+        return app.deadLetters.get(DeadLetter.idOf("product", id, "cache")).orElseThrow(
+                () -> new AssertionError("no dead letter for product " + id));
+    }
+
+    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void statusFiguresMatchTheStore() throws Exception {
+        app.saveProduct("p-1", "kettle");
+        app.poison("p-2");
+        app.poison("p-3");
+        app.saveProduct("p-2", "teapot");
+        app.saveProduct("p-3", "mug");
+        for (int i = 1; i <= 3; i++) {
+            app.saveOrder("o-" + i, 100L * i);
+        }
+        // a recovery worker elsewhere holds two orders
+        assertEquals(2, app.orderStore.claimDue(Instant.now(), 2, "worker-a", Duration.ofMinutes(5)).size());
+        awaitTrue("the products are settled", () -> app.productStore.pendingCount() == 0);
+
+        Run r = run("status", "--output", "json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode deliveries = r.json().get("deliveries");
+        JsonNode billing = row(deliveries, "order", "billing");
+        assertEquals(app.orderStore.pendingCount(), billing.get("pending").asLong(), "pending intents as the store counts them");
+        assertEquals(3, billing.get("due").asLong(), "all three are due (no grace period)");
+        double oldest = Duration.between(app.orderStore.oldestDue().orElseThrow(), Instant.now()).toMillis() / 1000.0;
+        assertTrue(Math.abs(billing.get("oldest_due_for").asDouble() - oldest) < 5,
+                "the oldest due age is the store's oldest due time: " + billing + " vs " + oldest);
+        assertEquals(0, billing.get("dead_letters").asLong());
+        JsonNode cache = row(deliveries, "product", "cache");
+        assertEquals(0, cache.get("pending").asLong(), "recovery left nothing pending");
+        assertEquals(app.deadLetters.list(DeadLetterQuery.builder().entityType("product").build()).size(),
+                cache.get("dead_letters").asLong());
+        assertEquals(2, cache.get("dead_by_kind").get("PERMANENT").asLong(), "dead letters by error kind");
+        JsonNode leases = r.json().get("leases");
+        assertEquals(1, leases.size(), leases.toString());
+        assertEquals("order", leases.get(0).get("type").asText());
+        assertEquals("worker-a", leases.get(0).get("owner").asText(), "who holds the leases");
+        assertEquals(2, leases.get(0).get("entities").asLong());
+
+        // the cache lost p-1: a reconciliation dry run finds it missing (with the two it never took), and status shows
+        // the run
+        app.dropFromCache("p-1");
+        ReconcileReport dry = app.reconciler().dryRun(ReconcileScope.all());
+        Run withRun = run("status", "--type", "product", "-o", "json");
+        JsonNode reconciliation = withRun.json().get("reconciliation");
+        assertEquals(1, reconciliation.size(), reconciliation.toString());
+        assertEquals("DRY_RUN", reconciliation.get(0).get("mode").asText());
+        assertEquals(dry.status().name(), reconciliation.get(0).get("status").asText());
+        assertEquals(dry.drift(), reconciliation.get(0).get("drift").asLong(), "the drift the run found");
+        assertEquals(3, reconciliation.get(0).get("drift_by_class").get("MISSING").asLong(),
+                "p-1 dropped, p-2 and p-3 dead-lettered");
+
+        Run table = run("status", "--type", "order");
+        assertEquals(0, table.exitCode(), table.err());
+        assertTrue(table.out().contains("worker-a"), table.out());
+        assertFalse(table.out().contains("product"), "only the type asked for:\n" + table.out());
+        assertFalse(table.out().contains("\u001B["), "no colours when the output is not a terminal");
+    }
+
+    private static JsonNode row(JsonNode rows, String type, String sink) {
+        for (JsonNode row : rows) {
+            if (row.get("type").asText().equals(type) && row.get("sink").asText().equals(sink)) {
+                return row;
+            }
+        }
+        throw new AssertionError("no row for " + type + "/" + sink + " in " + rows);
+    }
+
+    @Test
+    void aDeadLetterIsListedShownReplayedAndThenDelivered() throws Exception {
+        app.poison("p-7");
+        app.saveProduct("p-7", "kettle");
+        DeadLetter dead = deadLetterOf("p-7");
+        assertEquals(ErrorKind.PERMANENT, dead.kind());
+
+        Run list = run("dead-letters", "list", "--type", "product", "--sink", "cache", "--kind", "permanent",
+                "--since", "1h", "-o", "json");
+        assertEquals(0, list.exitCode(), list.err());
+        JsonNode rows = list.json().get("dead_letters");
+        assertEquals(1, rows.size(), rows.toString());
+        assertEquals("product/p-7#cache", rows.get(0).get("id").asText());
+        assertEquals(dead.version(), rows.get(0).get("version").asLong());
+        Run none = run("dead-letters", "list", "--type", "product", "--until", "1h", "-o", "json");
+        assertEquals(0, none.json().get("dead_letters").size(), "nothing was dead-lettered more than an hour ago");
+
+        Run show = run("dead-letters", "show", dead.id());
+        assertEquals(0, show.exitCode(), show.err());
+        assertTrue(show.out().replaceAll("\\n {19}", "").contains("the cache refuses p-7: value too large"),
+                "the whole error, wrapped:\n" + show.out());
+        assertTrue(show.out().contains(dead.idempotencyKey().orElseThrow()), show.out());
+
+        app.heal("p-7");
+        Run replay = run("dead-letters", "replay", dead.id(), "--wait", "--timeout", "20s", "--reason", "cache limit raised");
+        assertEquals(0, replay.exitCode(), replay.out() + replay.err());
+        assertTrue(replay.out().contains("delivered"), replay.out());
+        assertEquals(dead.version(), app.cachedVersion("p-7"), "the running application delivered it to Redis");
+        assertTrue(app.deadLetters.get(dead.id()).isEmpty(), "the dead letter is gone");
+        assertEquals(0, app.productStore.pendingCount(), "nothing is left pending");
+        Document audit = app.database.getCollection("dualwrite_dead_letter_audit").find().first();
+        assertNotNull(audit, "the replay is recorded");
+        assertEquals("replay", audit.getString("action"));
+        assertEquals(dead.id(), audit.getString("deadLetterId"));
+        assertEquals("cache limit raised", audit.getString("reason"));
+        assertTrue(audit.getString("outcome").startsWith("delivered"), audit.toJson());
+    }
+
+    @Test
+    void aReplayThatFailsAgainIsDeadLetteredAgainAndSaysSo() throws Exception {
+        app.poison("p-8");
+        app.saveProduct("p-8", "kettle");
+        DeadLetter dead = deadLetterOf("p-8");
+
+        Run replay = run("dead-letters", "replay", "--type", "product", "--entity-id", "p-8", "--wait",
+                "--timeout", "20s", "-o", "json");
+        assertEquals(DualWriteCli.EXIT_NOT_DELIVERED, replay.exitCode(), replay.out() + replay.err());
+        JsonNode row = replay.json().get("replayed").get(0);
+        assertEquals("dead-lettered again", row.get("outcome").asText());
+        assertTrue(row.get("detail").asText().contains("value too large"), row.toString());
+        DeadLetter again = deadLetterOf("p-8");
+        assertEquals(dead.version(), again.version());
+        assertEquals(dead.firstError(), again.firstError(), "the first error is carried over");
+        assertTrue(again.lastFailedAt().isAfter(dead.lastFailedAt()), "a new failure, after the replay");
+    }
+
+    @Test
+    void aDiscardIsConfirmedAndLeavesAnAuditRecord() throws Exception {
+        app.poison("p-9");
+        app.saveProduct("p-9", "kettle");
+        DeadLetter dead = deadLetterOf("p-9");
+
+        Run declined = runWithInput("n\n", "dead-letters", "discard", dead.id(), "--reason", "withdrawn");
+        assertEquals(DualWriteCli.EXIT_FAILED, declined.exitCode(), declined.err());
+        assertTrue(declined.err().contains("discard them? [y/N]"), declined.err());
+        assertTrue(app.deadLetters.get(dead.id()).isPresent(), "nothing is discarded without a yes");
+
+        Run noReason = run("dead-letters", "discard", dead.id(), "--yes");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, noReason.exitCode());
+        assertTrue(noReason.err().contains("--reason"), noReason.err());
+
+        Run confirmed = runWithInput("y\n", "dead-letters", "discard", dead.id(), "--reason", "product withdrawn",
+                "--by", "alice");
+        assertEquals(0, confirmed.exitCode(), confirmed.out() + confirmed.err());
+        assertTrue(confirmed.out().contains("discarded"), confirmed.out());
+        assertTrue(app.deadLetters.get(dead.id()).isEmpty(), "the dead letter is gone");
+        Document audit = app.database.getCollection("dualwrite_dead_letter_audit").find().first();
+        assertNotNull(audit, "the discard is recorded");
+        assertEquals("discard", audit.getString("action"));
+        assertEquals("alice", audit.getString("by"));
+        assertEquals("product withdrawn", audit.getString("reason"));
+        assertEquals("discarded", audit.getString("outcome"));
+        assertEquals(dead.id(), audit.getString("deadLetterId"));
+        assertEquals(dead.lastError(), audit.get("deadLetter", Document.class).getString("last_error"),
+                "what was discarded is kept");
+        assertNotNull(audit.getDate("at"));
+    }
+
+    @Test
+    void badInputGetsAClearMessageANonZeroExitAndChangesNothing() throws Exception {
+        app.poison("p-4");
+        app.saveProduct("p-4", "kettle");
+        DeadLetter dead = deadLetterOf("p-4");
+        List<Document> before = app.database.getCollection("dualwrite_dead_letters").find().into(new ArrayList<>());
+
+        Run unknownType = run("dead-letters", "list", "--type", "invoice");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, unknownType.exitCode());
+        assertTrue(unknownType.err().contains("unknown entity type 'invoice' (known: order, product"), unknownType.err());
+        Run unknownTypeReplay = run("dead-letters", "replay", "invoice/p-4#cache", "--yes");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, unknownTypeReplay.exitCode(), unknownTypeReplay.err());
+        Run malformed = run("dead-letters", "discard", "p-4", "--yes", "--reason", "x");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, malformed.exitCode());
+        assertTrue(malformed.err().contains("'p-4' is not a dead letter id: TYPE/ENTITY-ID#SINK"), malformed.err());
+        Run badKind = run("dead-letters", "list", "--kind", "FATAL");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, badKind.exitCode());
+        assertTrue(badKind.err().contains("PERMANENT"), "the valid kinds are named: " + badKind.err());
+        Run badTime = run("dead-letters", "list", "--since", "yesterday");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, badTime.exitCode());
+        assertTrue(badTime.err().contains("'yesterday' is neither a time"), badTime.err());
+        Run absent = run("dead-letters", "replay", "product/p-5#cache");
+        assertEquals(DualWriteCli.EXIT_NOT_FOUND, absent.exitCode());
+        assertTrue(absent.err().contains("no dead letter 'product/p-5#cache'"), absent.err());
+        Run noTarget = run("dead-letters", "replay");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, noTarget.exitCode());
+
+        long started = System.nanoTime();
+        Run unreachable = runRaw("", "status", "--mongo-uri", "mongodb://127.0.0.1:1/shop", "--server-timeout", "500ms");
+        assertEquals(DualWriteCli.EXIT_UNREACHABLE, unreachable.exitCode(), unreachable.err());
+        assertTrue(unreachable.err().contains("MongoDB at [127.0.0.1:1] did not answer within 500ms"), unreachable.err());
+        assertTrue(Duration.ofNanos(System.nanoTime() - started).toSeconds() < 10, "the timeout is short");
+        Run noUri = runRaw("", "status");
+        if (System.getenv(DualWriteCli.URI_VARIABLE) == null) {
+            assertEquals(DualWriteCli.EXIT_BAD_INPUT, noUri.exitCode());
+            assertTrue(noUri.err().contains("give --mongo-uri or set DUALWRITE_MONGO_URI"), noUri.err());
+        }
+
+        assertEquals(before, app.database.getCollection("dualwrite_dead_letters").find().into(new ArrayList<>()),
+                "the dead letters are as they were");
+        assertEquals(0, app.database.getCollection("dualwrite_dead_letter_audit").countDocuments(), "no act recorded");
+        assertEquals(Optional.of(dead), app.deadLetters.get(dead.id()));
+        assertEquals(0, app.productStore.pendingCount(), "nothing re-armed");
+    }
+
+    @Test
+    void everyCommandHasHelpAndTheShellCompletionIsGenerated() {
+        for (String[] command : List.of(new String[] {"--help"}, new String[] {"status", "--help"},
+                new String[] {"dead-letters", "--help"}, new String[] {"dead-letters", "list", "--help"},
+                new String[] {"dead-letters", "show", "--help"}, new String[] {"dead-letters", "replay", "--help"},
+                new String[] {"dead-letters", "discard", "--help"})) {
+            Run r = runRaw("", command);
+            assertEquals(0, r.exitCode(), String.join(" ", command));
+            assertTrue(r.out().startsWith("Usage: dualwrite"), String.join(" ", command) + ":\n" + r.out());
+        }
+        assertTrue(runRaw("", "--help").out().contains("Exit codes:"), "the exit codes are documented");
+        Run completion = runRaw("", "generate-completion");
+        assertEquals(0, completion.exitCode());
+        assertTrue(completion.out().contains("complete -F _complete_dualwrite"), "a bash completion script");
+        assertTrue(completion.out().contains("dead-letters"), "that knows the commands");
+    }
+}

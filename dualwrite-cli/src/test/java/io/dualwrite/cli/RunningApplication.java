@@ -1,0 +1,131 @@
+package io.dualwrite.cli;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import io.dualwrite.Change;
+import io.dualwrite.DeliveryPolicy;
+import io.dualwrite.DualWriter;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.RecoveryWorker;
+import io.dualwrite.SinkSettings;
+import io.dualwrite.mongo.MongoDeadLetterStore;
+import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.mongo.reconcile.MongoReconcileStore;
+import io.dualwrite.reconcile.Reconciler;
+import io.dualwrite.redis.RedisKeyLayout;
+import io.dualwrite.redis.RedisSink;
+import io.dualwrite.spi.SinkException;
+import io.dualwrite.testkit.ForwardingSink;
+import io.dualwrite.testkit.mongo.TestMongo;
+import io.dualwrite.testkit.servers.TestRedis;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import org.bson.Document;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An application as an operator meets it: in its own database, products written through a {@link DualWriter} to a
+ * real Redis cache (sink {@code cache}) with a {@link RecoveryWorker} running, and orders whose asynchronous sink
+ * nobody recovers (so their intents stay pending). The cache refuses, as a permanent error, every product whose id
+ * is {@link #poison poisoned}: that is how dead letters are made, and {@link #heal healing} is the operator's fix.
+ * Needs the test MongoDB ({@link TestMongo}) and a Redis ({@link TestRedis}). Not thread-safe.
+ */
+final class RunningApplication implements AutoCloseable {
+    final String databaseName = "cli_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    final MongoDatabase database = TestMongo.client().getDatabase(databaseName);
+    final MongoCollection<Document> products = database.getCollection("products");
+    final MongoCollection<Document> orders = database.getCollection("orders");
+    final MongoDeadLetterStore deadLetters = MongoDeadLetterStore.builder(database).build();
+    final MongoPrimaryStore<Document> productStore = MongoPrimaryStore.builder(products).build();
+    final MongoPrimaryStore<Document> orderStore = MongoPrimaryStore.builder(orders).build();
+    final RedisSink<Document> cache;
+    final DualWriter<Document> productWriter;
+    final DualWriter<Document> orderWriter;
+    final RecoveryWorker recovery;
+    private final Set<String> poisoned = ConcurrentHashMap.newKeySet();
+    private final RedisClient redis;
+    private final StatefulRedisConnection<String, String> connection;
+
+    RunningApplication() {
+        redis = RedisClient.create(TestRedis.uri());
+        connection = redis.connect();
+        cache = RedisSink.builder(connection, "product", Document.class)
+                .keyLayout(RedisKeyLayout.of(databaseName + ":{type}:{id}")).build();
+        ForwardingSink<Document> refusing = new ForwardingSink<>(cache) {
+            // every delivery, one by one or in a batch, is mapped first
+            @Override
+            public Object map(Change<Document> change) throws Exception {
+                if (poisoned.contains(change.id())) {
+                    throw new SinkException("the cache refuses " + change.id() + ": value too large",
+                            ErrorKind.PERMANENT, null);
+                }
+                return super.map(change);
+            }
+        };
+        productWriter = DualWriter.<Document>builder().entityType("product").idOf(d -> d.getString("_id"))
+                .primary(productStore).deadLetterStore(deadLetters).sink("cache", refusing)
+                .workerId("app-1").gracePeriod(Duration.ofMillis(100)).build();
+        recovery = RecoveryWorker.builder(productWriter).interval(Duration.ofMillis(100)).build();
+        recovery.start();
+        orderWriter = DualWriter.<Document>builder().entityType("order").idOf(d -> d.getString("_id"))
+                .primary(orderStore).deadLetterStore(deadLetters)
+                .sink("billing", new ForwardingSink<>(cache), SinkSettings.of(DeliveryPolicy.ASYNC))
+                .gracePeriod(Duration.ZERO).build();
+    }
+
+    /** @return the arguments that point the tool at this application's primary and name its collections' types */
+    List<String> connection() {
+        return List.of("--mongo-uri", TestMongo.server().connectionString(), "--database", databaseName,
+                "--entity", "product=products,order=orders");
+    }
+
+    void poison(String id) {
+        poisoned.add(id);
+    }
+
+    void heal(String id) {
+        poisoned.remove(id);
+    }
+
+    void saveProduct(String id, String name) {
+        productWriter.save(new Document("_id", id).append("name", name));
+    }
+
+    void saveOrder(String id, long total) {
+        orderWriter.save(new Document("_id", id).append("total", total));
+    }
+
+    /** Removes a product from the cache behind the application's back: drift that only a reconciliation finds. */
+    void dropFromCache(String id) {
+        connection.sync().del(cache.keyLayout().key("product", id));
+    }
+
+    /** @return a reconciler of the products and the cache, storing its reports in the primary */
+    Reconciler reconciler() {
+        return Reconciler.<Document>builder().writer(productWriter).primary(productStore).sink("cache", cache)
+                .store(MongoReconcileStore.builder(database).build()).build();
+    }
+
+    /** @return the version of the product the cache holds, or null */
+    Long cachedVersion(String id) throws Exception {
+        return cache.versionsOf(List.of(id)).get(id);
+    }
+
+    @Override
+    public void close() {
+        recovery.close();
+        productWriter.close();
+        orderWriter.close();
+        List<String> keys = connection.sync().keys(databaseName + ":*");
+        if (!keys.isEmpty()) {
+            connection.sync().del(keys.toArray(new String[0]));
+        }
+        redis.shutdown();
+        database.drop();
+    }
+}
