@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * artifacts come from a file repository that this test lays out from what the build just packaged; everything else
  * from the build's own local repository, used as a read-only remote (Maven Central only for what it lacks). It
  * proves that the README's code compiles against the published artifacts, that the program runs and its test passes,
- * and that the user's classpath holds one version of Netty.
+ * and that the user's classpath holds one version of Netty and no JUnit 4.
  */
 class UserProjectTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -92,6 +92,8 @@ class UserProjectTest {
                     .forEach(f -> netty.add(f.getParent().getFileName().toString()));
         }
         assertEquals(1, netty.size(), () -> "one Netty version on a user's classpath, found " + netty);
+        assertTrue(Files.notExists(localRepository.resolve("junit/junit")),
+                "no JUnit 4 on a user's classpath (Testcontainers 2 no longer brings it)");
     }
 
     /** Lays out one artifact as a Maven repository holds it: the pom, and the jar beside it when there is one. */
