@@ -1,7 +1,7 @@
 package io.dualwrite.testkit.mongo;
 
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.MongoDBContainer;
+import org.testcontainers.mongodb.MongoDBContainer;
 
 import java.util.EnumSet;
 

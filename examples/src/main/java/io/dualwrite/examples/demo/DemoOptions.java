@@ -152,6 +152,16 @@ public final class DemoOptions {
         return seed;
     }
 
+    /**
+     * Prints the help text. The launcher runs this file as a single-file source program for {@code ./demo --help}, so
+     * the options are listed without building anything; keep this class free of imports outside the JDK.
+     *
+     * @param args ignored
+     */
+    public static void main(String[] args) {
+        System.out.println(HELP);
+    }
+
     /** @return true when only the help text was asked for */
     public boolean help() {
         return help;
