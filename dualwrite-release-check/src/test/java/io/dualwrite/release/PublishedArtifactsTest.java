@@ -33,7 +33,7 @@ class PublishedArtifactsTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"dualwrite-core", "dualwrite-testkit", "dualwrite-mongo", "dualwrite-redis", "dualwrite-jdbc",
-            "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka"})
+            "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka", "dualwrite-spring-boot-autoconfigure"})
     void eachModuleHasItsJarSourcesJavadocAndMetadata(String module) throws Exception {
         Path target = ROOT.resolve(module).resolve("target");
         Path jar = only(target, module + "-", ".jar", "-sources.jar", "-javadoc.jar", "-tests.jar");
@@ -82,7 +82,8 @@ class PublishedArtifactsTest {
             }
         }
         for (String module : List.of("dualwrite-core", "dualwrite-testkit", "dualwrite-mongo", "dualwrite-redis",
-                "dualwrite-jdbc", "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka")) {
+                "dualwrite-jdbc", "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka",
+                "dualwrite-spring-boot-autoconfigure", "dualwrite-spring-boot-starter")) {
             assertTrue(managed.contains(module), "the BOM manages " + module + ": " + managed);
         }
     }
