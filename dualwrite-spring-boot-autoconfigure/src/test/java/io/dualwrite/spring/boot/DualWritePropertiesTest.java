@@ -1,6 +1,8 @@
 package io.dualwrite.spring.boot;
 
 import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.spring.boot.app.Note;
+import io.dualwrite.spring.boot.app.NoteRepository;
 import io.dualwrite.spring.boot.app.Product;
 import io.dualwrite.spring.boot.app.ProductRepository;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,14 @@ class DualWritePropertiesTest {
         }
     }
 
+    @Configuration(proxyBeanMethods = false)
+    static class NoteSinks {
+        @Bean
+        DualWriteSinks<Note> noteSinks() {
+            return DualWriteSinks.builder(Note.class).sink("search", new InMemorySink<>()).build();
+        }
+    }
+
     @Test
     void aPolicyFromPropertiesOverridesTheBeans() {
         try (ConfigurableApplicationContext app = MongoForSpring.run(MongoForSpring.newDatabase(), Sinks.class,
@@ -46,10 +56,35 @@ class DualWritePropertiesTest {
                 MongoForSpring.newDatabase(), Sinks.class, "dualwrite.entities.catalog.sinks.serach.policy=ASYNC")
                 .close());
 
-        Throwable cause = failure;
-        while (cause.getCause() != null && !(cause instanceof IllegalStateException)) {
-            cause = cause.getCause();
+        assertTrue(rootMessage(failure).contains("dualwrite.entities.catalog.sinks.serach"), rootMessage(failure));
+    }
+
+    @Test
+    void anEntityWithoutVersionFailsTheStart() {
+        Throwable failure = assertThrows(RuntimeException.class, () -> MongoForSpring.run(
+                MongoForSpring.newDatabase(), NoteSinks.class).close());
+
+        assertTrue(rootMessage(failure).contains(Note.class.getName() + " has no @Version"), rootMessage(failure));
+    }
+
+    @Test
+    void aMarkedRepositoryWithoutSinksWritesNothing() {
+        try (ConfigurableApplicationContext app = MongoForSpring.run(MongoForSpring.newDatabase(), Sinks.class,
+                "dualwrite.entities.catalog.recovery.enabled=false")) {
+            NoteRepository notes = app.getBean(NoteRepository.class);
+
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> notes.save(new Note("n-1", "x")));
+
+            assertTrue(e.getMessage().contains("no DualWriteSinks bean for " + Note.class.getName()), e.getMessage());
+            assertEquals(0, notes.count(), "nothing was written");
         }
-        assertTrue(cause.getMessage().contains("dualwrite.entities.catalog.sinks.serach"), cause.getMessage());
+    }
+
+    private static String rootMessage(Throwable t) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            all.append(c.getMessage()).append(" / ");
+        }
+        return all.toString();
     }
 }

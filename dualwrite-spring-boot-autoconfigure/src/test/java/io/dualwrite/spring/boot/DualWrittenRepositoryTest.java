@@ -9,6 +9,7 @@ import io.dualwrite.testkit.fault.FaultySink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.bson.Document;
+import org.bson.types.ObjectId;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -147,5 +148,25 @@ class DualWrittenRepositoryTest {
 
         assertFalse(meters.find("dualwrite.write").meters().isEmpty(),
                 "dualwrite meters in the application's registry: " + meters.getMeters().size());
+    }
+
+    @Test
+    void aNewEntityWithoutIdGetsOneBeforeTheSave() {
+        Product saved = products.save(new Product(null, "Pan", 4000));
+
+        assertNotNull(saved.getId(), "an id was assigned");
+        assertEquals("Pan", SEARCH.get(saved.getId()).orElseThrow().getName(), "delivered under that id");
+        assertTrue(products.existsById(saved.getId()));
+    }
+
+    @Test
+    void aStringIdThatSpringDataWouldStoreAsObjectIdIsRefused() {
+        String hex = new ObjectId().toHexString();
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> products.save(new Product(hex, "Pot", 1)));
+
+        assertTrue(e.getMessage().contains("@MongoId(FieldType.STRING)"), e.getMessage());
+        assertFalse(products.existsById(hex), "nothing was written");
     }
 }
