@@ -1,6 +1,8 @@
 package io.dualwrite.spring.boot;
 
+import io.dualwrite.DualWriteMetrics;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.WriteObservationContext;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spring.boot.app.CatalogApplication;
 import io.dualwrite.spring.boot.app.Product;
@@ -8,6 +10,9 @@ import io.dualwrite.spring.boot.app.ProductRepository;
 import io.dualwrite.testkit.fault.FaultySink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import org.bson.Document;
 import org.bson.types.ObjectId;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +28,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,6 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         "dualwrite.entities.products.recovery.interval=50ms"})
 class DualWrittenRepositoryTest {
     static final InMemorySink<Product> SEARCH = new InMemorySink<>();
+    static final List<String> OBSERVED = new CopyOnWriteArrayList<>();
     static final FaultySink<Product> FAULTY_SEARCH = FaultySink.wrap((io.dualwrite.spi.Sink<Product>) SEARCH).build();
 
     @TestConfiguration
@@ -53,6 +60,24 @@ class DualWrittenRepositoryTest {
         @Bean
         MeterRegistry meterRegistry() {
             return new SimpleMeterRegistry();
+        }
+
+        @Bean
+        ObservationRegistry observationRegistry() {
+            ObservationRegistry registry = ObservationRegistry.create();
+            registry.observationConfig().observationHandler(new ObservationHandler<>() {
+                @Override
+                public boolean supportsContext(Observation.Context context) {
+                    return context instanceof WriteObservationContext;
+                }
+
+                @Override
+                public void onStop(Observation.Context context) {
+                    WriteObservationContext write = (WriteObservationContext) context;
+                    OBSERVED.add(write.operation() + " " + write.entityType());
+                }
+            });
+            return registry;
         }
     }
 
@@ -143,11 +168,14 @@ class DualWrittenRepositoryTest {
     }
 
     @Test
-    void theWriterReportsToTheApplicationsMeterRegistry() {
+    void theWriterReportsToTheApplicationsMeterAndObservationRegistries() {
+        OBSERVED.clear();
         products.save(new Product("p-meter", "Cup", 5));
+        products.deleteById("p-meter");
 
-        assertFalse(meters.find("dualwrite.write").meters().isEmpty(),
-                "dualwrite meters in the application's registry: " + meters.getMeters().size());
+        assertFalse(meters.find(DualWriteMetrics.SINK_APPLY).tag(DualWriteMetrics.TAG_TYPE, "products").meters().isEmpty(),
+                "the sink's meters are in the application's registry");
+        assertEquals(List.of("UPSERT products", "DELETE products"), OBSERVED, "one observation per write");
     }
 
     @Test
