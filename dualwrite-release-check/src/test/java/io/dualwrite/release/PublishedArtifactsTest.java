@@ -33,7 +33,8 @@ class PublishedArtifactsTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"dualwrite-core", "dualwrite-testkit", "dualwrite-mongo", "dualwrite-redis", "dualwrite-jdbc",
-            "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka", "dualwrite-cli"})
+            "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka", "dualwrite-cli",
+            "dualwrite-spring-boot-autoconfigure"})
     void eachModuleHasItsJarSourcesJavadocAndMetadata(String module) throws Exception {
         Path target = ROOT.resolve(module).resolve("target");
         // the command line's runnable jar (classifier "all") is published beside its plain jar
@@ -83,7 +84,8 @@ class PublishedArtifactsTest {
             }
         }
         for (String module : List.of("dualwrite-core", "dualwrite-testkit", "dualwrite-mongo", "dualwrite-redis",
-                "dualwrite-jdbc", "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka", "dualwrite-cli")) {
+                "dualwrite-jdbc", "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka", "dualwrite-cli",
+                "dualwrite-spring-boot-autoconfigure", "dualwrite-spring-boot-starter")) {
             assertTrue(managed.contains(module), "the BOM manages " + module + ": " + managed);
         }
     }

@@ -1,0 +1,182 @@
+package io.dualwrite.spring.boot;
+
+import io.dualwrite.DualWriter;
+import io.dualwrite.DualWriterBuilder;
+import io.dualwrite.RecoveryWorker;
+import io.dualwrite.SinkRegistration;
+import io.dualwrite.SinkSettings;
+import io.dualwrite.mongo.IdType;
+import io.dualwrite.mongo.MongoDeadLetterStore;
+import io.dualwrite.mongo.MongoWriteAheadStore;
+import io.dualwrite.spi.DeadLetterStore;
+import io.dualwrite.spring.boot.internal.DualWriteRepositoryPostProcessor;
+import io.dualwrite.spring.boot.internal.MappingConverterCodec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import org.bson.Document;
+import org.bson.codecs.configuration.CodecRegistries;
+import org.bson.codecs.configuration.CodecRegistry;
+import org.bson.types.ObjectId;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.data.mongodb.autoconfigure.DataMongoAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.data.mongodb.core.MongoTemplate;
+import org.springframework.data.mongodb.core.convert.MongoConverter;
+import org.springframework.data.mongodb.core.mapping.MongoPersistentEntity;
+import org.springframework.data.mongodb.core.mapping.MongoPersistentProperty;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds one {@link DualWriter} per {@link DualWriteSinks} bean on the application's {@link MongoTemplate}, makes
+ * repositories marked {@link DualWritten} write through them, and runs their recovery workers with the application.
+ * Off with {@code dualwrite.enabled=false}.
+ */
+@AutoConfiguration(after = DataMongoAutoConfiguration.class)
+@ConditionalOnClass({DualWriter.class, MongoWriteAheadStore.class, MongoTemplate.class})
+@ConditionalOnProperty(prefix = "dualwrite", name = "enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(DualWriteProperties.class)
+public class DualWriteAutoConfiguration {
+
+    /**
+     * @param writers   the application's writers, looked up when a repository is first used
+     * @param converter the application's converter, looked up when a repository is first used
+     * @return the post-processor that makes {@link DualWritten} repositories write through dualwrite
+     */
+    @Bean
+    static DualWriteRepositoryPostProcessor dualWriteRepositoryPostProcessor(ObjectProvider<DualWriters> writers,
+                                                                           ObjectProvider<MongoConverter> converter) {
+        return new DualWriteRepositoryPostProcessor(writers, converter);
+    }
+
+    /**
+     * @param template the application's template: its database and converter
+     * @return the dead-letter store every writer shares
+     */
+    @Bean
+    @ConditionalOnMissingBean(DeadLetterStore.class)
+    @ConditionalOnBean(MongoTemplate.class)
+    MongoDeadLetterStore dualWriteDeadLetterStore(MongoTemplate template) {
+        return MongoDeadLetterStore.builder(template.getDb()).build();
+    }
+
+    /**
+     * @param sinks        the application's sinks per entity class
+     * @param template     the application's template: its database and converter
+     * @param deadLetters  where dead letters go
+     * @param properties   {@code dualwrite.*}
+     * @param meters       the application's meter registry, if it has one
+     * @param observations the application's observation registry, if it has one
+     * @return a writer per entity class
+     */
+    @Bean(destroyMethod = "closeAll")
+    @ConditionalOnBean(MongoTemplate.class)
+    DualWriters dualWriters(ObjectProvider<DualWriteSinks<?>> sinks, MongoTemplate template, DeadLetterStore deadLetters,
+                            DualWriteProperties properties, ObjectProvider<MeterRegistry> meters,
+                            ObjectProvider<ObservationRegistry> observations) {
+        Map<Class<?>, DualWriter<?>> writers = new LinkedHashMap<>();
+        try {
+            for (DualWriteSinks<?> s : sinks.orderedStream().toList()) {
+                if (writers.containsKey(s.entityClass())) {
+                    throw new IllegalStateException("two DualWriteSinks beans for " + s.entityClass().getName());
+                }
+                writers.put(s.entityClass(), writer(s, template, deadLetters, properties, meters, observations));
+            }
+        } catch (RuntimeException e) {
+            writers.values().forEach(DualWriter::close);
+            throw e;
+        }
+        return new DualWriters(writers);
+    }
+
+    /**
+     * @param writers    the application's writers
+     * @param properties {@code dualwrite.*}: which entity types recover, and how often
+     * @return the lifecycle of the recovery workers and writers
+     */
+    @Bean
+    @ConditionalOnBean(DualWriters.class)
+    DualWriteLifecycle dualWriteLifecycle(DualWriters writers, DualWriteProperties properties) {
+        List<RecoveryWorker> workers = new ArrayList<>();
+        for (DualWriter<?> w : writers.all()) {
+            DualWriteProperties.Recovery recovery = properties.entity(w.entityType()).getRecovery();
+            if (recovery.isEnabled()) {
+                workers.add(RecoveryWorker.builder(w).interval(recovery.getInterval()).build());
+            }
+        }
+        return new DualWriteLifecycle(writers, workers);
+    }
+
+    private static <T> DualWriter<T> writer(DualWriteSinks<T> sinks, MongoTemplate template,
+                                            DeadLetterStore deadLetters, DualWriteProperties properties,
+                                            ObjectProvider<MeterRegistry> meters,
+                                            ObjectProvider<ObservationRegistry> observations) {
+        Class<T> type = sinks.entityClass();
+        MongoConverter converter = template.getConverter();
+        MongoPersistentEntity<?> entity = converter.getMappingContext().getRequiredPersistentEntity(type);
+        MongoPersistentProperty version = entity.getVersionProperty();
+        if (version == null) {
+            throw new IllegalStateException(type.getName() + " has no @Version property: dualwrite takes each save's"
+                    + " version from it");
+        }
+        MongoPersistentProperty id = entity.getRequiredIdProperty();
+        String collectionName = template.getCollectionName(type);
+        String entityType = sinks.entityType().orElse(collectionName);
+        MongoDatabase database = template.getDb();
+        CodecRegistry codecs = CodecRegistries.fromRegistries(
+                CodecRegistries.fromCodecs(new MappingConverterCodec<>(type, converter,
+                        database.getCodecRegistry().get(Document.class))),
+                database.getCodecRegistry());
+        MongoCollection<T> collection = database.getCollection(collectionName, type).withCodecRegistry(codecs);
+        MongoWriteAheadStore<T> store = MongoWriteAheadStore.builder(database, collection)
+                .versionField(version.getFieldName())
+                .idType(ObjectId.class.equals(id.getType()) ? IdType.OBJECT_ID : IdType.STRING)
+                .build();
+        DualWriteProperties.Entity settings = properties.entity(entityType);
+        DualWriterBuilder<T> builder = DualWriter.<T>builder()
+                .entityType(entityType)
+                .primary(store)
+                .deadLetterStore(deadLetters)
+                .gracePeriod(settings.getRecovery().getGracePeriod());
+        for (SinkRegistration<T> r : sinks.sinks()) {
+            builder.sink(r.name(), r.sink(), sinkSettings(r.settings(), settings.getSinks().get(r.name())));
+        }
+        for (String named : settings.getSinks().keySet()) {
+            if (sinks.sinks().stream().noneMatch(r -> r.name().equals(named))) {
+                throw new IllegalStateException("dualwrite.entities." + entityType + ".sinks." + named
+                        + " names no sink of " + sinks);
+            }
+        }
+        meters.ifAvailable(builder::meterRegistry);
+        observations.ifAvailable(builder::observationRegistry);
+        return builder.build();
+    }
+
+    private static SinkSettings sinkSettings(SinkSettings given, DualWriteProperties.SinkProperties properties) {
+        if (properties == null) {
+            return given;
+        }
+        SinkSettings.Builder b = given.toBuilder();
+        if (properties.getPolicy() != null) {
+            b.policy(properties.getPolicy());
+        }
+        if (properties.getAttemptTimeout() != null) {
+            b.attemptTimeout(properties.getAttemptTimeout());
+        }
+        if (properties.getMaxAttempts() != null) {
+            b.maxAttempts(properties.getMaxAttempts());
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,62 @@
+package io.dualwrite.spring.boot;
+
+import io.dualwrite.RecoveryWorker;
+import org.springframework.context.SmartLifecycle;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Starts the recovery workers with the application and, on shutdown, closes them (a running pass finishes, leases
+ * are released) and then the writers (queued acknowledgements are flushed). Runs in a phase below the web server's
+ * graceful shutdown, so requests in flight finish their writes first. Thread-safe.
+ */
+public final class DualWriteLifecycle implements SmartLifecycle {
+    /** The phase: stops after the web server ({@code SmartLifecycle.DEFAULT_PHASE - 2048}), before the client closes. */
+    public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
+    private final DualWriters writers;
+    private final List<RecoveryWorker> workers;
+    private volatile boolean running;
+
+    /**
+     * @param writers the application's writers
+     * @param workers their recovery workers, not started
+     */
+    public DualWriteLifecycle(DualWriters writers, List<RecoveryWorker> workers) {
+        this.writers = Objects.requireNonNull(writers, "writers");
+        this.workers = List.copyOf(workers);
+    }
+
+    @Override
+    public synchronized void start() {
+        for (RecoveryWorker w : workers) {
+            w.start();
+        }
+        running = true;
+    }
+
+    @Override
+    public synchronized void stop() {
+        for (RecoveryWorker w : workers) {
+            w.close();
+        }
+        writers.closeAll();
+        running = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    /** @return the recovery workers, one per entity type whose recovery is enabled */
+    public List<RecoveryWorker> workers() {
+        return workers;
+    }
+}

@@ -1,0 +1,61 @@
+package io.dualwrite.spring.boot;
+
+import io.dualwrite.DualWriter;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The application's dual writers, one per entity class that has a {@link DualWriteSinks} bean. Repositories marked
+ * {@link DualWritten} write through them; application code uses them for writes that bypass the repository, such as
+ * {@code MongoTemplate} updates: {@code writers.writer(Product.class).saveWith(id, () -> template.updateFirst(…))}.
+ * Thread-safe; the writers are closed with the application.
+ */
+public final class DualWriters {
+    private final Map<Class<?>, DualWriter<?>> writers;
+
+    /**
+     * @param writers the writers by entity class
+     */
+    public DualWriters(Map<Class<?>, DualWriter<?>> writers) {
+        this.writers = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(writers, "writers")));
+    }
+
+    /**
+     * @param entityClass an entity class
+     * @param <T>         the entity type
+     * @return its writer, if it has one
+     */
+    @SuppressWarnings("unchecked")
+    public <T> Optional<DualWriter<T>> find(Class<T> entityClass) {
+        Objects.requireNonNull(entityClass, "entityClass");
+        return Optional.ofNullable((DualWriter<T>) writers.get(entityClass));
+    }
+
+    /**
+     * @param entityClass an entity class
+     * @param <T>         the entity type
+     * @return its writer
+     * @throws IllegalStateException if the application declared no {@link DualWriteSinks} bean for it
+     */
+    public <T> DualWriter<T> writer(Class<T> entityClass) {
+        return find(entityClass).orElseThrow(() -> new IllegalStateException("no DualWriteSinks bean for "
+                + entityClass.getName() + "; declare one to dual-write it"));
+    }
+
+    /** @return every writer */
+    public Collection<DualWriter<?>> all() {
+        return writers.values();
+    }
+
+    /** Closes every writer (queued acknowledgements are flushed). Idempotent. */
+    void closeAll() {
+        for (DualWriter<?> w : writers.values()) {
+            w.close();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.dualwrite.spring.boot;
+
+import io.dualwrite.DualWriter;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.spring.boot.app.Product;
+import io.dualwrite.spring.boot.app.ProductRepository;
+import io.dualwrite.testkit.fault.FaultySink;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.time.Duration;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The application's start and shutdown: recovery workers run while it runs, shutdown closes them and the writers,
+ * and a restarted application finds nothing left to do, or finishes what the previous run could not.
+ */
+class DualWriteLifecycleTest {
+    static final InMemorySink<Product> SEARCH = new InMemorySink<>();
+    static final FaultySink<Product> FAULTY_SEARCH = FaultySink.wrap((io.dualwrite.spi.Sink<Product>) SEARCH).build();
+
+    @Configuration(proxyBeanMethods = false)
+    static class Sinks {
+        @Bean
+        DualWriteSinks<Product> productSinks() {
+            return DualWriteSinks.builder(Product.class).sink("search", FAULTY_SEARCH).build();
+        }
+    }
+
+    private static ConfigurableApplicationContext start(String database, boolean recovery) {
+        return MongoForSpring.run(database, Sinks.class,
+                "dualwrite.entities.products.sinks.search.max-attempts=1",
+                "dualwrite.entities.products.recovery.enabled=" + recovery,
+                "dualwrite.entities.products.recovery.grace-period=100ms",
+                "dualwrite.entities.products.recovery.interval=50ms");
+    }
+
+    @Test
+    void shutdownClosesWorkersAndWritersAndLeavesNothingPending() {
+        String database = MongoForSpring.newDatabase();
+        DualWriter<Product> writer;
+        DualWriteLifecycle lifecycle;
+        try (ConfigurableApplicationContext app = start(database, true)) {
+            lifecycle = app.getBean(DualWriteLifecycle.class);
+            assertTrue(lifecycle.isRunning(), "started with the application");
+            assertEquals(1, lifecycle.workers().size(), "one recovery worker for products");
+            writer = app.getBean(DualWriters.class).writer(Product.class);
+            app.getBean(ProductRepository.class).save(new Product("l-1", "Mug", 700));
+        }
+        assertFalse(lifecycle.isRunning(), "stopped with the application");
+        assertThrows(IllegalStateException.class, () -> writer.save(new Product("l-2", "Cup", 1)),
+                "the writer was closed");
+
+        try (ConfigurableApplicationContext again = start(database, false)) {
+            assertEquals(0L, again.getBean(DualWriters.class).writer(Product.class).operations().backlog(),
+                    "the delivered save's intent was acknowledged before the first run ended");
+            assertEquals("Mug", SEARCH.get("l-1").orElseThrow().getName());
+        }
+    }
+
+    @Test
+    void aDeliveryLeftUndoneWhenTheApplicationStoppedIsFinishedAfterRestart() {
+        String database = MongoForSpring.newDatabase();
+        try (ConfigurableApplicationContext app = start(database, false)) {
+            FAULTY_SEARCH.failNext(1, ErrorKind.TRANSIENT);
+            app.getBean(ProductRepository.class).save(new Product("r-1", "Jug", 900));
+            assertFalse(SEARCH.get("r-1").isPresent(), "the only attempt failed");
+            assertEquals(1L, app.getBean(DualWriters.class).writer(Product.class).operations().backlog());
+        }
+
+        try (ConfigurableApplicationContext again = start(database, true)) {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals("Jug",
+                    SEARCH.get("r-1").map(Product::getName).orElse(null), "recovery after restart delivered it"));
+        }
+    }
+}

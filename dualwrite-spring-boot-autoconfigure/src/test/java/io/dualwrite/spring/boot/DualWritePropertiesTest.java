@@ -1,0 +1,90 @@
+package io.dualwrite.spring.boot;
+
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.spring.boot.app.Note;
+import io.dualwrite.spring.boot.app.NoteRepository;
+import io.dualwrite.spring.boot.app.Product;
+import io.dualwrite.spring.boot.app.ProductRepository;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code dualwrite.*} properties change how the application's writers deliver, and a misnamed one fails the start. */
+class DualWritePropertiesTest {
+    static final InMemorySink<Product> SHADOWED = new InMemorySink<>();
+
+    @Configuration(proxyBeanMethods = false)
+    static class Sinks {
+        @Bean
+        DualWriteSinks<Product> productSinks() {
+            return DualWriteSinks.builder(Product.class).entityType("catalog").sink("shadowed", SHADOWED).build();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class NoteSinks {
+        @Bean
+        DualWriteSinks<Note> noteSinks() {
+            return DualWriteSinks.builder(Note.class).sink("search", new InMemorySink<>()).build();
+        }
+    }
+
+    @Test
+    void aPolicyFromPropertiesOverridesTheBeans() {
+        try (ConfigurableApplicationContext app = MongoForSpring.run(MongoForSpring.newDatabase(), Sinks.class,
+                "dualwrite.entities.catalog.sinks.shadowed.policy=SHADOW",
+                "dualwrite.entities.catalog.recovery.enabled=false")) {
+            app.getBean(ProductRepository.class).save(new Product("s-1", "Spoon", 3));
+
+            assertEquals("catalog", app.getBean(DualWriters.class).writer(Product.class).entityType(),
+                    "the entity type the bean named");
+            assertTrue(app.getBean(DualWriteLifecycle.class).workers().isEmpty(), "recovery off by property");
+            assertFalse(SHADOWED.get("s-1").isPresent(), "a SHADOW sink is never sent a change");
+            assertTrue(app.getBean(ProductRepository.class).existsById("s-1"), "the save itself happened");
+        }
+    }
+
+    @Test
+    void aPropertyForASinkThatDoesNotExistFailsTheStart() {
+        Throwable failure = assertThrows(RuntimeException.class, () -> MongoForSpring.run(
+                MongoForSpring.newDatabase(), Sinks.class, "dualwrite.entities.catalog.sinks.serach.policy=ASYNC")
+                .close());
+
+        assertTrue(rootMessage(failure).contains("dualwrite.entities.catalog.sinks.serach"), rootMessage(failure));
+    }
+
+    @Test
+    void anEntityWithoutVersionFailsTheStart() {
+        Throwable failure = assertThrows(RuntimeException.class, () -> MongoForSpring.run(
+                MongoForSpring.newDatabase(), NoteSinks.class).close());
+
+        assertTrue(rootMessage(failure).contains(Note.class.getName() + " has no @Version"), rootMessage(failure));
+    }
+
+    @Test
+    void aMarkedRepositoryWithoutSinksWritesNothing() {
+        try (ConfigurableApplicationContext app = MongoForSpring.run(MongoForSpring.newDatabase(), Sinks.class,
+                "dualwrite.entities.catalog.recovery.enabled=false")) {
+            NoteRepository notes = app.getBean(NoteRepository.class);
+
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> notes.save(new Note("n-1", "x")));
+
+            assertTrue(e.getMessage().contains("no DualWriteSinks bean for " + Note.class.getName()), e.getMessage());
+            assertEquals(0, notes.count(), "nothing was written");
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            all.append(c.getMessage()).append(" / ");
+        }
+        return all.toString();
+    }
+}

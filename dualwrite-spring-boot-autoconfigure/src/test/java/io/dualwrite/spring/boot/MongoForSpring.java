@@ -1,0 +1,48 @@
+package io.dualwrite.spring.boot;
+
+import io.dualwrite.testkit.mongo.TestMongo;
+import io.dualwrite.spring.boot.app.CatalogApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** Points Spring Boot's MongoDB client at the test MongoDB (DUALWRITE_MONGO_URI, Testcontainers or in-JVM). */
+final class MongoForSpring {
+    private MongoForSpring() {
+    }
+
+    /**
+     * @param registry the test's dynamic properties
+     * @return the database the test's context uses, new for each call
+     */
+    static String register(DynamicPropertyRegistry registry) {
+        String database = newDatabase();
+        registry.add("spring.mongodb.uri", () -> TestMongo.server().connectionString());
+        registry.add("spring.mongodb.database", () -> database);
+        return database;
+    }
+
+    /** @return a database name no other test uses */
+    static String newDatabase() {
+        return "spring_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    /**
+     * Starts the catalog application on the test MongoDB.
+     *
+     * @param database   its database
+     * @param sinks      the configuration that declares its sinks
+     * @param properties more properties, {@code name=value}
+     * @return the running application
+     */
+    static ConfigurableApplicationContext run(String database, Class<?> sinks, String... properties) {
+        List<String> all = new ArrayList<>(List.of("spring.mongodb.uri=" + TestMongo.server().connectionString(),
+                "spring.mongodb.database=" + database));
+        all.addAll(List.of(properties));
+        return new SpringApplicationBuilder(CatalogApplication.class, sinks).properties(all.toArray(String[]::new)).run();
+    }
+}
