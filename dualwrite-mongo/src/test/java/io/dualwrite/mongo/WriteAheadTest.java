@@ -55,12 +55,17 @@ class WriteAheadTest {
     }
 
     private void recoverAll(DualWriter<Order> w) {
+        recoverPending(w);
+        assertEquals(0, store.pendingCount(), "recovery leaves nothing pending");
+    }
+
+    /** Recovery passes, two minutes apart, while anything is pending (ten at most). */
+    private void recoverPending(DualWriter<Order> w) {
         for (int i = 0; i < 10 && store.pendingCount() > 0; i++) {
             clock.advance(Duration.ofMinutes(2));
             w.operations().recoverDue();
             w.operations().flushAcknowledgements();
         }
-        assertEquals(0, store.pendingCount(), "recovery leaves nothing pending");
     }
 
     private void assertSinksHold(String id, long version, String status) {
@@ -284,5 +289,63 @@ class WriteAheadTest {
         assertTrue(store.read("o5").orElseThrow().pending().isEmpty(), "nothing is pending for the tombstone");
         assertEquals(d.version(), store.read("o5").orElseThrow().version(), "which keeps the delete's version");
         assertEquals(0, store.intentCollection().countDocuments(Filters.exists("entityId")), "no intent is left");
+    }
+
+    // ------------------------------------------------------------------ documents code outside the store
+    // deletes (a TTL index, a cleanup job) or puts back (a restore) may come back with a version field at or
+    // below the one the store last saw: the next save through the store must still get a version above every
+    // version the sinks hold, or they keep the old state for good
+
+    /** The save, and if it throws, recovery: either way the sinks must end up with what the primary holds. */
+    private void saveThenRecover(DualWriter<Order> w, String id, Runnable save) {
+        try {
+            w.saveWith(id, save);
+        } catch (RuntimeException e) {
+            // the save landed; whatever the writer reports, recovery must bring the sinks to it
+        }
+        recoverPending(w);
+    }
+
+    private void assertSinksHoldPrimary(String id) {
+        long version = store.read(id).orElseThrow().version();
+        String status = orders.find(Filters.eq("_id", id)).first().getStatus();
+        for (Map.Entry<String, InMemorySink<Order>> e : sinks.entrySet()) {
+            assertEquals(status, e.getValue().get(id).orElseThrow().getStatus(), "sink " + e.getKey()
+                    + " holds the primary's state (primary at version " + version + ", sink at "
+                    + e.getValue().versionOf(id) + ")");
+        }
+    }
+
+    @Test
+    void aDocumentDeletedOutsideTheStoreAndInsertedAgainAtVersionZeroReachesTheSinks() {
+        try (DualWriter<Order> w = writer("w1")) {
+            WriteResult created = w.saveWith("r1", () -> repository.save(new Order("r1", "NEW")));
+            assertTrue(created.fullyApplied(), "delivered: " + created);
+            // a TTL index or a cleanup job removes the document, not through the store; much later the
+            // application creates the same id again, which its repository inserts with version 0 again
+            orders.deleteOne(Filters.eq("_id", "r1"));
+            clock.advance(Duration.ofDays(1));
+            saveThenRecover(w, "r1", () -> repository.save(new Order("r1", "AGAIN")));
+            assertTrue(store.read("r1").orElseThrow().version() > created.version(), "versions only grow");
+            assertSinksHoldPrimary("r1");
+        }
+    }
+
+    @Test
+    void aDocumentPutBackOutsideTheStoreBelowItsLastVersionReachesTheSinksOnTheNextSave() {
+        try (DualWriter<Order> w = writer("w1")) {
+            Order order = new Order("r2", "NEW");
+            w.saveWith("r2", () -> repository.save(order));
+            Order backup = orders.find(Filters.eq("_id", "r2")).first();
+            order.setStatus("PAID");
+            WriteResult paid = w.saveWith("r2", () -> repository.save(order));
+            assertTrue(paid.fullyApplied(), "delivered: " + paid);
+            // an operator restores the document from a backup taken before the last save
+            orders.replaceOne(Filters.eq("_id", "r2"), backup);
+            backup.setStatus("CANCELLED");
+            saveThenRecover(w, "r2", () -> repository.save(backup));
+            assertTrue(store.read("r2").orElseThrow().version() > paid.version(), "versions only grow");
+            assertSinksHoldPrimary("r2");
+        }
     }
 }
