@@ -57,6 +57,13 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
     java.time.Duration DEFAULT_WRITE_LEASE = java.time.Duration.ofSeconds(30);
     /** Default longest wait for an entity another write holds, before the write fails (TRANSIENT, nothing written). */
     java.time.Duration DEFAULT_WRITE_WAIT = java.time.Duration.ofSeconds(5);
+    /**
+     * Default number of entities whose record an instance remembers (as its own last save of each left it), so
+     * that its next save of one takes the write turn and records the intent in one command.
+     */
+    long DEFAULT_RECORD_CACHE_ENTITIES = 100_000;
+    /** Default time an entity's record is remembered after this instance's last save of it. */
+    java.time.Duration DEFAULT_RECORD_CACHE_EXPIRY = java.time.Duration.ofMinutes(10);
     /** Name of the index on the intents' due time. */
     String INDEX_DUE = "dualwrite_intents_due";
     /** Name of the index on the intents' entity id. */

@@ -29,6 +29,8 @@ public final class MongoWriteAheadStoreBuilder<T> {
     private IdType idType = IdType.STRING;
     private Clock clock = Clock.systemUTC();
     private boolean createIndexes = true;
+    private WriteAheadStoreSettings.RecordCache recordCache = new WriteAheadStoreSettings.RecordCache(
+            MongoWriteAheadStore.DEFAULT_RECORD_CACHE_ENTITIES, MongoWriteAheadStore.DEFAULT_RECORD_CACHE_EXPIRY);
 
     MongoWriteAheadStoreBuilder(MongoDatabase database, MongoCollection<T> collection) {
         this.database = Objects.requireNonNull(database, "database");
@@ -123,6 +125,28 @@ public final class MongoWriteAheadStoreBuilder<T> {
     }
 
     /**
+     * Bounds what this instance remembers (kept with Caffeine) of the entities' records in the intent collection:
+     * per entity, its version base and the version field its last save through this instance left. A save of an
+     * entity it remembers takes the write turn and records its intent in one command, conditional on the record
+     * still being as remembered; when another instance (or a delete) changed it meanwhile, the condition fails
+     * and the save takes the turn as it would without this cache (one command more). What is remembered only
+     * ever saves commands, never decides a version.
+     *
+     * @param maxEntities the most entities remembered, 0 to remember none; default
+     *                    {@value MongoWriteAheadStore#DEFAULT_RECORD_CACHE_ENTITIES}
+     * @param expireAfter how long an entity is remembered after this instance's last save of it, positive;
+     *                    default {@link MongoWriteAheadStore#DEFAULT_RECORD_CACHE_EXPIRY}
+     * @return this
+     * @throws IllegalArgumentException if {@code maxEntities} is negative or {@code expireAfter} not positive
+     */
+    public MongoWriteAheadStoreBuilder<T> recordCache(long maxEntities, Duration expireAfter) {
+        Objects.requireNonNull(expireAfter, "expireAfter");
+        Args.positive(expireAfter, "expireAfter");
+        this.recordCache = new WriteAheadStoreSettings.RecordCache(maxEntities, expireAfter);
+        return this;
+    }
+
+    /**
      * @param create whether {@link #build()} creates the indexes; default true
      * @return this
      */
@@ -154,6 +178,7 @@ public final class MongoWriteAheadStoreBuilder<T> {
                     + " time (" + settleTime + "): recovery must not settle a write that still holds its entity");
         }
         return new WriteAheadIntentStore<>(new WriteAheadStoreSettings<>(collection, intents, idType, versionField, clock,
-                createIndexes, new WriteAheadStoreSettings.Timings(settleTime, writeLease, writeWait)));
+                createIndexes, new WriteAheadStoreSettings.Timings(settleTime, writeLease, writeWait),
+                recordCache));
     }
 }

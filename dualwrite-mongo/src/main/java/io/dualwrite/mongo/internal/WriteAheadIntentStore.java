@@ -1,5 +1,7 @@
 package io.dualwrite.mongo.internal;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.mongodb.ErrorCategory;
 import com.mongodb.bulk.BulkWriteResult;
 import com.mongodb.MongoCommandException;
@@ -104,6 +106,17 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private final Duration settleTime;
     private final Duration writeLease;
     private final int turnAttempts;
+    /** Per entity, what this instance's last save of it left in its record; null when the store remembers nothing. */
+    private final Cache<String, KnownRecord> known;
+
+    /**
+     * An entity's record as this instance's last save of it left it.
+     *
+     * @param base the version base
+     * @param last the version field that save left
+     */
+    private record KnownRecord(long base, long last) {
+    }
 
     /**
      * @param settings what the store's builder collected and checked
@@ -117,6 +130,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         this.intents = settings.intents();
         this.versionField = settings.versionField();
         this.clock = settings.clock();
+        WriteAheadStoreSettings.RecordCache cache = settings.recordCache();
+        this.known = cache.maxEntities() == 0 ? null : Caffeine.newBuilder().maximumSize(cache.maxEntities())
+                .expireAfterWrite(cache.expireAfter()).build();
         if (settings.createIndexes()) {
             ensureIndexes();
         }
@@ -174,10 +190,26 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // writes of one entity take turns: each one alone between its read and its read-back knows the
         // version it makes, and a delete's version is above every save before it
         Turn turn = new Turn(Meta.newToken());
-        BsonDocument meta = takeTurn(id, turn.token);
+        KnownRecord remembered = rememberedFor(write);
+        BsonDocument meta = remembered == null ? null : shortTurn(write, remembered, turn);
+        if (meta == null) {
+            try {
+                meta = takeTurn(id, turn.token);
+            } catch (RuntimeException e) {
+                dropUnwrittenIntent(write, turn);
+                throw e;
+            }
+        }
         boolean mayLandLater = false;
         try {
-            return commitInTurn(write, callerSave, key, meta, turn);
+            Committed<T> committed = commitInTurn(write, callerSave, key, meta, turn);
+            if (committed.operation() == Operation.DELETE && known != null) {
+                known.invalidate(id);
+            }
+            return committed;
+        } catch (MongoNotWrittenException | VersionConflictException e) {
+            dropUnwrittenIntent(write, turn);
+            throw e;
         } catch (CallerWriteException e) {
             // the caller's write failed without a reply: it may still land. The store cannot make that write
             // conditional, so no other write of the entity may begin until it no longer can: the turn ends with its
@@ -196,13 +228,99 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
     }
 
-    /** One write's turn on its entity: its token, and whether the write's last command already ended it. */
+    /**
+     * One write's turn on its entity: its token, its intent's ref, whether the intent is recorded already (with
+     * the command that took the turn), and whether the write's last command already ended the turn.
+     */
     private static final class Turn {
         final String token;
+        final ObjectId ref = new ObjectId();
+        boolean intentRecorded;
         boolean ended;
 
         Turn(String token) {
             this.token = token;
+        }
+    }
+
+    /** @return what this instance remembers of the entity's record, when a save may take its turn the short way */
+    private KnownRecord rememberedFor(PrimaryWrite<?> write) {
+        if (known == null || write.operation() != Operation.UPSERT || write.expectedVersion().isPresent()) {
+            return null;
+        }
+        return known.getIfPresent(write.id());
+    }
+
+    /**
+     * Takes the write turn and records the save's intent in one command (one {@code update} of two statements),
+     * conditional on the entity's record being as this instance's last save of it left it: no delete since, the
+     * same base, the same last version field. Those are all a blind save reads from the record, so when the
+     * condition holds the record is known without reading it.
+     *
+     * @return the entity's record as remembered, with the turn held and the intent recorded; null when the record
+     *         changed or another write holds the turn (the intent is recorded all the same: the caller takes the
+     *         turn the long way and keeps it)
+     * @throws MongoNotWrittenException when the command failed: nothing was written (a turn it may have taken
+     *                                  is ended, an intent it may have recorded is removed, where possible)
+     */
+    private BsonDocument shortTurn(PrimaryWrite<T> write, KnownRecord remembered, Turn turn) {
+        String id = write.id();
+        Instant now = clock.instant();
+        Bson sameBase = remembered.base() == 1 ? Filters.or(Filters.exists(BASE, false), Filters.eq(BASE, 1L))
+                : Filters.eq(BASE, remembered.base());
+        Bson asRemembered = Filters.and(Filters.eq("_id", new BsonString(id)),
+                Filters.or(Filters.exists(TURN_UNTIL, false), Filters.lte(TURN_UNTIL, Meta.date(now))),
+                sameBase, Filters.eq(LAST, remembered.last()), Filters.exists(TOMB, false));
+        BsonDocument intent = intentDoc(turn.ref, write, 0);
+        intent.remove("_id");
+        List<WriteModel<BsonDocument>> models = List.of(
+                new UpdateOneModel<>(asRemembered, Updates.combine(Updates.set(TURN_OWNER, turn.token),
+                        Updates.set(TURN_UNTIL, Meta.date(now.plus(writeLease))))),
+                new UpdateOneModel<>(Filters.eq("_id", turn.ref), new BsonDocument("$setOnInsert", intent),
+                        new com.mongodb.client.model.UpdateOptions().upsert(true)));
+        BulkWriteResult r;
+        try {
+            r = intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
+        } catch (RuntimeException e) {
+            known.invalidate(id);
+            // the command may have landed with its reply lost: end the turn it may have taken, so that a retry need
+            // not wait for its lease, and remove the intent it may have recorded (one left settles by itself)
+            endTurn(id, turn.token);
+            turn.intentRecorded = true;
+            dropUnwrittenIntent(write, turn);
+            throw new MongoNotWrittenException(entityName, id, e);
+        }
+        turn.intentRecorded = true;
+        if (r.getMatchedCount() == 1) {
+            return new BsonDocument(BASE, new BsonInt64(remembered.base())).append(LAST, new BsonInt64(remembered.last()));
+        }
+        known.invalidate(id);
+        return null;
+    }
+
+    /** Remembers what a save left in its entity's record, once the command that wrote it there succeeded. */
+    private void remember(String id, long base, long field) {
+        if (known != null) {
+            known.put(id, new KnownRecord(base, field));
+        }
+    }
+
+    /**
+     * Removes the intent a save recorded with a short-turn attempt, when the save then failed before the caller's
+     * write: nothing was written, so nothing is to be delivered. One that cannot be removed settles by itself.
+     */
+    private void dropUnwrittenIntent(PrimaryWrite<?> write, Turn turn) {
+        if (known != null) {
+            known.invalidate(write.id());
+        }
+        if (!turn.intentRecorded) {
+            return;
+        }
+        try {
+            intents.deleteOne(Filters.and(Filters.eq("_id", turn.ref), Filters.eq(V, 0L)));
+        } catch (RuntimeException e) {
+            LOG.warn("could not remove the intent of the unwritten save of {}/{} ({}); recovery settles it", entityName,
+                    write.id(), e.toString());
         }
     }
 
@@ -273,7 +391,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             }
         }
         long deleteVersion = delete ? before.version() + 1 : 0;
-        ObjectId ref = new ObjectId();
+        ObjectId ref = turn.ref;
         try {
             // both updates are conditional on this write's turn: one that lands late (its reply lost, the
             // command held on the network) finds the turn over and changes nothing
@@ -290,7 +408,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 inTurn(id, turn.token, Updates.combine(Updates.max(TOMB, deleteVersion), Updates.unset(LAST)));
             }
             // an intent that lands without its write (this command's reply lost) settles once the settle time passed
-            intents.insertOne(intentDoc(ref, write, deleteVersion));
+            if (!turn.intentRecorded) {
+                intents.insertOne(intentDoc(ref, write, deleteVersion));
+                turn.intentRecorded = true;
+            }
         } catch (RuntimeException e) {
             throw new MongoNotWrittenException(entityName, id, e);
         }
@@ -385,10 +506,14 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         long version = base + field;
         // within its turn no other write of the store comes between: the version read back is this one's, unless
         // something outside the store wrote the document too (then it grew by more than one)
-        boolean known = ownState || previousField == null || field == previousField + 1;
-        finish(write, ref, version, field, turn);
+        boolean versionKnown = ownState || previousField == null || field == previousField + 1;
+        if (finish(write, ref, version, field, turn)) {
+            remember(id, base, field);
+        } else if (known != null) {
+            known.invalidate(id);
+        }
         return new Committed<>(Committed.Status.WRITTEN, id, version, Operation.UPSERT, state, before, write.time(),
-                ref.toHexString(), known);
+                ref.toHexString(), versionKnown);
     }
 
     /**

@@ -19,11 +19,31 @@ import java.util.Objects;
  * @param clock         the clock for write turns, settling and snapshot times without a recorded write
  * @param createIndexes whether to create the indexes when the store is made
  * @param timings       the settle time, the write lease and the longest wait for a write turn
+ * @param recordCache   how many entities' records an instance remembers, and for how long
  * @param <T>           the entity type
  */
 public record WriteAheadStoreSettings<T>(MongoCollection<T> collection, MongoCollection<BsonDocument> intents,
                                          IdType idType, String versionField, Clock clock, boolean createIndexes,
-                                         Timings timings) {
+                                         Timings timings, RecordCache recordCache) {
+    /**
+     * What an instance remembers of the entities' records.
+     *
+     * @param maxEntities the most entities remembered, 0 for none
+     * @param expireAfter how long one is remembered after the instance's last save of it
+     */
+    public record RecordCache(long maxEntities, Duration expireAfter) {
+        /**
+         * @throws NullPointerException     if {@code expireAfter} is null
+         * @throws IllegalArgumentException if {@code maxEntities} is negative
+         */
+        public RecordCache {
+            Objects.requireNonNull(expireAfter, "expireAfter");
+            if (maxEntities < 0) {
+                throw new IllegalArgumentException("maxEntities must be at least 0, was " + maxEntities);
+            }
+        }
+    }
+
     /**
      * The store's timings.
      *

@@ -1,0 +1,198 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import io.dualwrite.DualWriter;
+import io.dualwrite.ErrorKind;
+import io.dualwrite.PrimaryWriteException;
+import io.dualwrite.WriteResult;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.testkit.mongo.MongoExtension;
+import org.bson.BsonDocument;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A write-ahead save of an entity whose record this instance remembers takes its write turn and records its
+ * intent in one command, conditional on the record being as remembered. These are the interleavings in which
+ * what it remembers is wrong or the command's outcome is unknown: each must end with the sinks holding what the
+ * primary holds, at its version, and nothing left pending.
+ */
+@ExtendWith(MongoExtension.class)
+class WriteAheadShortTurnTest {
+    private final HookedCollection script = new HookedCollection();
+    private final MutableClock clock = new MutableClock(Fixture.START);
+    private final InMemorySink<Order> search = new InMemorySink<>();
+    private MongoDatabase db;
+    private MongoCollection<Order> orders;
+    private MongoCollection<BsonDocument> intents;
+
+    @BeforeEach
+    void setUp(MongoDatabase db) {
+        this.db = db;
+        orders = db.getCollection(Collections.uniqueName("orders"), Order.class).withCodecRegistry(Collections.POJOS);
+        intents = db.getCollection(Collections.uniqueName("intents"), BsonDocument.class);
+    }
+
+    /** A writer on its own store instance (its own memory), its intent collection scripted when asked. */
+    private DualWriter<Order> writer(String name, boolean scripted, Duration writeWait) {
+        MongoWriteAheadStore<Order> store = MongoWriteAheadStore.builder(db, orders).versionField("version")
+                .intentCollection(scripted ? script.wrap(intents) : intents)
+                .writeLease(Duration.ofMinutes(1), writeWait).clock(clock).build();
+        return DualWriter.<Order>builder().entityType("order").clock(clock).workerId(name).primary(store)
+                .deadLetterStore(new InMemoryDeadLetterStore()).gracePeriod(Fixture.GRACE)
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .sink("search", search, Fixture.ONE_ATTEMPT).build();
+    }
+
+    private WriteResult save(DualWriter<Order> w, String id, String status) {
+        return w.saveWith(id, () -> orders.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("status", status),
+                Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
+    }
+
+    /** Recovery on every writer, past the settle time, then: the sink holds what the primary holds, nothing pending. */
+    private void assertConverged(String id, DualWriter<Order>... writers) {
+        clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
+        for (int i = 0; i < 5; i++) {
+            for (DualWriter<Order> w : writers) {
+                w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
+            }
+        }
+        var primary = writers[0].operations().snapshot(id).orElseThrow();
+        assertEquals(primary.version(), search.versionOf(id).orElseThrow(), "the sink holds the primary's version");
+        assertEquals(primary.state().orElseThrow().getStatus(), search.get(id).orElseThrow().getStatus(),
+                "and its state");
+        assertEquals(0, intents.countDocuments(Filters.exists("entityId")), "no intent is left");
+    }
+
+    @Test
+    void aSaveByAnotherInstanceInBetweenSendsTheNextSaveTheLongWayAndItsVersionFollows() {
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            long v1 = save(a, "o1", "NEW").version();
+            long v2 = save(a, "o1", "PAID").version();
+            long v3 = save(b, "o1", "PACKED").version();
+            // A remembers the record as its own save left it; B's save changed it
+            WriteResult fourth = save(a, "o1", "SHIPPED");
+            assertEquals(v1 + 1, v2);
+            assertEquals(v2 + 1, v3);
+            assertEquals(v3 + 1, fourth.version(), "the version follows B's save, not what A remembered");
+            assertTrue(fourth.fullyApplied() && fourth.versionKnown(), "delivered: " + fourth);
+            assertEquals("SHIPPED", search.get("o1").orElseThrow().getStatus());
+            assertEquals(fourth.version(), search.versionOf("o1").orElseThrow());
+            assertConverged("o1", a, b);
+        }
+    }
+
+    @Test
+    void aDeleteAndRecreationByAnotherInstanceKeepTheNextSaveAboveThem() {
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            save(a, "o2", "NEW");
+            long before = save(a, "o2", "PAID").version();
+            long deleted = b.deleteWith("o2", () -> orders.deleteOne(Filters.eq("_id", "o2"))).version();
+            clock.advance(Duration.ofSeconds(1));
+            long recreated = save(b, "o2", "AGAIN").version();
+            WriteResult next = save(a, "o2", "LATEST");
+            assertTrue(deleted > before && recreated > deleted, "B's delete and re-creation: " + before + " < "
+                    + deleted + " < " + recreated);
+            assertEquals(recreated + 1, next.version(), "A's save follows the re-creation");
+            assertEquals("LATEST", search.get("o2").orElseThrow().getStatus());
+            assertEquals(next.version(), search.versionOf("o2").orElseThrow());
+            assertConverged("o2", a, b);
+        }
+    }
+
+    @Test
+    void aLostReplyToTheTurnAndIntentCommandIsNothingWrittenAndTheRetryNeedNotWait() {
+        try (DualWriter<Order> a = writer("A", true, Duration.ofMillis(300))) {
+            save(a, "o3", "NEW");
+            long v2 = save(a, "o3", "PAID").version();
+            a.operations().flushAcknowledgements(); // no acknowledgement (also a bulkWrite) comes in between
+            // the next save's first command (the turn and the intent together) lands, its reply does not
+            script.landThenLoseReply("bulkWrite", () -> { });
+            AtomicBoolean ran = new AtomicBoolean();
+            PrimaryWriteException e = assertThrows(PrimaryWriteException.class, () -> a.saveWith("o3", () -> {
+                ran.set(true);
+                orders.updateOne(Filters.eq("_id", "o3"), Updates.inc("version", 1L));
+            }));
+            assertTrue(script.done());
+            assertFalse(ran.get(), "the caller's save did not run");
+            assertEquals(ErrorKind.TRANSIENT, e.kind(), "nothing was written, so the caller may retry: " + e);
+            // the caller retries at once: the turn the lost command took is over, the retry does not wait for its lease
+            WriteResult retried = save(a, "o3", "SHIPPED");
+            assertEquals(v2 + 1, retried.version(), "the lost attempt used no version");
+            assertEquals("SHIPPED", search.get("o3").orElseThrow().getStatus());
+            assertConverged("o3", a);
+        }
+    }
+
+    @Test
+    void aSaveThatFindsTheTurnTakenWaitsForItAndComesAfter() throws Exception {
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            save(a, "o4", "NEW");
+            long v2 = save(a, "o4", "PAID").version();
+            CompletableFuture<WriteResult> aSave = new CompletableFuture<>();
+            WriteResult bSave = b.saveWith("o4", () -> {
+                // while B holds the turn, A's save (which remembers the record) finds it taken
+                CompletableFuture.runAsync(() -> {
+                    try {
+                        aSave.complete(save(a, "o4", "SHIPPED"));
+                    } catch (RuntimeException x) {
+                        aSave.completeExceptionally(x);
+                    }
+                });
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (intents.countDocuments(Filters.eq("entityId", "o4")) < 2 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(2, intents.countDocuments(Filters.eq("entityId", "o4")), "A recorded its intent and waits");
+                orders.updateOne(Filters.eq("_id", "o4"), Updates.combine(Updates.set("status", "PACKED"),
+                        Updates.inc("version", 1L)));
+            });
+            WriteResult after = aSave.get(10, TimeUnit.SECONDS);
+            assertEquals(v2 + 1, bSave.version(), "B's save, which held the turn");
+            assertEquals(v2 + 2, after.version(), "A's save comes after it");
+            assertEquals("SHIPPED", search.get("o4").orElseThrow().getStatus());
+            assertEquals(after.version(), search.versionOf("o4").orElseThrow());
+            assertConverged("o4", a, b);
+        }
+    }
+
+    @Test
+    void aSaveThatCannotHaveTheTurnLeavesNoIntentBehind() {
+        try (DualWriter<Order> a = writer("A", false, Duration.ofMillis(50));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            save(a, "o5", "NEW");
+            long v2 = save(a, "o5", "PAID").version();
+            WriteResult bSave = b.saveWith("o5", () -> {
+                PrimaryWriteException e = assertThrows(PrimaryWriteException.class, () -> save(a, "o5", "LOST"));
+                assertEquals(ErrorKind.TRANSIENT, e.kind(), "B holds the entity for longer than A waits: " + e);
+                orders.updateOne(Filters.eq("_id", "o5"), Updates.combine(Updates.set("status", "PACKED"),
+                        Updates.inc("version", 1L)));
+            });
+            assertEquals(v2 + 1, bSave.version());
+            b.operations().flushAcknowledgements();
+            assertEquals(0, intents.countDocuments(Filters.eq("entityId", "o5")),
+                    "A's intent went with its failed save, and B's with its acknowledgement");
+            assertConverged("o5", a, b);
+        }
+    }
+}
