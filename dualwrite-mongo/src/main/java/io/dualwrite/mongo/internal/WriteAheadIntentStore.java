@@ -99,6 +99,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     /** The first pause while another write holds the entity; it doubles up to {@link #MAX_TURN_PAUSE_MILLIS}. */
     private static final long FIRST_TURN_PAUSE_MILLIS = 1;
     private static final long MAX_TURN_PAUSE_MILLIS = 100;
+    /** How many times a read tries for a reading of an entity's document and record that agree. */
+    private static final int READ_ATTEMPTS = 5;
 
     private final MongoCollection<BsonDocument> intents;
     private final String versionField;
@@ -357,8 +359,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         boolean delete = write.operation() == Operation.DELETE;
         long base = baseOf(meta);
         // the highest version the store may have given the entity's document: its last save through the store
-        // (a document that code outside the store deleted or put back may come back below it)
+        // (a document that code outside the store deleted or put back may come back below it), and the highest a
+        // read may have reported for such a document
         long high = meta.isNumber(LAST) ? base + meta.getNumber(LAST).longValue() : 0;
+        long ceiling = ceilingOf(meta);
         // a blind save of an entity whose last write was a save through the store needs no read: its record says
         // where the entity's versions are, and the read-back after the caller's write tells this write's own
         Long previousField = lastSavedField(write, meta);
@@ -385,7 +389,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 return new Committed<>(Committed.Status.NOTHING_TO_DELETE, id, actual, Operation.DELETE, null, null,
                         write.time(), null);
             }
-            previousField = absent ? null : before.version() - base;
+            previousField = absent ? null : versionField(id, entityDoc);
             if (before != null) {
                 high = Math.max(high, before.version());
             }
@@ -424,7 +428,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // the caller's write completed: from here on a failure of the store's own commands leaves the
         // version unconfirmed, never "nothing was written"
         try {
-            return afterCallerWrite(write, key, returned, before, previousField, base, high, ref, deleteVersion, turn);
+            return afterCallerWrite(write, key, returned, before, previousField, base,
+                    new Heights(high, Math.max(high, ceiling)), ref, deleteVersion, turn);
         } catch (CallerWriteException | IllegalStateException e) {
             throw e;
         } catch (Undecodable e) {
@@ -434,9 +439,45 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
     }
 
+    /**
+     * How high an entity's versions went before a write.
+     *
+     * @param high    the highest version the store may have given the entity (0 if none): the one read before the
+     *                caller's write, or the one its last save through the store left; a save at or below it means
+     *                code outside the store re-created the document
+     * @param ceiling the highest version the store may have given or reported for the entity, at least
+     *                {@code high}: a re-created document's versions continue above it
+     */
+    private record Heights(long high, long ceiling) {
+    }
+
     /** @return the entity's version base as its record holds it (1 for a document the store did not create) */
     private static long baseOf(BsonDocument meta) {
         return meta != null && meta.containsKey(BASE) ? meta.getNumber(BASE).longValue() : 1;
+    }
+
+    /** @return the version field the entity's last save through the store left, or null when none is remembered */
+    private static Long lastOf(BsonDocument meta) {
+        return meta != null && meta.isNumber(LAST) ? meta.getNumber(LAST).longValue() : null;
+    }
+
+    /**
+     * The version of an entity document: its base plus its version field. A version field below the one the
+     * entity's last save through the store left means that code outside the store re-created the document or put
+     * an older copy back: the sinks may hold {@code base + last}, so such a document reads at
+     * {@code base + last + 1 + field}, above it (and at most {@code base + 2 * last}), until a save through the
+     * store moves the base above that too ({@link #ceilingOf}).
+     */
+    private static long versionOf(BsonDocument meta, long field) {
+        long base = baseOf(meta);
+        Long last = lastOf(meta);
+        return last != null && field < last ? base + last + 1 + field : base + field;
+    }
+
+    /** @return the highest version {@link #versionOf} may give any document of the entity, 0 when nothing is known */
+    private static long ceilingOf(BsonDocument meta) {
+        Long last = lastOf(meta);
+        return last == null ? 0 : baseOf(meta) + 2 * last;
     }
 
     /**
@@ -444,12 +485,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * @param previousField the version field before the caller's write: read in this turn, or as the entity's
      *                      last save through the store left it; null for a new incarnation
      * @param base          the entity's version base, as this turn left it
-     * @param high          the highest version the store may have given the entity (0 if none): the one read
-     *                      before the caller's write, or the one its last save through the store left
+     * @param heights       how high the entity's versions went before the caller's write
      */
     private Committed<T> afterCallerWrite(PrimaryWrite<T> write, BsonValue key, T returned, Snapshot<T> before,
-                                          Long previousField, long base, long high, ObjectId ref, long deleteVersion,
-                                          Turn turn) {
+                                          Long previousField, long base, Heights heights, ObjectId ref,
+                                          long deleteVersion, Turn turn) {
         String id = write.id();
         // a save that returns what it saved says its own version: no read-back, and no later write can be taken
         // for it; one that returns nothing is read back
@@ -479,12 +519,13 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     + id + " is absent; recovery delivers whatever the primary holds"));
         }
         long field = versionField(id, after);
+        long high = heights.high();
         if (base + field <= high) {
             // something outside the store deleted the document and wrote it anew, or put an older copy back: its
             // version field is at or below one the store already gave (the sinks hold that version, and would take
             // this state for it), so the base moves above every version the store gave it ($max: a base never goes
             // down). It moves before any refusal below: recovery then delivers what the primary holds as a new version
-            long start = Math.max(Versions.firstVersion(write.time()), high + 1 - field);
+            long start = Math.max(Versions.firstVersion(write.time()), heights.ceiling() + 1 - field);
             LOG.warn("the version field of {}/{} is {}, at or below the {} the store last saw: something outside the"
                     + " store re-created it; its versions continue from {}", entityName, id, field,
                     high - base, start + field);
@@ -722,10 +763,58 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
     }
 
+    /**
+     * An entity's document and its record, as one consistent reading: no write through the store changed how the
+     * record places the document's versions (base, last save, tombstone, write turn) while the document was read.
+     *
+     * @param entity the entity's document, null when absent
+     * @param meta   its record, null when it has none; when the record kept changing, without the last save's
+     *               version field (the document then reads at base plus its version field)
+     */
+    private record Held(BsonDocument entity, BsonDocument meta) {
+    }
+
+    /** @return the entity's document and record: the record, the document, the record again until they agree */
+    private Held readHeld(String id) {
+        Bson record = Filters.eq("_id", new BsonString(id));
+        BsonDocument meta = intents.find(record).first();
+        for (int attempt = 1; ; attempt++) {
+            BsonDocument entity = entities.find(Filters.eq("_id", ids.toBson(id))).first();
+            BsonDocument again = intents.find(record).first();
+            if (sameVersioning(meta, again)) {
+                return new Held(entity, again);
+            }
+            if (attempt >= READ_ATTEMPTS) {
+                // writes keep changing it: where a document below the last save's version field would read
+                // depends on which save the record speaks of, so it reads at its base plus its version field
+                BsonDocument plain = again == null ? null : again.clone();
+                if (plain != null) {
+                    plain.remove(LAST);
+                }
+                return new Held(entity, plain);
+            }
+            meta = again;
+        }
+    }
+
+    /** @return whether two readings of a record place the entity's versions alike */
+    private static boolean sameVersioning(BsonDocument a, BsonDocument b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        for (String f : List.of(BASE, LAST, TOMB, TURN_OWNER)) {
+            if (!Objects.equals(a.get(f), b.get(f))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** @throws Undecodable when the entity's document cannot be read */
     private Optional<Snapshot<T>> readOrUndecodable(String id) {
-        BsonDocument entityDoc = entities.find(Filters.eq("_id", ids.toBson(id))).first();
-        BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
+        Held held = readHeld(id);
+        BsonDocument entityDoc = held.entity();
+        BsonDocument meta = held.meta();
         List<BsonDocument> docs = intents.find(Filters.eq(ENTITY_ID, id)).sort(Sorts.ascending("_id"))
                 .into(new ArrayList<>());
         if (entityDoc != null) {
@@ -742,7 +831,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         } catch (RuntimeException e) {
             throw new Undecodable(e);
         }
-        return new Snapshot<>(id, baseOf(meta) + field, state, latestAt(docs), pendingOf(docs));
+        return new Snapshot<>(id, versionOf(meta, field), state, latestAt(docs), pendingOf(docs));
     }
 
     /** A stored document the store cannot read: its codec fails on it, or it lacks its version field. */
@@ -1007,11 +1096,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 continue;
             }
             if (current == null) {
-                BsonDocument entityDoc = entities.find(Filters.eq("_id", ids.toBson(id))).first();
-                BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
+                Held record = readHeld(id);
                 Snapshot<T> held;
                 try {
-                    held = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
+                    held = record.entity() != null ? live(id, record.entity(), record.meta(), List.of())
+                            : tombstone(id, record.meta(), List.of());
                 } catch (Undecodable e) {
                     return; // nothing to learn from it: the claim dead-letters its intents
                 }
@@ -1027,15 +1116,17 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     /** @return the entity's snapshot without its state, which the codec cannot decode (its version and intents still count) */
     private Snapshot<T> unreadable(String id, RuntimeException failure) {
-        BsonDocument entityDoc = entities.find(Filters.eq("_id", ids.toBson(id))).first();
-        BsonDocument meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
+        Held held = readHeld(id);
+        BsonDocument entityDoc = held.entity();
+        BsonDocument meta = held.meta();
         List<BsonDocument> docs = intents.find(Filters.eq(ENTITY_ID, id)).sort(Sorts.ascending("_id"))
                 .into(new ArrayList<>());
         BsonValue field = entityDoc == null ? null : entityDoc.get(versionField);
         long base = baseOf(meta);
         // without a readable version field the base is the best bound known (the dead letter's replay reads the
         // document as it is then, whatever version it records)
-        long version = entityDoc == null ? 0 : base + (field != null && field.isNumber() ? field.asNumber().longValue() : 0);
+        long version = entityDoc == null ? 0 : field != null && field.isNumber()
+                ? versionOf(meta, field.asNumber().longValue()) : base;
         return Snapshot.unreadable(id, version, latestAt(docs), pendingOf(docs), failure);
     }
 
