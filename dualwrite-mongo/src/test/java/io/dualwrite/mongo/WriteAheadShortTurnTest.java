@@ -159,10 +159,10 @@ class WriteAheadShortTurnTest {
             script.refuse("updateOne");
             assertThrows(PrimaryWriteException.class, () -> save(a, "o6", "AFTER"));
             assertTrue(script.done());
-            assertTrue(a.operations().snapshot("o6").orElseThrow().version() > paid,
-                    "a read reports the re-created document above every version the sinks hold");
+            // recovery finds the document below what the store gave it, and moves the base itself
             assertConverged("o6", a);
             assertEquals("AFTER", search.get("o6").orElseThrow().getStatus());
+            assertTrue(search.versionOf("o6").orElseThrow() > paid, "versions only grow");
         }
     }
 
@@ -218,6 +218,81 @@ class WriteAheadShortTurnTest {
             assertEquals(0, intents.countDocuments(Filters.eq("entityId", "o5")),
                     "A's intent went with its failed save, and B's with its acknowledgement");
             assertConverged("o5", a, b);
+        }
+    }
+
+    @Test
+    void aReadBetweenTheBaseMoveAndTheEndOfTheSaveReportsNoVersionAboveTheSavesOwn() {
+        try (DualWriter<Order> a = writer("A", true, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            save(a, "o7", "NEW");
+            save(a, "o7", "PAID");
+            // code outside the store deletes the document and inserts it anew, its version field back at 0
+            orders.deleteOne(Filters.eq("_id", "o7"));
+            Order outside = new Order("o7", "OUTSIDE");
+            outside.setVersion(0L);
+            orders.insertOne(outside);
+            a.operations().flushAcknowledgements();
+            // A's next save finds the re-creation and moves the version base; right then, before the same save
+            // records the version field it left, a reconciliation repair on B reads the entity and delivers it
+            long[] readDuring = new long[1];
+            script.landThen("updateOne", () -> {
+                readDuring[0] = b.operations().snapshot("o7").orElseThrow().version();
+                b.operations().redeliver("search", java.util.List.of("o7"));
+            });
+            WriteResult after = save(a, "o7", "AFTER");
+            assertTrue(script.done());
+            assertTrue(readDuring[0] <= after.version(), "the read during the save saw the save's own state, so it"
+                    + " cannot be at a version above the save's: read " + readDuring[0] + ", save " + after.version());
+            WriteResult shipped = save(a, "o7", "SHIPPED");
+            assertEquals("SHIPPED", search.get("o7").orElseThrow().getStatus(), "the next save reaches the sink (sink"
+                    + " at " + search.versionOf("o7") + ", save at " + shipped.version() + ")");
+            assertConverged("o7", a, b);
+        }
+    }
+
+    @Test
+    void anOutsideUpdateAfterAPutBackNeverTakesTheEntityBelowAVersionAReadReported() {
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            save(a, "o8", "NEW");
+            Order backup = orders.find(Filters.eq("_id", "o8")).first();
+            save(a, "o8", "PAID");
+            // an operator puts back a copy from before the last save; a reconciliation repair tries to deliver it
+            backup.setStatus("RESTORED");
+            orders.replaceOne(Filters.eq("_id", "o8"), backup);
+            long restored = b.operations().snapshot("o8").orElseThrow().version();
+            b.operations().redeliver("search", java.util.List.of("o8"));
+            // the application then edits the document outside the store (its own @Version increments)
+            orders.updateOne(Filters.eq("_id", "o8"), Updates.combine(Updates.set("status", "EDITED"),
+                    Updates.inc("version", 1L)));
+            long edited = b.operations().snapshot("o8").orElseThrow().version();
+            assertTrue(edited > restored, "versions only grow: the restored copy read at " + restored
+                    + ", its edit at " + edited);
+            WriteResult shipped = save(a, "o8", "SHIPPED");
+            assertTrue(shipped.version() > restored, "the next save goes above what the sinks hold: " + restored
+                    + " then " + shipped.version());
+            assertConverged("o8", a, b);
+            assertEquals("SHIPPED", search.get("o8").orElseThrow().getStatus());
+        }
+    }
+
+    @Test
+    void aDocumentDeletedThroughTheStoreAndCreatedAgainOutsideItGetsVersionsAboveItsTombstone() {
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5))) {
+            save(a, "o9", "NEW");
+            save(a, "o9", "PAID");
+            long deleted = a.deleteWith("o9", () -> orders.deleteOne(Filters.eq("_id", "o9"))).version();
+            assertTrue(search.isDeleted("o9"));
+            // the application creates the id again, outside the store, its version field starting at 0
+            Order outside = new Order("o9", "OUTSIDE");
+            outside.setVersion(0L);
+            orders.insertOne(outside);
+            WriteResult again = save(a, "o9", "AGAIN");
+            assertTrue(again.version() > deleted, "versions only grow: deleted at " + deleted + ", saved again at "
+                    + again.version());
+            assertConverged("o9", a);
+            assertEquals("AGAIN", search.get("o9").orElseThrow().getStatus());
         }
     }
 }

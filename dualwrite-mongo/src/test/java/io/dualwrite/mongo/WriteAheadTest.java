@@ -332,35 +332,6 @@ class WriteAheadTest {
     }
 
     @Test
-    void aDocumentReCreatedOutsideTheStoreReadsAboveWhatTheSinksHoldAndItsNextSaveAboveThat() {
-        try (DualWriter<Order> w = writer("w1")) {
-            Order order = new Order("r3", "NEW");
-            w.saveWith("r3", () -> repository.save(order));
-            order.setStatus("PACKED");
-            w.saveWith("r3", () -> repository.save(order));
-            order.setStatus("PAID");
-            WriteResult paid = w.saveWith("r3", () -> repository.save(order));
-            // a cleanup job deletes the document and the application creates it anew, both outside the store:
-            // nothing is pending, so only a read (recovery's, the reconciler's) can bring the sinks to it
-            orders.deleteOne(Filters.eq("_id", "r3"));
-            Order outside = new Order("r3", "OUTSIDE");
-            repository.save(outside);
-            long read = store.read("r3").orElseThrow().version();
-            assertTrue(read > paid.version(), "the re-created document reads above the " + paid.version()
-                    + " the sinks hold, so that delivering it wins: " + read);
-            assertEquals(read, store.read("r3").orElseThrow().version(), "and reads the same until it changes");
-            // the next save through the store, which does not read first, still goes above what the read said (a
-            // save that brought the version field back to where the store last saw it would be refused instead: see
-            // aDocumentPutBackOutsideTheStoreBelowItsLastVersionReachesTheSinksOnTheNextSave)
-            outside.setStatus("SHIPPED");
-            WriteResult shipped = w.saveWith("r3", () -> repository.save(outside));
-            assertTrue(shipped.version() > read, "versions only grow: read " + read + ", then " + shipped.version());
-            assertSinksHold("r3", shipped.version(), "SHIPPED");
-            assertEquals(shipped.version(), store.read("r3").orElseThrow().version(), "a read agrees");
-        }
-    }
-
-    @Test
     void aDocumentPutBackOutsideTheStoreBelowItsLastVersionReachesTheSinksOnTheNextSave() {
         try (DualWriter<Order> w = writer("w1")) {
             Order order = new Order("r2", "NEW");

@@ -70,8 +70,9 @@ import java.util.function.Supplier;
  *       lastError}}, due, rev};</li>
  *   <li>an <em>entity document</em> per entity ({@code _id}: the entity id as a string):
  *       {@code base} (added to the document's version field to give dualwrite's version),
- *       {@code tomb} (the version of a delete not yet acknowledged by every sink),
- *       {@code leaseOwner, leaseUntil}.</li>
+ *       {@code tomb} (the version of the last delete), {@code gone} (the same, once its caller's delete is
+ *       known to have happened), {@code last} (the version field the last save through the store left),
+ *       {@code turnOwner, turnUntil} (the write turn), {@code leaseOwner, leaseUntil} (recovery's lease).</li>
  * </ul>
  * Thread-safe; safe to share between processes.
  *
@@ -90,6 +91,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private static final String REV = "rev";
     private static final String BASE = "base";
     private static final String TOMB = "tomb";
+    /** The tombstone of a delete whose caller's delete is known to have happened (a failed delete keeps {@link #TOMB} only). */
+    private static final String GONE = "gone";
     private static final String LEASE_OWNER = "leaseOwner";
     private static final String LEASE_UNTIL = "leaseUntil";
     private static final String TURN_OWNER = "turnOwner";
@@ -359,10 +362,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         boolean delete = write.operation() == Operation.DELETE;
         long base = baseOf(meta);
         // the highest version the store may have given the entity's document: its last save through the store
-        // (a document that code outside the store deleted or put back may come back below it), and the highest a
-        // read may have reported for such a document
+        // (a document that code outside the store deleted or put back may come back below it)
         long high = meta.isNumber(LAST) ? base + meta.getNumber(LAST).longValue() : 0;
-        long ceiling = ceilingOf(meta);
         // a blind save of an entity whose last write was a save through the store needs no read: its record says
         // where the entity's versions are, and the read-back after the caller's write tells this write's own
         Long previousField = lastSavedField(write, meta);
@@ -393,6 +394,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (before != null) {
                 high = Math.max(high, before.version());
             }
+            if (!absent && meta.isNumber(GONE)) {
+                // deleted through the store, then created again outside it: the sinks hold the tombstone
+                high = Math.max(high, meta.getNumber(GONE).longValue());
+            }
         }
         long deleteVersion = delete ? before.version() + 1 : 0;
         ObjectId ref = turn.ref;
@@ -404,7 +409,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 // the commit time; $max keeps the base from ever going down, whatever concurrent creators and clocks do
                 long start = meta.containsKey(TOMB) ? meta.getNumber(TOMB).longValue() + 1
                         : Versions.firstVersion(write.time());
-                inTurn(id, turn.token, Updates.combine(Updates.max(BASE, start), Updates.unset(TOMB)));
+                inTurn(id, turn.token, Updates.combine(Updates.max(BASE, start), Updates.unset(TOMB),
+                        Updates.unset(GONE)));
                 base = Math.max(base, start);
             } else if (delete) {
                 // the tombstone's version is recorded before the caller's delete: once the document is gone, nothing
@@ -428,8 +434,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // the caller's write completed: from here on a failure of the store's own commands leaves the
         // version unconfirmed, never "nothing was written"
         try {
-            return afterCallerWrite(write, key, returned, before, previousField, base,
-                    new Heights(high, Math.max(high, ceiling)), ref, deleteVersion, turn);
+            return afterCallerWrite(write, key, returned, before, previousField, base, high, ref, deleteVersion, turn);
         } catch (CallerWriteException | IllegalStateException e) {
             throw e;
         } catch (Undecodable e) {
@@ -439,45 +444,45 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
     }
 
-    /**
-     * How high an entity's versions went before a write.
-     *
-     * @param high    the highest version the store may have given the entity (0 if none): the one read before the
-     *                caller's write, or the one its last save through the store left; a save at or below it means
-     *                code outside the store re-created the document
-     * @param ceiling the highest version the store may have given or reported for the entity, at least
-     *                {@code high}: a re-created document's versions continue above it
-     */
-    private record Heights(long high, long ceiling) {
-    }
-
     /** @return the entity's version base as its record holds it (1 for a document the store did not create) */
     private static long baseOf(BsonDocument meta) {
         return meta != null && meta.containsKey(BASE) ? meta.getNumber(BASE).longValue() : 1;
     }
 
-    /** @return the version field the entity's last save through the store left, or null when none is remembered */
-    private static Long lastOf(BsonDocument meta) {
-        return meta != null && meta.isNumber(LAST) ? meta.getNumber(LAST).longValue() : null;
+    /**
+     * @return the version an out-of-line document must go above: the last save through the store, or the
+     *         tombstone the sinks hold; 0 when the document is in line with its record (its version field above the
+     *         last save's, no tombstone below it). An out-of-line document was re-created or put back by code
+     *         outside the store.
+     */
+    private static long outOfLine(BsonDocument meta, long field) {
+        if (meta == null) {
+            return 0;
+        }
+        long base = baseOf(meta);
+        long high = 0;
+        if (meta.isNumber(LAST) && field < meta.getNumber(LAST).longValue()) {
+            high = base + meta.getNumber(LAST).longValue();
+        }
+        if (meta.isNumber(GONE) && base + field <= meta.getNumber(GONE).longValue()) {
+            high = Math.max(high, meta.getNumber(GONE).longValue());
+        }
+        return high;
     }
 
     /**
-     * The version of an entity document: its base plus its version field. A version field below the one the
-     * entity's last save through the store left means that code outside the store re-created the document or put
-     * an older copy back: the sinks may hold {@code base + last}, so such a document reads at
-     * {@code base + last + 1 + field}, above it (and at most {@code base + 2 * last}), until a save through the
-     * store moves the base above that too ({@link #ceilingOf}).
+     * Moves an out-of-line document's version base (while holding the entity's write turn) so that its versions
+     * continue above every version the store gave it, and has the record remember its version field and forget
+     * a tombstone below it: from then on a read gives the document its new version.
+     *
+     * @param base the base as the record held it when the turn was taken
+     * @return the base now ({@code $max}: a base never goes down)
+     * @throws IllegalStateException when the turn ran out: nothing was changed
      */
-    private static long versionOf(BsonDocument meta, long field) {
-        long base = baseOf(meta);
-        Long last = lastOf(meta);
-        return last != null && field < last ? base + last + 1 + field : base + field;
-    }
-
-    /** @return the highest version {@link #versionOf} may give any document of the entity, 0 when nothing is known */
-    private static long ceilingOf(BsonDocument meta) {
-        Long last = lastOf(meta);
-        return last == null ? 0 : baseOf(meta) + 2 * last;
+    private long moveBase(String id, String token, long base, long start, long field) {
+        inTurn(id, token, Updates.combine(Updates.max(BASE, start), Updates.set(LAST, new BsonInt64(field)),
+                Updates.unset(TOMB), Updates.unset(GONE)));
+        return Math.max(base, start);
     }
 
     /**
@@ -485,10 +490,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * @param previousField the version field before the caller's write: read in this turn, or as the entity's
      *                      last save through the store left it; null for a new incarnation
      * @param base          the entity's version base, as this turn left it
-     * @param heights       how high the entity's versions went before the caller's write
+     * @param high          the highest version the store may have given the entity (0 if none): the one read
+     *                      before the caller's write, the one its last save through the store left, or the
+     *                      tombstone of its delete through the store
      */
     private Committed<T> afterCallerWrite(PrimaryWrite<T> write, BsonValue key, T returned, Snapshot<T> before,
-                                          Long previousField, long base, Heights heights, ObjectId ref,
+                                          Long previousField, long base, long high, ObjectId ref,
                                           long deleteVersion, Turn turn) {
         String id = write.id();
         // a save that returns what it saved says its own version: no read-back, and no later write can be taken
@@ -509,7 +516,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 throw new CallerWriteException(new IllegalStateException("the caller's delete left " + entityName
                         + "/" + id + " in place; recovery delivers its current state"));
             }
-            long version = finish(write, ref, null, null, turn) ? deleteVersion
+            long version = finish(write, ref, null, null, deleteVersion, turn) ? deleteVersion
                     : deleteAfterLostTurn(id, key, ref, deleteVersion);
             return new Committed<>(Committed.Status.WRITTEN, id, version, Operation.DELETE, null, before,
                     write.time(), ref.toHexString());
@@ -519,18 +526,16 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     + id + " is absent; recovery delivers whatever the primary holds"));
         }
         long field = versionField(id, after);
-        long high = heights.high();
         if (base + field <= high) {
             // something outside the store deleted the document and wrote it anew, or put an older copy back: its
             // version field is at or below one the store already gave (the sinks hold that version, and would take
             // this state for it), so the base moves above every version the store gave it ($max: a base never goes
             // down). It moves before any refusal below: recovery then delivers what the primary holds as a new version
-            long start = Math.max(Versions.firstVersion(write.time()), heights.ceiling() + 1 - field);
+            long start = Math.max(Versions.firstVersion(write.time()), high + 1 - field);
             LOG.warn("the version field of {}/{} is {}, at or below the {} the store last saw: something outside the"
                     + " store re-created it; its versions continue from {}", entityName, id, field,
                     high - base, start + field);
-            intents.updateOne(Filters.eq("_id", new BsonString(id)), Updates.max(BASE, start));
-            base = Math.max(base, start);
+            base = moveBase(id, turn.token, base, start, field);
         }
         if (previousField != null && field == previousField) {
             throw new IllegalStateException("the version field '" + versionField + "' of " + entityName + "/" + id
@@ -548,7 +553,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // within its turn no other write of the store comes between: the version read back is this one's, unless
         // something outside the store wrote the document too (then it grew by more than one)
         boolean versionKnown = ownState || previousField == null || field == previousField + 1;
-        if (finish(write, ref, version, field, turn)) {
+        if (finish(write, ref, version, field, null, turn)) {
             remember(id, base, field);
         } else if (known != null) {
             known.invalidate(id);
@@ -600,8 +605,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      *
      * @param version the save's version, null for a delete (its intent knew it from the start)
      * @param field   the version field the save left, null for a delete
+     * @param gone    the version of a delete, whose caller's delete happened; null for a save
      */
-    private boolean finish(PrimaryWrite<T> write, ObjectId ref, Long version, Long field, Turn turn) {
+    private boolean finish(PrimaryWrite<T> write, ObjectId ref, Long version, Long field, Long gone, Turn turn) {
         List<WriteModel<BsonDocument>> models = new ArrayList<>(2);
         if (version != null) {
             Instant due = Intent.earliestDue(write.intents().stream()
@@ -610,9 +616,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     due == null ? Updates.unset(DUE) : Updates.set(DUE, Meta.date(due)), Updates.inc(REV, 1L))));
         }
         Bson endTurn = Updates.combine(Updates.unset(TURN_OWNER), Updates.unset(TURN_UNTIL));
+        Bson record = field != null ? Updates.combine(endTurn, Updates.set(LAST, new BsonInt64(field)))
+                : gone != null ? Updates.combine(endTurn, Updates.max(GONE, gone)) : endTurn;
         models.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", new BsonString(write.id())),
-                Filters.eq(TURN_OWNER, turn.token)), field == null ? endTurn : Updates.combine(endTurn,
-                Updates.set(LAST, new BsonInt64(field)))));
+                Filters.eq(TURN_OWNER, turn.token)), record));
         try {
             BulkWriteResult r = intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
             turn.ended = true;
@@ -647,10 +654,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             // this delete's own record of its tombstone forgot the last save; a save since remembers it again
             long saved = meta.isNumber(LAST) ? baseOf(meta) + meta.getNumber(LAST).longValue() : 0;
             if (saved < deleteVersion) {
+                inTurn(id, again.token, Updates.max(GONE, deleteVersion));
                 return deleteVersion;
             }
             long version = Math.max(saved, meta.isNumber(TOMB) ? meta.getNumber(TOMB).longValue() : 0) + 1;
-            inTurn(id, again.token, Updates.combine(Updates.max(TOMB, version), Updates.unset(LAST)));
+            inTurn(id, again.token, Updates.combine(Updates.max(TOMB, version), Updates.max(GONE, version),
+                    Updates.unset(LAST)));
             intents.updateOne(Filters.eq("_id", ref), Updates.combine(Updates.max(V, version), Updates.inc(REV, 1L)));
             return version;
         } finally {
@@ -768,8 +777,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * record places the document's versions (base, last save, tombstone, write turn) while the document was read.
      *
      * @param entity the entity's document, null when absent
-     * @param meta   its record, null when it has none; when the record kept changing, without the last save's
-     *               version field (the document then reads at base plus its version field)
+     * @param meta   its record, null when it has none (when the record kept changing, its last reading)
      */
     private record Held(BsonDocument entity, BsonDocument meta) {
     }
@@ -785,13 +793,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 return new Held(entity, again);
             }
             if (attempt >= READ_ATTEMPTS) {
-                // writes keep changing it: where a document below the last save's version field would read
-                // depends on which save the record speaks of, so it reads at its base plus its version field
-                BsonDocument plain = again == null ? null : again.clone();
-                if (plain != null) {
-                    plain.remove(LAST);
-                }
-                return new Held(entity, plain);
+                return new Held(entity, again); // writes keep changing it: the newest reading
             }
             meta = again;
         }
@@ -802,7 +804,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         if (a == null || b == null) {
             return a == b;
         }
-        for (String f : List.of(BASE, LAST, TOMB, TURN_OWNER)) {
+        for (String f : List.of(BASE, LAST, TOMB, GONE, TURN_OWNER)) {
             if (!Objects.equals(a.get(f), b.get(f))) {
                 return false;
             }
@@ -831,7 +833,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         } catch (RuntimeException e) {
             throw new Undecodable(e);
         }
-        return new Snapshot<>(id, versionOf(meta, field), state, latestAt(docs), pendingOf(docs));
+        return new Snapshot<>(id, baseOf(meta) + field, state, latestAt(docs), pendingOf(docs));
     }
 
     /** A stored document the store cannot read: its codec fails on it, or it lacks its version field. */
@@ -1097,6 +1099,13 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             }
             if (current == null) {
                 Held record = readHeld(id);
+                if (record.entity() != null && record.entity().isNumber(versionField)
+                        && outOfLine(record.meta(), record.entity().getNumber(versionField).longValue()) > 0) {
+                    if (!bringInLine(id, now)) {
+                        return; // a write holds the entity: settled on a later pass
+                    }
+                    record = readHeld(id);
+                }
                 Snapshot<T> held;
                 try {
                     held = record.entity() != null ? live(id, record.entity(), record.meta(), List.of())
@@ -1114,6 +1123,48 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
     }
 
+    /**
+     * A document that code outside the store re-created or put back below the versions the store gave it (the
+     * sinks hold those): takes the entity's write turn, if no write holds it, and moves the base above them, so
+     * that recovery delivers the document as a new version. A save whose command to do so was lost, or that
+     * never came, leaves that to recovery.
+     *
+     * @return false when another write holds the entity (nothing was changed)
+     */
+    private boolean bringInLine(String id, Instant now) {
+        String token = Meta.newToken();
+        BsonDocument meta;
+        try {
+            meta = intents.findOneAndUpdate(Filters.and(Filters.eq("_id", new BsonString(id)),
+                            Filters.or(Filters.exists(TURN_UNTIL, false), Filters.lte(TURN_UNTIL, Meta.date(now)))),
+                    Updates.combine(Updates.set(TURN_OWNER, token), Updates.set(TURN_UNTIL,
+                            Meta.date(now.plus(writeLease)))), new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+        } catch (RuntimeException e) {
+            endTurn(id, token);
+            throw e;
+        }
+        if (meta == null) {
+            return false;
+        }
+        try {
+            BsonDocument entityDoc = entities.find(Filters.eq("_id", ids.toBson(id))).first();
+            if (entityDoc == null || !entityDoc.isNumber(versionField)) {
+                return true; // gone or unreadable meanwhile: the claim deals with it as it is
+            }
+            long field = entityDoc.getNumber(versionField).longValue();
+            long high = outOfLine(meta, field);
+            if (high > 0) {
+                long start = Math.max(Versions.firstVersion(now), high + 1 - field);
+                LOG.warn("the version field of {}/{} is {}, below what the store gave it: something outside the store"
+                        + " re-created it; its versions continue from {}", entityName, id, field, start + field);
+                moveBase(id, token, baseOf(meta), start, field);
+            }
+            return true;
+        } finally {
+            endTurn(id, token);
+        }
+    }
+
     /** @return the entity's snapshot without its state, which the codec cannot decode (its version and intents still count) */
     private Snapshot<T> unreadable(String id, RuntimeException failure) {
         Held held = readHeld(id);
@@ -1125,8 +1176,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         long base = baseOf(meta);
         // without a readable version field the base is the best bound known (the dead letter's replay reads the
         // document as it is then, whatever version it records)
-        long version = entityDoc == null ? 0 : field != null && field.isNumber()
-                ? versionOf(meta, field.asNumber().longValue()) : base;
+        long version = entityDoc == null ? 0 : base + (field != null && field.isNumber() ? field.asNumber().longValue() : 0);
         return Snapshot.unreadable(id, version, latestAt(docs), pendingOf(docs), failure);
     }
 
