@@ -540,6 +540,19 @@ class DualWriterPoliciesTest {
         fx.builder().entityType("products").sink("cache", forProducts).build().close(); // the same type is fine
     }
 
+    /** One name twice, or one sink instance under two names, is refused when it is registered. */
+    @Test
+    void aSinkRegisteredTwiceIsRefused() {
+        InMemorySink<Product> cache = new InMemorySink<>();
+        IllegalArgumentException sameName = assertThrows(IllegalArgumentException.class,
+                () -> fx.builder().sink("cache", cache).sink("cache", new InMemorySink<>()));
+        assertTrue(sameName.getMessage().contains("'cache' is already registered"), sameName.getMessage());
+        IllegalArgumentException sameSink = assertThrows(IllegalArgumentException.class,
+                () -> fx.builder().sink("cache", cache).sink("cache2", cache));
+        assertTrue(sameSink.getMessage().contains("already registered as 'cache'"), sameSink.getMessage());
+        fx.builder().sink("cache", cache).sink("cache2", new InMemorySink<>()).build().close(); // two sinks are fine
+    }
+
     /** Two writers of one entity type on one registry each publish their own backlog; a closed one publishes none. */
     @Test
     void twoWritersOfOneTypeOnOneRegistryEachPublishTheirOwnGauges() {

@@ -87,4 +87,15 @@ public interface DeadLetterStore {
 
     /** @return how many dead letters are stored */
     long count();
+
+    /**
+     * Where this store keeps the dead letters, for stores that live in a named database. Operators and their tools
+     * (the command line) look for an application's dead letters beside its entities, so a writer refuses a
+     * dead-letter store whose database is not its primary's ({@link PrimaryStore#database()}).
+     *
+     * @return the database's name; empty (the default) when the store has none
+     */
+    default Optional<String> database() {
+        return Optional.empty();
+    }
 }

@@ -151,6 +151,16 @@ public interface PrimaryStore<T> {
         return true;
     }
 
+    /**
+     * Where this store keeps the entities, for stores that live in a named database. A writer refuses a dead-letter
+     * store that names another database (see {@link DeadLetterStore#database()}).
+     *
+     * @return the database's name; empty (the default) when the store has none
+     */
+    default Optional<String> database() {
+        return Optional.empty();
+    }
+
     /** @return the classifier for this store's failures; default {@link ErrorClassifier#defaults()} */
     default ErrorClassifier classifier() {
         return ErrorClassifier.defaults();

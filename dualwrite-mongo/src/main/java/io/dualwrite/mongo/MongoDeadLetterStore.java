@@ -192,6 +192,12 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
         return collection.countDocuments();
     }
 
+    /** @return the collection's database */
+    @Override
+    public Optional<String> database() {
+        return Optional.of(collection.getNamespace().getDatabaseName());
+    }
+
     private static DeadLetter fromDocument(Document d) {
         return new DeadLetter(d.getString(FIELD_TYPE), d.getString(FIELD_ENTITY_ID), d.get(FIELD_VERSION, Number.class).longValue(),
                 d.getString(FIELD_SINK), d.get(FIELD_ATTEMPTS, Number.class).intValue(), ErrorKind.valueOf(d.getString(FIELD_KIND)),

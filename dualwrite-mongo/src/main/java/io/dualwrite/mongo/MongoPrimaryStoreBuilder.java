@@ -20,6 +20,7 @@ import io.dualwrite.internal.Args;
 import io.dualwrite.mongo.events.EventRecorder;
 import io.dualwrite.mongo.internal.EmbeddedIntentStore;
 import io.dualwrite.mongo.internal.EmbeddedStoreSettings;
+import io.dualwrite.mongo.internal.IdMapping;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -103,8 +104,13 @@ public final class MongoPrimaryStoreBuilder<T> {
         return this;
     }
 
-    /** @return the store; its indexes exist unless {@link #createIndexes(boolean)} was false */
+    /**
+     * @return the store; its indexes exist unless {@link #createIndexes(boolean)} was false
+     * @throws IllegalStateException if the collection's entity class is a record whose id the driver's record codec
+     *                               does not map to {@code _id} (a component needs {@code @BsonId})
+     */
     public MongoPrimaryStore<T> build() {
+        IdMapping.requireIdMapsToUnderscoreId(collection);
         return new EmbeddedIntentStore<>(new EmbeddedStoreSettings<>(collection, idType, maxRequestKeys, createIndexes,
                 eventRecorder, revisionCacheBytes, revisionCacheExpiry));
     }

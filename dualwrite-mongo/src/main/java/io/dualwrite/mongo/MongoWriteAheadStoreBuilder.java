@@ -19,6 +19,7 @@ import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import io.dualwrite.internal.Args;
+import io.dualwrite.mongo.internal.IdMapping;
 import io.dualwrite.mongo.internal.WriteAheadIntentStore;
 import io.dualwrite.mongo.internal.WriteAheadStoreSettings;
 import org.bson.BsonDocument;
@@ -148,10 +149,13 @@ public final class MongoWriteAheadStoreBuilder<T> {
 
     /**
      * @return the store
-     * @throws IllegalStateException if the intent collection is the entity collection, or the write lease
-     *                               is not shorter than the settle time
+     * @throws IllegalStateException if the intent collection is the entity collection, the write lease
+     *                               is not shorter than the settle time, or the collection's entity class is a
+     *                               record whose id the driver's record codec does not map to {@code _id} (a
+     *                               component needs {@code @BsonId})
      */
     public MongoWriteAheadStore<T> build() {
+        IdMapping.requireIdMapsToUnderscoreId(collection);
         MongoCollection<BsonDocument> intents = intentCollectionItself;
         if (intents == null) {
             String name = intentCollection != null ? intentCollection

@@ -100,4 +100,9 @@ public class ForwardingPrimaryStore<T> implements PrimaryStore<T> {
     public ErrorClassifier classifier() {
         return delegate.classifier();
     }
+
+    @Override
+    public Optional<String> database() {
+        return delegate.database();
+    }
 }

@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What both MongoDB stores share: the entity collection, its codec and ids, the classifier and
@@ -58,6 +59,11 @@ abstract class MongoStoreBase<T> {
     /** @return the entity collection */
     public MongoCollection<T> collection() {
         return collection;
+    }
+
+    /** @return the entity collection's database */
+    public Optional<String> database() {
+        return Optional.of(collection.getNamespace().getDatabaseName());
     }
 
     /** @return {@link MongoErrorClassifier#INSTANCE} */
