@@ -48,7 +48,7 @@ public final class BenchmarkSinks {
     public static Sink<Item> create(String kind, BenchmarkServers servers, String role) {
         String k = kind.toLowerCase(Locale.ROOT);
         if (k.equals("redis")) {
-            return RedisSink.builder(servers.redis(), TYPE, Item.class)
+            return RedisSink.builder(TYPE, Item.class).connection(servers.redis())
                     .keyLayout(RedisKeyLayout.of(servers.redisPrefix() + role + ":{id}"))
                     .build();
         }

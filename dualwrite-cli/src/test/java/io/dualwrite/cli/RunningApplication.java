@@ -69,7 +69,7 @@ final class RunningApplication implements AutoCloseable {
     RunningApplication() {
         redis = RedisClient.create(TestRedis.uri());
         connection = redis.connect();
-        cache = RedisSink.builder(connection, "product", Document.class)
+        cache = RedisSink.builder("product", Document.class).connection(connection)
                 .keyLayout(RedisKeyLayout.of(databaseName + ":{type}:{id}")).build();
         ForwardingSink<Document> refusing = new ForwardingSink<>(cache) {
             // every delivery, one by one or in a batch, is mapped first

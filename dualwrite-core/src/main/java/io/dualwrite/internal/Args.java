@@ -96,4 +96,19 @@ public final class Args {
         }
         return s;
     }
+
+    /**
+     * The check every sink built for one entity type makes before it maps a change.
+     *
+     * @param sink   what the sink is and where it writes, for the message (e.g. "Redis sink")
+     * @param bound  the entity type the sink was built for
+     * @param change the change to map
+     * @throws IllegalArgumentException if the change is of another entity type
+     */
+    public static void sameEntityType(String sink, String bound, io.dualwrite.Change<?> change) {
+        if (!bound.equals(change.entityType())) {
+            throw new IllegalArgumentException("this " + sink + " was built for entity type '" + bound + "', not '"
+                    + change.entityType() + "': " + change.idempotencyKey());
+        }
+    }
 }

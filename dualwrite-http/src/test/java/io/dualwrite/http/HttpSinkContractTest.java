@@ -44,7 +44,7 @@ class HttpSinkContractTest extends AbstractSinkContractTest<TestItem> {
     }
 
     private HttpSink.Builder<TestItem> builder() {
-        return HttpSink.<TestItem>builder().upsert("PUT", api.uri() + "/{type}s/{id}");
+        return HttpSink.builder(entityType(), TestItem.class).upsert("PUT", api.uri() + "/{type}s/{id}");
     }
 
     /** A body mapper that meets a null it did not expect for one entity. */

@@ -60,7 +60,7 @@ class HttpSinkTimeLimitTest {
     }
 
     private static HttpSink<TestItem> sink(MisbehavingHttpServer server) {
-        return HttpSink.<TestItem>builder().upsert("PUT", server.uri() + "/items/{id}").requestTimeout(TIMEOUT).build();
+        return HttpSink.builder("item", TestItem.class).upsert("PUT", server.uri() + "/items/{id}").requestTimeout(TIMEOUT).build();
     }
 
     /** Calls the sink once, checks the failure's kind and that the call ended within the bound. */

@@ -131,7 +131,7 @@ class MongoSearchKafkaChaosTest {
                     .sinkFactory(() -> {
                         int n = created.getAndIncrement();
                         if (n % 2 == 0) {
-                            index[0] = OpenSearchSink.<TestItem>builder().client(search).index(run + "-items")
+                            index[0] = OpenSearchSink.builder("item", TestItem.class).client(search).index(run + "-items")
                                     .indexSettings("{\"number_of_shards\":1,\"number_of_replicas\":0}")
                                     .build();
                             return new RefreshedForListing(index[0]);
@@ -262,13 +262,13 @@ class MongoSearchKafkaChaosTest {
         private final AtomicLong strayRecords = new AtomicLong();
 
         GuardedTopic(String topic, long seed) {
-            this(KafkaSink.<TestItem>builder().bootstrapServers(kafka.bootstrapServers()).topic(topic).build(), topic, seed);
+            this(KafkaSink.builder("item", TestItem.class).bootstrapServers(kafka.bootstrapServers()).topic(topic).build(), topic, seed);
         }
 
         private GuardedTopic(KafkaSink<TestItem> sink, String topic, long seed) {
             super(sink);
             this.sink = sink;
-            this.stray = KafkaSink.<TestItem>builder().bootstrapServers(kafka.bootstrapServers()).topic(topic)
+            this.stray = KafkaSink.builder("item", TestItem.class).bootstrapServers(kafka.bootstrapServers()).topic(topic)
                     .recentVersionsCapacity(0).build();
             this.random = new Random(seed);
             this.view = VersionedTopicView.open(Map.of("bootstrap.servers", kafka.bootstrapServers()), topic,

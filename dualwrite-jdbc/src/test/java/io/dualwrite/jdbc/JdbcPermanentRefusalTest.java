@@ -146,7 +146,7 @@ class JdbcPermanentRefusalTest {
         Harness(SinkSettings settings) throws Exception {
             String table = pg.table("refusal");
             JdbcTables.createPostgresTable(pg.dataSource, table);
-            this.sink = JdbcSink.<TestItem>builder(pg.dataSource, TYPE, table).build();
+            this.sink = JdbcSink.builder(TYPE, TestItem.class).dataSource(pg.dataSource).table(table).build();
             this.settings = settings;
         }
 

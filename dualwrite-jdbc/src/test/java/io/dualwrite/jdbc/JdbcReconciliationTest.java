@@ -36,7 +36,7 @@ class JdbcReconciliationTest extends AbstractReconciliationContractTest {
     protected ReconcilableSink<TestItem> newSink() throws Exception {
         table = pg.table("reconcile");
         JdbcTables.createPostgresTable(pg.dataSource, table);
-        return JdbcSink.<TestItem>builder(pg.dataSource, TYPE, table).build();
+        return JdbcSink.builder(TYPE, TestItem.class).dataSource(pg.dataSource).table(table).build();
     }
 
     @Override

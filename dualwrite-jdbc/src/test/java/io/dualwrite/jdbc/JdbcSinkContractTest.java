@@ -41,7 +41,7 @@ class JdbcSinkContractTest extends AbstractSinkContractTest<TestItem> {
         JdbcTables.createPostgresTable(pg.dataSource, table);
         // a rule of the destination that a change can break: prices are never negative
         pg.execute("ALTER TABLE " + table + " ADD CONSTRAINT price_not_negative CHECK ((state->>'price')::bigint >= 0)");
-        return JdbcSink.<TestItem>builder(pg.dataSource, entityType(), table).build();
+        return JdbcSink.builder(entityType(), TestItem.class).dataSource(pg.dataSource).table(table).build();
     }
 
     /** A column mapping that meets a null it did not expect for one entity. */
@@ -67,7 +67,7 @@ class JdbcSinkContractTest extends AbstractSinkContractTest<TestItem> {
                 json.bindNulls(ps, first);
             }
         };
-        return Optional.of(JdbcSink.<TestItem>builder(pg.dataSource, entityType(), table).columns(failing).build());
+        return Optional.of(JdbcSink.builder(entityType(), TestItem.class).dataSource(pg.dataSource).table(table).columns(failing).build());
     }
 
     @Override

@@ -41,7 +41,7 @@ class CloudEventsInteropTest {
     void theCloudEventsSdkReadsTheSinksRecords() throws Exception {
         String topic = KafkaTestSupport.newTopic("cloudevents", 1);
         TestItem chair = new TestItem("c-9", "chair", 4500, List.of("office"));
-        try (KafkaSink<TestItem> sink = KafkaSink.<TestItem>builder()
+        try (KafkaSink<TestItem> sink = KafkaSink.builder("item", TestItem.class)
                 .bootstrapServers(KafkaTestSupport.kafka().bootstrapServers()).topic(topic).build()) {
             sink.apply(upsert("c-9", 1_764_000_000_000_000L, chair));
         }

@@ -45,7 +45,7 @@ class KafkaSinkContractTest extends AbstractSinkContractTest<TestItem> {
     }
 
     private KafkaSink.Builder<TestItem> builder() {
-        return KafkaSink.<TestItem>builder().bootstrapServers(KafkaTestSupport.kafka().bootstrapServers()).topic(topic);
+        return KafkaSink.builder(entityType(), TestItem.class).bootstrapServers(KafkaTestSupport.kafka().bootstrapServers()).topic(topic);
     }
 
     /** A value serializer that meets a null it did not expect for one entity. */

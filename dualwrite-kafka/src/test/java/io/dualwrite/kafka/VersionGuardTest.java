@@ -88,7 +88,7 @@ class VersionGuardTest {
             }
         }
         Collections.shuffle(sent, random);
-        try (KafkaSink<TestItem> sink = KafkaSink.<TestItem>builder()
+        try (KafkaSink<TestItem> sink = KafkaSink.builder("item", TestItem.class)
                 .bootstrapServers(KafkaTestSupport.kafka().bootstrapServers()).topic(topic)
                 .recentVersionsCapacity(0) // send everything: the topic gets every duplicate and stale record
                 .build()) {

@@ -55,9 +55,9 @@ class OpenSearchConnectionFaultsTest {
         try (FaultProxy proxy = FaultProxy.start(os.host(), os.port());
              RestClient client = RestClient.builder(new HttpHost("127.0.0.1", proxy.port(), "http"))
                      .setRequestConfigCallback(c -> c.setSocketTimeout(2_000)).build();
-             OpenSearchSink<TestItem> sink = OpenSearchSink.<TestItem>builder().client(client).index(index)
+             OpenSearchSink<TestItem> sink = OpenSearchSink.builder("item", TestItem.class).client(client).index(index)
                      .createIndex(false).build();
-             OpenSearchSink<TestItem> direct = OpenSearchSink.<TestItem>builder().client(OpenSearchTestSupport.client())
+             OpenSearchSink<TestItem> direct = OpenSearchSink.builder("item", TestItem.class).client(OpenSearchTestSupport.client())
                      .index(index).indexSettings(OpenSearchTestSupport.TEST_INDEX_SETTINGS).build()) {
             direct.ensureIndex(); // prepared over a healthy connection; the sink under test only writes
 

@@ -34,7 +34,7 @@ class OpenSearchReconciliationTest extends AbstractReconciliationContractTest {
     @Override
     protected ReconcilableSink<TestItem> newSink() {
         index = OpenSearchTestSupport.newIndexName("reconcile");
-        return OpenSearchSink.<TestItem>builder().client(OpenSearchTestSupport.client()).index(index)
+        return OpenSearchSink.builder("item", TestItem.class).client(OpenSearchTestSupport.client()).index(index)
                 .indexSettings(OpenSearchTestSupport.TEST_INDEX_SETTINGS).refresh(RefreshPolicy.IMMEDIATE).build();
     }
 

@@ -45,7 +45,7 @@ class OpenSearchSinkContractTest extends AbstractSinkContractTest<TestItem> {
     }
 
     private OpenSearchSink.Builder<TestItem> builder() {
-        return OpenSearchSink.<TestItem>builder()
+        return OpenSearchSink.builder(entityType(), TestItem.class)
                 .client(OpenSearchTestSupport.client())
                 .index(index)
                 .indexSettings(OpenSearchTestSupport.TEST_INDEX_SETTINGS)

@@ -45,7 +45,7 @@ class RedisReconciliationTest extends AbstractReconciliationContractTest {
     @Override
     protected ReconcilableSink<TestItem> newSink() {
         layout = redis.layout("reconcile");
-        return RedisSink.builder(redis.connection, TYPE, TestItem.class).keyLayout(layout).build();
+        return RedisSink.builder(TYPE, TestItem.class).connection(redis.connection).keyLayout(layout).build();
     }
 
     @Override

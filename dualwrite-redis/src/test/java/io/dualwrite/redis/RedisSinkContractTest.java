@@ -46,7 +46,7 @@ class RedisSinkContractTest extends AbstractSinkContractTest<TestItem> {
     @Override
     protected Sink<TestItem> createSink() {
         layout = redis.layout("contract");
-        return RedisSink.builder(redis.connection, entityType(), TestItem.class).keyLayout(layout).build();
+        return RedisSink.builder(entityType(), TestItem.class).connection(redis.connection).keyLayout(layout).build();
     }
 
     /** A Jackson serializer of the application's that meets a null it did not expect for one entity. */
@@ -61,7 +61,7 @@ class RedisSinkContractTest extends AbstractSinkContractTest<TestItem> {
                 out.writeRawValue(RedisSinkTest.JSON.writeValueAsString(item));
             }
         };
-        return Optional.of(RedisSink.builder(redis.connection, entityType(), TestItem.class).keyLayout(layout)
+        return Optional.of(RedisSink.builder(entityType(), TestItem.class).connection(redis.connection).keyLayout(layout)
                 .objectMapper(new ObjectMapper().registerModule(new SimpleModule().addSerializer(TestItem.class, failing)))
                 .build());
     }

@@ -55,7 +55,7 @@ class AllSinksChaosTest {
             api.failureRate(0.08).retryAfterSeconds(0).slowRate(0.05, Duration.ofMillis(250));
             HikariDataSource pool = d.pool(TestPostgres.server().host(), TestPostgres.server().port());
             var redis = d.redis(TestRedis.server().host(), TestRedis.server().port(), Duration.ofSeconds(2));
-            HttpSink<TestItem> http = HttpSink.<TestItem>builder().upsert("PUT", api.uri() + "/items/{id}")
+            HttpSink<TestItem> http = HttpSink.builder("item", TestItem.class).upsert("PUT", api.uri() + "/items/{id}")
                     .requestTimeout(Duration.ofMillis(150)).build();
             // the runner asks for one destination per sink, in the order the sinks are added
             Deque<ReconcilableSink<TestItem>> next = new ArrayDeque<>(List.of(

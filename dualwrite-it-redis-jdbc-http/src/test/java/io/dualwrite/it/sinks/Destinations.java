@@ -95,7 +95,7 @@ final class Destinations implements AutoCloseable {
      * @return a Redis sink on a key prefix of this run
      */
     RedisSink<TestItem> redisSink(StatefulRedisConnection<String, String> connection) {
-        return RedisSink.builder(connection, "item", TestItem.class)
+        return RedisSink.builder("item", TestItem.class).connection(connection)
                 .keyLayout(RedisKeyLayout.of(run + ":" + (n++) + ":{type}:{id}")).build();
     }
 
@@ -127,7 +127,7 @@ final class Destinations implements AutoCloseable {
         String table = run + "_" + (n++);
         JdbcTables.createPostgresTable(direct, table);
         tables.add(table);
-        return JdbcSink.<TestItem>builder(pool, "item", table).build();
+        return JdbcSink.builder("item", TestItem.class).dataSource(pool).table(table).build();
     }
 
     @Override

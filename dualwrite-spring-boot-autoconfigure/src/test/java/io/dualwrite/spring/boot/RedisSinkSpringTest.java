@@ -75,7 +75,7 @@ class RedisSinkSpringTest {
     static class Cache {
         @Bean
         RedisSink<Product> productCache() {
-            return RedisSink.builder(connection, "products", Product.class)
+            return RedisSink.builder("products", Product.class).connection(connection)
                     .keyLayout(RedisKeyLayout.of(PREFIX + ":{type}:{id}")).build();
         }
 

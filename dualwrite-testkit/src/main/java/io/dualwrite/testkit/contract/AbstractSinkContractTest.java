@@ -108,6 +108,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ({@link #sinkWithMappingFailingFor(String)}), that entity is dead-lettered as PERMANENT through a
  * real {@link DualWriter} without anything of it reaching the destination, the sink's circuit
  * stays closed however often it fails, and a recovery batch sends every other change in one call.
+ * A sink built for one entity type ({@link Sink#boundEntityType()}) is built for the test's, refuses
+ * a change of another type as PERMANENT, and a writer of another type refuses it at build.
  *
  * <p>For a {@link ContentDigestingSink} it also proves the content digest's promises: what the
  * sink holds after a change digests to what it expects for that change, absent and deleted ids are
@@ -343,6 +345,22 @@ public abstract class AbstractSinkContractTest<T> {
     }
 
     // ------------------------------------------------------------------ the contract
+
+    @Test
+    final void aSinkBuiltForOneEntityTypeRefusesAnotherAtBuildAndAtApply() {
+        Optional<String> bound = sink.boundEntityType();
+        assumeTrue(bound.isPresent(), "this sink takes changes of any entity type");
+        assertEquals(entityType(), bound.get(), "the sink is bound to the type it was built for");
+        Change<T> other = Change.<T>builder().entityType(entityType() + "-other").id("t-1").version(version(1))
+                .operation(Operation.DELETE).correlationId("contract-other").time(Instant.now()).build();
+        Exception e = assertThrows(Exception.class, () -> sink.apply(other), "a change of another type is refused");
+        assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(e), "and that is PERMANENT: " + e);
+        IllegalStateException wiring = assertThrows(IllegalStateException.class, () -> DualWriter.<T>builder()
+                .entityType(entityType() + "-other").idOf(x -> "x").primary(new InMemoryPrimaryStore<>())
+                .deadLetterStore(new InMemoryDeadLetterStore()).sink("s", sink).build(),
+                "a writer of another type refuses the sink when it is built");
+        assertTrue(wiring.getMessage().contains("'" + entityType() + "'"), wiring.getMessage());
+    }
 
     @Test
     final void appliesAnUpsertAndTheDestinationHoldsIt() throws Exception {

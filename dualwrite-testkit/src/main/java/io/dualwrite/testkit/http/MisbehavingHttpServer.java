@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>{@code
  * try (MisbehavingHttpServer server = MisbehavingHttpServer.start(Misbehaviour.STALLED_BODY)) {
- *     HttpSink<Item> sink = HttpSink.<Item>builder().upsert("PUT", server.uri() + "/items/{id}")
+ *     HttpSink<Item> sink = HttpSink.builder("item", Item.class).upsert("PUT", server.uri() + "/items/{id}")
  *             .requestTimeout(Duration.ofSeconds(1)).build();
  *     // sink.apply(change) must fail within about a second, although the server holds on for 30 s
  *     assertTrue(server.awaitClosedByClient(Duration.ofSeconds(5)), "the stalled connection is dropped");

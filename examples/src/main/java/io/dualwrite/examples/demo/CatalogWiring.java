@@ -124,7 +124,7 @@ public final class CatalogWiring {
      * @return the search-index sink (one shard, no replica: fine for a single node)
      */
     public OpenSearchSink<Product> search(RestClient client) {
-        return OpenSearchSink.<Product>builder().client(client).index(indexName())
+        return OpenSearchSink.builder(ENTITY_TYPE, Product.class).client(client).index(indexName())
                 .indexSettings("{\"number_of_shards\":1,\"number_of_replicas\":0}")
                 .build();
     }
@@ -134,7 +134,7 @@ public final class CatalogWiring {
      * @return the Kafka sink
      */
     public KafkaSink<Product> events(String bootstrapServers) {
-        return KafkaSink.<Product>builder().bootstrapServers(bootstrapServers).topic(topicName())
+        return KafkaSink.builder(ENTITY_TYPE, Product.class).bootstrapServers(bootstrapServers).topic(topicName())
                 .sendTimeout(Duration.ofSeconds(10)).build();
     }
 
@@ -143,7 +143,7 @@ public final class CatalogWiring {
      * @return the Redis cache sink, its keys under {@code demo:<run>:}
      */
     public RedisSink<Product> redisCache(StatefulRedisConnection<String, String> connection) {
-        return RedisSink.builder(connection, ENTITY_TYPE, Product.class)
+        return RedisSink.builder(ENTITY_TYPE, Product.class).connection(connection)
                 .keyLayout(RedisKeyLayout.of(redisKeyPrefix() + "{type}:{id}"))
                 .build();
     }

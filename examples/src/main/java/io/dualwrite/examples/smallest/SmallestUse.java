@@ -61,7 +61,7 @@ public final class SmallestUse {
                 .idOf(Product::id)
                 .primary(MongoPrimaryStore.builder(products).build())    // data + version + intents: one atomic write
                 .deadLetterStore(MongoDeadLetterStore.builder(database).build())
-                .sink("search", OpenSearchSink.<Product>builder().client(restClient).index("products").build())
+                .sink("search", OpenSearchSink.builder("product", Product.class).client(restClient).index("products").build())
                 .build();
         RecoveryWorker recovery = RecoveryWorker.builder(writer).build();
         recovery.start();                                                 // finishes whatever a call could not
