@@ -102,12 +102,17 @@ public final class CatalogWiring {
         return client.getDatabase(databaseName());
     }
 
+    /** @return the collection of the catalog's products in the run's database */
+    public String collectionName() {
+        return "products";
+    }
+
     /**
      * @param database the run's database
      * @return the primary store of the catalog (embedded intents)
      */
     public MongoPrimaryStore<Product> primary(MongoDatabase database) {
-        MongoCollection<Product> products = database.getCollection("products", Product.class);
+        MongoCollection<Product> products = database.getCollection(collectionName(), Product.class);
         return MongoPrimaryStore.builder(products).build();
     }
 
