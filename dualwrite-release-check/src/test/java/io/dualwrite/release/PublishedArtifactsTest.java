@@ -103,6 +103,28 @@ class PublishedArtifactsTest {
         assertEquals("false", child(parent, "scm").getAttribute("child.scm.url.inherit.append.path"), "the scm url as is");
     }
 
+    /** Every published module's javadoc is made in the normal build, which fails on any warning of the public API. */
+    @org.junit.jupiter.api.Test
+    void javadocOfThePublicApiFailsTheBuildOnAnyWarning() throws Exception {
+        Element javadoc = null;
+        Node plugins = child(child(pom(ROOT.resolve("pom.xml")), "build"), "plugins");
+        for (Node n = plugins.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals("plugin")
+                    && text(e, "artifactId").equals("maven-javadoc-plugin")) {
+                javadoc = child(e, "configuration");
+            }
+        }
+        assertNotNull(javadoc, "the parent builds javadoc in every module");
+        assertEquals("true", text(javadoc, "failOnWarnings"), "a warning fails the build");
+        assertEquals("all", text(javadoc, "doclint"), "every doclint group is checked, missing comments included");
+        assertTrue(text(javadoc, "excludePackageNames").contains("*.internal"), "implementation packages are left out");
+        for (String module : PUBLISHED) {
+            String own = Files.readString(ROOT.resolve(module).resolve("pom.xml"));
+            assertFalse(own.contains("maven.javadoc.skip") || own.contains("<failOnWarnings>false"),
+                    module + " does not turn the check off");
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void theBomCarriesItsOwnMetadata() throws Exception {
         Element bom = pom(ROOT.resolve("dualwrite-bom").resolve("pom.xml"));
