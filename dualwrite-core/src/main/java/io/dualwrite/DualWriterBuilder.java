@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -136,7 +151,8 @@ public final class DualWriterBuilder<T> {
      * @param sink     the sink
      * @param settings its policy and resilience settings
      * @return this
-     * @throws IllegalArgumentException if the name is blank, malformed or already registered
+     * @throws IllegalArgumentException if the name is blank, malformed or already registered, or this sink instance
+     *                                  is already registered under another name
      */
     public DualWriterBuilder<T> sink(String name, Sink<T> sink, SinkSettings settings) {
         Objects.requireNonNull(name, "name");
@@ -149,6 +165,11 @@ public final class DualWriterBuilder<T> {
         if (sinks.containsKey(name)) {
             throw new IllegalArgumentException("sink '" + name + "' is already registered");
         }
+        sinks.values().stream().filter(r -> r.sink() == sink).findFirst().ifPresent(r -> {
+            // two names would give one system two intents per write, two breakers and two dead letters for one failure
+            throw new IllegalArgumentException("this sink instance is already registered as '" + r.name() + "': register"
+                    + " it once, or build a second sink for '" + name + "'");
+        });
         sinks.put(name, new SinkRegistration<>(name, sink, settings));
         return this;
     }
@@ -342,7 +363,8 @@ public final class DualWriterBuilder<T> {
 
     /**
      * @return the writer
-     * @throws IllegalStateException if the entity type, the primary or the dead-letter store is missing, a sink was
+     * @throws IllegalStateException if the entity type, the primary or the dead-letter store is missing, the
+     *                               dead-letter store is in another database than the primary, a sink was
      *                               built for another entity type, a
      *                               REQUIRED sink is registered over a store that cannot compensate, or the
      *                               lease is not longer than a sink's attempt timeout
@@ -357,6 +379,11 @@ public final class DualWriterBuilder<T> {
         if (deadLetterStore == null) {
             throw new IllegalStateException("deadLetterStore is required: dead letters must be kept somewhere durable");
         }
+        primary.database().ifPresent(p -> deadLetterStore.database().filter(d -> !d.equals(p)).ifPresent(d -> {
+            throw new IllegalStateException("the dead-letter store is in database '" + d + "', the primary in '" + p
+                    + "': operators and the command line look for dead letters beside the entities; build the"
+                    + " dead-letter store on database '" + p + "'");
+        }));
         for (SinkRegistration<T> r : sinks.values()) {
             r.sink().boundEntityType().filter(t -> !t.equals(entityType)).ifPresent(t -> {
                 throw new IllegalStateException("sink '" + r.name() + "' was built for entity type '" + t + "', this"

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite;
 
 import io.dualwrite.memory.InMemorySink;
@@ -523,6 +538,19 @@ class DualWriterPoliciesTest {
         assertTrue(e.getMessage().contains("'cache'") && e.getMessage().contains("'products'")
                 && e.getMessage().contains("'product'"), e.getMessage());
         fx.builder().entityType("products").sink("cache", forProducts).build().close(); // the same type is fine
+    }
+
+    /** One name twice, or one sink instance under two names, is refused when it is registered. */
+    @Test
+    void aSinkRegisteredTwiceIsRefused() {
+        InMemorySink<Product> cache = new InMemorySink<>();
+        IllegalArgumentException sameName = assertThrows(IllegalArgumentException.class,
+                () -> fx.builder().sink("cache", cache).sink("cache", new InMemorySink<>()));
+        assertTrue(sameName.getMessage().contains("'cache' is already registered"), sameName.getMessage());
+        IllegalArgumentException sameSink = assertThrows(IllegalArgumentException.class,
+                () -> fx.builder().sink("cache", cache).sink("cache2", cache));
+        assertTrue(sameSink.getMessage().contains("already registered as 'cache'"), sameSink.getMessage());
+        fx.builder().sink("cache", cache).sink("cache2", new InMemorySink<>()).build().close(); // two sinks are fine
     }
 
     /** Two writers of one entity type on one registry each publish their own backlog; a closed one publishes none. */

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.internal;
 
 import java.time.Duration;
@@ -80,5 +95,20 @@ public final class Args {
             throw new IllegalArgumentException(name + " must not be blank");
         }
         return s;
+    }
+
+    /**
+     * The check every sink built for one entity type makes before it maps a change.
+     *
+     * @param sink   what the sink is and where it writes, for the message (e.g. "Redis sink")
+     * @param bound  the entity type the sink was built for
+     * @param change the change to map
+     * @throws IllegalArgumentException if the change is of another entity type
+     */
+    public static void sameEntityType(String sink, String bound, io.dualwrite.Change<?> change) {
+        if (!bound.equals(change.entityType())) {
+            throw new IllegalArgumentException("this " + sink + " was built for entity type '" + bound + "', not '"
+                    + change.entityType() + "': " + change.idempotencyKey());
+        }
     }
 }

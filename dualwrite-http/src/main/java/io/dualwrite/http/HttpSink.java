@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -148,7 +163,10 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
     private final Clock clock;
     private final int excerptChars;
 
+    private final String entityType;
+
     private HttpSink(Builder<T> b) {
+        this.entityType = b.entityType;
         this.client = b.client != null ? b.client
                 : HttpClient.newBuilder().connectTimeout(DEFAULT_CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
         this.upsertMethod = b.upsertMethod;
@@ -168,11 +186,30 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
     }
 
     /**
-     * @param <T> the entity type
+     * Starts an HTTP sink. Every sink of the library is built the same way:
+     * {@code HttpSink.builder(entityType, entityClass)} names what it follows, the setters say where it
+     * writes, and {@code build()} checks that nothing required is missing.
+     *
+     * @param entityType  the entity type this sink follows: the writer's, or the writer refuses the sink at build
+     * @param entityClass the entity class
+     * @param <T>         the entity type
      * @return a builder; {@link Builder#upsert(String, String)} is required
+     * @throws IllegalArgumentException if the entity type is blank
      */
-    public static <T> Builder<T> builder() {
-        return new Builder<>();
+    public static <T> Builder<T> builder(String entityType, Class<T> entityClass) {
+        Objects.requireNonNull(entityClass, "entityClass");
+        return new Builder<>(entityType);
+    }
+
+    /** @return the entity type this sink was built for: a writer of another type refuses it */
+    @Override
+    public Optional<String> boundEntityType() {
+        return Optional.of(entityType);
+    }
+
+    /** @return the entity type this sink follows */
+    public String entityType() {
+        return entityType;
     }
 
     /**
@@ -306,6 +343,7 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
      */
     public HttpRequest request(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");
+        Args.sameEntityType("HTTP sink", entityType, change);
         boolean delete = change.isDelete();
         URI uri = (delete ? deleteUrl : upsertUrl).expand(change.entityType(), change.id(), change.version());
         Optional<byte[]> body = bodyMapper.body(change);
@@ -363,7 +401,10 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
         private Clock clock = Clock.systemUTC();
         private int excerptChars = DEFAULT_ERROR_EXCERPT_CHARS;
 
-        private Builder() {
+        private final String entityType;
+
+        private Builder(String entityType) {
+            this.entityType = Args.notBlank(entityType, "entityType");
         }
 
         /**

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.http;
 
 import io.dualwrite.Change;
@@ -58,7 +73,7 @@ class HttpSinkTest {
     }
 
     private HttpSink.Builder<TestItem> builder() {
-        return HttpSink.<TestItem>builder().upsert("PUT", api.uri() + "/items/{id}")
+        return HttpSink.builder("item", TestItem.class).upsert("PUT", api.uri() + "/items/{id}")
                 .clock(Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
@@ -201,7 +216,7 @@ class HttpSinkTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        HttpSink<TestItem> sink = HttpSink.<TestItem>builder().upsert("PUT", "http://127.0.0.1:" + port + "/items/{id}").build();
+        HttpSink<TestItem> sink = HttpSink.builder("item", TestItem.class).upsert("PUT", "http://127.0.0.1:" + port + "/items/{id}").build();
         HttpSinkException e = failure(sink, upsert("x", base), ErrorKind.TRANSIENT);
         assertTrue(e.getMessage().contains("could not connect"), e.getMessage());
     }
@@ -220,7 +235,7 @@ class HttpSinkTest {
                     }
                     return null;
                 });
-                HttpSink<TestItem> sink = HttpSink.<TestItem>builder()
+                HttpSink<TestItem> sink = HttpSink.builder("item", TestItem.class)
                         .upsert("PUT", "http://127.0.0.1:" + server.getLocalPort() + "/items/{id}").build();
                 HttpSinkException e = failure(sink, upsert("m", base), ErrorKind.UNKNOWN_OUTCOME);
                 assertTrue(e.getMessage().contains("malformed reply") && e.getMessage().contains("PUT http://127.0.0.1:"),
@@ -269,12 +284,12 @@ class HttpSinkTest {
 
     @Test
     void badSettingsAreRefused() {
-        assertThrows(IllegalStateException.class, () -> HttpSink.builder().build(), "an upsert URL is required");
-        assertThrows(IllegalArgumentException.class, () -> HttpSink.builder().upsert("PUT", "/relative/{id}"), "absolute URLs only");
-        assertThrows(IllegalArgumentException.class, () -> HttpSink.builder().upsert("P U T", "http://h/{id}"), "a method is a token");
-        assertThrows(IllegalArgumentException.class, () -> HttpSink.builder().versionHeader("bad header"), "a header name is a token");
-        assertThrows(IllegalArgumentException.class, () -> HttpSink.builder().requestTimeout(Duration.ZERO), "a positive timeout");
-        assertThrows(IllegalArgumentException.class, () -> HttpSink.builder().alreadyCurrentStatuses(java.util.Set.of(200)), "4xx only");
+        assertThrows(IllegalStateException.class, () -> HttpSink.builder("item", TestItem.class).build(), "an upsert URL is required");
+        assertThrows(IllegalArgumentException.class, () -> HttpSink.builder("item", TestItem.class).upsert("PUT", "/relative/{id}"), "absolute URLs only");
+        assertThrows(IllegalArgumentException.class, () -> HttpSink.builder("item", TestItem.class).upsert("P U T", "http://h/{id}"), "a method is a token");
+        assertThrows(IllegalArgumentException.class, () -> HttpSink.builder("item", TestItem.class).versionHeader("bad header"), "a header name is a token");
+        assertThrows(IllegalArgumentException.class, () -> HttpSink.builder("item", TestItem.class).requestTimeout(Duration.ZERO), "a positive timeout");
+        assertThrows(IllegalArgumentException.class, () -> HttpSink.builder("item", TestItem.class).alreadyCurrentStatuses(java.util.Set.of(200)), "4xx only");
         assertTrue(SinkException.class.isAssignableFrom(HttpSinkException.class), "failures are SinkExceptions");
     }
 }

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -116,7 +131,7 @@ class MongoSearchKafkaChaosTest {
                     .sinkFactory(() -> {
                         int n = created.getAndIncrement();
                         if (n % 2 == 0) {
-                            index[0] = OpenSearchSink.<TestItem>builder().client(search).index(run + "-items")
+                            index[0] = OpenSearchSink.builder("item", TestItem.class).client(search).index(run + "-items")
                                     .indexSettings("{\"number_of_shards\":1,\"number_of_replicas\":0}")
                                     .build();
                             return new RefreshedForListing(index[0]);
@@ -247,13 +262,13 @@ class MongoSearchKafkaChaosTest {
         private final AtomicLong strayRecords = new AtomicLong();
 
         GuardedTopic(String topic, long seed) {
-            this(KafkaSink.<TestItem>builder().bootstrapServers(kafka.bootstrapServers()).topic(topic).build(), topic, seed);
+            this(KafkaSink.builder("item", TestItem.class).bootstrapServers(kafka.bootstrapServers()).topic(topic).build(), topic, seed);
         }
 
         private GuardedTopic(KafkaSink<TestItem> sink, String topic, long seed) {
             super(sink);
             this.sink = sink;
-            this.stray = KafkaSink.<TestItem>builder().bootstrapServers(kafka.bootstrapServers()).topic(topic)
+            this.stray = KafkaSink.builder("item", TestItem.class).bootstrapServers(kafka.bootstrapServers()).topic(topic)
                     .recentVersionsCapacity(0).build();
             this.random = new Random(seed);
             this.view = VersionedTopicView.open(Map.of("bootstrap.servers", kafka.bootstrapServers()), topic,

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.jdbc;
 
 import io.dualwrite.Change;
@@ -112,14 +127,26 @@ public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, R
     }
 
     /**
-     * @param dataSource where the table lives (a pool such as HikariCP in production)
-     * @param entityType the entity type this sink keeps
-     * @param table      the table, a plain identifier, optionally schema-qualified
-     * @param <T>        the entity type
-     * @return a builder; the default mapping is {@link JdbcColumns#jsonb()}
+     * Starts a JDBC sink. Every sink of the library is built the same way:
+     * {@code JdbcSink.builder(entityType, entityClass)} names what it follows, the setters say where it
+     * writes, and {@code build()} checks that nothing required is missing.
+     *
+     * @param entityType  the entity type this sink keeps: the writer's, or the writer refuses the sink at build
+     * @param entityClass the entity class
+     * @param <T>         the entity type
+     * @return a builder; {@link Builder#dataSource} and {@link Builder#table} are required, the default mapping is
+     *         {@link JdbcColumns#jsonb()}
+     * @throws IllegalArgumentException if the entity type is blank
      */
-    public static <T> Builder<T> builder(DataSource dataSource, String entityType, String table) {
-        return new Builder<>(dataSource, entityType, table);
+    public static <T> Builder<T> builder(String entityType, Class<T> entityClass) {
+        Objects.requireNonNull(entityClass, "entityClass");
+        return new Builder<>(entityType);
+    }
+
+    /** @return the entity type this sink was built for: a writer of another type refuses it */
+    @Override
+    public Optional<String> boundEntityType() {
+        return Optional.of(entityType);
     }
 
     /**
@@ -132,19 +159,10 @@ public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, R
      *                   what the {@link JdbcColumns} throw (an {@link UnsupportedOperationException}
      *                   when their {@code bind} calls anything but a parameter setter)
      */
-    /** @return the entity type this sink was built for: a writer of another type refuses it */
-    @Override
-    public Optional<String> boundEntityType() {
-        return Optional.of(entityType);
-    }
-
     @Override
     public StatementParameters map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");
-        if (!entityType.equals(change.entityType())) {
-            throw new IllegalArgumentException("this JDBC sink keeps entity type '" + entityType + "' in " + table
-                    + ", not '" + change.entityType() + "': " + change.idempotencyKey());
-        }
+        Args.sameEntityType("JDBC sink (table " + table + ")", entityType, change);
         if (!change.isDelete()) {
             columns.validate(change.requireState());
         }
@@ -392,16 +410,33 @@ public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, R
      * @param <T> the entity type
      */
     public static final class Builder<T> {
-        private final DataSource dataSource;
         private final String entityType;
-        private final String table;
+        private DataSource dataSource;
+        private String table;
         private JdbcColumns<T> columns = JdbcColumns.jsonb();
 
-        private Builder(DataSource dataSource, String entityType, String table) {
+        private Builder(String entityType) {
+            this.entityType = Args.notBlank(entityType, "entityType");
+        }
+
+        /**
+         * @param dataSource where the table lives (a pool such as HikariCP in production); required. The application
+         *                   owns it and closes it after the writer.
+         * @return this
+         */
+        public Builder<T> dataSource(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-            this.entityType = Objects.requireNonNull(entityType, "entityType");
-            Args.notBlank(entityType, "entityType");
+            return this;
+        }
+
+        /**
+         * @param table the table, a plain identifier, optionally schema-qualified; required
+         * @return this
+         * @throws IllegalArgumentException if it is not a plain (optionally schema-qualified) identifier
+         */
+        public Builder<T> table(String table) {
             this.table = SqlNames.table(table);
+            return this;
         }
 
         /**
@@ -416,10 +451,17 @@ public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, R
 
         /**
          * @return the sink
-         * @throws IllegalStateException if a mapped column is one the sink keeps itself
+         * @throws IllegalStateException if the data source or the table is missing, or a mapped column is one the
+         *                               sink keeps itself
          * @throws IllegalArgumentException if a mapped column is not a plain identifier
          */
         public JdbcSink<T> build() {
+            if (dataSource == null) {
+                throw new IllegalStateException("a DataSource is required: .dataSource(pool)");
+            }
+            if (table == null) {
+                throw new IllegalStateException("a table is required: .table(\"product_view\")");
+            }
             return new JdbcSink<>(this);
         }
     }

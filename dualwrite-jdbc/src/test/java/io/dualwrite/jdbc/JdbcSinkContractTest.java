@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.jdbc;
 
 import io.dualwrite.Change;
@@ -26,7 +41,7 @@ class JdbcSinkContractTest extends AbstractSinkContractTest<TestItem> {
         JdbcTables.createPostgresTable(pg.dataSource, table);
         // a rule of the destination that a change can break: prices are never negative
         pg.execute("ALTER TABLE " + table + " ADD CONSTRAINT price_not_negative CHECK ((state->>'price')::bigint >= 0)");
-        return JdbcSink.<TestItem>builder(pg.dataSource, entityType(), table).build();
+        return JdbcSink.builder(entityType(), TestItem.class).dataSource(pg.dataSource).table(table).build();
     }
 
     /** A column mapping that meets a null it did not expect for one entity. */
@@ -52,7 +67,7 @@ class JdbcSinkContractTest extends AbstractSinkContractTest<TestItem> {
                 json.bindNulls(ps, first);
             }
         };
-        return Optional.of(JdbcSink.<TestItem>builder(pg.dataSource, entityType(), table).columns(failing).build());
+        return Optional.of(JdbcSink.builder(entityType(), TestItem.class).dataSource(pg.dataSource).table(table).columns(failing).build());
     }
 
     @Override

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.jdbc;
 
 import io.dualwrite.Change;
@@ -53,7 +68,7 @@ class JdbcSinkTest {
         String table = pg.table("json");
         JdbcTables.createPostgresTable(pg.dataSource, table);
         JdbcTables.createPostgresTable(pg.dataSource, table); // the helper is idempotent
-        return JdbcSink.<TestItem>builder(pg.dataSource, TYPE, table).build();
+        return JdbcSink.builder(TYPE, TestItem.class).dataSource(pg.dataSource).table(table).build();
     }
 
     /** A sink mapping name and price to columns of their own: name varchar(5), price smallint, a unique sku. */
@@ -74,7 +89,7 @@ class JdbcSinkTest {
                 ps.setString(first + 2, item.tags().isEmpty() ? null : item.tags().get(0));
             }
         };
-        return JdbcSink.<TestItem>builder(pg.dataSource, TYPE, table).columns(columns).build();
+        return JdbcSink.builder(TYPE, TestItem.class).dataSource(pg.dataSource).table(table).columns(columns).build();
     }
 
     private static Object[] row(JdbcSink<?> sink, String id, String... columns) throws SQLException {
@@ -129,7 +144,7 @@ class JdbcSinkTest {
         assertPermanent(sink, upsert("u2", base + 1, new TestItem("u2", "ok", 1, List.of("taken"))), "23505");
         assertPermanent(sink, upsert("u3", base + 1, new TestItem("u3", "too long a name", 1, List.of())), "22001");
         assertPermanent(sink, upsert("u4", base + 1, new TestItem("u4", "ok", 100_000, List.of())), "22003");
-        JdbcSink<TestItem> missing = JdbcSink.<TestItem>builder(pg.dataSource, TYPE, pg.table("never_created")).build();
+        JdbcSink<TestItem> missing = JdbcSink.builder(TYPE, TestItem.class).dataSource(pg.dataSource).table(pg.table("never_created")).build();
         assertPermanent(missing, upsert("u5", base + 1, TestItem.variant("u5", 1)), "42P01");
     }
 
@@ -211,7 +226,7 @@ class JdbcSinkTest {
         PGSimpleDataSource nowhere = new PGSimpleDataSource();
         nowhere.setUrl("jdbc:postgresql://127.0.0.1:1/test?connectTimeout=2");
         nowhere.setUser("postgres");
-        JdbcSink<TestItem> sink = JdbcSink.<TestItem>builder(nowhere, TYPE, "anything").build();
+        JdbcSink<TestItem> sink = JdbcSink.builder(TYPE, TestItem.class).dataSource(nowhere).table("anything").build();
         List<Sink.BatchItem> items = sink.applyAll(List.of(upsert("x", base, TestItem.variant("x", 1)), delete("y", base)));
         for (Sink.BatchItem item : items) {
             assertFalse(item.succeeded(), "nothing can be applied without a database");
@@ -313,7 +328,7 @@ class JdbcSinkTest {
     void anUnmappableEntityFailsPermanentlyBeforeTouchingTheTable() throws Exception {
         String table = pg.table("unmappable");
         JdbcTables.createPostgresTable(pg.dataSource, table);
-        JdbcSink<Object> sink = JdbcSink.builder(pg.dataSource, TYPE, table).build();
+        JdbcSink<Object> sink = JdbcSink.builder(TYPE, Object.class).dataSource(pg.dataSource).table(table).build();
         Change<Object> change = Change.builder().entityType(TYPE).id("o1").version(base).operation(Operation.UPSERT)
                 .state(new Object()).correlationId("c").time(Instant.now()).build();
         Exception v = assertThrows(Exception.class, () -> sink.validate(change), "Jackson cannot map a bare Object");
@@ -338,7 +353,7 @@ class JdbcSinkTest {
                 ps.setObject(first, ps.getConnection().createArrayOf("text", item.tags().toArray()), Types.OTHER);
             }
         };
-        JdbcSink<TestItem> sink = JdbcSink.<TestItem>builder(pg.dataSource, TYPE, table).columns(reaching).build();
+        JdbcSink<TestItem> sink = JdbcSink.builder(TYPE, TestItem.class).dataSource(pg.dataSource).table(table).columns(reaching).build();
         MappingException e = assertThrows(MappingException.class,
                 () -> sink.apply(upsert("r1", base + 1, TestItem.variant("r1", 1))), "mapping may not reach the database");
         assertInstanceOf(UnsupportedOperationException.class, e.getCause(), "only parameter setters are allowed: " + e);
@@ -348,9 +363,14 @@ class JdbcSinkTest {
 
     @Test
     void namesAndTypesAreChecked() throws Exception {
-        assertThrows(IllegalArgumentException.class, () -> JdbcSink.builder(pg.dataSource, TYPE, "t; DROP TABLE x"),
+        assertThrows(IllegalArgumentException.class, () -> JdbcSink.builder(TYPE, TestItem.class).dataSource(pg.dataSource).table("t; DROP TABLE x"),
                 "a table name is a plain identifier");
-        assertThrows(IllegalArgumentException.class, () -> JdbcSink.builder(pg.dataSource, TYPE, "a.b.c"), "at most schema.table");
+        assertThrows(IllegalArgumentException.class, () -> JdbcSink.builder(TYPE, TestItem.class).dataSource(pg.dataSource).table("a.b.c"), "at most schema.table");
+        assertThrows(IllegalStateException.class, () -> JdbcSink.builder(TYPE, TestItem.class).table("t").build(),
+                "a data source is required");
+        assertThrows(IllegalStateException.class, () -> JdbcSink.builder(TYPE, TestItem.class)
+                .dataSource(pg.dataSource).build(), "a table is required");
+        assertThrows(IllegalArgumentException.class, () -> JdbcSink.builder(" ", TestItem.class), "an entity type");
         JdbcColumns<TestItem> clash = new JdbcColumns<>() {
             @Override
             public List<String> names() {
@@ -361,7 +381,7 @@ class JdbcSinkTest {
             public void bind(PreparedStatement ps, int first, TestItem state) {
             }
         };
-        assertThrows(IllegalStateException.class, () -> JdbcSink.<TestItem>builder(pg.dataSource, TYPE, "t").columns(clash).build(),
+        assertThrows(IllegalStateException.class, () -> JdbcSink.builder(TYPE, TestItem.class).dataSource(pg.dataSource).table("t").columns(clash).build(),
                 "a mapped column may not be one the sink keeps");
         JdbcSink<TestItem> sink = jsonSink();
         Change<TestItem> other = Change.<TestItem>builder().entityType("other").id("o").version(base)

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.kafka;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,6 +49,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -111,7 +127,10 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
     private final RecentVersions recent;
     private final ReentrantLock[] stripes = new ReentrantLock[LOCK_STRIPES];
 
+    private final String entityType;
+
     private KafkaSink(Builder<T> b, Producer<String, byte[]> producer, boolean ownsProducer) {
+        this.entityType = b.entityType;
         this.producer = producer;
         this.ownsProducer = ownsProducer;
         this.topic = b.topic;
@@ -128,11 +147,30 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
     }
 
     /**
-     * @param <T> the entity type
-     * @return a new builder; a topic and either bootstrap servers, producer settings or a producer are required
+     * Starts a Kafka sink. Every sink of the library is built the same way:
+     * {@code KafkaSink.builder(entityType, entityClass)} names what it follows, the setters say where it
+     * writes, and {@code build()} checks that nothing required is missing.
+     *
+     * @param entityType  the entity type this sink follows: the writer's, or the writer refuses the sink at build
+     * @param entityClass the entity class
+     * @param <T>         the entity type
+     * @return a builder; a topic and either bootstrap servers, producer settings or a producer are required
+     * @throws IllegalArgumentException if the entity type is blank
      */
-    public static <T> Builder<T> builder() {
-        return new Builder<>();
+    public static <T> Builder<T> builder(String entityType, Class<T> entityClass) {
+        Objects.requireNonNull(entityClass, "entityClass");
+        return new Builder<>(entityType);
+    }
+
+    /** @return the entity type this sink was built for: a writer of another type refuses it */
+    @Override
+    public Optional<String> boundEntityType() {
+        return Optional.of(entityType);
+    }
+
+    /** @return the entity type this sink follows */
+    public String entityType() {
+        return entityType;
     }
 
     /** @return the topic this sink writes to */
@@ -152,6 +190,7 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
     @Override
     public ProducerRecord<String, byte[]> map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");
+        Args.sameEntityType("Kafka sink", entityType, change);
         byte[] value = null;
         if (!change.isDelete()) {
             value = values.serialize(change.requireState());
@@ -329,7 +368,10 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
         private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
         private int recentVersionsCapacity = DEFAULT_RECENT_VERSIONS_CAPACITY;
 
-        private Builder() {
+        private final String entityType;
+
+        private Builder(String entityType) {
+            this.entityType = Args.notBlank(entityType, "entityType");
         }
 
         /**

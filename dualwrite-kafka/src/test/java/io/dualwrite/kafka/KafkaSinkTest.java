@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.kafka;
 
 import io.dualwrite.ErrorKind;
@@ -60,7 +75,7 @@ class KafkaSinkTest {
     void recordsCarryKeyJsonValueTombstoneAndCloudEventsHeaders() throws Exception {
         String topic = KafkaTestSupport.newTopic("headers", 1);
         TestItem lamp = new TestItem("p-1", "lamp", 1999, List.of("home"));
-        try (KafkaSink<TestItem> sink = KafkaSink.<TestItem>builder()
+        try (KafkaSink<TestItem> sink = KafkaSink.builder("item", TestItem.class)
                 .bootstrapServers(KafkaTestSupport.kafka().bootstrapServers()).topic(topic)
                 .source(URI.create("/shop/catalog")).build()) {
             assertEquals(ApplyResult.APPLIED, sink.apply(upsert("p-1", 1_000_001L, lamp)));
@@ -94,7 +109,7 @@ class KafkaSinkTest {
     @Test
     void applyAllSendsTheBatchAndSkipsWhatItKnowsIsNotNewer() throws Exception {
         String topic = KafkaTestSupport.newTopic("batch", 2);
-        try (KafkaSink<TestItem> sink = KafkaSink.<TestItem>builder()
+        try (KafkaSink<TestItem> sink = KafkaSink.builder("item", TestItem.class)
                 .bootstrapServers(KafkaTestSupport.kafka().bootstrapServers()).topic(topic).build()) {
             sink.apply(upsert("a", 10, TestItem.variant("a", 10)));
             List<Sink.BatchItem> items = sink.applyAll(List.of(
@@ -112,14 +127,14 @@ class KafkaSinkTest {
     @Test
     void settingsThatWeakenDeliveryAreRefused() {
         String servers = KafkaTestSupport.kafka().bootstrapServers();
-        assertThrows(IllegalStateException.class, () -> KafkaSink.<TestItem>builder().topic("t")
+        assertThrows(IllegalStateException.class, () -> KafkaSink.builder("item", TestItem.class).topic("t")
                 .producerConfig(Map.of("bootstrap.servers", servers, "acks", "1")).build(), "acks=1 must be refused");
-        assertThrows(IllegalStateException.class, () -> KafkaSink.<TestItem>builder().topic("t")
+        assertThrows(IllegalStateException.class, () -> KafkaSink.builder("item", TestItem.class).topic("t")
                 .producerConfig(Map.of("bootstrap.servers", servers, "enable.idempotence", "false")).build(),
                 "a non-idempotent producer must be refused");
-        assertThrows(IllegalStateException.class, () -> KafkaSink.<TestItem>builder().topic("t").build(),
+        assertThrows(IllegalStateException.class, () -> KafkaSink.builder("item", TestItem.class).topic("t").build(),
                 "bootstrap servers or a producer are required");
-        assertThrows(IllegalArgumentException.class, () -> KafkaSink.<TestItem>builder().topic(" "),
+        assertThrows(IllegalArgumentException.class, () -> KafkaSink.builder("item", TestItem.class).topic(" "),
                 "a blank topic must be refused");
     }
 
@@ -129,7 +144,7 @@ class KafkaSinkTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             deadPort = s.getLocalPort();
         }
-        try (KafkaSink<TestItem> sink = KafkaSink.<TestItem>builder().topic("nowhere")
+        try (KafkaSink<TestItem> sink = KafkaSink.builder("item", TestItem.class).topic("nowhere")
                 .producerConfig(Map.of("bootstrap.servers", "127.0.0.1:" + deadPort, "max.block.ms", 300,
                         "request.timeout.ms", 300, "delivery.timeout.ms", 600))
                 .sendTimeout(Duration.ofSeconds(5)).build()) {
@@ -167,7 +182,7 @@ class KafkaSinkTest {
     void concurrentDeliveriesOfOneChangeAreSentOnceAndAppliedOnce() throws Exception {
         String topic = KafkaTestSupport.newTopic("once", 1);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
-        try (KafkaSink<TestItem> sink = KafkaSink.<TestItem>builder()
+        try (KafkaSink<TestItem> sink = KafkaSink.builder("item", TestItem.class)
                 .bootstrapServers(KafkaTestSupport.kafka().bootstrapServers()).topic(topic).build()) {
             io.dualwrite.Change<TestItem> change = upsert("same", 77, TestItem.variant("same", 77));
             List<java.util.concurrent.Future<ApplyResult>> results = new ArrayList<>();

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.mongo;
 
 import com.mongodb.client.MongoCollection;
@@ -5,6 +20,7 @@ import io.dualwrite.internal.Args;
 import io.dualwrite.mongo.events.EventRecorder;
 import io.dualwrite.mongo.internal.EmbeddedIntentStore;
 import io.dualwrite.mongo.internal.EmbeddedStoreSettings;
+import io.dualwrite.mongo.internal.IdMapping;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -88,8 +104,13 @@ public final class MongoPrimaryStoreBuilder<T> {
         return this;
     }
 
-    /** @return the store; its indexes exist unless {@link #createIndexes(boolean)} was false */
+    /**
+     * @return the store; its indexes exist unless {@link #createIndexes(boolean)} was false
+     * @throws IllegalStateException if the collection's entity class is a record whose id the driver's record codec
+     *                               does not map to {@code _id} (a component needs {@code @BsonId})
+     */
     public MongoPrimaryStore<T> build() {
+        IdMapping.requireIdMapsToUnderscoreId(collection);
         return new EmbeddedIntentStore<>(new EmbeddedStoreSettings<>(collection, idType, maxRequestKeys, createIndexes,
                 eventRecorder, revisionCacheBytes, revisionCacheExpiry));
     }

@@ -1,9 +1,25 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.mongo;
 
 import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import io.dualwrite.internal.Args;
+import io.dualwrite.mongo.internal.IdMapping;
 import io.dualwrite.mongo.internal.WriteAheadIntentStore;
 import io.dualwrite.mongo.internal.WriteAheadStoreSettings;
 import org.bson.BsonDocument;
@@ -157,10 +173,13 @@ public final class MongoWriteAheadStoreBuilder<T> {
 
     /**
      * @return the store
-     * @throws IllegalStateException if the intent collection is the entity collection, or the write lease
-     *                               is not shorter than the settle time
+     * @throws IllegalStateException if the intent collection is the entity collection, the write lease
+     *                               is not shorter than the settle time, or the collection's entity class is a
+     *                               record whose id the driver's record codec does not map to {@code _id} (a
+     *                               component needs {@code @BsonId})
      */
     public MongoWriteAheadStore<T> build() {
+        IdMapping.requireIdMapsToUnderscoreId(collection);
         MongoCollection<BsonDocument> intents = intentCollectionItself;
         if (intents == null) {
             String name = intentCollection != null ? intentCollection

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.mongo;
 
 import com.mongodb.ConnectionString;
@@ -292,5 +307,49 @@ class MongoPrimaryStoreTest {
         assertEquals(now.plusSeconds(30), store.oldestDue().orElseThrow(), "the due time is the remaining intent's");
         assertEquals(1, store.claimDue(now.plusSeconds(30), 10, "w", java.time.Duration.ofSeconds(5)).size(),
                 "and it is claimed when that comes");
+    }
+
+    @Test
+    void aDeadLetterStoreInAnotherDatabaseIsRefusedAtBuild(MongoClient client, MongoDatabase db) {
+        MongoPrimaryStore<Product> store = MongoPrimaryStore.builder(Collections.products(db)).build();
+        String other = db.getName() + "_ops";
+        MongoDeadLetterStore elsewhere = MongoDeadLetterStore.builder(client.getDatabase(other)).createIndexes(false)
+                .build();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Fixture.writer(store, elsewhere,
+                new MutableClock(Fixture.START), "w1", Fixture.sinks("search")).build());
+        assertTrue(e.getMessage().contains("'" + other + "'") && e.getMessage().contains("'" + db.getName() + "'"),
+                e.getMessage());
+        Fixture.writer(store, MongoDeadLetterStore.builder(db).build(), new MutableClock(Fixture.START), "w1",
+                Fixture.sinks("search")).build().close();
+    }
+
+    /** A record the driver maps without {@code @BsonId}: its documents would hold both {@code _id} and {@code id}. */
+    public record Unmapped(String id, String name) {
+    }
+
+    /** The same record with its id component mapped to {@code _id}. */
+    public record Mapped(@org.bson.codecs.pojo.annotations.BsonId String id, String name) {
+    }
+
+    @Test
+    void aRecordWhoseIdDoesNotMapToUnderscoreIdIsRefusedAtBuildWithTheFix(MongoDatabase db) {
+        MongoCollection<Unmapped> unmapped = db.getCollection(Collections.uniqueName("unmapped"), Unmapped.class);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> MongoPrimaryStore.builder(unmapped).build());
+        assertTrue(e.getMessage().contains(Unmapped.class.getName()) && e.getMessage().contains("@BsonId")
+                && e.getMessage().contains("id, name"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> MongoWriteAheadStore.builder(db, unmapped).build(),
+                "the write-ahead store keys documents by _id too");
+
+        MongoCollection<Mapped> mapped = db.getCollection(Collections.uniqueName("mapped"), Mapped.class);
+        MongoPrimaryStore<Mapped> store = MongoPrimaryStore.builder(mapped).build();
+        try (DualWriter<Mapped> w = DualWriter.<Mapped>builder().entityType("mapped").idOf(Mapped::id).primary(store)
+                .deadLetterStore(new InMemoryDeadLetterStore()).sink("search", new InMemorySink<>())
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).build()) {
+            w.save(new Mapped("m1", "lamp"));
+        }
+        BsonDocument raw = mapped.withDocumentClass(BsonDocument.class).find(Filters.eq("_id", "m1")).first();
+        assertEquals(Set.of("_id", "name", DualWriteFilters.FIELD), raw.keySet(), "one id, in _id");
+        assertEquals(new Mapped("m1", "lamp"), mapped.find(Filters.eq("_id", "m1")).first());
     }
 }

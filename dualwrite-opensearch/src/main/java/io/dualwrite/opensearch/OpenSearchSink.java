@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.opensearch;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -41,6 +56,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Keeps a search index (OpenSearch 1.x–2.x, or Elasticsearch 7.10–8.x, which share the REST
@@ -130,7 +146,10 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
     private final Object indexLock = new Object();
     private volatile boolean indexReady;
 
+    private final String entityType;
+
     private OpenSearchSink(Builder<T> b, ObjectNode indexSettings, ObjectNode indexProperties) {
+        this.entityType = b.entityType;
         this.ownsClient = b.client == null;
         this.client = b.client != null ? b.client
                 : RestClient.builder(Arrays.stream(b.urls).map(HttpHost::create).toArray(HttpHost[]::new)).build();
@@ -145,11 +164,30 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
     }
 
     /**
-     * @param <T> the entity type
-     * @return a new builder; a client (or URLs) and an index name are required
+     * Starts an OpenSearch sink. Every sink of the library is built the same way:
+     * {@code OpenSearchSink.builder(entityType, entityClass)} names what it follows, the setters say where it
+     * writes, and {@code build()} checks that nothing required is missing.
+     *
+     * @param entityType  the entity type this sink follows: the writer's, or the writer refuses the sink at build
+     * @param entityClass the entity class
+     * @param <T>         the entity type
+     * @return a builder; a client (or URLs) and an index name are required
+     * @throws IllegalArgumentException if the entity type is blank
      */
-    public static <T> Builder<T> builder() {
-        return new Builder<>();
+    public static <T> Builder<T> builder(String entityType, Class<T> entityClass) {
+        Objects.requireNonNull(entityClass, "entityClass");
+        return new Builder<>(entityType);
+    }
+
+    /** @return the entity type this sink was built for: a writer of another type refuses it */
+    @Override
+    public Optional<String> boundEntityType() {
+        return Optional.of(entityType);
+    }
+
+    /** @return the entity type this sink follows */
+    public String entityType() {
+        return entityType;
     }
 
     /** @return the index (or write alias) this sink writes to */
@@ -174,6 +212,7 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
     @Override
     public String map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");
+        Args.sameEntityType("OpenSearch sink", entityType, change);
         ObjectNode action = json.createObjectNode();
         action.putObject("index").put("_index", index).put("_id", change.id())
                 .put("version", change.version()).put("version_type", "external");
@@ -506,7 +545,10 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
         private String indexSettings = DEFAULT_INDEX_SETTINGS;
         private String indexProperties = "{}";
 
-        private Builder() {
+        private final String entityType;
+
+        private Builder(String entityType) {
+            this.entityType = Args.notBlank(entityType, "entityType");
         }
 
         /**

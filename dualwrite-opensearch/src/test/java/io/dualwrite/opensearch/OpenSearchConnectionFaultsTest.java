@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.opensearch;
 
 import io.dualwrite.Change;
@@ -40,9 +55,9 @@ class OpenSearchConnectionFaultsTest {
         try (FaultProxy proxy = FaultProxy.start(os.host(), os.port());
              RestClient client = RestClient.builder(new HttpHost("127.0.0.1", proxy.port(), "http"))
                      .setRequestConfigCallback(c -> c.setSocketTimeout(2_000)).build();
-             OpenSearchSink<TestItem> sink = OpenSearchSink.<TestItem>builder().client(client).index(index)
+             OpenSearchSink<TestItem> sink = OpenSearchSink.builder("item", TestItem.class).client(client).index(index)
                      .createIndex(false).build();
-             OpenSearchSink<TestItem> direct = OpenSearchSink.<TestItem>builder().client(OpenSearchTestSupport.client())
+             OpenSearchSink<TestItem> direct = OpenSearchSink.builder("item", TestItem.class).client(OpenSearchTestSupport.client())
                      .index(index).indexSettings(OpenSearchTestSupport.TEST_INDEX_SETTINGS).build()) {
             direct.ensureIndex(); // prepared over a healthy connection; the sink under test only writes
 

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.opensearch;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,7 +68,7 @@ class OpenSearchSinkTest {
     }
 
     private OpenSearchSink<TestItem> sink(String index, String settings) {
-        return OpenSearchSink.<TestItem>builder().client(OpenSearchTestSupport.client()).index(index)
+        return OpenSearchSink.builder("item", TestItem.class).client(OpenSearchTestSupport.client()).index(index)
                 .indexSettings(settings).refresh(RefreshPolicy.IMMEDIATE).build();
     }
 
@@ -144,7 +159,7 @@ class OpenSearchSinkTest {
                 .setHttpClientConfigCallback(b -> b.addInterceptorFirst(
                         (HttpRequestInterceptor) (request, context) -> requests.incrementAndGet()))
                 .build();
-             OpenSearchSink<TestItem> sink = OpenSearchSink.<TestItem>builder().client(counting).index(index)
+             OpenSearchSink<TestItem> sink = OpenSearchSink.builder("item", TestItem.class).client(counting).index(index)
                      .indexSettings(OpenSearchTestSupport.TEST_INDEX_SETTINGS).build()) {
             sink.ensureIndex();
             int before = requests.get();
@@ -164,7 +179,7 @@ class OpenSearchSinkTest {
     @Test
     void aCustomMapperIndexesItsProjectionAndAClashWithTheMetaFieldIsPermanent() throws Exception {
         String index = index("mapper");
-        try (OpenSearchSink<TestItem> sink = OpenSearchSink.<TestItem>builder()
+        try (OpenSearchSink<TestItem> sink = OpenSearchSink.builder("item", TestItem.class)
                 .client(OpenSearchTestSupport.client()).index(index)
                 .indexSettings(OpenSearchTestSupport.TEST_INDEX_SETTINGS)
                 .documentMapper(item -> OpenSearchTestSupport.JSON.createObjectNode()
@@ -176,7 +191,7 @@ class OpenSearchSinkTest {
             assertFalse(source.has("price"), "fields outside the projection must not be indexed");
             assertEquals("m", source.path("dualwrite").path("id").asText(), "the sink adds its meta field");
         }
-        try (OpenSearchSink<TestItem> clash = OpenSearchSink.<TestItem>builder()
+        try (OpenSearchSink<TestItem> clash = OpenSearchSink.builder("item", TestItem.class)
                 .client(OpenSearchTestSupport.client()).index(index)
                 .documentMapper(item -> OpenSearchTestSupport.JSON.createObjectNode().put("dualwrite", "mine"))
                 .build()) {
@@ -214,7 +229,7 @@ class OpenSearchSinkTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             deadPort = s.getLocalPort();
         }
-        try (OpenSearchSink<TestItem> sink = OpenSearchSink.<TestItem>builder()
+        try (OpenSearchSink<TestItem> sink = OpenSearchSink.builder("item", TestItem.class)
                 .urls("http://127.0.0.1:" + deadPort).index(index("dead")).build()) {
             Exception e = assertThrows(Exception.class, () -> sink.apply(upsert("u", base + 1)),
                     "a write to a closed port must fail");
@@ -238,11 +253,11 @@ class OpenSearchSinkTest {
 
     @Test
     void badSettingsAreRefusedAtBuild() {
-        assertThrows(IllegalArgumentException.class, () -> OpenSearchSink.builder().index("Products"),
+        assertThrows(IllegalArgumentException.class, () -> OpenSearchSink.builder("item", TestItem.class).index("Products"),
                 "index names are lowercase");
-        assertThrows(IllegalStateException.class, () -> OpenSearchSink.builder().index("p").build(),
+        assertThrows(IllegalStateException.class, () -> OpenSearchSink.builder("item", TestItem.class).index("p").build(),
                 "a client or URLs are required");
-        assertThrows(IllegalArgumentException.class, () -> OpenSearchSink.builder().urls("http://127.0.0.1:1")
+        assertThrows(IllegalArgumentException.class, () -> OpenSearchSink.builder("item", TestItem.class).urls("http://127.0.0.1:1")
                 .index("p").indexSettings("[1]").build(), "settings must be a JSON object");
     }
 
@@ -252,7 +267,7 @@ class OpenSearchSinkTest {
         // the primary shard may only live on a node that does not exist: the index is red
         OpenSearchTestSupport.call("PUT", "/" + index + "?wait_for_active_shards=0", "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0,"
                 + "\"index.routing.allocation.require._name\":\"no-such-node\"}}");
-        try (OpenSearchSink<TestItem> sink = OpenSearchSink.<TestItem>builder().client(OpenSearchTestSupport.client())
+        try (OpenSearchSink<TestItem> sink = OpenSearchSink.builder("item", TestItem.class).client(OpenSearchTestSupport.client())
                 .index(index).shardTimeout(java.time.Duration.ofMillis(300)).build()) {
             List<Change<TestItem>> batch = List.of(upsert("s1", base + 1), upsert("s2", base + 1));
             List<Sink.BatchItem> items = sink.applyAll(batch);

@@ -1,17 +1,35 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.redis;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
+import io.dualwrite.ErrorKind;
 import io.dualwrite.internal.Args;
 import io.dualwrite.redis.internal.VersionGuardScript;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.ContentDigest;
 import io.dualwrite.spi.ContentDigestingSink;
 import io.dualwrite.spi.MappingSink;
+import io.dualwrite.spi.SinkException;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisFuture;
@@ -106,15 +124,24 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
     }
 
     /**
-     * @param connection a Lettuce connection with String keys and values (the caller owns and closes it)
-     * @param entityType the entity type this sink caches
-     * @param type       the entity class, to read cached entries back
-     * @param <T>        the entity type
-     * @return a builder
+     * Starts a Redis sink. Every sink of the library is built the same way:
+     * {@code RedisSink.builder(entityType, entityClass)} names what it follows, the setters say where it
+     * writes, and {@code build()} checks that nothing required is missing.
+     *
+     * @param entityType  the entity type this sink caches: the writer's, or the writer refuses the sink at build
+     * @param entityClass the entity class, to read cached entries back
+     * @param <T>         the entity type
+     * @return a builder; {@link Builder#connection} is required
+     * @throws IllegalArgumentException if the entity type is blank
      */
-    public static <T> Builder<T> builder(StatefulRedisConnection<String, String> connection, String entityType,
-                                         Class<T> type) {
-        return new Builder<>(connection, entityType, type);
+    public static <T> Builder<T> builder(String entityType, Class<T> entityClass) {
+        return new Builder<>(entityType, entityClass);
+    }
+
+    /** @return the entity type this sink was built for: a writer of another type refuses it */
+    @Override
+    public Optional<String> boundEntityType() {
+        return Optional.of(entityType);
     }
 
     /**
@@ -125,19 +152,10 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
      * @throws Exception an {@link IllegalArgumentException} for a change of another entity type, or
      *                   what Jackson throws when it cannot write the state
      */
-    /** @return the entity type this sink was built for: a writer of another type refuses it */
-    @Override
-    public Optional<String> boundEntityType() {
-        return Optional.of(entityType);
-    }
-
     @Override
     public VersionGuardScript.Call map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");
-        if (!entityType.equals(change.entityType())) {
-            throw new IllegalArgumentException("this Redis sink caches entity type '" + entityType
-                    + "', not '" + change.entityType() + "': " + change.idempotencyKey());
-        }
+        Args.sameEntityType("Redis sink", entityType, change);
         String json = change.isDelete() ? "" : mapper.writeValueAsString(change.requireState());
         return VersionGuardScript.Call.of(layout.key(entityType, change.id()), change.version(), change.isDelete(),
                 json, change.isDelete() ? tombstoneTtlMillis : entryTtlMillis);
@@ -338,29 +356,48 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
     }
 
     /**
+     * Reads the cached state of one entity, as the application's read path does.
+     *
      * @param id an entity id
      * @return the cached state, empty when the cache holds nothing or a tombstone for it
-     * @throws Exception when Redis cannot be read or the cached JSON cannot be read as the entity type
+     * @throws SinkException when Redis cannot be read ({@link SinkException#kind()} as {@link #classifier()} judges
+     *                       the cause) or the cached JSON cannot be read as the entity class (PERMANENT)
      */
-    public Optional<T> get(String id) throws Exception {
+    public Optional<T> get(String id) {
         return entry(id).flatMap(RedisCacheEntry::state);
     }
 
     /**
+     * Reads what the cache holds for one entity, tombstones included.
+     *
      * @param id an entity id
-     * @return what the cache holds for it, tombstones included; empty when nothing (or expired)
-     * @throws Exception when Redis cannot be read or the cached JSON cannot be read as the entity type
+     * @return what the cache holds for it; empty when nothing (or expired)
+     * @throws SinkException when Redis cannot be read ({@link SinkException#kind()} as {@link #classifier()} judges
+     *                       the cause) or the cached JSON cannot be read as the entity class (PERMANENT)
      */
-    public Optional<RedisCacheEntry<T>> entry(String id) throws Exception {
+    public Optional<RedisCacheEntry<T>> entry(String id) {
         Objects.requireNonNull(id, "id");
-        Map<String, String> hash = connection.sync().hgetall(layout.key(entityType, id));
+        String key = layout.key(entityType, id);
+        Map<String, String> hash;
+        try {
+            hash = connection.sync().hgetall(key);
+        } catch (RuntimeException e) {
+            throw new SinkException("cannot read " + key + " from Redis", classifier().classify(e), e);
+        }
         String version = hash.get(VersionGuardScript.FIELD_VERSION);
         if (version == null) {
             return Optional.empty();
         }
         String state = hash.get(VersionGuardScript.FIELD_STATE);
-        T value = state == null || hash.containsKey(VersionGuardScript.FIELD_DELETED) ? null : mapper.readValue(state, javaType);
-        return Optional.of(new RedisCacheEntry<>(Long.parseLong(version), value));
+        if (state == null || hash.containsKey(VersionGuardScript.FIELD_DELETED)) {
+            return Optional.of(new RedisCacheEntry<>(Long.parseLong(version), null));
+        }
+        try {
+            return Optional.of(new RedisCacheEntry<>(Long.parseLong(version), mapper.readValue(state, javaType)));
+        } catch (JsonProcessingException e) {
+            throw new SinkException("the JSON cached at " + key + " cannot be read as " + javaType.getRawClass().getName()
+                    + ": " + e.getOriginalMessage(), ErrorKind.PERMANENT, e);
+        }
     }
 
     /** @return the entity type this sink caches */
@@ -415,7 +452,7 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
      * @param <T> the entity type
      */
     public static final class Builder<T> {
-        private final StatefulRedisConnection<String, String> connection;
+        private StatefulRedisConnection<String, String> connection;
         private final String entityType;
         private final Class<T> type;
         private ObjectMapper mapper;
@@ -424,11 +461,19 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
         private Duration entryTtl = DEFAULT_ENTRY_TTL;
         private int scanCount = DEFAULT_SCAN_COUNT;
 
-        private Builder(StatefulRedisConnection<String, String> connection, String entityType, Class<T> type) {
+        private Builder(String entityType, Class<T> type) {
+            this.entityType = Args.notBlank(entityType, "entityType");
+            this.type = Objects.requireNonNull(type, "entityClass");
+        }
+
+        /**
+         * @param connection a Lettuce connection with String keys and values; required. The application owns it
+         *                   and closes it after the writer.
+         * @return this
+         */
+        public Builder<T> connection(StatefulRedisConnection<String, String> connection) {
             this.connection = Objects.requireNonNull(connection, "connection");
-            this.entityType = Objects.requireNonNull(entityType, "entityType");
-            this.type = Objects.requireNonNull(type, "type");
-            Args.notBlank(entityType, "entityType");
+            return this;
         }
 
         /**
@@ -488,8 +533,14 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
             return this;
         }
 
-        /** @return the sink */
+        /**
+         * @return the sink
+         * @throws IllegalStateException if no connection was given
+         */
         public RedisSink<T> build() {
+            if (connection == null) {
+                throw new IllegalStateException("a Redis connection is required: .connection(redisClient.connect())");
+            }
             return new RedisSink<>(this);
         }
 

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.redis;
 
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -31,7 +46,7 @@ class RedisSinkContractTest extends AbstractSinkContractTest<TestItem> {
     @Override
     protected Sink<TestItem> createSink() {
         layout = redis.layout("contract");
-        return RedisSink.builder(redis.connection, entityType(), TestItem.class).keyLayout(layout).build();
+        return RedisSink.builder(entityType(), TestItem.class).connection(redis.connection).keyLayout(layout).build();
     }
 
     /** A Jackson serializer of the application's that meets a null it did not expect for one entity. */
@@ -46,7 +61,7 @@ class RedisSinkContractTest extends AbstractSinkContractTest<TestItem> {
                 out.writeRawValue(RedisSinkTest.JSON.writeValueAsString(item));
             }
         };
-        return Optional.of(RedisSink.builder(redis.connection, entityType(), TestItem.class).keyLayout(layout)
+        return Optional.of(RedisSink.builder(entityType(), TestItem.class).connection(redis.connection).keyLayout(layout)
                 .objectMapper(new ObjectMapper().registerModule(new SimpleModule().addSerializer(TestItem.class, failing)))
                 .build());
     }

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.redis;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,6 +38,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,7 +69,7 @@ class RedisSinkTest {
     /** A Redis sink built for "items" on a writer of "item" is refused when the writer is built, naming both. */
     @Test
     void aSinkBuiltForAnotherEntityTypeIsRefusedWhenTheWriterIsBuilt() {
-        RedisSink<TestItem> forItems = RedisSink.builder(redis.connection, "items", TestItem.class)
+        RedisSink<TestItem> forItems = RedisSink.builder("items", TestItem.class).connection(redis.connection)
                 .keyLayout(redis.layout("mismatch")).build();
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> io.dualwrite.DualWriter.<TestItem>builder().entityType(TYPE).idOf(TestItem::id)
@@ -68,7 +84,7 @@ class RedisSinkTest {
     @Test
     void tombstoneExpiresAfterTheConfiguredTime() throws Exception {
         RedisKeyLayout layout = redis.layout("tomb");
-        RedisSink<TestItem> sink = RedisSink.builder(redis.connection, TYPE, TestItem.class).keyLayout(layout)
+        RedisSink<TestItem> sink = RedisSink.builder(TYPE, TestItem.class).connection(redis.connection).keyLayout(layout)
                 .tombstoneTtl(Duration.ofMinutes(3)).build();
         sink.apply(upsert("t1", base + 1));
         String key = layout.key(TYPE, "t1");
@@ -85,7 +101,7 @@ class RedisSinkTest {
     @Test
     void tombstoneGuardsOnlyUntilItExpires() throws Exception {
         RedisKeyLayout layout = redis.layout("short");
-        RedisSink<TestItem> sink = RedisSink.builder(redis.connection, TYPE, TestItem.class).keyLayout(layout)
+        RedisSink<TestItem> sink = RedisSink.builder(TYPE, TestItem.class).connection(redis.connection).keyLayout(layout)
                 .tombstoneTtl(Duration.ofMillis(150)).build();
         sink.apply(delete("t2", base + 5));
         assertEquals(ApplyResult.ALREADY_CURRENT, sink.apply(upsert("t2", base + 4)),
@@ -102,7 +118,7 @@ class RedisSinkTest {
     @Test
     void tombstonesCanBeKeptForEver() throws Exception {
         RedisKeyLayout layout = redis.layout("forever");
-        RedisSink<TestItem> sink = RedisSink.builder(redis.connection, TYPE, TestItem.class).keyLayout(layout)
+        RedisSink<TestItem> sink = RedisSink.builder(TYPE, TestItem.class).connection(redis.connection).keyLayout(layout)
                 .tombstoneTtl(Duration.ZERO).build();
         sink.apply(upsert("t3", base + 1));
         sink.apply(delete("t3", base + 2));
@@ -112,7 +128,7 @@ class RedisSinkTest {
     @Test
     void liveEntriesExpireWhenConfigured() throws Exception {
         RedisKeyLayout layout = redis.layout("ttl");
-        RedisSink<TestItem> sink = RedisSink.builder(redis.connection, TYPE, TestItem.class).keyLayout(layout)
+        RedisSink<TestItem> sink = RedisSink.builder(TYPE, TestItem.class).connection(redis.connection).keyLayout(layout)
                 .entryTtl(Duration.ofSeconds(90)).build();
         sink.apply(upsert("e1", base + 1));
         long pttl = redis.connection.sync().pttl(layout.key(TYPE, "e1"));
@@ -126,7 +142,7 @@ class RedisSinkTest {
     void badSettingsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> RedisKeyLayout.of("no-id-here"), "a template needs {id}");
         assertThrows(IllegalArgumentException.class, () -> RedisKeyLayout.of("{id}:{id}"), "{id} only once");
-        RedisSink.Builder<TestItem> b = RedisSink.builder(redis.connection, TYPE, TestItem.class);
+        RedisSink.Builder<TestItem> b = RedisSink.builder(TYPE, TestItem.class).connection(redis.connection);
         assertThrows(IllegalArgumentException.class, () -> b.tombstoneTtl(Duration.ofSeconds(-1)), "negative TTL");
         assertThrows(IllegalArgumentException.class, () -> b.entryTtl(Duration.ofNanos(10)), "sub-millisecond TTL");
         assertThrows(IllegalArgumentException.class, () -> b.scanCount(0), "scan count below 1");
@@ -137,7 +153,7 @@ class RedisSinkTest {
     void keyLayoutPlacesEntriesWhereConfigured() throws Exception {
         String prefix = redis.runPrefix + "shop:";
         RedisKeyLayout layout = RedisKeyLayout.of(prefix + "{type}[v1]:{id}:cache");
-        RedisSink<TestItem> sink = RedisSink.builder(redis.connection, TYPE, TestItem.class).keyLayout(layout).build();
+        RedisSink<TestItem> sink = RedisSink.builder(TYPE, TestItem.class).connection(redis.connection).keyLayout(layout).build();
         sink.apply(upsert("k*1", base + 1));
         assertEquals(1L, redis.connection.sync().exists(prefix + "item[v1]:k*1:cache"),
                 "the entry must live at the key the template gives");
@@ -152,8 +168,28 @@ class RedisSinkTest {
     }
 
     @Test
+    void buildingNeedsAnEntityTypeAndAConnection() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> RedisSink.builder(TYPE, TestItem.class).build());
+        assertTrue(e.getMessage().contains("connection"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RedisSink.builder(" ", TestItem.class), "a blank type");
+        assertThrows(NullPointerException.class, () -> RedisSink.builder(TYPE, null), "an entity class");
+    }
+
+    @Test
+    void anUnreadableCachedEntryIsAnUncheckedPermanentSinkException() {
+        RedisKeyLayout layout = redis.layout("unreadable");
+        RedisSink<TestItem> sink = RedisSink.builder(TYPE, TestItem.class).connection(redis.connection).keyLayout(layout)
+                .build();
+        redis.connection.sync().hset(layout.key(TYPE, "bad-json"), Map.of("version", "7", "state", "{not json"));
+        io.dualwrite.spi.SinkException e = assertThrows(io.dualwrite.spi.SinkException.class, () -> sink.get("bad-json"));
+        assertEquals(ErrorKind.PERMANENT, e.kind(), e.getMessage());
+        assertEquals(Optional.empty(), sink.get("never-cached"), "nothing cached is empty, not an error");
+    }
+
+    @Test
     void runsTheScriptWithEvalWhenTheServerForgotIt() throws Exception {
-        RedisSink<TestItem> sink = RedisSink.builder(redis.connection, TYPE, TestItem.class)
+        RedisSink<TestItem> sink = RedisSink.builder(TYPE, TestItem.class).connection(redis.connection)
                 .keyLayout(redis.layout("flush")).build();
         redis.connection.sync().scriptFlush();
         assertFalse(redis.connection.sync().scriptExists(VersionGuardScript.sha()).get(0), "the flush must forget the script");
@@ -168,7 +204,7 @@ class RedisSinkTest {
 
     @Test
     void idsAfterSortsClientSideAcrossManyScanPages() throws Exception {
-        RedisSink<TestItem> sink = RedisSink.builder(redis.connection, TYPE, TestItem.class)
+        RedisSink<TestItem> sink = RedisSink.builder(TYPE, TestItem.class).connection(redis.connection)
                 .keyLayout(redis.layout("scan")).scanCount(7).build();
         TreeSet<String> live = new TreeSet<>();
         List<Change<TestItem>> batch = new ArrayList<>();
@@ -194,7 +230,7 @@ class RedisSinkTest {
     @Test
     void anUnmappableEntityFailsPermanentlyBeforeTouchingRedis() throws Exception {
         RedisKeyLayout layout = redis.layout("unmappable");
-        RedisSink<Object> sink = RedisSink.builder(redis.connection, TYPE, Object.class).keyLayout(layout).build();
+        RedisSink<Object> sink = RedisSink.builder(TYPE, Object.class).connection(redis.connection).keyLayout(layout).build();
         Change<Object> change = Change.builder().entityType(TYPE).id("o1").version(base).operation(Operation.UPSERT)
                 .state(new Object()).correlationId("c").time(Instant.now()).build();
         Exception v = assertThrows(Exception.class, () -> sink.validate(change), "Jackson cannot map a bare Object");
@@ -209,7 +245,7 @@ class RedisSinkTest {
     @Test
     void wrongTypeAtTheKeyIsPermanent() {
         RedisKeyLayout layout = redis.layout("wrongtype");
-        RedisSink<TestItem> sink = RedisSink.builder(redis.connection, TYPE, TestItem.class).keyLayout(layout).build();
+        RedisSink<TestItem> sink = RedisSink.builder(TYPE, TestItem.class).connection(redis.connection).keyLayout(layout).build();
         redis.connection.sync().set(layout.key(TYPE, "w1"), "a plain string");
         Exception e = assertThrows(Exception.class, () -> sink.apply(upsert("w1", base + 1)),
                 "a key holding another Redis type must fail the write");
@@ -221,7 +257,7 @@ class RedisSinkTest {
     void timeoutAfterSendingIsUnknownOutcomeAndTheWriteMayStillLand() throws Exception {
         RedisKeyLayout layout = redis.layout("timeout");
         try (StatefulRedisConnection<String, String> slow = redis.client.connect()) {
-            RedisSink<TestItem> sink = RedisSink.builder(slow, TYPE, TestItem.class).keyLayout(layout).build();
+            RedisSink<TestItem> sink = RedisSink.builder(TYPE, TestItem.class).connection(slow).keyLayout(layout).build();
             sink.apply(upsert("warm", base)); // the script is cached and the connection is up
             // a blocking pop holds this connection for a second, so the script waits behind it on the server
             RedisFuture<?> blocker = slow.async().blpop(1, redis.runPrefix + "never-pushed");
@@ -248,7 +284,7 @@ class RedisSinkTest {
         client.setOptions(ClientOptions.builder().autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
         try (StatefulRedisConnection<String, String> c = client.connect()) {
-            RedisSink<TestItem> sink = RedisSink.builder(c, TYPE, TestItem.class).keyLayout(redis.layout("gone")).build();
+            RedisSink<TestItem> sink = RedisSink.builder(TYPE, TestItem.class).connection(c).keyLayout(redis.layout("gone")).build();
             redis.connection.sync().clientKill(io.lettuce.core.KillArgs.Builder.id(c.sync().clientId()));
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (c.isOpen() && System.nanoTime() < deadline) {

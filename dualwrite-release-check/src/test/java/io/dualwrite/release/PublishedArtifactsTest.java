@@ -1,8 +1,23 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.release;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -13,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
@@ -31,10 +47,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PublishedArtifactsTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
+    /** Every module the BOM manages, so every artifact a user can depend on. */
+    static final List<String> PUBLISHED = List.of("dualwrite-core", "dualwrite-testkit", "dualwrite-mongo",
+            "dualwrite-redis", "dualwrite-jdbc", "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka",
+            "dualwrite-cli", "dualwrite-spring-boot-autoconfigure", "dualwrite-spring-boot-starter");
+
+    /** Modules that hold no code: a dependency set whose sources and javadoc jars carry a README instead. */
+    private static final Set<String> NO_CODE = Set.of("dualwrite-spring-boot-starter");
+
+    static List<String> published() {
+        return PUBLISHED;
+    }
+
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"dualwrite-core", "dualwrite-testkit", "dualwrite-mongo", "dualwrite-redis", "dualwrite-jdbc",
-            "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka", "dualwrite-cli",
-            "dualwrite-spring-boot-autoconfigure"})
+    @MethodSource("published")
     void eachModuleHasItsJarSourcesJavadocAndMetadata(String module) throws Exception {
         Path target = ROOT.resolve(module).resolve("target");
         // the command line's runnable jar (classifier "all") is published beside its plain jar
@@ -42,23 +68,26 @@ class PublishedArtifactsTest {
         Assumptions.assumeTrue(jar != null, () -> module + " was not packaged in this build (run the whole build:"
                 + " ./mvnw verify)");
         String version = jar.getFileName().toString().substring(module.length() + 1).replace(".jar", "");
+        boolean code = !NO_CODE.contains(module);
         try (JarFile j = new JarFile(jar.toFile())) {
             Manifest m = j.getManifest();
             assertNotNull(m, module + ": a manifest");
             String name = m.getMainAttributes().getValue("Automatic-Module-Name");
             assertNotNull(name, module + ": an Automatic-Module-Name");
             assertTrue(name.startsWith("io.dualwrite."), module + ": " + name);
-            assertTrue(j.stream().anyMatch(e -> e.getName().endsWith(".class")), module + ": classes");
+            assertEquals(code, j.stream().anyMatch(e -> e.getName().endsWith(".class")), module + ": classes");
         }
         Path sources = target.resolve(module + "-" + version + "-sources.jar");
         assertTrue(Files.exists(sources), module + ": a sources jar");
         try (JarFile j = new JarFile(sources.toFile())) {
-            assertTrue(j.stream().anyMatch(e -> e.getName().endsWith(".java")), module + ": sources");
+            assertTrue(code ? j.stream().anyMatch(e -> e.getName().endsWith(".java")) : j.getEntry("README.md") != null,
+                    module + (code ? ": sources" : ": a README in place of sources"));
         }
         Path javadoc = target.resolve(module + "-" + version + "-javadoc.jar");
         assertTrue(Files.exists(javadoc), module + ": a javadoc jar");
         try (JarFile j = new JarFile(javadoc.toFile())) {
-            assertNotNull(j.getEntry("index.html"), module + ": javadoc");
+            assertNotNull(j.getEntry(code ? "index.html" : "README.md"),
+                    module + (code ? ": javadoc" : ": a README in place of javadoc"));
             List<String> internal = j.stream().map(e -> e.getName())
                     .filter(n -> n.contains("/internal/") && n.endsWith(".html")).limit(3).toList();
             assertEquals(List.of(), internal, module + ": the javadoc holds the public API only");
@@ -67,7 +96,33 @@ class PublishedArtifactsTest {
         assertFalse(text(pom, "name").isBlank(), module + ": a name");
         assertFalse(text(pom, "description").isBlank(), module + ": a description");
         assertEquals("dualwrite-parent", text(child(pom, "parent"), "artifactId"), module + ": the parent carries the rest");
-        assertCentralMetadata(pom(ROOT.resolve("pom.xml")), "dualwrite-parent");
+        Element parent = pom(ROOT.resolve("pom.xml"));
+        assertCentralMetadata(parent, "dualwrite-parent");
+        // otherwise Maven appends the module's name to the inherited urls, which then point nowhere
+        assertEquals("false", parent.getAttribute("child.project.url.inherit.append.path"), "the project url as is");
+        assertEquals("false", child(parent, "scm").getAttribute("child.scm.url.inherit.append.path"), "the scm url as is");
+    }
+
+    /** Every published module's javadoc is made in the normal build, which fails on any warning of the public API. */
+    @org.junit.jupiter.api.Test
+    void javadocOfThePublicApiFailsTheBuildOnAnyWarning() throws Exception {
+        Element javadoc = null;
+        Node plugins = child(child(pom(ROOT.resolve("pom.xml")), "build"), "plugins");
+        for (Node n = plugins.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && e.getTagName().equals("plugin")
+                    && text(e, "artifactId").equals("maven-javadoc-plugin")) {
+                javadoc = child(e, "configuration");
+            }
+        }
+        assertNotNull(javadoc, "the parent builds javadoc in every module");
+        assertEquals("true", text(javadoc, "failOnWarnings"), "a warning fails the build");
+        assertEquals("all", text(javadoc, "doclint"), "every doclint group is checked, missing comments included");
+        assertTrue(text(javadoc, "excludePackageNames").contains("*.internal"), "implementation packages are left out");
+        for (String module : PUBLISHED) {
+            String own = Files.readString(ROOT.resolve(module).resolve("pom.xml"));
+            assertFalse(own.contains("maven.javadoc.skip") || own.contains("<failOnWarnings>false"),
+                    module + " does not turn the check off");
+        }
     }
 
     @org.junit.jupiter.api.Test
@@ -83,11 +138,8 @@ class PublishedArtifactsTest {
                 managed.add(text(e, "artifactId"));
             }
         }
-        for (String module : List.of("dualwrite-core", "dualwrite-testkit", "dualwrite-mongo", "dualwrite-redis",
-                "dualwrite-jdbc", "dualwrite-http", "dualwrite-opensearch", "dualwrite-kafka", "dualwrite-cli",
-                "dualwrite-spring-boot-autoconfigure", "dualwrite-spring-boot-starter")) {
-            assertTrue(managed.contains(module), "the BOM manages " + module + ": " + managed);
-        }
+        assertEquals(PUBLISHED.stream().sorted().toList(), managed.stream().sorted().toList(),
+                "the BOM manages exactly the published modules");
     }
 
     private static void assertCentralMetadata(Element pom, String what) {

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.it.sinks;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -40,7 +55,7 @@ class AllSinksChaosTest {
             api.failureRate(0.08).retryAfterSeconds(0).slowRate(0.05, Duration.ofMillis(250));
             HikariDataSource pool = d.pool(TestPostgres.server().host(), TestPostgres.server().port());
             var redis = d.redis(TestRedis.server().host(), TestRedis.server().port(), Duration.ofSeconds(2));
-            HttpSink<TestItem> http = HttpSink.<TestItem>builder().upsert("PUT", api.uri() + "/items/{id}")
+            HttpSink<TestItem> http = HttpSink.builder("item", TestItem.class).upsert("PUT", api.uri() + "/items/{id}")
                     .requestTimeout(Duration.ofMillis(150)).build();
             // the runner asks for one destination per sink, in the order the sinks are added
             Deque<ReconcilableSink<TestItem>> next = new ArrayDeque<>(List.of(

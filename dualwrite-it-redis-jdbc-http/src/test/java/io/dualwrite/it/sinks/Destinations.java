@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.it.sinks;
 
 import com.mongodb.MongoClientSettings;
@@ -80,7 +95,7 @@ final class Destinations implements AutoCloseable {
      * @return a Redis sink on a key prefix of this run
      */
     RedisSink<TestItem> redisSink(StatefulRedisConnection<String, String> connection) {
-        return RedisSink.builder(connection, "item", TestItem.class)
+        return RedisSink.builder("item", TestItem.class).connection(connection)
                 .keyLayout(RedisKeyLayout.of(run + ":" + (n++) + ":{type}:{id}")).build();
     }
 
@@ -112,7 +127,7 @@ final class Destinations implements AutoCloseable {
         String table = run + "_" + (n++);
         JdbcTables.createPostgresTable(direct, table);
         tables.add(table);
-        return JdbcSink.<TestItem>builder(pool, "item", table).build();
+        return JdbcSink.builder("item", TestItem.class).dataSource(pool).table(table).build();
     }
 
     @Override

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.mongo.internal;
 
 import com.mongodb.client.MongoCollection;
@@ -15,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What both MongoDB stores share: the entity collection, its codec and ids, the classifier and
@@ -43,6 +59,11 @@ abstract class MongoStoreBase<T> {
     /** @return the entity collection */
     public MongoCollection<T> collection() {
         return collection;
+    }
+
+    /** @return the entity collection's database */
+    public Optional<String> database() {
+        return Optional.of(collection.getNamespace().getDatabaseName());
     }
 
     /** @return {@link MongoErrorClassifier#INSTANCE} */

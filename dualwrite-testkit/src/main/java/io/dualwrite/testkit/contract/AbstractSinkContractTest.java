@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.testkit.contract;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -93,6 +108,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ({@link #sinkWithMappingFailingFor(String)}), that entity is dead-lettered as PERMANENT through a
  * real {@link DualWriter} without anything of it reaching the destination, the sink's circuit
  * stays closed however often it fails, and a recovery batch sends every other change in one call.
+ * A sink built for one entity type ({@link Sink#boundEntityType()}) is built for the test's, refuses
+ * a change of another type as PERMANENT, and a writer of another type refuses it at build.
  *
  * <p>For a {@link ContentDigestingSink} it also proves the content digest's promises: what the
  * sink holds after a change digests to what it expects for that change, absent and deleted ids are
@@ -328,6 +345,22 @@ public abstract class AbstractSinkContractTest<T> {
     }
 
     // ------------------------------------------------------------------ the contract
+
+    @Test
+    final void aSinkBuiltForOneEntityTypeRefusesAnotherAtBuildAndAtApply() {
+        Optional<String> bound = sink.boundEntityType();
+        assumeTrue(bound.isPresent(), "this sink takes changes of any entity type");
+        assertEquals(entityType(), bound.get(), "the sink is bound to the type it was built for");
+        Change<T> other = Change.<T>builder().entityType(entityType() + "-other").id("t-1").version(version(1))
+                .operation(Operation.DELETE).correlationId("contract-other").time(Instant.now()).build();
+        Exception e = assertThrows(Exception.class, () -> sink.apply(other), "a change of another type is refused");
+        assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(e), "and that is PERMANENT: " + e);
+        IllegalStateException wiring = assertThrows(IllegalStateException.class, () -> DualWriter.<T>builder()
+                .entityType(entityType() + "-other").idOf(x -> "x").primary(new InMemoryPrimaryStore<>())
+                .deadLetterStore(new InMemoryDeadLetterStore()).sink("s", sink).build(),
+                "a writer of another type refuses the sink when it is built");
+        assertTrue(wiring.getMessage().contains("'" + entityType() + "'"), wiring.getMessage());
+    }
 
     @Test
     final void appliesAnUpsertAndTheDestinationHoldsIt() throws Exception {

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.testkit.http;
 
 import io.dualwrite.internal.Args;
@@ -31,7 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>{@code
  * try (MisbehavingHttpServer server = MisbehavingHttpServer.start(Misbehaviour.STALLED_BODY)) {
- *     HttpSink<Item> sink = HttpSink.<Item>builder().upsert("PUT", server.uri() + "/items/{id}")
+ *     HttpSink<Item> sink = HttpSink.builder("item", Item.class).upsert("PUT", server.uri() + "/items/{id}")
  *             .requestTimeout(Duration.ofSeconds(1)).build();
  *     // sink.apply(change) must fail within about a second, although the server holds on for 30 s
  *     assertTrue(server.awaitClosedByClient(Duration.ofSeconds(5)), "the stalled connection is dropped");

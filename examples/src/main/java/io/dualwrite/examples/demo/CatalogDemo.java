@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.examples.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,6 +58,7 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -57,7 +73,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -96,14 +111,16 @@ public final class CatalogDemo {
 
     private final DemoOptions options;
     private final PrintStream out;
+    private final InputStream in;
     private final boolean terminal;
     private final Map<String, Map<SinkOutcome, LongAdder>> outcomes = new ConcurrentHashMap<>();
     private final AtomicInteger done = new AtomicInteger();
     private final LongAdder failedWrites = new LongAdder();
-    private volatile String phase = "starting";
+    private ProgressLine progress;
 
-    private CatalogDemo(DemoOptions options, PrintStream out, boolean terminal) {
+    private CatalogDemo(DemoOptions options, InputStream in, PrintStream out, boolean terminal) {
         this.options = options;
+        this.in = in;
         this.out = out;
         this.terminal = terminal;
         for (String s : SINKS) {
@@ -126,7 +143,7 @@ public final class CatalogDemo {
             System.setProperty("org.slf4j.simpleLogger.logFile", log);
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
         }
-        System.exit(run(args, System.out, System.console() != null));
+        System.exit(run(args, System.in, System.out, System.console() != null));
     }
 
     /**
@@ -138,6 +155,20 @@ public final class CatalogDemo {
      * @return {@link #CONVERGED}, {@link #DIVERGED}, {@link #USAGE} or {@link #FAILED}
      */
     public static int run(String[] args, PrintStream out, boolean terminal) {
+        return run(args, InputStream.nullInputStream(), out, terminal);
+    }
+
+    /**
+     * Runs the demo in this JVM, reading the Enter that ends a {@code --keep} run on an in-JVM MongoDB from
+     * {@code in}.
+     *
+     * @param args     see {@link DemoOptions#HELP}
+     * @param in       where the Enter that stops the kept servers is read from (its end counts as Enter)
+     * @param out      where the progress and the results go
+     * @param terminal true to refresh the progress line in place, false for one plain line at a time
+     * @return {@link #CONVERGED}, {@link #DIVERGED}, {@link #USAGE} or {@link #FAILED}
+     */
+    public static int run(String[] args, InputStream in, PrintStream out, boolean terminal) {
         DemoOptions options;
         try {
             options = DemoOptions.parse(args, System.getenv());
@@ -152,7 +183,7 @@ public final class CatalogDemo {
             return CONVERGED;
         }
         try {
-            return new CatalogDemo(options, out, terminal).run();
+            return new CatalogDemo(options, in, out, terminal).run();
         } catch (Exception e) {
             out.println();
             out.println("the demo could not run: " + e);
@@ -162,15 +193,17 @@ public final class CatalogDemo {
     }
 
     private int run() throws Exception {
-        long start = System.nanoTime();
         String run = "d" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
         CatalogWiring wiring = new CatalogWiring(run);
         out.printf("dualwrite demo: a product catalog in MongoDB kept in sync with a search index, a Kafka topic and"
                 + " a cache%n(run %s, seed %d, %d products, %d operations)%n%nservers:%n", run, options.seed(),
                 options.products(), options.operations());
-        try (DemoServers servers = DemoServers.start(options, out);
+        progress = new ProgressLine(out, terminal);
+        try (ProgressLine line = progress;
+             DemoServers servers = DemoServers.start(options, progress);
              MongoClient mongo = CatalogWiring.mongoClient(servers.mongoUri());
              RestClient rest = RestClient.builder(HttpHost.create(servers.openSearchUrl())).build()) {
+            progress.phase("creating the topic");
             servers.createTopic(wiring.topicName());
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             registry.config().meterFilter(percentiles());
@@ -212,41 +245,40 @@ public final class CatalogDemo {
                     .sink(CatalogWiring.CACHE, cacheFaults, SinkSettings.builder().attemptTimeout(Duration.ofMillis(150))
                             .maxAttempts(2).backoff(Duration.ofMillis(10), 2.0, Duration.ofMillis(50))
                             .circuitBreaker(breaker).build());
-            ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(daemon("demo-progress"));
+            progress.phase("building the writer");
             try (DualWriter<Product> writer = builder.build();
                  RecoveryWorker recovery = RecoveryWorker.builder(writer).interval(Duration.ofMillis(250)).build()) {
                 recovery.start();
                 AtomicLong backlog = new AtomicLong();
                 AtomicLong deadLetterCount = new AtomicLong();
-                progress.scheduleWithFixedDelay(() -> printProgress(primary, deadLetters, backlog, deadLetterCount),
-                        0, terminal ? 250 : 2000, TimeUnit.MILLISECONDS);
-
-                out.printf("%nrunning: %d writer threads here, and a second writer process killed %d times"
-                        + " (SIGKILL) along the way%nprogress: per sink applied/deferred/dead-lettered writes, the recovery"
-                        + " backlog (entities with pending intents), dead letters waiting%n", WRITER_THREADS, KILLS);
+                progress.say(String.format("%nrunning: %d writer threads here, and a second writer process killed %d"
+                        + " times (SIGKILL) along the way%nprogress: per sink applied/deferred writes, the recovery"
+                        + " backlog (entities with pending intents), dead letters waiting (one per entity and sink)",
+                        WRITER_THREADS, KILLS));
+                progress.figures(() -> figures(primary, deadLetters, backlog, deadLetterCount));
                 CompletableFuture<ProcessKiller.Report> kills = startKills(servers, wiring);
                 runTraffic(writer, searchFaults);
-                phase = "waiting for the killed writers";
+                progress.phase("waiting for the killed writers");
                 ProcessKiller.Report killReport = kills.get(3, TimeUnit.MINUTES);
 
-                phase = "recovering";
+                progress.phase("recovering");
                 eventFaults.heal();
                 cacheFaults.heal();
                 searchFaults.heal();
+                long healed = System.nanoTime();
                 boolean drained = awaitRecovery(primary);
                 List<DeadLetter> waiting = deadLetters.list(DeadLetterQuery.ALL);
                 List<String> deadLettered = waiting.stream()
                         .map(d -> d.sink() + " " + d.entityId() + " (" + d.kind() + ")").collect(Collectors.toList());
                 Map<String, Long> deadBySink = waiting.stream()
                         .collect(Collectors.groupingBy(DeadLetter::sink, Collectors.counting()));
-                phase = "replaying dead letters";
+                progress.phase("replaying dead letters");
                 searchFaults.clearPoison(); // the operator fixes the mapping, then replays
                 int replayed = writer.deadLetters().replayAll(DeadLetterQuery.ALL);
                 writer.operations().flushAcknowledgements();
-                progress.shutdownNow();
-                progress.awaitTermination(2, TimeUnit.SECONDS);
-                printProgress(primary, deadLetters, backlog, deadLetterCount);
-                out.println();
+                double convergedAfter = (System.nanoTime() - healed) / 1e9;
+                progress.phase("done");
+                progress.close();
 
                 out.println();
                 out.println(killReport);
@@ -258,33 +290,70 @@ public final class CatalogDemo {
 
                 Map<String, ConvergenceReport> reports = check(wiring, servers, rest, search, primary, deadLetters,
                         redisCache, memoryCache);
-                removeRunData(wiring, db, rest, servers, redis);
+                if (!options.keep()) {
+                    removeRunData(wiring, db, rest, servers, redis);
+                }
                 boolean converged = reports.values().stream().allMatch(ConvergenceReport::converged)
                         && killReport.killed() > 0;
                 printTable(reports, registry, deadBySink);
                 printMetrics(registry);
-                out.printf("%n%s in %.1f s (seed %d)%n", converged ? "CONVERGED: every sink holds the primary's state"
-                        : "NOT CONVERGED", (System.nanoTime() - start) / 1e9, options.seed());
+                out.printf(Locale.ROOT, "%n%s %.1f s after the last fault healed (the whole run took %.1f s; seed %d)%n",
+                        converged ? "CONVERGED: every sink holds the primary's state" : "NOT CONVERGED",
+                        convergedAfter, progress.elapsedSeconds(), options.seed());
                 if (killReport.killed() == 0) {
                     out.println("no writer process was killed while running: the crash was not exercised");
                 }
+                pointToTheCommandLine(servers, wiring);
                 if (redis != null) {
                     redis.close();
                     redisClient.shutdown();
                 }
                 events.close();
                 return converged ? CONVERGED : DIVERGED;
-            } finally {
-                progress.shutdownNow();
             }
         }
+    }
+
+    /**
+     * The closing lines: how to look at this run with the operator's command line. With {@code --keep} the run's data
+     * stays, and an in-JVM MongoDB (which ends with this JVM) runs until Enter.
+     */
+    private void pointToTheCommandLine(DemoServers servers, CatalogWiring wiring) throws IOException {
+        boolean inJvm = options.mongoUri().isEmpty();
+        String uri = inJvm ? servers.mongoUri() : DemoServers.redact(servers.mongoUri());
+        String command = statusCommand(uri, wiring.databaseName(), wiring.collectionName());
+        if (!options.keep()) {
+            out.printf("%nto look at a run with the operator's command line (./dualwrite status, dead-letters, ...),"
+                    + " run ./demo --keep:%nit keeps the run's data and prints the command for it%n");
+            return;
+        }
+        out.printf("%nthis run's data is kept; look at it with the operator's command line:%n  %s%n", command);
+        if (inJvm) {
+            out.println("the in-JVM MongoDB stops with the demo: press Enter to stop it");
+            out.flush();
+            int c;
+            do {
+                c = in.read();
+            } while (c != -1 && c != '\n');
+        }
+    }
+
+    /**
+     * @param uri        the MongoDB connection string
+     * @param database   the run's database
+     * @param collection the entity collection, named by the writer's entity type in the command
+     * @return the command that shows the run's status
+     */
+    static String statusCommand(String uri, String database, String collection) {
+        return "./dualwrite status --mongo-uri " + uri + " --database " + database + " --entity "
+                + CatalogWiring.ENTITY_TYPE + "=" + collection;
     }
 
     private void runTraffic(DualWriter<Product> writer, FaultySink<Product> searchFaults) throws Exception {
         int total = options.operations();
         int outageStart = total / 4;
         int outageEnd = total * 11 / 20;
-        phase = "writing";
+        progress.phase("writing");
         ExecutorService pool = Executors.newFixedThreadPool(WRITER_THREADS, daemon("demo-writer"));
         try {
             List<CompletableFuture<Void>> threads = new ArrayList<>();
@@ -298,10 +367,10 @@ public final class CatalogDemo {
                         }
                         if (i == outageStart) {
                             searchFaults.unheal();
-                            phase = "search index DOWN";
+                            progress.phase("search index DOWN");
                         } else if (i == outageEnd) {
                             searchFaults.heal();
-                            phase = "search index back";
+                            progress.phase("search index back");
                         }
                         try {
                             // the catalog is loaded first (every product once), then changed at random
@@ -454,27 +523,63 @@ public final class CatalogDemo {
     private void printMetrics(SimpleMeterRegistry registry) {
         out.println();
         out.println("Micrometer:");
+        List<List<String>> writes = new ArrayList<>();
+        writes.add(List.of(DualWriteMetrics.WRITE, "operation", "outcome", "count", "p50 ms", "p95 ms", "p99 ms"));
         for (Timer t : registry.find(DualWriteMetrics.WRITE).timers()) {
             Map<Double, Double> p = new LinkedHashMap<>();
             for (ValueAtPercentile v : t.takeSnapshot().percentileValues()) {
                 p.put(v.percentile(), v.value(TimeUnit.MILLISECONDS));
             }
-            out.printf("  %s %-6s %-8s n=%-5d p50 %6.1f ms  p95 %6.1f ms  p99 %6.1f ms%n", DualWriteMetrics.WRITE,
-                    Optional.ofNullable(t.getId().getTag(DualWriteMetrics.TAG_OPERATION)).orElse("-"),
-                    Optional.ofNullable(t.getId().getTag(DualWriteMetrics.TAG_OUTCOME)).orElse("-"), t.count(),
-                    p.getOrDefault(0.5, Double.NaN), p.getOrDefault(0.95, Double.NaN), p.getOrDefault(0.99, Double.NaN));
+            writes.add(List.of("", Optional.ofNullable(t.getId().getTag(DualWriteMetrics.TAG_OPERATION)).orElse("-"),
+                    Optional.ofNullable(t.getId().getTag(DualWriteMetrics.TAG_OUTCOME)).orElse("-"),
+                    String.valueOf(t.count()), millis(p.get(0.5)), millis(p.get(0.95)), millis(p.get(0.99))));
         }
+        printColumns(writes, 3);
+        out.println();
+        List<List<String>> sinks = new ArrayList<>();
+        sinks.add(List.of("sink", DualWriteMetrics.SINK_RETRIES, DualWriteMetrics.RECOVERY_DELIVERIES + " applied",
+                "deferred"));
         for (String sink : SINKS) {
-            out.printf("  %-8s %s %.0f, %s applied %.0f / deferred %.0f, %s %.0f%n", sink,
-                    DualWriteMetrics.SINK_RETRIES, count(registry, DualWriteMetrics.SINK_RETRIES, sink, null),
-                    DualWriteMetrics.RECOVERY_DELIVERIES,
-                    count(registry, DualWriteMetrics.RECOVERY_DELIVERIES, sink, "applied"),
-                    count(registry, DualWriteMetrics.RECOVERY_DELIVERIES, sink, "deferred"),
-                    DualWriteMetrics.DEAD_LETTERS, count(registry, DualWriteMetrics.DEAD_LETTERS, sink, null));
+            sinks.add(List.of(sink, whole(count(registry, DualWriteMetrics.SINK_RETRIES, sink, null)),
+                    whole(count(registry, DualWriteMetrics.RECOVERY_DELIVERIES, sink, "applied")),
+                    whole(count(registry, DualWriteMetrics.RECOVERY_DELIVERIES, sink, "deferred"))));
         }
+        printColumns(sinks, 1);
         if (failedWrites.sum() > 0) {
             out.printf("  writes that threw (the caller saw an error, nothing half-done): %d%n", failedWrites.sum());
         }
+    }
+
+    /**
+     * Prints rows as columns, each as wide as its widest cell.
+     *
+     * @param rows  the header, then the rows
+     * @param names how many leading columns hold names (left-aligned); the rest hold figures (right-aligned)
+     */
+    private void printColumns(List<List<String>> rows, int names) {
+        int[] width = new int[rows.get(0).size()];
+        for (List<String> row : rows) {
+            for (int i = 0; i < row.size(); i++) {
+                width[i] = Math.max(width[i], row.get(i).length());
+            }
+        }
+        for (List<String> row : rows) {
+            StringBuilder line = new StringBuilder(" ");
+            for (int i = 0; i < row.size(); i++) {
+                String cell = row.get(i);
+                String pad = " ".repeat(width[i] - cell.length());
+                line.append("  ").append(i < names ? cell + pad : pad + cell);
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+
+    private static String millis(Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    private static String whole(double value) {
+        return String.format(Locale.ROOT, "%.0f", value);
     }
 
     private static double count(SimpleMeterRegistry registry, String name, String sink, String outcome) {
@@ -483,8 +588,8 @@ public final class CatalogDemo {
                 .mapToDouble(Counter::count).sum();
     }
 
-    private void printProgress(MongoPrimaryStore<Product> primary, MongoDeadLetterStore deadLetters,
-                               AtomicLong backlog, AtomicLong deadLetterCount) {
+    private String figures(MongoPrimaryStore<Product> primary, MongoDeadLetterStore deadLetters,
+                           AtomicLong backlog, AtomicLong deadLetterCount) {
         try {
             backlog.set(primary.pendingCount());
             deadLetterCount.set(deadLetters.count());
@@ -495,17 +600,11 @@ public final class CatalogDemo {
                 options.operations()), options.operations()));
         for (String s : SINKS) {
             Map<SinkOutcome, LongAdder> m = outcomes.get(s);
-            line.append(String.format(Locale.ROOT, "  %s %d/%d/%d", s, m.get(SinkOutcome.APPLIED).sum(),
-                    m.get(SinkOutcome.DEFERRED).sum(), m.get(SinkOutcome.DEAD_LETTERED).sum()));
+            line.append(String.format(Locale.ROOT, "  %s %d/%d", s, m.get(SinkOutcome.APPLIED).sum(),
+                    m.get(SinkOutcome.DEFERRED).sum()));
         }
-        line.append(String.format(Locale.ROOT, "  backlog %d  dead letters %d  %s", backlog.get(),
-                deadLetterCount.get(), phase));
-        if (terminal) {
-            out.print("\r" + line + "\u001B[K");
-        } else {
-            out.println(line);
-        }
-        out.flush();
+        return line.append(String.format(Locale.ROOT, "  backlog %d  dead letters %d", backlog.get(),
+                deadLetterCount.get())).toString();
     }
 
     private static String childWrites(ProcessKiller.Report report) {

@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.examples.demo;
 
 import com.mongodb.ConnectionString;
@@ -87,12 +102,17 @@ public final class CatalogWiring {
         return client.getDatabase(databaseName());
     }
 
+    /** @return the collection of the catalog's products in the run's database */
+    public String collectionName() {
+        return "products";
+    }
+
     /**
      * @param database the run's database
      * @return the primary store of the catalog (embedded intents)
      */
     public MongoPrimaryStore<Product> primary(MongoDatabase database) {
-        MongoCollection<Product> products = database.getCollection("products", Product.class);
+        MongoCollection<Product> products = database.getCollection(collectionName(), Product.class);
         return MongoPrimaryStore.builder(products).build();
     }
 
@@ -109,7 +129,7 @@ public final class CatalogWiring {
      * @return the search-index sink (one shard, no replica: fine for a single node)
      */
     public OpenSearchSink<Product> search(RestClient client) {
-        return OpenSearchSink.<Product>builder().client(client).index(indexName())
+        return OpenSearchSink.builder(ENTITY_TYPE, Product.class).client(client).index(indexName())
                 .indexSettings("{\"number_of_shards\":1,\"number_of_replicas\":0}")
                 .build();
     }
@@ -119,7 +139,7 @@ public final class CatalogWiring {
      * @return the Kafka sink
      */
     public KafkaSink<Product> events(String bootstrapServers) {
-        return KafkaSink.<Product>builder().bootstrapServers(bootstrapServers).topic(topicName())
+        return KafkaSink.builder(ENTITY_TYPE, Product.class).bootstrapServers(bootstrapServers).topic(topicName())
                 .sendTimeout(Duration.ofSeconds(10)).build();
     }
 
@@ -128,7 +148,7 @@ public final class CatalogWiring {
      * @return the Redis cache sink, its keys under {@code demo:<run>:}
      */
     public RedisSink<Product> redisCache(StatefulRedisConnection<String, String> connection) {
-        return RedisSink.builder(connection, ENTITY_TYPE, Product.class)
+        return RedisSink.builder(ENTITY_TYPE, Product.class).connection(connection)
                 .keyLayout(RedisKeyLayout.of(redisKeyPrefix() + "{type}:{id}"))
                 .build();
     }

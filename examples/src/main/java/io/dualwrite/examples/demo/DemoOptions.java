@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.examples.demo;
 
 import java.util.Map;
@@ -48,6 +63,10 @@ public final class DemoOptions {
             "  --products N             product ids to write to            (default " + DEFAULT_PRODUCTS + ")",
             "  --operations N           writes by the main process         (default " + DEFAULT_OPERATIONS + ")",
             "  --seed N                 seed of the traffic and the faults (default " + DEFAULT_SEED + ")",
+            "",
+            "Afterwards:",
+            "  --keep                   keep the run's data and print the ./dualwrite status command for it;",
+            "                           an in-JVM MongoDB then stays up until Enter is pressed",
             "  --help                   this text");
 
     private final String mongoUri;
@@ -58,9 +77,10 @@ public final class DemoOptions {
     private final int operations;
     private final long seed;
     private final boolean help;
+    private final boolean keep;
 
     private DemoOptions(String mongoUri, String openSearchUrl, String kafkaBootstrap, String redisUri, int products,
-                        int operations, long seed, boolean help) {
+                        int operations, long seed, boolean help, boolean keep) {
         this.mongoUri = mongoUri;
         this.openSearchUrl = openSearchUrl;
         this.kafkaBootstrap = kafkaBootstrap;
@@ -69,6 +89,7 @@ public final class DemoOptions {
         this.operations = operations;
         this.seed = seed;
         this.help = help;
+        this.keep = keep;
     }
 
     /**
@@ -88,11 +109,16 @@ public final class DemoOptions {
         int operations = DEFAULT_OPERATIONS;
         long seed = DEFAULT_SEED;
         boolean help = false;
+        boolean keep = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
             if (name.equals("--help") || name.equals("-h")) {
                 help = true;
+                continue;
+            }
+            if (a.equals("--keep")) {
+                keep = true;
                 continue;
             }
             String value;
@@ -114,7 +140,7 @@ public final class DemoOptions {
                 default -> throw new IllegalArgumentException("unknown option " + name + " (see --help)");
             }
         }
-        return new DemoOptions(mongo, os, kafka, redis, products, operations, seed, help);
+        return new DemoOptions(mongo, os, kafka, redis, products, operations, seed, help, keep);
     }
 
     /** @return the MongoDB to use, if one was given */
@@ -160,6 +186,11 @@ public final class DemoOptions {
      */
     public static void main(String[] args) {
         System.out.println(HELP);
+    }
+
+    /** @return true to keep the run's data (and an in-JVM MongoDB until Enter) for the operator's command line */
+    public boolean keep() {
+        return keep;
     }
 
     /** @return true when only the help text was asked for */

@@ -1,9 +1,23 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.examples.demo;
 
 import io.dualwrite.testkit.kafka.EmbeddedKafka;
 import io.dualwrite.testkit.mongo.InJvmMongo;
 import io.dualwrite.testkit.opensearch.EmbeddedOpenSearch;
-import java.io.PrintStream;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -34,20 +48,21 @@ final class DemoServers implements AutoCloseable {
 
     /**
      * @param options the command line
-     * @param out     where to say what runs where
+     * @param progress where to say what starts and what runs where
      * @return the servers, running
      */
-    static DemoServers start(DemoOptions options, PrintStream out) {
+    static DemoServers start(DemoOptions options, ProgressLine progress) {
         DemoServers s = new DemoServers();
         try {
             long t0 = System.nanoTime();
             if (options.mongoUri().isPresent()) {
                 s.mongoUri = options.mongoUri().get();
-                out.println("  MongoDB     " + redact(s.mongoUri) + " (given)");
+                progress.say("  MongoDB     " + redact(s.mongoUri) + " (given)");
             } else {
+                progress.phase("starting MongoDB (in-JVM MongoDB-wire server)");
                 InJvmMongo mongo = s.track(InJvmMongo.start());
                 s.mongoUri = mongo.connectionString();
-                out.println("  MongoDB     " + s.mongoUri + " (in-JVM MongoDB-wire server, " + since(t0) + ")");
+                progress.say("  MongoDB     " + s.mongoUri + " (in-JVM MongoDB-wire server, " + since(t0) + ")");
             }
             // the two slow starters run side by side
             CompletableFuture<EmbeddedOpenSearch> os = options.openSearchUrl().isPresent() ? null
@@ -55,25 +70,28 @@ final class DemoServers implements AutoCloseable {
             CompletableFuture<EmbeddedKafka> kafka = options.kafkaBootstrap().isPresent() ? null
                     : CompletableFuture.supplyAsync(EmbeddedKafka::start);
             t0 = System.nanoTime();
+            progress.phase(os != null && kafka != null ? "starting an OpenSearch node and a Kafka broker side by side"
+                    : os != null ? "starting an OpenSearch node" : kafka != null ? "starting a Kafka broker" : "connecting");
             if (os == null) {
                 s.openSearchUrl = options.openSearchUrl().get();
-                out.println("  OpenSearch  " + s.openSearchUrl + " (given)");
+                progress.say("  OpenSearch  " + s.openSearchUrl + " (given)");
             } else {
                 EmbeddedOpenSearch node = s.track(os.join());
                 s.openSearchUrl = node.httpUrl();
-                out.println("  OpenSearch  " + s.openSearchUrl + " (node " + EmbeddedOpenSearch.VERSION
+                progress.say("  OpenSearch  " + s.openSearchUrl + " (node " + EmbeddedOpenSearch.VERSION
                         + " in-process, " + since(t0) + ")");
             }
             if (kafka == null) {
                 s.kafkaBootstrap = options.kafkaBootstrap().get();
-                out.println("  Kafka       " + s.kafkaBootstrap + " (given)");
+                progress.say("  Kafka       " + s.kafkaBootstrap + " (given)");
             } else {
+                progress.phase("starting a Kafka broker");
                 EmbeddedKafka broker = s.track(kafka.join());
                 s.kafkaBootstrap = broker.bootstrapServers();
-                out.println("  Kafka       " + s.kafkaBootstrap + " (broker in-process, " + since(t0) + ")");
+                progress.say("  Kafka       " + s.kafkaBootstrap + " (broker in-process, " + since(t0) + ")");
             }
             s.redisUri = options.redisUri().orElse(null);
-            out.println("  cache       " + (s.redisUri == null ? "in memory (give --redis-uri for Redis)"
+            progress.say("  cache       " + (s.redisUri == null ? "in memory (give --redis-uri for Redis)"
                     : "Redis " + redact(s.redisUri) + " (given)"));
             return s;
         } catch (RuntimeException e) {
@@ -157,7 +175,7 @@ final class DemoServers implements AutoCloseable {
     }
 
     /** Hides a password in a URI before it is printed. */
-    private static String redact(String uri) {
+    static String redact(String uri) {
         return uri.replaceAll("//([^:/@]+):([^@]+)@", "//$1:***@");
     }
 }

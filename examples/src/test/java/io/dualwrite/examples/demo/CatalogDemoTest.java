@@ -1,3 +1,18 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
 package io.dualwrite.examples.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,10 +22,17 @@ import io.dualwrite.testkit.kafka.EmbeddedKafka;
 import io.dualwrite.testkit.mongo.InJvmMongo;
 import io.dualwrite.testkit.opensearch.EmbeddedOpenSearch;
 import io.dualwrite.testkit.servers.TestRedis;
+import io.dualwrite.cli.DualWriteCli;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * Runs the demo's main logic in this JVM with small sizes: embedded servers, every fault, writer
@@ -22,10 +44,37 @@ class CatalogDemoTest {
     void demoConvergesAfterOutageSlowCallsAndKilledWritersAndExitsWithZero() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        int code = CatalogDemo.run(new String[] {"--products", "40", "--operations", "240", "--seed", "7"}, out, false);
+        // --keep: the demo prints a ./dualwrite command and waits for Enter with its in-JVM MongoDB up; the first read
+        // of its input runs that command, while the server is still there, then answers Enter
+        StringWriter status = new StringWriter();
+        int[] statusCode = {-1};
+        InputStream enter = new InputStream() {
+            @Override
+            public int read() {
+                String printed = bytes.toString(StandardCharsets.UTF_8);
+                Matcher m = Pattern.compile("\n  \\./dualwrite (status .*)\n").matcher(printed);
+                if (statusCode[0] == -1 && m.find()) {
+                    CommandLine cli = DualWriteCli.commandLine(InputStream.nullInputStream());
+                    cli.setOut(new PrintWriter(status, true));
+                    cli.setErr(new PrintWriter(status, true));
+                    statusCode[0] = cli.execute(m.group(1).split(" "));
+                }
+                return '\n';
+            }
+        };
+        int code = CatalogDemo.run(new String[] {"--products", "40", "--operations", "240", "--seed", "7", "--keep"},
+                enter, out, false);
         String printed = bytes.toString(StandardCharsets.UTF_8);
         System.out.println(printed);
         assertEquals(CatalogDemo.CONVERGED, code, "the demo must end converged (exit code 0); it printed:\n" + printed);
+        assertEquals(DualWriteCli.EXIT_OK, statusCode[0], "the printed ./dualwrite status command works against the"
+                + " kept run:\n" + status + "\n" + printed);
+        assertTrue(status.toString().contains("deliveries (0)"), "it reads the converged run: nothing pending\n" + status);
+        assertTrue(printed.matches("(?s).*\n\\s+0\\.\\ds  starting.*"),
+                "the progress line speaks from the first second, while the servers start:\n" + printed);
+        assertTrue(printed.matches("(?s).*\nCONVERGED: every sink holds the primary's state \\d+\\.\\d s after the last"
+                + " fault healed \\(the whole run took \\d+\\.\\d s; seed 7\\)\n.*"), "the time to converge is"
+                + " counted from the last healed fault:\n" + printed);
         assertTrue(printed.contains("2 of 2 killed while running"),
                 "both writer processes must be killed while they write:\n" + printed);
         // the killed writers leave the in-memory cache of this process to recovery (they record its
@@ -33,7 +82,8 @@ class CatalogDemoTest {
         assertTrue(printed.matches("(?s).*\ncache\\s+\\d+\\s+\\d+\\s+[1-9]\\d*\\s+\\d+\\s+converged.*"),
                 "recovery must have delivered the killed writers' changes to the cache:\n" + printed);
         assertTrue(printed.contains("replayed 1"), "the dead-lettered product must be replayed after the fix:\n" + printed);
-        assertTrue(printed.contains("dualwrite.write UPSERT applied"), "the write timer's figures must be printed");
+        assertTrue(printed.matches("(?s).*\n\\s+UPSERT\\s+applied\\s+\\d+\\s+\\d+\\.\\d\\s.*"),
+                "the write timer's figures must be printed:\n" + printed);
     }
 
     @Test

@@ -37,7 +37,7 @@ public class CatalogApp {
         try (MongoClient mongo = MongoClients.create(mongoUri);
              StatefulRedisConnection<String, String> redis = redisClient.connect();
              DualWriter<Product> writer = writer(mongo.getDatabase("shop"),
-                     RedisSink.builder(redis, "product", Product.class).build());
+                     RedisSink.builder("product", Product.class).connection(redis).build());
              RecoveryWorker recovery = RecoveryWorker.builder(writer).build()) {
             recovery.start();                      // finishes in the background whatever a save could not
             WriteResult saved = writer.save(new Product("p-1", "Kettle", 2999));

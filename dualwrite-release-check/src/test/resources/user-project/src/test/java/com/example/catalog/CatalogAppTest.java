@@ -25,7 +25,7 @@ class CatalogAppTest {
     void theCacheHoldsWhatMongoDbHolds(MongoDatabase database) throws Exception {
         RedisClient client = RedisClient.create("redis://localhost:6379");
         try (StatefulRedisConnection<String, String> redis = client.connect()) {
-            RedisSink<Product> cache = RedisSink.builder(redis, "product", Product.class)
+            RedisSink<Product> cache = RedisSink.builder("product", Product.class).connection(redis)
                     .keyLayout(RedisKeyLayout.of("test-" + UUID.randomUUID() + ":{type}:{id}"))  // keys of its own
                     .build();
             try (DualWriter<Product> writer = CatalogApp.writer(database, cache)) {
