@@ -11,6 +11,8 @@ import io.dualwrite.mongo.MongoWriteAheadStore;
 import io.dualwrite.spi.DeadLetterStore;
 import io.dualwrite.spring.boot.internal.DualWriteRepositoryPostProcessor;
 import io.dualwrite.spring.boot.internal.MappingConverterCodec;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import com.mongodb.client.MongoCollection;
@@ -78,26 +80,39 @@ public class DualWriteAutoConfiguration {
      * @param properties   {@code dualwrite.*}
      * @param meters       the application's meter registry, if it has one
      * @param observations the application's observation registry, if it has one
+     * @param breakers     the application's circuit breaker registry, if it has one (Resilience4j's Spring Boot
+     *                     support provides one and publishes its breakers); else one of dualwrite's own, whose
+     *                     breakers are published to the meter registry
      * @return a writer per entity class
      */
     @Bean(destroyMethod = "closeAll")
     @ConditionalOnBean(MongoTemplate.class)
     DualWriters dualWriters(ObjectProvider<DualWriteSinks<?>> sinks, MongoTemplate template, DeadLetterStore deadLetters,
                             DualWriteProperties properties, ObjectProvider<MeterRegistry> meters,
-                            ObjectProvider<ObservationRegistry> observations) {
+                            ObjectProvider<ObservationRegistry> observations,
+                            ObjectProvider<CircuitBreakerRegistry> breakers) {
+        CircuitBreakerRegistry registry = breakers.getIfAvailable(() -> {
+            CircuitBreakerRegistry own = CircuitBreakerRegistry.ofDefaults();
+            meters.ifAvailable(m -> TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(own).bindTo(m));
+            return own;
+        });
         Map<Class<?>, DualWriter<?>> writers = new LinkedHashMap<>();
         try {
             for (DualWriteSinks<?> s : sinks.orderedStream().toList()) {
                 if (writers.containsKey(s.entityClass())) {
                     throw new IllegalStateException("two DualWriteSinks beans for " + s.entityClass().getName());
                 }
-                writers.put(s.entityClass(), writer(s, template, deadLetters, properties, meters, observations));
+                DualWriterBuilder<?> builder = builder(s, template, deadLetters, properties)
+                        .circuitBreakerRegistry(registry);
+                meters.ifAvailable(builder::meterRegistry);
+                observations.ifAvailable(builder::observationRegistry);
+                writers.put(s.entityClass(), builder.build());
             }
         } catch (RuntimeException e) {
             writers.values().forEach(DualWriter::close);
             throw e;
         }
-        return new DualWriters(writers);
+        return new DualWriters(writers, registry);
     }
 
     /**
@@ -118,10 +133,8 @@ public class DualWriteAutoConfiguration {
         return new DualWriteLifecycle(writers, workers);
     }
 
-    private static <T> DualWriter<T> writer(DualWriteSinks<T> sinks, MongoTemplate template,
-                                            DeadLetterStore deadLetters, DualWriteProperties properties,
-                                            ObjectProvider<MeterRegistry> meters,
-                                            ObjectProvider<ObservationRegistry> observations) {
+    private static <T> DualWriterBuilder<T> builder(DualWriteSinks<T> sinks, MongoTemplate template,
+                                                    DeadLetterStore deadLetters, DualWriteProperties properties) {
         Class<T> type = sinks.entityClass();
         MongoConverter converter = template.getConverter();
         MongoPersistentEntity<?> entity = converter.getMappingContext().getRequiredPersistentEntity(type);
@@ -158,9 +171,7 @@ public class DualWriteAutoConfiguration {
                         + " names no sink of " + sinks);
             }
         }
-        meters.ifAvailable(builder::meterRegistry);
-        observations.ifAvailable(builder::observationRegistry);
-        return builder.build();
+        return builder;
     }
 
     private static SinkSettings sinkSettings(SinkSettings given, DualWriteProperties.SinkProperties properties) {

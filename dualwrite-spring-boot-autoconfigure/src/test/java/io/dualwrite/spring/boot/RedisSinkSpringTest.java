@@ -1,16 +1,11 @@
 package io.dualwrite.spring.boot;
 
-import io.dualwrite.redis.RedisKeyLayout;
 import io.dualwrite.redis.RedisSink;
 import io.dualwrite.spring.boot.app.CatalogApplication;
 import io.dualwrite.spring.boot.app.Product;
 import io.dualwrite.spring.boot.app.ProductRepository;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -18,8 +13,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,36 +25,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @SpringBootTest(classes = {CatalogApplication.class, RedisSinkSpringTest.Cache.class})
 class RedisSinkSpringTest {
-    static final String PREFIX = "dw-spring-" + UUID.randomUUID().toString().substring(0, 8);
-    static RedisClient client;
-    static StatefulRedisConnection<String, String> connection;
-
-    @BeforeAll
-    static void connect() {
-        client = RedisClient.create("redis://127.0.0.1:6379");
-        try {
-            connection = client.connect();
-        } catch (RuntimeException e) {
-            client.shutdown();
-            Assumptions.abort("no Redis on 127.0.0.1:6379 (start it with redis-server): " + e.getMessage());
-        }
-    }
-
-    @AfterAll
-    static void disconnect() {
-        if (connection != null) {
-            connection.sync().keys(PREFIX + ":*").forEach(k -> connection.sync().del(k));
-            connection.close();
-            client.shutdown();
-        }
-    }
+    @RegisterExtension
+    static final LocalRedis redis = new LocalRedis();
 
     @TestConfiguration
     static class Cache {
         @Bean
         RedisSink<Product> productCache() {
-            return RedisSink.builder(connection, "products", Product.class)
-                    .keyLayout(RedisKeyLayout.of(PREFIX + ":{type}:{id}")).build();
+            return redis.sink("products", Product.class);
         }
 
         @Bean
@@ -104,6 +75,6 @@ class RedisSinkSpringTest {
         assertThrows(OptimisticLockingFailureException.class, () -> products.save(mine));
 
         assertEquals("theirs", cache.get("r-2").orElseThrow().getName());
-        assertTrue(connection.sync().exists(PREFIX + ":products:r-2") == 1L, "the key layout is the test's own");
+        assertTrue(redis.holds("products", "r-2"), "the key layout is the test's own");
     }
 }
