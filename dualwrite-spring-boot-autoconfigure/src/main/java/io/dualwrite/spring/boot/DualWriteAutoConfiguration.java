@@ -4,13 +4,16 @@ import io.dualwrite.DualWriter;
 import io.dualwrite.DualWriterBuilder;
 import io.dualwrite.RecoveryWorker;
 import io.dualwrite.SinkRegistration;
-import io.dualwrite.SinkSettings;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.MongoWriteAheadStore;
+import io.dualwrite.mongo.reconcile.MongoReconcileStore;
 import io.dualwrite.spi.DeadLetterStore;
+import io.dualwrite.spi.ReconcileStore;
 import io.dualwrite.spring.boot.internal.DualWriteRepositoryPostProcessor;
 import io.dualwrite.spring.boot.internal.MappingConverterCodec;
+import io.dualwrite.spring.boot.internal.PropertyChecks;
+import io.dualwrite.spring.boot.internal.PropertyMapping;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -63,14 +66,35 @@ public class DualWriteAutoConfiguration {
     }
 
     /**
-     * @param template the application's template: its database and converter
+     * @param template   the application's template: its database
+     * @param properties {@code dualwrite.dead-letter-collection}
      * @return the dead-letter store every writer shares
      */
     @Bean
     @ConditionalOnMissingBean(DeadLetterStore.class)
     @ConditionalOnBean(MongoTemplate.class)
-    MongoDeadLetterStore dualWriteDeadLetterStore(MongoTemplate template) {
-        return MongoDeadLetterStore.builder(template.getDb()).build();
+    MongoDeadLetterStore dualWriteDeadLetterStore(MongoTemplate template, DualWriteProperties properties) {
+        MongoDeadLetterStore.Builder b = MongoDeadLetterStore.builder(template.getDb());
+        PropertyChecks.apply("dualwrite.dead-letter-collection", properties.getDeadLetterCollection(),
+                b::collectionName);
+        return b.build();
+    }
+
+    /**
+     * @param template   the application's template: its database
+     * @param properties {@code dualwrite.reconcile.*}
+     * @return where reconciliation runs keep their checkpoints and reports
+     */
+    @Bean
+    @ConditionalOnMissingBean(ReconcileStore.class)
+    @ConditionalOnBean(MongoTemplate.class)
+    MongoReconcileStore dualWriteReconcileStore(MongoTemplate template, DualWriteProperties properties) {
+        MongoReconcileStore.Builder b = MongoReconcileStore.builder(template.getDb());
+        PropertyChecks.apply("dualwrite.reconcile.checkpoint-collection",
+                properties.getReconcile().getCheckpointCollection(), b::checkpointsCollection);
+        PropertyChecks.apply("dualwrite.reconcile.report-collection", properties.getReconcile().getReportCollection(),
+                b::reportsCollection);
+        return b.build();
     }
 
     /**
@@ -106,7 +130,7 @@ public class DualWriteAutoConfiguration {
                         .circuitBreakerRegistry(registry);
                 meters.ifAvailable(builder::meterRegistry);
                 observations.ifAvailable(builder::observationRegistry);
-                writers.put(s.entityClass(), builder.build());
+                writers.put(s.entityClass(), build(builder));
             }
         } catch (RuntimeException e) {
             writers.values().forEach(DualWriter::close);
@@ -127,10 +151,19 @@ public class DualWriteAutoConfiguration {
         for (DualWriter<?> w : writers.all()) {
             DualWriteProperties.Recovery recovery = properties.entity(w.entityType()).getRecovery();
             if (recovery.isEnabled()) {
-                workers.add(RecoveryWorker.builder(w).interval(recovery.getInterval()).build());
+                workers.add(PropertyMapping.worker(w, recovery));
             }
         }
         return new DualWriteLifecycle(writers, workers);
+    }
+
+    private static <T> DualWriter<T> build(DualWriterBuilder<T> builder) {
+        try {
+            return builder.build();
+        } catch (IllegalStateException e) {
+            // settings that conflict (a lease shorter than an attempt timeout): name the entity type's properties
+            throw new IllegalStateException("dualwrite.entities.*: " + e.getMessage(), e);
+        }
     }
 
     private static <T> DualWriterBuilder<T> builder(DualWriteSinks<T> sinks, MongoTemplate template,
@@ -160,10 +193,11 @@ public class DualWriteAutoConfiguration {
         DualWriterBuilder<T> builder = DualWriter.<T>builder()
                 .entityType(entityType)
                 .primary(store)
-                .deadLetterStore(deadLetters)
-                .gracePeriod(settings.getRecovery().getGracePeriod());
+                .deadLetterStore(deadLetters);
+        PropertyMapping.writer(builder, entityType, settings);
         for (SinkRegistration<T> r : sinks.sinks()) {
-            builder.sink(r.name(), r.sink(), sinkSettings(r.settings(), settings.getSinks().get(r.name())));
+            builder.sink(r.name(), r.sink(), PropertyMapping.sink(entityType, r.name(), r.settings(),
+                    settings.getSinks().get(r.name())));
         }
         for (String named : settings.getSinks().keySet()) {
             if (sinks.sinks().stream().noneMatch(r -> r.name().equals(named))) {
@@ -172,22 +206,5 @@ public class DualWriteAutoConfiguration {
             }
         }
         return builder;
-    }
-
-    private static SinkSettings sinkSettings(SinkSettings given, DualWriteProperties.SinkProperties properties) {
-        if (properties == null) {
-            return given;
-        }
-        SinkSettings.Builder b = given.toBuilder();
-        if (properties.getPolicy() != null) {
-            b.policy(properties.getPolicy());
-        }
-        if (properties.getAttemptTimeout() != null) {
-            b.attemptTimeout(properties.getAttemptTimeout());
-        }
-        if (properties.getMaxAttempts() != null) {
-            b.maxAttempts(properties.getMaxAttempts());
-        }
-        return b.build();
     }
 }

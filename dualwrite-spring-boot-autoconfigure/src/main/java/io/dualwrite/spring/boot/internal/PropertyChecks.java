@@ -1,6 +1,10 @@
 package io.dualwrite.spring.boot.internal;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.StringJoiner;
+import java.util.function.Consumer;
 
 /**
  * Checks of {@code dualwrite.*} values at start, each failing with the property's full name, the rule and the value
@@ -90,6 +94,52 @@ public final class PropertyChecks {
             throw bad(property, "must not be blank", "'" + value + "'");
         }
         return value;
+    }
+
+    /**
+     * Hands a property's value to the builder setting it, so that the builder's own checks apply, and names the
+     * property when the builder refuses the value.
+     *
+     * @param property the property's full name
+     * @param value    its value, or null when unset (then nothing happens)
+     * @param setter   the builder call
+     * @param <V>      the value's type
+     * @throws IllegalArgumentException naming the property, the builder's reason and the value when it is refused
+     */
+    public static <V> void apply(String property, V value, Consumer<? super V> setter) {
+        if (value == null) {
+            return;
+        }
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new IllegalArgumentException(property + " is invalid (" + e.getMessage() + "), was " + value, e);
+        }
+    }
+
+    /**
+     * Hands several properties' values to one builder call that takes them together (a backoff's initial wait,
+     * multiplier and longest wait), and names the properties given when the builder refuses them.
+     *
+     * @param given  the properties given, by full name; unset ones (null values) are left out of the message
+     * @param setter the builder call, with defaults in place of the unset values
+     * @throws IllegalArgumentException naming the properties given, their values and the builder's reason
+     */
+    public static void applyTogether(Map<String, ?> given, Runnable setter) {
+        if (given.values().stream().allMatch(Objects::isNull)) {
+            return;
+        }
+        try {
+            setter.run();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            StringJoiner values = new StringJoiner(", ");
+            given.forEach((k, v) -> {
+                if (v != null) {
+                    values.add(k + "=" + v);
+                }
+            });
+            throw new IllegalArgumentException(values + ": invalid (" + e.getMessage() + ")", e);
+        }
     }
 
     /**
