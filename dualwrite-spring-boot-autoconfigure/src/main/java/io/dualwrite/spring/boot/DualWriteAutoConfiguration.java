@@ -7,7 +7,9 @@ import io.dualwrite.SinkRegistration;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.MongoWriteAheadStore;
+import io.dualwrite.mongo.events.EmbeddedEventRelay;
 import io.dualwrite.mongo.reconcile.MongoReconcileStore;
+import io.dualwrite.mongo.relay.ChangeStreamRelay;
 import io.dualwrite.spi.DeadLetterStore;
 import io.dualwrite.spi.ReconcileStore;
 import io.dualwrite.spring.boot.internal.DualWriteRepositoryPostProcessor;
@@ -140,13 +142,17 @@ public class DualWriteAutoConfiguration {
     }
 
     /**
-     * @param writers    the application's writers
-     * @param properties {@code dualwrite.*}: which entity types recover, and how often
-     * @return the lifecycle of the recovery workers and writers
+     * @param writers            the application's writers
+     * @param properties         {@code dualwrite.*}: which entity types recover, and how
+     * @param changeStreamRelays the application's change-stream relay beans, which it leaves to this lifecycle
+     * @param eventRelays        the application's embedded-event relay beans, which it leaves to this lifecycle
+     * @return the lifecycle of the relays, recovery workers and writers
      */
     @Bean
     @ConditionalOnBean(DualWriters.class)
-    DualWriteLifecycle dualWriteLifecycle(DualWriters writers, DualWriteProperties properties) {
+    DualWriteLifecycle dualWriteLifecycle(DualWriters writers, DualWriteProperties properties,
+                                          ObjectProvider<ChangeStreamRelay> changeStreamRelays,
+                                          ObjectProvider<EmbeddedEventRelay> eventRelays) {
         List<RecoveryWorker> workers = new ArrayList<>();
         for (DualWriter<?> w : writers.all()) {
             DualWriteProperties.Recovery recovery = properties.entity(w.entityType()).getRecovery();
@@ -154,7 +160,8 @@ public class DualWriteAutoConfiguration {
                 workers.add(PropertyMapping.worker(w, recovery));
             }
         }
-        return new DualWriteLifecycle(writers, workers);
+        return new DualWriteLifecycle(writers, workers, changeStreamRelays.orderedStream().toList(),
+                eventRelays.orderedStream().toList());
     }
 
     private static <T> DualWriter<T> build(DualWriterBuilder<T> builder) {
