@@ -4,6 +4,9 @@ import io.dualwrite.DualWriter;
 import io.dualwrite.DualWriterBuilder;
 import io.dualwrite.RecoveryWorker;
 import io.dualwrite.SinkRegistration;
+import io.dualwrite.json.Jackson2Json;
+import io.dualwrite.json.Jackson3Json;
+import io.dualwrite.json.Json;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.MongoWriteAheadStore;
@@ -35,6 +38,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.mongodb.autoconfigure.DataMongoAutoConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.data.mongodb.core.convert.MongoConverter;
 import org.springframework.data.mongodb.core.mapping.MongoPersistentEntity;
@@ -50,11 +54,44 @@ import java.util.Map;
  * repositories marked {@link DualWritten} write through them, and runs their recovery workers with the application.
  * Off with {@code dualwrite.enabled=false}.
  */
-@AutoConfiguration(after = DataMongoAutoConfiguration.class)
+@AutoConfiguration(after = DataMongoAutoConfiguration.class,
+        afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
 @ConditionalOnClass({DualWriter.class, MongoWriteAheadStore.class, MongoTemplate.class})
 @ConditionalOnProperty(prefix = "dualwrite", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(DualWriteProperties.class)
 public class DualWriteAutoConfiguration {
+
+    /** The application's Jackson 3 mapper (Spring Boot 4's {@code JsonMapper} bean), when it has one. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "tools.jackson.databind.json.JsonMapper")
+    static class Jackson3 {
+        /**
+         * @param mapper the application's Jackson 3 mapper
+         * @return dualwrite's JSON through it: the writers' serialization check, and for the application's sinks
+         */
+        @Bean
+        @ConditionalOnMissingBean(Json.class)
+        @ConditionalOnBean(type = "tools.jackson.databind.json.JsonMapper")
+        Json dualWriteJson(tools.jackson.databind.json.JsonMapper mapper) {
+            return Jackson3Json.of(mapper);
+        }
+    }
+
+    /** The application's Jackson 2 mapper, when it has one and no Jackson 3 mapper. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "com.fasterxml.jackson.databind.ObjectMapper")
+    static class Jackson2 {
+        /**
+         * @param mapper the application's Jackson 2 mapper
+         * @return dualwrite's JSON through it
+         */
+        @Bean
+        @ConditionalOnMissingBean(Json.class)
+        @ConditionalOnBean(type = "com.fasterxml.jackson.databind.ObjectMapper")
+        Json dualWriteJson(com.fasterxml.jackson.databind.ObjectMapper mapper) {
+            return Jackson2Json.of(mapper);
+        }
+    }
 
     /**
      * @param writers   the application's writers, looked up when a repository is first used
@@ -109,6 +146,8 @@ public class DualWriteAutoConfiguration {
      * @param breakers     the application's circuit breaker registry, if it has one (Resilience4j's Spring Boot
      *                     support provides one and publishes its breakers); else one of dualwrite's own, whose
      *                     breakers are published to the meter registry
+     * @param json         the application's JSON mapping ({@code dualWriteJson}: its Jackson 3 or Jackson 2 mapper), if
+     *                     it has one; else {@link Json#defaults()}
      * @return a writer per entity class
      */
     @Bean(destroyMethod = "closeAll")
@@ -116,7 +155,7 @@ public class DualWriteAutoConfiguration {
     DualWriters dualWriters(ObjectProvider<DualWriteSinks<?>> sinks, MongoTemplate template, DeadLetterStore deadLetters,
                             DualWriteProperties properties, ObjectProvider<MeterRegistry> meters,
                             ObjectProvider<ObservationRegistry> observations,
-                            ObjectProvider<CircuitBreakerRegistry> breakers) {
+                            ObjectProvider<CircuitBreakerRegistry> breakers, ObjectProvider<Json> json) {
         CircuitBreakerRegistry registry = breakers.getIfAvailable(() -> {
             CircuitBreakerRegistry own = CircuitBreakerRegistry.ofDefaults();
             meters.ifAvailable(m -> TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(own).bindTo(m));
@@ -132,6 +171,7 @@ public class DualWriteAutoConfiguration {
                         .circuitBreakerRegistry(registry);
                 meters.ifAvailable(builder::meterRegistry);
                 observations.ifAvailable(builder::observationRegistry);
+                json.ifAvailable(builder::json);
                 writers.put(s.entityClass(), build(builder));
             }
         } catch (RuntimeException e) {

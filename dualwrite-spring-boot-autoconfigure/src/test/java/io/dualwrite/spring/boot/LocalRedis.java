@@ -54,8 +54,17 @@ final class LocalRedis implements BeforeAllCallback, AfterAllCallback {
      * @return a Redis sink for it, its keys under the class's prefix
      */
     <T> RedisSink<T> sink(String type, Class<T> entityClass) {
-        return RedisSink.builder(connection, type, entityClass).keyLayout(RedisKeyLayout.of(prefix + ":{type}:{id}"))
-                .build();
+        return builder(type, entityClass).build();
+    }
+
+    /**
+     * @param type        an entity type
+     * @param entityClass its class
+     * @param <T>         the entity type
+     * @return a Redis sink builder for it, its keys under the class's prefix
+     */
+    <T> RedisSink.Builder<T> builder(String type, Class<T> entityClass) {
+        return RedisSink.builder(connection, type, entityClass).keyLayout(RedisKeyLayout.of(prefix + ":{type}:{id}"));
     }
 
     /**

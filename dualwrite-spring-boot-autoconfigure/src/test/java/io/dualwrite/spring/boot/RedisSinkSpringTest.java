@@ -1,5 +1,7 @@
 package io.dualwrite.spring.boot;
 
+import io.dualwrite.json.Jackson3Json;
+import io.dualwrite.json.Json;
 import io.dualwrite.redis.RedisSink;
 import io.dualwrite.spring.boot.app.CatalogApplication;
 import io.dualwrite.spring.boot.app.Product;
@@ -13,9 +15,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,8 +36,9 @@ class RedisSinkSpringTest {
     @TestConfiguration
     static class Cache {
         @Bean
-        RedisSink<Product> productCache() {
-            return redis.sink("products", Product.class);
+        RedisSink<Product> productCache(Json json) {
+            // the cached JSON is written and read by the application's own Jackson 3 mapper
+            return redis.builder("products", Product.class).json(json).build();
         }
 
         @Bean
@@ -50,6 +56,20 @@ class RedisSinkSpringTest {
     ProductRepository products;
     @Autowired
     RedisSink<Product> cache;
+    @Autowired
+    Json json;
+    @Autowired
+    JsonMapper applicationMapper;
+
+    @Test
+    void theApplicationsJackson3MapperMapsTheEntities() {
+        Jackson3Json jackson3 = assertInstanceOf(Jackson3Json.class, json, "Spring Boot 4's JsonMapper is taken");
+        assertSame(applicationMapper, jackson3.mapper(), "the application's own mapper, with its configuration");
+        Product saved = products.save(new Product("j-1", "Kettle", 2999));
+        String stored = redis.connection().sync().hget(redis.prefix + ":products:j-1", "state");
+        assertEquals(saved.getName(), applicationMapper.readTree(stored).get("name").asString(),
+                "Redis holds the JSON the application's mapper wrote: " + stored);
+    }
 
     @Test
     void savesAndDeletesReachRedis() throws Exception {
