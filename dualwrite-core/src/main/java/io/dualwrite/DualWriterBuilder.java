@@ -16,9 +16,9 @@
 package io.dualwrite;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.internal.Args;
+import io.dualwrite.json.Jackson2Json;
+import io.dualwrite.json.Json;
 import io.dualwrite.internal.DefaultDualWriter;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.spi.DeadLetterStore;
@@ -70,7 +70,7 @@ public final class DualWriterBuilder<T> {
     private PrimaryStore<T> primary;
     private DeadLetterStore deadLetterStore;
     private final Map<String, SinkRegistration<T>> sinks = new LinkedHashMap<>();
-    private ObjectMapper objectMapper;
+    private Json json;
     private boolean validateSerialization = true;
     private MeterRegistry meterRegistry = Metrics.globalRegistry;
     private ObservationRegistry observationRegistry;
@@ -175,12 +175,22 @@ public final class DualWriterBuilder<T> {
     }
 
     /**
-     * @param mapper the Jackson mapper used to check that entities serialize; default a
-     *               {@link JsonMapper} with the Java time module
+     * @param mapper the Jackson 2 mapper used to check that entities serialize; the same as
+     *               {@code json(Jackson2Json.of(mapper))}
      * @return this
      */
     public DualWriterBuilder<T> objectMapper(ObjectMapper mapper) {
-        this.objectMapper = Objects.requireNonNull(mapper, "mapper");
+        return json(Jackson2Json.of(mapper));
+    }
+
+    /**
+     * @param json the JSON mapping used to check that entities serialize (the application's Jackson 2 or Jackson 3
+     *             mapper); default {@link Json#defaults()}: Jackson 3 when it is on the classpath, else Jackson 2
+     *             with the Java time module
+     * @return this
+     */
+    public DualWriterBuilder<T> json(Json json) {
+        this.json = Objects.requireNonNull(json, "json");
         return this;
     }
 
@@ -404,8 +414,7 @@ public final class DualWriterBuilder<T> {
                                 + " embedded mode");
                     });
         }
-        ObjectMapper mapper = objectMapper != null ? objectMapper
-                : JsonMapper.builder().addModule(new JavaTimeModule()).build();
+        Json mapper = json != null ? json : Json.defaults();
         return new DefaultDualWriter<>(new WriterSettings<>(entityType, idOf, primary, deadLetterStore,
                 new ArrayList<>(sinks.values()), mapper, validateSerialization,
                 new WriterSettings.Observability(meterRegistry, observationRegistry, observationConvention,

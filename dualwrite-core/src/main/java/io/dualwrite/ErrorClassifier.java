@@ -118,7 +118,7 @@ final class DefaultErrorClassifier implements ErrorClassifier {
             return ErrorKind.UNKNOWN_OUTCOME;
         }
         if (e instanceof com.fasterxml.jackson.databind.JsonMappingException
-                || e instanceof com.fasterxml.jackson.core.JsonProcessingException) {
+                || e instanceof com.fasterxml.jackson.core.JsonProcessingException || isJackson3(e)) {
             return ErrorKind.PERMANENT;
         }
         if (e instanceof IOException) {
@@ -129,5 +129,15 @@ final class DefaultErrorClassifier implements ErrorClassifier {
             return ErrorKind.PERMANENT;
         }
         return ErrorKind.UNKNOWN_OUTCOME;
+    }
+
+    /** Jackson 3's exceptions, by name: Jackson 3 is optional, so its classes may be absent. */
+    private static boolean isJackson3(Throwable e) {
+        for (Class<?> c = e.getClass(); c != null; c = c.getSuperclass()) {
+            if (c.getName().equals("tools.jackson.core.JacksonException")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -17,6 +17,7 @@ package io.dualwrite;
 
 import io.dualwrite.spi.Snapshot;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +69,15 @@ public interface WriterOperations<T> {
      * @return entities with at least one pending intent
      */
     long backlog();
+
+    /**
+     * Asks the primary when the oldest pending intent fell (or falls) due: the write's time plus
+     * the grace period, moved on by each rescheduling. How long ago that was is the age of the
+     * oldest undelivered change that recovery should already have taken over.
+     *
+     * @return the earliest due time among pending intents, empty when nothing is pending
+     */
+    Optional<Instant> oldestDue();
 
     /**
      * Delivers the primary's current state of the given entities to one sink, through that sink's

@@ -15,7 +15,7 @@
  */
 package io.dualwrite;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dualwrite.json.Json;
 import io.dualwrite.spi.DeadLetterStore;
 import io.dualwrite.spi.PrimaryStore;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -42,7 +42,7 @@ public final class WriterSettings<T> {
     private final PrimaryStore<T> primary;
     private final DeadLetterStore deadLetterStore;
     private final List<SinkRegistration<T>> sinks;
-    private final ObjectMapper mapper;
+    private final Json json;
     private final boolean validateSerialization;
     private final Observability observability;
     private final Threads threads;
@@ -98,7 +98,7 @@ public final class WriterSettings<T> {
 
     @SuppressWarnings("checkstyle:ParameterNumber")
     WriterSettings(String entityType, Function<? super T, String> idOf, PrimaryStore<T> primary,
-                   DeadLetterStore deadLetterStore, List<SinkRegistration<T>> sinks, ObjectMapper mapper,
+                   DeadLetterStore deadLetterStore, List<SinkRegistration<T>> sinks, Json json,
                    boolean validateSerialization, Observability observability, Threads threads, Recovery recovery,
                    Acknowledgements acknowledgements, Duration requestKeyWindow) {
         this.entityType = entityType;
@@ -106,7 +106,7 @@ public final class WriterSettings<T> {
         this.primary = primary;
         this.deadLetterStore = deadLetterStore;
         this.sinks = List.copyOf(sinks);
-        this.mapper = mapper;
+        this.json = json;
         this.validateSerialization = validateSerialization;
         this.observability = observability;
         this.threads = threads;
@@ -140,9 +140,9 @@ public final class WriterSettings<T> {
         return sinks;
     }
 
-    /** @return the JSON mapper the serialization check uses */
-    public ObjectMapper mapper() {
-        return mapper;
+    /** @return the JSON mapping the serialization check uses */
+    public Json json() {
+        return json;
     }
 
     /** @return whether a save checks first that the entity serializes */

@@ -28,6 +28,7 @@ import io.dualwrite.WriteResult;
 import io.dualwrite.WriterOperations;
 import io.dualwrite.spi.Snapshot;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +97,11 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
     @Override
     public long backlog() {
         return recovery.backlog();
+    }
+
+    @Override
+    public Optional<Instant> oldestDue() {
+        return core.store.oldestDue();
     }
 
     @Override

@@ -41,7 +41,6 @@ import io.dualwrite.spi.Snapshot;
 import io.micrometer.observation.Observation;
 import org.slf4j.Logger;
 
-import java.io.OutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,7 +79,7 @@ final class WritePath<T> {
         String id = Objects.requireNonNull(idOf.apply(entity), "the id of the " + core.type + " entity is null");
         if (core.cfg.validateSerialization()) {
             try {
-                core.cfg.mapper().writeValue(OutputStream.nullOutputStream(), entity);
+                core.cfg.json().check(entity);
             } catch (Exception | StackOverflowError e) {
                 throw new EntitySerializationException(core.type, id, e);
             }

@@ -15,11 +15,9 @@
  */
 package io.dualwrite.redis;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.dualwrite.json.Jackson2Json;
+import io.dualwrite.json.Json;
 import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
@@ -76,7 +74,7 @@ import java.util.function.BiFunction;
  * }</pre>
  *
  * <p><b>Mapping, then I/O.</b> {@link #map} is the mapping step, without I/O: it checks the
- * change's entity type, writes the state as JSON with the sink's Jackson mapper and makes the
+ * change's entity type, writes the state as JSON with the sink's {@link Json} mapping (Jackson 2 or 3) and makes the
  * entity's key and the script's arguments. A failure there is the entity's own: the coordinator
  * dead-letters it at once as {@link io.dualwrite.ErrorKind#PERMANENT}, never retries it and never
  * counts it against the sink's circuit breaker. {@link #send} and {@link #sendAll} are the I/O: they
@@ -105,8 +103,8 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
 
     private final StatefulRedisConnection<String, String> connection;
     private final String entityType;
-    private final JavaType javaType;
-    private final ObjectMapper mapper;
+    private final Class<T> type;
+    private final Json json;
     private final RedisKeyLayout layout;
     private final long tombstoneTtlMillis;
     private final long entryTtlMillis;
@@ -115,8 +113,8 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
     private RedisSink(Builder<T> b) {
         this.connection = b.connection;
         this.entityType = b.entityType;
-        this.mapper = b.mapper != null ? b.mapper : JsonMapper.builder().addModule(new JavaTimeModule()).build();
-        this.javaType = mapper.constructType(b.type);
+        this.json = b.json != null ? b.json : Json.defaults();
+        this.type = b.type;
         this.layout = b.layout;
         this.tombstoneTtlMillis = b.tombstoneTtl.toMillis();
         this.entryTtlMillis = b.entryTtl.toMillis();
@@ -156,9 +154,9 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
     public VersionGuardScript.Call map(Change<T> change) throws Exception {
         Objects.requireNonNull(change, "change");
         Args.sameEntityType("Redis sink", entityType, change);
-        String json = change.isDelete() ? "" : mapper.writeValueAsString(change.requireState());
+        String state = change.isDelete() ? "" : json.write(change.requireState());
         return VersionGuardScript.Call.of(layout.key(entityType, change.id()), change.version(), change.isDelete(),
-                json, change.isDelete() ? tombstoneTtlMillis : entryTtlMillis);
+                state, change.isDelete() ? tombstoneTtlMillis : entryTtlMillis);
     }
 
     /**
@@ -393,10 +391,10 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
             return Optional.of(new RedisCacheEntry<>(Long.parseLong(version), null));
         }
         try {
-            return Optional.of(new RedisCacheEntry<>(Long.parseLong(version), mapper.readValue(state, javaType)));
-        } catch (JsonProcessingException e) {
-            throw new SinkException("the JSON cached at " + key + " cannot be read as " + javaType.getRawClass().getName()
-                    + ": " + e.getOriginalMessage(), ErrorKind.PERMANENT, e);
+            return Optional.of(new RedisCacheEntry<>(Long.parseLong(version), json.<T>read(state, type)));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new SinkException("the JSON cached at " + key + " cannot be read as " + type.getName() + ": "
+                    + e.getMessage(), ErrorKind.PERMANENT, e);
         }
     }
 
@@ -455,7 +453,7 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
         private StatefulRedisConnection<String, String> connection;
         private final String entityType;
         private final Class<T> type;
-        private ObjectMapper mapper;
+        private Json json;
         private RedisKeyLayout layout = RedisKeyLayout.defaults();
         private Duration tombstoneTtl = DEFAULT_TOMBSTONE_TTL;
         private Duration entryTtl = DEFAULT_ENTRY_TTL;
@@ -477,12 +475,23 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
         }
 
         /**
-         * @param mapper the Jackson mapper that writes and reads the cached JSON; default a
-         *               {@link JsonMapper} with the Java time module
+         * @param mapper the Jackson 2 mapper that writes and reads the cached JSON; the same as
+         *               {@code json(Jackson2Json.of(mapper))}
          * @return this
          */
         public Builder<T> objectMapper(ObjectMapper mapper) {
-            this.mapper = Objects.requireNonNull(mapper, "mapper");
+            return json(Jackson2Json.of(mapper));
+        }
+
+        /**
+         * @param json the JSON mapping that writes and reads the cached JSON (the application's Jackson 2 or
+         *             Jackson 3 mapper: {@link Jackson2Json#of}, {@link io.dualwrite.json.Jackson3Json#of});
+         *             default {@link Json#defaults()}, Jackson 3 when it is on the classpath, else Jackson 2 with
+         *             the Java time module
+         * @return this
+         */
+        public Builder<T> json(Json json) {
+            this.json = Objects.requireNonNull(json, "json");
             return this;
         }
 

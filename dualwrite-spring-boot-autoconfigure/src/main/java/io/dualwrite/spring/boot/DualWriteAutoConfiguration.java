@@ -19,13 +19,23 @@ import io.dualwrite.DualWriter;
 import io.dualwrite.DualWriterBuilder;
 import io.dualwrite.RecoveryWorker;
 import io.dualwrite.SinkRegistration;
-import io.dualwrite.SinkSettings;
+import io.dualwrite.json.Jackson2Json;
+import io.dualwrite.json.Jackson3Json;
+import io.dualwrite.json.Json;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.MongoWriteAheadStore;
+import io.dualwrite.mongo.events.EmbeddedEventRelay;
+import io.dualwrite.mongo.reconcile.MongoReconcileStore;
+import io.dualwrite.mongo.relay.ChangeStreamRelay;
 import io.dualwrite.spi.DeadLetterStore;
+import io.dualwrite.spi.ReconcileStore;
 import io.dualwrite.spring.boot.internal.DualWriteRepositoryPostProcessor;
 import io.dualwrite.spring.boot.internal.MappingConverterCodec;
+import io.dualwrite.spring.boot.internal.PropertyChecks;
+import io.dualwrite.spring.boot.internal.PropertyMapping;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import com.mongodb.client.MongoCollection;
@@ -43,6 +53,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.data.mongodb.autoconfigure.DataMongoAutoConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.data.mongodb.core.convert.MongoConverter;
 import org.springframework.data.mongodb.core.mapping.MongoPersistentEntity;
@@ -58,11 +69,44 @@ import java.util.Map;
  * repositories marked {@link DualWritten} write through them, and runs their recovery workers with the application.
  * Off with {@code dualwrite.enabled=false}.
  */
-@AutoConfiguration(after = DataMongoAutoConfiguration.class)
+@AutoConfiguration(after = DataMongoAutoConfiguration.class,
+        afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
 @ConditionalOnClass({DualWriter.class, MongoWriteAheadStore.class, MongoTemplate.class})
 @ConditionalOnProperty(prefix = "dualwrite", name = "enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(DualWriteProperties.class)
 public class DualWriteAutoConfiguration {
+
+    /** The application's Jackson 3 mapper (Spring Boot 4's {@code JsonMapper} bean), when it has one. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "tools.jackson.databind.json.JsonMapper")
+    static class Jackson3 {
+        /**
+         * @param mapper the application's Jackson 3 mapper
+         * @return dualwrite's JSON through it: the writers' serialization check, and for the application's sinks
+         */
+        @Bean
+        @ConditionalOnMissingBean(Json.class)
+        @ConditionalOnBean(type = "tools.jackson.databind.json.JsonMapper")
+        Json dualWriteJson(tools.jackson.databind.json.JsonMapper mapper) {
+            return Jackson3Json.of(mapper);
+        }
+    }
+
+    /** The application's Jackson 2 mapper, when it has one and no Jackson 3 mapper. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "com.fasterxml.jackson.databind.ObjectMapper")
+    static class Jackson2 {
+        /**
+         * @param mapper the application's Jackson 2 mapper
+         * @return dualwrite's JSON through it
+         */
+        @Bean
+        @ConditionalOnMissingBean(Json.class)
+        @ConditionalOnBean(type = "com.fasterxml.jackson.databind.ObjectMapper")
+        Json dualWriteJson(com.fasterxml.jackson.databind.ObjectMapper mapper) {
+            return Jackson2Json.of(mapper);
+        }
+    }
 
     /**
      * @param writers   the application's writers, looked up when a repository is first used
@@ -76,14 +120,35 @@ public class DualWriteAutoConfiguration {
     }
 
     /**
-     * @param template the application's template: its database and converter
+     * @param template   the application's template: its database
+     * @param properties {@code dualwrite.dead-letter-collection}
      * @return the dead-letter store every writer shares
      */
     @Bean
     @ConditionalOnMissingBean(DeadLetterStore.class)
     @ConditionalOnBean(MongoTemplate.class)
-    MongoDeadLetterStore dualWriteDeadLetterStore(MongoTemplate template) {
-        return MongoDeadLetterStore.builder(template.getDb()).build();
+    MongoDeadLetterStore dualWriteDeadLetterStore(MongoTemplate template, DualWriteProperties properties) {
+        MongoDeadLetterStore.Builder b = MongoDeadLetterStore.builder(template.getDb());
+        PropertyChecks.apply("dualwrite.dead-letter-collection", properties.getDeadLetterCollection(),
+                b::collectionName);
+        return b.build();
+    }
+
+    /**
+     * @param template   the application's template: its database
+     * @param properties {@code dualwrite.reconcile.*}
+     * @return where reconciliation runs keep their checkpoints and reports
+     */
+    @Bean
+    @ConditionalOnMissingBean(ReconcileStore.class)
+    @ConditionalOnBean(MongoTemplate.class)
+    MongoReconcileStore dualWriteReconcileStore(MongoTemplate template, DualWriteProperties properties) {
+        MongoReconcileStore.Builder b = MongoReconcileStore.builder(template.getDb());
+        PropertyChecks.apply("dualwrite.reconcile.checkpoint-collection",
+                properties.getReconcile().getCheckpointCollection(), b::checkpointsCollection);
+        PropertyChecks.apply("dualwrite.reconcile.report-collection", properties.getReconcile().getReportCollection(),
+                b::reportsCollection);
+        return b.build();
     }
 
     /**
@@ -93,50 +158,78 @@ public class DualWriteAutoConfiguration {
      * @param properties   {@code dualwrite.*}
      * @param meters       the application's meter registry, if it has one
      * @param observations the application's observation registry, if it has one
+     * @param breakers     the application's circuit breaker registry, if it has one (Resilience4j's Spring Boot
+     *                     support provides one and publishes its breakers); else one of dualwrite's own, whose
+     *                     breakers are published to the meter registry
+     * @param json         the application's JSON mapping ({@code dualWriteJson}: its Jackson 3 or Jackson 2 mapper), if
+     *                     it has one; else {@link Json#defaults()}
      * @return a writer per entity class
      */
     @Bean(destroyMethod = "closeAll")
     @ConditionalOnBean(MongoTemplate.class)
     DualWriters dualWriters(ObjectProvider<DualWriteSinks<?>> sinks, MongoTemplate template, DeadLetterStore deadLetters,
                             DualWriteProperties properties, ObjectProvider<MeterRegistry> meters,
-                            ObjectProvider<ObservationRegistry> observations) {
+                            ObjectProvider<ObservationRegistry> observations,
+                            ObjectProvider<CircuitBreakerRegistry> breakers, ObjectProvider<Json> json) {
+        CircuitBreakerRegistry registry = breakers.getIfAvailable(() -> {
+            CircuitBreakerRegistry own = CircuitBreakerRegistry.ofDefaults();
+            meters.ifAvailable(m -> TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(own).bindTo(m));
+            return own;
+        });
         Map<Class<?>, DualWriter<?>> writers = new LinkedHashMap<>();
         try {
             for (DualWriteSinks<?> s : sinks.orderedStream().toList()) {
                 if (writers.containsKey(s.entityClass())) {
                     throw new IllegalStateException("two DualWriteSinks beans for " + s.entityClass().getName());
                 }
-                writers.put(s.entityClass(), writer(s, template, deadLetters, properties, meters, observations));
+                DualWriterBuilder<?> builder = builder(s, template, deadLetters, properties)
+                        .circuitBreakerRegistry(registry);
+                meters.ifAvailable(builder::meterRegistry);
+                observations.ifAvailable(builder::observationRegistry);
+                json.ifAvailable(builder::json);
+                writers.put(s.entityClass(), build(builder));
             }
         } catch (RuntimeException e) {
             writers.values().forEach(DualWriter::close);
             throw e;
         }
-        return new DualWriters(writers);
+        return new DualWriters(writers, registry);
     }
 
     /**
-     * @param writers    the application's writers
-     * @param properties {@code dualwrite.*}: which entity types recover, and how often
-     * @return the lifecycle of the recovery workers and writers
+     * @param writers            the application's writers
+     * @param properties         {@code dualwrite.*}: which entity types recover, and how
+     * @param changeStreamRelays the application's change-stream relay beans, which it leaves to this lifecycle
+     * @param eventRelays        the application's embedded-event relay beans, which it leaves to this lifecycle
+     * @return the lifecycle of the relays, recovery workers and writers
      */
     @Bean
     @ConditionalOnBean(DualWriters.class)
-    DualWriteLifecycle dualWriteLifecycle(DualWriters writers, DualWriteProperties properties) {
+    DualWriteLifecycle dualWriteLifecycle(DualWriters writers, DualWriteProperties properties,
+                                          ObjectProvider<ChangeStreamRelay> changeStreamRelays,
+                                          ObjectProvider<EmbeddedEventRelay> eventRelays) {
         List<RecoveryWorker> workers = new ArrayList<>();
         for (DualWriter<?> w : writers.all()) {
             DualWriteProperties.Recovery recovery = properties.entity(w.entityType()).getRecovery();
             if (recovery.isEnabled()) {
-                workers.add(RecoveryWorker.builder(w).interval(recovery.getInterval()).build());
+                workers.add(PropertyMapping.worker(w, recovery));
             }
         }
-        return new DualWriteLifecycle(writers, workers);
+        return new DualWriteLifecycle(writers, workers, changeStreamRelays.orderedStream().toList(),
+                eventRelays.orderedStream().toList());
     }
 
-    private static <T> DualWriter<T> writer(DualWriteSinks<T> sinks, MongoTemplate template,
-                                            DeadLetterStore deadLetters, DualWriteProperties properties,
-                                            ObjectProvider<MeterRegistry> meters,
-                                            ObjectProvider<ObservationRegistry> observations) {
+    private static <T> DualWriter<T> build(DualWriterBuilder<T> builder) {
+        try {
+            return builder.build();
+        } catch (IllegalStateException e) {
+            // settings that conflict (a lease shorter than an attempt timeout): name the entity type's properties
+            throw new IllegalStateException("dualwrite.entities.*: " + e.getMessage(), e);
+        }
+    }
+
+    private static <T> DualWriterBuilder<T> builder(DualWriteSinks<T> sinks, MongoTemplate template,
+                                                    DeadLetterStore deadLetters, DualWriteProperties properties) {
         Class<T> type = sinks.entityClass();
         MongoConverter converter = template.getConverter();
         MongoPersistentEntity<?> entity = converter.getMappingContext().getRequiredPersistentEntity(type);
@@ -162,10 +255,11 @@ public class DualWriteAutoConfiguration {
         DualWriterBuilder<T> builder = DualWriter.<T>builder()
                 .entityType(entityType)
                 .primary(store)
-                .deadLetterStore(deadLetters)
-                .gracePeriod(settings.getRecovery().getGracePeriod());
+                .deadLetterStore(deadLetters);
+        PropertyMapping.writer(builder, entityType, settings);
         for (SinkRegistration<T> r : sinks.sinks()) {
-            builder.sink(r.name(), r.sink(), sinkSettings(r.settings(), settings.getSinks().get(r.name())));
+            builder.sink(r.name(), r.sink(), PropertyMapping.sink(entityType, r.name(), r.settings(),
+                    settings.getSinks().get(r.name())));
         }
         for (String named : settings.getSinks().keySet()) {
             if (sinks.sinks().stream().noneMatch(r -> r.name().equals(named))) {
@@ -173,25 +267,6 @@ public class DualWriteAutoConfiguration {
                         + " names no sink of " + sinks);
             }
         }
-        meters.ifAvailable(builder::meterRegistry);
-        observations.ifAvailable(builder::observationRegistry);
-        return builder.build();
-    }
-
-    private static SinkSettings sinkSettings(SinkSettings given, DualWriteProperties.SinkProperties properties) {
-        if (properties == null) {
-            return given;
-        }
-        SinkSettings.Builder b = given.toBuilder();
-        if (properties.getPolicy() != null) {
-            b.policy(properties.getPolicy());
-        }
-        if (properties.getAttemptTimeout() != null) {
-            b.attemptTimeout(properties.getAttemptTimeout());
-        }
-        if (properties.getMaxAttempts() != null) {
-            b.maxAttempts(properties.getMaxAttempts());
-        }
-        return b.build();
+        return builder;
     }
 }

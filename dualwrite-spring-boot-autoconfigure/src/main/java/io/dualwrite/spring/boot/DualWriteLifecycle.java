@@ -16,15 +16,19 @@
 package io.dualwrite.spring.boot;
 
 import io.dualwrite.RecoveryWorker;
+import io.dualwrite.mongo.events.EmbeddedEventRelay;
+import io.dualwrite.mongo.relay.ChangeStreamRelay;
 import org.springframework.context.SmartLifecycle;
 
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Starts the recovery workers with the application and, on shutdown, closes them (a running pass finishes, leases
- * are released) and then the writers (queued acknowledgements are flushed). Runs in a phase below the web server's
- * graceful shutdown, so requests in flight finish their writes first. Thread-safe.
+ * Starts the recovery workers and the application's event relays with the application and, on shutdown, closes
+ * them gracefully: first the relays (each finishes its current pass, so what it claimed is published or recorded
+ * and its leases are released), then the recovery workers (a running pass finishes, leases are released), then the
+ * writers (queued acknowledgements are flushed). Runs in a phase below the web server's graceful shutdown, so
+ * requests in flight finish their writes first. Thread-safe.
  */
 public final class DualWriteLifecycle implements SmartLifecycle {
     /** The phase: stops after the web server ({@code SmartLifecycle.DEFAULT_PHASE - 2048}), before the client closes. */
@@ -32,6 +36,8 @@ public final class DualWriteLifecycle implements SmartLifecycle {
 
     private final DualWriters writers;
     private final List<RecoveryWorker> workers;
+    private final List<ChangeStreamRelay> changeStreamRelays;
+    private final List<EmbeddedEventRelay> eventRelays;
     private volatile boolean running;
 
     /**
@@ -39,8 +45,21 @@ public final class DualWriteLifecycle implements SmartLifecycle {
      * @param workers their recovery workers, not started
      */
     public DualWriteLifecycle(DualWriters writers, List<RecoveryWorker> workers) {
+        this(writers, workers, List.of(), List.of());
+    }
+
+    /**
+     * @param writers            the application's writers
+     * @param workers            their recovery workers, not started
+     * @param changeStreamRelays the application's change-stream relays, not started
+     * @param eventRelays        the application's embedded-event relays, not started
+     */
+    public DualWriteLifecycle(DualWriters writers, List<RecoveryWorker> workers,
+                              List<ChangeStreamRelay> changeStreamRelays, List<EmbeddedEventRelay> eventRelays) {
         this.writers = Objects.requireNonNull(writers, "writers");
         this.workers = List.copyOf(workers);
+        this.changeStreamRelays = List.copyOf(changeStreamRelays);
+        this.eventRelays = List.copyOf(eventRelays);
     }
 
     @Override
@@ -48,11 +67,24 @@ public final class DualWriteLifecycle implements SmartLifecycle {
         for (RecoveryWorker w : workers) {
             w.start();
         }
+        for (ChangeStreamRelay r : changeStreamRelays) {
+            r.start();
+        }
+        for (EmbeddedEventRelay r : eventRelays) {
+            r.start();
+        }
         running = true;
     }
 
     @Override
     public synchronized void stop() {
+        // relays deliver through the writers, recovery too: stop them before the writers close
+        for (ChangeStreamRelay r : changeStreamRelays) {
+            r.close();
+        }
+        for (EmbeddedEventRelay r : eventRelays) {
+            r.close();
+        }
         for (RecoveryWorker w : workers) {
             w.close();
         }
@@ -73,5 +105,15 @@ public final class DualWriteLifecycle implements SmartLifecycle {
     /** @return the recovery workers, one per entity type whose recovery is enabled */
     public List<RecoveryWorker> workers() {
         return workers;
+    }
+
+    /** @return the change-stream relays this lifecycle starts and stops */
+    public List<ChangeStreamRelay> changeStreamRelays() {
+        return changeStreamRelays;
+    }
+
+    /** @return the embedded-event relays this lifecycle starts and stops */
+    public List<EmbeddedEventRelay> eventRelays() {
+        return eventRelays;
     }
 }

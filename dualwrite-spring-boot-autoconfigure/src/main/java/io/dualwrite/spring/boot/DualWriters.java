@@ -16,6 +16,8 @@
 package io.dualwrite.spring.boot;
 
 import io.dualwrite.DualWriter;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 
 import java.util.Collection;
 import java.util.Collections;
@@ -32,12 +34,15 @@ import java.util.Optional;
  */
 public final class DualWriters {
     private final Map<Class<?>, DualWriter<?>> writers;
+    private final CircuitBreakerRegistry circuitBreakers;
 
     /**
-     * @param writers the writers by entity class
+     * @param writers         the writers by entity class
+     * @param circuitBreakers the registry the writers keep their sinks' circuit breakers in
      */
-    public DualWriters(Map<Class<?>, DualWriter<?>> writers) {
+    public DualWriters(Map<Class<?>, DualWriter<?>> writers, CircuitBreakerRegistry circuitBreakers) {
         this.writers = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(writers, "writers")));
+        this.circuitBreakers = Objects.requireNonNull(circuitBreakers, "circuitBreakers");
     }
 
     /**
@@ -65,6 +70,19 @@ public final class DualWriters {
     /** @return every writer */
     public Collection<DualWriter<?>> all() {
         return writers.values();
+    }
+
+    /**
+     * The circuit breaker of one sink of one writer, where its state can be read.
+     *
+     * @param writer a writer of this application
+     * @param sink   one of its sink names
+     * @return the sink's breaker, empty when the writer has no such sink or is closed
+     */
+    public Optional<CircuitBreaker> circuitBreaker(DualWriter<?> writer, String sink) {
+        Objects.requireNonNull(writer, "writer");
+        Objects.requireNonNull(sink, "sink");
+        return circuitBreakers.find(DualWriter.circuitBreakerName(writer.entityType(), sink));
     }
 
     /** Closes every writer (queued acknowledgements are flushed). Idempotent. */

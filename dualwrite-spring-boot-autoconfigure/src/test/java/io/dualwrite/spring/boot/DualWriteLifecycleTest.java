@@ -27,6 +27,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,6 +50,23 @@ class DualWriteLifecycleTest {
         @Bean
         DualWriteSinks<Product> productSinks() {
             return DualWriteSinks.builder(Product.class).sink("search", FAULTY_SEARCH).build();
+        }
+    }
+
+    /** A sink that never returns from its first delivery until the test lets it: a process stuck, or dead, mid-save. */
+    static final CountDownLatch STUCK_ENTERED = new CountDownLatch(1);
+    static final CountDownLatch UNSTICK = new CountDownLatch(1);
+
+    @Configuration(proxyBeanMethods = false)
+    static class StuckSinks {
+        @Bean
+        DualWriteSinks<Product> productSinks() {
+            io.dualwrite.spi.Sink<Product> stuck = change -> {
+                STUCK_ENTERED.countDown();
+                UNSTICK.await();
+                return SEARCH.apply(change);
+            };
+            return DualWriteSinks.builder(Product.class).sink("search", stuck).build();
         }
     }
 
@@ -79,6 +99,36 @@ class DualWriteLifecycleTest {
                     "the delivered save's intent was acknowledged before the first run ended");
             assertEquals("Mug", SEARCH.get("l-1").orElseThrow().getName());
         }
+    }
+
+    @Test
+    void aSaveCommittedByAnInstanceThatNeverDeliveredItIsRecoveredByTheNextOne() throws Exception {
+        String database = MongoForSpring.newDatabase();
+        ConfigurableApplicationContext crashed = MongoForSpring.run(database, StuckSinks.class,
+                "dualwrite.entities.products.recovery.enabled=false",
+                "dualwrite.entities.products.recovery.grace-period=100ms");
+        try {
+            ProductRepository products = crashed.getBean(ProductRepository.class);
+            CompletableFuture<Product> save = CompletableFuture.supplyAsync(
+                    () -> products.save(new Product("c-1", "Teapot", 1500)));
+            assertTrue(STUCK_ENTERED.await(20, TimeUnit.SECONDS), "Spring Data's save committed, the delivery began");
+            assertFalse(SEARCH.get("c-1").isPresent(), "and never finished: the instance is as good as dead");
+
+            // a new instance on the same database, while the first one never gets further
+            try (ConfigurableApplicationContext next = start(database, true)) {
+                assertTrue(next.getBean(ProductRepository.class).existsById("c-1"), "the commit is in MongoDB");
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals("Teapot",
+                        SEARCH.get("c-1").map(Product::getName).orElse(null), "recovered by the next instance"));
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(0L, next.getBean(
+                        DualWriters.class).writer(Product.class).operations().backlog(), "the intent acknowledged"));
+            }
+            UNSTICK.countDown();
+            save.get(20, TimeUnit.SECONDS);
+        } finally {
+            UNSTICK.countDown();
+            crashed.close();
+        }
+        assertEquals("Teapot", SEARCH.get("c-1").orElseThrow().getName(), "the late delivery changed nothing");
     }
 
     @Test

@@ -1,31 +1,13 @@
-/*
- * Copyright The dualwrite authors
- *
- * Licensed under the Apache License, Version 2.0 (the "License");
- * you may not use this file except in compliance with the License.
- * You may obtain a copy of the License at
- *
- *     https://www.apache.org/licenses/LICENSE-2.0
- *
- * Unless required by applicable law or agreed to in writing, software
- * distributed under the License is distributed on an "AS IS" BASIS,
- * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- * See the License for the specific language governing permissions and
- * limitations under the License.
- */
 package io.dualwrite.spring.boot;
 
-import io.dualwrite.redis.RedisKeyLayout;
+import io.dualwrite.json.Jackson3Json;
+import io.dualwrite.json.Json;
 import io.dualwrite.redis.RedisSink;
 import io.dualwrite.spring.boot.app.CatalogApplication;
 import io.dualwrite.spring.boot.app.Product;
 import io.dualwrite.spring.boot.app.ProductRepository;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -33,11 +15,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-
-import java.util.UUID;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,36 +30,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @SpringBootTest(classes = {CatalogApplication.class, RedisSinkSpringTest.Cache.class})
 class RedisSinkSpringTest {
-    static final String PREFIX = "dw-spring-" + UUID.randomUUID().toString().substring(0, 8);
-    static RedisClient client;
-    static StatefulRedisConnection<String, String> connection;
-
-    @BeforeAll
-    static void connect() {
-        client = RedisClient.create("redis://127.0.0.1:6379");
-        try {
-            connection = client.connect();
-        } catch (RuntimeException e) {
-            client.shutdown();
-            Assumptions.abort("no Redis on 127.0.0.1:6379 (start it with redis-server): " + e.getMessage());
-        }
-    }
-
-    @AfterAll
-    static void disconnect() {
-        if (connection != null) {
-            connection.sync().keys(PREFIX + ":*").forEach(k -> connection.sync().del(k));
-            connection.close();
-            client.shutdown();
-        }
-    }
+    @RegisterExtension
+    static final LocalRedis redis = new LocalRedis();
 
     @TestConfiguration
     static class Cache {
         @Bean
-        RedisSink<Product> productCache() {
-            return RedisSink.builder("products", Product.class).connection(connection)
-                    .keyLayout(RedisKeyLayout.of(PREFIX + ":{type}:{id}")).build();
+        RedisSink<Product> productCache(Json json) {
+            // the cached JSON is written and read by the application's own Jackson 3 mapper
+            return redis.builder("products", Product.class).json(json).build();
         }
 
         @Bean
@@ -94,6 +56,20 @@ class RedisSinkSpringTest {
     ProductRepository products;
     @Autowired
     RedisSink<Product> cache;
+    @Autowired
+    Json json;
+    @Autowired
+    JsonMapper applicationMapper;
+
+    @Test
+    void theApplicationsJackson3MapperMapsTheEntities() {
+        Jackson3Json jackson3 = assertInstanceOf(Jackson3Json.class, json, "Spring Boot 4's JsonMapper is taken");
+        assertSame(applicationMapper, jackson3.mapper(), "the application's own mapper, with its configuration");
+        Product saved = products.save(new Product("j-1", "Kettle", 2999));
+        String stored = redis.connection().sync().hget(redis.prefix + ":products:j-1", "state");
+        assertEquals(saved.getName(), applicationMapper.readTree(stored).get("name").asString(),
+                "Redis holds the JSON the application's mapper wrote: " + stored);
+    }
 
     @Test
     void savesAndDeletesReachRedis() throws Exception {
@@ -119,6 +95,6 @@ class RedisSinkSpringTest {
         assertThrows(OptimisticLockingFailureException.class, () -> products.save(mine));
 
         assertEquals("theirs", cache.get("r-2").orElseThrow().getName());
-        assertTrue(connection.sync().exists(PREFIX + ":products:r-2") == 1L, "the key layout is the test's own");
+        assertTrue(redis.holds("products", "r-2"), "the key layout is the test's own");
     }
 }

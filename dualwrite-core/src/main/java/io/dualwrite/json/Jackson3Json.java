@@ -1,0 +1,64 @@
+package io.dualwrite.json;
+
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.OutputStream;
+import java.lang.reflect.Type;
+import java.util.Objects;
+
+/**
+ * {@link Json} on a Jackson 3 ({@code tools.jackson}) {@link ObjectMapper}, such as the {@code JsonMapper} bean of a
+ * Spring Boot 4 application. Needs {@code tools.jackson.core:jackson-databind} on the classpath, which dualwrite
+ * does not bring. Failures are Jackson 3's unchecked {@code JacksonException}. Thread-safe, as the mapper is.
+ */
+public final class Jackson3Json implements Json {
+    private final ObjectMapper mapper;
+
+    private Jackson3Json(ObjectMapper mapper) {
+        this.mapper = Objects.requireNonNull(mapper, "mapper");
+    }
+
+    /**
+     * @param mapper the application's Jackson 3 mapper, not null
+     * @return JSON through it
+     */
+    public static Jackson3Json of(ObjectMapper mapper) {
+        return new Jackson3Json(mapper);
+    }
+
+    /** @return JSON through a default {@link JsonMapper} (Jackson 3 reads and writes java.time types itself) */
+    public static Jackson3Json defaults() {
+        return new Jackson3Json(JsonMapper.builder().build());
+    }
+
+    /** @return the mapper */
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    @Override
+    public String write(Object value) {
+        return mapper.writeValueAsString(value);
+    }
+
+    @Override
+    public void check(Object value) {
+        mapper.writeValue(OutputStream.nullOutputStream(), value);
+    }
+
+    @Override
+    public <T> T read(String json, Type type) {
+        return mapper.readValue(json, mapper.getTypeFactory().constructType(type));
+    }
+
+    @Override
+    public String flavour() {
+        return "jackson3";
+    }
+
+    @Override
+    public String toString() {
+        return "Jackson3Json{" + mapper.getClass().getName() + "}";
+    }
+}

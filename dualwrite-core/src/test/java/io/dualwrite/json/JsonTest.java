@@ -1,0 +1,52 @@
+package io.dualwrite.json;
+
+import io.dualwrite.ErrorClassifier;
+import io.dualwrite.ErrorKind;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The one JSON abstraction behaves alike on Jackson 2 and Jackson 3, and a mapping failure is permanent on both. */
+class JsonTest {
+    /** An entity as applications write them: a record with a java.time field. */
+    record Item(String id, String name, Instant at) {
+    }
+
+    /** A bean Jackson cannot write: its getter throws. */
+    static final class Broken {
+        public String getValue() {
+            throw new IllegalStateException("no value");
+        }
+    }
+
+    @Test
+    void bothFlavoursWriteAndReadTheSameEntity() throws Exception {
+        Item item = new Item("i-1", "Kettle", Instant.parse("2026-01-02T03:04:05Z"));
+        for (Json json : List.of(Jackson2Json.defaults(), Jackson3Json.defaults())) {
+            String text = json.write(item);
+            assertTrue(text.contains("\"name\":\"Kettle\""), json.flavour() + ": " + text);
+            assertEquals(item, json.read(text, Item.class), json.flavour() + " reads back what it wrote");
+        }
+    }
+
+    @Test
+    void aFailureToMapIsPermanentOnBothFlavours() {
+        for (Json json : List.of(Jackson2Json.defaults(), Jackson3Json.defaults())) {
+            Exception e = assertThrows(Exception.class, () -> json.check(new Broken()), json.flavour());
+            assertEquals(ErrorKind.PERMANENT, ErrorClassifier.defaults().classify(e),
+                    json.flavour() + ": " + e.getClass().getName());
+        }
+    }
+
+    @Test
+    void theDefaultIsJackson3WhenItIsOnTheClasspath() {
+        assertTrue(JsonFlavours.jackson3Available(), "the module's tests have Jackson 3");
+        assertInstanceOf(Jackson3Json.class, Json.defaults());
+    }
+}

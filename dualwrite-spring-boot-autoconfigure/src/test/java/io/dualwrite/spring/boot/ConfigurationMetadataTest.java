@@ -1,0 +1,41 @@
+package io.dualwrite.spring.boot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The configuration metadata an IDE completes {@code dualwrite.*} from is generated into the jar. */
+class ConfigurationMetadataTest {
+
+    @Test
+    void everyTopLevelPropertyAndTheEntityMapAreDescribed() throws Exception {
+        JsonNode metadata;
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            assertNotNull(in, "spring-boot-configuration-processor generated the metadata");
+            metadata = new ObjectMapper().readTree(in);
+        }
+        Map<String, JsonNode> byName = new HashMap<>();
+        metadata.get("properties").forEach(p -> byName.put(p.get("name").asText(), p));
+
+        for (String name : new String[] {"dualwrite.enabled", "dualwrite.dead-letter-collection",
+                "dualwrite.reconcile.checkpoint-collection", "dualwrite.reconcile.report-collection",
+                "dualwrite.health.backlog-threshold", "dualwrite.health.oldest-pending-age-threshold",
+                "dualwrite.health.dead-letter-threshold", "dualwrite.health.open-circuit-status",
+                "dualwrite.health.threshold-status"}) {
+            JsonNode p = byName.get(name);
+            assertNotNull(p, name + " is described");
+            assertTrue(p.hasNonNull("description"), name + " has a description from its javadoc");
+        }
+        assertTrue(byName.get("dualwrite.entities").get("type").asText().contains("DualWriteProperties$Entity"),
+                "the entity map's value type, from which an IDE completes the keys below an entity type");
+        assertTrue(metadata.get("hints").toString().contains("dualwrite.health.open-circuit-status"),
+                "the additional metadata's hints are merged in");
+    }
+}
