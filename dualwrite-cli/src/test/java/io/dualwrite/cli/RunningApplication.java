@@ -11,6 +11,8 @@ import io.dualwrite.SinkSettings;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.MongoPrimaryStore;
 import io.dualwrite.mongo.reconcile.MongoReconcileStore;
+import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
+import io.dualwrite.mongo.reconcile.ReconcileRequests;
 import io.dualwrite.reconcile.Reconciler;
 import io.dualwrite.redis.RedisKeyLayout;
 import io.dualwrite.redis.RedisSink;
@@ -33,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * real Redis cache (sink {@code cache}) with a {@link RecoveryWorker} running, and orders whose asynchronous sink
  * nobody recovers (so their intents stay pending). The cache refuses, as a permanent error, every product whose id
  * is {@link #poison poisoned}: that is how dead letters are made, and {@link #heal healing} is the operator's fix.
+ * A {@link ReconcileRequestWorker} runs the reconciliation requests of products (in chunks of two ids).
  * Needs the test MongoDB ({@link TestMongo}) and a Redis ({@link TestRedis}). Not thread-safe.
  */
 final class RunningApplication implements AutoCloseable {
@@ -47,6 +50,8 @@ final class RunningApplication implements AutoCloseable {
     final DualWriter<Document> productWriter;
     final DualWriter<Document> orderWriter;
     final RecoveryWorker recovery;
+    final Reconciler productReconciler;
+    final ReconcileRequestWorker reconcileRequests;
     private final Set<String> poisoned = ConcurrentHashMap.newKeySet();
     private final RedisClient redis;
     private final StatefulRedisConnection<String, String> connection;
@@ -72,6 +77,11 @@ final class RunningApplication implements AutoCloseable {
                 .workerId("app-1").gracePeriod(Duration.ofMillis(100)).build();
         recovery = RecoveryWorker.builder(productWriter).interval(Duration.ofMillis(100)).build();
         recovery.start();
+        productReconciler = Reconciler.<Document>builder().writer(productWriter).primary(productStore)
+                .sink("cache", cache).store(MongoReconcileStore.builder(database).build()).chunkSize(2).build();
+        reconcileRequests = ReconcileRequestWorker.builder(ReconcileRequests.builder(database).build())
+                .reconciler(productReconciler).workerId("app-1").interval(Duration.ofMillis(50)).build();
+        reconcileRequests.start();
         orderWriter = DualWriter.<Document>builder().entityType("order").idOf(d -> d.getString("_id"))
                 .primary(orderStore).deadLetterStore(deadLetters)
                 .sink("billing", new ForwardingSink<>(cache), SinkSettings.of(DeliveryPolicy.ASYNC))
@@ -105,10 +115,25 @@ final class RunningApplication implements AutoCloseable {
         connection.sync().del(cache.keyLayout().key("product", id));
     }
 
-    /** @return a reconciler of the products and the cache, storing its reports in the primary */
+    /** @return the reconciler of the products and the cache, storing its reports in the primary */
     Reconciler reconciler() {
-        return Reconciler.<Document>builder().writer(productWriter).primary(productStore).sink("cache", cache)
-                .store(MongoReconcileStore.builder(database).build()).build();
+        return productReconciler;
+    }
+
+    /** Sets back the version the cache holds of a product behind the application's back: a stale entry. */
+    void setBackInCache(String id) throws Exception {
+        connection.sync().hset(cache.keyLayout().key("product", id), "version", String.valueOf(cachedVersion(id) - 1));
+    }
+
+    /** Copies a product's cache entry under an id the primary does not hold: an orphan. */
+    void copyInCache(String id, String orphanId) {
+        connection.sync().hset(cache.keyLayout().key("product", orphanId),
+                connection.sync().hgetall(cache.keyLayout().key("product", id)));
+    }
+
+    /** @return the version of the product the primary holds */
+    long primaryVersion(String id) {
+        return productStore.read(id).orElseThrow().version();
     }
 
     /** @return the version of the product the cache holds, or null */
@@ -118,6 +143,7 @@ final class RunningApplication implements AutoCloseable {
 
     @Override
     public void close() {
+        reconcileRequests.close();
         recovery.close();
         productWriter.close();
         orderWriter.close();

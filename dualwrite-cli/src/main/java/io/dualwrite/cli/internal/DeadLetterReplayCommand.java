@@ -177,10 +177,7 @@ final class DeadLetterReplayCommand extends PrimaryCommand {
             if (open.isEmpty() || !CLOCK.instant().isBefore(deadline)) {
                 break;
             }
-            try {
-                Thread.sleep(poll.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!Times.pause(poll)) {
                 break;
             }
         }

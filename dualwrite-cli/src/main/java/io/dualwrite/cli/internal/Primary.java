@@ -14,6 +14,7 @@ import io.dualwrite.cli.DualWriteCli;
 import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.reconcile.MongoReconcileStore;
+import io.dualwrite.mongo.reconcile.ReconcileRequests;
 import org.bson.BsonDocument;
 import org.bson.BsonObjectId;
 import org.bson.BsonString;
@@ -45,6 +46,7 @@ final class Primary implements AutoCloseable {
     private final Map<String, String> mapped;
     private final MongoDeadLetterStore deadLetters;
     private final MongoReconcileStore reconcileReports;
+    private final ReconcileRequests reconcileRequests;
     private Map<String, String> types;
 
     private Primary(MongoClient client, MongoDatabase db, Map<String, String> mapped, String deadLetterCollection) {
@@ -55,6 +57,7 @@ final class Primary implements AutoCloseable {
         this.deadLetters = MongoDeadLetterStore.builder(db).collectionName(deadLetterCollection).createIndexes(false)
                 .build();
         this.reconcileReports = MongoReconcileStore.builder(db).createIndexes(false).build();
+        this.reconcileRequests = ReconcileRequests.builder(db).build();
     }
 
     static Primary open(String uri, String database, Map<String, String> entities, String deadLetterCollection,
@@ -110,6 +113,11 @@ final class Primary implements AutoCloseable {
     /** @return the reports of the reconciliation runs, in the library's default collections */
     MongoReconcileStore reconcileReports() {
         return reconcileReports;
+    }
+
+    /** @return the reconciliation requests, which the application's request worker runs */
+    ReconcileRequests reconcileRequests() {
+        return reconcileRequests;
     }
 
     /**

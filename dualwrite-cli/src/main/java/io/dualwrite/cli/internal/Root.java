@@ -18,16 +18,20 @@ import java.util.Map;
 /** The {@code dualwrite} command: the connection options every command inherits, and the subcommands. */
 @Command(name = "dualwrite", mixinStandardHelpOptions = true, versionProvider = Root.Version.class,
         description = "Operate dualwrite from the command line: the backlog of pending deliveries, the leases of"
-                + " recovery workers, and the dead letters. Needs only the MongoDB connection.",
-        subcommands = {StatusCommand.class, DeadLettersCommand.class, AutoComplete.GenerateCompletion.class},
+                + " recovery workers, the dead letters, and reconciliations run by the application on request. Needs"
+                + " only the MongoDB connection.",
+        subcommands = {StatusCommand.class, DeadLettersCommand.class, ReconcileCommand.class,
+                AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:done",
                 "1:the act failed, or was not confirmed",
-                "2:bad input (unknown command, option, entity type or kind; malformed id or time); nothing changed",
+                "2:bad input (unknown command, option, entity type or kind; malformed id, range or time); nothing"
+                        + " changed",
                 "3:MongoDB could not be reached; nothing changed",
-                "4:a named dead letter or entity does not exist; nothing changed",
-                "5:a replay followed with --wait failed again or was not delivered in time"},
+                "4:a named dead letter, entity or request does not exist; nothing changed",
+                "5:a replay followed with --wait failed again or was not delivered in time; a watched"
+                        + " reconciliation did not end in time"},
         footerHeading = "%nEnvironment:%n",
         footer = {"  " + DualWriteCli.URI_VARIABLE + "   the MongoDB connection string when --mongo-uri is absent",
                 "  " + DualWriteCli.ENTITIES_VARIABLE + "    TYPE=COLLECTION,... when --entity is absent"})

@@ -8,7 +8,6 @@ import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.internal.EmbeddedIntents;
 import io.dualwrite.mongo.internal.Meta;
-import io.dualwrite.reconcile.DriftClass;
 import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.spi.Intent;
 import org.bson.BsonDocument;
@@ -114,12 +113,6 @@ final class StatusCommand extends PrimaryCommand {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String t : types) {
             for (ReconcileReport r : primary.reconcileReports().reports(t, 1)) {
-                Map<String, Long> byClass = new LinkedHashMap<>();
-                for (DriftClass c : DriftClass.values()) {
-                    if (c != DriftClass.IN_SYNC && r.count(c) > 0) {
-                        byClass.put(c.name(), r.count(c));
-                    }
-                }
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("type", t);
                 row.put("mode", r.mode().name());
@@ -128,7 +121,7 @@ final class StatusCommand extends PrimaryCommand {
                 row.put("ended", r.endedAt());
                 row.put("sinks", r.sinks());
                 row.put("drift", r.drift());
-                row.put("drift_by_class", byClass);
+                row.put("drift_by_class", RequestView.byClass(r));
                 row.put("repaired", r.repaired());
                 rows.add(row);
             }

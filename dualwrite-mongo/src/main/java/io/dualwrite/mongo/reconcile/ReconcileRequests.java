@@ -7,7 +7,6 @@ import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.internal.Args;
-import io.dualwrite.reconcile.DriftClass;
 import io.dualwrite.reconcile.ReconcileMode;
 import io.dualwrite.reconcile.ReconcileProgress;
 import io.dualwrite.reconcile.ReconcileReport;
@@ -21,9 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -149,6 +146,16 @@ public final class ReconcileRequests {
         return out;
     }
 
+    /**
+     * @param runId a reconciliation run's id, as its report names it
+     * @return the request that run served, empty when the run was not requested (or not yet begun)
+     */
+    public Optional<ReconcileRequest> ofRun(String runId) {
+        Objects.requireNonNull(runId, "runId");
+        return Optional.ofNullable(collection.find(eq("runId", runId)).sort(Sorts.descending(REQUESTED_AT)).first())
+                .map(ReconcileRequests::read);
+    }
+
     // ------------------------------------------------------------------ the worker's side, fenced by owner and attempt
 
     /** @return the oldest request that is pending or whose holder's lease ran out, now held by {@code owner} */
@@ -185,15 +192,11 @@ public final class ReconcileRequests {
                 Updates.set("phase", status == RequestStatus.COMPLETED ? PHASE_DONE : PHASE_FAILED),
                 Updates.set("endedAt", Date.from(clock.instant())), Updates.set("reason", reason)));
         if (report != null) {
-            Map<String, Long> byClass = new LinkedHashMap<>();
-            for (DriftClass c : DriftClass.values()) {
-                if (c != DriftClass.IN_SYNC && report.count(c) > 0) {
-                    byClass.put(c.name(), report.count(c));
-                }
-            }
+            Document byClass = new Document();
+            report.driftByClass().forEach((c, n) -> byClass.append(c.name(), n));
             set.add(Updates.set("runId", report.runId()));
             set.add(Updates.set("drift", report.drift()));
-            set.add(Updates.set("driftByClass", new Document(new LinkedHashMap<>(byClass))));
+            set.add(Updates.set("driftByClass", byClass));
             set.add(Updates.set("repaired", report.repaired()));
             set.add(Updates.set("report", report.toJson()));
         }
