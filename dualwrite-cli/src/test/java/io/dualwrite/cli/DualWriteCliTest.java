@@ -334,7 +334,8 @@ class DualWriteCliTest {
         Run watched = run("reconcile", "watch", id, "--timeout", "20s");
         assertEquals(0, watched.exitCode(), watched.out() + watched.err());
         assertTrue(watched.out().contains("COMPLETED"), watched.out());
-        assertTrue(watched.err().contains("reconciling sink 'cache'"), "the progress, line by line:\n" + watched.err());
+        assertTrue(watched.err().contains("COMPLETED done: 7 of ~7 ids"), "the last progress line, with the total the"
+                + " dry run of the same scope measured (six products and the orphan):\n" + watched.err());
 
         JsonNode report = run("reconcile", "watch", id, "-o", "json").json();
         assertEquals("COMPLETED", report.get("request").get("status").asText());
@@ -406,5 +407,30 @@ class DualWriteCliTest {
         assertEquals(DualWriteCli.EXIT_FAILED, orders.exitCode(), orders.out() + orders.err());
         assertTrue(orders.out().contains("no reconciler of entity type 'order' runs in the application"),
                 orders.out());
+    }
+
+    @Test
+    void statusCountsTheIntentsOfAWriteAheadStore() throws Exception {
+        io.dualwrite.mongo.MongoWriteAheadStore<Document> invoices = app.startInvoices();
+        app.saveInvoice("i-1", 100);
+        app.saveInvoice("i-2", 250);
+        app.saveInvoice("i-2", 300); // a second write of the same invoice: still one pending delivery of it
+
+        Run r = run("status", "--type", "invoices", "--output", "json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode ledger = row(r.json().get("deliveries"), "invoices", "ledger");
+        assertEquals("write-ahead", ledger.get("intents").asText());
+        assertEquals(invoices.pendingCount(), ledger.get("pending").asLong(), "pending as the store counts them");
+        assertEquals(2, ledger.get("pending").asLong(), "one per invoice");
+        assertEquals(2, ledger.get("due").asLong(), "both are due (no grace period)");
+        double oldest = Duration.between(invoices.oldestDue().orElseThrow(), Instant.now()).toMillis() / 1000.0;
+        assertTrue(Math.abs(ledger.get("oldest_due_for").asDouble() - oldest) < 5, ledger + " vs " + oldest);
+
+        // a recovery worker of another instance holds one of them
+        assertEquals(1, invoices.claimDue(Instant.now(), 1, "worker-b", Duration.ofMinutes(5)).size());
+        JsonNode leases = run("status", "--type", "invoices", "--output", "json").json().get("leases");
+        assertEquals(1, leases.size(), leases.toString());
+        assertEquals("worker-b", leases.get(0).get("owner").asText());
+        assertEquals(1, leases.get(0).get("entities").asLong());
     }
 }

@@ -2,6 +2,9 @@ package io.dualwrite.cli;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
 import io.dualwrite.Change;
 import io.dualwrite.DeliveryPolicy;
 import io.dualwrite.DualWriter;
@@ -10,6 +13,7 @@ import io.dualwrite.RecoveryWorker;
 import io.dualwrite.SinkSettings;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.mongo.MongoWriteAheadStore;
 import io.dualwrite.mongo.reconcile.MongoReconcileStore;
 import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
 import io.dualwrite.mongo.reconcile.ReconcileRequests;
@@ -52,6 +56,8 @@ final class RunningApplication implements AutoCloseable {
     final RecoveryWorker recovery;
     final Reconciler productReconciler;
     final ReconcileRequestWorker reconcileRequests;
+    private MongoWriteAheadStore<Document> invoiceStore;
+    private DualWriter<Document> invoiceWriter;
     private final Set<String> poisoned = ConcurrentHashMap.newKeySet();
     private final RedisClient redis;
     private final StatefulRedisConnection<String, String> connection;
@@ -86,6 +92,30 @@ final class RunningApplication implements AutoCloseable {
                 .primary(orderStore).deadLetterStore(deadLetters)
                 .sink("billing", new ForwardingSink<>(cache), SinkSettings.of(DeliveryPolicy.ASYNC))
                 .gracePeriod(Duration.ZERO).build();
+    }
+
+    /**
+     * Starts writing invoices in write-ahead mode (the application keeps its own save call; the intents live in
+     * {@code invoices_dualwrite_intents}) to an asynchronous sink {@code ledger} that nobody recovers, so that their
+     * intents stay pending.
+     *
+     * @return the invoices' store
+     */
+    MongoWriteAheadStore<Document> startInvoices() {
+        MongoCollection<Document> invoices = database.getCollection("invoices");
+        invoiceStore = MongoWriteAheadStore.builder(database, invoices).versionField("version").build();
+        invoiceWriter = DualWriter.<Document>builder().entityType("invoice").primary(invoiceStore)
+                .deadLetterStore(deadLetters)
+                .sink("ledger", new ForwardingSink<>(cache), SinkSettings.of(DeliveryPolicy.ASYNC))
+                .gracePeriod(Duration.ZERO).build();
+        return invoiceStore;
+    }
+
+    void saveInvoice(String id, long total) {
+        // the application's own save, which increments the version field as Spring Data's @Version does
+        invoiceWriter.saveWith(id, () -> database.getCollection("invoices").updateOne(Filters.eq("_id", id),
+                Updates.combine(Updates.set("total", total), Updates.inc("version", 1L)),
+                new UpdateOptions().upsert(true)));
     }
 
     /** @return the arguments that point the tool at this application's primary and name its collections' types */
@@ -147,6 +177,9 @@ final class RunningApplication implements AutoCloseable {
         recovery.close();
         productWriter.close();
         orderWriter.close();
+        if (invoiceWriter != null) {
+            invoiceWriter.close();
+        }
         List<String> keys = connection.sync().keys(databaseName + ":*");
         if (!keys.isEmpty()) {
             connection.sync().del(keys.toArray(new String[0]));

@@ -1,7 +1,6 @@
 package io.dualwrite.cli.internal;
 
-import io.dualwrite.cli.DualWriteCli;
-import io.dualwrite.mongo.reconcile.ReconcileRequest;
+import io.dualwrite.mongo.operations.Operations;
 import io.dualwrite.reconcile.ReconcileReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,14 +25,9 @@ final class ReconcileHistoryCommand extends PrimaryCommand {
 
     @Override
     int run(Primary primary, Render render, Root root) {
-        if (limit < 1) {
-            throw new CliException(DualWriteCli.EXIT_BAD_INPUT, "--limit must be at least 1, was "
-                    + limit);
-        }
-        List<ReconcileReport> reports = type == null ? primary.reconcileReports().latestReports(limit)
-                : primary.reconcileReports().reports(primary.requireType(type), limit);
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (ReconcileReport r : reports) {
+        for (Operations.PastRun past : primary.ops().reconciliationHistory(type, limit)) {
+            ReconcileReport r = past.report();
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("run", r.runId());
             row.put("type", r.entityType());
@@ -47,7 +41,7 @@ final class ReconcileHistoryCommand extends PrimaryCommand {
             row.put("drift", r.drift());
             row.put("drift_by_class", RequestView.byClass(r));
             row.put("repaired", r.repaired());
-            row.put("request", primary.reconcileRequests().ofRun(r.runId()).map(ReconcileRequest::id).orElse(null));
+            row.put("request", past.requestId());
             rows.add(row);
         }
         Map<String, Object> report = new LinkedHashMap<>();

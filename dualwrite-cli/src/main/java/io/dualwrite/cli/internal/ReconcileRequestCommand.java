@@ -64,8 +64,7 @@ final class ReconcileRequestCommand extends PrimaryCommand {
     @Override
     int run(Primary primary, Render render, Root root) {
         ReconcileScope scope = scope();
-        primary.requireType(type);
-        ReconcileRequest r = primary.reconcileRequests().submit(type, scope,
+        ReconcileRequest r = primary.ops().requestReconciliation(type, scope,
                 mode.apply ? ReconcileMode.APPLY : ReconcileMode.DRY_RUN, by);
         if (!await) {
             render.print(RequestView.of(r));

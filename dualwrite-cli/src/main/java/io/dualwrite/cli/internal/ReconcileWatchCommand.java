@@ -1,7 +1,5 @@
 package io.dualwrite.cli.internal;
 
-import io.dualwrite.cli.DualWriteCli;
-import io.dualwrite.mongo.reconcile.ReconcileRequests;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -20,13 +18,7 @@ final class ReconcileWatchCommand extends PrimaryCommand {
 
     @Override
     int run(Primary primary, Render render, Root root) {
-        if (!ReconcileRequests.isValidId(id)) {
-            throw new CliException(DualWriteCli.EXIT_BAD_INPUT, "'" + id + "' is not a reconciliation request id (24"
-                    + " hexadecimal digits, as 'reconcile request' prints it)");
-        }
-        if (primary.reconcileRequests().get(id).isEmpty()) {
-            throw new CliException(DualWriteCli.EXIT_NOT_FOUND, "no reconciliation request '" + id + "'");
-        }
+        primary.ops().reconciliation(id);
         return watch.follow(primary, id, render, err(), terminal());
     }
 }

@@ -40,8 +40,7 @@ final class RequestWatch {
             String shown = null;
             ReconcileRequest r;
             while (true) {
-                r = primary.reconcileRequests().get(id).orElseThrow(() -> new CliException(DualWriteCli.EXIT_NOT_FOUND,
-                        "the reconciliation request '" + id + "' was removed while it was watched"));
+                r = primary.ops().reconciliation(id);
                 String line = terminal ? bar(r) : line(r);
                 if (!line.equals(shown)) {
                     err.print(terminal ? "\r" + line + "\u001b[K" : line + System.lineSeparator());

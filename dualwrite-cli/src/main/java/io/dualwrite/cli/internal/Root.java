@@ -4,6 +4,7 @@ import com.mongodb.MongoException;
 import com.mongodb.MongoTimeoutException;
 import io.dualwrite.cli.DualWriteCli;
 import io.dualwrite.mongo.MongoDeadLetterStore;
+import io.dualwrite.mongo.operations.OperationRejectedException;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -100,6 +101,10 @@ public final class Root {
         if (e instanceof CliException c) {
             return c.exitCode();
         }
+        if (e instanceof OperationRejectedException r) {
+            return r.rejection() == OperationRejectedException.Rejection.NOT_FOUND ? DualWriteCli.EXIT_NOT_FOUND
+                    : DualWriteCli.EXIT_BAD_INPUT;
+        }
         if (e instanceof CommandLine.ParameterException) {
             return DualWriteCli.EXIT_BAD_INPUT;
         }
@@ -110,7 +115,7 @@ public final class Root {
     }
 
     private static String messageOf(Throwable e) {
-        if (e instanceof CliException) {
+        if (e instanceof CliException || e instanceof OperationRejectedException) {
             return e.getMessage();
         }
         if (e instanceof MongoTimeoutException || e instanceof com.mongodb.MongoSocketException) {
