@@ -9,6 +9,8 @@ import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.Sorts;
 import io.dualwrite.DeadLetter;
 import io.dualwrite.DeadLetterQuery;
+import io.dualwrite.DualWriter;
+import io.dualwrite.SinkOutcome;
 import io.dualwrite.internal.Args;
 import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.MongoDeadLetterStore;
@@ -76,6 +78,7 @@ public final class Operations {
 
     private final MongoDatabase db;
     private final Map<String, String> mapped;
+    private final Map<String, DualWriter<?>> writers;
     private final MongoDeadLetterStore deadLetters;
     private final MongoReconcileStore reconcileReports;
     private final ReconcileRequests reconcileRequests;
@@ -86,6 +89,7 @@ public final class Operations {
     private Operations(Builder b) {
         this.db = b.database;
         this.mapped = Map.copyOf(b.entities);
+        this.writers = Map.copyOf(b.writers);
         this.clock = b.clock;
         // reads and changes only: the application's stores own their indexes
         this.deadLetters = MongoDeadLetterStore.builder(db).collectionName(b.deadLetterCollection).createIndexes(false)
@@ -435,8 +439,10 @@ public final class Operations {
         ALREADY_PENDING("already pending"),
         /** Nothing was armed: the entity left the primary, or was never written through dualwrite. */
         NOT_ARMED("not armed"),
-        /** Followed: the delivery happened. */
+        /** The delivery happened (followed, or delivered at once by the application's own writer). */
         DELIVERED("delivered"),
+        /** The application's own writer tried at once and the sink failed transiently: the dead letter stays. */
+        DEFERRED("deferred"),
         /** Followed: the delivery failed for good again, and a dead letter took the old one's place. */
         DEAD_LETTERED_AGAIN("dead-lettered again");
 
@@ -470,8 +476,10 @@ public final class Operations {
 
     /**
      * Makes the delivery of each dead letter pending again in the primary, due now, and removes the dead letter; the
-     * application's recovery worker then delivers the entity's current state through the sink's normal road. Each act
-     * is recorded in {@value #AUDIT_COLLECTION}. Every entity is checked first: when one is not in the primary,
+     * application's recovery worker then delivers the entity's current state through the sink's normal road. Inside the
+     * application, where the {@linkplain Builder#writer writer} of the entity type was given, the writer replays it at
+     * once instead ({@link io.dualwrite.DeadLetters#replay}), through the same road, which works for write-ahead
+     * entities too (re-arming covers embedded intents only). Each act is recorded in {@value #AUDIT_COLLECTION}. Every entity is checked first: when one is not in the primary,
      * nothing is replayed. A dead letter younger than {@link #ACKNOWLEDGEMENT_SETTLE} is replayed once it is that old.
      *
      * @param chosen the dead letters, as read
@@ -506,6 +514,10 @@ public final class Operations {
 
     private Replay arm(DeadLetter d, MongoCollection<BsonDocument> collection, BsonValue documentId, String by,
                        String reason) {
+        DualWriter<?> writer = writers.get(d.entityType());
+        if (writer != null) {
+            return replayThrough(writer, d, by, reason);
+        }
         settleAcknowledgement(d);
         ObjectId record = audit.begin("replay", d, by, reason, clock.instant());
         EmbeddedIntents.Rearm armed = EmbeddedIntents.rearm(collection, documentId, d.entityType(), d.sink(),
@@ -526,6 +538,21 @@ public final class Operations {
                             : "the entity was never written through dualwrite");
             default -> throw new IllegalStateException("unknown outcome " + armed.outcome());
         }
+        audit.end(record, r.outcome().text() + ": " + r.detail(), clock.instant());
+        return r;
+    }
+
+    private Replay replayThrough(DualWriter<?> writer, DeadLetter d, String by, String reason) {
+        ObjectId record = audit.begin("replay", d, by, reason, clock.instant());
+        SinkOutcome outcome = writer.deadLetters().replay(d.id());
+        Replay r = switch (outcome) {
+            case APPLIED -> new Replay(d, record.toHexString(), ReplayOutcome.DELIVERED, d.version(),
+                    "delivered by the application's writer");
+            case DEFERRED -> new Replay(d, record.toHexString(), ReplayOutcome.DEFERRED, d.version(),
+                    "the sink failed transiently; the dead letter stays");
+            default -> new Replay(d, record.toHexString(), ReplayOutcome.DEAD_LETTERED_AGAIN, d.version(),
+                    deadLetters.get(d.id()).map(x -> x.kind() + ": " + x.lastError()).orElse(outcome.name()));
+        };
         audit.end(record, r.outcome().text() + ": " + r.detail(), clock.instant());
         return r;
     }
@@ -586,7 +613,8 @@ public final class Operations {
      * Where a dead letter's entity stands now in the primary.
      *
      * @param state         {@code present}, {@code deleted (tombstone)}, {@code not in the primary}, {@code present,
-     *                      not written through dualwrite yet}, or why it cannot be told
+     *                      written ahead (…)} (a write-ahead entity: the other fields are null), {@code present, not
+     *                      written through dualwrite yet}, or why it cannot be told
      * @param version       its version; null when unknown
      * @param pendingToSink the delivery to the dead letter's sink pending again; null when none
      * @param leaseOwner    who holds its recovery lease; null when nobody
@@ -611,7 +639,10 @@ public final class Operations {
         }
         return EmbeddedIntents.deliveriesOf(doc.get()).map(del -> new EntityState(del.deleted() ? "deleted (tombstone)"
                         : "present", del.version(), del.pending().get(d.sink()), del.leaseOwner(), del.leaseUntil()))
-                .orElse(new EntityState("present, not written through dualwrite yet", null, null, null, null));
+                .orElseGet(() -> new EntityState(raw(entityTypes().get(d.entityType()) + WRITE_AHEAD_SUFFIX)
+                        .find(Filters.eq("_id", new BsonString(d.entityId()))).first() != null
+                        ? "present, written ahead (its version and intents are in the write-ahead intent collection)"
+                        : "present, not written through dualwrite yet", null, null, null, null));
     }
 
     /**
@@ -764,6 +795,7 @@ public final class Operations {
     public static final class Builder {
         private final MongoDatabase database;
         private final Map<String, String> entities = new LinkedHashMap<>();
+        private final Map<String, DualWriter<?>> writers = new LinkedHashMap<>();
         private String deadLetterCollection = MongoDeadLetterStore.DEFAULT_COLLECTION;
         private Clock clock = Clock.systemUTC();
 
@@ -781,6 +813,23 @@ public final class Operations {
             Args.notBlank(Objects.requireNonNull(type, "type"), "type");
             Args.notBlank(Objects.requireNonNull(collection, "collection"), "collection");
             entities.put(type, collection);
+            return this;
+        }
+
+        /**
+         * Gives the application's writer of an entity type, for operations that run inside the application (an
+         * Actuator endpoint): a replay of that type's dead letters then delivers at once through it.
+         *
+         * @param writer a writer of the application
+         * @return this
+         * @throws IllegalArgumentException if a writer of the same entity type was given
+         */
+        public Builder writer(DualWriter<?> writer) {
+            Objects.requireNonNull(writer, "writer");
+            if (writers.putIfAbsent(writer.entityType(), writer) != null) {
+                throw new IllegalArgumentException("a writer of entity type '" + writer.entityType()
+                        + "' was already given");
+            }
             return this;
         }
 
