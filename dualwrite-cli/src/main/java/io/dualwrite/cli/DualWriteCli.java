@@ -22,17 +22,19 @@ import java.io.InputStream;
 import java.util.Objects;
 
 /**
- * The operator's command line, {@code dualwrite}: the backlog of pending deliveries and who holds them, and the dead
- * letters (list, show, replay through the application's recovery worker, discard with an audit record). It needs
+ * The operator's command line, {@code dualwrite}: the backlog of pending deliveries and who holds them, the dead
+ * letters (list, show, replay through the application's recovery worker, discard with an audit record), and
+ * reconciliations (requested from the application's request worker, watched to their end, and their history). It needs
  * only the MongoDB connection ({@code --mongo-uri} or the environment variable {@value #URI_VARIABLE}): everything
  * it shows and changes lives in the primary. {@code dualwrite --help} lists the commands; docs/operations.md shows
  * each with its output.
  *
  * <p>Exit codes: {@value #EXIT_OK} done; {@value #EXIT_FAILED} the act failed or was not confirmed;
  * {@value #EXIT_BAD_INPUT} bad input (an unknown command, option, entity type or error kind, a malformed id or
- * time); {@value #EXIT_UNREACHABLE} MongoDB could not be reached; {@value #EXIT_NOT_FOUND} a named dead letter or
- * entity does not exist; {@value #EXIT_NOT_DELIVERED} a replay followed with {@code --wait} failed again or was not
- * delivered in time. Nothing is changed when the exit code is {@value #EXIT_BAD_INPUT}, {@value #EXIT_UNREACHABLE} or
+ * time); {@value #EXIT_UNREACHABLE} MongoDB could not be reached; {@value #EXIT_NOT_FOUND} a named dead letter,
+ * entity or reconciliation request does not exist; {@value #EXIT_NOT_DELIVERED} a replay followed with {@code --wait}
+ * failed again or was not delivered in time, or a watched reconciliation did not end in time (a watched
+ * reconciliation that failed exits with {@value #EXIT_FAILED}). Nothing is changed when the exit code is {@value #EXIT_BAD_INPUT}, {@value #EXIT_UNREACHABLE} or
  * {@value #EXIT_NOT_FOUND}.
  *
  * <p>Thread safety: each {@link CommandLine} this class makes runs one command at a time.
@@ -50,9 +52,12 @@ public final class DualWriteCli {
     public static final int EXIT_BAD_INPUT = 2;
     /** Exit code: MongoDB could not be reached; nothing was changed. */
     public static final int EXIT_UNREACHABLE = 3;
-    /** Exit code: a named dead letter or entity does not exist; nothing was changed. */
+    /** Exit code: a named dead letter, entity or reconciliation request does not exist; nothing was changed. */
     public static final int EXIT_NOT_FOUND = 4;
-    /** Exit code: a replay followed with {@code --wait} was dead-lettered again or not delivered in time. */
+    /**
+     * Exit code: a replay followed with {@code --wait} was dead-lettered again or not delivered in time; a watched
+     * reconciliation did not end in time.
+     */
     public static final int EXIT_NOT_DELIVERED = 5;
 
     private DualWriteCli() {

@@ -306,7 +306,9 @@ class DualWriteCliTest {
         for (String[] command : List.of(new String[] {"--help"}, new String[] {"status", "--help"},
                 new String[] {"dead-letters", "--help"}, new String[] {"dead-letters", "list", "--help"},
                 new String[] {"dead-letters", "show", "--help"}, new String[] {"dead-letters", "replay", "--help"},
-                new String[] {"dead-letters", "discard", "--help"})) {
+                new String[] {"dead-letters", "discard", "--help"}, new String[] {"reconcile", "--help"},
+                new String[] {"reconcile", "request", "--help"}, new String[] {"reconcile", "watch", "--help"},
+                new String[] {"reconcile", "history", "--help"})) {
             Run r = runRaw("", command);
             assertEquals(0, r.exitCode(), String.join(" ", command));
             assertTrue(r.out().startsWith("Usage: dualwrite"), String.join(" ", command) + ":\n" + r.out());
@@ -316,5 +318,134 @@ class DualWriteCliTest {
         assertEquals(0, completion.exitCode());
         assertTrue(completion.out().contains("complete -F _complete_dualwrite"), "a bash completion script");
         assertTrue(completion.out().contains("dead-letters"), "that knows the commands");
+    }
+
+    @Test
+    void aRequestedReconciliationIsWatchedToItsEndAndItsReportMatchesTheDriftInjected() throws Exception {
+        for (int i = 1; i <= 6; i++) {
+            app.saveProduct("p-" + i, "item " + i);
+        }
+        awaitTrue("the products are settled", () -> app.productStore.pendingCount() == 0);
+        app.dropFromCache("p-1");
+        app.dropFromCache("p-2");
+        app.setBackInCache("p-3");
+        app.copyInCache("p-4", "p-99");
+
+        Run dry = run("reconcile", "request", "--type", "product", "--dry-run", "--wait", "--timeout", "20s",
+                "-o", "json");
+        assertEquals(0, dry.exitCode(), dry.out() + dry.err());
+        JsonNode dryRun = dry.json().get("run");
+        assertEquals("{\"MISSING\":2,\"STALE\":1,\"ORPHAN\":1}", dryRun.get("drift_by_class").toString(),
+                "the drift injected, by class");
+        assertEquals(0, dryRun.get("repaired").asLong(), "a dry run repairs nothing");
+        assertEquals(null, app.cachedVersion("p-1"), "a dry run repairs nothing");
+        assertTrue(dry.err().contains("COMPLETED done"), "plain progress lines off a terminal:\n" + dry.err());
+
+        Run requested = run("reconcile", "request", "--type", "product", "--apply", "--by", "alice", "-o", "json");
+        assertEquals(0, requested.exitCode(), requested.err());
+        String id = requested.json().get("request").get("id").asText();
+        assertEquals("alice", requested.json().get("request").get("requested_by").asText());
+
+        Run watched = run("reconcile", "watch", id, "--timeout", "20s");
+        assertEquals(0, watched.exitCode(), watched.out() + watched.err());
+        assertTrue(watched.out().contains("COMPLETED"), watched.out());
+        assertTrue(watched.err().contains("COMPLETED done: 7 of ~7 ids"), "the last progress line, with the total the"
+                + " dry run of the same scope measured (six products and the orphan):\n" + watched.err());
+
+        JsonNode report = run("reconcile", "watch", id, "-o", "json").json();
+        assertEquals("COMPLETED", report.get("request").get("status").asText());
+        assertEquals("app-1", report.get("request").get("holder").asText());
+        JsonNode drift = report.get("drift").get(0);
+        assertEquals("cache", drift.get("sink").asText());
+        assertEquals(2, drift.get("missing").asLong());
+        assertEquals(1, drift.get("stale").asLong());
+        assertEquals(1, drift.get("orphan").asLong());
+        assertEquals(3, drift.get("in_sync").asLong(), "p-4, p-5, p-6");
+        assertEquals(0, drift.get("ahead").asLong() + drift.get("content_mismatch").asLong());
+        JsonNode repairs = report.get("repairs").get(0);
+        assertEquals(3, repairs.get("republished").asLong(), "the missing and the stale");
+        assertEquals(1, repairs.get("orphan_deleted").asLong());
+        assertEquals(4, report.get("run").get("repaired").asLong());
+        for (String p : List.of("p-1", "p-2", "p-3")) {
+            assertEquals(app.primaryVersion(p), app.cachedVersion(p), p + " is in the cache at the primary's version");
+        }
+        assertEquals(null, app.cachedVersion("p-99"), "the orphan left the cache");
+
+        Run history = run("reconcile", "history", "-o", "json");
+        assertEquals(0, history.exitCode(), history.err());
+        JsonNode runs = history.json().get("runs");
+        assertEquals(2, runs.size(), runs.toString());
+        assertEquals("APPLY", runs.get(0).get("mode").asText(), "the latest first");
+        assertEquals(id, runs.get(0).get("request").asText(), "the run names the request it served");
+        assertEquals(4, runs.get(0).get("drift").asLong());
+        assertEquals(4, runs.get(0).get("repaired").asLong());
+        assertEquals("DRY_RUN", runs.get(1).get("mode").asText());
+        assertEquals(0, runs.get(1).get("repaired").asLong());
+        assertEquals(0, run("reconcile", "request", "--type", "product", "--dry-run", "--wait", "-o", "json").json()
+                .get("run").get("drift").asLong(), "nothing is left to repair");
+    }
+
+    @Test
+    void reconciliationBadInputIsRefusedAndRecordsNothing() throws Exception {
+        app.saveProduct("p-1", "kettle");
+        Run unknownType = run("reconcile", "request", "--type", "invoice", "--apply");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, unknownType.exitCode());
+        assertTrue(unknownType.err().contains("unknown entity type 'invoice' (known: order, product"), unknownType.err());
+        Run emptyRange = run("reconcile", "request", "--type", "product", "--apply", "--after", "p-9", "--to", "p-1");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, emptyRange.exitCode());
+        assertTrue(emptyRange.err().contains("the range (p-9, p-1] is empty"), emptyRange.err());
+        Run both = run("reconcile", "request", "--type", "product", "--apply", "--id", "p-1", "--after", "p-0");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, both.exitCode());
+        assertTrue(both.err().contains("either --id or a range"), both.err());
+        Run noMode = run("reconcile", "request", "--type", "product");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, noMode.exitCode());
+        assertTrue(noMode.err().contains("--dry-run") && noMode.err().contains("--apply"), noMode.err());
+        Run malformed = run("reconcile", "watch", "42");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, malformed.exitCode());
+        assertTrue(malformed.err().contains("'42' is not a reconciliation request id"), malformed.err());
+        Run absent = run("reconcile", "watch", "0123456789abcdef01234567");
+        assertEquals(DualWriteCli.EXIT_NOT_FOUND, absent.exitCode());
+        assertTrue(absent.err().contains("no reconciliation request '0123456789abcdef01234567'"), absent.err());
+        Run unreachable = runRaw("", "reconcile", "request", "--type", "product", "--apply", "--mongo-uri",
+                "mongodb://127.0.0.1:1/shop", "--server-timeout", "500ms");
+        assertEquals(DualWriteCli.EXIT_UNREACHABLE, unreachable.exitCode(), unreachable.err());
+        assertEquals(0, app.database.getCollection("dualwrite_reconcile_requests").countDocuments(),
+                "no request recorded");
+
+        Run nowhere = run("reconcile", "request", "--type", "product", "--sink", "nowhere", "--apply", "--wait",
+                "--timeout", "20s", "-o", "json");
+        assertEquals(DualWriteCli.EXIT_FAILED, nowhere.exitCode(), nowhere.out() + nowhere.err());
+        assertEquals("FAILED", nowhere.json().get("request").get("status").asText());
+        assertEquals("the reconciler of entity type 'product' has no sink 'nowhere' (it has [cache])",
+                nowhere.json().get("request").get("reason").asText());
+        Run orders = run("reconcile", "request", "--type", "order", "--dry-run", "--wait", "--timeout", "20s");
+        assertEquals(DualWriteCli.EXIT_FAILED, orders.exitCode(), orders.out() + orders.err());
+        assertTrue(orders.out().contains("no reconciler of entity type 'order' runs in the application"),
+                orders.out());
+    }
+
+    @Test
+    void statusCountsTheIntentsOfAWriteAheadStore() throws Exception {
+        io.dualwrite.mongo.MongoWriteAheadStore<Document> invoices = app.startInvoices();
+        app.saveInvoice("i-1", 100);
+        app.saveInvoice("i-2", 250);
+        app.saveInvoice("i-2", 300); // a second write of the same invoice: still one pending delivery of it
+
+        Run r = run("status", "--type", "invoices", "--output", "json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode ledger = row(r.json().get("deliveries"), "invoices", "ledger");
+        assertEquals("write-ahead", ledger.get("intents").asText());
+        assertEquals(invoices.pendingCount(), ledger.get("pending").asLong(), "pending as the store counts them");
+        assertEquals(2, ledger.get("pending").asLong(), "one per invoice");
+        assertEquals(2, ledger.get("due").asLong(), "both are due (no grace period)");
+        double oldest = Duration.between(invoices.oldestDue().orElseThrow(), Instant.now()).toMillis() / 1000.0;
+        assertTrue(Math.abs(ledger.get("oldest_due_for").asDouble() - oldest) < 5, ledger + " vs " + oldest);
+
+        // a recovery worker of another instance holds one of them
+        assertEquals(1, invoices.claimDue(Instant.now(), 1, "worker-b", Duration.ofMinutes(5)).size());
+        JsonNode leases = run("status", "--type", "invoices", "--output", "json").json().get("leases");
+        assertEquals(1, leases.size(), leases.toString());
+        assertEquals("worker-b", leases.get(0).get("owner").asText());
+        assertEquals(1, leases.get(0).get("entities").asLong());
     }
 }

@@ -17,6 +17,9 @@ package io.dualwrite.cli;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
 import io.dualwrite.Change;
 import io.dualwrite.DeliveryPolicy;
 import io.dualwrite.DualWriter;
@@ -25,7 +28,10 @@ import io.dualwrite.RecoveryWorker;
 import io.dualwrite.SinkSettings;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.mongo.MongoWriteAheadStore;
 import io.dualwrite.mongo.reconcile.MongoReconcileStore;
+import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
+import io.dualwrite.mongo.reconcile.ReconcileRequests;
 import io.dualwrite.reconcile.Reconciler;
 import io.dualwrite.redis.RedisKeyLayout;
 import io.dualwrite.redis.RedisSink;
@@ -48,6 +54,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * real Redis cache (sink {@code cache}) with a {@link RecoveryWorker} running, and orders whose asynchronous sink
  * nobody recovers (so their intents stay pending). The cache refuses, as a permanent error, every product whose id
  * is {@link #poison poisoned}: that is how dead letters are made, and {@link #heal healing} is the operator's fix.
+ * A {@link ReconcileRequestWorker} runs the reconciliation requests of products (in chunks of two ids).
  * Needs the test MongoDB ({@link TestMongo}) and a Redis ({@link TestRedis}). Not thread-safe.
  */
 final class RunningApplication implements AutoCloseable {
@@ -62,6 +69,10 @@ final class RunningApplication implements AutoCloseable {
     final DualWriter<Document> productWriter;
     final DualWriter<Document> orderWriter;
     final RecoveryWorker recovery;
+    final Reconciler productReconciler;
+    final ReconcileRequestWorker reconcileRequests;
+    private MongoWriteAheadStore<Document> invoiceStore;
+    private DualWriter<Document> invoiceWriter;
     private final Set<String> poisoned = ConcurrentHashMap.newKeySet();
     private final RedisClient redis;
     private final StatefulRedisConnection<String, String> connection;
@@ -87,10 +98,39 @@ final class RunningApplication implements AutoCloseable {
                 .workerId("app-1").gracePeriod(Duration.ofMillis(100)).build();
         recovery = RecoveryWorker.builder(productWriter).interval(Duration.ofMillis(100)).build();
         recovery.start();
+        productReconciler = Reconciler.<Document>builder().writer(productWriter).primary(productStore)
+                .sink("cache", cache).store(MongoReconcileStore.builder(database).build()).chunkSize(2).build();
+        reconcileRequests = ReconcileRequestWorker.builder(ReconcileRequests.builder(database).build())
+                .reconciler(productReconciler).workerId("app-1").interval(Duration.ofMillis(50)).build();
+        reconcileRequests.start();
         orderWriter = DualWriter.<Document>builder().entityType("order").idOf(d -> d.getString("_id"))
                 .primary(orderStore).deadLetterStore(deadLetters)
                 .sink("billing", new ForwardingSink<>(cache), SinkSettings.of(DeliveryPolicy.ASYNC))
                 .gracePeriod(Duration.ZERO).build();
+    }
+
+    /**
+     * Starts writing invoices in write-ahead mode (the application keeps its own save call; the intents live in
+     * {@code invoices_dualwrite_intents}) to an asynchronous sink {@code ledger} that nobody recovers, so that their
+     * intents stay pending.
+     *
+     * @return the invoices' store
+     */
+    MongoWriteAheadStore<Document> startInvoices() {
+        MongoCollection<Document> invoices = database.getCollection("invoices");
+        invoiceStore = MongoWriteAheadStore.builder(database, invoices).versionField("version").build();
+        invoiceWriter = DualWriter.<Document>builder().entityType("invoice").primary(invoiceStore)
+                .deadLetterStore(deadLetters)
+                .sink("ledger", new ForwardingSink<>(cache), SinkSettings.of(DeliveryPolicy.ASYNC))
+                .gracePeriod(Duration.ZERO).build();
+        return invoiceStore;
+    }
+
+    void saveInvoice(String id, long total) {
+        // the application's own save, which increments the version field as Spring Data's @Version does
+        invoiceWriter.saveWith(id, () -> database.getCollection("invoices").updateOne(Filters.eq("_id", id),
+                Updates.combine(Updates.set("total", total), Updates.inc("version", 1L)),
+                new UpdateOptions().upsert(true)));
     }
 
     /** @return the arguments that point the tool at this application's primary and name its collections' types */
@@ -120,10 +160,25 @@ final class RunningApplication implements AutoCloseable {
         connection.sync().del(cache.keyLayout().key("product", id));
     }
 
-    /** @return a reconciler of the products and the cache, storing its reports in the primary */
+    /** @return the reconciler of the products and the cache, storing its reports in the primary */
     Reconciler reconciler() {
-        return Reconciler.<Document>builder().writer(productWriter).primary(productStore).sink("cache", cache)
-                .store(MongoReconcileStore.builder(database).build()).build();
+        return productReconciler;
+    }
+
+    /** Sets back the version the cache holds of a product behind the application's back: a stale entry. */
+    void setBackInCache(String id) throws Exception {
+        connection.sync().hset(cache.keyLayout().key("product", id), "version", String.valueOf(cachedVersion(id) - 1));
+    }
+
+    /** Copies a product's cache entry under an id the primary does not hold: an orphan. */
+    void copyInCache(String id, String orphanId) {
+        connection.sync().hset(cache.keyLayout().key("product", orphanId),
+                connection.sync().hgetall(cache.keyLayout().key("product", id)));
+    }
+
+    /** @return the version of the product the primary holds */
+    long primaryVersion(String id) {
+        return productStore.read(id).orElseThrow().version();
     }
 
     /** @return the version of the product the cache holds, or null */
@@ -133,9 +188,13 @@ final class RunningApplication implements AutoCloseable {
 
     @Override
     public void close() {
+        reconcileRequests.close();
         recovery.close();
         productWriter.close();
         orderWriter.close();
+        if (invoiceWriter != null) {
+            invoiceWriter.close();
+        }
         List<String> keys = connection.sync().keys(databaseName + ":*");
         if (!keys.isEmpty()) {
             connection.sync().del(keys.toArray(new String[0]));

@@ -19,6 +19,8 @@ import io.dualwrite.reconcile.internal.ReconcileJson;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -121,6 +123,17 @@ public record ReconcileReport(String runId, String entityType, ReconcileMode mod
      */
     public long actions(RepairOutcome outcome) {
         return actions.values().stream().mapToLong(m -> m.getOrDefault(outcome, 0L)).sum();
+    }
+
+    /** @return ids out of sync by drift class, every sink together, in the classes' order; classes with none left out */
+    public Map<DriftClass, Long> driftByClass() {
+        Map<DriftClass, Long> out = new EnumMap<>(DriftClass.class);
+        for (DriftClass c : DriftClass.values()) {
+            if (c != DriftClass.IN_SYNC && count(c) > 0) {
+                out.put(c, count(c));
+            }
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     /** @return ids out of sync, every sink and class together */

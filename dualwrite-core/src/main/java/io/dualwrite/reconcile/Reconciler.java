@@ -17,6 +17,7 @@ package io.dualwrite.reconcile;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedSet;
 
 /**
  * Anti-entropy for one entity collection: compares the primary with each reconcilable sink,
@@ -83,6 +84,35 @@ public interface Reconciler {
      *                                  written; the checkpoint stays for the next run
      */
     ReconcileReport apply(ReconcileScope scope);
+
+    /**
+     * Like {@link #dryRun(ReconcileScope)}, and tells {@code listener} (besides the builder's) how this run goes:
+     * for a caller that watches one run, such as a worker that reports a requested run's progress.
+     *
+     * @param scope    what to compare, not null
+     * @param listener observes this run only, not null; a listener that throws is logged and ignored
+     * @return the stored report
+     * @throws IllegalArgumentException if the scope names a sink this reconciler does not have
+     * @throws ReconcileException       if the primary or a sink could not be read (a FAILED report is stored)
+     */
+    ReconcileReport dryRun(ReconcileScope scope, ReconcileListener listener);
+
+    /**
+     * Like {@link #apply(ReconcileScope)}, and tells {@code listener} (besides the builder's) how this run goes.
+     *
+     * @param scope    what to reconcile, not null
+     * @param listener observes this run only, not null; a listener that throws is logged and ignored
+     * @return the stored report
+     * @throws IllegalArgumentException if the scope names a sink this reconciler does not have
+     * @throws ReconcileException       if the primary or a sink could not be read, or a store not written
+     */
+    ReconcileReport apply(ReconcileScope scope, ReconcileListener listener);
+
+    /** @return the entity type this reconciler compares (its writer's) */
+    String entityType();
+
+    /** @return the names of the sinks it reconciles, sorted */
+    SortedSet<String> sinkNames();
 
     /**
      * @param limit the most reports, at least 1

@@ -17,7 +17,7 @@ package io.dualwrite.cli.internal;
 
 import io.dualwrite.DeadLetter;
 import io.dualwrite.cli.DualWriteCli;
-import org.bson.types.ObjectId;
+import io.dualwrite.mongo.operations.Operations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -40,7 +40,7 @@ import java.util.Map;
  */
 @Command(name = "discard", mixinStandardHelpOptions = true,
         description = {"Discard dead letters, by id or by filter, after confirming (or with --yes). Each discard is"
-                + " recorded in the primary's " + Audit.COLLECTION + " collection: who (--by), why (--reason), what"
+                + " recorded in the primary's " + Operations.AUDIT_COLLECTION + " collection: who (--by), why (--reason), what"
                 + " and when.",
                 "A dead letter that failed again since it was listed is kept."})
 final class DeadLetterDiscardCommand extends PrimaryCommand {
@@ -65,22 +65,13 @@ final class DeadLetterDiscardCommand extends PrimaryCommand {
             err().flush();
             return DualWriteCli.EXIT_FAILED;
         }
-        Audit audit = new Audit(primary, actor);
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (DeadLetter d : chosen) {
-            ObjectId record = audit.begin("discard", d, CLOCK.instant());
-            String outcome;
-            if (primary.deadLetters().removeIfUnchanged(d)) {
-                outcome = "discarded";
-            } else {
-                outcome = primary.deadLetters().get(d.id()).isPresent() ? "kept: failed again since" : "already gone";
-            }
-            audit.end(record, outcome, CLOCK.instant());
+        for (Operations.Discard d : primary.ops().discard(chosen, actor.by, actor.reason)) {
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("id", d.id());
-            row.put("version", d.version());
-            row.put("outcome", outcome);
-            row.put("audit_id", record.toHexString());
+            row.put("id", d.deadLetter().id());
+            row.put("version", d.deadLetter().version());
+            row.put("outcome", d.outcome().text());
+            row.put("audit_id", d.auditId());
             rows.add(row);
         }
         Map<String, Object> report = new LinkedHashMap<>();

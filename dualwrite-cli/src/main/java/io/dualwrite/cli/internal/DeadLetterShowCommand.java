@@ -15,12 +15,10 @@
  */
 package io.dualwrite.cli.internal;
 
-import com.mongodb.client.MongoCollection;
-import com.mongodb.client.model.Filters;
 import io.dualwrite.DeadLetter;
-import io.dualwrite.mongo.internal.EmbeddedIntents;
+import io.dualwrite.mongo.operations.DeadLetters;
+import io.dualwrite.mongo.operations.Operations;
 import io.dualwrite.spi.Intent;
-import org.bson.BsonDocument;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -39,7 +37,7 @@ final class DeadLetterShowCommand extends PrimaryCommand {
     int run(Primary primary, Render render, Root root) {
         DeadLetter d = Selection.one(primary, id);
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("dead_letter", DeadLetterFields.record(d));
+        report.put("dead_letter", DeadLetters.fields(d));
         report.put("entity", entityNow(primary, d));
         render.print(report);
         return 0;
@@ -47,27 +45,17 @@ final class DeadLetterShowCommand extends PrimaryCommand {
 
     /** @return the entity's version, whether it is deleted, and the sink's pending intent, as the primary holds them */
     static Map<String, Object> entityNow(Primary primary, DeadLetter d) {
+        Operations.EntityState state = primary.ops().entityOf(d);
         Map<String, Object> e = new LinkedHashMap<>();
-        if (!primary.types().containsKey(d.entityType())) {
-            e.put("state", "no collection known for the type (--entity " + d.entityType() + "=<collection>)");
-            return e;
-        }
-        MongoCollection<BsonDocument> c = primary.collectionOf(d.entityType());
-        BsonDocument doc = primary.documentId(c, d.entityId())
-                .map(v -> c.find(Filters.eq("_id", v)).projection(EmbeddedIntents.metadataOnly()).first())
-                .orElse(null);
-        if (doc == null) {
-            e.put("state", "not in the primary");
-            return e;
-        }
-        EmbeddedIntents.deliveriesOf(doc).ifPresentOrElse(del -> {
-            e.put("state", del.deleted() ? "deleted (tombstone)" : "present");
-            e.put("version", del.version());
-            Intent i = del.pending().get(d.sink());
+        e.put("state", state.state());
+        if (state.version() != null) {
+            e.put("version", state.version());
+            Intent i = state.pendingToSink();
             e.put("pending_to_sink", i == null ? null : "version " + i.version() + ", due " + Render.cell(i.dueAt())
                     + ", attempts " + i.attempts());
-            e.put("lease", del.leaseOwner() == null ? null : del.leaseOwner() + " until " + Render.cell(del.leaseUntil()));
-        }, () -> e.put("state", "present, not written through dualwrite yet"));
+            e.put("lease", state.leaseOwner() == null ? null : state.leaseOwner() + " until "
+                    + Render.cell(state.leaseUntil()));
+        }
         return e;
     }
 }

@@ -51,6 +51,11 @@ abstract class PrimaryCommand implements Callable<Integer> {
      */
     abstract int run(Primary primary, Render render, Root root);
 
+    /** @return whether the output goes to a terminal (where picocli would colour it): progress redraws one line */
+    boolean terminal() {
+        return spec.commandLine().getColorScheme().ansi().enabled();
+    }
+
     /** @return where progress and questions go (standard error, so that standard output stays the result) */
     PrintWriter err() {
         return spec.commandLine().getErr();

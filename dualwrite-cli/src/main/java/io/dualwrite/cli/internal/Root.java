@@ -19,6 +19,7 @@ import com.mongodb.MongoException;
 import com.mongodb.MongoTimeoutException;
 import io.dualwrite.cli.DualWriteCli;
 import io.dualwrite.mongo.MongoDeadLetterStore;
+import io.dualwrite.mongo.operations.OperationRejectedException;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,16 +34,20 @@ import java.util.Map;
 /** The {@code dualwrite} command: the connection options every command inherits, and the subcommands. */
 @Command(name = "dualwrite", mixinStandardHelpOptions = true, versionProvider = Root.Version.class,
         description = "Operate dualwrite from the command line: the backlog of pending deliveries, the leases of"
-                + " recovery workers, and the dead letters. Needs only the MongoDB connection.",
-        subcommands = {StatusCommand.class, DeadLettersCommand.class, AutoComplete.GenerateCompletion.class},
+                + " recovery workers, the dead letters, and reconciliations run by the application on request. Needs"
+                + " only the MongoDB connection.",
+        subcommands = {StatusCommand.class, DeadLettersCommand.class, ReconcileCommand.class,
+                AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:done",
                 "1:the act failed, or was not confirmed",
-                "2:bad input (unknown command, option, entity type or kind; malformed id or time); nothing changed",
+                "2:bad input (unknown command, option, entity type or kind; malformed id, range or time); nothing"
+                        + " changed",
                 "3:MongoDB could not be reached; nothing changed",
-                "4:a named dead letter or entity does not exist; nothing changed",
-                "5:a replay followed with --wait failed again or was not delivered in time"},
+                "4:a named dead letter, entity or request does not exist; nothing changed",
+                "5:a replay followed with --wait failed again or was not delivered in time; a watched"
+                        + " reconciliation did not end in time"},
         footerHeading = "%nEnvironment:%n",
         footer = {"  " + DualWriteCli.URI_VARIABLE + "   the MongoDB connection string when --mongo-uri is absent",
                 "  " + DualWriteCli.ENTITIES_VARIABLE + "    TYPE=COLLECTION,... when --entity is absent"})
@@ -111,6 +116,10 @@ public final class Root {
         if (e instanceof CliException c) {
             return c.exitCode();
         }
+        if (e instanceof OperationRejectedException r) {
+            return r.rejection() == OperationRejectedException.Rejection.NOT_FOUND ? DualWriteCli.EXIT_NOT_FOUND
+                    : DualWriteCli.EXIT_BAD_INPUT;
+        }
         if (e instanceof CommandLine.ParameterException) {
             return DualWriteCli.EXIT_BAD_INPUT;
         }
@@ -121,7 +130,7 @@ public final class Root {
     }
 
     private static String messageOf(Throwable e) {
-        if (e instanceof CliException) {
+        if (e instanceof CliException || e instanceof OperationRejectedException) {
             return e.getMessage();
         }
         if (e instanceof MongoTimeoutException || e instanceof com.mongodb.MongoSocketException) {

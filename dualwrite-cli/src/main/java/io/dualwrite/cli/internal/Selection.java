@@ -25,7 +25,6 @@ import picocli.CommandLine.Parameters;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Which dead letters a command acts on: the ids named, or those a filter matches. Every name is checked before any
@@ -97,26 +96,23 @@ final class Selection {
             }
             return out;
         }
-        return primary.deadLetters().list(query(primary));
+        return primary.ops().deadLetters(query());
     }
 
     /**
      * @param primary the primary
      * @param id      a dead letter id
      * @return the dead letter
-     * @throws CliException bad input (malformed, unknown type) or not found
+     * @throws io.dualwrite.mongo.operations.OperationRejectedException bad input (malformed, unknown type) or not found
      */
     static DeadLetter one(Primary primary, String id) {
-        DeadLetterFields.Id parts = DeadLetterFields.Id.parse(id);
-        primary.requireType(parts.type());
-        Optional<DeadLetter> d = primary.deadLetters().get(id);
-        return d.orElseThrow(() -> new CliException(DualWriteCli.EXIT_NOT_FOUND, "no dead letter '" + id + "'"));
+        return primary.ops().deadLetter(id);
     }
 
-    private DeadLetterQuery query(Primary primary) {
+    private DeadLetterQuery query() {
         DeadLetterQuery.Builder q = DeadLetterQuery.builder().limit(limit);
         if (type != null) {
-            q.entityType(primary.requireType(type));
+            q.entityType(type);
         }
         if (sink != null) {
             q.sink(sink);

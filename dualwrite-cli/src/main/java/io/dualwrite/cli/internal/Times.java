@@ -75,6 +75,22 @@ final class Times {
     }
 
     /**
+     * Waits between two reads of something that is followed (the tool's only waiting: for another process).
+     *
+     * @param poll how long
+     * @return false when the thread was interrupted (its flag is set again): stop following
+     */
+    static boolean pause(Duration poll) {
+        try {
+            Thread.sleep(poll.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
      * @param d a duration
      * @return it for a person: {@code 45s}, {@code 3m07s}, {@code 2h05m}, {@code 3d04h}, {@code -12s} when negative
      */

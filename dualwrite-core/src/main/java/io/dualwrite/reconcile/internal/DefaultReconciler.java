@@ -36,11 +36,14 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -109,14 +112,21 @@ public final class DefaultReconciler<T> implements Reconciler {
 
     @Override
     public ReconcilePlan plan(ReconcileScope scope) {
-        ReconcileRun<T> run = new ReconcileRun<>(this, ReconcileMode.DRY_RUN, scope, true);
+        ReconcileRun<T> run = new ReconcileRun<>(this, ReconcileMode.DRY_RUN, scope, true,
+                ReconcileListener.NONE);
         run.execute();
         return new ReconcilePlan(type, scope.toString(), run.sinks, run.state.counts, run.planEntries);
     }
 
     @Override
     public ReconcileReport dryRun(ReconcileScope scope) {
-        ReconcileRun<T> run = new ReconcileRun<>(this, ReconcileMode.DRY_RUN, scope, false);
+        return dryRun(scope, ReconcileListener.NONE);
+    }
+
+    @Override
+    public ReconcileReport dryRun(ReconcileScope scope, ReconcileListener listener) {
+        ReconcileRun<T> run = new ReconcileRun<>(this, ReconcileMode.DRY_RUN, scope, false,
+                Objects.requireNonNull(listener, "listener"));
         ReconcileReport report = run.execute();
         for (PlanEntry e : report.samples()) {
             LOG.info("reconciliation {} plan sample: {}", report.runId(), e.toText());
@@ -126,7 +136,23 @@ public final class DefaultReconciler<T> implements Reconciler {
 
     @Override
     public ReconcileReport apply(ReconcileScope scope) {
-        return new ReconcileRun<>(this, ReconcileMode.APPLY, scope, false).execute();
+        return apply(scope, ReconcileListener.NONE);
+    }
+
+    @Override
+    public ReconcileReport apply(ReconcileScope scope, ReconcileListener listener) {
+        return new ReconcileRun<>(this, ReconcileMode.APPLY, scope, false, Objects.requireNonNull(listener, "listener"))
+                .execute();
+    }
+
+    @Override
+    public String entityType() {
+        return type;
+    }
+
+    @Override
+    public SortedSet<String> sinkNames() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(s.sinks.keySet()));
     }
 
     @Override
@@ -180,7 +206,7 @@ public final class DefaultReconciler<T> implements Reconciler {
         for (String name : scope.sinks()) {
             if (!s.sinks.containsKey(name)) {
                 throw new IllegalArgumentException("the scope names sink '" + name + "', which this reconciler of "
-                        + type + " does not have (it has " + new java.util.TreeSet<>(s.sinks.keySet()) + ")");
+                        + type + " does not have (it has " + new TreeSet<>(s.sinks.keySet()) + ")");
             }
             out.add(name);
         }

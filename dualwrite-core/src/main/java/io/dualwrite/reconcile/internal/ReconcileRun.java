@@ -21,6 +21,7 @@ import io.dualwrite.WriterOperations;
 import io.dualwrite.reconcile.DriftClass;
 import io.dualwrite.reconcile.PlanEntry;
 import io.dualwrite.reconcile.ReconcileException;
+import io.dualwrite.reconcile.ReconcileListener;
 import io.dualwrite.reconcile.ReconcileMetrics;
 import io.dualwrite.reconcile.ReconcileMode;
 import io.dualwrite.reconcile.ReconcileProgress;
@@ -81,7 +82,12 @@ final class ReconcileRun<T> {
     long idsAtStart;
     long estimatedTotal = -1;
 
-    ReconcileRun(DefaultReconciler<T> reconciler, ReconcileMode mode, ReconcileScope scope, boolean planOnly) {
+    /** Observes this run only, besides the builder's listener. */
+    private final ReconcileListener runListener;
+
+    ReconcileRun(DefaultReconciler<T> reconciler, ReconcileMode mode, ReconcileScope scope, boolean planOnly,
+                 ReconcileListener runListener) {
+        this.runListener = runListener;
         this.s = reconciler.s;
         this.type = reconciler.type;
         this.canRewrite = reconciler.canRewrite;
@@ -183,11 +189,18 @@ final class ReconcileRun<T> {
         if (report.status() == RunStatus.COMPLETED) {
             LOG.info("{}", report.summary());
         }
-        try {
-            s.listener.onFinished(report);
-        } catch (RuntimeException e) {
-            LOG.warn("reconciliation listener failed on the end of run {}; ignored: {}", report.runId(), e.toString());
+        for (ReconcileListener l : listeners()) {
+            try {
+                l.onFinished(report);
+            } catch (RuntimeException e) {
+                LOG.warn("reconciliation listener failed on the end of run {}; ignored: {}", report.runId(),
+                        e.toString());
+            }
         }
+    }
+
+    private List<ReconcileListener> listeners() {
+        return runListener == ReconcileListener.NONE ? List.of(s.listener) : List.of(s.listener, runListener);
     }
 
     private long elapsedMillis() {
@@ -521,11 +534,15 @@ final class ReconcileRun<T> {
         long nanos = System.nanoTime() - startNanos;
         long idsNow = state.idsCovered - idsAtStart;
         double rate = nanos <= 0 ? 0 : idsNow * 1e9 / nanos;
-        try {
-            s.listener.onProgress(new ReconcileProgress(state.runId, sink, state.chunks, state.idsCovered,
-                    Duration.ofNanos(nanos), rate, estimatedTotal));
-        } catch (RuntimeException e) {
-            LOG.warn("reconciliation listener failed on progress of run {}; ignored: {}", state.runId, e.toString());
+        ReconcileProgress progress = new ReconcileProgress(state.runId, sink, state.chunks, state.idsCovered,
+                Duration.ofNanos(nanos), rate, estimatedTotal);
+        for (ReconcileListener l : listeners()) {
+            try {
+                l.onProgress(progress);
+            } catch (RuntimeException e) {
+                LOG.warn("reconciliation listener failed on progress of run {}; ignored: {}", state.runId,
+                        e.toString());
+            }
         }
     }
 

@@ -29,6 +29,7 @@ import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.spi.ReconcileCheckpoint;
 import io.dualwrite.spi.ReconcileStore;
 import org.bson.Document;
+import org.bson.conversions.Bson;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -158,9 +159,24 @@ public final class MongoReconcileStore implements ReconcileStore {
     public List<ReconcileReport> reports(String entityType, int limit) {
         Objects.requireNonNull(entityType, "entityType");
         Args.atLeast(limit, 1, "limit");
+        return latest(Filters.eq("type", entityType), limit);
+    }
+
+    /**
+     * The latest reports of every entity type: the audit log as an operator reads it.
+     *
+     * @param limit the most reports, at least 1
+     * @return reports of every entity type, the latest started first
+     * @throws IllegalArgumentException if limit is below 1
+     */
+    public List<ReconcileReport> latestReports(int limit) {
+        Args.atLeast(limit, 1, "limit");
+        return latest(new Document(), limit);
+    }
+
+    private List<ReconcileReport> latest(Bson filter, int limit) {
         List<ReconcileReport> out = new ArrayList<>();
-        for (Document d : reports.find(Filters.eq("type", entityType))
-                .sort(Sorts.descending("startedAt", "savedAt")).limit(limit)) {
+        for (Document d : reports.find(filter).sort(Sorts.descending("startedAt", "savedAt")).limit(limit)) {
             out.add(ReconcileReport.fromJson(d.getString("json")));
         }
         return out;

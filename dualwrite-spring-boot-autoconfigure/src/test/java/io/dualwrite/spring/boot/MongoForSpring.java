@@ -26,7 +26,7 @@ import java.util.List;
 import java.util.UUID;
 
 /** Points Spring Boot's MongoDB client at the test MongoDB (DUALWRITE_MONGO_URI, Testcontainers or in-JVM). */
-final class MongoForSpring {
+public final class MongoForSpring {
     private MongoForSpring() {
     }
 
@@ -34,7 +34,7 @@ final class MongoForSpring {
      * @param registry the test's dynamic properties
      * @return the database the test's context uses, new for each call
      */
-    static String register(DynamicPropertyRegistry registry) {
+    public static String register(DynamicPropertyRegistry registry) {
         String database = newDatabase();
         registry.add("spring.mongodb.uri", () -> TestMongo.server().connectionString());
         registry.add("spring.mongodb.database", () -> database);
@@ -42,7 +42,7 @@ final class MongoForSpring {
     }
 
     /** @return a database name no other test uses */
-    static String newDatabase() {
+    public static String newDatabase() {
         return "spring_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
@@ -54,7 +54,7 @@ final class MongoForSpring {
      * @param properties more properties, {@code name=value}
      * @return the running application
      */
-    static ConfigurableApplicationContext run(String database, Class<?> sinks, String... properties) {
+    public static ConfigurableApplicationContext run(String database, Class<?> sinks, String... properties) {
         List<String> all = new ArrayList<>(List.of("spring.mongodb.uri=" + TestMongo.server().connectionString(),
                 "spring.mongodb.database=" + database));
         all.addAll(List.of(properties));

@@ -1,0 +1,54 @@
+package io.dualwrite.mongo.operations;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import io.dualwrite.DeadLetter;
+import org.bson.Document;
+import org.bson.types.ObjectId;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.Date;
+
+/**
+ * The audit trail of what operators did to dead letters: one document per act, written before the act
+ * ({@code outcome: "started"}) and completed after it, so that an act that dies midway still leaves a trace of who
+ * started what. Thread-safe.
+ */
+final class Audit {
+    static final String STARTED = "started";
+
+    private final MongoCollection<Document> records;
+    private final String host;
+
+    Audit(MongoCollection<Document> records) {
+        this.records = records;
+        this.host = hostName();
+    }
+
+    /** @return the record's id, to {@link #end} it */
+    ObjectId begin(String action, DeadLetter d, String by, String reason, Instant at) {
+        ObjectId id = new ObjectId();
+        Document fields = new Document();
+        DeadLetters.fields(d).forEach((k, v) -> fields.append(k, v instanceof Instant i ? Date.from(i) : v));
+        records.insertOne(new Document("_id", id).append("action", action).append("deadLetterId", d.id())
+                .append("deadLetter", fields).append("by", by).append("reason", reason)
+                .append("host", host).append("at", Date.from(at)).append("outcome", STARTED));
+        return id;
+    }
+
+    void end(ObjectId id, String outcome, Instant at) {
+        records.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("outcome", outcome),
+                Updates.set("endedAt", Date.from(at))));
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.dualwrite.mongo.operations;
+
+import io.dualwrite.DeadLetter;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A dead letter's fields as operators see them and audit records keep them. Stateless. */
+public final class DeadLetters {
+    private DeadLetters() {
+    }
+
+    /**
+     * @param d a dead letter, not null
+     * @return every field, in the order people read them, with snake-case names: id, type, entity_id, sink, version,
+     *         kind, attempts, created, last_failed, first_error, last_error, correlation_id, idempotency_key (the
+     *         last two may be null)
+     */
+    public static Map<String, Object> fields(DeadLetter d) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("id", d.id());
+        r.put("type", d.entityType());
+        r.put("entity_id", d.entityId());
+        r.put("sink", d.sink());
+        r.put("version", d.version());
+        r.put("kind", d.kind().name());
+        r.put("attempts", d.attempts());
+        r.put("created", d.createdAt());
+        r.put("last_failed", d.lastFailedAt());
+        r.put("first_error", d.firstError());
+        r.put("last_error", d.lastError());
+        r.put("correlation_id", d.correlationId().orElse(null));
+        r.put("idempotency_key", d.idempotencyKey().orElse(null));
+        return r;
+    }
+}

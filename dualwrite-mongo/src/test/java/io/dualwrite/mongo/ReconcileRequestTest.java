@@ -1,0 +1,269 @@
+package io.dualwrite.mongo;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import io.dualwrite.DualWriter;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.mongo.reconcile.MongoReconcileStore;
+import io.dualwrite.mongo.reconcile.ReconcileRequest;
+import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
+import io.dualwrite.mongo.reconcile.ReconcileRequests;
+import io.dualwrite.mongo.reconcile.RequestStatus;
+import io.dualwrite.reconcile.DriftClass;
+import io.dualwrite.reconcile.ReconcileListener;
+import io.dualwrite.reconcile.ReconcileMode;
+import io.dualwrite.reconcile.ReconcileReport;
+import io.dualwrite.reconcile.ReconcileScope;
+import io.dualwrite.reconcile.Reconciler;
+import io.dualwrite.reconcile.RepairOutcome;
+import io.dualwrite.spi.ReconcilableSink;
+import io.dualwrite.testkit.ForwardingSink;
+import io.dualwrite.testkit.mongo.MongoExtension;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Reconciliation requests between application instances sharing one primary (the test MongoDB): each instance has its
+ * own writer, reconciler and request worker over the same collection and the same in-memory sink; one clock is
+ * everyone's wall clock, moved by hand to let leases run out.
+ */
+@ExtendWith(MongoExtension.class)
+class ReconcileRequestTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T10:00:00Z"));
+    private final InMemorySink<Product> search = new InMemorySink<>();
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    /** One application instance. */
+    private final class Instance {
+        final DualWriter<Product> writer;
+        final Reconciler reconciler;
+        final ReconcileRequestWorker worker;
+        final AtomicInteger runs = new AtomicInteger();
+
+        Instance(MongoDatabase db, MongoCollection<Product> products, String name, ReconcilableSink<Product> reader) {
+            writer = DualWriter.<Product>builder().entityType("product").idOf(Product::getId)
+                    .primary(MongoPrimaryStore.builder(products).build()).deadLetterStore(new InMemoryDeadLetterStore())
+                    .sink("search", search).meterRegistry(new SimpleMeterRegistry()).workerId(name).build();
+            reconciler = Reconciler.<Product>builder().writer(writer).primary(MongoPrimaryStore.builder(products).build())
+                    .sink("search", reader).store(MongoReconcileStore.builder(db).build()).chunkSize(2)
+                    .meterRegistry(new SimpleMeterRegistry()).listener(new ReconcileListener() {
+                        @Override
+                        public void onFinished(ReconcileReport report) {
+                            runs.incrementAndGet();
+                        }
+                    }).build();
+            worker = ReconcileRequestWorker.builder(requests(db)).reconciler(reconciler).workerId(name).lease(LEASE)
+                    .build();
+            closing.add(worker);
+            closing.add(writer);
+        }
+    }
+
+    private ReconcileRequests requests(MongoDatabase db) {
+        return ReconcileRequests.builder(db).clock(clock).build();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : closing) {
+            c.close();
+        }
+    }
+
+    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(20);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void ofTwoInstancesRacingForARequestExactlyOneRunsItAndNobodyRunsItAgain(MongoDatabase db) throws Exception {
+        MongoCollection<Product> products = Collections.products(db);
+        Instance a = new Instance(db, products, "app-a", search);
+        Instance b = new Instance(db, products, "app-b", search);
+        a.writer.save(new Product("p-1", "kettle", 2999));
+        ReconcileRequests requests = requests(db);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            int rounds = 10;
+            for (int round = 0; round < rounds; round++) {
+                ReconcileRequest r = requests.submit("product", ReconcileScope.all(), ReconcileMode.DRY_RUN, "alice");
+                CyclicBarrier together = new CyclicBarrier(2);
+                Future<Optional<ReconcileRequest>> fa = pool.submit(() -> {
+                    together.await();
+                    return a.worker.runOnce();
+                });
+                Future<Optional<ReconcileRequest>> fb = pool.submit(() -> {
+                    together.await();
+                    return b.worker.runOnce();
+                });
+                Optional<ReconcileRequest> ra = fa.get(20, TimeUnit.SECONDS);
+                Optional<ReconcileRequest> rb = fb.get(20, TimeUnit.SECONDS);
+                assertTrue(ra.isPresent() ^ rb.isPresent(), "round " + round + ": exactly one instance took it");
+                ReconcileRequest done = requests.get(r.id()).orElseThrow();
+                assertEquals(RequestStatus.COMPLETED, done.status(), "round " + round);
+                assertEquals(1, done.attempts(), "taken once");
+                assertEquals(ra.isPresent() ? "app-a" : "app-b", done.owner(), "the winner holds it");
+                assertEquals(Optional.empty(), a.worker.runOnce(), "a finished request is never taken again");
+                assertEquals(Optional.empty(), b.worker.runOnce(), "a finished request is never taken again");
+            }
+            assertEquals(rounds, a.runs.get() + b.runs.get(), "one run per request, all instances together");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aHolderThatStopsMidRunLosesTheRequestToAnotherInstanceWhichResumesIt(MongoDatabase db) throws Exception {
+        MongoCollection<Product> products = Collections.products(db);
+        CountDownLatch secondChunk = new CountDownLatch(1);
+        CountDownLatch revive = new CountDownLatch(1);
+        AtomicInteger reads = new AtomicInteger();
+        // instance A stops (hangs, as a process that died would, never to renew its lease) in its second chunk
+        ReconcilableSink<Product> hanging = new ForwardingSink<>(search) {
+            @Override
+            public Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
+                if (ids.contains("p-3") && reads.incrementAndGet() == 1) {
+                    secondChunk.countDown();
+                    revive.await();
+                }
+                return super.versionsOf(ids);
+            }
+        };
+        Instance a = new Instance(db, products, "app-a", hanging);
+        Instance b = new Instance(db, products, "app-b", search);
+        Map<String, Long> versions = new java.util.HashMap<>();
+        for (int i = 1; i <= 6; i++) {
+            versions.put("p-" + i, a.writer.save(new Product("p-" + i, "item " + i, 100 * i)).version());
+        }
+        search.clear(); // the sink lost everything: six missing
+        ReconcileRequests requests = requests(db);
+        ReconcileRequest r = requests.submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
+            assertTrue(secondChunk.await(20, TimeUnit.SECONDS), "A reached its second chunk");
+            ReconcileRequest held = requests.get(r.id()).orElseThrow();
+            assertEquals(RequestStatus.RUNNING, held.status());
+            assertEquals("app-a", held.owner());
+            assertEquals(2, held.lastProgress().orElseThrow().idsDone(), "A recorded its first chunk");
+            assertEquals(Optional.empty(), b.worker.runOnce(), "B leaves a request whose lease is alive alone");
+
+            clock.advance(LEASE.plusSeconds(1));
+            ReconcileRequest taken = b.worker.runOnce().orElseThrow();
+            assertEquals(RequestStatus.COMPLETED, taken.status(), String.valueOf(taken.reason()));
+            assertEquals("app-b", taken.owner(), "B took it over");
+            assertEquals(2, taken.attempts());
+            ReconcileReport report = taken.finalReport().orElseThrow();
+            assertEquals(1, report.resumes(), "B resumed from A's checkpoint: " + report.summary());
+            assertEquals(6, report.count(DriftClass.MISSING), "the counts of A's chunk were carried on");
+            assertEquals(6, report.repaired(), report.summary());
+            for (int i = 1; i <= 6; i++) {
+                assertEquals(versions.get("p-" + i), search.versionOf("p-" + i).getAsLong(), "p-" + i + " was repaired");
+            }
+
+            revive.countDown(); // A comes back to life: it no longer holds the request, and records nothing in it
+            ReconcileRequest afterA = aRun.get(20, TimeUnit.SECONDS).orElseThrow();
+            assertEquals("app-b", afterA.owner());
+            assertEquals(RequestStatus.COMPLETED, afterA.status());
+            assertEquals(report, afterA.finalReport().orElseThrow(), "A's late end changed nothing in the request");
+            assertEquals(Optional.empty(), a.worker.runOnce(), "a finished request is never taken again");
+            assertEquals(Optional.empty(), b.worker.runOnce(), "a finished request is never taken again");
+        } finally {
+            revive.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRequestForAnUnknownEntityTypeOrSinkFailsWithItsReason(MongoDatabase db) {
+        Instance a = new Instance(db, Collections.products(db), "app-a", search);
+        ReconcileRequests requests = requests(db);
+        ReconcileRequest invoices = requests.submit("invoice", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        ReconcileRequest nowhere = requests.submit("product", ReconcileScope.all().sinks("nowhere"),
+                ReconcileMode.DRY_RUN, "alice");
+
+        ReconcileRequest first = a.worker.runOnce().orElseThrow();
+        assertEquals(invoices.id(), first.id(), "the oldest first");
+        assertEquals(RequestStatus.FAILED, first.status());
+        assertEquals("no reconciler of entity type 'invoice' runs in the application (instance app-a reconciles"
+                + " [product])", first.failure().orElseThrow());
+        ReconcileRequest second = a.worker.runOnce().orElseThrow();
+        assertEquals(RequestStatus.FAILED, second.status());
+        assertEquals("the reconciler of entity type 'product' has no sink 'nowhere' (it has [search])",
+                second.failure().orElseThrow());
+        assertEquals(0, a.runs.get(), "nothing ran");
+        assertEquals(Optional.empty(), a.worker.runOnce(), "a failed request is never taken again");
+    }
+
+    @Test
+    void aDryRunRecordsItsProgressAndItsReportByDriftClass(MongoDatabase db) {
+        Instance a = new Instance(db, Collections.products(db), "app-a", search);
+        long v1 = a.writer.save(new Product("p-1", "item 1", 100)).version();
+        long v2 = a.writer.save(new Product("p-2", "item 2", 200)).version();
+        for (int i = 3; i <= 5; i++) {
+            a.writer.save(new Product("p-" + i, "item " + i, 100 * i));
+        }
+        a.writer.save(new Product("p-2", "item 2, renamed", 200));
+        search.clear();
+        search.force("p-1", v1, new Product("p-1", "item 1", 100));
+        search.force("p-2", v2, new Product("p-2", "item 2", 200));
+        search.force("p-9", 1, new Product("p-9", "gone", 900));
+        ReconcileRequests requests = requests(db);
+        ReconcileRequest r = requests.submit("product", ReconcileScope.all(), ReconcileMode.DRY_RUN, "alice");
+        assertEquals(RequestStatus.PENDING, r.status());
+        assertEquals(ReconcileRequests.PHASE_WAITING, r.phase());
+
+        ReconcileRequest done = a.worker.runOnce().orElseThrow();
+        assertEquals(RequestStatus.COMPLETED, done.status());
+        assertEquals(ReconcileRequests.PHASE_DONE, done.phase());
+        ReconcileReport report = done.finalReport().orElseThrow();
+        assertEquals(report.idsCovered(), done.lastProgress().orElseThrow().idsDone(), "the last chunk's progress");
+        assertTrue(done.lastProgress().orElseThrow().chunksDone() >= 3, "chunks of two");
+        assertEquals(3, report.count(DriftClass.MISSING), report.summary());
+        assertEquals(1, report.count(DriftClass.STALE), report.summary());
+        assertEquals(1, report.count(DriftClass.ORPHAN), report.summary());
+        assertEquals(0, report.actions(RepairOutcome.REPUBLISHED), "a dry run repairs nothing");
+        assertFalse(search.versionOf("p-3").isPresent(), "a dry run repairs nothing");
+        assertEquals(ReconcileScope.all(), done.scope());
+        assertEquals("alice", done.requestedBy());
+    }
+
+    @Test
+    void aMalformedIdIsRefusedAndAnUnknownOneIsNotFound(MongoDatabase db) {
+        ReconcileRequests requests = requests(db);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> requests.get("42"));
+        assertEquals("'42' is not a reconciliation request id (24 hexadecimal digits)", e.getMessage());
+        assertEquals(Optional.empty(), requests.get("0123456789abcdef01234567"));
+    }
+}
