@@ -68,7 +68,7 @@ import java.util.function.BiFunction;
  *
  * <pre>{@code
  * StatefulRedisConnection<String, String> redis = RedisClient.create("redis://127.0.0.1:6379").connect();
- * RedisSink<Product> cache = RedisSink.builder(redis, "product", Product.class)
+ * RedisSink<Product> cache = RedisSink.builder("product", Product.class).connection(redis)
  *         .keyLayout(RedisKeyLayout.of("shop:{type}:{id}"))
  *         .build();
  * }</pre>
