@@ -17,7 +17,8 @@ package io.dualwrite.reconcile;
 
 /**
  * Observes runs, for progress bars and command-line tools. Called on the run's thread; keep it
- * quick. A listener that throws is logged and ignored: a run never fails because an observer did.
+ * quick. A listener that throws is logged and ignored: a run never fails because an observer did. The one
+ * exception is {@link ReconcileCancelledException} from {@link #onProgress}, which stops the run.
  * Implementations must be thread-safe if one listener serves several reconcilers.
  */
 public interface ReconcileListener {

@@ -211,6 +211,8 @@ class ReconcileRequestTest {
             assertEquals("app-b", afterA.owner());
             assertEquals(RequestStatus.COMPLETED, afterA.status());
             assertEquals(report, afterA.finalReport().orElseThrow(), "A's late end changed nothing in the request");
+            assertEquals(0, a.runs.get(), "A's run stopped at its next chunk, before it stored a report of its own");
+            assertEquals(1, b.runs.get(), "B's run is the one that ended");
             assertEquals(Optional.empty(), a.worker.runOnce(), "a finished request is never taken again");
             assertEquals(Optional.empty(), b.worker.runOnce(), "a finished request is never taken again");
         } finally {

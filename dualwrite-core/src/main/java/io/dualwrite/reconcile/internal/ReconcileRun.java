@@ -21,6 +21,7 @@ import io.dualwrite.WriterOperations;
 import io.dualwrite.reconcile.DriftClass;
 import io.dualwrite.reconcile.PlanEntry;
 import io.dualwrite.reconcile.ReconcileException;
+import io.dualwrite.reconcile.ReconcileCancelledException;
 import io.dualwrite.reconcile.ReconcileListener;
 import io.dualwrite.reconcile.ReconcileMetrics;
 import io.dualwrite.reconcile.ReconcileMode;
@@ -144,6 +145,11 @@ final class ReconcileRun<T> {
                 String after = sink.equals(startSink) ? startAfter : scope.afterExclusive().orElse(null);
                 walk(new SinkReader<>(sink, s.sinks.get(sink), s.useDigests, s.compareContent), after);
             }
+        } catch (ReconcileCancelledException e) {
+            LOG.warn("reconciliation {} {} of {} {} cancelled by its listener after {} chunk(s): {}; no report stored{}",
+                    state.runId, mode, type, scope, state.chunks, e.getMessage(),
+                    mode == ReconcileMode.APPLY ? ", the next apply of the same scope resumes from its checkpoint" : "");
+            throw e;
         } catch (Exception | LinkageError e) {
             return fail(current, e);
         }
@@ -539,6 +545,8 @@ final class ReconcileRun<T> {
         for (ReconcileListener l : listeners()) {
             try {
                 l.onProgress(progress);
+            } catch (ReconcileCancelledException e) {
+                throw e;
             } catch (RuntimeException e) {
                 LOG.warn("reconciliation listener failed on progress of run {}; ignored: {}", state.runId,
                         e.toString());

@@ -16,6 +16,7 @@
 package io.dualwrite.mongo.reconcile;
 
 import io.dualwrite.internal.Args;
+import io.dualwrite.reconcile.ReconcileCancelledException;
 import io.dualwrite.reconcile.ReconcileException;
 import io.dualwrite.reconcile.ReconcileListener;
 import io.dualwrite.reconcile.ReconcileMode;
@@ -151,6 +152,9 @@ public final class ReconcileRequestWorker implements AutoCloseable {
             if (!requests.finish(held, RequestStatus.COMPLETED, null, report)) {
                 lostLease(held);
             }
+        } catch (ReconcileCancelledException e) {
+            // this instance lost the request (Watcher): its run stopped at its next chunk and left no report
+            LOG.warn("reconciliation request {}: instance {} stopped its run: {}", held.id(), workerId, e.getMessage());
         } catch (ReconcileException e) {
             fail(held, e.getMessage(), e.report());
         } catch (RuntimeException e) {
@@ -189,6 +193,11 @@ public final class ReconcileRequestWorker implements AutoCloseable {
             if (!lost && !requests.progress(held, phase, progress, lease)) {
                 lost = true;
                 lostLease(held);
+            }
+            if (lost && progress != null) {
+                // another instance runs the request now: this run stops before it does more, or stores a report
+                throw new ReconcileCancelledException("instance " + workerId + " no longer holds reconciliation"
+                        + " request " + held.id());
             }
         }
     }
