@@ -261,6 +261,11 @@ public final class ReconcilerBuilder<T> {
                 throw new IllegalStateException("sink '" + name + "' is not registered with the " + writer.entityType()
                         + " writer (it has " + writer.sinkNames() + ")");
             }
+            sinks.get(name).boundEntityType().filter(t -> !t.equals(writer.entityType())).ifPresent(t -> {
+                throw new IllegalStateException("sink '" + name + "' was built for entity type '" + t + "', the writer"
+                        + " writes '" + writer.entityType() + "': the reconciler would read another type's entries;"
+                        + " give it the sink built for '" + writer.entityType() + "'");
+            });
         }
         if (compareContent && sinks.values().stream().noneMatch(x -> x instanceof ContentDigestingSink)) {
             throw new IllegalStateException("compareContent(true), but none of the sinks " + sinks.keySet()

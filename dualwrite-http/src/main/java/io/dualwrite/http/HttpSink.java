@@ -100,7 +100,7 @@ import java.util.concurrent.TimeoutException;
  * than the one it holds with 409 or 412; see the documentation page of the HTTP sink.
  *
  * <pre>{@code
- * HttpSink<Product> sink = HttpSink.<Product>builder()
+ * HttpSink<Product> sink = HttpSink.builder("product", Product.class)
  *         .upsert("PUT", "https://api.example.com/products/{id}")
  *         .delete("DELETE", "https://api.example.com/products/{id}")
  *         .header(HttpHeaderSupplier.fixed("Authorization", "Bearer " + token))

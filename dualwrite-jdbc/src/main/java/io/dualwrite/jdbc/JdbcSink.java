@@ -62,7 +62,7 @@ import java.util.stream.Collectors;
  *
  * <pre>{@code
  * JdbcTables.createPostgresTable(dataSource, "product_view");   // or your own migration
- * JdbcSink<Product> sink = JdbcSink.<Product>builder(dataSource, "product", "product_view").build();
+ * JdbcSink<Product> sink = JdbcSink.builder("product", Product.class).dataSource(dataSource).table("product_view").build();
  * }</pre>
  *
  * <p><b>Mapping, then I/O.</b> {@link #map} is the mapping step, without a database: it checks

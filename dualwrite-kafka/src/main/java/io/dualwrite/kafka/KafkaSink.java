@@ -88,7 +88,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * (or no answer within {@link Builder#sendTimeout(Duration)}) is {@link ErrorKind#UNKNOWN_OUTCOME}.
  *
  * <pre>{@code
- * KafkaSink<Product> events = KafkaSink.<Product>builder()
+ * KafkaSink<Product> events = KafkaSink.builder("product", Product.class)
  *         .bootstrapServers("localhost:9092").topic("products").build();
  * DualWriter<Product> writer = DualWriter.<Product>builder()...sink("events", events).build();
  * }</pre>

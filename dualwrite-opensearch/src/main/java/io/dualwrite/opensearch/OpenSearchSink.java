@@ -103,7 +103,7 @@ import java.util.Optional;
  *
  * <pre>{@code
  * RestClient client = RestClient.builder(HttpHost.create("http://localhost:9200")).build();
- * OpenSearchSink<Product> search = OpenSearchSink.<Product>builder().client(client).index("products").build();
+ * OpenSearchSink<Product> search = OpenSearchSink.builder("product", Product.class).client(client).index("products").build();
  * DualWriter<Product> writer = DualWriter.<Product>builder()...sink("search", search).build();
  * }</pre>
  *

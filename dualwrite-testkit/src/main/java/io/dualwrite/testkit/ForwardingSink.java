@@ -22,11 +22,13 @@ import io.dualwrite.spi.MappingSink;
 import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.spi.Sink;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A sink that forwards every call to another one: extend it and override the calls a test wants
@@ -132,6 +134,24 @@ public class ForwardingSink<T> implements MappingSink<T, Object>, ReconcilableSi
     @Override
     public ErrorClassifier classifier() {
         return delegate.classifier();
+    }
+
+    /** @return the wrapped sink's entity type, so that a writer still refuses a sink built for another type */
+    @Override
+    public Optional<String> boundEntityType() {
+        return delegate.boundEntityType();
+    }
+
+    /** @return the wrapped sink's own call timeout */
+    @Override
+    public Optional<Duration> callTimeout() {
+        return delegate.callTimeout();
+    }
+
+    /** @return whether the wrapped sink applies a batch in one call */
+    @Override
+    public boolean appliesAllInOneCall() {
+        return delegate.appliesAllInOneCall();
     }
 
     /** @throws UnsupportedOperationException when the wrapped sink is not a {@link ReconcilableSink} */
