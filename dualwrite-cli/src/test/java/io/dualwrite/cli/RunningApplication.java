@@ -105,7 +105,7 @@ final class RunningApplication implements AutoCloseable {
         reconcileRequests.start();
         orderWriter = DualWriter.<Document>builder().entityType("order").idOf(d -> d.getString("_id"))
                 .primary(orderStore).deadLetterStore(deadLetters)
-                .sink("billing", new ForwardingSink<>(cache), SinkSettings.of(DeliveryPolicy.ASYNC))
+                .sink("billing", new io.dualwrite.memory.InMemorySink<>(), SinkSettings.of(DeliveryPolicy.ASYNC))
                 .gracePeriod(Duration.ZERO).build();
     }
 
@@ -121,7 +121,7 @@ final class RunningApplication implements AutoCloseable {
         invoiceStore = MongoWriteAheadStore.builder(database, invoices).versionField("version").build();
         invoiceWriter = DualWriter.<Document>builder().entityType("invoice").primary(invoiceStore)
                 .deadLetterStore(deadLetters)
-                .sink("ledger", new ForwardingSink<>(cache), SinkSettings.of(DeliveryPolicy.ASYNC))
+                .sink("ledger", new io.dualwrite.memory.InMemorySink<>(), SinkSettings.of(DeliveryPolicy.ASYNC))
                 .gracePeriod(Duration.ZERO).build();
         return invoiceStore;
     }
