@@ -302,6 +302,15 @@ class DualWriteCliTest {
     }
 
     @Test
+    void aNegativeServerTimeoutIsBadInputNotAnEndlessWait() {
+        // a malformed time is bad input (exit 2); a negative wait for an unreachable MongoDB must not wait for ever
+        Run negative = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> runRaw("", "status", "--mongo-uri", "mongodb://127.0.0.1:1/shop", "--server-timeout", "PT-1S"),
+                "the tool gave up on the unreachable MongoDB");
+        assertEquals(DualWriteCli.EXIT_BAD_INPUT, negative.exitCode(), negative.err());
+    }
+
+    @Test
     void everyCommandHasHelpAndTheShellCompletionIsGenerated() {
         for (String[] command : List.of(new String[] {"--help"}, new String[] {"status", "--help"},
                 new String[] {"dead-letters", "--help"}, new String[] {"dead-letters", "list", "--help"},

@@ -33,10 +33,18 @@ final class Times {
 
     /**
      * @param text {@code 500ms}, {@code 30s}, {@code 15m}, {@code 2h}, {@code 7d} or ISO-8601 ({@code PT30S})
-     * @return the duration
-     * @throws CommandLine.TypeConversionException when it is neither
+     * @return the duration, 0 or more
+     * @throws CommandLine.TypeConversionException when it is neither, or negative
      */
     static Duration duration(String text) {
+        Duration d = parseDuration(text);
+        if (d.isNegative()) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is negative: a duration is 0 or more");
+        }
+        return d;
+    }
+
+    private static Duration parseDuration(String text) {
         Matcher m = SHORT.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));

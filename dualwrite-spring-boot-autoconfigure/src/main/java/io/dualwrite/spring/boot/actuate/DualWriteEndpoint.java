@@ -138,6 +138,9 @@ public class DualWriteEndpoint {
                 return null;
             }
             throw new InvalidEndpointRequestException(e.getMessage(), e.getMessage());
+        } catch (IllegalArgumentException e) {
+            // a filter the query refuses (a limit below one, say): bad input, not a server error
+            throw new InvalidEndpointRequestException(e.getMessage(), e.getMessage());
         }
     }
 

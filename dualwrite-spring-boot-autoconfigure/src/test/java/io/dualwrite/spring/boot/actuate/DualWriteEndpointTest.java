@@ -131,6 +131,15 @@ class DualWriteEndpointTest {
     }
 
     @Test
+    void aLimitBelowOneIsA400NotAServerError() {
+        // GET /actuator/dualwrite/dead-letters?limit=0: bad input, answered 400 like a malformed id or an unknown type
+        assertThrows(InvalidEndpointRequestException.class, () -> endpoint.read("dead-letters", null, null, null,
+                null, null, 0), "a limit below one on the dead letters");
+        assertThrows(InvalidEndpointRequestException.class, () -> endpoint.read("reconciliations", null, null, null,
+                null, null, 0), "a limit below one on the reconciliations");
+    }
+
+    @Test
     void theEndpointIsAbsentWhereTheApplicationDoesNotExposeIt() {
         try (ConfigurableApplicationContext app = MongoForSpring.run(MongoForSpring.newDatabase(), Sinks.class)) {
             assertEquals(0, app.getBeanNamesForType(DualWriteEndpoint.class).length,
