@@ -44,21 +44,6 @@ class DeadLetterRaceTest {
         app.close();
     }
 
-    private DeadLetter deadLetterOf(String id) {
-        return app.deadLetters.get(DeadLetter.idOf("product", id, "cache")).orElseThrow(
-                () -> new AssertionError("no dead letter for product " + id));
-    }
-
-    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
     /**
      * Operator A runs {@code dead-letters replay ID}: the tool reads the dead letter, then waits for the
      * acknowledgement to settle; meanwhile operator B discards it. A's replay must not deliver what B discarded.
@@ -67,10 +52,10 @@ class DeadLetterRaceTest {
     void aReplayOfADeadLetterDiscardedSinceItWasReadArmsNothing() throws Exception {
         app.poison("p-1");
         app.saveProduct("p-1", "kettle");
-        DeadLetter readByA = deadLetterOf("p-1");
+        DeadLetter readByA = app.deadLetterOf("p-1");
         app.heal("p-1");
 
-        List<Operations.Discard> discarded = ops.discard(List.of(deadLetterOf("p-1")), "bob", "product withdrawn");
+        List<Operations.Discard> discarded = ops.discard(List.of(app.deadLetterOf("p-1")), "bob", "product withdrawn");
         assertEquals(Operations.DiscardOutcome.DISCARDED, discarded.get(0).outcome());
 
         Operations.Replay replay = ops.replay(List.of(readByA), "alice", "cache limit raised").get(0);
@@ -87,12 +72,12 @@ class DeadLetterRaceTest {
     void aSecondReplayOfTheSameDeadLetterAfterItWasDeliveredArmsNothing() throws Exception {
         app.poison("p-2");
         app.saveProduct("p-2", "kettle");
-        DeadLetter read = deadLetterOf("p-2");
+        DeadLetter read = app.deadLetterOf("p-2");
         app.heal("p-2");
 
         Operations.Replay first = ops.replay(List.of(read), "alice", "cache limit raised").get(0);
         assertEquals(Operations.ReplayOutcome.ARMED, first.outcome());
-        awaitTrue("the first replay is delivered", () -> app.productStore.pendingCount() == 0);
+        RunningApplication.awaitTrue("the first replay is delivered", () -> app.productStore.pendingCount() == 0);
         assertTrue(app.deadLetters.get(read.id()).isEmpty(), "the dead letter is gone");
 
         Operations.Replay second = ops.replay(List.of(read), "bob", "cache limit raised").get(0);

@@ -89,21 +89,6 @@ class DualWriteCliTest {
         return new Run(code, out.toString(), err.toString());
     }
 
-    private DeadLetter deadLetterOf(String id) {
-        return app.deadLetters.get(DeadLetter.idOf("product", id, "cache")).orElseThrow(
-                () -> new AssertionError("no dead letter for product " + id));
-    }
-
-    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
     @Test
     void statusFiguresMatchTheStore() throws Exception {
         app.saveProduct("p-1", "kettle");
@@ -116,7 +101,7 @@ class DualWriteCliTest {
         }
         // a recovery worker elsewhere holds two orders
         assertEquals(2, app.orderStore.claimDue(Instant.now(), 2, "worker-a", Duration.ofMinutes(5)).size());
-        awaitTrue("the products are settled", () -> app.productStore.pendingCount() == 0);
+        RunningApplication.awaitTrue("the products are settled", () -> app.productStore.pendingCount() == 0);
 
         Run r = run("status", "--output", "json");
         assertEquals(0, r.exitCode(), r.err());
@@ -172,7 +157,7 @@ class DualWriteCliTest {
     void aDeadLetterIsListedShownReplayedAndThenDelivered() throws Exception {
         app.poison("p-7");
         app.saveProduct("p-7", "kettle");
-        DeadLetter dead = deadLetterOf("p-7");
+        DeadLetter dead = app.deadLetterOf("p-7");
         assertEquals(ErrorKind.PERMANENT, dead.kind());
 
         Run list = run("dead-letters", "list", "--type", "product", "--sink", "cache", "--kind", "permanent",
@@ -210,7 +195,7 @@ class DualWriteCliTest {
     void aReplayThatFailsAgainIsDeadLetteredAgainAndSaysSo() throws Exception {
         app.poison("p-8");
         app.saveProduct("p-8", "kettle");
-        DeadLetter dead = deadLetterOf("p-8");
+        DeadLetter dead = app.deadLetterOf("p-8");
 
         Run replay = run("dead-letters", "replay", "--type", "product", "--entity-id", "p-8", "--wait",
                 "--timeout", "20s", "-o", "json");
@@ -218,7 +203,7 @@ class DualWriteCliTest {
         JsonNode row = replay.json().get("replayed").get(0);
         assertEquals("dead-lettered again", row.get("outcome").asText());
         assertTrue(row.get("detail").asText().contains("value too large"), row.toString());
-        DeadLetter again = deadLetterOf("p-8");
+        DeadLetter again = app.deadLetterOf("p-8");
         assertEquals(dead.version(), again.version());
         assertEquals(dead.firstError(), again.firstError(), "the first error is carried over");
         assertTrue(again.lastFailedAt().isAfter(dead.lastFailedAt()), "a new failure, after the replay");
@@ -228,7 +213,7 @@ class DualWriteCliTest {
     void aDiscardIsConfirmedAndLeavesAnAuditRecord() throws Exception {
         app.poison("p-9");
         app.saveProduct("p-9", "kettle");
-        DeadLetter dead = deadLetterOf("p-9");
+        DeadLetter dead = app.deadLetterOf("p-9");
 
         Run declined = runWithInput("n\n", "dead-letters", "discard", dead.id(), "--reason", "withdrawn");
         assertEquals(DualWriteCli.EXIT_FAILED, declined.exitCode(), declined.err());
@@ -260,7 +245,7 @@ class DualWriteCliTest {
     void badInputGetsAClearMessageANonZeroExitAndChangesNothing() throws Exception {
         app.poison("p-4");
         app.saveProduct("p-4", "kettle");
-        DeadLetter dead = deadLetterOf("p-4");
+        DeadLetter dead = app.deadLetterOf("p-4");
         List<Document> before = app.database.getCollection("dualwrite_dead_letters").find().into(new ArrayList<>());
 
         Run unknownType = run("dead-letters", "list", "--type", "invoice");
@@ -334,7 +319,7 @@ class DualWriteCliTest {
         for (int i = 1; i <= 6; i++) {
             app.saveProduct("p-" + i, "item " + i);
         }
-        awaitTrue("the products are settled", () -> app.productStore.pendingCount() == 0);
+        RunningApplication.awaitTrue("the products are settled", () -> app.productStore.pendingCount() == 0);
         app.dropFromCache("p-1");
         app.dropFromCache("p-2");
         app.setBackInCache("p-3");

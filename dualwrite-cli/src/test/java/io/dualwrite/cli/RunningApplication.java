@@ -21,6 +21,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.Change;
+import io.dualwrite.DeadLetter;
 import io.dualwrite.DeliveryPolicy;
 import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorKind;
@@ -201,5 +202,22 @@ final class RunningApplication implements AutoCloseable {
         }
         redis.shutdown();
         database.drop();
+    }
+
+    /** @return the cache's dead letter of a product, which the test made */
+    DeadLetter deadLetterOf(String id) {
+        return deadLetters.get(DeadLetter.idOf("product", id, "cache")).orElseThrow(
+                () -> new AssertionError("no dead letter for product " + id));
+    }
+
+    /** Polls a condition until it holds, for at most 20 seconds. */
+    static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(20);
+        while (!condition.getAsBoolean()) {
+            if (java.time.Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(50);
+        }
     }
 }
