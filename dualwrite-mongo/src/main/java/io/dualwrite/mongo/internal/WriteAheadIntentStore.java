@@ -288,14 +288,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         Instant now = clock.instant();
         Bson sameBase = remembered.base() == 1 ? Filters.or(Filters.exists(BASE, false), Filters.eq(BASE, 1L))
                 : Filters.eq(BASE, remembered.base());
-        Bson asRemembered = Filters.and(Filters.eq("_id", new BsonString(id)),
-                Filters.or(Filters.exists(TURN_UNTIL, false), Filters.lte(TURN_UNTIL, Meta.date(now))),
-                sameBase, Filters.eq(LAST, remembered.last()), Filters.exists(TOMB, false));
+        Bson asRemembered = Filters.and(turnFree(id, now), sameBase, Filters.eq(LAST, remembered.last()),
+                Filters.exists(TOMB, false));
         BsonDocument intent = intentDoc(turn.ref, write, 0);
         intent.remove("_id");
         List<WriteModel<BsonDocument>> models = List.of(
-                new UpdateOneModel<>(asRemembered, Updates.combine(Updates.set(TURN_OWNER, turn.token),
-                        Updates.set(TURN_UNTIL, Meta.date(now.plus(writeLease))))),
+                new UpdateOneModel<>(asRemembered, takeTurnUpdate(turn.token, now)),
                 new UpdateOneModel<>(Filters.eq("_id", turn.ref), new BsonDocument("$setOnInsert", intent),
                         new com.mongodb.client.model.UpdateOptions().upsert(true)));
         BulkWriteResult r;
@@ -693,10 +691,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         for (int attempt = 1; ; attempt++) {
             Instant now = clock.instant();
             try {
-                return intents.findOneAndUpdate(Filters.and(Filters.eq("_id", new BsonString(id)),
-                                Filters.or(Filters.exists(TURN_UNTIL, false), Filters.lte(TURN_UNTIL, Meta.date(now)))),
-                        Updates.combine(Updates.set(TURN_OWNER, turn), Updates.set(TURN_UNTIL,
-                                Meta.date(now.plus(writeLease)))),
+                return intents.findOneAndUpdate(turnFree(id, now), takeTurnUpdate(turn, now),
                         new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
             } catch (RuntimeException e) {
                 if (!isDuplicateKey(e)) {
@@ -718,6 +713,17 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             }
             pause = Math.min(pause * 2, MAX_TURN_PAUSE_MILLIS);
         }
+    }
+
+    /** @return the entity's record, while no write holds its turn (none, or one whose lease ran out by {@code now}) */
+    private static Bson turnFree(String id, Instant now) {
+        return Filters.and(Filters.eq("_id", new BsonString(id)),
+                Filters.or(Filters.exists(TURN_UNTIL, false), Filters.lte(TURN_UNTIL, Meta.date(now))));
+    }
+
+    /** @return the update that gives the entity's write turn to {@code token}, for one write lease from {@code now} */
+    private Bson takeTurnUpdate(String token, Instant now) {
+        return Updates.combine(Updates.set(TURN_OWNER, token), Updates.set(TURN_UNTIL, Meta.date(now.plus(writeLease))));
     }
 
     /**
@@ -1150,10 +1156,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         String token = Meta.newToken();
         BsonDocument meta;
         try {
-            meta = intents.findOneAndUpdate(Filters.and(Filters.eq("_id", new BsonString(id)),
-                            Filters.or(Filters.exists(TURN_UNTIL, false), Filters.lte(TURN_UNTIL, Meta.date(now)))),
-                    Updates.combine(Updates.set(TURN_OWNER, token), Updates.set(TURN_UNTIL,
-                            Meta.date(now.plus(writeLease)))), new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+            meta = intents.findOneAndUpdate(turnFree(id, now), takeTurnUpdate(token, now),
+                    new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
         } catch (RuntimeException e) {
             endTurn(id, token);
             throw e;
