@@ -89,13 +89,13 @@ final class WriterCore<T> {
         this.ownsScheduler = cfg.threads().scheduler() == null;
         this.scheduler = ownsScheduler
                 ? Executors.newSingleThreadScheduledExecutor(daemon("dualwrite-" + type + "-ack")) : cfg.threads().scheduler();
-        // breakers from the application's registry, or from one of the writer's own whose breakers it publishes
         this.instance = MeterInstance.claim(type, cfg.recovery().workerId());
         if (!instance.value().equals(cfg.recovery().workerId())) {
             LOG.info("the {} writer with worker id '{}' tags its meters {}={}: another open writer of that type in"
                     + " this JVM has that worker id", type, cfg.recovery().workerId(), DualWriteMetrics.TAG_INSTANCE,
                     instance.value());
         }
+        // breakers from the application's registry, or from one of the writer's own whose breakers it publishes
         CircuitBreakerRegistry breakers = cfg.observability().breakers();
         if (breakers == null) {
             // its breakers' meters carry the instance tag, so another writer's of the same type and sink stay apart
