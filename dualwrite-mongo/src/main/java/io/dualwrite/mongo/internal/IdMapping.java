@@ -88,7 +88,11 @@ public final class IdMapping {
      * without the class-and-property convention does not map a property named {@code id} to {@code _id}).
      */
     private static void requirePojoPropertyMapsToId(Class<?> type, Codec<?> codec) {
-        ClassModel<?> model = classModelOf(codec).orElseGet(() -> ClassModel.builder(type).build());
+        Optional<ClassModel<?>> read = classModelOf(codec);
+        if (read.isEmpty()) {
+            return; // a guess from the default conventions could refuse a mapping the provider's conventions make
+        }
+        ClassModel<?> model = read.get();
         List<PropertyModel<?>> properties = model.getPropertyModels();
         if (model.getIdPropertyModel() != null
                 || properties.stream().anyMatch(p -> UNDERSCORE_ID.equals(p.getWriteName()))) {
@@ -107,7 +111,7 @@ public final class IdMapping {
 
     /**
      * The class model of the driver's POJO codec. The driver keeps the accessor package-private, so it is read
-     * reflectively; when that is not allowed, the caller falls back to the model of the default conventions.
+     * reflectively (the driver's jar is an automatic module, which opens its packages); empty when that fails.
      */
     private static Optional<ClassModel<?>> classModelOf(Codec<?> codec) {
         try {
