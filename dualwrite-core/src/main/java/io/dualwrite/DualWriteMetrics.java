@@ -52,8 +52,10 @@ public final class DualWriteMetrics {
     /** Tag key: error kind. */
     public static final String TAG_KIND = "kind";
     /**
-     * Tag key: the writer instance a gauge belongs to (its worker id), so that several writers of one entity type
-     * in one JVM, on one registry, each publish their own.
+     * Tag key: the writer a gauge (and a breaker's meter, for a writer's own breaker registry) belongs to: its worker
+     * id, or {@code <workerId>#2}, {@code #3}, ... while another open writer of the same entity type in this JVM
+     * holds that value. Several writers of one entity type in one JVM, on one registry, so each publish their own,
+     * even with one worker id, and closing one removes only its own.
      */
     public static final String TAG_INSTANCE = "instance";
 

@@ -248,7 +248,8 @@ public final class DualWriterBuilder<T> {
      * Spring Boot's Resilience4j support binds for its own registry).
      *
      * @param registry the registry; default one of the writer's own, whose breakers it publishes to
-     *                 {@link #meterRegistry} ({@code resilience4j.circuitbreaker.*}, tagged with the name)
+     *                 {@link #meterRegistry} ({@code resilience4j.circuitbreaker.*}, tagged with the name and the
+     *                 writer's {@link DualWriteMetrics#TAG_INSTANCE instance})
      * @return this
      */
     public DualWriterBuilder<T> circuitBreakerRegistry(CircuitBreakerRegistry registry) {
@@ -363,7 +364,9 @@ public final class DualWriterBuilder<T> {
 
     /**
      * @param workerId this instance's id in recovery leases (a lease's owner reads {@code <workerId>/<pass>}, so each
-     *                 recovery pass ends only the leases it took); default a random UUID
+     *                 recovery pass ends only the leases it took) and the {@link DualWriteMetrics#TAG_INSTANCE}
+     *                 tag of its meters (suffixed {@code #2}, {@code #3}, ... while another open writer of the same
+     *                 entity type in this JVM has it); default a random UUID
      * @return this
      */
     public DualWriterBuilder<T> workerId(String workerId) {

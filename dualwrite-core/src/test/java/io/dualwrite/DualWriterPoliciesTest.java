@@ -553,25 +553,75 @@ class DualWriterPoliciesTest {
         fx.builder().sink("cache", cache).sink("cache2", new InMemorySink<>()).build().close(); // two sinks are fine
     }
 
+    /** An ASYNC writer of products on {@code fx}'s registry, with its own store, so that its backlog is its own. */
+    private DualWriter<Product> asyncWriterOnSharedMeters(String workerId) {
+        return new WriterFixture().builder().meterRegistry(fx.meters).workerId(workerId).sink("s",
+                new InMemorySink<>(), WriterFixture.fast().policy(DeliveryPolicy.ASYNC).build()).build();
+    }
+
+    /** Saves two entities through {@code a} and one through {@code b}. */
+    private static void backlogsOfTwoAndOne(DualWriter<Product> a, DualWriter<Product> b) {
+        a.save(new Product("p1", "x", 1));
+        a.save(new Product("p2", "x", 1));
+        b.save(new Product("q1", "x", 1));
+        assertEquals(2, a.operations().backlog());
+        assertEquals(1, b.operations().backlog());
+    }
+
     /** Two writers of one entity type on one registry each publish their own backlog; a closed one publishes none. */
     @Test
     void twoWritersOfOneTypeOnOneRegistryEachPublishTheirOwnGauges() {
-        WriterFixture other = new WriterFixture();
-        try (DualWriter<Product> a = fx.builder().workerId("a").sink("s", new InMemorySink<>(),
-                WriterFixture.fast().policy(DeliveryPolicy.ASYNC).build()).build()) {
-            DualWriter<Product> b = other.builder().meterRegistry(fx.meters).workerId("b").sink("s",
-                    new InMemorySink<>(), WriterFixture.fast().policy(DeliveryPolicy.ASYNC).build()).build();
-            a.save(new Product("p1", "x", 1));
-            a.save(new Product("p2", "x", 1));
-            b.save(new Product("q1", "x", 1));
-            assertEquals(2, a.operations().backlog());
-            assertEquals(1, b.operations().backlog());
-            assertEquals(2.0, fx.meters.get(DualWriteMetrics.RECOVERY_BACKLOG).tag("instance", "a").gauge().value());
-            assertEquals(1.0, fx.meters.get(DualWriteMetrics.RECOVERY_BACKLOG).tag("instance", "b").gauge().value());
+        try (DualWriter<Product> a = asyncWriterOnSharedMeters("a")) {
+            DualWriter<Product> b = asyncWriterOnSharedMeters("b");
+            backlogsOfTwoAndOne(a, b);
+            assertEquals(Map.of("a", 2.0, "b", 1.0), gaugesByInstance(DualWriteMetrics.RECOVERY_BACKLOG));
             b.close();
-            assertTrue(fx.meters.find(DualWriteMetrics.RECOVERY_BACKLOG).tag("instance", "b").gauges().isEmpty(),
+            assertEquals(Map.of("a", 2.0), gaugesByInstance(DualWriteMetrics.RECOVERY_BACKLOG),
                     "a closed writer's gauges are removed");
-            assertEquals(2.0, fx.meters.get(DualWriteMetrics.RECOVERY_BACKLOG).tag("instance", "a").gauge().value());
         }
+    }
+
+    /**
+     * Micrometer keys a gauge by name and tags and keeps the first of two registrations: two writers of one type with
+     * one worker id (a host name, say) in one JVM must still publish each its own figures, and closing one must
+     * leave the other's meters in place.
+     */
+    @Test
+    void twoWritersOfOneTypeWithTheSameWorkerIdPublishTheirOwnMetersAndCloseOnlyTheirOwn() {
+        try (DualWriter<Product> a = asyncWriterOnSharedMeters("host-1")) {
+            DualWriter<Product> b = asyncWriterOnSharedMeters("host-1");
+            backlogsOfTwoAndOne(a, b);
+            Map<String, Double> backlogs = gaugesByInstance(DualWriteMetrics.RECOVERY_BACKLOG);
+            assertEquals(List.of(1.0, 2.0), backlogs.values().stream().sorted().toList(),
+                    "each writer's backlog under an instance tag of its own: " + backlogs);
+            assertTrue(backlogs.keySet().stream().allMatch(i -> i.startsWith("host-1")),
+                    "the instance tag starts with the worker id: " + backlogs);
+            assertEquals(2, gaugesByInstance(DualWriteMetrics.RECOVERY_OLDEST_AGE).size(), "both age gauges");
+            assertEquals(2, breakerStates().size(), "each writer's breaker is published apart: " + breakerStates());
+
+            b.close();
+            b.close();
+            assertEquals(List.of(2.0), List.copyOf(gaugesByInstance(DualWriteMetrics.RECOVERY_BACKLOG).values()),
+                    "the closed writer's backlog is gone, the open one's stays");
+            assertEquals(1, gaugesByInstance(DualWriteMetrics.RECOVERY_OLDEST_AGE).size(), "and its age gauge");
+            assertEquals(1, breakerStates().size(), "and its breaker's meters, not the open writer's");
+
+            asyncWriterOnSharedMeters("host-1").close();
+            assertEquals(List.of(2.0), List.copyOf(gaugesByInstance(DualWriteMetrics.RECOVERY_BACKLOG).values()),
+                    "a writer that took the freed tag and closed again leaves the open writer's gauges alone");
+        }
+        assertTrue(fx.meters.find(DualWriteMetrics.RECOVERY_BACKLOG).gauges().isEmpty(), "none once both closed");
+    }
+    private Map<String, Double> gaugesByInstance(String name) {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        fx.meters.find(name).tag(DualWriteMetrics.TAG_TYPE, "product").gauges()
+                .forEach(g -> out.put(g.getId().getTag(DualWriteMetrics.TAG_INSTANCE), g.value()));
+        return out;
+    }
+
+    private List<String> breakerStates() {
+        return fx.meters.find("resilience4j.circuitbreaker.state").tag("name", DualWriter.circuitBreakerName("product", "s"))
+                .tag("state", "closed").gauges().stream().map(g -> g.getId().getTag(DualWriteMetrics.TAG_INSTANCE))
+                .toList();
     }
 }

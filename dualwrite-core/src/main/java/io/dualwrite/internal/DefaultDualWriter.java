@@ -169,10 +169,11 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
 
     @Override
     public void close() {
+        // the gauges go before the core frees the instance tag, so a writer that takes it next keeps its own
         try {
-            core.close();
-        } finally {
             recovery.close();
+        } finally {
+            core.close();
         }
     }
 }

@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -56,12 +57,13 @@ final class RecoveryPass<T> {
     private final AtomicLong passes = new AtomicLong();
     private final Gauge backlogGauge;
     private final Gauge oldestGauge;
+    private final AtomicBoolean gaugesRemoved = new AtomicBoolean();
 
     RecoveryPass(WriterCore<T> core) {
         this.core = core;
         this.recoveryBackoff = new RetryBackoff(core.cfg.recovery().initialBackoff(), core.cfg.recovery().maxBackoff());
         this.passPrefix = core.cfg.recovery().workerId() + "/" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16) + "-";
-        String instance = core.cfg.recovery().workerId();
+        String instance = core.instance.value();
         this.backlogGauge = Gauge.builder(DualWriteMetrics.RECOVERY_BACKLOG, backlog, AtomicLong::get)
                 .description("entities with pending intents, as of the last recovery pass")
                 .tag(DualWriteMetrics.TAG_TYPE, core.type).tag(DualWriteMetrics.TAG_INSTANCE, instance)
@@ -73,10 +75,15 @@ final class RecoveryPass<T> {
                 .register(core.cfg.observability().meters());
     }
 
-    /** Removes the gauges: a closed writer publishes nothing, and another of its type and instance may register. */
+    /**
+     * Removes the gauges once: a closed writer publishes nothing. Once only, because the registry removes by id, and
+     * a later writer that took the freed instance tag has gauges of the same id.
+     */
     void close() {
-        core.cfg.observability().meters().remove(backlogGauge);
-        core.cfg.observability().meters().remove(oldestGauge);
+        if (gaugesRemoved.compareAndSet(false, true)) {
+            core.cfg.observability().meters().remove(backlogGauge);
+            core.cfg.observability().meters().remove(oldestGauge);
+        }
     }
 
     RecoveryReport recoverDue() {

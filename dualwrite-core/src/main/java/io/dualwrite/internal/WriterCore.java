@@ -74,6 +74,8 @@ final class WriterCore<T> {
     final Acknowledger acks;
     /** The application's observation registry, or the writer's own, whose meter handler records dualwrite.write. */
     final ObservationRegistry observations;
+    /** The writer's instance tag: unique among the open writers of its type in this JVM. */
+    final MeterInstance instance;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
 
@@ -87,10 +89,18 @@ final class WriterCore<T> {
         this.ownsScheduler = cfg.threads().scheduler() == null;
         this.scheduler = ownsScheduler
                 ? Executors.newSingleThreadScheduledExecutor(daemon("dualwrite-" + type + "-ack")) : cfg.threads().scheduler();
+        this.instance = MeterInstance.claim(type, cfg.recovery().workerId());
+        if (!instance.value().equals(cfg.recovery().workerId())) {
+            LOG.info("the {} writer with worker id '{}' tags its meters {}={}: another open writer of that type in"
+                    + " this JVM has that worker id", type, cfg.recovery().workerId(), DualWriteMetrics.TAG_INSTANCE,
+                    instance.value());
+        }
         // breakers from the application's registry, or from one of the writer's own whose breakers it publishes
         CircuitBreakerRegistry breakers = cfg.observability().breakers();
         if (breakers == null) {
-            breakers = CircuitBreakerRegistry.ofDefaults();
+            // its breakers' meters carry the instance tag, so another writer's of the same type and sink stay apart
+            breakers = CircuitBreakerRegistry.custom()
+                    .withTags(Map.of(DualWriteMetrics.TAG_INSTANCE, instance.value())).build();
             TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(cfg.observability().meters());
         }
         List<SinkChannel<T>> list = new ArrayList<>();
@@ -231,6 +241,7 @@ final class WriterCore<T> {
         } finally {
             // a writer built again with the same registry starts from the breakers it then creates
             channels.forEach(SinkChannel::releaseBreaker);
+            instance.release();
             if (ownsScheduler) {
                 scheduler.shutdownNow();
             }

@@ -26,6 +26,7 @@ import io.dualwrite.http.internal.RetryAfter;
 import io.dualwrite.http.internal.UriTemplate;
 import io.dualwrite.internal.Args;
 import io.dualwrite.spi.ApplyResult;
+import io.dualwrite.spi.MappingException;
 import io.dualwrite.spi.MappingSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -217,10 +218,12 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
      *
      * @param change the change
      * @return the request
-     * @throws Exception if the body cannot be mapped, the URL cannot be built or a header supplier throws
+     * @throws IllegalArgumentException if the change is of another entity type
+     * @throws MappingException         if the body cannot be mapped, the URL cannot be built or a header supplier
+     *                                  throws; what it threw is the cause
      */
     @Override
-    public HttpRequest map(Change<T> change) throws Exception {
+    public HttpRequest map(Change<T> change) {
         return request(change);
     }
 
@@ -339,11 +342,23 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
      *
      * @param change the change
      * @return the request
-     * @throws Exception if the body cannot be mapped, the URL cannot be built or a header supplier throws
+     * @throws IllegalArgumentException if the change is of another entity type
+     * @throws MappingException         if the body cannot be mapped, the URL cannot be built or a header supplier
+     *                                  throws ({@link ErrorKind#PERMANENT}); what it threw is the cause
      */
-    public HttpRequest request(Change<T> change) throws Exception {
+    public HttpRequest request(Change<T> change) {
         Objects.requireNonNull(change, "change");
         Args.sameEntityType("HTTP sink", entityType, change);
+        try {
+            return build(change);
+        } catch (MappingException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new MappingException("could not map " + change.idempotencyKey() + ": " + e, e);
+        }
+    }
+
+    private HttpRequest build(Change<T> change) throws Exception {
         boolean delete = change.isDelete();
         URI uri = (delete ? deleteUrl : upsertUrl).expand(change.entityType(), change.id(), change.version());
         Optional<byte[]> body = bodyMapper.body(change);

@@ -33,6 +33,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -280,6 +281,32 @@ class HttpSinkTest {
         assertInstanceOf(IllegalArgumentException.class, e.getCause(), "what the mapper threw is the cause: " + e);
         assertEquals(ErrorKind.PERMANENT, broken.classifier().classify(e), "a mapping failure is PERMANENT");
         assertTrue(api.received().isEmpty(), "validate must never send a request");
+    }
+
+    @Test
+    void requestBuildsTheRequestWithoutSendingAndFailsUnchecked() {
+        HttpRequest request = builder().build().request(upsert("r1", base));
+        assertEquals("PUT " + api.uri() + "/items/r1", request.method() + " " + request.uri(), "method and URL");
+        assertEquals(Optional.of("item/r1@" + base), request.headers().firstValue("Idempotency-Key"), "its key");
+
+        HttpSink<TestItem> unreadable = builder().bodyMapper(c -> {
+            throw new java.io.IOException("no body for " + c.id());
+        }).build();
+        MappingException e = assertThrows(MappingException.class, () -> unreadable.request(upsert("r2", base)),
+                "a checked failure of the mapper comes out as the library's unchecked mapping failure");
+        assertInstanceOf(java.io.IOException.class, e.getCause(), "what the mapper threw is the cause: " + e);
+        assertEquals(ErrorKind.PERMANENT, e.kind(), "mapping again fails again");
+        HttpSink<TestItem> headless = builder().header(c -> {
+            throw new IllegalStateException("no token");
+        }).build();
+        assertInstanceOf(IllegalStateException.class,
+                assertThrows(MappingException.class, () -> headless.request(upsert("r3", base))).getCause(),
+                "a header supplier's failure too");
+        Change<TestItem> other = Change.<TestItem>builder().entityType("other").id("r4").version(base)
+                .operation(Operation.UPSERT).state(TestItem.variant("r4", 1)).correlationId("c").time(NOW).build();
+        assertThrows(IllegalArgumentException.class, () -> builder().build().request(other),
+                "a change of another entity type is the caller's mistake");
+        assertTrue(api.received().isEmpty(), "request never sends");
     }
 
     @Test

@@ -15,11 +15,16 @@
  */
 package io.dualwrite.kafka;
 
+import io.dualwrite.ErrorKind;
+import io.dualwrite.kafka.internal.KafkaErrors;
+import io.dualwrite.spi.SinkException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -30,7 +35,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -57,13 +61,11 @@ public final class VersionedTopicView<V> implements AutoCloseable {
     private final String topic;
     private final KafkaConsumer<String, V> consumer;
     private final VersionGuard guard = VersionGuard.inMemory();
-    private final RecordHandler<V> apply;
     private final Map<String, Entry<V>> entries = new HashMap<>();
 
     private VersionedTopicView(String topic, KafkaConsumer<String, V> consumer) {
         this.topic = topic;
         this.consumer = consumer;
-        this.apply = guard.wrap(this::put);
     }
 
     /**
@@ -128,21 +130,43 @@ public final class VersionedTopicView<V> implements AutoCloseable {
      * Reads until the view has consumed everything that was in the topic when the call started.
      *
      * @param timeout the longest wait
-     * @throws TimeoutException if the end was not reached in time
-     * @throws Exception        what the deserializer threw, or a record without key or version
+     * @throws SinkException            if the end was not reached in time or the read was interrupted (TRANSIENT;
+     *                                  an interrupt leaves the thread's interrupt flag set), or the topic cannot be
+     *                                  read (a value the deserializer refuses is PERMANENT, other Kafka errors are
+     *                                  judged as the Kafka sink's {@link KafkaSink#classifier() classifier} judges
+     *                                  them)
+     * @throws IllegalArgumentException if a record has no key or no version header
      */
-    public synchronized void catchUp(Duration timeout) throws Exception {
+    public synchronized void catchUp(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         long deadline = System.nanoTime() + timeout.toNanos();
-        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), timeout);
-        while (!reached(end)) {
-            if (System.nanoTime() > deadline) {
-                throw new TimeoutException("the view of " + topic + " did not catch up within " + timeout);
+        try {
+            Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), timeout);
+            // a short timeout may end the lookup with some partitions' ends unknown: that is no end reached
+            if (!end.keySet().containsAll(consumer.assignment())) {
+                throw notCaughtUp(timeout, null);
             }
-            for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(100))) {
-                apply.handle(r);
+            while (!reached(end)) {
+                if (System.nanoTime() > deadline) {
+                    throw notCaughtUp(timeout, null);
+                }
+                for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(100))) {
+                    apply(r);
+                }
             }
+        } catch (InterruptException e) {
+            Thread.currentThread().interrupt(); // Kafka sets it too; it must survive whatever the caller does next
+            throw new SinkException("interrupted while reading " + topic, ErrorKind.TRANSIENT, e);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            throw notCaughtUp(timeout, e);
+        } catch (KafkaException e) {
+            throw KafkaErrors.toSinkException("reading " + topic, e);
         }
+    }
+
+    private SinkException notCaughtUp(Duration timeout, Throwable cause) {
+        return new SinkException("the view of " + topic + " did not catch up within " + timeout, ErrorKind.TRANSIENT,
+                cause);
     }
 
     /**
@@ -182,6 +206,18 @@ public final class VersionedTopicView<V> implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    private void apply(ConsumerRecord<String, V> record) {
+        try {
+            guard.handle(record, this::put);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            // neither the in-memory store nor put throws a checked exception; should one appear, it is no Kafka error
+            throw new SinkException("cannot apply " + record.topic() + "-" + record.partition() + "@"
+                    + record.offset(), ErrorKind.PERMANENT, e);
+        }
     }
 
     private void put(ConsumerRecord<String, V> record) {

@@ -106,8 +106,9 @@ public final class MongoPrimaryStoreBuilder<T> {
 
     /**
      * @return the store; its indexes exist unless {@link #createIndexes(boolean)} was false
-     * @throws IllegalStateException if the collection's entity class is a record whose id the driver's record codec
-     *                               does not map to {@code _id} (a component needs {@code @BsonId})
+     * @throws IllegalStateException if the collection's entity class is a record or POJO whose id the driver's
+     *                               record or POJO codec does not map to {@code _id} (the id needs
+     *                               {@code @BsonId})
      */
     public MongoPrimaryStore<T> build() {
         IdMapping.requireIdMapsToUnderscoreId(collection);

@@ -175,8 +175,8 @@ public final class MongoWriteAheadStoreBuilder<T> {
      * @return the store
      * @throws IllegalStateException if the intent collection is the entity collection, the write lease
      *                               is not shorter than the settle time, or the collection's entity class is a
-     *                               record whose id the driver's record codec does not map to {@code _id} (a
-     *                               component needs {@code @BsonId})
+     *                               record or POJO whose id the driver's record or POJO codec does not map to
+     *                               {@code _id} (the id needs {@code @BsonId})
      */
     public MongoWriteAheadStore<T> build() {
         IdMapping.requireIdMapsToUnderscoreId(collection);

@@ -50,6 +50,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -266,7 +267,9 @@ class ChangeStreamRelayRetryTest {
                 f.clock.skip(Duration.ofMinutes(1));
                 f.deadLetters.crashAfterNextAdd();
                 assertThrows(CrashingDeadLetterStore.SimulatedCrash.class, relay::pollOnce, "attempt 3 stores the dead letter, then dies");
+                assertEquals(1.0, f.meters.get(RelayMetrics.WAITING).gauge().value(), "one change waits");
             }
+            assertNull(f.meters.find(RelayMetrics.WAITING).gauge(), "a closed relay's gauge is removed");
             f.out.close();
             assertEquals(v, f.deadLetters.get(DeadLetter.idOf("item", "x", Items.SINK)).orElseThrow().version(),
                     "the dead letter was stored");
@@ -275,6 +278,8 @@ class ChangeStreamRelayRetryTest {
                 assertEquals(List.of(2), restarted.deferred().stream().map(c -> c.redelivery().attempts()).toList(),
                         "the checkpoint still holds the change, after its second attempt");
                 restarted.pollOnce();
+                assertEquals(0.0, f.meters.get(RelayMetrics.WAITING).gauge().value(),
+                        "the restarted relay publishes its own count, not the closed one's");
                 assertEquals(4, f.api.failures.get(), "it is tried once more");
                 DeadLetter d = f.deadLetter("x").orElseThrow();
                 assertEquals(v, d.version(), "and dead-lettered again at its version (the store merged the two)");

@@ -28,6 +28,7 @@ import io.dualwrite.testkit.sink.MongoVersionedSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,10 +94,22 @@ public final class ProcessChaos {
      * Kills the children, recovers, checks.
      *
      * @return the verdict; call {@link Report#assertPromisesKept()} to fail a test
-     * @throws Exception if a child cannot be started or never gets ready, or the wiring fails in this JVM
+     * @throws ChaosRunAbortedException if a child cannot be started, the calling thread is interrupted (its
+     *                                  interrupt flag stays set; the running child is killed), or the wiring
+     *                                  fails in this JVM with a checked exception (an unchecked one comes out as
+     *                                  it is)
+     * @throws IllegalStateException    if a child never gets ready (its output is in the message)
      */
-    public Report run() throws Exception {
-        ProcessKiller.Report kills = killer.run();
+    public Report run() {
+        ProcessKiller.Report kills;
+        try {
+            kills = killer.run();
+        } catch (IOException e) {
+            throw new ChaosRunAbortedException("a child JVM could not be started", seed, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChaosRunAbortedException("interrupted while the child JVMs ran", seed, e);
+        }
         AdjustableClock clock = new AdjustableClock();
         clock.advance(clockAhead);
         Workload work = new Workload();
@@ -106,7 +119,7 @@ public final class ProcessChaos {
         long start = System.nanoTime();
         ConvergenceReport convergence;
         List<String> violations = new ArrayList<>();
-        try (ChaosWiring.Wired wired = wiring.getDeclaredConstructor().newInstance().create(uri, clock)) {
+        try (ChaosWiring.Wired wired = newWiring().create(uri, clock)) {
             recovery = work.recoverUntilQuiet(wired.writer(), clock, convergeTimeout, Duration.ofSeconds(1));
             converge = Duration.ofNanos(System.nanoTime() - start);
             backlog = wired.writer().operations().backlog();
@@ -124,6 +137,10 @@ public final class ProcessChaos {
                     violations.add("dead letter " + d.id() + " has no reason");
                 }
             }
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ChaosRunAbortedException("the wiring " + wiring.getName() + " failed in this JVM", seed, e);
         }
         if (kills.killed() < kills.rounds().size()) {
             for (ProcessKiller.Round r : kills.rounds()) {
@@ -145,6 +162,15 @@ public final class ProcessChaos {
         Report report = new Report(seed, kills, recovery, backlog, converge, convergence, violations);
         LOG.info("{}", report);
         return report;
+    }
+
+    private ChaosWiring newWiring() {
+        try {
+            return wiring.getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new ChaosRunAbortedException(wiring.getName() + " cannot be made: a wiring needs a public"
+                    + " no-argument constructor", seed, e);
+        }
     }
 
     /** The verdict of a {@link ProcessChaos} run. Immutable. */

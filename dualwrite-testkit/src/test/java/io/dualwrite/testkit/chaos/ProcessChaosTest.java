@@ -19,10 +19,14 @@ import io.dualwrite.testkit.convergence.Discrepancy;
 import io.dualwrite.testkit.mongo.InJvmMongo;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +50,36 @@ class ProcessChaosTest {
             AssertionError e = assertThrows(AssertionError.class, report::assertPromisesKept);
             assertTrue(e.getMessage().contains("seed 9") && e.getMessage().contains("ORPHAN"),
                     "the failure names the seed and shows the diff: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void anInterruptedRunStopsUncheckedAndKeepsTheInterruptFlag() {
+        ProcessChaos chaos = ProcessChaos.builder(VolatilePrimaryWiring.class, "mongodb://127.0.0.1:1").kills(1)
+                .seed(11).build();
+        Thread.currentThread().interrupt();
+        ChaosRunAbortedException e;
+        try {
+            e = assertThrows(ChaosRunAbortedException.class, chaos::run);
+        } finally {
+            assertTrue(Thread.interrupted(), "the interrupt flag is still set (and cleared here)");
+        }
+        assertInstanceOf(InterruptedException.class, e.getCause(), e.toString());
+        assertEquals(11, e.seed(), "the run's seed");
+        assertTrue(e.getMessage().contains("seed 11"), e.getMessage());
+    }
+
+    @Test
+    void aCheckedFailureOfTheWiringInThisJvmStopsTheRunUnchecked() throws Exception {
+        try (InJvmMongo mongo = InJvmMongo.start()) {
+            List<String> options = new ArrayList<>(ChildJvm.DEFAULT_JVM_OPTIONS);
+            options.add("-D" + FailsInTheParentWiring.CHILD_PROPERTY + "=true");
+            ProcessChaos chaos = ProcessChaos.builder(FailsInTheParentWiring.class, mongo.connectionString())
+                    .kills(1).aliveFor(Duration.ofMillis(100), Duration.ofMillis(200)).seed(12).entities(5)
+                    .threads(1).jvmOptions(options.toArray(String[]::new)).build();
+            ChaosRunAbortedException e = assertThrows(ChaosRunAbortedException.class, chaos::run);
+            assertInstanceOf(IOException.class, e.getCause(), e.toString());
+            assertTrue(e.getMessage().contains(FailsInTheParentWiring.class.getName()), e.getMessage());
         }
     }
 }

@@ -37,6 +37,7 @@ import io.dualwrite.mongo.relay.Gap;
 import io.dualwrite.mongo.relay.GapHandler;
 import io.dualwrite.mongo.relay.RelayMetrics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import org.bson.BsonArray;
@@ -64,6 +65,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
@@ -110,7 +112,11 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
     private final Counter gapCounter;
     private final Counter deferrals;
     private final Counter deadLettered;
-    private final AtomicInteger waitingGauge;
+    /** What the waiting gauge reads; the gauge holds it strongly and is removed when the relay closes. */
+    private final AtomicInteger waitingGauge = new AtomicInteger();
+    private final MeterRegistry meters;
+    private final Gauge waitingMeter;
+    private final AtomicBoolean meterRemoved = new AtomicBoolean();
 
     private Checkpoint replayCheckpoint;
     private Instant replayTime;
@@ -157,7 +163,11 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         this.gapCounter = registry.counter(RelayMetrics.GAPS, tags);
         this.deferrals = registry.counter(RelayMetrics.DEFERRED, tags);
         this.deadLettered = registry.counter(RelayMetrics.DEAD_LETTERED, tags);
-        this.waitingGauge = registry.gauge(RelayMetrics.WAITING, tags, new AtomicInteger());
+        // a gauge of its own, not registry.gauge(...): that one keeps the first relay's value under these tags for
+        // good, so a relay built again after a close would publish the closed one's count
+        this.meters = registry;
+        this.waitingMeter = Gauge.builder(RelayMetrics.WAITING, waitingGauge, AtomicInteger::get).tags(tags)
+                .strongReference(true).register(registry);
         this.poller = new PollingThread("dualwrite-relay-" + name, this::pass, settings.polling().minBackoff(),
                 settings.polling().maxBackoff());
     }
@@ -638,6 +648,10 @@ public final class DefaultChangeStreamRelay<T> implements ChangeStreamRelay {
         closed = true;
         poller.stop();
         closeCursor();
+        // once: the registry removes by id, and a relay built since under the same name has a gauge of that id
+        if (meterRemoved.compareAndSet(false, true)) {
+            meters.remove(waitingMeter);
+        }
     }
 
     @Override
