@@ -23,24 +23,30 @@ import io.dualwrite.Change;
 import io.dualwrite.EntitySerializationException;
 import io.dualwrite.Operation;
 import io.dualwrite.internal.Args;
+import io.dualwrite.internal.JsonTrees;
+import io.dualwrite.json.Jackson2Json;
+import io.dualwrite.json.Json;
 
+import java.io.IOException;
 import java.util.Objects;
 import java.util.function.Function;
 
 /**
  * Wraps changes in {@link EventEnvelope}s: the identity fields come from the change, the data is
- * the entity's state (or what a payload mapper makes of it) as JSON through Jackson.
+ * the entity's state (or what a payload mapper makes of it) as JSON through the builder's {@link Json} mapping, the
+ * application's Jackson 2 or Jackson 3 mapper.
  *
  * <pre>{@code
  * EventEnvelopes<Product> envelopes = EventEnvelopes.<Product>builder()
  *         .source("/shop/catalog")                 // default /dualwrite/<entity type>
  *         .typePrefix("com.example")               // type = com.example.product.upserted
  *         .payload(p -> new ProductView(p))        // default: the entity itself
+ *         .json(Jackson3Json.of(jsonMapper))       // the application's mapper writes the data
  *         .build();
  * String json = envelopes.envelope(change).toJson();
  * }</pre>
  *
- * Immutable and thread-safe when the payload mapper and the object mapper are.
+ * Immutable and thread-safe when the payload mapper and the JSON mapper are.
  *
  * @param <T> the entity type
  */
@@ -52,13 +58,13 @@ public final class EventEnvelopes<T> {
 
     private final String source;
     private final String typePrefix;
-    private final ObjectMapper objectMapper;
+    private final Json json;
     private final Function<? super T, ?> payload;
 
     private EventEnvelopes(Builder<T> b) {
         this.source = b.source;
         this.typePrefix = b.typePrefix;
-        this.objectMapper = b.objectMapper;
+        this.json = b.json;
         this.payload = b.payload;
     }
 
@@ -79,9 +85,12 @@ public final class EventEnvelopes<T> {
         Objects.requireNonNull(change, "change");
         JsonNode data = null;
         if (change.operation() == Operation.UPSERT) {
+            Object value = payload.apply(change.requireState());
             try {
-                data = objectMapper.valueToTree(payload.apply(change.requireState()));
-            } catch (IllegalArgumentException e) {
+                data = JsonTrees.toTree(json, value);
+            } catch (IOException | RuntimeException e) {
+                // Jackson 2 reports a value it cannot write with IllegalArgumentException, Jackson 3 with its own
+                // unchecked exception
                 throw new EntitySerializationException(change.entityType(), change.id(), e);
             }
         }
@@ -100,8 +109,8 @@ public final class EventEnvelopes<T> {
     public static final class Builder<T> {
         private String source;
         private String typePrefix = DEFAULT_TYPE_PREFIX;
-        private ObjectMapper objectMapper = new ObjectMapper().registerModule(new JavaTimeModule())
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        private Json json = Jackson2Json.of(new ObjectMapper().registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS));
         private Function<? super T, ?> payload = Function.identity();
 
         private Builder() {
@@ -138,12 +147,21 @@ public final class EventEnvelopes<T> {
         }
 
         /**
-         * @param mapper the Jackson mapper that writes the data; default a plain mapper with Java time
-         *               written as ISO-8601 text
+         * @param mapper the Jackson 2 mapper that writes the data; the same as {@code json(Jackson2Json.of(mapper))}
          * @return this
          */
         public Builder<T> objectMapper(ObjectMapper mapper) {
-            this.objectMapper = Objects.requireNonNull(mapper, "mapper");
+            return json(Jackson2Json.of(mapper));
+        }
+
+        /**
+         * @param json the JSON mapping that writes the data: the application's Jackson 2 or Jackson 3 mapper
+         *             ({@link Jackson2Json#of}, {@link io.dualwrite.json.Jackson3Json#of}); default a plain Jackson 2
+         *             mapper with Java time written as ISO-8601 text
+         * @return this
+         */
+        public Builder<T> json(Json json) {
+            this.json = Objects.requireNonNull(json, "json");
             return this;
         }
 

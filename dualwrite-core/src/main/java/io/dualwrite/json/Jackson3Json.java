@@ -16,6 +16,7 @@
 package io.dualwrite.json;
 
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.OutputStream;
@@ -42,9 +43,13 @@ public final class Jackson3Json implements Json {
         return new Jackson3Json(mapper);
     }
 
-    /** @return JSON through a default {@link JsonMapper} (Jackson 3 reads and writes java.time types itself) */
+    /**
+     * @return JSON through a default {@link JsonMapper} (Jackson 3 reads and writes java.time types itself), which,
+     *         as Jackson 2 does by default, refuses a bean with nothing to write (Jackson 3 writes {@code {}} by
+     *         default): an entity the mapper cannot see into fails before anything is written, on either flavour
+     */
     public static Jackson3Json defaults() {
-        return new Jackson3Json(JsonMapper.builder().build());
+        return new Jackson3Json(JsonMapper.builder().enable(SerializationFeature.FAIL_ON_EMPTY_BEANS).build());
     }
 
     /** @return the mapper */

@@ -23,8 +23,12 @@ import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.jackson.JsonFormat;
 import io.dualwrite.Change;
+import io.dualwrite.EntitySerializationException;
 import io.dualwrite.Operation;
+import io.dualwrite.json.Jackson3Json;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -117,5 +121,34 @@ class EventEnvelopeTest {
                 () -> EventEnvelope.fromJson(json.replace("\"subject\"", "\"subjekt\"")), "missing subject");
         assertThrows(IllegalArgumentException.class, () -> EventEnvelopes.builder().typePrefix("a."), "prefix");
         assertThrows(IllegalArgumentException.class, () -> EventEnvelopes.builder().source(" "), "source");
+    }
+
+    /** A value with a camel-case property, to see whose naming strategy wrote it. */
+    public record Priced(String displayName, Instant listedAt) {
+    }
+
+    /** A value whose property cannot be read. */
+    public static final class Opaque {
+        public String getBroken() {
+            throw new IllegalStateException("no value");
+        }
+    }
+
+    @Test
+    void theApplicationsJackson3MapperWritesTheData() {
+        JsonMapper snake = JsonMapper.builder().propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
+        EventEnvelopes<Priced> envelopes = EventEnvelopes.<Priced>builder().json(Jackson3Json.of(snake)).build();
+        Change<Priced> change = Change.<Priced>builder().entityType("product").id("p-2").version(7)
+                .operation(Operation.UPSERT).state(new Priced("Lamp", T)).correlationId("c").time(T).build();
+        JsonNode data = EventEnvelope.fromJson(envelopes.envelope(change).toJson()).data().orElseThrow();
+        assertEquals("Lamp", data.path("display_name").asText(), "the mapper's snake case names the field: " + data);
+        assertFalse(data.has("displayName"), "no default naming: " + data);
+        assertEquals("2026-05-01T08:00:00.123Z", data.path("listed_at").asText(), "Jackson 3 writes time as text");
+
+        EventEnvelopes<Opaque> failing = EventEnvelopes.<Opaque>builder().json(Jackson3Json.of(snake)).build();
+        Change<Opaque> opaque = Change.<Opaque>builder().entityType("opaque").id("o-1").version(1)
+                .operation(Operation.UPSERT).state(new Opaque()).correlationId("c").time(T).build();
+        assertThrows(EntitySerializationException.class, () -> failing.envelope(opaque),
+                "a Jackson 3 failure is the same serialization failure as a Jackson 2 one");
     }
 }

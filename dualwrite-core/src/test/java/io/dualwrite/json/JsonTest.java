@@ -59,6 +59,26 @@ class JsonTest {
         }
     }
 
+    /** A bean with no property Jackson can see: an application class mapped by mistake. */
+    static final class Opaque {
+        private final String secret = "s";
+
+        @Override
+        public String toString() {
+            return secret;
+        }
+    }
+
+    @Test
+    void anEntityWithNothingToWriteIsRefusedByBothDefaults() {
+        for (Json json : List.of(Jackson2Json.defaults(), Jackson3Json.defaults())) {
+            Exception e = assertThrows(Exception.class, () -> json.check(new Opaque()), json.flavour()
+                    + " writes no {} for an entity it cannot see into");
+            assertEquals(ErrorKind.PERMANENT, ErrorClassifier.defaults().classify(e),
+                    json.flavour() + ": " + e.getClass().getName());
+        }
+    }
+
     @Test
     void theDefaultIsJackson3WhenItIsOnTheClasspath() {
         assertTrue(JsonFlavours.jackson3Available(), "the module's tests have Jackson 3");

@@ -17,13 +17,16 @@ package io.dualwrite.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dualwrite.Change;
+import io.dualwrite.json.Jackson2Json;
+import io.dualwrite.json.Json;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Turns a change into the request body the third-party API expects. The default,
- * {@link #json(ObjectMapper)}, sends the entity as JSON for an upsert and no body for a delete.
+ * Turns a change into the request body the third-party API expects. The default, {@link #json(Json)}, sends the
+ * entity as JSON (written by the application's Jackson 2 or Jackson 3 mapper) for an upsert and no body for a delete.
  * It runs while the sink maps a change, before any I/O: a mapper that throws, whatever it throws,
  * fails that change as a mapping failure, {@link io.dualwrite.ErrorKind#PERMANENT} (dead-lettered at
  * once, never retried, never counted against the sink's circuit breaker). Implementations must be
@@ -49,12 +52,23 @@ public interface HttpBodyMapper<T> {
     }
 
     /**
-     * @param mapper the Jackson mapper
+     * @param mapper the Jackson 2 mapper
      * @param <T>    the entity type
-     * @return the entity as JSON for an upsert, no body for a delete
+     * @return the entity as JSON for an upsert, no body for a delete; the same as {@code json(Jackson2Json.of(mapper))}
      */
     static <T> HttpBodyMapper<T> json(ObjectMapper mapper) {
-        Objects.requireNonNull(mapper, "mapper");
-        return change -> change.isDelete() ? Optional.empty() : Optional.of(mapper.writeValueAsBytes(change.requireState()));
+        return json(Jackson2Json.of(mapper));
+    }
+
+    /**
+     * @param json the application's JSON mapping, Jackson 2 or Jackson 3 ({@link Jackson2Json#of},
+     *             {@link io.dualwrite.json.Jackson3Json#of}), not null
+     * @param <T>  the entity type
+     * @return the entity as the mapping writes it, in UTF-8, for an upsert; no body for a delete
+     */
+    static <T> HttpBodyMapper<T> json(Json json) {
+        Objects.requireNonNull(json, "json");
+        return change -> change.isDelete() ? Optional.empty()
+                : Optional.of(json.write(change.requireState()).getBytes(StandardCharsets.UTF_8));
     }
 }

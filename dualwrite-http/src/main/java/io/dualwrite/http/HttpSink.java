@@ -21,6 +21,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.json.Jackson2Json;
+import io.dualwrite.json.Json;
 import io.dualwrite.http.internal.ReplyBody;
 import io.dualwrite.http.internal.RetryAfter;
 import io.dualwrite.http.internal.UriTemplate;
@@ -175,7 +177,8 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
         this.deleteMethod = b.deleteMethod;
         this.deleteUrl = b.deleteUrl != null ? b.deleteUrl : b.upsertUrl;
         this.bodyMapper = b.bodyMapper != null ? b.bodyMapper
-                : HttpBodyMapper.json(b.mapper != null ? b.mapper : JsonMapper.builder().addModule(new JavaTimeModule()).build());
+                : HttpBodyMapper.json(b.json != null ? b.json
+                        : Jackson2Json.of(JsonMapper.builder().addModule(new JavaTimeModule()).build()));
         this.headerSuppliers = List.copyOf(b.headerSuppliers);
         this.versionHeader = b.versionHeader;
         this.correlationHeader = b.correlationHeader;
@@ -406,7 +409,7 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
         private String deleteMethod = DEFAULT_DELETE_METHOD;
         private UriTemplate deleteUrl;
         private HttpBodyMapper<T> bodyMapper;
-        private ObjectMapper mapper;
+        private Json json;
         private final List<HttpHeaderSupplier> headerSuppliers = new ArrayList<>();
         private String versionHeader = DEFAULT_VERSION_HEADER;
         private String correlationHeader = DEFAULT_CORRELATION_HEADER;
@@ -455,7 +458,7 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
         }
 
         /**
-         * @param mapper the body mapper; default {@link HttpBodyMapper#json} with {@link #objectMapper}
+         * @param mapper the body mapper; default {@link HttpBodyMapper#json(Json)} with {@link #json(Json)}
          * @return this
          */
         public Builder<T> bodyMapper(HttpBodyMapper<T> mapper) {
@@ -464,12 +467,22 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
         }
 
         /**
-         * @param mapper the Jackson mapper of the default body mapper; default a {@link JsonMapper}
-         *               with the Java time module
+         * @param mapper the Jackson 2 mapper of the default body mapper; the same as
+         *               {@code json(Jackson2Json.of(mapper))}
          * @return this
          */
         public Builder<T> objectMapper(ObjectMapper mapper) {
-            this.mapper = Objects.requireNonNull(mapper, "mapper");
+            return json(Jackson2Json.of(mapper));
+        }
+
+        /**
+         * @param json the JSON mapping of the default body mapper: the application's Jackson 2 or Jackson 3 mapper
+         *             ({@link Jackson2Json#of}, {@link io.dualwrite.json.Jackson3Json#of}); default a Jackson 2
+         *             {@link JsonMapper} with the Java time module
+         * @return this
+         */
+        public Builder<T> json(Json json) {
+            this.json = Objects.requireNonNull(json, "json");
             return this;
         }
 

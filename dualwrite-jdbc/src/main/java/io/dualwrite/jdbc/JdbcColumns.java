@@ -19,6 +19,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dualwrite.jdbc.internal.SqlNames;
+import io.dualwrite.json.Jackson2Json;
+import io.dualwrite.json.Json;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -102,21 +104,42 @@ public interface JdbcColumns<T> {
     /**
      * @param <T> the entity type
      * @return the whole entity as JSON in a {@code jsonb} column {@value #DEFAULT_STATE_COLUMN},
-     *         written by a {@link JsonMapper} with the Java time module
+     *         written by a Jackson 2 {@link JsonMapper} with the Java time module
      */
     static <T> JdbcColumns<T> jsonb() {
-        return jsonb(DEFAULT_STATE_COLUMN, JsonMapper.builder().addModule(new JavaTimeModule()).build());
+        return jsonb(DEFAULT_STATE_COLUMN, Jackson2Json.of(JsonMapper.builder().addModule(new JavaTimeModule()).build()));
+    }
+
+    /**
+     * @param json the application's JSON mapping, Jackson 2 or Jackson 3 ({@link Jackson2Json#of},
+     *             {@link io.dualwrite.json.Jackson3Json#of}), not null
+     * @param <T>  the entity type
+     * @return the whole entity as the mapping writes it, in a {@code jsonb} column {@value #DEFAULT_STATE_COLUMN}
+     */
+    static <T> JdbcColumns<T> jsonb(Json json) {
+        return jsonb(DEFAULT_STATE_COLUMN, json);
     }
 
     /**
      * @param column the JSON column's name
-     * @param mapper the Jackson mapper that writes the JSON
+     * @param mapper the Jackson 2 mapper that writes the JSON
+     * @param <T>    the entity type
+     * @return the whole entity as JSON in one {@code json}/{@code jsonb} column; the same as
+     *         {@code jsonb(column, Jackson2Json.of(mapper))}
+     */
+    static <T> JdbcColumns<T> jsonb(String column, ObjectMapper mapper) {
+        return jsonb(column, Jackson2Json.of(mapper));
+    }
+
+    /**
+     * @param column the JSON column's name
+     * @param json   the application's JSON mapping, Jackson 2 or Jackson 3, that writes the JSON; not null
      * @param <T>    the entity type
      * @return the whole entity as JSON in one {@code json}/{@code jsonb} column
      */
-    static <T> JdbcColumns<T> jsonb(String column, ObjectMapper mapper) {
+    static <T> JdbcColumns<T> jsonb(String column, Json json) {
         SqlNames.column(column);
-        Objects.requireNonNull(mapper, "mapper");
+        Objects.requireNonNull(json, "json");
         return new JdbcColumns<>() {
             @Override
             public List<String> names() {
@@ -126,7 +149,7 @@ public interface JdbcColumns<T> {
             @Override
             public void bind(PreparedStatement ps, int first, T state) throws Exception {
                 // Types.OTHER lets the server cast the text to the column's json or jsonb type
-                ps.setObject(first, mapper.writeValueAsString(state), Types.OTHER);
+                ps.setObject(first, json.write(state), Types.OTHER);
             }
 
             @Override

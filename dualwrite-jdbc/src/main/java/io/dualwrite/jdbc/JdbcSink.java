@@ -20,6 +20,7 @@ import io.dualwrite.ErrorClassifier;
 import io.dualwrite.internal.Args;
 import io.dualwrite.jdbc.internal.SqlNames;
 import io.dualwrite.jdbc.internal.StatementParameters;
+import io.dualwrite.json.Json;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.MappingSink;
 import io.dualwrite.spi.ReconcilableSink;
@@ -447,6 +448,19 @@ public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, R
         public Builder<T> columns(JdbcColumns<T> columns) {
             this.columns = Objects.requireNonNull(columns, "columns");
             return this;
+        }
+
+        /**
+         * Stores the whole entity in the {@value JdbcColumns#DEFAULT_STATE_COLUMN} column as the application's
+         * mapper writes it: the same as {@code columns(JdbcColumns.jsonb(json))}, and replaces what
+         * {@link #columns} set.
+         *
+         * @param json the application's JSON mapping, Jackson 2 or Jackson 3
+         *             ({@link io.dualwrite.json.Jackson2Json#of}, {@link io.dualwrite.json.Jackson3Json#of})
+         * @return this
+         */
+        public Builder<T> json(Json json) {
+            return columns(JdbcColumns.jsonb(json));
         }
 
         /**

@@ -19,6 +19,7 @@ import io.dualwrite.Change;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.Operation;
 import io.dualwrite.Versions;
+import io.dualwrite.json.Jackson3Json;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.MappingException;
 import io.dualwrite.spi.Sink;
@@ -26,6 +27,8 @@ import io.dualwrite.testkit.TestItem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.ds.PGSimpleDataSource;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -37,6 +40,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -108,6 +112,23 @@ class JdbcSinkTest {
                 return out;
             }
         }
+    }
+
+    @Test
+    void storesTheStateTheApplicationsJackson3MapperWrites() throws Exception {
+        String table = pg.table("jackson3");
+        JdbcTables.createPostgresTable(pg.dataSource, table);
+        JsonMapper upperCamel = JsonMapper.builder()
+                .propertyNamingStrategy(PropertyNamingStrategies.UPPER_CAMEL_CASE).build();
+        JdbcSink<TestItem> sink = JdbcSink.builder(TYPE, TestItem.class).dataSource(pg.dataSource).table(table)
+                .json(Jackson3Json.of(upperCamel)).build();
+        assertEquals(ApplyResult.APPLIED, sink.apply(upsert("j3", base + 1, new TestItem("j3", "lamp", 1200, List.of()))));
+        Object[] stored = row(sink, "j3", "state->>'Name'", "(state->>'Price')::bigint", "jsonb_exists(state, 'name')");
+        assertEquals(List.of("lamp", 1200L, false), Arrays.asList(stored),
+                "the jsonb column holds the fields as the mapper's naming strategy named them, none by default names");
+        assertEquals(Map.of("j3", base + 1), sink.versionsOf(List.of("j3")), "the sink reads its version back");
+        assertEquals(ApplyResult.ALREADY_CURRENT, sink.apply(upsert("j3", base + 1, new TestItem("j3", "lamp", 1200,
+                List.of()))), "a repeat changes nothing");
     }
 
     @Test

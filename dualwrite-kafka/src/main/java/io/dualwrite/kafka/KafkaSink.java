@@ -23,6 +23,8 @@ import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.internal.Args;
+import io.dualwrite.json.Jackson2Json;
+import io.dualwrite.json.Json;
 import io.dualwrite.kafka.internal.KafkaErrors;
 import io.dualwrite.kafka.internal.RecentVersions;
 import io.dualwrite.spi.ApplyResult;
@@ -134,9 +136,9 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
         this.producer = producer;
         this.ownsProducer = ownsProducer;
         this.topic = b.topic;
-        this.values = b.values != null ? b.values : ValueSerializer.jackson(b.objectMapper != null ? b.objectMapper
-                : JsonMapper.builder().addModule(new JavaTimeModule())
-                        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build());
+        this.values = b.values != null ? b.values : ValueSerializer.json(b.json != null ? b.json
+                : Jackson2Json.of(JsonMapper.builder().addModule(new JavaTimeModule())
+                        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build()));
         this.source = b.source;
         this.typePrefix = b.typePrefix;
         this.sendTimeout = b.sendTimeout;
@@ -362,7 +364,7 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
         private Map<String, Object> producerConfig;
         private Producer<String, byte[]> producer;
         private ValueSerializer<T> values;
-        private ObjectMapper objectMapper;
+        private Json json;
         private URI source;
         private String typePrefix = DEFAULT_TYPE_PREFIX;
         private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
@@ -422,7 +424,7 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
         }
 
         /**
-         * @param values state to record value; default Jackson JSON
+         * @param values state to record value; default {@link ValueSerializer#json(Json)} with {@link #json(Json)}
          * @return this
          */
         public Builder<T> valueSerializer(ValueSerializer<T> values) {
@@ -431,11 +433,22 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
         }
 
         /**
-         * @param objectMapper the Jackson mapper of the default value serializer; default one with Java time support
+         * @param objectMapper the Jackson 2 mapper of the default value serializer; the same as
+         *                     {@code json(Jackson2Json.of(objectMapper))}
          * @return this
          */
         public Builder<T> objectMapper(ObjectMapper objectMapper) {
-            this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper");
+            return json(Jackson2Json.of(Objects.requireNonNull(objectMapper, "objectMapper")));
+        }
+
+        /**
+         * @param json the JSON mapping of the default value serializer: the application's Jackson 2 or Jackson 3
+         *             mapper ({@link Jackson2Json#of}, {@link io.dualwrite.json.Jackson3Json#of}); default a
+         *             Jackson 2 mapper with Java time support writing ISO-8601 dates
+         * @return this
+         */
+        public Builder<T> json(Json json) {
+            this.json = Objects.requireNonNull(json, "json");
             return this;
         }
 

@@ -16,12 +16,15 @@
 package io.dualwrite.kafka;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dualwrite.json.Jackson2Json;
+import io.dualwrite.json.Json;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * Turns an entity's state into a record value. The default, {@link #jackson(ObjectMapper)}, writes
- * it as JSON. Implementations must be thread-safe and side-effect free; a failure is a
+ * Turns an entity's state into a record value. The default, {@link #json(Json)}, writes it as JSON with the
+ * application's Jackson 2 or Jackson 3 mapper. Implementations must be thread-safe and side-effect free; a failure is a
  * {@link io.dualwrite.ErrorKind#PERMANENT} error of that change.
  *
  * @param <T> the entity type
@@ -37,12 +40,22 @@ public interface ValueSerializer<T> {
     byte[] serialize(T state) throws Exception;
 
     /**
-     * @param mapper the Jackson mapper, not null
+     * @param mapper the Jackson 2 mapper, not null
      * @param <T>    the entity type
-     * @return a serializer writing {@code mapper.writeValueAsBytes(state)}
+     * @return a serializer writing the state as the mapper does; the same as {@code json(Jackson2Json.of(mapper))}
      */
     static <T> ValueSerializer<T> jackson(ObjectMapper mapper) {
-        Objects.requireNonNull(mapper, "mapper");
-        return mapper::writeValueAsBytes;
+        return json(Jackson2Json.of(mapper));
+    }
+
+    /**
+     * @param json the application's JSON mapping, Jackson 2 or Jackson 3 ({@link Jackson2Json#of},
+     *             {@link io.dualwrite.json.Jackson3Json#of}), not null
+     * @param <T>  the entity type
+     * @return a serializer writing the state as the mapping does, in UTF-8
+     */
+    static <T> ValueSerializer<T> json(Json json) {
+        Objects.requireNonNull(json, "json");
+        return state -> json.write(state).getBytes(StandardCharsets.UTF_8);
     }
 }

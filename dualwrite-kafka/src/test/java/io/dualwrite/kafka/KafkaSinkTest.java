@@ -15,7 +15,9 @@
  */
 package io.dualwrite.kafka;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.dualwrite.ErrorKind;
+import io.dualwrite.json.Jackson3Json;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.TestItem;
@@ -26,6 +28,8 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -41,6 +45,7 @@ import static io.dualwrite.kafka.KafkaTestSupport.delete;
 import static io.dualwrite.kafka.KafkaTestSupport.upsert;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,6 +109,25 @@ class KafkaSinkTest {
         assertEquals("io.dualwrite.item.deleted", header(del.headers(), KafkaHeaders.TYPE));
         assertEquals(1_000_002L, KafkaHeaders.entityVersion(del.headers()).orElseThrow());
         assertNull(del.headers().lastHeader(KafkaHeaders.CONTENT_TYPE), "a tombstone has no content type");
+    }
+
+    @Test
+    void theValueIsWhatTheApplicationsJackson3MapperWrites() throws Exception {
+        String topic = KafkaTestSupport.newTopic("jackson3", 1);
+        JsonMapper upperCamel = JsonMapper.builder()
+                .propertyNamingStrategy(PropertyNamingStrategies.UPPER_CAMEL_CASE).build();
+        try (KafkaSink<TestItem> sink = KafkaSink.builder("item", TestItem.class)
+                .bootstrapServers(KafkaTestSupport.kafka().bootstrapServers()).topic(topic)
+                .json(Jackson3Json.of(upperCamel)).build()) {
+            assertEquals(ApplyResult.APPLIED, sink.apply(upsert("j3", 7, new TestItem("j3", "lamp", 1200, List.of()))));
+        }
+        List<ConsumerRecord<String, byte[]>> records = readAll(topic);
+        assertEquals(1, records.size(), "one record");
+        JsonNode value = KafkaTestSupport.JSON.readTree(records.get(0).value());
+        assertEquals("lamp", value.path("Name").asText(), "the mapper's naming strategy named the field: " + value);
+        assertEquals(1200, value.path("Price").asLong(), "price, as the mapper named it: " + value);
+        assertFalse(value.has("name"), "no field under Jackson's default name: " + value);
+        assertEquals("application/json", header(records.get(0).headers(), KafkaHeaders.CONTENT_TYPE), "a JSON value");
     }
 
     @Test

@@ -52,6 +52,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -80,6 +81,12 @@ class ReconcileRequestTest {
         final AtomicInteger runs = new AtomicInteger();
 
         Instance(MongoDatabase db, MongoCollection<Product> products, String name, ReconcilableSink<Product> reader) {
+            this(db, products, name, reader, null);
+        }
+
+        /** An instance whose worker polls on {@code scheduler} (null: the worker's own). */
+        Instance(MongoDatabase db, MongoCollection<Product> products, String name, ReconcilableSink<Product> reader,
+                 ScheduledExecutorService scheduler) {
             writer = DualWriter.<Product>builder().entityType("product").idOf(Product::getId)
                     .primary(MongoPrimaryStore.builder(products).build()).deadLetterStore(new InMemoryDeadLetterStore())
                     .sink("search", search).meterRegistry(new SimpleMeterRegistry()).workerId(name).build();
@@ -91,8 +98,12 @@ class ReconcileRequestTest {
                             runs.incrementAndGet();
                         }
                     }).build();
-            worker = ReconcileRequestWorker.builder(requests(db)).reconciler(reconciler).workerId(name).lease(LEASE)
-                    .build();
+            ReconcileRequestWorker.Builder builder = ReconcileRequestWorker.builder(requests(db)).reconciler(reconciler)
+                    .workerId(name).lease(LEASE);
+            if (scheduler != null) {
+                builder.scheduler(scheduler);
+            }
+            worker = builder.build();
             closing.add(worker);
             closing.add(writer);
         }
@@ -117,6 +128,24 @@ class ReconcileRequestTest {
             }
             Thread.sleep(10);
         }
+    }
+
+    /**
+     * The search sink, read through a wrapper that, on its first read of the second chunk (p-3 and p-4), says so on
+     * {@code reached} and waits for {@code resume} (or an interrupt).
+     */
+    private ReconcilableSink<Product> waitingInTheSecondChunk(CountDownLatch reached, CountDownLatch resume) {
+        AtomicInteger reads = new AtomicInteger();
+        return new ForwardingSink<>(search) {
+            @Override
+            public Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
+                if (ids.contains("p-3") && reads.incrementAndGet() == 1) {
+                    reached.countDown();
+                    resume.await();
+                }
+                return super.versionsOf(ids);
+            }
+        };
     }
 
     @Test
@@ -161,18 +190,8 @@ class ReconcileRequestTest {
         MongoCollection<Product> products = Collections.products(db);
         CountDownLatch secondChunk = new CountDownLatch(1);
         CountDownLatch revive = new CountDownLatch(1);
-        AtomicInteger reads = new AtomicInteger();
         // instance A stops (hangs, as a process that died would, never to renew its lease) in its second chunk
-        ReconcilableSink<Product> hanging = new ForwardingSink<>(search) {
-            @Override
-            public Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
-                if (ids.contains("p-3") && reads.incrementAndGet() == 1) {
-                    secondChunk.countDown();
-                    revive.await();
-                }
-                return super.versionsOf(ids);
-            }
-        };
+        ReconcilableSink<Product> hanging = waitingInTheSecondChunk(secondChunk, revive);
         Instance a = new Instance(db, products, "app-a", hanging);
         Instance b = new Instance(db, products, "app-b", search);
         Map<String, Long> versions = new java.util.HashMap<>();
@@ -219,6 +238,39 @@ class ReconcileRequestTest {
             revive.countDown();
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void aWorkerClosedMidRunLeavesTheRequestToAnotherInstanceInsteadOfFailingIt(MongoDatabase db) throws Exception {
+        MongoCollection<Product> products = Collections.products(db);
+        CountDownLatch secondChunk = new CountDownLatch(1);
+        // instance A's run waits in its second chunk until the worker's close interrupts it, as at shutdown
+        ReconcilableSink<Product> slow = waitingInTheSecondChunk(secondChunk, new CountDownLatch(1));
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        Instance a = new Instance(db, products, "app-a", slow, scheduler);
+        Instance b = new Instance(db, products, "app-b", search);
+        for (int i = 1; i <= 4; i++) {
+            a.writer.save(new Product("p-" + i, "item " + i, 100 * i));
+        }
+        search.clear();
+        ReconcileRequests requests = requests(db);
+        ReconcileRequest r = requests.submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+
+        a.worker.start();
+        assertTrue(secondChunk.await(20, TimeUnit.SECONDS), "A took the request and reached its second chunk");
+        a.worker.close();
+        scheduler.shutdownNow(); // interrupts the run, as close() does on the worker's own scheduler
+        assertTrue(scheduler.awaitTermination(20, TimeUnit.SECONDS), "A's run ended");
+        ReconcileRequest left = requests.get(r.id()).orElseThrow();
+        assertEquals(RequestStatus.RUNNING, left.status(), "a closed instance's run is no failure: " + left.reason());
+        assertEquals("app-a", left.owner(), "left under A's lease");
+
+        clock.advance(LEASE.plusSeconds(1));
+        ReconcileRequest taken = b.worker.runOnce().orElseThrow();
+        assertEquals(RequestStatus.COMPLETED, taken.status(), String.valueOf(taken.reason()));
+        assertEquals("app-b", taken.owner(), "B took it over");
+        assertEquals(2, taken.attempts());
+        assertEquals(4, taken.finalReport().orElseThrow().repaired(), taken.finalReport().orElseThrow().summary());
     }
 
     @Test

@@ -27,6 +27,8 @@ import io.dualwrite.Change;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.internal.Args;
+import io.dualwrite.json.Jackson2Json;
+import io.dualwrite.json.Json;
 import io.dualwrite.opensearch.internal.OpenSearchErrors;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.ContentDigest;
@@ -154,8 +156,8 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
         this.client = b.client != null ? b.client
                 : RestClient.builder(Arrays.stream(b.urls).map(HttpHost::create).toArray(HttpHost[]::new)).build();
         this.index = b.index;
-        this.json = b.objectMapper != null ? b.objectMapper : defaultObjectMapper();
-        this.mapper = b.mapper != null ? b.mapper : DocumentMapper.jackson(json);
+        this.json = b.requestMapper();
+        this.mapper = b.mapper != null ? b.mapper : DocumentMapper.json(b.json != null ? b.json : Jackson2Json.of(json));
         this.refresh = b.refresh;
         this.createIndex = b.createIndex;
         this.shardTimeout = b.shardTimeout;
@@ -538,7 +540,7 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
         private String[] urls;
         private String index;
         private DocumentMapper<T> mapper;
-        private ObjectMapper objectMapper;
+        private Json json;
         private RefreshPolicy refresh = DEFAULT_REFRESH;
         private boolean createIndex = DEFAULT_CREATE_INDEX;
         private Duration shardTimeout;
@@ -594,7 +596,7 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
         }
 
         /**
-         * @param mapper entity to document; default Jackson with {@link #objectMapper(ObjectMapper)}
+         * @param mapper entity to document; default {@link DocumentMapper#json(Json)} with {@link #json(Json)}
          * @return this
          */
         public Builder<T> documentMapper(DocumentMapper<T> mapper) {
@@ -603,13 +605,29 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
         }
 
         /**
-         * @param objectMapper the Jackson mapper for documents and requests; default one with Java time
-         *                     support writing ISO-8601 dates
+         * @param objectMapper the Jackson 2 mapper for documents and requests; the same as
+         *                     {@code json(Jackson2Json.of(objectMapper))}
          * @return this
          */
         public Builder<T> objectMapper(ObjectMapper objectMapper) {
-            this.objectMapper = Objects.requireNonNull(objectMapper, "objectMapper");
+            return json(Jackson2Json.of(Objects.requireNonNull(objectMapper, "objectMapper")));
+        }
+
+        /**
+         * @param json the JSON mapping that writes the entity's document: the application's Jackson 2 or Jackson 3
+         *             mapper ({@link Jackson2Json#of}, {@link io.dualwrite.json.Jackson3Json#of}). A Jackson 2
+         *             mapper also writes the sink's requests; with a Jackson 3 one the sink writes them with its
+         *             own. Default a Jackson 2 mapper with Java time support writing ISO-8601 dates
+         * @return this
+         */
+        public Builder<T> json(Json json) {
+            this.json = Objects.requireNonNull(json, "json");
             return this;
+        }
+
+        /** The mapper of the sink's requests and responses, which hold no entity of their own. */
+        private ObjectMapper requestMapper() {
+            return json instanceof Jackson2Json jackson2 ? jackson2.mapper() : defaultObjectMapper();
         }
 
         /**
@@ -686,7 +704,7 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
             if (index == null) {
                 throw new IllegalStateException("an index name is required");
             }
-            ObjectMapper parser = objectMapper != null ? objectMapper : defaultObjectMapper();
+            ObjectMapper parser = requestMapper();
             return new OpenSearchSink<>(this, jsonObject(parser, indexSettings, "indexSettings"),
                     jsonObject(parser, indexProperties, "indexProperties"));
         }

@@ -156,10 +156,24 @@ public final class ReconcileRequestWorker implements AutoCloseable {
             // this instance lost the request (Watcher): its run stopped at its next chunk and left no report
             LOG.warn("reconciliation request {}: instance {} stopped its run: {}", held.id(), workerId, e.getMessage());
         } catch (ReconcileException e) {
-            fail(held, e.getMessage(), e.report());
+            failUnlessClosed(held, e.getMessage(), e.report(), e);
         } catch (RuntimeException e) {
-            fail(held, e.toString(), null);
+            failUnlessClosed(held, e.toString(), null, e);
         }
+    }
+
+    /**
+     * Fails a request whose run ended in an error, unless this worker was closed meanwhile: a run stopped by
+     * {@link #close()} (interrupted) is not the request's failure, and is left under its lease for another instance
+     * to take over and resume.
+     */
+    private void failUnlessClosed(ReconcileRequest held, String reason, ReconcileReport report, RuntimeException e) {
+        if (closed.get()) {
+            LOG.warn("reconciliation request {}: instance {} was closed during its run ({}); another instance takes it"
+                    + " over once its lease runs out", held.id(), workerId, e.toString());
+            return;
+        }
+        fail(held, reason, report);
     }
 
     private void fail(ReconcileRequest held, String reason, ReconcileReport report) {
@@ -229,7 +243,7 @@ public final class ReconcileRequestWorker implements AutoCloseable {
 
     /**
      * Stops polling and interrupts a run in progress (on the worker's own scheduler); a run that stops before its end
-     * is taken over by another instance once its lease runs out. Idempotent.
+     * is not failed but taken over by another instance once its lease runs out. Idempotent.
      */
     @Override
     public void close() {

@@ -27,8 +27,13 @@ import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.MongoWriteAheadStore;
 import io.dualwrite.mongo.events.EmbeddedEventRelay;
 import io.dualwrite.mongo.reconcile.MongoReconcileStore;
+import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
+import io.dualwrite.mongo.reconcile.ReconcileRequests;
+import io.dualwrite.reconcile.Reconciler;
+import io.dualwrite.reconcile.ReconcilerBuilder;
 import io.dualwrite.mongo.relay.ChangeStreamRelay;
 import io.dualwrite.spi.DeadLetterStore;
+import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.spi.ReconcileStore;
 import io.dualwrite.spring.boot.internal.DualWriteRepositoryPostProcessor;
 import io.dualwrite.spring.boot.internal.MappingConverterCodec;
@@ -44,6 +49,7 @@ import org.bson.Document;
 import org.bson.codecs.configuration.CodecRegistries;
 import org.bson.codecs.configuration.CodecRegistry;
 import org.bson.types.ObjectId;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -66,8 +72,11 @@ import java.util.Map;
 
 /**
  * Builds one {@link DualWriter} per {@link DualWriteSinks} bean on the application's {@link MongoTemplate}, makes
- * repositories marked {@link DualWritten} write through them, and runs their recovery workers with the application.
- * Off with {@code dualwrite.enabled=false}.
+ * repositories marked {@link DualWritten} write through them, and runs their recovery workers with the application;
+ * builds a {@link Reconciler} per entity type that has a reconcilable sink and runs the reconciliation requests with
+ * them ({@code dualwrite.reconcile.requests.*}). Declares the {@link Json} bean on the application's own Jackson 3 (else
+ * Jackson 2) mapper, which the application's sink beans take with their {@code json(Json)}. Off with
+ * {@code dualwrite.enabled=false}.
  */
 @AutoConfiguration(after = DataMongoAutoConfiguration.class,
         afterName = "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration")
@@ -83,6 +92,8 @@ public class DualWriteAutoConfiguration {
         /**
          * @param mapper the application's Jackson 3 mapper
          * @return dualwrite's JSON through it: the writers' serialization check, and for the application's sinks
+         *         ({@code RedisSink}, {@code OpenSearchSink}, {@code HttpSink}, {@code KafkaSink}, {@code JdbcSink},
+         *         {@code EventEnvelopes}: each builder's {@code json(Json)})
          */
         @Bean
         @ConditionalOnMissingBean(Json.class)
@@ -163,37 +174,40 @@ public class DualWriteAutoConfiguration {
      *                     breakers are published to the meter registry
      * @param json         the application's JSON mapping ({@code dualWriteJson}: its Jackson 3 or Jackson 2 mapper), if
      *                     it has one; else {@link Json#defaults()}
-     * @return a writer per entity class
+     * @param reconcileStore where the reconcilers keep their checkpoints and reports
+     * @return a writer per entity class, and a reconciler per entity class that has a reconcilable sink
      */
     @Bean(destroyMethod = "closeAll")
     @ConditionalOnBean(MongoTemplate.class)
     DualWriters dualWriters(ObjectProvider<DualWriteSinks<?>> sinks, MongoTemplate template, DeadLetterStore deadLetters,
                             DualWriteProperties properties, ObjectProvider<MeterRegistry> meters,
                             ObjectProvider<ObservationRegistry> observations,
-                            ObjectProvider<CircuitBreakerRegistry> breakers, ObjectProvider<Json> json) {
+                            ObjectProvider<CircuitBreakerRegistry> breakers, ObjectProvider<Json> json,
+                            ObjectProvider<ReconcileStore> reconcileStore) {
         CircuitBreakerRegistry registry = breakers.getIfAvailable(() -> {
             CircuitBreakerRegistry own = CircuitBreakerRegistry.ofDefaults();
             meters.ifAvailable(m -> TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(own).bindTo(m));
             return own;
         });
         Map<Class<?>, DualWriter<?>> writers = new LinkedHashMap<>();
+        Map<Class<?>, Reconciler> reconcilers = new LinkedHashMap<>();
         try {
             for (DualWriteSinks<?> s : sinks.orderedStream().toList()) {
                 if (writers.containsKey(s.entityClass())) {
                     throw new IllegalStateException("two DualWriteSinks beans for " + s.entityClass().getName());
                 }
-                DualWriterBuilder<?> builder = builder(s, template, deadLetters, properties)
-                        .circuitBreakerRegistry(registry);
+                Wiring<?> wiring = wiring(s, template, deadLetters, properties);
+                DualWriterBuilder<?> builder = wiring.builder().circuitBreakerRegistry(registry);
                 meters.ifAvailable(builder::meterRegistry);
                 observations.ifAvailable(builder::observationRegistry);
                 json.ifAvailable(builder::json);
-                writers.put(s.entityClass(), build(builder));
+                wiring.build(writers, reconcilers, reconcileStore.getIfAvailable(), meters.getIfAvailable());
             }
         } catch (RuntimeException e) {
             writers.values().forEach(DualWriter::close);
             throw e;
         }
-        return new DualWriters(writers, registry);
+        return new DualWriters(writers, registry, reconcilers);
     }
 
     /**
@@ -201,13 +215,18 @@ public class DualWriteAutoConfiguration {
      * @param properties         {@code dualwrite.*}: which entity types recover, and how
      * @param changeStreamRelays the application's change-stream relay beans, which it leaves to this lifecycle
      * @param eventRelays        the application's embedded-event relay beans, which it leaves to this lifecycle
-     * @return the lifecycle of the relays, recovery workers and writers
+     * @param requestWorkers     the application's own reconciliation request worker, if it declares one as a bean
+     *                           (the lifecycle starts it, and the starter builds none)
+     * @param template           the application's template: the database the reconciliation requests are recorded in
+     * @return the lifecycle of the relays, recovery workers, reconciliation request worker and writers
      */
     @Bean
     @ConditionalOnBean(DualWriters.class)
     DualWriteLifecycle dualWriteLifecycle(DualWriters writers, DualWriteProperties properties,
                                           ObjectProvider<ChangeStreamRelay> changeStreamRelays,
-                                          ObjectProvider<EmbeddedEventRelay> eventRelays) {
+                                          ObjectProvider<EmbeddedEventRelay> eventRelays,
+                                          ObjectProvider<ReconcileRequestWorker> requestWorkers,
+                                          MongoTemplate template) {
         List<RecoveryWorker> workers = new ArrayList<>();
         for (DualWriter<?> w : writers.all()) {
             DualWriteProperties.Recovery recovery = properties.entity(w.entityType()).getRecovery();
@@ -215,8 +234,14 @@ public class DualWriteAutoConfiguration {
                 workers.add(PropertyMapping.worker(w, recovery));
             }
         }
+        List<ReconcileRequestWorker> requests = new ArrayList<>(requestWorkers.orderedStream().toList());
+        DualWriteProperties.Requests settings = properties.getReconcile().getRequests();
+        if (requests.isEmpty() && settings.isEnabled() && !writers.reconcilers().isEmpty()) {
+            requests.add(PropertyMapping.requestWorker(ReconcileRequests.builder(template.getDb()).build(),
+                    writers.reconcilers(), settings));
+        }
         return new DualWriteLifecycle(writers, workers, changeStreamRelays.orderedStream().toList(),
-                eventRelays.orderedStream().toList());
+                eventRelays.orderedStream().toList(), requests);
     }
 
     private static <T> DualWriter<T> build(DualWriterBuilder<T> builder) {
@@ -228,8 +253,38 @@ public class DualWriteAutoConfiguration {
         }
     }
 
-    private static <T> DualWriterBuilder<T> builder(DualWriteSinks<T> sinks, MongoTemplate template,
-                                                    DeadLetterStore deadLetters, DualWriteProperties properties) {
+    /**
+     * One entity class's writer in the making: its builder, the primary store it writes to, and its sinks, from which
+     * its reconciler is made once the writer is built.
+     */
+    private record Wiring<T>(DualWriteSinks<T> sinks, MongoWriteAheadStore<T> primary, DualWriterBuilder<T> builder) {
+        void build(Map<Class<?>, DualWriter<?>> writers, Map<Class<?>, Reconciler> reconcilers,
+                   @Nullable ReconcileStore store, @Nullable MeterRegistry meters) {
+            DualWriter<T> writer = DualWriteAutoConfiguration.build(builder);
+            writers.put(sinks.entityClass(), writer);
+            ReconcilerBuilder<T> reconciler = Reconciler.<T>builder().writer(writer).primary(primary);
+            boolean any = false;
+            for (SinkRegistration<T> r : sinks.sinks()) {
+                if (r.sink() instanceof ReconcilableSink<T> reconcilable) {
+                    reconciler.sink(r.name(), reconcilable);
+                    any = true;
+                }
+            }
+            if (!any) {
+                return;
+            }
+            if (store != null) {
+                reconciler.store(store);
+            }
+            if (meters != null) {
+                reconciler.meterRegistry(meters);
+            }
+            reconcilers.put(sinks.entityClass(), reconciler.build());
+        }
+    }
+
+    private static <T> Wiring<T> wiring(DualWriteSinks<T> sinks, MongoTemplate template,
+                                        DeadLetterStore deadLetters, DualWriteProperties properties) {
         Class<T> type = sinks.entityClass();
         MongoConverter converter = template.getConverter();
         MongoPersistentEntity<?> entity = converter.getMappingContext().getRequiredPersistentEntity(type);
@@ -267,6 +322,6 @@ public class DualWriteAutoConfiguration {
                         + " names no sink of " + sinks);
             }
         }
-        return builder;
+        return new Wiring<>(sinks, store, builder);
     }
 }

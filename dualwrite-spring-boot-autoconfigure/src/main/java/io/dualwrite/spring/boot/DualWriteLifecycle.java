@@ -17,6 +17,7 @@ package io.dualwrite.spring.boot;
 
 import io.dualwrite.RecoveryWorker;
 import io.dualwrite.mongo.events.EmbeddedEventRelay;
+import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
 import io.dualwrite.mongo.relay.ChangeStreamRelay;
 import org.springframework.context.SmartLifecycle;
 
@@ -24,10 +25,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Starts the recovery workers and the application's event relays with the application and, on shutdown, closes
- * them gracefully: first the relays (each finishes its current pass, so what it claimed is published or recorded
- * and its leases are released), then the recovery workers (a running pass finishes, leases are released), then the
- * writers (queued acknowledgements are flushed). Runs in a phase below the web server's graceful shutdown, so
+ * Starts the recovery workers, the reconciliation request worker and the application's event relays with the
+ * application and, on shutdown, closes them gracefully: first the request worker (a run it is in stops, and another
+ * instance takes the request over once its lease runs out), then the relays (each finishes its current pass, so what
+ * it claimed is published or recorded and its leases are released), then the recovery workers (a running pass
+ * finishes, leases are released), then the writers (queued acknowledgements are flushed). Runs in a phase below the web server's graceful shutdown, so
  * requests in flight finish their writes first. Thread-safe.
  */
 public final class DualWriteLifecycle implements SmartLifecycle {
@@ -38,6 +40,7 @@ public final class DualWriteLifecycle implements SmartLifecycle {
     private final List<RecoveryWorker> workers;
     private final List<ChangeStreamRelay> changeStreamRelays;
     private final List<EmbeddedEventRelay> eventRelays;
+    private final List<ReconcileRequestWorker> requestWorkers;
     private volatile boolean running;
 
     /**
@@ -56,10 +59,24 @@ public final class DualWriteLifecycle implements SmartLifecycle {
      */
     public DualWriteLifecycle(DualWriters writers, List<RecoveryWorker> workers,
                               List<ChangeStreamRelay> changeStreamRelays, List<EmbeddedEventRelay> eventRelays) {
+        this(writers, workers, changeStreamRelays, eventRelays, List.of());
+    }
+
+    /**
+     * @param writers            the application's writers
+     * @param workers            their recovery workers, not started
+     * @param changeStreamRelays the application's change-stream relays, not started
+     * @param eventRelays        the application's embedded-event relays, not started
+     * @param requestWorkers     the workers that run reconciliation requests, not started (one, or none)
+     */
+    public DualWriteLifecycle(DualWriters writers, List<RecoveryWorker> workers,
+                              List<ChangeStreamRelay> changeStreamRelays, List<EmbeddedEventRelay> eventRelays,
+                              List<ReconcileRequestWorker> requestWorkers) {
         this.writers = Objects.requireNonNull(writers, "writers");
         this.workers = List.copyOf(workers);
         this.changeStreamRelays = List.copyOf(changeStreamRelays);
         this.eventRelays = List.copyOf(eventRelays);
+        this.requestWorkers = List.copyOf(requestWorkers);
     }
 
     @Override
@@ -73,12 +90,18 @@ public final class DualWriteLifecycle implements SmartLifecycle {
         for (EmbeddedEventRelay r : eventRelays) {
             r.start();
         }
+        for (ReconcileRequestWorker w : requestWorkers) {
+            w.start();
+        }
         running = true;
     }
 
     @Override
     public synchronized void stop() {
-        // relays deliver through the writers, recovery too: stop them before the writers close
+        // relays deliver through the writers, recovery and reconciliation's repairs too: stop them before the writers
+        for (ReconcileRequestWorker w : requestWorkers) {
+            w.close();
+        }
         for (ChangeStreamRelay r : changeStreamRelays) {
             r.close();
         }
@@ -110,6 +133,11 @@ public final class DualWriteLifecycle implements SmartLifecycle {
     /** @return the change-stream relays this lifecycle starts and stops */
     public List<ChangeStreamRelay> changeStreamRelays() {
         return changeStreamRelays;
+    }
+
+    /** @return the workers that run reconciliation requests, which this lifecycle starts and stops (one, or none) */
+    public List<ReconcileRequestWorker> requestWorkers() {
+        return requestWorkers;
     }
 
     /** @return the embedded-event relays this lifecycle starts and stops */

@@ -20,6 +20,7 @@ import io.dualwrite.DualWriterBuilder;
 import io.dualwrite.RecoveryWorker;
 import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.reconcile.MongoReconcileStore;
+import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 import java.time.Duration;
@@ -91,12 +92,24 @@ public class DualWriteProperties {
         return entities.getOrDefault(entityType, new Entity());
     }
 
-    /** Reconciliation's collections. */
+    /** Reconciliation's collections, and the worker that runs the reconciliation requests. */
     public static class Reconcile {
         /** Collection where a reconciliation run keeps its checkpoint, to resume after a crash. */
         private String checkpointCollection = MongoReconcileStore.DEFAULT_CHECKPOINTS;
         /** Collection of the reports of finished reconciliation runs. */
         private String reportCollection = MongoReconcileStore.DEFAULT_REPORTS;
+        /** The worker that runs the reconciliation requests filed from the command line or the endpoint. */
+        private Requests requests = new Requests();
+
+        /** @return the request worker's settings */
+        public Requests getRequests() {
+            return requests;
+        }
+
+        /** @param requests the request worker's settings */
+        public void setRequests(Requests requests) {
+            this.requests = requests;
+        }
 
         /** @return the checkpoint collection's name */
         public String getCheckpointCollection() {
@@ -116,6 +129,58 @@ public class DualWriteProperties {
         /** @param reportCollection the report collection's name; default dualwrite_reconcile_reports */
         public void setReportCollection(String reportCollection) {
             this.reportCollection = reportCollection;
+        }
+    }
+
+    /** The worker that runs reconciliation requests in this application ({@code ReconcileRequestWorker}). */
+    public static class Requests {
+        /** Whether this instance runs reconciliation requests, with a reconciler per entity type that has a reconcilable sink. */
+        private boolean enabled = true;
+        /** Pause between polls for a request that found none. */
+        private Duration interval = ReconcileRequestWorker.DEFAULT_INTERVAL;
+        /** How long the instance that runs a request may go without recording progress before another instance takes it over. */
+        private Duration lease = ReconcileRequestWorker.DEFAULT_LEASE;
+        /** How many times a request is taken (by instances that stopped before its end) before it is failed. */
+        private int maxAttempts = ReconcileRequestWorker.DEFAULT_MAX_ATTEMPTS;
+
+        /** @return whether this instance runs reconciliation requests */
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        /** @param enabled whether this instance runs reconciliation requests; default true */
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        /** @return the pause between polls that found no request */
+        public Duration getInterval() {
+            return interval;
+        }
+
+        /** @param interval the pause between polls that found no request; default 1s */
+        public void setInterval(Duration interval) {
+            this.interval = interval;
+        }
+
+        /** @return the lease of a running request */
+        public Duration getLease() {
+            return lease;
+        }
+
+        /** @param lease the lease of a running request; default 2m */
+        public void setLease(Duration lease) {
+            this.lease = lease;
+        }
+
+        /** @return how many times a request is taken before it is failed */
+        public int getMaxAttempts() {
+            return maxAttempts;
+        }
+
+        /** @param maxAttempts how many times a request is taken before it is failed; default 3 */
+        public void setMaxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
         }
     }
 

@@ -16,6 +16,7 @@
 package io.dualwrite.spring.boot;
 
 import io.dualwrite.DualWriter;
+import io.dualwrite.reconcile.Reconciler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 
@@ -35,14 +36,45 @@ import java.util.Optional;
 public final class DualWriters {
     private final Map<Class<?>, DualWriter<?>> writers;
     private final CircuitBreakerRegistry circuitBreakers;
+    private final Map<Class<?>, Reconciler> reconcilers;
 
     /**
      * @param writers         the writers by entity class
      * @param circuitBreakers the registry the writers keep their sinks' circuit breakers in
      */
     public DualWriters(Map<Class<?>, DualWriter<?>> writers, CircuitBreakerRegistry circuitBreakers) {
+        this(writers, circuitBreakers, Map.of());
+    }
+
+    /**
+     * @param writers         the writers by entity class
+     * @param circuitBreakers the registry the writers keep their sinks' circuit breakers in
+     * @param reconcilers     the reconcilers by entity class, of the writers' reconcilable sinks
+     */
+    public DualWriters(Map<Class<?>, DualWriter<?>> writers, CircuitBreakerRegistry circuitBreakers,
+                       Map<Class<?>, Reconciler> reconcilers) {
         this.writers = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(writers, "writers")));
         this.circuitBreakers = Objects.requireNonNull(circuitBreakers, "circuitBreakers");
+        this.reconcilers = Collections.unmodifiableMap(new LinkedHashMap<>(
+                Objects.requireNonNull(reconcilers, "reconcilers")));
+    }
+
+    /**
+     * The reconciler of an entity class: it compares the primary with those of its sinks that can say what they hold
+     * ({@link io.dualwrite.spi.ReconcilableSink}) and repairs through the class's writer. The starter runs the
+     * reconciliation requests with these.
+     *
+     * @param entityClass an entity class
+     * @return its reconciler; empty when it has no writer or none of its sinks is reconcilable
+     */
+    public Optional<Reconciler> reconciler(Class<?> entityClass) {
+        Objects.requireNonNull(entityClass, "entityClass");
+        return Optional.ofNullable(reconcilers.get(entityClass));
+    }
+
+    /** @return every reconciler, one per entity class that has a reconcilable sink */
+    public Collection<Reconciler> reconcilers() {
+        return reconcilers.values();
     }
 
     /**

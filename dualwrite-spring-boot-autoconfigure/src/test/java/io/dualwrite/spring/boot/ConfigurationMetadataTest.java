@@ -23,6 +23,7 @@ import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,13 +44,17 @@ class ConfigurationMetadataTest {
                 "dualwrite.reconcile.checkpoint-collection", "dualwrite.reconcile.report-collection",
                 "dualwrite.health.backlog-threshold", "dualwrite.health.oldest-pending-age-threshold",
                 "dualwrite.health.dead-letter-threshold", "dualwrite.health.open-circuit-status",
-                "dualwrite.health.threshold-status"}) {
+                "dualwrite.health.threshold-status", "dualwrite.reconcile.requests.enabled",
+                "dualwrite.reconcile.requests.interval", "dualwrite.reconcile.requests.lease",
+                "dualwrite.reconcile.requests.max-attempts"}) {
             JsonNode p = byName.get(name);
             assertNotNull(p, name + " is described");
             assertTrue(p.hasNonNull("description"), name + " has a description from its javadoc");
         }
         assertTrue(byName.get("dualwrite.entities").get("type").asText().contains("DualWriteProperties$Entity"),
                 "the entity map's value type, from which an IDE completes the keys below an entity type");
+        assertEquals("1s", byName.get("dualwrite.reconcile.requests.interval").path("defaultValue").asText(),
+                "a duration's default, from the additional metadata");
         assertTrue(metadata.get("hints").toString().contains("dualwrite.health.open-circuit-status"),
                 "the additional metadata's hints are merged in");
     }

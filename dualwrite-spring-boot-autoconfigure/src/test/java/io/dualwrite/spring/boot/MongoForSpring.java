@@ -17,6 +17,7 @@ package io.dualwrite.spring.boot;
 
 import io.dualwrite.testkit.mongo.TestMongo;
 import io.dualwrite.spring.boot.app.CatalogApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -55,9 +56,29 @@ public final class MongoForSpring {
      * @return the running application
      */
     public static ConfigurableApplicationContext run(String database, Class<?> sinks, String... properties) {
+        return run(WebApplicationType.NONE, database, sinks, properties);
+    }
+
+    /**
+     * Starts the catalog application on the test MongoDB with its web server, on a free port.
+     *
+     * @param database   its database
+     * @param sinks      the configuration that declares its sinks
+     * @param properties more properties, {@code name=value}
+     * @return the running application; its port is {@code ((WebServerApplicationContext) app).getWebServer().getPort()}
+     */
+    public static ConfigurableApplicationContext runWeb(String database, Class<?> sinks, String... properties) {
+        List<String> all = new ArrayList<>(List.of(properties));
+        all.add("server.port=0");
+        return run(WebApplicationType.SERVLET, database, sinks, all.toArray(String[]::new));
+    }
+
+    private static ConfigurableApplicationContext run(WebApplicationType web, String database, Class<?> sinks,
+                                                      String... properties) {
         List<String> all = new ArrayList<>(List.of("spring.mongodb.uri=" + TestMongo.server().connectionString(),
                 "spring.mongodb.database=" + database));
         all.addAll(List.of(properties));
-        return new SpringApplicationBuilder(CatalogApplication.class, sinks).properties(all.toArray(String[]::new)).run();
+        return new SpringApplicationBuilder(CatalogApplication.class, sinks).web(web)
+                .properties(all.toArray(String[]::new)).run();
     }
 }

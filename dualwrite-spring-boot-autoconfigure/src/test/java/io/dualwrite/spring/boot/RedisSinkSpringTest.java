@@ -41,9 +41,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The same repository with a real sink: the local Redis on 127.0.0.1:6379 (skipped, with the reason, where none
- * runs). Keys are prefixed per run so parallel builds do not meet.
+ * runs). The application configures its Jackson 3 mapper (snake case names), which the sink takes through the
+ * starter's {@code Json} bean. Keys are prefixed per run so parallel builds do not meet.
  */
-@SpringBootTest(classes = {CatalogApplication.class, RedisSinkSpringTest.Cache.class})
+@SpringBootTest(classes = {CatalogApplication.class, RedisSinkSpringTest.Cache.class},
+        properties = "spring.jackson.property-naming-strategy=SNAKE_CASE")
 class RedisSinkSpringTest {
     @RegisterExtension
     static final LocalRedis redis = new LocalRedis();
@@ -84,6 +86,10 @@ class RedisSinkSpringTest {
         String stored = redis.connection().sync().hget(redis.prefix + ":products:j-1", "state");
         assertEquals(saved.getName(), applicationMapper.readTree(stored).get("name").asString(),
                 "Redis holds the JSON the application's mapper wrote: " + stored);
+        assertEquals(2999, applicationMapper.readTree(stored).path("price_cents").asLong(),
+                "named by the application's spring.jackson.property-naming-strategy: " + stored);
+        assertFalse(applicationMapper.readTree(stored).has("priceCents"), "not by Jackson's default: " + stored);
+        assertEquals(2999, cache.get("j-1").orElseThrow().getPriceCents(), "and read back through the same mapper");
     }
 
     @Test

@@ -20,10 +20,14 @@ import io.dualwrite.DualWriterBuilder;
 import io.dualwrite.RecoveryWorker;
 import io.dualwrite.RecoveryWorkerBuilder;
 import io.dualwrite.SinkSettings;
+import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
+import io.dualwrite.mongo.reconcile.ReconcileRequests;
+import io.dualwrite.reconcile.Reconciler;
 import io.dualwrite.spring.boot.DualWriteProperties;
 import io.dualwrite.spring.boot.DualWriteProperties.SinkProperties;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -78,6 +82,24 @@ public final class PropertyMapping {
         RecoveryWorkerBuilder b = RecoveryWorker.builder(writer);
         apply(p + "interval", recovery.getInterval(), b::interval);
         apply(p + "shutdown-timeout", recovery.getShutdownTimeout(), b::shutdownTimeout);
+        return b.build();
+    }
+
+    /**
+     * @param requests    where the reconciliation requests are recorded
+     * @param reconcilers the application's reconcilers, at least one
+     * @param properties  {@code dualwrite.reconcile.requests.*}
+     * @return the worker that runs the requests with them, not started
+     * @throws IllegalArgumentException naming the property whose value the builder refused
+     */
+    public static ReconcileRequestWorker requestWorker(ReconcileRequests requests, Collection<Reconciler> reconcilers,
+                                                       DualWriteProperties.Requests properties) {
+        String p = "dualwrite.reconcile.requests.";
+        ReconcileRequestWorker.Builder b = ReconcileRequestWorker.builder(requests);
+        reconcilers.forEach(b::reconciler);
+        apply(p + "interval", properties.getInterval(), b::interval);
+        apply(p + "lease", properties.getLease(), b::lease);
+        apply(p + "max-attempts", properties.getMaxAttempts(), b::maxAttempts);
         return b.build();
     }
 

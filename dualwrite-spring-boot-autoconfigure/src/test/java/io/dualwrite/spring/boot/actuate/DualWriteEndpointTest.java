@@ -16,21 +16,16 @@
 package io.dualwrite.spring.boot.actuate;
 
 import io.dualwrite.DeadLetter;
-import io.dualwrite.memory.InMemorySink;
-import io.dualwrite.spring.boot.DualWriteSinks;
 import io.dualwrite.spring.boot.MongoForSpring;
 import io.dualwrite.spring.boot.app.CatalogApplication;
 import io.dualwrite.spring.boot.app.Product;
 import io.dualwrite.spring.boot.app.ProductRepository;
-import io.dualwrite.testkit.fault.FaultySink;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.data.mongodb.core.MongoTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -49,21 +44,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * application would expose it: a dead letter listed, shown and replayed through the application's writer, another
  * discarded with its reason; and the endpoint absent where the application does not expose it.
  */
-@SpringBootTest(classes = {CatalogApplication.class, DualWriteEndpointTest.Sinks.class}, properties = {
+@SpringBootTest(classes = {CatalogApplication.class, SearchSink.class}, properties = {
         "management.endpoints.web.exposure.include=health,dualwrite",
         "dualwrite.entities.products.sinks.search.max-attempts=1",
         "dualwrite.entities.products.recovery.enabled=false"})
 class DualWriteEndpointTest {
-    static final InMemorySink<Product> SEARCH = new InMemorySink<>();
-    static final FaultySink<Product> FAULTY = FaultySink.wrap((io.dualwrite.spi.Sink<Product>) SEARCH).build();
-
-    @TestConfiguration
-    static class Sinks {
-        @Bean
-        DualWriteSinks<Product> productSinks() {
-            return DualWriteSinks.builder(Product.class).sink("search", FAULTY).build();
-        }
-    }
 
     @DynamicPropertySource
     static void mongo(DynamicPropertyRegistry registry) {
@@ -80,7 +65,7 @@ class DualWriteEndpointTest {
     @Test
     @SuppressWarnings("unchecked")
     void aDeadLetterIsListedShownAndReplayedThroughTheEndpoint() {
-        FAULTY.poison("p-ep");
+        SearchSink.FAULTY.poison("p-ep");
         products.save(new Product("p-ep", "Kettle", 2999));
         String id = DeadLetter.idOf("products", "p-ep", "search");
 
@@ -97,11 +82,12 @@ class DualWriteEndpointTest {
                 .filter(r -> "search".equals(r.get("sink"))).findFirst().orElseThrow();
         assertEquals(1L, search.get("deadLetters"), status.toString());
 
-        FAULTY.clearPoison();
+        SearchSink.FAULTY.clearPoison();
         Map<String, Object> replayed = endpoint.act("dead-letters", "replay", id, null, null, null, null, null, null,
                 "alice", "search mapping fixed");
         assertEquals("delivered", replayed.get("outcome"), replayed.toString());
-        assertEquals("Kettle", SEARCH.get("p-ep").orElseThrow().getName(), "the application's writer delivered it");
+        assertEquals("Kettle", SearchSink.SEARCH.get("p-ep").orElseThrow().getName(),
+                "the application's writer delivered it");
         assertNull(endpoint.read("dead-letters", id, null, null, null, null, null), "the dead letter is gone (404)");
         Document audit = template.getCollection("dualwrite_dead_letter_audit").find(new Document("deadLetterId", id))
                 .first();
@@ -113,7 +99,7 @@ class DualWriteEndpointTest {
 
     @Test
     void aDiscardNeedsAReasonAndBadInputIsA400() {
-        FAULTY.poison("p-ep-2");
+        SearchSink.FAULTY.poison("p-ep-2");
         products.save(new Product("p-ep-2", "Teapot", 1999));
         String id = DeadLetter.idOf("products", "p-ep-2", "search");
 
@@ -127,7 +113,7 @@ class DualWriteEndpointTest {
         Map<String, Object> discarded = endpoint.act("dead-letters", "discard", id, null, null, null, null, null, null,
                 "alice", "product withdrawn");
         assertEquals("discarded", discarded.get("outcome"));
-        FAULTY.clearPoison();
+        SearchSink.FAULTY.clearPoison();
     }
 
     @Test
@@ -141,7 +127,7 @@ class DualWriteEndpointTest {
 
     @Test
     void theEndpointIsAbsentWhereTheApplicationDoesNotExposeIt() {
-        try (ConfigurableApplicationContext app = MongoForSpring.run(MongoForSpring.newDatabase(), Sinks.class)) {
+        try (ConfigurableApplicationContext app = MongoForSpring.run(MongoForSpring.newDatabase(), SearchSink.class)) {
             assertEquals(0, app.getBeanNamesForType(DualWriteEndpoint.class).length,
                     "Actuator exposes only health unless told");
         }

@@ -80,15 +80,16 @@ public class CatalogSinks {
 
     /**
      * @param dataSource the search database
+     * @param json       the application's own Jackson mapper, as dualwrite's starter hands it over
      * @param table      the search table, created when missing
-     * @return the search table: one row per product, the product as JSON
+     * @return the search table: one row per product, the product as the application's mapper writes it
      * @throws SQLException when the table cannot be created
      */
     @Bean
-    JdbcSink<Product> productSearch(HikariDataSource dataSource, @Value("${catalog.search.table}") String table)
-            throws SQLException {
+    JdbcSink<Product> productSearch(HikariDataSource dataSource, Json json,
+                                    @Value("${catalog.search.table}") String table) throws SQLException {
         JdbcTables.createPostgresTable(dataSource, table);
-        return JdbcSink.builder("products", Product.class).dataSource(dataSource).table(table).build();
+        return JdbcSink.builder("products", Product.class).dataSource(dataSource).table(table).json(json).build();
     }
 
     /**
