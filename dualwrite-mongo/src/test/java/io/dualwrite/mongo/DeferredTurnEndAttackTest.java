@@ -414,4 +414,69 @@ class DeferredTurnEndAttackTest {
                     "delivered, acknowledged and flushed, yet intents are left pending");
         }
     }
+
+    /**
+     * Code outside the store deletes the document while A's save still holds the turn (its end deferred); A's next
+     * save hands the turn over and re-creates the document at a version field the store already gave: the base
+     * moves, versions only grow, and recovery converges. Expected to pass.
+     */
+    @Test
+    void anOutsideDeleteWhileTheEndIsDeferredThenTheSameInstanceSavesAgain() {
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5))) {
+            long v1 = f.save(a, "o1", "NEW").version();
+            f.orders.deleteOne(Filters.eq("_id", "o1"));
+            long v2 = -1;
+            try {
+                v2 = f.save(a, "o1", "AGAIN").version();
+            } catch (RuntimeException e) {
+                // the version field did not grow: recovery delivers what the primary holds
+            }
+            a.operations().flushAcknowledgements();
+            assertTrue(v2 == -1 || v2 > v1, "versions only grow: " + v1 + " then " + v2);
+            f.assertConverged("o1", a);
+            assertTrue(f.search.versionOf("o1").orElseThrow() > v1);
+        }
+    }
+
+    /** A save with an expected version right after a deferred save of the same instance, and of another. */
+    @Test
+    void anExpectedVersionRightAfterADeferredSave() {
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofMillis(200))) {
+            long v1 = f.save(a, "e1", "NEW").version();
+            WriteResult v2 = a.saveWith("e1", () -> f.orders.updateOne(Filters.eq("_id", "e1"),
+                    Updates.combine(Updates.set("status", "CHECKED"), Updates.inc("version", 1L))),
+                    io.dualwrite.WriteOptions.builder().expectedVersion(v1).build());
+            assertEquals(v1 + 1, v2.version());
+            assertThrows(io.dualwrite.VersionConflictException.class, () -> a.saveWith("e1", () -> { },
+                    io.dualwrite.WriteOptions.builder().expectedVersion(v1).build()));
+            a.operations().flushAcknowledgements();
+            WriteResult v3 = b.saveWith("e1", () -> f.orders.updateOne(Filters.eq("_id", "e1"),
+                    Updates.combine(Updates.set("status", "B"), Updates.inc("version", 1L))),
+                    io.dualwrite.WriteOptions.builder().expectedVersion(v2.version()).build());
+            assertEquals(v1 + 2, v3.version());
+            b.operations().flushAcknowledgements();
+            f.assertConverged("e1", a, b);
+        }
+    }
+
+    /** The read's send of the deferred end lands and its reply is lost: sent again later, it changes nothing. */
+    @Test
+    void aLostReplyToTheReadsSendOfTheDeferredEnd() {
+        try (DualWriter<Order> a = writer("A", true, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofMillis(200))) {
+            long v1 = f.save(a, "x1", "NEW").version();
+            f.script.landThenLoseReply("bulkWrite", () -> { });
+            assertEquals(v1, a.operations().snapshot("x1").orElseThrow().version());
+            assertTrue(f.script.done());
+            assertNull(f.record("x1").get("turnOwner"), "the send landed");
+            long v2 = f.save(b, "x1", "B").version();
+            assertEquals(v1 + 1, v2);
+            a.operations().flushAcknowledgements();
+            long v3 = f.save(b, "x1", "B2").version();
+            assertEquals(v2 + 1, v3, "A's repeated end changed nothing of B's record");
+            b.operations().flushAcknowledgements();
+            f.assertConverged("x1", a, b);
+        }
+    }
 }
