@@ -51,6 +51,7 @@ import io.dualwrite.spi.IntentSpec;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.Snapshot;
 import io.dualwrite.UnreadableEntityException;
+import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
@@ -116,6 +117,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private static final String TURN_UNTIL = "turnUntil";
     /** The version field the entity's last save through the store left. */
     private static final String LAST = "last";
+    /** Marks, on a record as a write read it when it took the turn (never stored), a turn taken from a run-out lease. */
+    private static final String TOOK_OVER = "tookOver";
     /** The first pause while another write holds the entity; it doubles up to {@link #MAX_TURN_PAUSE_MILLIS}. */
     private static final long FIRST_TURN_PAUSE_MILLIS = 1;
     private static final long MAX_TURN_PAUSE_MILLIS = 100;
@@ -326,8 +329,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         Instant now = clock.instant();
         Bson sameBase = remembered.base() == 1 ? Filters.or(Filters.exists(BASE, false), Filters.eq(BASE, 1L))
                 : Filters.eq(BASE, remembered.base());
-        Bson asRemembered = Filters.and(turnFree(id, now), sameBase, Filters.eq(LAST, remembered.last()),
-                Filters.exists(TOMB, false));
+        // a turn that ran out without being ended is not taken this way: its holder's save may have reached the sinks
+        // with a version the record does not show (see takeTurn)
+        Bson asRemembered = Filters.and(Filters.eq("_id", new BsonString(id)), Filters.exists(TURN_OWNER, false),
+                sameBase, Filters.eq(LAST, remembered.last()), Filters.exists(TOMB, false));
         BsonDocument intent = intentDoc(turn.ref, write, 0);
         intent.remove("_id");
         Deferred previous = takeDeferred(id);
@@ -351,6 +356,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         BulkWriteResult r;
         try {
             r = intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
+            if (previous != null) {
+                sent(List.of(previous));
+            }
         } catch (RuntimeException e) {
             if (previous != null) {
                 putBack(List.of(previous));
@@ -374,32 +382,38 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         return null;
     }
 
-    /** @return this instance's unsent last command of a save of the entity, taken so that nobody else sends it; null if none */
+    /**
+     * @return this instance's unsent last command of a save of the entity, taken so that nobody else sends it; null if
+     *         none, or if another thread has it on its way. It stays in {@link #deferred} until it has landed
+     *         ({@link #sent}), so that an acknowledgement batch meanwhile can give its intent the version first.
+     */
     private Deferred takeDeferred(String id) {
         Deferred d = deferred.get(id);
-        if (d != null && d.taken.compareAndSet(false, true)) {
-            deferred.remove(id, d);
-            return d;
-        }
-        return null;
+        return d != null && d.taken.compareAndSet(false, true) ? d : null;
     }
 
-    /** @return every unsent last command of this instance's saves, taken */
+    /** @return every unsent last command of this instance's saves, taken (see {@link #takeDeferred}) */
     private List<Deferred> takeAllDeferred() {
         List<Deferred> all = new ArrayList<>();
         for (Deferred d : deferred.values()) {
             if (d.taken.compareAndSet(false, true)) {
-                deferred.remove(d.id, d);
                 all.add(d);
             }
         }
         return all;
     }
 
+    /** Forgets last commands that landed. */
+    private void sent(List<Deferred> landed) {
+        for (Deferred d : landed) {
+            deferred.remove(d.id, d);
+        }
+    }
+
     /** Leaves unsent last commands for the next batch: the command that carried them failed (it may have landed). */
     private void putBack(List<Deferred> unsent) {
         for (Deferred d : unsent) {
-            if (deferred.putIfAbsent(d.id, d.again()) != null) {
+            if (!deferred.replace(d.id, d, d.again())) {
                 // a newer save of the entity holds the turn, so this one's ended: recovery settles its version
                 LOG.debug("the last command of a save of {}/{} was not sent; a newer save holds the entity", entityName,
                         d.id);
@@ -432,6 +446,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
         try {
             intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
+            sent(unsent);
         } catch (RuntimeException e) {
             putBack(unsent);
             LOG.warn("could not end the write turn of {} earlier save(s) of {} ({}); trying again with the next"
@@ -441,7 +456,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     @Override
     public boolean hasDeferredWork() {
-        return !deferred.isEmpty();
+        for (Deferred d : deferred.values()) {
+            if (!d.taken.get()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Remembers what a save left in its entity's record, once the command that wrote it there succeeded. */
@@ -491,7 +511,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      */
     private static Long lastSavedField(PrimaryWrite<?> write, BsonDocument meta) {
         if (write.operation() == Operation.DELETE || write.expectedVersion().isPresent() || meta.containsKey(TOMB)
-                || !meta.isNumber(LAST)) {
+                || !meta.isNumber(LAST) || tookOver(meta)) {
             return null;
         }
         return meta.getNumber(LAST).longValue();
@@ -505,6 +525,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // the highest version the store may have given the entity's document: its last save through the store
         // (a document that code outside the store deleted or put back may come back below it)
         long high = meta.isNumber(LAST) ? base + meta.getNumber(LAST).longValue() : 0;
+        if (tookOver(meta)) {
+            // the write whose turn ran out may have reached the sinks before it could record what it left (it
+            // crashed, or its last command was never sent): one version above the record's, at most, short of
+            // writes outside the store in between
+            high = base + (meta.isNumber(LAST) ? meta.getNumber(LAST).longValue() : 0) + 1;
+        }
         // a blind save of an entity whose last write was a save through the store needs no read: its record says
         // where the entity's versions are, and the read-back after the caller's write tells this write's own
         Long previousField = lastSavedField(write, meta);
@@ -673,9 +699,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             // this state for it), so the base moves above every version the store gave it ($max: a base never goes
             // down). It moves before any refusal below: recovery then delivers what the primary holds as a new version
             long start = Math.max(Versions.firstVersion(write.time()), high + 1 - field);
-            LOG.warn("the version field of {}/{} is {}, at or below the {} the store last saw: something outside the"
-                    + " store re-created it; its versions continue from {}", entityName, id, field,
-                    high - base, start + field);
+            LOG.warn("the version field of {}/{} is {}, at or below the {} the store last saw (or a write whose turn"
+                    + " ran out may have delivered): something outside the store re-created it, or put an older copy"
+                    + " back; its versions continue from {}", entityName, id, field, high - base, start + field);
             base = moveBase(id, turn.token, base, start, field);
         }
         if (previousField != null && field == previousField) {
@@ -843,8 +869,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         for (int attempt = 1; ; attempt++) {
             Instant now = clock.instant();
             try {
-                return intents.findOneAndUpdate(turnFree(id, now, turn), takeTurnUpdate(turn, now),
-                        new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
+                return heldRecord(id, turn, intents.findOneAndUpdate(turnFree(id, now, turn), takeTurnUpdate(turn, now),
+                        new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.BEFORE)));
             } catch (RuntimeException e) {
                 if (!isDuplicateKey(e)) {
                     // the command may have landed with its reply lost: end the turn it may have taken, so a retry
@@ -865,6 +891,25 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             }
             pause = Math.min(pause * 2, MAX_TURN_PAUSE_MILLIS);
         }
+    }
+
+    /**
+     * @param before the entity's record before {@code turn} took it, null if there was none
+     * @return the record as the write that holds {@code turn} sees it, marked {@link #tookOver} when the turn was
+     *         taken from another write whose lease ran out before it ended its turn
+     */
+    private static BsonDocument heldRecord(String id, String turn, BsonDocument before) {
+        BsonDocument held = before == null ? new BsonDocument("_id", new BsonString(id)) : before.clone();
+        if (held.isString(TURN_OWNER) && !turn.equals(held.getString(TURN_OWNER).getValue())) {
+            held.put(TOOK_OVER, BsonBoolean.TRUE);
+        }
+        held.put(TURN_OWNER, new BsonString(turn));
+        return held;
+    }
+
+    /** @return true when the write turn of this record was taken from a write whose lease ran out */
+    private static boolean tookOver(BsonDocument meta) {
+        return meta.getBoolean(TOOK_OVER, BsonBoolean.FALSE).getValue();
     }
 
     /** @return the entity's record, while no write holds its turn (none, or one whose lease ran out by {@code now}) */
@@ -1158,6 +1203,13 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             models.add(d.intentUpdate);
             models.add(d.turnEnd());
         }
+        for (Deferred d : deferred.values()) {
+            if (!ends.contains(d) && byId.containsKey(d.id)) {
+                // another command has it on its way (a read, a hand-over): its intent learns its version here too, so
+                // that the acknowledgement of that version, which may land first, finds it known (it goes up only)
+                models.add(d.intentUpdate);
+            }
+        }
         int ackStart = models.size();
         for (Map.Entry<String, List<Ack>> e : byId.entrySet()) {
             for (Ack a : e.getValue()) {
@@ -1182,6 +1234,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
         try {
             intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
+            sent(ends);
         } catch (RuntimeException e) {
             putBack(ends);
             throw e;
