@@ -198,7 +198,9 @@ final class WritePath<T> {
 
     private Committed<T> commit(PrimaryWrite<T> pw) {
         try {
-            return core.store.commit(pw);
+            Committed<T> committed = core.store.commit(pw);
+            core.afterCommit();
+            return committed;
         } catch (VersionConflictException | UnsupportedOperationException e) {
             throw e;
         } catch (CallerWriteException e) {
