@@ -1,0 +1,159 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.dualwrite.mongo;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import io.dualwrite.DualWriter;
+import io.dualwrite.PrimaryWriteException;
+import io.dualwrite.WriteResult;
+import io.dualwrite.testkit.mongo.MongoExtension;
+import org.bson.BsonDocument;
+import org.bson.BsonInt64;
+import org.bson.BsonString;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Second round of attacks on the deferred end of a write-ahead save's turn, after the fixes of a134173: the
+ * take-over of a run-out turn (the "record's last field plus one" bound), in-flight deferred commands, and the close
+ * race.
+ */
+@ExtendWith(MongoExtension.class)
+class DeferredTurnEndAttack2Test {
+    private static final Duration LEASE = Duration.ofMinutes(1);
+    private WriteAheadFixture f;
+
+    @BeforeEach
+    void setUp(MongoDatabase db) {
+        f = new WriteAheadFixture(db, LEASE);
+    }
+
+    /** @return a store on the fixture's collections (the intent collection scripted when asked), ending turns as told */
+    private MongoWriteAheadStore<Order> store(boolean scripted, Duration writeWait, boolean onCallersPath) {
+        return MongoWriteAheadStore.builder(f.db, f.orders).versionField("version")
+                .intentCollection(scripted ? f.script.wrap(f.intents) : f.intents).writeLease(LEASE, writeWait)
+                .clock(f.clock).endTurnOnCallersPath(onCallersPath).build();
+    }
+
+    private MongoCollection<BsonDocument> raw() {
+        return f.db.getCollection(f.orders.getNamespace().getCollectionName(), BsonDocument.class);
+    }
+
+    /**
+     * The take-over bound "the record's last field plus one" assumes the record has a last field that the expired
+     * holder's save started from. A document that exists before the store's first save of it (created by a
+     * migration, or before the application used the store) has a record without one: A's first save reads the
+     * document (version field 10), writes 11, delivers 1 + 11 = 12 and crashes with its end unsent. An older copy is
+     * put back (field 10, as in DeferredTurnEndAttackTest's fixed case); once A's lease ran out B saves. The bound is
+     * base + 0 + 1 = 2, the document reads 11, B writes 11: version 12 again, for a different state. The sink ignores
+     * it (it holds 12) and differs from the primary for good.
+     */
+    @Test
+    void aTakeOverOfADocumentsFirstSaveThroughTheStoreThenAnOlderCopyPutBack() {
+        takeOverOfAFirstSave(false);
+    }
+
+    /** The same with the end on the caller's path (the crash comes before the closing command). */
+    @Test
+    void aTakeOverOfADocumentsFirstSaveWithTheEndOnTheCallersPath() {
+        takeOverOfAFirstSave(true);
+    }
+
+    private void takeOverOfAFirstSave(boolean onCallersPath) {
+        BsonDocument migrated = new BsonDocument("_id", new BsonString("t1")).append("status", new BsonString("MIGRATED"))
+                .append("version", new BsonInt64(10));
+        raw().insertOne(migrated);
+        DualWriter<Order> crashed = f.writer("A", store(onCallersPath, Duration.ofSeconds(5), onCallersPath),
+                Duration.ofHours(1));
+        try (DualWriter<Order> b = f.writer("B", store(false, Duration.ofMillis(200), onCallersPath), Duration.ofHours(1))) {
+            if (onCallersPath) {
+                // with the end on the caller's path, a crash before it is its closing command lost: refused here
+                f.script.refuse("bulkWrite");
+            }
+            WriteResult first = f.save(crashed, "t1", "SECOND");
+            assertTrue(f.script.done());
+            long delivered = first.version();
+            assertEquals("SECOND", f.search.get("t1").orElseThrow().getStatus(), "the sink has A's save");
+            assertEquals(delivered, f.search.versionOf("t1").orElseThrow());
+            // A crashes here; the copy from before A's save is put back
+            raw().replaceOne(Filters.eq("_id", "t1"), migrated);
+            f.clock.advance(LEASE.plusSeconds(1));
+            WriteResult third = null;
+            try {
+                third = f.save(b, "t1", "THIRD");
+            } catch (PrimaryWriteException e) {
+                // the store may see the put-back and leave the delivery to recovery
+            }
+            b.operations().flushAcknowledgements();
+            long reused = third == null ? -1 : third.version();
+            assertTrue(reused != delivered, "B's save reused the version " + delivered
+                    + " the sink already holds for A's save (\"SECOND\"): " + third + "; the sink now has "
+                    + f.search.get("t1").orElseThrow().getStatus());
+            f.assertConverged("t1", b);
+        } finally {
+            crashed.close();
+        }
+    }
+
+    /**
+     * The take-over bound also fails with a write outside the store between the record's last field and the expired
+     * holder's save (which the store promises to keep versions growing across): record last = 1, an outside write
+     * takes the field to 10, A's blind save writes 11 (delivers base + 11, version not known), crashes with its end
+     * unsent; an older copy (field 10) is put back; B takes over: bound base + 2, document base + 10, B writes 11.
+     */
+    @Test
+    void aTakeOverAfterAnOutsideWriteThenAnOlderCopyPutBack() {
+        DualWriter<Order> crashed = f.writer("A", store(false, Duration.ofSeconds(5), false), Duration.ofHours(1));
+        try (DualWriter<Order> b = f.writer("B", store(false, Duration.ofMillis(200), false), Duration.ofHours(1))) {
+            long v1 = f.save(crashed, "t2", "FIRST").version();
+            crashed.operations().flushAcknowledgements();
+            // code outside the store writes the document (the store keeps versions growing across it)
+            raw().updateOne(Filters.eq("_id", "t2"), Updates.combine(Updates.set("status", "OUTSIDE"),
+                    Updates.set("version", 10L)));
+            BsonDocument outside = raw().find(Filters.eq("_id", "t2")).first();
+            long delivered = f.save(crashed, "t2", "SECOND").version();
+            assertTrue(delivered > v1);
+            assertEquals("SECOND", f.search.get("t2").orElseThrow().getStatus(), "the sink has A's save");
+            // A crashes here; the copy from before A's save is put back
+            raw().replaceOne(Filters.eq("_id", "t2"), outside);
+            f.clock.advance(LEASE.plusSeconds(1));
+            WriteResult third = null;
+            try {
+                third = f.save(b, "t2", "THIRD");
+            } catch (PrimaryWriteException e) {
+                // the store may see the put-back and leave the delivery to recovery
+            }
+            b.operations().flushAcknowledgements();
+            long reused = third == null ? -1 : third.version();
+            assertTrue(reused != delivered, "B's save reused the version " + delivered
+                    + " the sink already holds for A's save (\"SECOND\"): " + third + "; the sink now has "
+                    + f.search.get("t2").orElseThrow().getStatus());
+            f.assertConverged("t2", b);
+        } finally {
+            crashed.close();
+        }
+    }
+}
