@@ -15,6 +15,8 @@
  */
 package io.dualwrite.mongo;
 
+import com.mongodb.MongoSocketOpenException;
+import com.mongodb.ServerAddress;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
@@ -34,6 +36,7 @@ import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -154,6 +157,59 @@ class DeferredTurnEndAttack2Test {
             f.assertConverged("t2", b);
         } finally {
             crashed.close();
+        }
+    }
+
+    /**
+     * Close race, failure variant: A's second save of an entity takes the first save's deferred end into its
+     * hand-over (in flight: the close's flush skips it); the writer closes; the hand-over is refused (nothing
+     * written, the caller may retry). The end is put back into a closed writer's map, where nothing sends it any
+     * more (no flush, and afterCommit runs only after a commit that succeeded): the entity stays held by the closed
+     * writer until the write lease runs out, and every other instance's write of it fails meanwhile. Same symptom as
+     * the close race a134173 fixed, through a save that fails instead of one that finishes.
+     */
+    @Test
+    void aHandOverRefusedWhileItsWriterClosesLeavesTheEntityHeld() {
+        DualWriter<Order> a = f.writer("A", store(true, Duration.ofSeconds(5), false), Duration.ofHours(1));
+        try (DualWriter<Order> b = f.writer("B", store(false, Duration.ofMillis(200), false), Duration.ofHours(1))) {
+            long v1 = f.save(a, "k1", "NEW").version();
+            f.script.first("bulkWrite", () -> {
+                a.close();
+                throw new MongoSocketOpenException("scripted: the primary is unreachable", new ServerAddress());
+            });
+            assertThrows(PrimaryWriteException.class, () -> f.save(a, "k1", "PAID"));
+            assertTrue(f.script.done());
+            assertNull(f.record("k1").get("turnOwner"), "A's writer is closed, its save failed as nothing written, yet"
+                    + " the entity is still held by A's first save until its lease runs out: " + f.record("k1"));
+            WriteResult next = f.save(b, "k1", "B");
+            assertEquals(v1 + 1, next.version());
+            b.operations().flushAcknowledgements();
+            f.assertConverged("k1", b);
+        } finally {
+            a.close();
+        }
+    }
+
+    /** The same through a read: the read takes the deferred end, the writer closes, the read's send is refused. */
+    @Test
+    void aReadsSendRefusedWhileItsWriterClosesLeavesTheEntityHeld() {
+        DualWriter<Order> a = f.writer("A", store(true, Duration.ofSeconds(5), false), Duration.ofHours(1));
+        try (DualWriter<Order> b = f.writer("B", store(false, Duration.ofMillis(200), false), Duration.ofHours(1))) {
+            long v1 = f.save(a, "k2", "NEW").version();
+            f.script.first("bulkWrite", () -> {
+                a.close();
+                throw new MongoSocketOpenException("scripted: the primary is unreachable", new ServerAddress());
+            });
+            assertEquals(v1, a.operations().snapshot("k2").orElseThrow().version());
+            assertTrue(f.script.done());
+            assertNull(f.record("k2").get("turnOwner"), "A's writer is closed, yet the entity is still held by A's save"
+                    + " until its lease runs out: " + f.record("k2"));
+            WriteResult next = f.save(b, "k2", "B");
+            assertEquals(v1 + 1, next.version());
+            b.operations().flushAcknowledgements();
+            f.assertConverged("k2", b);
+        } finally {
+            a.close();
         }
     }
 }
