@@ -212,4 +212,46 @@ class DeferredTurnEndAttack2Test {
             a.close();
         }
     }
+
+    /**
+     * deleteAfterLostTurn takes the turn its own way and trusts the record's last field, which a134173's fix stopped
+     * trusting after a take-over. D's delete records its tombstone (base + 2, the record forgets its last field) and
+     * its caller's delete outruns the write lease; B takes the run-out turn and saves (reads field 1, writes 2:
+     * version base + 2, the sink gets it) and crashes with its end deferred, so the record never learns field 2.
+     * D's delete lands, its turn is gone, and deleteAfterLostTurn takes B's run-out turn: the record has no last
+     * field, so it sees no save since and keeps base + 2 for the delete. The sink holds B's save at base + 2 and
+     * ignores a delete at the same version: the entity lives on in the sink, deleted in the primary, for good.
+     */
+    @Test
+    void aDeleteWhoseTurnRanOutThenATakeOverWhoseEndNeverCameKeepsItsVersion() {
+        DualWriter<Order> d = f.writer("D", store(false, Duration.ofSeconds(5), false), Duration.ofHours(1));
+        DualWriter<Order> crashed = f.writer("B", store(false, Duration.ofMillis(200), false), Duration.ofHours(1));
+        try {
+            long v1 = f.save(d, "dl", "NEW").version();
+            d.operations().flushAcknowledgements();
+            WriteResult[] bSaved = new WriteResult[1];
+            WriteResult deleted = d.deleteWith("dl", () -> {
+                // the caller's delete is slow: D's lease runs out, B takes the turn over and saves
+                f.clock.advance(LEASE.plusSeconds(1));
+                bSaved[0] = f.save(crashed, "dl", "B");
+                // B crashes here with its end deferred; its lease runs out too
+                f.clock.advance(LEASE.plusSeconds(1));
+                f.orders.deleteOne(Filters.eq("_id", "dl"));
+            });
+            assertEquals(v1 + 1, bSaved[0].version(), "B's save came after D's first save: " + bSaved[0]);
+            assertEquals("B", f.search.get("dl").orElseThrow().getStatus(), "the sink got B's save");
+            assertTrue(deleted.version() > bSaved[0].version(), "the delete landed after B's save, so its version"
+                    + " must be above B's " + bSaved[0].version() + ", yet it is " + deleted + "; the sink "
+                    + (f.search.isDeleted("dl") ? "deleted it" : "still has " + f.search.get("dl")));
+            f.clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
+            for (int i = 0; i < 3; i++) {
+                d.operations().recoverDue();
+                d.operations().flushAcknowledgements();
+            }
+            assertTrue(f.search.isDeleted("dl"), "the primary deleted it; the sink has " + f.search.get("dl"));
+        } finally {
+            crashed.close();
+            d.close();
+        }
+    }
 }
