@@ -254,4 +254,84 @@ class DeferredTurnEndAttack2Test {
             d.close();
         }
     }
+
+    /**
+     * The recovery side of a134173's third fix: A saves twice (the first end sent, record last = 1), the second save
+     * (field 2, base + 2) reaches the sink and A crashes with its end deferred; an older copy (field 1) is put back.
+     * No save through the store follows: recovery settles A's second intent. settleUnknownVersions only moves the base
+     * when the document is below the record's last field (bringInLine), which A's crash left at 1: it settles the
+     * intent at base + 1 and delivers the put-back state there, below the base + 2 the sink holds, so the sink keeps
+     * A's "SECOND" while the primary holds "FIRST". (The docs: recovery settling such an intent "finds the document
+     * below what the store gave it ... and moves the base itself"; here the store gave base + 2.)
+     */
+    @Test
+    void recoveryAloneAfterACrashWithTheEndDeferredThenAnOlderCopyPutBack() {
+        DualWriter<Order> crashed = f.writer("A", store(false, Duration.ofSeconds(5), false), Duration.ofHours(1));
+        try (DualWriter<Order> r = f.writer("R", store(false, Duration.ofMillis(200), false), Duration.ofHours(1))) {
+            long v1 = f.save(crashed, "rc", "FIRST").version();
+            crashed.operations().flushAcknowledgements();
+            BsonDocument before = raw().find(Filters.eq("_id", "rc")).first();
+            long v2 = f.save(crashed, "rc", "SECOND").version();
+            assertEquals(v1 + 1, v2);
+            assertEquals("SECOND", f.search.get("rc").orElseThrow().getStatus());
+            // A crashes here; the copy from before its second save is put back; only recovery runs
+            raw().replaceOne(Filters.eq("_id", "rc"), before);
+            f.clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
+            for (int i = 0; i < 3; i++) {
+                r.operations().recoverDue();
+                r.operations().flushAcknowledgements();
+            }
+            var primary = r.operations().snapshot("rc").orElseThrow();
+            assertEquals(primary.state().orElseThrow().getStatus(), f.search.get("rc").orElseThrow().getStatus(),
+                    "the sink ends with what the primary holds (primary " + primary.version() + ", sink "
+                            + f.search.versionOf("rc") + ")");
+        } finally {
+            crashed.close();
+        }
+    }
+
+    /**
+     * A's caller write fails without a reply and never landed: A keeps the turn until its lease (mayLandLater). B takes
+     * the run-out turn: the take-over bound (record last + 1) is above what the document holds, so B's write moves
+     * the base. Versions only grow, B's version is above A's last, and everything converges. Expected to pass.
+     */
+    @Test
+    void aTakeOverOfATurnHeldForACallerWriteThatNeverLanded() {
+        takeOverOfAnUnknownOutcome(false);
+    }
+
+    /** The same where A's caller write did land before its reply was lost: B comes after it. Expected to pass. */
+    @Test
+    void aTakeOverOfATurnHeldForACallerWriteThatLanded() {
+        takeOverOfAnUnknownOutcome(true);
+    }
+
+    private void takeOverOfAnUnknownOutcome(boolean landed) {
+        String id = landed ? "ul" : "un";
+        try (DualWriter<Order> a = f.writer("A", store(false, Duration.ofSeconds(5), false), Duration.ofHours(1));
+             DualWriter<Order> b = f.writer("B", store(false, Duration.ofMillis(200), false), Duration.ofHours(1))) {
+            long v1 = f.save(a, id, "NEW").version();
+            long v2 = f.save(a, id, "PAID").version();
+            a.operations().flushAcknowledgements();
+            assertThrows(RuntimeException.class, () -> a.saveWith(id, () -> {
+                if (landed) {
+                    f.orders.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("status", "LOST-REPLY"),
+                            Updates.inc("version", 1L)));
+                }
+                throw new com.mongodb.MongoSocketReadException("scripted: the caller's reply was lost",
+                        new ServerAddress());
+            }));
+            assertTrue(f.record(id).get("turnOwner") != null, "A keeps the turn until its lease");
+            f.clock.advance(LEASE.plusSeconds(1));
+            WriteResult third = f.save(b, id, "B");
+            assertTrue(third.version() > v2 + (landed ? 1 : 0), "versions only grow: " + v2 + " then " + third);
+            assertEquals("B", f.search.get(id).orElseThrow().getStatus());
+            b.operations().flushAcknowledgements();
+            WriteResult fourth = f.save(a, id, "A-AGAIN");
+            assertTrue(fourth.version() > third.version(), third + " then " + fourth);
+            a.operations().flushAcknowledgements();
+            f.assertConverged(id, a, b);
+            assertTrue(v1 < v2);
+        }
+    }
 }
