@@ -334,4 +334,57 @@ class DeferredTurnEndAttack2Test {
             assertTrue(v1 < v2);
         }
     }
+
+    /**
+     * The take-over bound (record last + 1) is used only by saves: a delete's version is the document's plus one.
+     * A saves twice (record last = field 1), the second save (field 2, base + 2) reaches the sink and A crashes with
+     * its end deferred; an older copy (field 1) is put back, as in the case a134173 fixed; once A's lease ran out, B
+     * deletes. B took the turn over, reads field 1 and gives its delete base + 2: the version the sink holds for
+     * A's save. The sink ignores the delete (not newer), and recovery's redelivery of it too: the entity lives on in
+     * the sink.
+     */
+    @Test
+    void aDeleteTakingOverACrashedDeferredSaveAfterAnOlderCopyPutBack() {
+        deleteAfterAnOlderCopyPutBack(true);
+    }
+
+    /**
+     * The same without a crash (A's end sent, record last = 2): the delete reads field 1 and takes base + 2, which
+     * the sink holds for A's second save. Not special to the deferred end (a save moves its base for a put-back
+     * copy, a delete does not), shown for comparison.
+     */
+    @Test
+    void aDeleteAfterAnOlderCopyPutBackWithTheEndSent() {
+        deleteAfterAnOlderCopyPutBack(false);
+    }
+
+    private void deleteAfterAnOlderCopyPutBack(boolean crash) {
+        String id = crash ? "dc" : "ds";
+        DualWriter<Order> a = f.writer("A", store(false, Duration.ofSeconds(5), false), Duration.ofHours(1));
+        try (DualWriter<Order> b = f.writer("B", store(false, Duration.ofMillis(200), false), Duration.ofHours(1))) {
+            long v1 = f.save(a, id, "FIRST").version();
+            a.operations().flushAcknowledgements();
+            BsonDocument before = raw().find(Filters.eq("_id", id)).first();
+            long v2 = f.save(a, id, "SECOND").version();
+            assertEquals(v1 + 1, v2);
+            assertEquals("SECOND", f.search.get(id).orElseThrow().getStatus());
+            if (!crash) {
+                a.operations().flushAcknowledgements();
+            }
+            raw().replaceOne(Filters.eq("_id", id), before);
+            f.clock.advance(LEASE.plusSeconds(1));
+            WriteResult deleted = b.deleteWith(id, () -> f.orders.deleteOne(Filters.eq("_id", id)));
+            b.operations().flushAcknowledgements();
+            assertTrue(deleted.version() > v2, "the delete comes after A's save at " + v2 + ", yet it is " + deleted
+                    + "; the sink " + (f.search.isDeleted(id) ? "deleted it" : "still has " + f.search.get(id)));
+            f.clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
+            for (int i = 0; i < 3; i++) {
+                b.operations().recoverDue();
+                b.operations().flushAcknowledgements();
+            }
+            assertTrue(f.search.isDeleted(id), "the primary deleted it; the sink has " + f.search.get(id));
+        } finally {
+            a.close();
+        }
+    }
 }
