@@ -387,4 +387,65 @@ class DeferredTurnEndAttack2Test {
             a.close();
         }
     }
+
+    /**
+     * Two run-out turns in a row, each one write: A saves (record last = 1 after its first end), its second save
+     * (field 2, base + 2) reaches the sink, A crashes with its end deferred; B takes the turn over, reads field 2,
+     * saves field 3 (base + 3, the sink gets it) and crashes with its end deferred too. The record still says last
+     * = 1. The copy from before B's save (field 2) is put back; C takes B's run-out turn: its bound is last + 1 =
+     * base + 2, the document reads base + 2, C writes field 3: base + 3 again, which the sink holds for B's save.
+     */
+    @Test
+    void twoRunOutTurnsInARowThenAnOlderCopyPutBack() {
+        DualWriter<Order> a = f.writer("A", store(false, Duration.ofSeconds(5), false), Duration.ofHours(1));
+        DualWriter<Order> b = f.writer("B", store(false, Duration.ofMillis(200), false), Duration.ofHours(1));
+        try (DualWriter<Order> c = f.writer("C", store(false, Duration.ofMillis(200), false), Duration.ofHours(1))) {
+            long v1 = f.save(a, "tt", "FIRST").version();
+            a.operations().flushAcknowledgements();
+            long v2 = f.save(a, "tt", "SECOND").version();
+            assertEquals(v1 + 1, v2);
+            // A crashes; B takes its run-out turn over
+            f.clock.advance(LEASE.plusSeconds(1));
+            BsonDocument beforeB = raw().find(Filters.eq("_id", "tt")).first();
+            long v3 = f.save(b, "tt", "THIRD").version();
+            assertEquals(v2 + 1, v3, "B comes after A's save");
+            assertEquals("THIRD", f.search.get("tt").orElseThrow().getStatus());
+            // B crashes too; the copy from before B's save is put back; C takes B's run-out turn over
+            raw().replaceOne(Filters.eq("_id", "tt"), beforeB);
+            f.clock.advance(LEASE.plusSeconds(1));
+            WriteResult fourth = null;
+            try {
+                fourth = f.save(c, "tt", "FOURTH");
+            } catch (PrimaryWriteException e) {
+                // the store may see the put-back and leave the delivery to recovery
+            }
+            c.operations().flushAcknowledgements();
+            long reused = fourth == null ? -1 : fourth.version();
+            assertTrue(reused != v3, "C's save reused the version " + v3 + " the sink already holds for B's save"
+                    + " (\"THIRD\"): " + fourth + "; the sink now has " + f.search.get("tt").orElseThrow().getStatus());
+            f.assertConverged("tt", c);
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    /**
+     * The acknowledgement race of a134173's first fix with recovery as the carrier: recoverDue (claimDue) takes the
+     * deferred end to send it first; the acknowledgement batch goes out just before. Expected to pass.
+     */
+    @Test
+    void aRecoveryPassTakingTheDeferredEndWhileTheAcknowledgementBatchGoesOut() {
+        try (DualWriter<Order> a = f.writer("A", store(true, Duration.ofSeconds(5), false), Duration.ofHours(1))) {
+            WriteResult saved = f.save(a, "ra", "NEW");
+            assertTrue(saved.fullyApplied(), "delivered: " + saved);
+            f.script.first("bulkWrite", () -> a.operations().flushAcknowledgements());
+            a.operations().recoverDue();
+            assertTrue(f.script.done());
+            assertNull(f.record("ra").get("turnOwner"), "recovery sent the deferred end");
+            a.operations().flushAcknowledgements();
+            assertEquals(0, f.intents.countDocuments(Filters.eq("entityId", "ra")),
+                    "delivered, acknowledged and flushed: " + f.intents.find(Filters.eq("entityId", "ra")).first());
+        }
+    }
 }
