@@ -40,9 +40,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Second round of attacks on the deferred end of a write-ahead save's turn, after the fixes of a134173: the
- * take-over of a run-out turn (the "record's last field plus one" bound), in-flight deferred commands, and the close
- * race.
+ * More interleavings around the deferred end of a write-ahead save's turn: a take-over of a run-out turn whose holder
+ * may have delivered a version the record does not show (a first save, an outside write before it, two run-out turns
+ * in a row, a delete or recovery as the one that comes next), in-flight deferred commands, and a writer closing while
+ * a command that carried one is refused. Each ends with versions that only grow and the sink holding what the
+ * primary holds.
  */
 @ExtendWith(MongoExtension.class)
 class DeferredTurnEndAttack2Test {
@@ -66,20 +68,19 @@ class DeferredTurnEndAttack2Test {
     }
 
     /**
-     * The take-over bound "the record's last field plus one" assumes the record has a last field that the expired
-     * holder's save started from. A document that exists before the store's first save of it (created by a
-     * migration, or before the application used the store) has a record without one: A's first save reads the
-     * document (version field 10), writes 11, delivers 1 + 11 = 12 and crashes with its end unsent. An older copy is
-     * put back (field 10, as in DeferredTurnEndAttackTest's fixed case); once A's lease ran out B saves. The bound is
-     * base + 0 + 1 = 2, the document reads 11, B writes 11: version 12 again, for a different state. The sink ignores
-     * it (it holds 12) and differs from the primary for good.
+     * A document that existed before the store's first save of it (a migration): the record has no last field. A's
+     * first save reads version field 10, writes 11, delivers it and crashes with its end unsent. An older copy (field
+     * 10) is put back; once A's lease ran out B saves. B must not make A's delivered version again for another state.
      */
     @Test
     void aTakeOverOfADocumentsFirstSaveThroughTheStoreThenAnOlderCopyPutBack() {
         takeOverOfAFirstSave(false);
     }
 
-    /** The same with the end on the caller's path (the crash comes before the closing command). */
+    /**
+     * The same with the end on the caller's path, its closing command refused: a version the store could not record is
+     * not delivered (the caller learns an unknown outcome), and recovery brings the sink to the primary.
+     */
     @Test
     void aTakeOverOfADocumentsFirstSaveWithTheEndOnTheCallersPath() {
         takeOverOfAFirstSave(true);
@@ -96,11 +97,20 @@ class DeferredTurnEndAttack2Test {
                 // with the end on the caller's path, a crash before it is its closing command lost: refused here
                 f.script.refuse("bulkWrite");
             }
-            WriteResult first = f.save(crashed, "t1", "SECOND");
+            long delivered;
+            try {
+                WriteResult first = f.save(crashed, "t1", "SECOND");
+                delivered = first.version();
+                assertEquals("SECOND", f.search.get("t1").orElseThrow().getStatus(), "the sink has A's save");
+                assertEquals(delivered, f.search.versionOf("t1").orElseThrow());
+            } catch (PrimaryWriteException e) {
+                // a version the store could not record is not delivered: the save's outcome is unknown to its caller
+                assertTrue(onCallersPath, "only the refused closing command leaves the outcome unknown: " + e);
+                assertEquals(io.dualwrite.ErrorKind.UNKNOWN_OUTCOME, e.kind(), e.toString());
+                assertTrue(f.search.get("t1").isEmpty(), "nothing reached the sink");
+                delivered = -1;
+            }
             assertTrue(f.script.done());
-            long delivered = first.version();
-            assertEquals("SECOND", f.search.get("t1").orElseThrow().getStatus(), "the sink has A's save");
-            assertEquals(delivered, f.search.versionOf("t1").orElseThrow());
             // A crashes here; the copy from before A's save is put back
             raw().replaceOne(Filters.eq("_id", "t1"), migrated);
             f.clock.advance(LEASE.plusSeconds(1));
@@ -122,10 +132,9 @@ class DeferredTurnEndAttack2Test {
     }
 
     /**
-     * The take-over bound also fails with a write outside the store between the record's last field and the expired
-     * holder's save (which the store promises to keep versions growing across): record last = 1, an outside write
-     * takes the field to 10, A's blind save writes 11 (delivers base + 11, version not known), crashes with its end
-     * unsent; an older copy (field 10) is put back; B takes over: bound base + 2, document base + 10, B writes 11.
+     * A write outside the store between the record's last field and A's save: record last = 1, the outside write takes
+     * the field to 10, A's blind save writes 11 (delivered, version not known beforehand) and crashes with its end
+     * unsent; an older copy (field 10) is put back; B takes over and must not make A's version again.
      */
     @Test
     void aTakeOverAfterAnOutsideWriteThenAnOlderCopyPutBack() {
@@ -161,15 +170,12 @@ class DeferredTurnEndAttack2Test {
     }
 
     /**
-     * Close race, failure variant: A's second save of an entity takes the first save's deferred end into its
-     * hand-over (in flight: the close's flush skips it); the writer closes; the hand-over is refused (nothing
-     * written, the caller may retry). The end is put back into a closed writer's map, where nothing sends it any
-     * more (no flush, and afterCommit runs only after a commit that succeeded): the entity stays held by the closed
-     * writer until the write lease runs out, and every other instance's write of it fails meanwhile. Same symptom as
-     * the close race a134173 fixed, through a save that fails instead of one that finishes.
+     * A's second save takes the first save's deferred end into its hand-over; the writer closes; the hand-over is
+     * refused (nothing written). The end, put back, must still be sent: the entity must not stay held by a closed
+     * writer until the write lease runs out.
      */
     @Test
-    void aHandOverRefusedWhileItsWriterClosesLeavesTheEntityHeld() {
+    void aHandOverRefusedWhileItsWriterClosesStillEndsTheEarlierTurn() {
         DualWriter<Order> a = f.writer("A", store(true, Duration.ofSeconds(5), false), Duration.ofHours(1));
         try (DualWriter<Order> b = f.writer("B", store(false, Duration.ofMillis(200), false), Duration.ofHours(1))) {
             long v1 = f.save(a, "k1", "NEW").version();
@@ -192,7 +198,7 @@ class DeferredTurnEndAttack2Test {
 
     /** The same through a read: the read takes the deferred end, the writer closes, the read's send is refused. */
     @Test
-    void aReadsSendRefusedWhileItsWriterClosesLeavesTheEntityHeld() {
+    void aReadsSendRefusedWhileItsWriterClosesStillEndsTheTurn() {
         DualWriter<Order> a = f.writer("A", store(true, Duration.ofSeconds(5), false), Duration.ofHours(1));
         try (DualWriter<Order> b = f.writer("B", store(false, Duration.ofMillis(200), false), Duration.ofHours(1))) {
             long v1 = f.save(a, "k2", "NEW").version();
@@ -214,16 +220,12 @@ class DeferredTurnEndAttack2Test {
     }
 
     /**
-     * deleteAfterLostTurn takes the turn its own way and trusts the record's last field, which a134173's fix stopped
-     * trusting after a take-over. D's delete records its tombstone (base + 2, the record forgets its last field) and
-     * its caller's delete outruns the write lease; B takes the run-out turn and saves (reads field 1, writes 2:
-     * version base + 2, the sink gets it) and crashes with its end deferred, so the record never learns field 2.
-     * D's delete lands, its turn is gone, and deleteAfterLostTurn takes B's run-out turn: the record has no last
-     * field, so it sees no save since and keeps base + 2 for the delete. The sink holds B's save at base + 2 and
-     * ignores a delete at the same version: the entity lives on in the sink, deleted in the primary, for good.
+     * D's delete records its tombstone and its caller's delete outruns the write lease; B takes the run-out turn,
+     * saves (delivered) and crashes with its end deferred; D's delete lands and takes B's run-out turn. The delete
+     * must go above B's save, or the sink keeps B's save of an entity the primary deleted.
      */
     @Test
-    void aDeleteWhoseTurnRanOutThenATakeOverWhoseEndNeverCameKeepsItsVersion() {
+    void aDeleteWhoseTurnRanOutThenATakeOverWhoseEndNeverCameGoesAboveIt() {
         DualWriter<Order> d = f.writer("D", store(false, Duration.ofSeconds(5), false), Duration.ofHours(1));
         DualWriter<Order> crashed = f.writer("B", store(false, Duration.ofMillis(200), false), Duration.ofHours(1));
         try {
@@ -234,12 +236,12 @@ class DeferredTurnEndAttack2Test {
                 // the caller's delete is slow: D's lease runs out, B takes the turn over and saves
                 f.clock.advance(LEASE.plusSeconds(1));
                 bSaved[0] = f.save(crashed, "dl", "B");
+                assertEquals("B", f.search.get("dl").orElseThrow().getStatus(), "the sink got B's save");
                 // B crashes here with its end deferred; its lease runs out too
                 f.clock.advance(LEASE.plusSeconds(1));
                 f.orders.deleteOne(Filters.eq("_id", "dl"));
             });
             assertEquals(v1 + 1, bSaved[0].version(), "B's save came after D's first save: " + bSaved[0]);
-            assertEquals("B", f.search.get("dl").orElseThrow().getStatus(), "the sink got B's save");
             assertTrue(deleted.version() > bSaved[0].version(), "the delete landed after B's save, so its version"
                     + " must be above B's " + bSaved[0].version() + ", yet it is " + deleted + "; the sink "
                     + (f.search.isDeleted("dl") ? "deleted it" : "still has " + f.search.get("dl")));
@@ -256,51 +258,15 @@ class DeferredTurnEndAttack2Test {
     }
 
     /**
-     * The recovery side of a134173's third fix: A saves twice (the first end sent, record last = 1), the second save
-     * (field 2, base + 2) reaches the sink and A crashes with its end deferred; an older copy (field 1) is put back.
-     * No save through the store follows: recovery settles A's second intent. settleUnknownVersions only moves the base
-     * when the document is below the record's last field (bringInLine), which A's crash left at 1: it settles the
-     * intent at base + 1 and delivers the put-back state there, below the base + 2 the sink holds, so the sink keeps
-     * A's "SECOND" while the primary holds "FIRST". (The docs: recovery settling such an intent "finds the document
-     * below what the store gave it ... and moves the base itself"; here the store gave base + 2.)
-     */
-    @Test
-    void recoveryAloneAfterACrashWithTheEndDeferredThenAnOlderCopyPutBack() {
-        DualWriter<Order> crashed = f.writer("A", store(false, Duration.ofSeconds(5), false), Duration.ofHours(1));
-        try (DualWriter<Order> r = f.writer("R", store(false, Duration.ofMillis(200), false), Duration.ofHours(1))) {
-            long v1 = f.save(crashed, "rc", "FIRST").version();
-            crashed.operations().flushAcknowledgements();
-            BsonDocument before = raw().find(Filters.eq("_id", "rc")).first();
-            long v2 = f.save(crashed, "rc", "SECOND").version();
-            assertEquals(v1 + 1, v2);
-            assertEquals("SECOND", f.search.get("rc").orElseThrow().getStatus());
-            // A crashes here; the copy from before its second save is put back; only recovery runs
-            raw().replaceOne(Filters.eq("_id", "rc"), before);
-            f.clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
-            for (int i = 0; i < 3; i++) {
-                r.operations().recoverDue();
-                r.operations().flushAcknowledgements();
-            }
-            var primary = r.operations().snapshot("rc").orElseThrow();
-            assertEquals(primary.state().orElseThrow().getStatus(), f.search.get("rc").orElseThrow().getStatus(),
-                    "the sink ends with what the primary holds (primary " + primary.version() + ", sink "
-                            + f.search.versionOf("rc") + ")");
-        } finally {
-            crashed.close();
-        }
-    }
-
-    /**
-     * A's caller write fails without a reply and never landed: A keeps the turn until its lease (mayLandLater). B takes
-     * the run-out turn: the take-over bound (record last + 1) is above what the document holds, so B's write moves
-     * the base. Versions only grow, B's version is above A's last, and everything converges. Expected to pass.
+     * A's caller write fails without a reply and never landed: A keeps the turn until its lease. B takes the run-out
+     * turn: versions only grow, B's version is above A's last, and everything converges.
      */
     @Test
     void aTakeOverOfATurnHeldForACallerWriteThatNeverLanded() {
         takeOverOfAnUnknownOutcome(false);
     }
 
-    /** The same where A's caller write did land before its reply was lost: B comes after it. Expected to pass. */
+    /** The same where A's caller write did land before its reply was lost: B comes after it. */
     @Test
     void aTakeOverOfATurnHeldForACallerWriteThatLanded() {
         takeOverOfAnUnknownOutcome(true);
@@ -336,23 +302,15 @@ class DeferredTurnEndAttack2Test {
     }
 
     /**
-     * The take-over bound (record last + 1) is used only by saves: a delete's version is the document's plus one.
-     * A saves twice (record last = field 1), the second save (field 2, base + 2) reaches the sink and A crashes with
-     * its end deferred; an older copy (field 1) is put back, as in the case a134173 fixed; once A's lease ran out, B
-     * deletes. B took the turn over, reads field 1 and gives its delete base + 2: the version the sink holds for
-     * A's save. The sink ignores the delete (not newer), and recovery's redelivery of it too: the entity lives on in
-     * the sink.
+     * A's second save reaches the sink and A crashes with its end deferred; an older copy is put back; once A's lease
+     * ran out B deletes. The delete must go above the version the sink holds for A's save.
      */
     @Test
     void aDeleteTakingOverACrashedDeferredSaveAfterAnOlderCopyPutBack() {
         deleteAfterAnOlderCopyPutBack(true);
     }
 
-    /**
-     * The same without a crash (A's end sent, record last = 2): the delete reads field 1 and takes base + 2, which
-     * the sink holds for A's second save. Not special to the deferred end (a save moves its base for a put-back
-     * copy, a delete does not), shown for comparison.
-     */
+    /** The same without a crash (A's end sent): a delete after an older copy was put back goes above the sink's version. */
     @Test
     void aDeleteAfterAnOlderCopyPutBackWithTheEndSent() {
         deleteAfterAnOlderCopyPutBack(false);
@@ -389,11 +347,9 @@ class DeferredTurnEndAttack2Test {
     }
 
     /**
-     * Two run-out turns in a row, each one write: A saves (record last = 1 after its first end), its second save
-     * (field 2, base + 2) reaches the sink, A crashes with its end deferred; B takes the turn over, reads field 2,
-     * saves field 3 (base + 3, the sink gets it) and crashes with its end deferred too. The record still says last
-     * = 1. The copy from before B's save (field 2) is put back; C takes B's run-out turn: its bound is last + 1 =
-     * base + 2, the document reads base + 2, C writes field 3: base + 3 again, which the sink holds for B's save.
+     * Two run-out turns in a row: A's save reaches the sink and A crashes with its end deferred; B takes over, saves
+     * (delivered) and crashes too. The copy from before B's save is put back; C takes B's run-out turn and must not
+     * make B's version again.
      */
     @Test
     void twoRunOutTurnsInARowThenAnOlderCopyPutBack() {
@@ -431,8 +387,8 @@ class DeferredTurnEndAttack2Test {
     }
 
     /**
-     * The acknowledgement race of a134173's first fix with recovery as the carrier: recoverDue (claimDue) takes the
-     * deferred end to send it first; the acknowledgement batch goes out just before. Expected to pass.
+     * A recovery pass (claimDue) takes the deferred end to send it first while the acknowledgement batch goes out just
+     * before: the acknowledgement still finds the intent's version known.
      */
     @Test
     void aRecoveryPassTakingTheDeferredEndWhileTheAcknowledgementBatchGoesOut() {
