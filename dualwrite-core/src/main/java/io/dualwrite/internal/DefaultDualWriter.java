@@ -144,7 +144,11 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
     @Override
     public Optional<Snapshot<T>> snapshot(String id) {
         Objects.requireNonNull(id, "id");
-        return core.store.read(id);
+        try {
+            return core.store.read(id);
+        } finally {
+            core.afterStoreCall();
+        }
     }
 
     @Override

@@ -198,9 +198,7 @@ final class WritePath<T> {
 
     private Committed<T> commit(PrimaryWrite<T> pw) {
         try {
-            Committed<T> committed = core.store.commit(pw);
-            core.afterCommit();
-            return committed;
+            return core.store.commit(pw);
         } catch (VersionConflictException | UnsupportedOperationException e) {
             throw e;
         } catch (CallerWriteException e) {
@@ -211,6 +209,8 @@ final class WritePath<T> {
             LOG.warn("primary write of {}/{} failed ({}): {}", core.type, pw.id(), kind, e.toString());
             throw new PrimaryWriteException("the primary could not commit " + pw.operation() + " of " + core.type + "/"
                     + pw.id() + " (" + kind + "): " + e.getMessage() + "; no sink was touched", core.type, pw.id(), kind, e);
+        } finally {
+            core.afterStoreCall();
         }
     }
 
