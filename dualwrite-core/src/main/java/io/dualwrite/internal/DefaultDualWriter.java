@@ -144,11 +144,7 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
     @Override
     public Optional<Snapshot<T>> snapshot(String id) {
         Objects.requireNonNull(id, "id");
-        try {
-            return core.store.read(id);
-        } finally {
-            core.afterStoreCall();
-        }
+        return core.store.read(id);
     }
 
     @Override

@@ -198,7 +198,9 @@ final class WritePath<T> {
 
     private Committed<T> commit(PrimaryWrite<T> pw) {
         try {
-            return core.store.commit(pw);
+            Committed<T> committed = core.store.commit(pw);
+            core.afterCommit();
+            return committed;
         } catch (VersionConflictException | UnsupportedOperationException e) {
             throw e;
         } catch (CallerWriteException e) {
@@ -209,8 +211,6 @@ final class WritePath<T> {
             LOG.warn("primary write of {}/{} failed ({}): {}", core.type, pw.id(), kind, e.toString());
             throw new PrimaryWriteException("the primary could not commit " + pw.operation() + " of " + core.type + "/"
                     + pw.id() + " (" + kind + "): " + e.getMessage() + "; no sink was touched", core.type, pw.id(), kind, e);
-        } finally {
-            core.afterStoreCall();
         }
     }
 

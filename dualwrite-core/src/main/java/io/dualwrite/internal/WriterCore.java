@@ -260,17 +260,16 @@ final class WriterCore<T> {
     }
 
     /**
-     * After a commit or a read of the store: one that ended while the writer closed sends what the store deferred now
-     * (what the commit deferred, or what the call took up to send and had to put back), since the close's last flush
-     * may have come before it.
+     * After a commit: one that ended while the writer closed sends what the store deferred of it now, since the
+     * close's last flush may have come before the commit deferred it.
      */
-    void afterStoreCall() {
+    void afterCommit() {
         if (closed.get() && store.hasDeferredWork()) {
             try {
                 store.acknowledge(List.of());
             } catch (RuntimeException e) {
-                LOG.warn("could not write what the primary store deferred while the {} writer closed ({}); what it"
-                        + " holds ends with its lease", type, e.toString());
+                LOG.warn("could not write what the primary store deferred of a commit that ended while the {} writer"
+                        + " closed ({}); what it holds ends with its lease", type, e.toString());
             }
         }
     }

@@ -398,7 +398,7 @@ class DeferredTurnEndAttackTest {
     /**
      * Code outside the store deletes the document while A's save still holds the turn (its end deferred); A's next
      * save hands the turn over and re-creates the document at a version field the store already gave: the base
-     * moves, versions only grow, and recovery converges.
+     * moves, versions only grow, and recovery converges. Expected to pass.
      */
     @Test
     void anOutsideDeleteWhileTheEndIsDeferredThenTheSameInstanceSavesAgain() {

@@ -117,12 +117,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private static final String TURN_UNTIL = "turnUntil";
     /** The version field the entity's last save through the store left. */
     private static final String LAST = "last";
-    /**
-     * The highest version a save may have delivered before the record learned it: recorded ({@code $max}) before the
-     * caller's write of a save whose last command may be deferred, which is deferred only when the save's version is
-     * exactly that one. A take-over, a delete and recovery go above it as they go above {@link #LAST}.
-     */
-    private static final String HI = "hi";
     /** Marks, on a record as a write read it when it took the turn (never stored), a turn taken from a run-out lease. */
     private static final String TOOK_OVER = "tookOver";
     /** The first pause while another write holds the entity; it doubles up to {@link #MAX_TURN_PAUSE_MILLIS}. */
@@ -290,7 +284,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             throw e;
         } finally {
             if (!mayLandLater && !turn.ended) {
-                endTurn(id, turn);
+                endTurn(id, turn.token);
             }
         }
     }
@@ -304,18 +298,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         final ObjectId ref = new ObjectId();
         boolean intentRecorded;
         boolean ended;
-        /** The version the save recorded in {@link #HI} before the caller's write, 0 if none: the one it may defer. */
-        long expected;
-        /** Whether this write may have raised {@link #HI}, and what it was before (null: absent). */
-        boolean hiSet;
-        BsonValue hiBefore;
-
-        /** Notes that this write raises {@link #HI} to {@code expected}; it puts back {@code before} if it writes nothing. */
-        void raisesHi(long expected, BsonValue before) {
-            this.hiSet = true;
-            this.hiBefore = before;
-            this.expected = expected;
-        }
 
         Turn(String token) {
             this.token = token;
@@ -349,10 +331,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 : Filters.eq(BASE, remembered.base());
         // a turn that ran out without being ended is not taken this way: its holder's save may have reached the sinks
         // with a version the record does not show (see takeTurn)
-        long rememberedHigh = remembered.base() + remembered.last();
         Bson asRemembered = Filters.and(Filters.eq("_id", new BsonString(id)), Filters.exists(TURN_OWNER, false),
-                sameBase, Filters.eq(LAST, remembered.last()), Filters.exists(TOMB, false),
-                Filters.or(Filters.exists(HI, false), Filters.lte(HI, rememberedHigh)));
+                sameBase, Filters.eq(LAST, remembered.last()), Filters.exists(TOMB, false));
         BsonDocument intent = intentDoc(turn.ref, write, 0);
         intent.remove("_id");
         Deferred previous = takeDeferred(id);
@@ -361,24 +341,15 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             previous = null;
         }
         List<WriteModel<BsonDocument>> models = new ArrayList<>(3);
-        // the version this save makes if it is the next one, recorded before the caller's write: the save may then
-        // reach the sinks at that version before the record learns it (its last command deferred)
-        long expected = rememberedHigh + 1;
-        Bson takeAndExpect = deferTurnEnd ? Updates.combine(takeTurnUpdate(turn.token, now), Updates.max(HI, expected))
-                : takeTurnUpdate(turn.token, now);
-        if (deferTurnEnd) {
-            // the record's HI was at most the remembered high (the condition): a save that writes nothing puts that back
-            turn.raisesHi(expected, new BsonInt64(rememberedHigh));
-        }
         if (previous == null) {
-            models.add(new UpdateOneModel<>(asRemembered, takeAndExpect));
+            models.add(new UpdateOneModel<>(asRemembered, takeTurnUpdate(turn.token, now)));
         } else {
             // this instance's previous save of the entity still holds the turn, its last command unsent: that command
             // goes first, and the statement that ends its turn hands the turn to this save
             models.add(previous.intentUpdate);
             models.add(new UpdateOneModel<>(Filters.and(ownTurn(id, previous.token), sameBase,
                     Filters.exists(TOMB, false)), Updates.combine(Updates.set(LAST, new BsonInt64(previous.field)),
-                    takeAndExpect)));
+                    takeTurnUpdate(turn.token, now))));
         }
         models.add(new UpdateOneModel<>(Filters.eq("_id", turn.ref), new BsonDocument("$setOnInsert", intent),
                 new com.mongodb.client.model.UpdateOptions().upsert(true)));
@@ -395,7 +366,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             known.invalidate(id);
             // the command may have landed with its reply lost: end the turn it may have taken, so that a retry need
             // not wait for its lease, and remove the intent it may have recorded (one left settles by itself)
-            endTurn(id, turn);
+            endTurn(id, turn.token);
             turn.intentRecorded = true;
             dropUnwrittenIntent(write, turn);
             throw new MongoNotWrittenException(entityName, id, e);
@@ -553,8 +524,13 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         long base = baseOf(meta);
         // the highest version the store may have given the entity's document: its last save through the store
         // (a document that code outside the store deleted or put back may come back below it)
-        // (or the version a save may have delivered before the record learned it, its last command deferred)
-        long high = storeHigh(meta);
+        long high = meta.isNumber(LAST) ? base + meta.getNumber(LAST).longValue() : 0;
+        if (tookOver(meta)) {
+            // the write whose turn ran out may have reached the sinks before it could record what it left (it
+            // crashed, or its last command was never sent): one version above the record's, at most, short of
+            // writes outside the store in between
+            high = base + (meta.isNumber(LAST) ? meta.getNumber(LAST).longValue() : 0) + 1;
+        }
         // a blind save of an entity whose last write was a save through the store needs no read: its record says
         // where the entity's versions are, and the read-back after the caller's write tells this write's own
         Long previousField = lastSavedField(write, meta);
@@ -590,9 +566,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 high = Math.max(high, meta.getNumber(GONE).longValue());
             }
         }
-        // a delete goes above every version the sinks may hold, not only above the document as it is (an older copy
-        // may have been put back)
-        long deleteVersion = delete ? Math.max(before.version(), high) + 1 : 0;
+        long deleteVersion = delete ? before.version() + 1 : 0;
         ObjectId ref = turn.ref;
         try {
             // both updates are conditional on this write's turn: one that lands late (its reply lost, the
@@ -602,14 +576,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 // the commit time; $max keeps the base from ever going down, whatever concurrent creators and clocks do
                 long start = meta.containsKey(TOMB) ? meta.getNumber(TOMB).longValue() + 1
                         : Versions.firstVersion(write.time());
-                Bson incarnation = Updates.combine(Updates.max(BASE, start), Updates.unset(TOMB), Updates.unset(GONE));
-                if (deferTurnEnd) {
-                    // the version of a first save that creates the document with its version field at 1
-                    long expected = Math.max(base, start) + 1;
-                    turn.raisesHi(expected, meta.get(HI));
-                    incarnation = Updates.combine(incarnation, Updates.max(HI, expected));
-                }
-                inTurn(id, turn.token, incarnation);
+                inTurn(id, turn.token, Updates.combine(Updates.max(BASE, start), Updates.unset(TOMB),
+                        Updates.unset(GONE)));
                 base = Math.max(base, start);
             } else if (delete) {
                 // the tombstone's version is recorded before the caller's delete: once the document is gone, nothing
@@ -618,21 +586,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             }
             // an intent that lands without its write (this command's reply lost) settles once the settle time passed
             if (!turn.intentRecorded) {
-                if (deferTurnEnd && !delete && previousField != null) {
-                    // a save of a document whose version field is known: the version it makes if it is the next one is
-                    // recorded with its intent (one update command of two statements), so that the save may reach the
-                    // sinks before the record learns it
-                    long expected = base + previousField + 1;
-                    turn.raisesHi(expected, meta.get(HI));
-                    BsonDocument intent = intentDoc(ref, write, deleteVersion);
-                    intent.remove("_id");
-                    intents.bulkWrite(List.of(new UpdateOneModel<>(ownTurn(id, turn.token), Updates.max(HI, expected)),
-                            new UpdateOneModel<>(Filters.eq("_id", ref), new BsonDocument("$setOnInsert", intent),
-                                    new com.mongodb.client.model.UpdateOptions().upsert(true))),
-                            new BulkWriteOptions().ordered(true));
-                } else {
-                    intents.insertOne(intentDoc(ref, write, deleteVersion));
-                }
+                intents.insertOne(intentDoc(ref, write, deleteVersion));
                 turn.intentRecorded = true;
             }
         } catch (RuntimeException e) {
@@ -655,16 +609,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         } catch (RuntimeException e) {
             throw new MongoWriteUnconfirmedException(entityName, id, e);
         }
-    }
-
-    /**
-     * @return the highest version the store may have given the entity's document and the sinks may hold: its last save
-     *         through the store, or a save that may have been delivered before the record learned it ({@link #HI});
-     *         0 if none
-     */
-    private static long storeHigh(BsonDocument meta) {
-        long high = meta.isNumber(LAST) ? baseOf(meta) + meta.getNumber(LAST).longValue() : 0;
-        return meta.isNumber(HI) ? Math.max(high, meta.getNumber(HI).longValue()) : high;
     }
 
     /** @return the entity's version base as its record holds it (1 for a document the store did not create) */
@@ -690,7 +634,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         if (meta.isNumber(GONE) && base + field <= meta.getNumber(GONE).longValue()) {
             high = Math.max(high, meta.getNumber(GONE).longValue());
         }
-
         return high;
     }
 
@@ -777,10 +720,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // within its turn no other write of the store comes between: the version read back is this one's, unless
         // something outside the store wrote the document too (then it grew by more than one)
         boolean versionKnown = ownState || previousField == null || field == previousField + 1;
-        if (deferTurnEnd && version == turn.expected) {
+        if (deferTurnEnd) {
             // the last command goes with the next acknowledgements, or with this instance's next save of the entity,
-            // which then takes the turn from this one; until then the turn stays this save's. The record already
-            // holds this version as one the sinks may have (HI), so nothing can come back below it
+            // which then takes the turn from this one; until then the turn stays this save's
             deferred.put(id, new Deferred(id, turn.token, field, intentVersionUpdate(write, ref, version)));
             turn.ended = true;
             remember(id, base, field);
@@ -845,21 +787,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
         Bson record = field != null ? endTurnRemembering(field)
                 : gone != null ? Updates.combine(END_TURN, Updates.max(GONE, gone)) : END_TURN;
-        if (turn.hiSet) {
-            // the record now knows what this save left: the version it expected need not stand for it
-            record = Updates.combine(record, turn.hiBefore == null ? Updates.unset(HI) : Updates.set(HI, turn.hiBefore));
-        }
         models.add(new UpdateOneModel<>(ownTurn(write.id(), turn.token), record));
         try {
             BulkWriteResult r = intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
             turn.ended = true;
             return r.getMatchedCount() == models.size();
         } catch (RuntimeException e) {
-            if (version != null && version != turn.expected) {
-                // a version recorded nowhere (not even as the one the save expected) must not reach a sink: were the
-                // document put back below it meanwhile, a later save could make it again for another state
-                throw e;
-            }
             // an intent that keeps its unknown version is settled by recovery once the settle time has passed; a
             // turn that is not ended here is ended once more, or ends with its lease
             LOG.warn("could not record version {} on the intent of {}/{} and end its write turn ({}); recovery settles"
@@ -908,7 +841,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 return deleteVersion; // re-created since: the newer write is delivered, above this delete
             }
             // this delete's own record of its tombstone forgot the last save; a save since remembers it again
-            long saved = storeHigh(meta);
+            long saved = meta.isNumber(LAST) ? baseOf(meta) + meta.getNumber(LAST).longValue() : 0;
             if (saved < deleteVersion) {
                 inTurn(id, again.token, Updates.max(GONE, deleteVersion));
                 return deleteVersion;
@@ -1011,23 +944,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 .getMatchedCount() == 0) {
             throw new IllegalStateException("the write turn on " + entityName + "/" + id + " ended (its lease of "
                     + writeLease + " ran out) before the write began");
-        }
-    }
-
-    /**
-     * Ends the turn of a write that did not complete, if it still holds it, putting {@link #HI} back if the write raised
-     * it: nothing of it reached a sink.
-     */
-    private void endTurn(String id, Turn turn) {
-        if (!turn.hiSet) {
-            endTurn(id, turn.token);
-            return;
-        }
-        Bson restore = turn.hiBefore == null ? Updates.unset(HI) : Updates.set(HI, turn.hiBefore);
-        try {
-            intents.updateOne(ownTurn(id, turn.token), Updates.combine(END_TURN, restore));
-        } catch (RuntimeException e) {
-            LOG.warn("could not end the write turn on {}/{} ({}); it ends with its lease", entityName, id, e.toString());
         }
     }
 
