@@ -52,11 +52,6 @@ public class DelegatingStore<T> implements PrimaryStore<T> {
     }
 
     @Override
-    public boolean hasDeferredWork() {
-        return delegate.hasDeferredWork();
-    }
-
-    @Override
     public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
         return delegate.claimDue(now, limit, owner, lease);
     }

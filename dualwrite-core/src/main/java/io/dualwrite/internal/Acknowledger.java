@@ -32,8 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Batches acknowledgements off the caller's path, and carries with them what the primary store
- * {@linkplain PrimaryStore#hasDeferredWork deferred} of its commits. A batch that cannot be written is dropped
+ * Batches acknowledgements off the caller's path. A batch that cannot be written is dropped
  * with a warning: the intents stay, and recovery redelivers them, which the sinks' version
  * guards make harmless. Thread-safe.
  */
@@ -83,7 +82,6 @@ final class Acknowledger {
      */
     private void flush(boolean fullOnly) {
         synchronized (flushLock) {
-            boolean failed = false;
             while (!queue.isEmpty() && (!fullOnly || size.get() >= batchSize)) {
                 List<Ack> batch = new ArrayList<>(Math.min(batchSize, Math.max(1, size.get())));
                 Ack a;
@@ -97,19 +95,8 @@ final class Acknowledger {
                 try {
                     store.acknowledge(coalesced(batch));
                 } catch (RuntimeException e) {
-                    failed = true;
                     LOG.warn("could not write {} acknowledgement(s) ({}); recovery will redeliver them",
                             batch.size(), e.toString());
-                }
-            }
-            if (!fullOnly && !failed && store.hasDeferredWork()) {
-                // the end of commits the store left for the next batch, when no acknowledgement carried it (after a
-                // batch that failed, the next flush tries again)
-                try {
-                    store.acknowledge(List.of());
-                } catch (RuntimeException e) {
-                    LOG.warn("could not write the work the primary store deferred ({}); it tries again with the next"
-                            + " flush", e.toString());
                 }
             }
         }

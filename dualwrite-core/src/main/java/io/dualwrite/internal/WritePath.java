@@ -198,9 +198,7 @@ final class WritePath<T> {
 
     private Committed<T> commit(PrimaryWrite<T> pw) {
         try {
-            Committed<T> committed = core.store.commit(pw);
-            core.afterCommit();
-            return committed;
+            return core.store.commit(pw);
         } catch (VersionConflictException | UnsupportedOperationException e) {
             throw e;
         } catch (CallerWriteException e) {

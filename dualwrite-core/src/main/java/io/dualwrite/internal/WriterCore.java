@@ -259,21 +259,6 @@ final class WriterCore<T> {
         }
     }
 
-    /**
-     * After a commit: one that ended while the writer closed sends what the store deferred of it now, since the
-     * close's last flush may have come before the commit deferred it.
-     */
-    void afterCommit() {
-        if (closed.get() && store.hasDeferredWork()) {
-            try {
-                store.acknowledge(List.of());
-            } catch (RuntimeException e) {
-                LOG.warn("could not write what the primary store deferred of a commit that ended while the {} writer"
-                        + " closed ({}); what it holds ends with its lease", type, e.toString());
-            }
-        }
-    }
-
     void ensureOpen() {
         if (closed.get()) {
             throw new IllegalStateException("the " + type + " writer is closed");

@@ -75,25 +75,9 @@ public interface PrimaryStore<T> {
      * by its ref, whatever its version; removes a tombstone once no intent is left. Missing entities
      * and intents are ignored.
      *
-     * <p>A store that {@linkplain #hasDeferredWork defers} the end of its commits writes that work in the same
-     * command, ahead of the acknowledgements; called with an empty collection, it writes only that work.
-     *
-     * @param acks the acknowledgements, never null, may be empty
+     * @param acks the acknowledgements, never null
      */
     void acknowledge(Collection<Ack> acks);
-
-    /**
-     * Whether the store holds the last part of finished commits (work that only ends them, such as releasing what
-     * the commit held in the primary) to write with the next acknowledgement batch rather than on the caller's
-     * path. The writer asks after each acknowledgement interval and on every flush, and calls
-     * {@link #acknowledge} (with an empty batch when it has no acknowledgements) while this is true, so the
-     * deferred work is written at most one acknowledgement interval late, and before the writer closes.
-     *
-     * @return true when deferred work waits; default false (a store that defers nothing)
-     */
-    default boolean hasDeferredWork() {
-        return false;
-    }
 
     /**
      * Claims up to {@code limit} entities that have an intent due at or before {@code now} and no

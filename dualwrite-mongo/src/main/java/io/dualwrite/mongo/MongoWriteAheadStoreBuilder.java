@@ -42,7 +42,6 @@ public final class MongoWriteAheadStoreBuilder<T> {
     private Duration settleTime = MongoWriteAheadStore.DEFAULT_SETTLE_TIME;
     private Duration writeLease = MongoWriteAheadStore.DEFAULT_WRITE_LEASE;
     private Duration writeWait = MongoWriteAheadStore.DEFAULT_WRITE_WAIT;
-    private WriteAheadStoreSettings.TurnEnd turnEnd = WriteAheadStoreSettings.TurnEnd.DEFERRED;
     private IdType idType = IdType.STRING;
     private Clock clock = Clock.systemUTC();
     private boolean createIndexes = true;
@@ -164,29 +163,6 @@ public final class MongoWriteAheadStoreBuilder<T> {
     }
 
     /**
-     * Where a save ends its write turn. A save's last command records its version on its intent, has the entity's
-     * record remember the version field it left, and ends its write turn. By default that command is not sent on
-     * the caller's path: it goes with the writer's next acknowledgement batch (at most one acknowledgement
-     * interval later, 20 ms by default, and when the writer flushes or closes), or, when this instance saves the
-     * same entity again first, in the command with which that save takes the turn. A save around a write that
-     * returns nothing then costs three commands (the turn with the intent, the caller's write, the read-back),
-     * one that returns what it saved two.
-     *
-     * <p>Meanwhile the entity's turn is still held: a write of the same entity by another instance waits for it
-     * (up to the acknowledgement interval), and a crash in between leaves the turn to end with its lease, as a
-     * crash during a save does. Set true when entities are written by several instances at once, so that their
-     * writes never wait for another instance's acknowledgement batch (one command more per save).
-     *
-     * @param onCallersPath true to end each save's write turn before the save returns; default false
-     * @return this
-     */
-    public MongoWriteAheadStoreBuilder<T> endTurnOnCallersPath(boolean onCallersPath) {
-        this.turnEnd = onCallersPath ? WriteAheadStoreSettings.TurnEnd.ON_CALLERS_PATH
-                : WriteAheadStoreSettings.TurnEnd.DEFERRED;
-        return this;
-    }
-
-    /**
      * @param create whether {@link #build()} creates the indexes; default true
      * @return this
      */
@@ -222,6 +198,6 @@ public final class MongoWriteAheadStoreBuilder<T> {
         }
         return new WriteAheadIntentStore<>(new WriteAheadStoreSettings<>(collection, intents, idType, versionField, clock,
                 createIndexes, new WriteAheadStoreSettings.Timings(settleTime, writeLease, writeWait),
-                recordCache, turnEnd));
+                recordCache));
     }
 }

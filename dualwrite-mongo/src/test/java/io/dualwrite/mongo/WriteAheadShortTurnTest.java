@@ -18,11 +18,13 @@ package io.dualwrite.mongo;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.PrimaryWriteException;
 import io.dualwrite.WriteResult;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.testkit.mongo.MongoExtension;
 import org.bson.BsonDocument;
@@ -33,8 +35,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,98 +50,149 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(MongoExtension.class)
 class WriteAheadShortTurnTest {
-    private WriteAheadFixture f;
+    private final HookedCollection script = new HookedCollection();
+    private final MutableClock clock = new MutableClock(Fixture.START);
+    private final InMemorySink<Order> search = new InMemorySink<>();
+    private MongoDatabase db;
+    private MongoCollection<Order> orders;
+    private MongoCollection<BsonDocument> intents;
 
     @BeforeEach
     void setUp(MongoDatabase db) {
-        f = new WriteAheadFixture(db, Duration.ofMinutes(1));
+        this.db = db;
+        orders = db.getCollection(Collections.uniqueName("orders"), Order.class).withCodecRegistry(Collections.POJOS);
+        intents = db.getCollection(Collections.uniqueName("intents"), BsonDocument.class);
+    }
+
+    /** A writer on its own store instance (its own memory), its intent collection scripted when asked. */
+    private DualWriter<Order> writer(String name, boolean scripted, Duration writeWait) {
+        MongoWriteAheadStore<Order> store = MongoWriteAheadStore.builder(db, orders).versionField("version")
+                .intentCollection(scripted ? script.wrap(intents) : intents)
+                .writeLease(Duration.ofMinutes(1), writeWait).clock(clock).build();
+        return DualWriter.<Order>builder().entityType("order").clock(clock).workerId(name).primary(store)
+                .deadLetterStore(new InMemoryDeadLetterStore()).gracePeriod(Fixture.GRACE)
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .sink("search", search, Fixture.ONE_ATTEMPT).build();
+    }
+
+    private WriteResult save(DualWriter<Order> w, String id, String status) {
+        return w.saveWith(id, () -> orders.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("status", status),
+                Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
+    }
+
+    /** Recovery on every writer, past the settle time, then: the sink holds what the primary holds, nothing pending. */
+    private void assertConverged(String id, DualWriter<Order>... writers) {
+        clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
+        for (int i = 0; i < 5; i++) {
+            for (DualWriter<Order> w : writers) {
+                w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
+            }
+        }
+        var primary = writers[0].operations().snapshot(id).orElseThrow();
+        assertEquals(primary.version(), search.versionOf(id).orElseThrow(), "the sink holds the primary's version");
+        assertEquals(primary.state().orElseThrow().getStatus(), search.get(id).orElseThrow().getStatus(),
+                "and its state");
+        assertEquals(0, intents.countDocuments(Filters.exists("entityId")), "no intent is left");
     }
 
     @Test
     void aSaveByAnotherInstanceInBetweenSendsTheNextSaveTheLongWayAndItsVersionFollows() {
-        try (DualWriter<Order> a = f.writer("A", false, Duration.ofSeconds(5));
-             DualWriter<Order> b = f.writer("B", false, Duration.ofSeconds(5))) {
-            long v1 = f.save(a, "o1", "NEW").version();
-            long v2 = f.save(a, "o1", "PAID").version();
-            long v3 = f.save(b, "o1", "PACKED").version();
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            long v1 = save(a, "o1", "NEW").version();
+            long v2 = save(a, "o1", "PAID").version();
+            long v3 = save(b, "o1", "PACKED").version();
             // A remembers the record as its own save left it; B's save changed it
-            WriteResult fourth = f.save(a, "o1", "SHIPPED");
+            WriteResult fourth = save(a, "o1", "SHIPPED");
             assertEquals(v1 + 1, v2);
             assertEquals(v2 + 1, v3);
             assertEquals(v3 + 1, fourth.version(), "the version follows B's save, not what A remembered");
             assertTrue(fourth.fullyApplied() && fourth.versionKnown(), "delivered: " + fourth);
-            assertEquals("SHIPPED", f.search.get("o1").orElseThrow().getStatus());
-            assertEquals(fourth.version(), f.search.versionOf("o1").orElseThrow());
-            f.assertConverged("o1", a, b);
+            assertEquals("SHIPPED", search.get("o1").orElseThrow().getStatus());
+            assertEquals(fourth.version(), search.versionOf("o1").orElseThrow());
+            assertConverged("o1", a, b);
         }
     }
 
     @Test
     void aDeleteAndRecreationByAnotherInstanceKeepTheNextSaveAboveThem() {
-        try (DualWriter<Order> a = f.writer("A", false, Duration.ofSeconds(5));
-             DualWriter<Order> b = f.writer("B", false, Duration.ofSeconds(5))) {
-            f.save(a, "o2", "NEW");
-            long before = f.save(a, "o2", "PAID").version();
-            long deleted = b.deleteWith("o2", () -> f.orders.deleteOne(Filters.eq("_id", "o2"))).version();
-            f.clock.advance(Duration.ofSeconds(1));
-            long recreated = f.save(b, "o2", "AGAIN").version();
-            WriteResult next = f.save(a, "o2", "LATEST");
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            save(a, "o2", "NEW");
+            long before = save(a, "o2", "PAID").version();
+            long deleted = b.deleteWith("o2", () -> orders.deleteOne(Filters.eq("_id", "o2"))).version();
+            clock.advance(Duration.ofSeconds(1));
+            long recreated = save(b, "o2", "AGAIN").version();
+            WriteResult next = save(a, "o2", "LATEST");
             assertTrue(deleted > before && recreated > deleted, "B's delete and re-creation: " + before + " < "
                     + deleted + " < " + recreated);
             assertEquals(recreated + 1, next.version(), "A's save follows the re-creation");
-            assertEquals("LATEST", f.search.get("o2").orElseThrow().getStatus());
-            assertEquals(next.version(), f.search.versionOf("o2").orElseThrow());
-            f.assertConverged("o2", a, b);
+            assertEquals("LATEST", search.get("o2").orElseThrow().getStatus());
+            assertEquals(next.version(), search.versionOf("o2").orElseThrow());
+            assertConverged("o2", a, b);
         }
     }
 
     @Test
     void aLostReplyToTheTurnAndIntentCommandIsNothingWrittenAndTheRetryNeedNotWait() {
-        try (DualWriter<Order> a = f.writer("A", true, Duration.ofMillis(300))) {
-            f.save(a, "o3", "NEW");
-            long v2 = f.save(a, "o3", "PAID").version();
+        try (DualWriter<Order> a = writer("A", true, Duration.ofMillis(300))) {
+            save(a, "o3", "NEW");
+            long v2 = save(a, "o3", "PAID").version();
             a.operations().flushAcknowledgements(); // no acknowledgement (also a bulkWrite) comes in between
             // the next save's first command (the turn and the intent together) lands, its reply does not
-            f.assertALostFirstReplyWritesNothingAndTheRetryFollows(a, "o3", v2);
-            f.assertConverged("o3", a);
+            script.landThenLoseReply("bulkWrite", () -> { });
+            AtomicBoolean ran = new AtomicBoolean();
+            PrimaryWriteException e = assertThrows(PrimaryWriteException.class, () -> a.saveWith("o3", () -> {
+                ran.set(true);
+                orders.updateOne(Filters.eq("_id", "o3"), Updates.inc("version", 1L));
+            }));
+            assertTrue(script.done());
+            assertFalse(ran.get(), "the caller's save did not run");
+            assertEquals(ErrorKind.TRANSIENT, e.kind(), "nothing was written, so the caller may retry: " + e);
+            // the caller retries at once: the turn the lost command took is over, the retry does not wait for its lease
+            WriteResult retried = save(a, "o3", "SHIPPED");
+            assertEquals(v2 + 1, retried.version(), "the lost attempt used no version");
+            assertEquals("SHIPPED", search.get("o3").orElseThrow().getStatus());
+            assertConverged("o3", a);
         }
     }
 
     @Test
     void aLostCommandThatMovesTheBaseAfterAnOutsideReCreationStillEndsWithTheSinksAtThePrimary() {
-        try (DualWriter<Order> a = f.writer("A", true, Duration.ofSeconds(5))) {
-            f.save(a, "o6", "NEW");
-            long paid = f.save(a, "o6", "PAID").version();
+        try (DualWriter<Order> a = writer("A", true, Duration.ofSeconds(5))) {
+            save(a, "o6", "NEW");
+            long paid = save(a, "o6", "PAID").version();
             // code outside the store deletes the document and inserts it anew, its version field back at 0
-            f.orders.deleteOne(Filters.eq("_id", "o6"));
+            orders.deleteOne(Filters.eq("_id", "o6"));
             Order outside = new Order("o6", "OUTSIDE");
             outside.setVersion(0L);
-            f.orders.insertOne(outside);
+            orders.insertOne(outside);
             a.operations().flushAcknowledgements();
             // the next save finds the version field below the last it saw and moves the entity's version base: that
             // command never reaches the primary
-            f.script.refuse("updateOne");
-            assertThrows(PrimaryWriteException.class, () -> f.save(a, "o6", "AFTER"));
-            assertTrue(f.script.done());
+            script.refuse("updateOne");
+            assertThrows(PrimaryWriteException.class, () -> save(a, "o6", "AFTER"));
+            assertTrue(script.done());
             // recovery finds the document below what the store gave it, and moves the base itself
-            f.assertConverged("o6", a);
-            assertEquals("AFTER", f.search.get("o6").orElseThrow().getStatus());
-            assertTrue(f.search.versionOf("o6").orElseThrow() > paid, "versions only grow");
+            assertConverged("o6", a);
+            assertEquals("AFTER", search.get("o6").orElseThrow().getStatus());
+            assertTrue(search.versionOf("o6").orElseThrow() > paid, "versions only grow");
         }
     }
 
     @Test
     void aSaveThatFindsTheTurnTakenWaitsForItAndComesAfter() throws Exception {
-        try (DualWriter<Order> a = f.writer("A", false, Duration.ofSeconds(5));
-             DualWriter<Order> b = f.writer("B", false, Duration.ofSeconds(5))) {
-            f.save(a, "o4", "NEW");
-            long v2 = f.save(a, "o4", "PAID").version();
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            save(a, "o4", "NEW");
+            long v2 = save(a, "o4", "PAID").version();
             CompletableFuture<WriteResult> aSave = new CompletableFuture<>();
             WriteResult bSave = b.saveWith("o4", () -> {
                 // while B holds the turn, A's save (which remembers the record) finds it taken
                 CompletableFuture.runAsync(() -> {
                     try {
-                        aSave.complete(f.save(a, "o4", "SHIPPED"));
+                        aSave.complete(save(a, "o4", "SHIPPED"));
                     } catch (RuntimeException x) {
                         aSave.completeExceptionally(x);
                     }
@@ -145,114 +200,114 @@ class WriteAheadShortTurnTest {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 // B's intent and A's, their versions not yet known
                 org.bson.conversions.Bson open = Filters.and(Filters.eq("entityId", "o4"), Filters.eq("v", 0L));
-                while (f.intents.countDocuments(open) < 2 && System.nanoTime() < deadline) {
+                while (intents.countDocuments(open) < 2 && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
-                assertEquals(2, f.intents.countDocuments(open), "A recorded its intent and waits");
-                f.orders.updateOne(Filters.eq("_id", "o4"), Updates.combine(Updates.set("status", "PACKED"),
+                assertEquals(2, intents.countDocuments(open), "A recorded its intent and waits");
+                orders.updateOne(Filters.eq("_id", "o4"), Updates.combine(Updates.set("status", "PACKED"),
                         Updates.inc("version", 1L)));
             });
             WriteResult after = aSave.get(10, TimeUnit.SECONDS);
             assertEquals(v2 + 1, bSave.version(), "B's save, which held the turn");
             assertEquals(v2 + 2, after.version(), "A's save comes after it");
-            assertEquals("SHIPPED", f.search.get("o4").orElseThrow().getStatus());
-            assertEquals(after.version(), f.search.versionOf("o4").orElseThrow());
-            f.assertConverged("o4", a, b);
+            assertEquals("SHIPPED", search.get("o4").orElseThrow().getStatus());
+            assertEquals(after.version(), search.versionOf("o4").orElseThrow());
+            assertConverged("o4", a, b);
         }
     }
 
     @Test
     void aSaveThatCannotHaveTheTurnLeavesNoIntentBehind() {
-        try (DualWriter<Order> a = f.writer("A", false, Duration.ofMillis(50));
-             DualWriter<Order> b = f.writer("B", false, Duration.ofSeconds(5))) {
-            f.save(a, "o5", "NEW");
-            long v2 = f.save(a, "o5", "PAID").version();
+        try (DualWriter<Order> a = writer("A", false, Duration.ofMillis(50));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            save(a, "o5", "NEW");
+            long v2 = save(a, "o5", "PAID").version();
             WriteResult bSave = b.saveWith("o5", () -> {
-                PrimaryWriteException e = assertThrows(PrimaryWriteException.class, () -> f.save(a, "o5", "LOST"));
+                PrimaryWriteException e = assertThrows(PrimaryWriteException.class, () -> save(a, "o5", "LOST"));
                 assertEquals(ErrorKind.TRANSIENT, e.kind(), "B holds the entity for longer than A waits: " + e);
-                f.orders.updateOne(Filters.eq("_id", "o5"), Updates.combine(Updates.set("status", "PACKED"),
+                orders.updateOne(Filters.eq("_id", "o5"), Updates.combine(Updates.set("status", "PACKED"),
                         Updates.inc("version", 1L)));
             });
             assertEquals(v2 + 1, bSave.version());
             b.operations().flushAcknowledgements();
-            assertEquals(0, f.intents.countDocuments(Filters.eq("entityId", "o5")),
+            assertEquals(0, intents.countDocuments(Filters.eq("entityId", "o5")),
                     "A's intent went with its failed save, and B's with its acknowledgement");
-            f.assertConverged("o5", a, b);
+            assertConverged("o5", a, b);
         }
     }
 
     @Test
     void aReadBetweenTheBaseMoveAndTheEndOfTheSaveReportsNoVersionAboveTheSavesOwn() {
-        try (DualWriter<Order> a = f.writer("A", true, Duration.ofSeconds(5));
-             DualWriter<Order> b = f.writer("B", false, Duration.ofSeconds(5))) {
-            f.save(a, "o7", "NEW");
-            f.save(a, "o7", "PAID");
+        try (DualWriter<Order> a = writer("A", true, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            save(a, "o7", "NEW");
+            save(a, "o7", "PAID");
             // code outside the store deletes the document and inserts it anew, its version field back at 0
-            f.orders.deleteOne(Filters.eq("_id", "o7"));
+            orders.deleteOne(Filters.eq("_id", "o7"));
             Order outside = new Order("o7", "OUTSIDE");
             outside.setVersion(0L);
-            f.orders.insertOne(outside);
+            orders.insertOne(outside);
             a.operations().flushAcknowledgements();
             // A's next save finds the re-creation and moves the version base; right then, before the same save
             // records the version field it left, a reconciliation repair on B reads the entity and delivers it
             long[] readDuring = new long[1];
-            f.script.landThen("updateOne", () -> {
+            script.landThen("updateOne", () -> {
                 readDuring[0] = b.operations().snapshot("o7").orElseThrow().version();
                 b.operations().redeliver("search", java.util.List.of("o7"));
             });
-            WriteResult after = f.save(a, "o7", "AFTER");
-            assertTrue(f.script.done());
+            WriteResult after = save(a, "o7", "AFTER");
+            assertTrue(script.done());
             assertTrue(readDuring[0] <= after.version(), "the read during the save saw the save's own state, so it"
                     + " cannot be at a version above the save's: read " + readDuring[0] + ", save " + after.version());
-            WriteResult shipped = f.save(a, "o7", "SHIPPED");
-            assertEquals("SHIPPED", f.search.get("o7").orElseThrow().getStatus(), "the next save reaches the sink (sink"
-                    + " at " + f.search.versionOf("o7") + ", save at " + shipped.version() + ")");
-            f.assertConverged("o7", a, b);
+            WriteResult shipped = save(a, "o7", "SHIPPED");
+            assertEquals("SHIPPED", search.get("o7").orElseThrow().getStatus(), "the next save reaches the sink (sink"
+                    + " at " + search.versionOf("o7") + ", save at " + shipped.version() + ")");
+            assertConverged("o7", a, b);
         }
     }
 
     @Test
     void anOutsideUpdateAfterAPutBackNeverTakesTheEntityBelowAVersionAReadReported() {
-        try (DualWriter<Order> a = f.writer("A", false, Duration.ofSeconds(5));
-             DualWriter<Order> b = f.writer("B", false, Duration.ofSeconds(5))) {
-            f.save(a, "o8", "NEW");
-            Order backup = f.orders.find(Filters.eq("_id", "o8")).first();
-            f.save(a, "o8", "PAID");
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5));
+             DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
+            save(a, "o8", "NEW");
+            Order backup = orders.find(Filters.eq("_id", "o8")).first();
+            save(a, "o8", "PAID");
             // an operator puts back a copy from before the last save; a reconciliation repair tries to deliver it
             backup.setStatus("RESTORED");
-            f.orders.replaceOne(Filters.eq("_id", "o8"), backup);
+            orders.replaceOne(Filters.eq("_id", "o8"), backup);
             long restored = b.operations().snapshot("o8").orElseThrow().version();
             b.operations().redeliver("search", java.util.List.of("o8"));
             // the application then edits the document outside the store (its own @Version increments)
-            f.orders.updateOne(Filters.eq("_id", "o8"), Updates.combine(Updates.set("status", "EDITED"),
+            orders.updateOne(Filters.eq("_id", "o8"), Updates.combine(Updates.set("status", "EDITED"),
                     Updates.inc("version", 1L)));
             long edited = b.operations().snapshot("o8").orElseThrow().version();
             assertTrue(edited > restored, "versions only grow: the restored copy read at " + restored
                     + ", its edit at " + edited);
-            WriteResult shipped = f.save(a, "o8", "SHIPPED");
+            WriteResult shipped = save(a, "o8", "SHIPPED");
             assertTrue(shipped.version() > restored, "the next save goes above what the sinks hold: " + restored
                     + " then " + shipped.version());
-            f.assertConverged("o8", a, b);
-            assertEquals("SHIPPED", f.search.get("o8").orElseThrow().getStatus());
+            assertConverged("o8", a, b);
+            assertEquals("SHIPPED", search.get("o8").orElseThrow().getStatus());
         }
     }
 
     @Test
     void aDocumentDeletedThroughTheStoreAndCreatedAgainOutsideItGetsVersionsAboveItsTombstone() {
-        try (DualWriter<Order> a = f.writer("A", false, Duration.ofSeconds(5))) {
-            f.save(a, "o9", "NEW");
-            f.save(a, "o9", "PAID");
-            long deleted = a.deleteWith("o9", () -> f.orders.deleteOne(Filters.eq("_id", "o9"))).version();
-            assertTrue(f.search.isDeleted("o9"));
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5))) {
+            save(a, "o9", "NEW");
+            save(a, "o9", "PAID");
+            long deleted = a.deleteWith("o9", () -> orders.deleteOne(Filters.eq("_id", "o9"))).version();
+            assertTrue(search.isDeleted("o9"));
             // the application creates the id again, outside the store, its version field starting at 0
             Order outside = new Order("o9", "OUTSIDE");
             outside.setVersion(0L);
-            f.orders.insertOne(outside);
-            WriteResult again = f.save(a, "o9", "AGAIN");
+            orders.insertOne(outside);
+            WriteResult again = save(a, "o9", "AGAIN");
             assertTrue(again.version() > deleted, "versions only grow: deleted at " + deleted + ", saved again at "
                     + again.version());
-            f.assertConverged("o9", a);
-            assertEquals("AGAIN", f.search.get("o9").orElseThrow().getStatus());
+            assertConverged("o9", a);
+            assertEquals("AGAIN", search.get("o9").orElseThrow().getStatus());
         }
     }
 }

@@ -51,7 +51,6 @@ import io.dualwrite.spi.IntentSpec;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.Snapshot;
 import io.dualwrite.UnreadableEntityException;
-import org.bson.BsonBoolean;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
@@ -74,8 +73,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -117,14 +114,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private static final String TURN_UNTIL = "turnUntil";
     /** The version field the entity's last save through the store left. */
     private static final String LAST = "last";
-    /** Marks, on a record as a write read it when it took the turn (never stored), a turn taken from a run-out lease. */
-    private static final String TOOK_OVER = "tookOver";
     /** The first pause while another write holds the entity; it doubles up to {@link #MAX_TURN_PAUSE_MILLIS}. */
     private static final long FIRST_TURN_PAUSE_MILLIS = 1;
     private static final long MAX_TURN_PAUSE_MILLIS = 100;
     /** How many times a read tries for a reading of an entity's document and record that agree. */
     private static final int READ_ATTEMPTS = 5;
-    private static final Bson END_TURN = Updates.combine(Updates.unset(TURN_OWNER), Updates.unset(TURN_UNTIL));
 
     private final MongoCollection<BsonDocument> intents;
     private final String versionField;
@@ -134,10 +128,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private final int turnAttempts;
     /** Per entity, what this instance's last save of it left in its record; null when the store remembers nothing. */
     private final Cache<String, KnownRecord> known;
-    /** Whether a save's last command waits for the next acknowledgement batch (or the instance's next save of the entity). */
-    private final boolean deferTurnEnd;
-    /** Per entity, the last command of this instance's save of it, not sent yet; it holds the entity's turn until then. */
-    private final ConcurrentHashMap<String, Deferred> deferred = new ConcurrentHashMap<>();
 
     /**
      * An entity's record as this instance's last save of it left it.
@@ -146,36 +136,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * @param last the version field that save left
      */
     private record KnownRecord(long base, long last) {
-    }
-
-    /**
-     * A save's last command, not sent yet: the version its intent learns, and the end of its write turn with the
-     * version field the entity's record is to remember. Sent once, by whoever takes it first: an acknowledgement
-     * batch, or the instance's next write of the entity.
-     */
-    private static final class Deferred {
-        final String id;
-        final String token;
-        final long field;
-        final WriteModel<BsonDocument> intentUpdate;
-        final AtomicBoolean taken = new AtomicBoolean();
-
-        Deferred(String id, String token, long field, WriteModel<BsonDocument> intentUpdate) {
-            this.id = id;
-            this.token = token;
-            this.field = field;
-            this.intentUpdate = intentUpdate;
-        }
-
-        /** @return the same command, to be taken again (its sending failed) */
-        Deferred again() {
-            return new Deferred(id, token, field, intentUpdate);
-        }
-
-        /** @return the update of the record that ends the save's turn, if the save still holds it */
-        WriteModel<BsonDocument> turnEnd() {
-            return new UpdateOneModel<>(ownTurn(id, token), endTurnRemembering(field));
-        }
     }
 
     /**
@@ -193,7 +153,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         WriteAheadStoreSettings.RecordCache cache = settings.recordCache();
         this.known = cache.maxEntities() == 0 ? null : Caffeine.newBuilder().maximumSize(cache.maxEntities())
                 .expireAfterWrite(cache.expireAfter()).build();
-        this.deferTurnEnd = settings.turnEnd() == WriteAheadStoreSettings.TurnEnd.DEFERRED;
         if (settings.createIndexes()) {
             ensureIndexes();
         }
@@ -329,40 +288,18 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         Instant now = clock.instant();
         Bson sameBase = remembered.base() == 1 ? Filters.or(Filters.exists(BASE, false), Filters.eq(BASE, 1L))
                 : Filters.eq(BASE, remembered.base());
-        // a turn that ran out without being ended is not taken this way: its holder's save may have reached the sinks
-        // with a version the record does not show (see takeTurn)
-        Bson asRemembered = Filters.and(Filters.eq("_id", new BsonString(id)), Filters.exists(TURN_OWNER, false),
-                sameBase, Filters.eq(LAST, remembered.last()), Filters.exists(TOMB, false));
+        Bson asRemembered = Filters.and(turnFree(id, now), sameBase, Filters.eq(LAST, remembered.last()),
+                Filters.exists(TOMB, false));
         BsonDocument intent = intentDoc(turn.ref, write, 0);
         intent.remove("_id");
-        Deferred previous = takeDeferred(id);
-        if (previous != null && previous.field != remembered.last()) {
-            sendDeferred(List.of(previous));
-            previous = null;
-        }
-        List<WriteModel<BsonDocument>> models = new ArrayList<>(3);
-        if (previous == null) {
-            models.add(new UpdateOneModel<>(asRemembered, takeTurnUpdate(turn.token, now)));
-        } else {
-            // this instance's previous save of the entity still holds the turn, its last command unsent: that command
-            // goes first, and the statement that ends its turn hands the turn to this save
-            models.add(previous.intentUpdate);
-            models.add(new UpdateOneModel<>(Filters.and(ownTurn(id, previous.token), sameBase,
-                    Filters.exists(TOMB, false)), Updates.combine(Updates.set(LAST, new BsonInt64(previous.field)),
-                    takeTurnUpdate(turn.token, now))));
-        }
-        models.add(new UpdateOneModel<>(Filters.eq("_id", turn.ref), new BsonDocument("$setOnInsert", intent),
-                new com.mongodb.client.model.UpdateOptions().upsert(true)));
+        List<WriteModel<BsonDocument>> models = List.of(
+                new UpdateOneModel<>(asRemembered, takeTurnUpdate(turn.token, now)),
+                new UpdateOneModel<>(Filters.eq("_id", turn.ref), new BsonDocument("$setOnInsert", intent),
+                        new com.mongodb.client.model.UpdateOptions().upsert(true)));
         BulkWriteResult r;
         try {
             r = intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
-            if (previous != null) {
-                sent(List.of(previous));
-            }
         } catch (RuntimeException e) {
-            if (previous != null) {
-                putBack(List.of(previous));
-            }
             known.invalidate(id);
             // the command may have landed with its reply lost: end the turn it may have taken, so that a retry need
             // not wait for its lease, and remove the intent it may have recorded (one left settles by itself)
@@ -372,96 +309,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             throw new MongoNotWrittenException(entityName, id, e);
         }
         turn.intentRecorded = true;
-        // every statement but the upsert of the intent matched (an upsert that inserts matches nothing): the turn is
-        // this save's, the record as remembered. Anything less leaves it unclear whether the turn was handed over:
-        // the save takes it the long way, which a turn it already holds does not hold up
-        if (r.getMatchedCount() == models.size() - 1) {
+        if (r.getMatchedCount() == 1) {
             return new BsonDocument(BASE, new BsonInt64(remembered.base())).append(LAST, new BsonInt64(remembered.last()));
         }
         known.invalidate(id);
         return null;
-    }
-
-    /**
-     * @return this instance's unsent last command of a save of the entity, taken so that nobody else sends it; null if
-     *         none, or if another thread has it on its way. It stays in {@link #deferred} until it has landed
-     *         ({@link #sent}), so that an acknowledgement batch meanwhile can give its intent the version first.
-     */
-    private Deferred takeDeferred(String id) {
-        Deferred d = deferred.get(id);
-        return d != null && d.taken.compareAndSet(false, true) ? d : null;
-    }
-
-    /** @return every unsent last command of this instance's saves, taken (see {@link #takeDeferred}) */
-    private List<Deferred> takeAllDeferred() {
-        List<Deferred> all = new ArrayList<>();
-        for (Deferred d : deferred.values()) {
-            if (d.taken.compareAndSet(false, true)) {
-                all.add(d);
-            }
-        }
-        return all;
-    }
-
-    /** Forgets last commands that landed. */
-    private void sent(List<Deferred> landed) {
-        for (Deferred d : landed) {
-            deferred.remove(d.id, d);
-        }
-    }
-
-    /** Leaves unsent last commands for the next batch: the command that carried them failed (it may have landed). */
-    private void putBack(List<Deferred> unsent) {
-        for (Deferred d : unsent) {
-            if (!deferred.replace(d.id, d, d.again())) {
-                // a newer save of the entity holds the turn, so this one's ended: recovery settles its version
-                LOG.debug("the last command of a save of {}/{} was not sent; a newer save holds the entity", entityName,
-                        d.id);
-            }
-        }
-    }
-
-    /** Sends the unsent last command of this instance's save of the entity now, if there is one. */
-    private void sendDeferredOf(String id) {
-        Deferred d = takeDeferred(id);
-        if (d != null) {
-            sendDeferred(List.of(d));
-        }
-    }
-
-    /** Sends every unsent last command of this instance's saves now, in one command. */
-    private void sendAllDeferred() {
-        List<Deferred> all = takeAllDeferred();
-        if (!all.isEmpty()) {
-            sendDeferred(all);
-        }
-    }
-
-    /** Sends unsent last commands of this instance's saves now, in one command; ones it fails to send are put back. */
-    private void sendDeferred(List<Deferred> unsent) {
-        List<WriteModel<BsonDocument>> models = new ArrayList<>(unsent.size() * 2);
-        for (Deferred d : unsent) {
-            models.add(d.intentUpdate);
-            models.add(d.turnEnd());
-        }
-        try {
-            intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
-            sent(unsent);
-        } catch (RuntimeException e) {
-            putBack(unsent);
-            LOG.warn("could not end the write turn of {} earlier save(s) of {} ({}); trying again with the next"
-                    + " acknowledgements", unsent.size(), entityName, e.toString());
-        }
-    }
-
-    @Override
-    public boolean hasDeferredWork() {
-        for (Deferred d : deferred.values()) {
-            if (!d.taken.get()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Remembers what a save left in its entity's record, once the command that wrote it there succeeded. */
@@ -511,7 +363,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      */
     private static Long lastSavedField(PrimaryWrite<?> write, BsonDocument meta) {
         if (write.operation() == Operation.DELETE || write.expectedVersion().isPresent() || meta.containsKey(TOMB)
-                || !meta.isNumber(LAST) || tookOver(meta)) {
+                || !meta.isNumber(LAST)) {
             return null;
         }
         return meta.getNumber(LAST).longValue();
@@ -525,12 +377,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // the highest version the store may have given the entity's document: its last save through the store
         // (a document that code outside the store deleted or put back may come back below it)
         long high = meta.isNumber(LAST) ? base + meta.getNumber(LAST).longValue() : 0;
-        if (tookOver(meta)) {
-            // the write whose turn ran out may have reached the sinks before it could record what it left (it
-            // crashed, or its last command was never sent): one version above the record's, at most, short of
-            // writes outside the store in between
-            high = base + (meta.isNumber(LAST) ? meta.getNumber(LAST).longValue() : 0) + 1;
-        }
         // a blind save of an entity whose last write was a save through the store needs no read: its record says
         // where the entity's versions are, and the read-back after the caller's write tells this write's own
         Long previousField = lastSavedField(write, meta);
@@ -699,9 +545,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             // this state for it), so the base moves above every version the store gave it ($max: a base never goes
             // down). It moves before any refusal below: recovery then delivers what the primary holds as a new version
             long start = Math.max(Versions.firstVersion(write.time()), high + 1 - field);
-            LOG.warn("the version field of {}/{} is {}, at or below the {} the store last saw (or a write whose turn"
-                    + " ran out may have delivered): something outside the store re-created it, or put an older copy"
-                    + " back; its versions continue from {}", entityName, id, field, high - base, start + field);
+            LOG.warn("the version field of {}/{} is {}, at or below the {} the store last saw: something outside the"
+                    + " store re-created it; its versions continue from {}", entityName, id, field,
+                    high - base, start + field);
             base = moveBase(id, turn.token, base, start, field);
         }
         if (previousField != null && field == previousField) {
@@ -720,13 +566,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // within its turn no other write of the store comes between: the version read back is this one's, unless
         // something outside the store wrote the document too (then it grew by more than one)
         boolean versionKnown = ownState || previousField == null || field == previousField + 1;
-        if (deferTurnEnd) {
-            // the last command goes with the next acknowledgements, or with this instance's next save of the entity,
-            // which then takes the turn from this one; until then the turn stays this save's
-            deferred.put(id, new Deferred(id, turn.token, field, intentVersionUpdate(write, ref, version)));
-            turn.ended = true;
-            remember(id, base, field);
-        } else if (finish(write, ref, version, field, null, turn)) {
+        if (finish(write, ref, version, field, null, turn)) {
             remember(id, base, field);
         } else if (known != null) {
             known.invalidate(id);
@@ -783,11 +623,16 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private boolean finish(PrimaryWrite<T> write, ObjectId ref, Long version, Long field, Long gone, Turn turn) {
         List<WriteModel<BsonDocument>> models = new ArrayList<>(2);
         if (version != null) {
-            models.add(intentVersionUpdate(write, ref, version));
+            Instant due = Intent.earliestDue(write.intents().stream()
+                    .map(spec -> new Intent(spec.sink(), version, spec.dueAt(), 0, null, null, null, null, null)).toList());
+            models.add(new UpdateOneModel<>(Filters.eq("_id", ref), Updates.combine(Updates.max(V, version),
+                    due == null ? Updates.unset(DUE) : Updates.set(DUE, Meta.date(due)), Updates.inc(REV, 1L))));
         }
-        Bson record = field != null ? endTurnRemembering(field)
-                : gone != null ? Updates.combine(END_TURN, Updates.max(GONE, gone)) : END_TURN;
-        models.add(new UpdateOneModel<>(ownTurn(write.id(), turn.token), record));
+        Bson endTurn = Updates.combine(Updates.unset(TURN_OWNER), Updates.unset(TURN_UNTIL));
+        Bson record = field != null ? Updates.combine(endTurn, Updates.set(LAST, new BsonInt64(field)))
+                : gone != null ? Updates.combine(endTurn, Updates.max(GONE, gone)) : endTurn;
+        models.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", new BsonString(write.id())),
+                Filters.eq(TURN_OWNER, turn.token)), record));
         try {
             BulkWriteResult r = intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
             turn.ended = true;
@@ -799,27 +644,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     + " it", version, entityName, write.id(), e.toString());
             return true;
         }
-    }
-
-    /**
-     * @return the update that gives a save's intent its version (never lower than recovery may already have settled
-     *         it at) and its due time back, if recovery pushed it while the caller's write was on its way
-     */
-    private static WriteModel<BsonDocument> intentVersionUpdate(PrimaryWrite<?> write, ObjectId ref, long version) {
-        Instant due = Intent.earliestDue(write.intents().stream()
-                .map(spec -> new Intent(spec.sink(), version, spec.dueAt(), 0, null, null, null, null, null)).toList());
-        return new UpdateOneModel<>(Filters.eq("_id", ref), Updates.combine(Updates.max(V, version),
-                due == null ? Updates.unset(DUE) : Updates.set(DUE, Meta.date(due)), Updates.inc(REV, 1L)));
-    }
-
-    /** @return the entity's record, while the write of {@code token} holds its turn */
-    private static Bson ownTurn(String id, String token) {
-        return Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TURN_OWNER, token));
-    }
-
-    /** @return the update that ends a save's turn, the record remembering the version field the save left */
-    private static Bson endTurnRemembering(long field) {
-        return Updates.combine(END_TURN, Updates.set(LAST, new BsonInt64(field)));
     }
 
     /**
@@ -863,14 +687,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * @throws MongoNotWrittenException when the turn cannot be had: nothing was written
      */
     private BsonDocument takeTurn(String id, String turn) {
-        // a turn this instance's previous save of the entity still holds ends first (its last command, unsent)
-        sendDeferredOf(id);
         long pause = FIRST_TURN_PAUSE_MILLIS;
         for (int attempt = 1; ; attempt++) {
             Instant now = clock.instant();
             try {
-                return heldRecord(id, turn, intents.findOneAndUpdate(turnFree(id, now, turn), takeTurnUpdate(turn, now),
-                        new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.BEFORE)));
+                return intents.findOneAndUpdate(turnFree(id, now), takeTurnUpdate(turn, now),
+                        new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
             } catch (RuntimeException e) {
                 if (!isDuplicateKey(e)) {
                     // the command may have landed with its reply lost: end the turn it may have taken, so a retry
@@ -893,40 +715,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
     }
 
-    /**
-     * @param before the entity's record before {@code turn} took it, null if there was none
-     * @return the record as the write that holds {@code turn} sees it, marked {@link #tookOver} when the turn was
-     *         taken from another write whose lease ran out before it ended its turn
-     */
-    private static BsonDocument heldRecord(String id, String turn, BsonDocument before) {
-        BsonDocument held = before == null ? new BsonDocument("_id", new BsonString(id)) : before.clone();
-        if (held.isString(TURN_OWNER) && !turn.equals(held.getString(TURN_OWNER).getValue())) {
-            held.put(TOOK_OVER, BsonBoolean.TRUE);
-        }
-        held.put(TURN_OWNER, new BsonString(turn));
-        return held;
-    }
-
-    /** @return true when the write turn of this record was taken from a write whose lease ran out */
-    private static boolean tookOver(BsonDocument meta) {
-        return meta.getBoolean(TOOK_OVER, BsonBoolean.FALSE).getValue();
-    }
-
     /** @return the entity's record, while no write holds its turn (none, or one whose lease ran out by {@code now}) */
     private static Bson turnFree(String id, Instant now) {
-        return turnFree(id, now, null);
-    }
-
-    /**
-     * @param token a write that counts the turn as free when it holds it itself (a command whose reply was lost may
-     *              have given it the turn already), or null
-     * @return the entity's record, while no other write holds its turn; one equality on {@code _id}, so that an upsert
-     *         creates the record under the entity's id
-     */
-    private static Bson turnFree(String id, Instant now, String token) {
-        Bson free = Filters.or(Filters.exists(TURN_UNTIL, false), Filters.lte(TURN_UNTIL, Meta.date(now)));
         return Filters.and(Filters.eq("_id", new BsonString(id)),
-                token == null ? free : Filters.or(free, Filters.eq(TURN_OWNER, token)));
+                Filters.or(Filters.exists(TURN_UNTIL, false), Filters.lte(TURN_UNTIL, Meta.date(now))));
     }
 
     /** @return the update that gives the entity's write turn to {@code token}, for one write lease from {@code now} */
@@ -950,7 +742,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     /** Ends a write turn, if this write still holds it; a turn that cannot be ended ends with its lease. */
     private void endTurn(String id, String turn) {
         try {
-            intents.updateOne(ownTurn(id, turn), END_TURN);
+            intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TURN_OWNER, turn)),
+                    Updates.combine(Updates.unset(TURN_OWNER), Updates.unset(TURN_UNTIL)));
         } catch (RuntimeException e) {
             LOG.warn("could not end the write turn on {}/{} ({}); it ends with its lease", entityName, id, e.toString());
         }
@@ -984,7 +777,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     @Override
     public Optional<Snapshot<T>> read(String id) {
-        sendDeferredOf(id);
         try {
             return readOrUndecodable(id);
         } catch (Undecodable e) {
@@ -1138,7 +930,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     @Override
     public List<Snapshot<T>> scan(String afterExclusive, int limit) {
         checkLimit(limit);
-        sendAllDeferred();
         TreeSet<String> candidates = new TreeSet<>();
         Bson after = afterExclusive == null ? new BsonDocument() : Filters.gt("_id", ids.toBson(afterExclusive));
         for (BsonDocument d : entities.find(after).projection(new BsonDocument("_id", new BsonInt32(1)))
@@ -1189,28 +980,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * which deletes the intent documents left with nothing pending, runs after the removals. A due time left on a
      * document that still has other sinks' intents may be earlier than theirs, never later; {@link #claimDue}
      * sets it right when it finds nothing due.
-     *
-     * <p>The last commands of this instance's saves that wait for it go first in the same command: each intent learns
-     * its version before any acknowledgement of it, and each save's write turn ends.
      */
     @Override
     public void acknowledge(Collection<Ack> acks) {
         Map<String, List<Ack>> byId = byEntity(acks);
         Bson settled = Filters.lte(AT, Meta.date(clock.instant().minus(settleTime)));
-        List<Deferred> ends = takeAllDeferred();
         List<WriteModel<BsonDocument>> models = new ArrayList<>();
-        for (Deferred d : ends) {
-            models.add(d.intentUpdate);
-            models.add(d.turnEnd());
-        }
-        for (Deferred d : deferred.values()) {
-            if (!ends.contains(d) && byId.containsKey(d.id)) {
-                // another command has it on its way (a read, a hand-over): its intent learns its version here too, so
-                // that the acknowledgement of that version, which may land first, finds it known (it goes up only)
-                models.add(d.intentUpdate);
-            }
-        }
-        int ackStart = models.size();
         for (Map.Entry<String, List<Ack>> e : byId.entrySet()) {
             for (Ack a : e.getValue()) {
                 String intent = PENDING + "." + a.sink();
@@ -1224,21 +999,13 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 }
             }
         }
-        if (models.size() > ackStart) {
-            // exactly the documents an acknowledgement may have emptied: known versions, or settled ones
-            models.add(new DeleteManyModel<>(Filters.and(Filters.in(ENTITY_ID, new ArrayList<>(byId.keySet())),
-                    Filters.eq(PENDING, new BsonDocument()), Filters.or(Filters.gt(V, 0L), settled))));
-        }
         if (models.isEmpty()) {
             return;
         }
-        try {
-            intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
-            sent(ends);
-        } catch (RuntimeException e) {
-            putBack(ends);
-            throw e;
-        }
+        // exactly the documents an acknowledgement may have emptied: known versions, or settled ones
+        models.add(new DeleteManyModel<>(Filters.and(Filters.in(ENTITY_ID, new ArrayList<>(byId.keySet())),
+                Filters.eq(PENDING, new BsonDocument()), Filters.or(Filters.gt(V, 0L), settled))));
+        intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
     }
 
     /**
@@ -1288,8 +1055,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     @Override
     public List<Snapshot<T>> claimDue(Instant now, int limit, String owner, Duration lease) {
         checkClaim(now, limit, owner, lease);
-        // what this instance's saves left unsent first: recovery is not to take their intents for unknown versions
-        sendAllDeferred();
         // candidates are entities, earliest due first: one entity's many intents never crowd out the others
         List<String> candidates = new ArrayList<>();
         for (BsonDocument d : intents.aggregate(List.of(Aggregates.match(Filters.lte(DUE, Meta.date(now))),
@@ -1493,7 +1258,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     @Override
     public void reschedule(String id, Collection<Intent> updated) {
         Objects.requireNonNull(updated, "updated");
-        sendDeferredOf(id);
         for (Intent u : updated) {
             Optional<String> ref = u.ref();
             if (ref.isEmpty() || !ObjectId.isValid(ref.get())) {

@@ -35,20 +35,11 @@ import java.util.Objects;
  * @param createIndexes whether to create the indexes when the store is made
  * @param timings       the settle time, the write lease and the longest wait for a write turn
  * @param recordCache   how many entities' records an instance remembers, and for how long
- * @param turnEnd       when a save ends its write turn
  * @param <T>           the entity type
  */
 public record WriteAheadStoreSettings<T>(MongoCollection<T> collection, MongoCollection<BsonDocument> intents,
                                          IdType idType, String versionField, Clock clock, boolean createIndexes,
-                                         Timings timings, RecordCache recordCache, TurnEnd turnEnd) {
-    /** When a save's last command (its version on its intent, its record, the end of its write turn) is written. */
-    public enum TurnEnd {
-        /** With the writer's next acknowledgement batch, or the instance's next save of the entity: off the caller's path. */
-        DEFERRED,
-        /** Before the save returns: one command more on the caller's path. */
-        ON_CALLERS_PATH
-    }
-
+                                         Timings timings, RecordCache recordCache) {
     /**
      * What an instance remembers of the entities' records.
      *
