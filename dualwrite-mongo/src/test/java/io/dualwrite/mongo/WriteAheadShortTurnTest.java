@@ -310,4 +310,36 @@ class WriteAheadShortTurnTest {
             assertEquals("AGAIN", search.get("o9").orElseThrow().getStatus());
         }
     }
+    @Test
+    void aDeleteAfterAnOlderCopyWasPutBackGoesAboveTheVersionTheSinksHold() {
+        try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5))) {
+            save(a, "p1", "FIRST");
+            a.operations().flushAcknowledgements();
+            MongoCollection<BsonDocument> raw = db.getCollection(orders.getNamespace().getCollectionName(),
+                    BsonDocument.class);
+            BsonDocument older = raw.find(Filters.eq("_id", "p1")).first();
+            long second = save(a, "p1", "SECOND").version();
+            // code outside the store puts the copy from before the second save back: it reads one version lower
+            raw.replaceOne(Filters.eq("_id", "p1"), older);
+            WriteResult deleted = a.deleteWith("p1", () -> orders.deleteOne(Filters.eq("_id", "p1")));
+            assertTrue(deleted.version() > second, "the delete goes above the " + second + " the sink holds: " + deleted);
+            assertTrue(search.isDeleted("p1"), "the sink took the delete");
+        }
+    }
+
+    @Test
+    void aSaveWhoseClosingCommandIsRefusedDeliversNothingItselfAndRecoveryBringsTheSinkToThePrimary() {
+        try (DualWriter<Order> a = writer("A", true, Duration.ofSeconds(5))) {
+            long first = save(a, "p2", "FIRST").version();
+            a.operations().flushAcknowledgements();
+            // the save's last command (its version on its intent and record, the end of its turn) is refused
+            script.first("bulkWrite", () -> { }).refuse("bulkWrite");
+            PrimaryWriteException e = assertThrows(PrimaryWriteException.class, () -> save(a, "p2", "SECOND"));
+            assertTrue(script.done());
+            assertEquals(ErrorKind.UNKNOWN_OUTCOME, e.kind(), "the caller's save happened; its outcome is unknown: " + e);
+            assertEquals(first, search.versionOf("p2").orElseThrow(), "no version the record may not hold was delivered");
+            assertConverged("p2", a);
+            assertEquals("SECOND", search.get("p2").orElseThrow().getStatus());
+        }
+    }
 }

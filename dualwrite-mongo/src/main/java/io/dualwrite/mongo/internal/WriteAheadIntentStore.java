@@ -412,7 +412,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 high = Math.max(high, meta.getNumber(GONE).longValue());
             }
         }
-        long deleteVersion = delete ? before.version() + 1 : 0;
+        // a delete goes above every version the store gave the entity, not only above the document as it is (an older
+        // copy put back from outside the store reads below what the sinks hold)
+        long deleteVersion = delete ? Math.max(before.version(), high) + 1 : 0;
         ObjectId ref = turn.ref;
         try {
             // both updates are conditional on this write's turn: one that lands late (its reply lost, the
@@ -619,6 +621,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * @param version the save's version, null for a delete (its intent knew it from the start)
      * @param field   the version field the save left, null for a delete
      * @param gone    the version of a delete, whose caller's delete happened; null for a save
+     * @return false when the turn had ended (its lease ran out) before the command
+     * @throws RuntimeException for a save whose command failed: its version is then not to be delivered by the caller
      */
     private boolean finish(PrimaryWrite<T> write, ObjectId ref, Long version, Long field, Long gone, Turn turn) {
         List<WriteModel<BsonDocument>> models = new ArrayList<>(2);
@@ -638,8 +642,15 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             turn.ended = true;
             return r.getMatchedCount() == models.size();
         } catch (RuntimeException e) {
-            // an intent that keeps its unknown version is settled by recovery once the settle time has passed; a
-            // turn that is not ended here is ended once more, or ends with its lease
+            if (version != null) {
+                // a save's version that its record and intent may not hold must not reach a sink from here: were an
+                // older copy put back meanwhile, a later save could make that version again for another state. The
+                // save's outcome is unknown to its caller; recovery settles the intent and delivers what is there
+                throw e;
+            }
+            // a delete's version is on its intent and tombstone already: an intent that keeps its unknown version is
+            // settled by recovery once the settle time has passed; a turn that is not ended here is ended once more,
+            // or ends with its lease
             LOG.warn("could not record version {} on the intent of {}/{} and end its write turn ({}); recovery settles"
                     + " it", version, entityName, write.id(), e.toString());
             return true;
