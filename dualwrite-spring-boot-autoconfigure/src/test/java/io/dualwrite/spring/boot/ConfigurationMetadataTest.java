@@ -20,6 +20,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -57,5 +61,22 @@ class ConfigurationMetadataTest {
                 "a duration's default, from the additional metadata");
         assertTrue(metadata.get("hints").toString().contains("dualwrite.health.open-circuit-status"),
                 "the additional metadata's hints are merged in");
+    }
+    @Test
+    void everyPropertyAnIdeCompletesIsInTheDocs() throws Exception {
+        JsonNode metadata;
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            assertNotNull(in, "spring-boot-configuration-processor generated the metadata");
+            metadata = new ObjectMapper().readTree(in);
+        }
+        String docs = Files.readString(Path.of("..", "docs", "spring-boot.md"));
+        List<String> missing = new ArrayList<>();
+        metadata.get("properties").forEach(p -> {
+            String name = p.get("name").asText();
+            if (!docs.contains("`" + name + "`") && !docs.contains("`" + name + ".")) {
+                missing.add(name);
+            }
+        });
+        assertTrue(missing.isEmpty(), "docs/spring-boot.md names every property: missing " + missing);
     }
 }
