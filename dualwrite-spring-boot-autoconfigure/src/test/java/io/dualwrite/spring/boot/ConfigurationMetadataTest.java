@@ -36,11 +36,7 @@ class ConfigurationMetadataTest {
 
     @Test
     void everyTopLevelPropertyAndTheEntityMapAreDescribed() throws Exception {
-        JsonNode metadata;
-        try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
-            assertNotNull(in, "spring-boot-configuration-processor generated the metadata");
-            metadata = new ObjectMapper().readTree(in);
-        }
+        JsonNode metadata = metadata();
         Map<String, JsonNode> byName = new HashMap<>();
         metadata.get("properties").forEach(p -> byName.put(p.get("name").asText(), p));
 
@@ -64,11 +60,7 @@ class ConfigurationMetadataTest {
     }
     @Test
     void everyPropertyAnIdeCompletesIsInTheDocs() throws Exception {
-        JsonNode metadata;
-        try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
-            assertNotNull(in, "spring-boot-configuration-processor generated the metadata");
-            metadata = new ObjectMapper().readTree(in);
-        }
+        JsonNode metadata = metadata();
         String docs = Files.readString(Path.of("..", "docs", "spring-boot.md"));
         List<String> missing = new ArrayList<>();
         metadata.get("properties").forEach(p -> {
@@ -78,5 +70,13 @@ class ConfigurationMetadataTest {
             }
         });
         assertTrue(missing.isEmpty(), "docs/spring-boot.md names every property: missing " + missing);
+    }
+
+    /** @return the metadata generated into the jar */
+    private JsonNode metadata() throws Exception {
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            assertNotNull(in, "spring-boot-configuration-processor generated the metadata");
+            return new ObjectMapper().readTree(in);
+        }
     }
 }
