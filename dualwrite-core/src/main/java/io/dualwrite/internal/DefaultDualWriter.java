@@ -53,10 +53,29 @@ public final class DefaultDualWriter<T> implements DualWriter<T>, WriterOperatio
     /** @param cfg the settings */
     public DefaultDualWriter(WriterSettings<T> cfg) {
         this.core = new WriterCore<>(cfg);
-        this.writes = new WritePath<>(core);
-        this.recovery = new RecoveryPass<>(core);
-        this.redeliveries = new Redeliveries<>(core, writes);
-        this.deadLetters = new DeadLetterOperations<>(core);
+        RecoveryPass<T> pass = null;
+        try {
+            this.writes = new WritePath<>(core);
+            pass = new RecoveryPass<>(core);
+            this.recovery = pass;
+            this.redeliveries = new Redeliveries<>(core, writes);
+            this.deadLetters = new DeadLetterOperations<>(core);
+        } catch (RuntimeException | Error e) {
+            // a writer that cannot be built leaves nothing behind: no thread, no meter, no instance tag taken
+            if (pass != null) {
+                try {
+                    pass.close();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            try {
+                core.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     @Override

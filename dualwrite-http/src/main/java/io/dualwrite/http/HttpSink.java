@@ -29,6 +29,7 @@ import io.dualwrite.http.internal.UriTemplate;
 import io.dualwrite.internal.Args;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.MappingException;
+import io.dualwrite.spi.SinkException;
 import io.dualwrite.spi.MappingSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -224,6 +225,7 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
      * @throws IllegalArgumentException if the change is of another entity type
      * @throws MappingException         if the body cannot be mapped, the URL cannot be built or a header supplier
      *                                  throws; what it threw is the cause
+     * @throws SinkException            a {@link SinkException} they threw, with its own kind, or an interruption
      */
     @Override
     public HttpRequest map(Change<T> change) {
@@ -348,14 +350,22 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
      * @throws IllegalArgumentException if the change is of another entity type
      * @throws MappingException         if the body cannot be mapped, the URL cannot be built or a header supplier
      *                                  throws ({@link ErrorKind#PERMANENT}); what it threw is the cause
+     * @throws SinkException            what the body mapper or a header supplier threw as a {@link SinkException}, with
+     *                                  its own kind; or, when the thread was interrupted, a {@link ErrorKind#TRANSIENT}
+     *                                  one (the interrupt flag is kept)
      */
     public HttpRequest request(Change<T> change) {
         Objects.requireNonNull(change, "change");
         Args.sameEntityType("HTTP sink", entityType, change);
         try {
             return build(change);
-        } catch (MappingException e) {
+        } catch (SinkException e) {
+            // a mapper's or header supplier's own failure keeps its kind (a TRANSIENT one is retried)
             throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkException("interrupted while building the request for " + change.idempotencyKey(),
+                    ErrorKind.TRANSIENT, e);
         } catch (Exception e) {
             throw new MappingException("could not map " + change.idempotencyKey() + ": " + e, e);
         }

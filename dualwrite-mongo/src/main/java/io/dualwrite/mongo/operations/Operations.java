@@ -778,10 +778,22 @@ public final class Operations {
      * @param mode  dry run or apply, not null
      * @param by    who asks, not blank
      * @return the request as recorded
-     * @throws OperationRejectedException (bad input) when the type is not known
+     * @throws OperationRejectedException (bad input) when the type is not known, or the scope names a sink that the
+     *                                    type's writer, when one is registered, does not have
      */
     public ReconcileRequest requestReconciliation(String type, ReconcileScope scope, ReconcileMode mode, String by) {
-        return reconcileRequests.submit(requireType(type), scope, mode, by);
+        String entityType = requireType(type);
+        DualWriter<?> writer = writers.get(entityType);
+        if (writer != null && scope != null) {
+            // where the type's writer is known (inside the application), a sink it does not have is refused now
+            // rather than failing later in whichever instance runs the request
+            List<String> unknown = scope.sinks().stream().filter(s -> !writer.sinkNames().contains(s)).toList();
+            if (!unknown.isEmpty()) {
+                throw OperationRejectedException.badInput("the " + entityType + " writer has no sink " + unknown
+                        + "; its sinks: " + writer.sinkNames());
+            }
+        }
+        return reconcileRequests.submit(entityType, scope, mode, by);
     }
 
     /**

@@ -140,6 +140,9 @@ public final class ProcessChaos {
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             throw new ChaosRunAbortedException("the wiring " + wiring.getName() + " failed in this JVM", seed, e);
         }
         if (kills.killed() < kills.rounds().size()) {
