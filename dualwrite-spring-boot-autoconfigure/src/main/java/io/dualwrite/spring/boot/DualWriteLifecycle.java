@@ -21,6 +21,7 @@ import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
 import io.dualwrite.mongo.relay.ChangeStreamRelay;
 import org.springframework.context.SmartLifecycle;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -79,40 +80,81 @@ public final class DualWriteLifecycle implements SmartLifecycle {
         this.requestWorkers = List.copyOf(requestWorkers);
     }
 
+    /**
+     * Starts the recovery workers, then the relays, then the reconciliation request workers. If one cannot start,
+     * what started is stopped again (and the writers closed, as {@link #stop()} does) before the failure is thrown.
+     */
     @Override
     public synchronized void start() {
-        for (RecoveryWorker w : workers) {
-            w.start();
-        }
-        for (ChangeStreamRelay r : changeStreamRelays) {
-            r.start();
-        }
-        for (EmbeddedEventRelay r : eventRelays) {
-            r.start();
-        }
-        for (ReconcileRequestWorker w : requestWorkers) {
-            w.start();
+        try {
+            for (RecoveryWorker w : workers) {
+                w.start();
+            }
+            for (ChangeStreamRelay r : changeStreamRelays) {
+                r.start();
+            }
+            for (EmbeddedEventRelay r : eventRelays) {
+                r.start();
+            }
+            for (ReconcileRequestWorker w : requestWorkers) {
+                w.start();
+            }
+        } catch (RuntimeException | Error e) {
+            try {
+                closeAll();
+            } catch (RuntimeException | Error suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
         running = true;
     }
 
+    /**
+     * Stops the request workers and relays, then the recovery workers, then closes the writers. Each is closed even
+     * if one before it fails; the first failure is thrown afterwards, the others suppressed in it.
+     */
     @Override
     public synchronized void stop() {
+        try {
+            closeAll();
+        } finally {
+            running = false;
+        }
+    }
+
+    private void closeAll() {
+        List<Step> steps = new ArrayList<>();
         // relays deliver through the writers, recovery and reconciliation's repairs too: stop them before the writers
-        for (ReconcileRequestWorker w : requestWorkers) {
-            w.close();
+        requestWorkers.forEach(w -> steps.add(w::close));
+        changeStreamRelays.forEach(r -> steps.add(r::close));
+        eventRelays.forEach(r -> steps.add(r::close));
+        workers.forEach(w -> steps.add(w::close));
+        steps.add(writers::closeAll);
+        Throwable first = null;
+        for (Step step : steps) {
+            try {
+                step.close();
+            } catch (RuntimeException | Error e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
         }
-        for (ChangeStreamRelay r : changeStreamRelays) {
-            r.close();
+        if (first instanceof RuntimeException r) {
+            throw r;
         }
-        for (EmbeddedEventRelay r : eventRelays) {
-            r.close();
+        if (first instanceof Error err) {
+            throw err;
         }
-        for (RecoveryWorker w : workers) {
-            w.close();
-        }
-        writers.closeAll();
-        running = false;
+    }
+
+    /** One thing to close, unchecked. */
+    @FunctionalInterface
+    private interface Step {
+        void close();
     }
 
     @Override
