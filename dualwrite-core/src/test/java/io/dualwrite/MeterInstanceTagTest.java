@@ -52,16 +52,7 @@ class MeterInstanceTagTest {
      */
     @Test
     void aWriterWhoseBuildFailsDoesNotKeepItsInstanceTag() {
-        SimpleMeterRegistry refusing = new SimpleMeterRegistry();
-        refusing.config().meterFilter(new MeterFilter() {
-            @Override
-            public Meter.Id map(Meter.Id id) {
-                if (id.getName().equals(DualWriteMetrics.RECOVERY_BACKLOG)) {
-                    throw new IllegalStateException("registry refuses " + id.getName());
-                }
-                return id;
-            }
-        });
+        SimpleMeterRegistry refusing = refusingTheBacklogGauge();
         assertThrows(IllegalStateException.class, () -> writer(refusing, "failed-build-1"));
 
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -120,16 +111,7 @@ class MeterInstanceTagTest {
      */
     @Test
     void aWriterWhoseBuildFailsLeavesNoThreadRunning() throws Exception {
-        SimpleMeterRegistry refusing = new SimpleMeterRegistry();
-        refusing.config().meterFilter(new MeterFilter() {
-            @Override
-            public Meter.Id map(Meter.Id id) {
-                if (id.getName().equals(DualWriteMetrics.RECOVERY_BACKLOG)) {
-                    throw new IllegalStateException("registry refuses " + id.getName());
-                }
-                return id;
-            }
-        });
+        SimpleMeterRegistry refusing = refusingTheBacklogGauge();
         assertThrows(IllegalStateException.class, () -> new WriterFixture().builder().entityType("failedbuild")
                 .meterRegistry(refusing).sink("s", new InMemorySink<>(),
                         WriterFixture.fast().policy(DeliveryPolicy.ASYNC).build()).build());
@@ -144,5 +126,20 @@ class MeterInstanceTagTest {
         }
         assertEquals(List.of(), left.stream().map(Thread::getName).toList(),
                 "threads of the writer that failed to build still running");
+    }
+
+    /** @return a registry that refuses the recovery backlog gauge, so that a writer's build fails part-way */
+    private static SimpleMeterRegistry refusingTheBacklogGauge() {
+        SimpleMeterRegistry refusing = new SimpleMeterRegistry();
+        refusing.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                if (id.getName().equals(DualWriteMetrics.RECOVERY_BACKLOG)) {
+                    throw new IllegalStateException("registry refuses " + id.getName());
+                }
+                return id;
+            }
+        });
+        return refusing;
     }
 }

@@ -15,48 +15,14 @@
  */
 package io.dualwrite.kafka;
 
-import io.dualwrite.ErrorKind;
+import io.dualwrite.ErrorClassifier;
 import io.dualwrite.kafka.internal.KafkaErrors;
-import org.junit.jupiter.api.Test;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
+import io.dualwrite.testkit.contract.AbstractJackson3ClassificationTest;
 
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
-/**
- * What Jackson 3 throws for an entity it cannot write (a getter that throws; a bean with nothing to write) or JSON
- * it cannot read is a {@link ErrorKind#PERMANENT} failure to the sink's classifier, bare or wrapped as a future
- * wraps it: mapping again fails again, so the change is dead-lettered, never retried.
- */
-class KafkaJackson3ClassificationTest {
-    /** A getter that throws. */
-    public static final class Unwritable {
-        public String getName() {
-            throw new IllegalStateException("no name");
-        }
-    }
-
-    /** Nothing to write. */
-    public static final class Empty {
-    }
-
-    @Test
-    void jackson3FailuresArePermanent() {
-        JsonMapper mapper = JsonMapper.builder()
-                .enable(tools.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS).build();
-        JacksonException getter = assertThrows(JacksonException.class, () -> mapper.writeValueAsString(new Unwritable()));
-        JacksonException empty = assertThrows(JacksonException.class, () -> mapper.writeValueAsString(new Empty()));
-        JacksonException parse = assertThrows(JacksonException.class, () -> mapper.readTree("{\"a\": "));
-        for (JacksonException e : new JacksonException[] {getter, empty, parse}) {
-            assertEquals(ErrorKind.PERMANENT, KafkaErrors.CLASSIFIER.classify(e), e.getClass().getName());
-            assertEquals(ErrorKind.PERMANENT, KafkaErrors.CLASSIFIER.classify(new ExecutionException(e)),
-                    "wrapped by a future: " + e.getClass().getName());
-            assertEquals(ErrorKind.PERMANENT, KafkaErrors.CLASSIFIER.classify(new CompletionException(e)),
-                    "wrapped by a completion: " + e.getClass().getName());
-        }
+/** Jackson 3 failures are PERMANENT to the Kafka sink's classifier, bare and wrapped. */
+class KafkaJackson3ClassificationTest extends AbstractJackson3ClassificationTest {
+    @Override
+    protected ErrorClassifier classifier() {
+        return KafkaErrors.CLASSIFIER;
     }
 }

@@ -25,10 +25,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -48,8 +45,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         "dualwrite.entities.products.sinks.search.max-attempts=1",
         "dualwrite.entities.products.recovery.enabled=false"})
 class DualWriteEndpointHostileInputHttpTest {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-
     @DynamicPropertySource
     static void mongo(DynamicPropertyRegistry registry) {
         MongoForSpring.register(registry);
@@ -59,14 +54,11 @@ class DualWriteEndpointHostileInputHttpTest {
     int port;
 
     private HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return ActuatorHttp.get(port, path);
     }
 
     private HttpResponse<String> post(String path, String contentType, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return ActuatorHttp.post(port, path, contentType, body);
     }
 
     private static String encoded(String value) {

@@ -32,10 +32,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -57,7 +54,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         "dualwrite.entities.products.recovery.enabled=false"})
 class DualWriteEndpointHttpTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @DynamicPropertySource
     static void mongo(DynamicPropertyRegistry registry) {
@@ -70,15 +66,11 @@ class DualWriteEndpointHttpTest {
     ProductRepository products;
 
     private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return ActuatorHttp.get(port, path);
     }
 
     private HttpResponse<String> post(String path, Map<String, String> body) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return ActuatorHttp.post(port, path, "application/json", JSON.writeValueAsString(body));
     }
 
     private static JsonNode ok(HttpResponse<String> response) throws IOException {
