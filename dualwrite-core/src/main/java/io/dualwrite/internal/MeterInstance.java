@@ -33,6 +33,8 @@ final class MeterInstance {
 
     private final String type;
     private final String value;
+    /** Whether this instance gave its value back: a second release must not free a value a later writer holds. */
+    private boolean released;
 
     private MeterInstance(String type, String value) {
         this.type = type;
@@ -64,6 +66,10 @@ final class MeterInstance {
     /** Frees the value for a later writer; idempotent. */
     void release() {
         synchronized (HELD) {
+            if (released) {
+                return;
+            }
+            released = true;
             Set<String> held = HELD.get(type);
             if (held != null && held.remove(value) && held.isEmpty()) {
                 HELD.remove(type);

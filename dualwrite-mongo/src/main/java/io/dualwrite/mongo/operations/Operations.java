@@ -782,9 +782,10 @@ public final class Operations {
      *                                    type's writer, when one is registered, does not have
      */
     public ReconcileRequest requestReconciliation(String type, ReconcileScope scope, ReconcileMode mode, String by) {
+        Objects.requireNonNull(scope, "scope");
         String entityType = requireType(type);
         DualWriter<?> writer = writers.get(entityType);
-        if (writer != null && scope != null) {
+        if (writer != null) {
             // where the type's writer is known (inside the application), a sink it does not have is refused now
             // rather than failing later in whichever instance runs the request
             List<String> unknown = scope.sinks().stream().filter(s -> !writer.sinkNames().contains(s)).toList();
