@@ -16,21 +16,14 @@
 package io.dualwrite.mongo;
 
 import com.mongodb.client.MongoCollection;
-import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.PrimaryWriteException;
 import io.dualwrite.WriteResult;
-import io.dualwrite.memory.InMemoryDeadLetterStore;
-import io.dualwrite.memory.InMemorySink;
-import io.dualwrite.testkit.mongo.MongoExtension;
 import org.bson.BsonDocument;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -48,54 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * what it remembers is wrong or the command's outcome is unknown: each must end with the sinks holding what the
  * primary holds, at its version, and nothing left pending.
  */
-@ExtendWith(MongoExtension.class)
-class WriteAheadShortTurnTest {
-    private final HookedCollection script = new HookedCollection();
-    private final MutableClock clock = new MutableClock(Fixture.START);
-    private final InMemorySink<Order> search = new InMemorySink<>();
-    private MongoDatabase db;
-    private MongoCollection<Order> orders;
-    private MongoCollection<BsonDocument> intents;
-
-    @BeforeEach
-    void setUp(MongoDatabase db) {
-        this.db = db;
-        orders = db.getCollection(Collections.uniqueName("orders"), Order.class).withCodecRegistry(Collections.POJOS);
-        intents = db.getCollection(Collections.uniqueName("intents"), BsonDocument.class);
-    }
-
-    /** A writer on its own store instance (its own memory), its intent collection scripted when asked. */
-    private DualWriter<Order> writer(String name, boolean scripted, Duration writeWait) {
-        MongoWriteAheadStore<Order> store = MongoWriteAheadStore.builder(db, orders).versionField("version")
-                .intentCollection(scripted ? script.wrap(intents) : intents)
-                .writeLease(Duration.ofMinutes(1), writeWait).clock(clock).build();
-        return DualWriter.<Order>builder().entityType("order").clock(clock).workerId(name).primary(store)
-                .deadLetterStore(new InMemoryDeadLetterStore()).gracePeriod(Fixture.GRACE)
-                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
-                .sink("search", search, Fixture.ONE_ATTEMPT).build();
-    }
-
-    private WriteResult save(DualWriter<Order> w, String id, String status) {
-        return w.saveWith(id, () -> orders.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("status", status),
-                Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
-    }
-
-    /** Recovery on every writer, past the settle time, then: the sink holds what the primary holds, nothing pending. */
-    private void assertConverged(String id, DualWriter<Order>... writers) {
-        clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
-        for (int i = 0; i < 5; i++) {
-            for (DualWriter<Order> w : writers) {
-                w.operations().recoverDue();
-                w.operations().flushAcknowledgements();
-            }
-        }
-        var primary = writers[0].operations().snapshot(id).orElseThrow();
-        assertEquals(primary.version(), search.versionOf(id).orElseThrow(), "the sink holds the primary's version");
-        assertEquals(primary.state().orElseThrow().getStatus(), search.get(id).orElseThrow().getStatus(),
-                "and its state");
-        assertEquals(0, intents.countDocuments(Filters.exists("entityId")), "no intent is left");
-    }
-
+class WriteAheadShortTurnTest extends ScriptedWriteAheadFixture {
     @Test
     void aSaveByAnotherInstanceInBetweenSendsTheNextSaveTheLongWayAndItsVersionFollows() {
         try (DualWriter<Order> a = writer("A", false, Duration.ofSeconds(5));

@@ -86,7 +86,8 @@ import java.util.function.Supplier;
  *   <li>an <em>entity document</em> per entity ({@code _id}: the entity id as a string):
  *       {@code base} (added to the document's version field to give dualwrite's version),
  *       {@code tomb} (the version of the last delete), {@code gone} (the same, once its caller's delete is
- *       known to have happened), {@code last} (the version field the last save through the store left),
+ *       known to have happened), {@code last} (the highest version field under this base that a save through the
+ *       store left or that a read found, so that may have been delivered),
  *       {@code turnOwner, turnUntil} (the write turn), {@code leaseOwner, leaseUntil} (recovery's lease).</li>
  * </ul>
  * Thread-safe; safe to share between processes.
@@ -407,9 +408,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (before != null) {
                 high = Math.max(high, before.version());
             }
-            if (!absent && meta.isNumber(GONE)) {
-                // deleted through the store, then created again outside it: the sinks hold the tombstone
-                high = Math.max(high, meta.getNumber(GONE).longValue());
+            if (!absent) {
+                high = Math.max(high, tombstoneBound(meta));
             }
         }
         // a delete goes above every version the store gave the entity, not only above the document as it is (an older
@@ -450,7 +450,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // version unconfirmed, never "nothing was written"
         try {
             return afterCallerWrite(write, key, returned, before, previousField, base, high, ref, deleteVersion, turn);
-        } catch (CallerWriteException | IllegalStateException e) {
+        } catch (CallerWriteException | IllegalStateException | MongoWriteUnconfirmedException e) {
             throw e;
         } catch (Undecodable e) {
             throw e.failure();
@@ -462,6 +462,22 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     /** @return the entity's version base as its record holds it (1 for a document the store did not create) */
     private static long baseOf(BsonDocument meta) {
         return meta != null && meta.containsKey(BASE) ? meta.getNumber(BASE).longValue() : 1;
+    }
+
+    /**
+     * @return what a document that is there despite a delete through the store must go above: that delete's version
+     *         once its caller's delete is known to have happened (the sinks may hold the tombstone: the document was
+     *         created again outside the store), else every version the store gave before it (the delete failed, or
+     *         its last command did: the sinks get its tombstone only from recovery, which marks it gone first); 0
+     *         without a tombstone
+     */
+    private static long tombstoneBound(BsonDocument meta) {
+        return Math.max(meta.isNumber(GONE) ? meta.getNumber(GONE).longValue() : 0, beforeTombstone(meta));
+    }
+
+    /** @return the highest version the store gave the entity before its last delete through the store; 0 without one */
+    private static long beforeTombstone(BsonDocument meta) {
+        return meta.isNumber(TOMB) ? meta.getNumber(TOMB).longValue() - 1 : 0;
     }
 
     /**
@@ -480,7 +496,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             high = base + meta.getNumber(LAST).longValue();
         }
         if (meta.isNumber(GONE) && base + field <= meta.getNumber(GONE).longValue()) {
-            high = Math.max(high, meta.getNumber(GONE).longValue());
+            high = Math.max(high, meta.getNumber(GONE).longValue()); // the sinks may hold the tombstone
+        }
+        if (base + field < beforeTombstone(meta)) {
+            high = Math.max(high, beforeTombstone(meta)); // put back below where the delete found it
         }
         return high;
     }
@@ -568,11 +587,17 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // within its turn no other write of the store comes between: the version read back is this one's, unless
         // something outside the store wrote the document too (then it grew by more than one)
         boolean versionKnown = ownState || previousField == null || field == previousField + 1;
-        if (finish(write, ref, version, field, null, turn)) {
-            remember(id, base, field);
-        } else if (known != null) {
-            known.invalidate(id);
+        if (!finish(write, ref, version, field, null, turn)) {
+            // the turn ran out (its lease) before the save's last command: the record did not learn the version
+            // field, and a write of another instance may have come between. The version is not delivered from here;
+            // recovery delivers what the primary holds once the record holds it
+            if (known != null) {
+                known.invalidate(id);
+            }
+            throw new MongoWriteUnconfirmedException(entityName, id, new IllegalStateException("the write turn ended"
+                    + " (its lease of " + writeLease + " ran out) before the save recorded its version " + version));
         }
+        remember(id, base, field);
         return new Committed<>(Committed.Status.WRITTEN, id, version, Operation.UPSERT, state, before, write.time(),
                 ref.toHexString(), versionKnown);
     }
@@ -622,7 +647,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * @param field   the version field the save left, null for a delete
      * @param gone    the version of a delete, whose caller's delete happened; null for a save
      * @return false when the turn had ended (its lease ran out) before the command
-     * @throws RuntimeException for a save whose command failed: its version is then not to be delivered by the caller
+     * @throws RuntimeException when the command failed: the write's version is then not to be delivered by the caller
      */
     private boolean finish(PrimaryWrite<T> write, ObjectId ref, Long version, Long field, Long gone, Turn turn) {
         List<WriteModel<BsonDocument>> models = new ArrayList<>(2);
@@ -637,24 +662,14 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 : gone != null ? Updates.combine(endTurn, Updates.max(GONE, gone)) : endTurn;
         models.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", new BsonString(write.id())),
                 Filters.eq(TURN_OWNER, turn.token)), record));
-        try {
-            BulkWriteResult r = intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
-            turn.ended = true;
-            return r.getMatchedCount() == models.size();
-        } catch (RuntimeException e) {
-            if (version != null) {
-                // a save's version that its record and intent may not hold must not reach a sink from here: were an
-                // older copy put back meanwhile, a later save could make that version again for another state. The
-                // save's outcome is unknown to its caller; recovery settles the intent and delivers what is there
-                throw e;
-            }
-            // a delete's version is on its intent and tombstone already: an intent that keeps its unknown version is
-            // settled by recovery once the settle time has passed; a turn that is not ended here is ended once more,
-            // or ends with its lease
-            LOG.warn("could not record version {} on the intent of {}/{} and end its write turn ({}); recovery settles"
-                    + " it", version, entityName, write.id(), e.toString());
-            return true;
-        }
+        // when this command fails, the write's version must not reach a sink from here: its record may not hold it
+        // (a save's version field, a delete's being done), and were an older copy put back or the document created
+        // again outside the store meanwhile, a later write could make that version again for another state. The
+        // write's outcome is unknown to its caller; recovery, which has the record learn what it reads before it
+        // delivers, delivers what is there
+        BulkWriteResult r = intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
+        turn.ended = true;
+        return r.getMatchedCount() == models.size();
     }
 
     /**
@@ -831,6 +846,105 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
     }
 
+    /**
+     * A read's version can be delivered (recovery, a repair, a replay), so the entity's record must hold it first:
+     * were an older copy put back, or the document created again outside the store, afterwards, the next write
+     * through the store would otherwise make that version again for another state.
+     *
+     * @return the update that has the record hold what the reading found, or null when it holds it already: a
+     *         document above the highest version field the record remembers (a save whose last command failed, or a
+     *         write from outside the store) makes it the highest; an absent document with a tombstone not yet known
+     *         gone (a delete whose last command failed) marks the tombstone gone. A document below what its record
+     *         holds needs nothing: a write through the store goes above it.
+     */
+    private Bson unrecorded(Held held) {
+        BsonDocument meta = held.meta();
+        BsonDocument entity = held.entity();
+        if (meta == null) {
+            return null; // never written through the store
+        }
+        if (entity == null) {
+            boolean notYetGone = meta.isNumber(TOMB) && (!meta.isNumber(GONE)
+                    || meta.getNumber(GONE).longValue() < meta.getNumber(TOMB).longValue());
+            return notYetGone ? Updates.max(GONE, meta.getNumber(TOMB).longValue()) : null;
+        }
+        if (!entity.isNumber(versionField)) {
+            return null;
+        }
+        long field = entity.getNumber(versionField).longValue();
+        boolean above = !meta.isNumber(LAST) || field > meta.getNumber(LAST).longValue();
+        return above && outOfLine(meta, field) == 0 ? Updates.max(LAST, field) : null;
+    }
+
+    /**
+     * Has the entity's record hold what a reading found (see {@link #unrecorded}), under the entity's write turn,
+     * so that no write of the store comes between the reading returned and the record learning it. Three commands,
+     * and only for such a reading; a write holding the turn is waited for, as a write waits (its last command
+     * usually records what it left, and the reading is then taken again).
+     *
+     * @return a reading that its record holds
+     * @throws EntityBusyException when a write held the entity for longer than a write waits
+     */
+    private Held recorded(String id, Held held) {
+        long pause = FIRST_TURN_PAUSE_MILLIS;
+        for (int attempt = 1; unrecorded(held) != null; attempt++) {
+            String token = Meta.newToken();
+            Instant now = clock.instant();
+            BsonDocument meta;
+            try {
+                meta = intents.findOneAndUpdate(turnFree(id, now), takeTurnUpdate(token, now),
+                        new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+            } catch (RuntimeException e) {
+                endTurn(id, token); // it may have landed with its reply lost
+                throw e;
+            }
+            if (meta != null) {
+                boolean ended = false;
+                try {
+                    BsonDocument entity = entities.find(Filters.eq("_id", ids.toBson(id))).first();
+                    Held inTurn = new Held(entity, meta);
+                    Bson learn = unrecorded(inTurn);
+                    if (learn != null) {
+                        LOG.info("{}/{} reads {}, which its record does not hold yet (a write whose last command failed,"
+                                + " or a write from outside the store): the record learns it", entityName, id,
+                                entity == null ? "deleted" : "at version field " + entity.get(versionField));
+                        intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TURN_OWNER, token)),
+                                Updates.combine(learn, Updates.unset(TURN_OWNER), Updates.unset(TURN_UNTIL)));
+                        ended = true;
+                        meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
+                    }
+                    return new Held(entity, meta);
+                } finally {
+                    if (!ended) {
+                        endTurn(id, token);
+                    }
+                }
+            }
+            if (attempt >= turnAttempts) {
+                throw new EntityBusyException(entityName, id);
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EntityBusyException(entityName, id);
+            }
+            pause = Math.min(pause * 2, MAX_TURN_PAUSE_MILLIS);
+            held = readHeld(id);
+        }
+        return held;
+    }
+
+    /** A read whose record had to learn what it found, while a write held the entity for longer than a write waits. */
+    static final class EntityBusyException extends io.dualwrite.DualWriteException {
+        private static final long serialVersionUID = 1L;
+
+        EntityBusyException(String entityType, String id) {
+            super("could not read " + entityType + "/" + id + ": its record has to learn what the read found, and a"
+                    + " write held the entity for longer than a write waits; retry", entityType, id, null);
+        }
+    }
+
     /** @return whether two readings of a record place the entity's versions alike */
     private static boolean sameVersioning(BsonDocument a, BsonDocument b) {
         if (a == null || b == null) {
@@ -844,9 +958,13 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         return true;
     }
 
-    /** @throws Undecodable when the entity's document cannot be read */
+    /**
+     * @throws Undecodable         when the entity's document cannot be read
+     * @throws EntityBusyException when the record has to learn what the reading found (see {@link #unrecorded}) and
+     *                             a write held the entity for longer than a write waits
+     */
     private Optional<Snapshot<T>> readOrUndecodable(String id) {
-        Held held = readHeld(id);
+        Held held = recorded(id, readHeld(id));
         BsonDocument entityDoc = held.entity();
         BsonDocument meta = held.meta();
         List<BsonDocument> docs = intents.find(Filters.eq(ENTITY_ID, id)).sort(Sorts.ascending("_id"))
@@ -1090,9 +1208,17 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                         e.failure().toString());
                 claimed.add(unreadable(id, e.failure()));
                 continue;
+            } catch (EntityBusyException e) {
+                release(id, owner); // a write holds it: a later pass sees what it leaves
+                continue;
             }
             if (s.isPresent() && !s.get().deleted() && dropFailedDeletes(id, s.get().version(), now)) {
-                s = snapshotOrUnreadable(id);
+                try {
+                    s = snapshotOrUnreadable(id);
+                } catch (EntityBusyException e) {
+                    release(id, owner);
+                    continue;
+                }
             }
             if (s.isEmpty()) {
                 dropOrphans(id, now);

@@ -1,0 +1,102 @@
+/*
+ * Copyright The dualwrite authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.dualwrite.mongo;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import io.dualwrite.DualWriter;
+import io.dualwrite.WriteResult;
+import io.dualwrite.memory.InMemoryDeadLetterStore;
+import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.testkit.mongo.MongoExtension;
+import org.bson.BsonDocument;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Write-ahead writers on one orders collection, each on its own store instance (its own memory of records), whose
+ * intent collection a test can script; one in-memory sink, a clock the test moves, and the check that the sink ends
+ * holding what the primary holds.
+ */
+@ExtendWith(MongoExtension.class)
+abstract class ScriptedWriteAheadFixture {
+    final HookedCollection script = new HookedCollection();
+    final MutableClock clock = new MutableClock(Fixture.START);
+    final InMemorySink<Order> search = new InMemorySink<>();
+    MongoDatabase db;
+    MongoCollection<Order> orders;
+    MongoCollection<BsonDocument> intents;
+
+    @BeforeEach
+    void setUpCollections(MongoDatabase db) {
+        this.db = db;
+        orders = db.getCollection(Collections.uniqueName("orders"), Order.class).withCodecRegistry(Collections.POJOS);
+        intents = db.getCollection(Collections.uniqueName("intents"), BsonDocument.class);
+    }
+
+    /** A writer on its own store instance, its intent collection scripted when asked. */
+    DualWriter<Order> writer(String name, boolean scripted, Duration writeWait) {
+        MongoWriteAheadStore<Order> store = MongoWriteAheadStore.builder(db, orders).versionField("version")
+                .intentCollection(scripted ? script.wrap(intents) : intents)
+                .writeLease(Duration.ofMinutes(1), writeWait).clock(clock).build();
+        return DualWriter.<Order>builder().entityType("order").clock(clock).workerId(name).primary(store)
+                .deadLetterStore(new InMemoryDeadLetterStore()).gracePeriod(Fixture.GRACE)
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .sink("search", search, Fixture.ONE_ATTEMPT).build();
+    }
+
+    /** The application's save: sets the status and grows the version field, creating the document if missing. */
+    WriteResult save(DualWriter<Order> w, String id, String status) {
+        return w.saveWith(id, () -> orders.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("status", status),
+                Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
+    }
+
+    /** Past the settle time, recovery on every writer until nothing is due. */
+    @SafeVarargs
+    final void recover(DualWriter<Order>... writers) {
+        clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
+        for (int i = 0; i < 5; i++) {
+            for (DualWriter<Order> w : writers) {
+                w.operations().recoverDue();
+                w.operations().flushAcknowledgements();
+            }
+        }
+    }
+
+    /** Recovery on every writer, then: the sink holds what the primary holds, at its version, and nothing is pending. */
+    @SafeVarargs
+    final void assertConverged(String id, DualWriter<Order>... writers) {
+        recover(writers);
+        var primary = writers[0].operations().snapshot(id);
+        if (primary.isEmpty() || primary.get().deleted()) {
+            assertTrue(search.get(id).isEmpty(), "the primary has no " + id + ", nor does the sink: " + search.get(id));
+        } else {
+            assertEquals(primary.get().state().orElseThrow().getStatus(), search.get(id).orElseThrow().getStatus(),
+                    "the sink holds the primary's state (sink at " + search.versionOf(id) + ", primary at "
+                            + primary.get().version() + ")");
+            assertEquals(primary.get().version(), search.versionOf(id).orElseThrow(), "at its version");
+        }
+        assertEquals(0, intents.countDocuments(Filters.exists("entityId")), "no intent is left");
+    }
+}
