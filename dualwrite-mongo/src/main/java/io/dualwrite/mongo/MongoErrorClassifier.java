@@ -86,6 +86,9 @@ public final class MongoErrorClassifier implements ErrorClassifier {
         if (e instanceof MongoWriteUnconfirmedException) {
             return ErrorKind.UNKNOWN_OUTCOME;
         }
+        if (e instanceof MongoEntityBusyException) {
+            return ErrorKind.TRANSIENT;
+        }
         if (e instanceof MongoEntityTooLargeException) {
             return ErrorKind.PERMANENT;
         }

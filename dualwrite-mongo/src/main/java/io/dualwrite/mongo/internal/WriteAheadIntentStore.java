@@ -40,6 +40,7 @@ import io.dualwrite.ErrorKind;
 import io.dualwrite.Operation;
 import io.dualwrite.VersionConflictException;
 import io.dualwrite.Versions;
+import io.dualwrite.mongo.MongoEntityBusyException;
 import io.dualwrite.mongo.MongoNotWrittenException;
 import io.dualwrite.mongo.MongoWriteAheadStore;
 import io.dualwrite.mongo.MongoWriteUnconfirmedException;
@@ -514,9 +515,14 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * @throws IllegalStateException when the turn ran out: nothing was changed
      */
     private long moveBase(String id, String token, long base, long start, long field) {
-        inTurn(id, token, Updates.combine(Updates.max(BASE, start), Updates.set(LAST, new BsonInt64(field)),
-                Updates.unset(TOMB), Updates.unset(GONE)));
+        inTurn(id, token, moveBaseUpdate(start, field));
         return Math.max(base, start);
+    }
+
+    /** @return the update that moves the base to at least {@code start}, for a document at version field {@code field} */
+    private static Bson moveBaseUpdate(long start, long field) {
+        return Updates.combine(Updates.max(BASE, start), Updates.set(LAST, new BsonInt64(field)), Updates.unset(TOMB),
+                Updates.unset(GONE));
     }
 
     /**
@@ -658,7 +664,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                     due == null ? Updates.unset(DUE) : Updates.set(DUE, Meta.date(due)), Updates.inc(REV, 1L))));
         }
         Bson endTurn = Updates.combine(Updates.unset(TURN_OWNER), Updates.unset(TURN_UNTIL));
-        Bson record = field != null ? Updates.combine(endTurn, Updates.set(LAST, new BsonInt64(field)))
+        // a save's version is above any tombstone the record kept (a failed delete, or one before a re-creation outside
+        // the store): the record forgets it, so that no reading of a later outside delete reports that tombstone's
+        // version again
+        Bson record = field != null ? Updates.combine(endTurn, Updates.set(LAST, new BsonInt64(field)),
+                Updates.unset(TOMB), Updates.unset(GONE))
                 : gone != null ? Updates.combine(endTurn, Updates.max(GONE, gone)) : endTurn;
         models.add(new UpdateOneModel<>(Filters.and(Filters.eq("_id", new BsonString(write.id())),
                 Filters.eq(TURN_OWNER, turn.token)), record));
@@ -851,13 +861,20 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * were an older copy put back, or the document created again outside the store, afterwards, the next write
      * through the store would otherwise make that version again for another state.
      *
-     * @return the update that has the record hold what the reading found, or null when it holds it already: a
-     *         document above the highest version field the record remembers (a save whose last command failed, or a
-     *         write from outside the store) makes it the highest; an absent document with a tombstone not yet known
-     *         gone (a delete whose last command failed) marks the tombstone gone. A document below what its record
-     *         holds needs nothing: a write through the store goes above it.
+     * @return the update that has the record hold what the reading found, or null when it holds it already:
+     *         <ul>
+     *           <li>a document below what the store gave the entity (put back or created again by code outside the
+     *               store, see {@link #outOfLine}) moves the version base above that, so that it is delivered as a
+     *               new version;</li>
+     *           <li>a document above the highest version field the record remembers (a save whose last command
+     *               failed, or a write from outside the store) makes that field the highest, unless it is no higher
+     *               than where the entity's last delete through the store found it (every later write goes above
+     *               that already);</li>
+     *           <li>an absent document whose tombstone is not yet marked gone (a delete whose last command failed)
+     *               marks it gone.</li>
+     *         </ul>
      */
-    private Bson unrecorded(Held held) {
+    private Bson unrecorded(Held held, Instant now) {
         BsonDocument meta = held.meta();
         BsonDocument entity = held.entity();
         if (meta == null) {
@@ -872,62 +889,39 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             return null;
         }
         long field = entity.getNumber(versionField).longValue();
-        boolean above = !meta.isNumber(LAST) || field > meta.getNumber(LAST).longValue();
-        return above && outOfLine(meta, field) == 0 ? Updates.max(LAST, field) : null;
+        long high = outOfLine(meta, field);
+        if (high > 0) {
+            return moveBaseUpdate(Math.max(Versions.firstVersion(now), high + 1 - field), field);
+        }
+        boolean above = (!meta.isNumber(LAST) || field > meta.getNumber(LAST).longValue())
+                && baseOf(meta) + field > beforeTombstone(meta);
+        return above ? Updates.max(LAST, field) : null;
     }
 
     /**
      * Has the entity's record hold what a reading found (see {@link #unrecorded}), under the entity's write turn,
-     * so that no write of the store comes between the reading returned and the record learning it. Three commands,
-     * and only for such a reading; a write holding the turn is waited for, as a write waits (its last command
-     * usually records what it left, and the reading is then taken again).
+     * so that no write of the store comes between the reading returned and the record learning it. Three or four
+     * commands, and only for such a reading; a write holding the turn is waited for, as a write waits (its last
+     * command usually records what it left, and the reading is then taken again).
      *
      * @return a reading that its record holds
-     * @throws EntityBusyException when a write held the entity for longer than a write waits
+     * @throws MongoEntityBusyException when a write held the entity for longer than a write waits
      */
     private Held recorded(String id, Held held) {
         long pause = FIRST_TURN_PAUSE_MILLIS;
-        for (int attempt = 1; unrecorded(held) != null; attempt++) {
-            String token = Meta.newToken();
-            Instant now = clock.instant();
-            BsonDocument meta;
-            try {
-                meta = intents.findOneAndUpdate(turnFree(id, now), takeTurnUpdate(token, now),
-                        new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
-            } catch (RuntimeException e) {
-                endTurn(id, token); // it may have landed with its reply lost
-                throw e;
-            }
-            if (meta != null) {
-                boolean ended = false;
-                try {
-                    BsonDocument entity = entities.find(Filters.eq("_id", ids.toBson(id))).first();
-                    Held inTurn = new Held(entity, meta);
-                    Bson learn = unrecorded(inTurn);
-                    if (learn != null) {
-                        LOG.info("{}/{} reads {}, which its record does not hold yet (a write whose last command failed,"
-                                + " or a write from outside the store): the record learns it", entityName, id,
-                                entity == null ? "deleted" : "at version field " + entity.get(versionField));
-                        intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TURN_OWNER, token)),
-                                Updates.combine(learn, Updates.unset(TURN_OWNER), Updates.unset(TURN_UNTIL)));
-                        ended = true;
-                        meta = intents.find(Filters.eq("_id", new BsonString(id))).first();
-                    }
-                    return new Held(entity, meta);
-                } finally {
-                    if (!ended) {
-                        endTurn(id, token);
-                    }
-                }
+        for (int attempt = 1; unrecorded(held, clock.instant()) != null; attempt++) {
+            Held learned = learnInTurn(id);
+            if (learned != null) {
+                return learned;
             }
             if (attempt >= turnAttempts) {
-                throw new EntityBusyException(entityName, id);
+                throw new MongoEntityBusyException(entityName, id);
             }
             try {
                 Thread.sleep(pause);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new EntityBusyException(entityName, id);
+                throw new MongoEntityBusyException(entityName, id);
             }
             pause = Math.min(pause * 2, MAX_TURN_PAUSE_MILLIS);
             held = readHeld(id);
@@ -935,13 +929,51 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         return held;
     }
 
-    /** A read whose record had to learn what it found, while a write held the entity for longer than a write waits. */
-    static final class EntityBusyException extends io.dualwrite.DualWriteException {
-        private static final long serialVersionUID = 1L;
-
-        EntityBusyException(String entityType, String id) {
-            super("could not read " + entityType + "/" + id + ": its record has to learn what the read found, and a"
-                    + " write held the entity for longer than a write waits; retry", entityType, id, null);
+    /**
+     * One try of {@link #recorded}: takes the turn if no write holds it, reads the document, has the record learn
+     * what it needs to, and ends the turn.
+     *
+     * @return the reading taken in the turn, which the record holds; null when a write held the turn, or the turn
+     *         ran out before the record learned it (then nothing was learned, and the reading is not to be returned)
+     */
+    private Held learnInTurn(String id) {
+        String token = Meta.newToken();
+        Instant now = clock.instant();
+        BsonDocument meta;
+        try {
+            meta = intents.findOneAndUpdate(turnFree(id, now), takeTurnUpdate(token, now),
+                    new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+        } catch (RuntimeException e) {
+            endTurn(id, token); // it may have landed with its reply lost
+            throw e;
+        }
+        if (meta == null) {
+            return null;
+        }
+        boolean ended = false;
+        try {
+            BsonDocument entity = entities.find(Filters.eq("_id", ids.toBson(id))).first();
+            Bson learn = unrecorded(new Held(entity, meta), now);
+            if (learn == null) {
+                return new Held(entity, meta);
+            }
+            String found = entity == null ? "it deleted" : "version field " + entity.get(versionField);
+            if (entity != null && outOfLine(meta, entity.getNumber(versionField).longValue()) > 0) {
+                LOG.warn("{}/{} reads at {}, below what the store gave it: something outside the store put it back or"
+                        + " re-created it; its version base moves above", entityName, id, found);
+            } else {
+                LOG.info("{}/{} reads at {}, which its record does not hold yet (a write whose last command failed, or a"
+                        + " write from outside the store): the record learns it", entityName, id, found);
+            }
+            long matched = intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)),
+                    Filters.eq(TURN_OWNER, token)), Updates.combine(learn, Updates.unset(TURN_OWNER),
+                    Updates.unset(TURN_UNTIL))).getMatchedCount();
+            ended = true;
+            return matched == 0 ? null : new Held(entity, intents.find(Filters.eq("_id", new BsonString(id))).first());
+        } finally {
+            if (!ended) {
+                endTurn(id, token);
+            }
         }
     }
 
@@ -960,7 +992,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     /**
      * @throws Undecodable         when the entity's document cannot be read
-     * @throws EntityBusyException when the record has to learn what the reading found (see {@link #unrecorded}) and
+     * @throws MongoEntityBusyException when the record has to learn what the reading found (see {@link #unrecorded}) and
      *                             a write held the entity for longer than a write waits
      */
     private Optional<Snapshot<T>> readOrUndecodable(String id) {
@@ -1208,14 +1240,14 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                         e.failure().toString());
                 claimed.add(unreadable(id, e.failure()));
                 continue;
-            } catch (EntityBusyException e) {
+            } catch (MongoEntityBusyException e) {
                 release(id, owner); // a write holds it: a later pass sees what it leaves
                 continue;
             }
             if (s.isPresent() && !s.get().deleted() && dropFailedDeletes(id, s.get().version(), now)) {
                 try {
                     s = snapshotOrUnreadable(id);
-                } catch (EntityBusyException e) {
+                } catch (MongoEntityBusyException e) {
                     release(id, owner);
                     continue;
                 }
@@ -1256,13 +1288,13 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 continue;
             }
             if (current == null) {
-                Held record = readHeld(id);
-                if (record.entity() != null && record.entity().isNumber(versionField)
-                        && outOfLine(record.meta(), record.entity().getNumber(versionField).longValue()) > 0) {
-                    if (!bringInLine(id, now)) {
-                        return; // a write holds the entity: settled on a later pass
-                    }
-                    record = readHeld(id);
+                Held record;
+                try {
+                    // a document below what the store gave it has its base moved first (its save's command to do so
+                    // was lost, or it never came), so that its version is one the sinks do not hold yet
+                    record = recorded(id, readHeld(id));
+                } catch (MongoEntityBusyException e) {
+                    return; // a write holds the entity: settled on a later pass
                 }
                 Snapshot<T> held;
                 try {
@@ -1278,46 +1310,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 current = held.version();
             }
             intents.updateOne(same, Updates.combine(Updates.set(V, current), Updates.inc(REV, 1L)));
-        }
-    }
-
-    /**
-     * A document that code outside the store re-created or put back below the versions the store gave it (the
-     * sinks hold those): takes the entity's write turn, if no write holds it, and moves the base above them, so
-     * that recovery delivers the document as a new version. A save whose command to do so was lost, or that
-     * never came, leaves that to recovery.
-     *
-     * @return false when another write holds the entity (nothing was changed)
-     */
-    private boolean bringInLine(String id, Instant now) {
-        String token = Meta.newToken();
-        BsonDocument meta;
-        try {
-            meta = intents.findOneAndUpdate(turnFree(id, now), takeTurnUpdate(token, now),
-                    new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
-        } catch (RuntimeException e) {
-            endTurn(id, token);
-            throw e;
-        }
-        if (meta == null) {
-            return false;
-        }
-        try {
-            BsonDocument entityDoc = entities.find(Filters.eq("_id", ids.toBson(id))).first();
-            if (entityDoc == null || !entityDoc.isNumber(versionField)) {
-                return true; // gone or unreadable meanwhile: the claim deals with it as it is
-            }
-            long field = entityDoc.getNumber(versionField).longValue();
-            long high = outOfLine(meta, field);
-            if (high > 0) {
-                long start = Math.max(Versions.firstVersion(now), high + 1 - field);
-                LOG.warn("the version field of {}/{} is {}, below what the store gave it: something outside the store"
-                        + " re-created it; its versions continue from {}", entityName, id, field, start + field);
-                moveBase(id, token, baseOf(meta), start, field);
-            }
-            return true;
-        } finally {
-            endTurn(id, token);
         }
     }
 
