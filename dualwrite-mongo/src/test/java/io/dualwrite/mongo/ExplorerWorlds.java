@@ -33,12 +33,17 @@ import io.dualwrite.testkit.mongo.TestMongo;
 import org.bson.BsonDocument;
 import org.bson.BsonValue;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The MongoDB stores as worlds of the interleaving explorer: a fresh database per schedule, in-memory sinks. */
 final class ExplorerWorlds {
@@ -111,6 +116,13 @@ final class ExplorerWorlds {
         /** The write lease less more than the instances' clocks may disagree (skew and steps back). */
         static final Duration MAX_NETWORK_DELAY = Duration.ofSeconds(15);
         private final MongoWriteAheadStore<ExplorerItem> observer;
+        /**
+         * The observer's clock: the first instance's. A read through this store may take an entity's write turn
+         * (to have its record learn what the read found), so it must see the turns' leases run out in the
+         * schedule's time, not the machine's.
+         */
+        private final Clock observerClockAtStart = Clock.systemUTC();
+        private final AtomicReference<Clock> observerClock = new AtomicReference<>(observerClockAtStart);
 
         WriteAhead(Spec spec) {
             super(spec);
@@ -126,13 +138,29 @@ final class ExplorerWorlds {
             if (node != null) {
                 b.clock(node.clock()).intentCollection(node.collection(intents));
             } else {
-                b.intentCollection(intents);
+                b.clock(new Clock() {
+                    @Override
+                    public ZoneId getZone() {
+                        return ZoneOffset.UTC;
+                    }
+
+                    @Override
+                    public Clock withZone(ZoneId zone) {
+                        throw new UnsupportedOperationException("the observer's clock stays in UTC");
+                    }
+
+                    @Override
+                    public Instant instant() {
+                        return observerClock.get().instant();
+                    }
+                }).intentCollection(intents);
             }
             return b.build();
         }
 
         @Override
         public DualWriter<ExplorerItem> writer(ExplorerNode<ExplorerItem> node) {
+            observerClock.compareAndSet(observerClockAtStart, node.clock());
             return build(node, store(node.collection(items), node));
         }
 
