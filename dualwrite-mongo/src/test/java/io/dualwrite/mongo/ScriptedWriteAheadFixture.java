@@ -60,10 +60,15 @@ abstract class ScriptedWriteAheadFixture {
         MongoWriteAheadStore<Order> store = MongoWriteAheadStore.builder(db, orders).versionField("version")
                 .intentCollection(scripted ? script.wrap(intents) : intents)
                 .writeLease(Duration.ofMinutes(1), writeWait).clock(clock).build();
+        return writer(name, store, search);
+    }
+
+    /** A writer on the given store, delivering to the given sink as "search" with one attempt. */
+    DualWriter<Order> writer(String name, MongoWriteAheadStore<Order> store, io.dualwrite.spi.Sink<Order> sink) {
         return DualWriter.<Order>builder().entityType("order").clock(clock).workerId(name).primary(store)
                 .deadLetterStore(new InMemoryDeadLetterStore()).gracePeriod(Fixture.GRACE)
                 .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
-                .sink("search", search, Fixture.ONE_ATTEMPT).build();
+                .sink("search", sink, Fixture.ONE_ATTEMPT).build();
     }
 
     /** The application's save: sets the status and grows the version field, creating the document if missing. */

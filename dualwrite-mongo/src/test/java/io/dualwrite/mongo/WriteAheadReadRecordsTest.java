@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -148,19 +149,14 @@ class WriteAheadReadRecordsTest extends ScriptedWriteAheadFixture {
     }
 
     /** B's writer: the same sink, failing (TRANSIENT) while {@code failing} is set. */
-    private DualWriter<Order> failingWriter(String name, java.util.concurrent.atomic.AtomicBoolean failing) {
+    private DualWriter<Order> failingWriter(String name, AtomicBoolean failing) {
         io.dualwrite.spi.Sink<Order> sink = change -> {
             if (failing.get()) {
                 throw new io.dualwrite.spi.SinkException("told to fail", ErrorKind.TRANSIENT, null);
             }
             return search.apply(change);
         };
-        MongoWriteAheadStore<Order> store = MongoWriteAheadStore.builder(db, orders).versionField("version")
-                .intentCollection(intents).writeLease(Duration.ofMinutes(1), SHORT_WAIT).clock(clock).build();
-        return DualWriter.<Order>builder().entityType("order").clock(clock).workerId(name).primary(store)
-                .deadLetterStore(new io.dualwrite.memory.InMemoryDeadLetterStore()).gracePeriod(Fixture.GRACE)
-                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
-                .sink("search", sink, Fixture.ONE_ATTEMPT).build();
+        return writer(name, store(), sink);
     }
 
     /**
@@ -483,4 +479,156 @@ class WriteAheadReadRecordsTest extends ScriptedWriteAheadFixture {
             assertConverged("t3", a, b);
         }
     }
+
+    /** A writer on its own store whose sink (the shared one) fails TRANSIENT while {@code failing} is set. */
+    // ------------------------------------------------------------------ a delete whose turn runs out
+
+    /**
+     * A's delete records its tombstone t, then pauses past its write lease; B's save takes the turn, reads the
+     * document still there and makes version t (the tombstone's, allowed: no gone), its finish clears the tombstone,
+     * and B's acknowledgement of t removes A's delete intent (v = t). A's caller's delete then lands; A's finish
+     * finds its turn over, and deleteAfterLostTurn moves the delete to t+1 ; its intent, gone with B's acknowledgement,
+     * is recorded again, so that recovery delivers the delete although A's own delivery fails.
+     */
+    @Test
+    void aDeleteWhoseTurnRunsOutLosesItsIntentToTheAcknowledgementOfASaveAtItsTombstone() {
+        AtomicBoolean failing = new AtomicBoolean();
+        try (DualWriter<Order> a = failingWriter("A", failing); DualWriter<Order> b = writer("B", false)) {
+            save(a, "d1", "FIRST");
+            a.operations().flushAcknowledgements();
+            long[] bVersion = new long[1];
+            failing.set(true);
+            WriteResult deleted = a.deleteWith("d1", () -> {
+                clock.advance(Duration.ofMinutes(2));
+                bVersion[0] = save(b, "d1", "SECOND").version();
+                b.operations().flushAcknowledgements();
+                orders.deleteOne(Filters.eq("_id", "d1"));
+            });
+            failing.set(false);
+            assertTrue(deleted.version() > bVersion[0], "the delete goes above B's save: " + deleted + " vs "
+                    + bVersion[0]);
+            long left = intents.countDocuments(Filters.eq("entityId", "d1"));
+            assertConverged("d1", a, b);
+            assertTrue(left > 0, "A's delete (" + deleted + ") is written and undelivered, yet no intent of it is left");
+        }
+    }
+
+    /**
+     * The same loss with no write overrunning its lease on its own clock: B's clock is five seconds ahead of A's, and
+     * A's caller's delete takes 56 seconds (within A's one-minute write lease). B sees A's turn over, saves at A's
+     * tombstone version and acknowledges it, which removes A's delete intent.
+     */
+    @Test
+    void aDeleteWithinItsLeaseLosesItsIntentToASaveOnAnInstanceWhoseClockIsFiveSecondsAhead() {
+        AtomicBoolean failing = new AtomicBoolean();
+        java.time.Clock ahead = java.time.Clock.offset(clock, Duration.ofSeconds(5));
+        MongoWriteAheadStore<Order> bStore = MongoWriteAheadStore.builder(db, orders).versionField("version")
+                .intentCollection(intents).writeLease(Duration.ofMinutes(1), SHORT_WAIT).clock(ahead).build();
+        try (DualWriter<Order> a = failingWriter("A", failing);
+             DualWriter<Order> b = DualWriter.<Order>builder().entityType("order").clock(ahead).workerId("B")
+                     .primary(bStore).deadLetterStore(new io.dualwrite.memory.InMemoryDeadLetterStore())
+                     .gracePeriod(Fixture.GRACE)
+                     .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                     .sink("search", search, Fixture.ONE_ATTEMPT).build()) {
+            save(a, "d2", "FIRST");
+            a.operations().flushAcknowledgements();
+            failing.set(true);
+            WriteResult deleted = a.deleteWith("d2", () -> {
+                clock.advance(Duration.ofSeconds(56));
+                save(b, "d2", "SECOND");
+                b.operations().flushAcknowledgements();
+                orders.deleteOne(Filters.eq("_id", "d2"));
+            });
+            failing.set(false);
+            assertTrue(deleted.version() > 0);
+            assertConverged("d2", a, b);
+        }
+    }
+
+    /**
+     * The same root cause with no other write: A's caller's delete is held past the settle time; recovery finds the
+     * document still there below the delete's version and drops the delete intent as failed; then the caller's delete
+     * lands. deleteAfterLostTurn marks the tombstone gone and returns the delete's version, but its intent is gone, and
+     * A's own delivery fails: nothing delivers the delete.
+     */
+    @Test
+    void aDeleteHeldPastTheSettleTimeHasItsIntentDroppedAsFailedThenLands() {
+        AtomicBoolean failing = new AtomicBoolean();
+        try (DualWriter<Order> a = failingWriter("A", failing); DualWriter<Order> b = writer("B", false)) {
+            save(a, "d3", "FIRST");
+            a.operations().flushAcknowledgements();
+            failing.set(true);
+            WriteResult deleted = a.deleteWith("d3", () -> {
+                clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
+                b.operations().recoverDue();
+                orders.deleteOne(Filters.eq("_id", "d3"));
+            });
+            failing.set(false);
+            assertTrue(deleted.version() > 0);
+            assertConverged("d3", a, b);
+        }
+    }
+
+    // ------------------------------------------------------------------ a read learning above a kept tombstone
+
+    /**
+     * A failed delete keeps tombstone t (no gone); a save through the store makes version t (allowed), and its finish,
+     * which would clear the tombstone, fails. A repair reads the document at t: the record learns 'last' and forgets
+     * the tombstone below it, and the sink holds SECOND at t. The document is then deleted outside the store: the store
+     * must not report that deletion at t (the sink would refuse it), and removing the orphan brings the sink to the
+     * primary.
+     */
+    @Test
+    void aReadLearningAboveAKeptTombstoneLeavesItToBeReportedAgainAtTheSameVersion() {
+        try (DualWriter<Order> a = writer("A", false); DualWriter<Order> c = writer("C", true)) {
+            save(a, "t1", "FIRST");
+            a.operations().flushAcknowledgements();
+            assertThrows(RuntimeException.class, () -> a.deleteWith("t1", () -> {
+                throw new IllegalStateException("the application refused the delete");
+            }));
+            assertTrue(record("t1").isNumber("tomb"), "the failed delete kept its tombstone");
+            script.refuse("bulkWrite"); // C has no memory of t1: its only bulkWrite is the save's finish
+            assertThrows(RuntimeException.class, () -> save(c, "t1", "SECOND"));
+            assertTrue(script.done());
+            a.operations().redeliver("search", List.of("t1"));
+            a.operations().flushAcknowledgements();
+            long delivered = search.versionOf("t1").orElseThrow();
+            assertEquals("SECOND", search.get("t1").orElseThrow().getStatus());
+            orders.deleteOne(Filters.eq("_id", "t1")); // outside the store
+            assertDeletionNotReportedAtOrBelow(a, "t1", delivered);
+        }
+    }
+
+    /** As above with the document's version moved by code outside the store instead of a failed finish. */
+    @Test
+    void anOutsideUpdateAboveAKeptTombstoneThenAnOutsideDeleteReusesTheVersion() {
+        try (DualWriter<Order> a = writer("A", false)) {
+            save(a, "t2", "FIRST");
+            a.operations().flushAcknowledgements();
+            assertThrows(RuntimeException.class, () -> a.deleteWith("t2", () -> {
+                throw new IllegalStateException("the application refused the delete");
+            }));
+            orders.updateOne(Filters.eq("_id", "t2"), Updates.combine(Updates.set("status", "OUTSIDE"),
+                    Updates.inc("version", 1L)));
+            a.operations().redeliver("search", List.of("t2"));
+            a.operations().flushAcknowledgements();
+            long delivered = search.versionOf("t2").orElseThrow();
+            orders.deleteOne(Filters.eq("_id", "t2"));
+            assertDeletionNotReportedAtOrBelow(a, "t2", delivered);
+        }
+    }
+
+    /**
+     * After a delete outside the store: no tombstone at or below the version the sink holds (the sink would refuse
+     * it); a repair then changes nothing, and removing the orphan (what a reconciliation run does) empties the sink.
+     */
+    private void assertDeletionNotReportedAtOrBelow(DualWriter<Order> w, String id, long delivered) {
+        w.operations().redeliver("search", List.of(id));
+        var s = w.operations().snapshot(id);
+        assertTrue(s.isEmpty() || s.get().version() > delivered, "the deletion is reported at " + s.map(x -> x.version())
+                + ", not above the " + delivered + " the sink holds");
+        w.operations().removeOrphans("search", java.util.Map.of(id, search.versionOf(id).orElseThrow()));
+        assertTrue(search.get(id).isEmpty(), "the primary has no " + id + "; the sink holds " + search.get(id));
+    }
+
 }

@@ -557,7 +557,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                         + "/" + id + " in place; recovery delivers its current state"));
             }
             long version = finish(write, ref, null, null, deleteVersion, turn) ? deleteVersion
-                    : deleteAfterLostTurn(id, key, ref, deleteVersion);
+                    : deleteAfterLostTurn(write, key, ref, deleteVersion);
             return new Committed<>(Committed.Status.WRITTEN, id, version, Operation.DELETE, null, before,
                     write.time(), ref.toHexString());
         }
@@ -657,6 +657,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      */
     private boolean finish(PrimaryWrite<T> write, ObjectId ref, Long version, Long field, Long gone, Turn turn) {
         List<WriteModel<BsonDocument>> models = new ArrayList<>(2);
+        if (gone != null) {
+            // the delete happened: its intent is there for recovery, even if recovery dropped it meanwhile as a delete
+            // that never took effect (the caller's delete held past the settle time) or a save at the tombstone's
+            // version acknowledged it (the turn ran out)
+            models.add(deleteIntentUpsert(write, ref, gone));
+        }
         if (version != null) {
             Instant due = Intent.earliestDue(write.intents().stream()
                     .map(spec -> new Intent(spec.sink(), version, spec.dueAt(), 0, null, null, null, null, null)).toList());
@@ -679,7 +685,17 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // delivers, delivers what is there
         BulkWriteResult r = intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
         turn.ended = true;
-        return r.getMatchedCount() == models.size();
+        return r.getMatchedCount() + r.getUpserts().size() == models.size();
+    }
+
+    /** @return the update that records a delete's intent at (at least) {@code version}, whether or not it is still there */
+    private static UpdateOneModel<BsonDocument> deleteIntentUpsert(PrimaryWrite<?> write, ObjectId ref, long version) {
+        BsonDocument intent = intentDoc(ref, write, version);
+        intent.remove("_id");
+        intent.remove(V);
+        intent.remove(REV);
+        return new UpdateOneModel<>(Filters.eq("_id", ref), Updates.combine(new BsonDocument("$setOnInsert", intent),
+                Updates.max(V, version), Updates.inc(REV, 1L)), new com.mongodb.client.model.UpdateOptions().upsert(true));
     }
 
     /**
@@ -687,11 +703,15 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * have taken the turn, read the document still there and made the delete's version its own. The
      * delete takes the turn again; if the entity is still gone, its tombstone and its intent move above
      * every version given since, so that the delete is delivered as the newest write (if the entity was
-     * re-created meanwhile, that newer write is what the sinks get, and it settles this intent).
+     * re-created meanwhile, that newer write is what the sinks get, and it settles this intent). Meanwhile the
+     * delete's intent may have gone, acknowledged by a save at the tombstone's version or dropped by recovery as a
+     * delete that never happened: while the entity is gone, it is recorded again, so that recovery delivers the
+     * delete if the caller's path does not.
      *
      * @return the delete's version
      */
-    private long deleteAfterLostTurn(String id, BsonValue key, ObjectId ref, long deleteVersion) {
+    private long deleteAfterLostTurn(PrimaryWrite<T> write, BsonValue key, ObjectId ref, long deleteVersion) {
+        String id = write.id();
         LOG.warn("the write turn of the delete of {}/{} ran out (its lease of {}) before the caller's delete landed;"
                 + " checking that no write took its version meanwhile", entityName, id, writeLease);
         Turn again = new Turn(Meta.newToken());
@@ -702,14 +722,15 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             }
             // this delete's own record of its tombstone forgot the last save; a save since remembers it again
             long saved = meta.isNumber(LAST) ? baseOf(meta) + meta.getNumber(LAST).longValue() : 0;
+            long version = deleteVersion;
             if (saved < deleteVersion) {
                 inTurn(id, again.token, Updates.max(GONE, deleteVersion));
-                return deleteVersion;
+            } else {
+                version = Math.max(saved, meta.isNumber(TOMB) ? meta.getNumber(TOMB).longValue() : 0) + 1;
+                inTurn(id, again.token, Updates.combine(Updates.max(TOMB, version), Updates.max(GONE, version),
+                        Updates.unset(LAST)));
             }
-            long version = Math.max(saved, meta.isNumber(TOMB) ? meta.getNumber(TOMB).longValue() : 0) + 1;
-            inTurn(id, again.token, Updates.combine(Updates.max(TOMB, version), Updates.max(GONE, version),
-                    Updates.unset(LAST)));
-            intents.updateOne(Filters.eq("_id", ref), Updates.combine(Updates.max(V, version), Updates.inc(REV, 1L)));
+            intents.bulkWrite(List.of(deleteIntentUpsert(write, ref, version)));
             return version;
         } finally {
             endTurn(id, again.token);
@@ -895,7 +916,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
         boolean above = (!meta.isNumber(LAST) || field > meta.getNumber(LAST).longValue())
                 && baseOf(meta) + field > beforeTombstone(meta);
-        return above ? Updates.max(LAST, field) : null;
+        // a tombstone kept below the document (a delete that failed) is forgotten, as a save's last command forgets
+        // it: reported again after a later delete outside the store, its version would be one a sink holds
+        return above ? Updates.combine(Updates.max(LAST, field), Updates.unset(TOMB), Updates.unset(GONE)) : null;
     }
 
     /**
