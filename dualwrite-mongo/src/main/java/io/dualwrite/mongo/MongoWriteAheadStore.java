@@ -52,6 +52,14 @@ import java.util.List;
  * write must finish within the coordinator's grace period, or recovery may deliver the state
  * before it. Thread-safe; several processes may share the collections.
  *
+ * <p><b>Reads</b> ({@link #read}, {@link #scan}, recovery's claims) return only what the entity's record
+ * accounts for: a document above what the record remembers (a write whose last command failed, or a write
+ * from outside the store), below what the store gave the entity (an older copy put back), or a delete not
+ * yet marked done has the record learn it first, under the entity's write turn, so that no later write
+ * through the store reuses a version a sink may hold. Such a read costs a few more commands, once, and
+ * waits for a write holding the entity up to the write wait, then fails with
+ * {@link MongoEntityBusyException} ({@code TRANSIENT}).
+ *
  * @param <T> the entity type
  */
 public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
