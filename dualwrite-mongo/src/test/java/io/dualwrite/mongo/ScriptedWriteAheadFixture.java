@@ -77,6 +77,16 @@ abstract class ScriptedWriteAheadFixture {
                 Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
     }
 
+    /** The application's delete of the document. */
+    WriteResult delete(DualWriter<Order> w, String id) {
+        return w.deleteWith(id, () -> orders.deleteOne(Filters.eq("_id", id)));
+    }
+
+    /** @return what the driver throws when a command's reply is lost: the command may have landed */
+    static RuntimeException lostReply() {
+        return new com.mongodb.MongoSocketReadException("the caller's reply was lost", new com.mongodb.ServerAddress());
+    }
+
     /** Past the settle time, recovery on every writer until nothing is due. */
     @SafeVarargs
     final void recover(DualWriter<Order>... writers) {

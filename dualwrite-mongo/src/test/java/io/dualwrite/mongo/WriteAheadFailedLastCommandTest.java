@@ -49,9 +49,6 @@ class WriteAheadFailedLastCommandTest extends ScriptedWriteAheadFixture {
         return writer(name, scripted, Duration.ofSeconds(5));
     }
 
-    private WriteResult delete(DualWriter<Order> w, String id) {
-        return w.deleteWith(id, () -> orders.deleteOne(Filters.eq("_id", id)));
-    }
 
     /**
      * Three saves, the last of which has its last command refused; recovery then delivers it.

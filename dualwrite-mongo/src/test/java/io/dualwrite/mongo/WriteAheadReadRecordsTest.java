@@ -15,8 +15,6 @@
  */
 package io.dualwrite.mongo;
 
-import com.mongodb.MongoSocketReadException;
-import com.mongodb.ServerAddress;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOptions;
@@ -58,17 +56,11 @@ class WriteAheadReadRecordsTest extends ScriptedWriteAheadFixture {
         return writer(name, scripted, SHORT_WAIT);
     }
 
-    private WriteResult delete(DualWriter<Order> w, String id) {
-        return w.deleteWith(id, () -> orders.deleteOne(Filters.eq("_id", id)));
-    }
 
     private BsonDocument record(String id) {
         return intents.find(Filters.eq("_id", id)).first();
     }
 
-    private static RuntimeException lostReply() {
-        return new MongoSocketReadException("the caller's reply was lost", new ServerAddress());
-    }
 
     private MongoWriteAheadStore<Order> store() {
         return MongoWriteAheadStore.builder(db, orders).versionField("version").intentCollection(intents)

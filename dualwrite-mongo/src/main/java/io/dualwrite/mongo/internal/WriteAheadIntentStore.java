@@ -594,12 +594,15 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // something outside the store wrote the document too (then it grew by more than one)
         boolean versionKnown = ownState || previousField == null || field == previousField + 1;
         if (!finish(write, ref, version, field, null, turn)) {
-            // the turn ran out (its lease) before the save's last command: the record did not learn the version
-            // field, and a write of another instance may have come between. The version is not delivered from here;
-            // recovery delivers what the primary holds once the record holds it
+            // the turn ran out (its lease) before the save's last command, or its intent went meanwhile (recovery
+            // settled and delivered it, or dropped it while the entity did not exist yet): the version may rest on a
+            // base another write moved since, and is not delivered from here. The intent is recorded again with its
+            // version unknown, which no other write's acknowledgement takes; recovery settles it at what the primary
+            // holds and delivers that
             if (known != null) {
                 known.invalidate(id);
             }
+            intents.bulkWrite(List.of(intentUpsert(write, ref, Updates.set(V, new BsonInt64(0)))));
             throw new MongoWriteUnconfirmedException(entityName, id, new IllegalStateException("the write turn ended"
                     + " (its lease of " + writeLease + " ran out) before the save recorded its version " + version));
         }
@@ -690,12 +693,17 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     /** @return the update that records a delete's intent at (at least) {@code version}, whether or not it is still there */
     private static UpdateOneModel<BsonDocument> deleteIntentUpsert(PrimaryWrite<?> write, ObjectId ref, long version) {
-        BsonDocument intent = intentDoc(ref, write, version);
+        return intentUpsert(write, ref, Updates.max(V, version));
+    }
+
+    /** @return the update that sets a write's intent's version as {@code version} says, recording the intent again if it went */
+    private static UpdateOneModel<BsonDocument> intentUpsert(PrimaryWrite<?> write, ObjectId ref, Bson version) {
+        BsonDocument intent = intentDoc(ref, write, 0);
         intent.remove("_id");
         intent.remove(V);
         intent.remove(REV);
         return new UpdateOneModel<>(Filters.eq("_id", ref), Updates.combine(new BsonDocument("$setOnInsert", intent),
-                Updates.max(V, version), Updates.inc(REV, 1L)), new com.mongodb.client.model.UpdateOptions().upsert(true));
+                version, Updates.inc(REV, 1L)), new com.mongodb.client.model.UpdateOptions().upsert(true));
     }
 
     /**
@@ -720,8 +728,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (entities.find(Filters.eq("_id", key)).first() != null) {
                 return deleteVersion; // re-created since: the newer write is delivered, above this delete
             }
-            // this delete's own record of its tombstone forgot the last save; a save since remembers it again
+            // this delete's own record of its tombstone forgot the last save; a save since remembers it again, and a
+            // delete since left a tombstone above this one's
             long saved = meta.isNumber(LAST) ? baseOf(meta) + meta.getNumber(LAST).longValue() : 0;
+            if (meta.isNumber(TOMB) && meta.getNumber(TOMB).longValue() > deleteVersion) {
+                saved = Math.max(saved, meta.getNumber(TOMB).longValue());
+            }
             long version = deleteVersion;
             if (saved < deleteVersion) {
                 inTurn(id, again.token, Updates.max(GONE, deleteVersion));
