@@ -77,6 +77,16 @@ abstract class ScriptedWriteAheadFixture {
                 Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
     }
 
+    /** A writer with a short write wait, whose acknowledgements are flushed only when the test says so. */
+    DualWriter<Order> slowAcks(String name) {
+        MongoWriteAheadStore<Order> store = MongoWriteAheadStore.builder(db, orders).versionField("version")
+                .intentCollection(intents).writeLease(Duration.ofMinutes(1), Duration.ofMillis(50)).clock(clock).build();
+        return DualWriter.<Order>builder().entityType("order").clock(clock).workerId(name).primary(store)
+                .deadLetterStore(new InMemoryDeadLetterStore()).gracePeriod(Fixture.GRACE)
+                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .acknowledgements(256, Duration.ofHours(1)).sink("search", search, Fixture.ONE_ATTEMPT).build();
+    }
+
     /** The application's delete of the document. */
     WriteResult delete(DualWriter<Order> w, String id) {
         return w.deleteWith(id, () -> orders.deleteOne(Filters.eq("_id", id)));

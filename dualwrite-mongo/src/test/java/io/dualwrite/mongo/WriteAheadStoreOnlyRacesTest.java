@@ -54,15 +54,6 @@ class WriteAheadStoreOnlyRacesTest extends ScriptedWriteAheadFixture {
                 .sink("search", search, Fixture.ONE_ATTEMPT).build();
     }
 
-    /** A writer on the fixture's clock whose acknowledgements are flushed only when the test says so. */
-    private DualWriter<Order> slowAcks(String name) {
-        MongoWriteAheadStore<Order> store = MongoWriteAheadStore.builder(db, orders).versionField("version")
-                .intentCollection(intents).writeLease(Duration.ofMinutes(1), SHORT_WAIT).clock(clock).build();
-        return DualWriter.<Order>builder().entityType("order").clock(clock).workerId(name).primary(store)
-                .deadLetterStore(new InMemoryDeadLetterStore()).gracePeriod(Fixture.GRACE)
-                .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
-                .acknowledgements(256, Duration.ofHours(1)).sink("search", search, Fixture.ONE_ATTEMPT).build();
-    }
 
 
     private void saveRaw(String id, String status) {

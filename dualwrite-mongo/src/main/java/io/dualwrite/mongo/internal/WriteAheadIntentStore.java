@@ -451,12 +451,37 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // version unconfirmed, never "nothing was written"
         try {
             return afterCallerWrite(write, key, returned, before, previousField, base, high, ref, deleteVersion, turn);
-        } catch (CallerWriteException | IllegalStateException | MongoWriteUnconfirmedException e) {
+        } catch (CallerWriteException e) {
             throw e;
-        } catch (Undecodable e) {
-            throw e.failure();
         } catch (RuntimeException e) {
+            keepIntent(write, ref, deleteVersion, e);
+            if (e instanceof IllegalStateException || e instanceof MongoWriteUnconfirmedException) {
+                throw e;
+            }
+            if (e instanceof Undecodable) {
+                throw ((Undecodable) e).failure();
+            }
             throw new MongoWriteUnconfirmedException(entityName, id, e);
+        }
+    }
+
+    /**
+     * After the caller's write, when the write's own commands failed or its turn ran out: its intent must stay for
+     * recovery, which delivers what the primary holds. It may have gone meanwhile (recovery settled and acknowledged
+     * it, or dropped it, while the caller's write was held), or a save's may carry a version on a base another write
+     * moved since, which that write's acknowledgement would take. A save's intent is recorded again with its version
+     * unknown (no other write's acknowledgement takes that; recovery settles it), a delete's at its version. One
+     * command, idempotent; when it fails too, the failure is logged and the caller's exception stands.
+     */
+    private void keepIntent(PrimaryWrite<T> write, ObjectId ref, long deleteVersion, RuntimeException failure) {
+        try {
+            intents.bulkWrite(List.of(write.operation() == Operation.DELETE ? deleteIntentUpsert(write, ref, deleteVersion)
+                    : intentUpsert(write, ref, Updates.set(V, new BsonInt64(0)))));
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+            LOG.warn("could not keep the intent of the {} of {}/{} after its own commands failed ({}); a later write or a"
+                    + " reconciliation run brings the sinks to the primary", write.operation(), entityName, write.id(),
+                    e.toString());
         }
     }
 
@@ -596,13 +621,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         if (!finish(write, ref, version, field, null, turn)) {
             // the turn ran out (its lease) before the save's last command, or its intent went meanwhile (recovery
             // settled and delivered it, or dropped it while the entity did not exist yet): the version may rest on a
-            // base another write moved since, and is not delivered from here. The intent is recorded again with its
-            // version unknown, which no other write's acknowledgement takes; recovery settles it at what the primary
-            // holds and delivers that
+            // base another write moved since, and is not delivered from here (the caller keeps the intent, below)
             if (known != null) {
                 known.invalidate(id);
             }
-            intents.bulkWrite(List.of(intentUpsert(write, ref, Updates.set(V, new BsonInt64(0)))));
             throw new MongoWriteUnconfirmedException(entityName, id, new IllegalStateException("the write turn ended"
                     + " (its lease of " + writeLease + " ran out) before the save recorded its version " + version));
         }
