@@ -36,8 +36,6 @@ import org.bson.BsonValue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -138,17 +136,7 @@ final class ExplorerWorlds {
             if (node != null) {
                 b.clock(node.clock()).intentCollection(node.collection(intents));
             } else {
-                b.clock(new Clock() {
-                    @Override
-                    public ZoneId getZone() {
-                        return ZoneOffset.UTC;
-                    }
-
-                    @Override
-                    public Clock withZone(ZoneId zone) {
-                        throw new UnsupportedOperationException("the observer's clock stays in UTC");
-                    }
-
+                b.clock(new io.dualwrite.testkit.internal.UtcClock() {
                     @Override
                     public Instant instant() {
                         return observerClock.get().instant();

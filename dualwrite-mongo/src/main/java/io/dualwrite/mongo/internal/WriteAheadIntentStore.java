@@ -780,30 +780,60 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private BsonDocument takeTurn(String id, String turn) {
         long pause = FIRST_TURN_PAUSE_MILLIS;
         for (int attempt = 1; ; attempt++) {
-            Instant now = clock.instant();
+            BsonDocument meta;
             try {
-                return intents.findOneAndUpdate(turnFree(id, now), takeTurnUpdate(turn, now),
-                        new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
+                meta = tryTurn(id, turn, clock.instant(), true);
             } catch (RuntimeException e) {
-                if (!isDuplicateKey(e)) {
-                    // the command may have landed with its reply lost: end the turn it may have taken, so a retry
-                    // need not wait for its lease (a turn that cannot be ended ends with its lease)
-                    endTurn(id, turn);
-                    throw new MongoNotWrittenException(entityName, id, e);
-                }
+                throw new MongoNotWrittenException(entityName, id, e);
+            }
+            if (meta != null) {
+                return meta;
             }
             if (attempt >= turnAttempts) {
                 throw new MongoNotWrittenException(entityName, id, new IllegalStateException("another write of "
                         + entityName + "/" + id + " held it for longer than this write waits"));
             }
-            try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new MongoNotWrittenException(entityName, id, e);
-            }
-            pause = Math.min(pause * 2, MAX_TURN_PAUSE_MILLIS);
+            pause = pauseBeforeRetry(pause, e -> new MongoNotWrittenException(entityName, id, e));
         }
+    }
+
+    /**
+     * One try at the entity's write turn.
+     *
+     * @param create whether to create the entity's record when it has none
+     * @return the entity's record with the turn taken; null when another write holds the turn (or, without
+     *         {@code create}, when the entity has no record)
+     * @throws RuntimeException when the command failed; a turn it may have taken (its reply lost) is ended again, so
+     *                          that a retry need not wait for its lease (one that cannot be ended ends with its lease)
+     */
+    private BsonDocument tryTurn(String id, String token, Instant now, boolean create) {
+        try {
+            return intents.findOneAndUpdate(turnFree(id, now), takeTurnUpdate(token, now),
+                    new FindOneAndUpdateOptions().upsert(create).returnDocument(ReturnDocument.AFTER));
+        } catch (RuntimeException e) {
+            if (create && isDuplicateKey(e)) {
+                return null; // the record is there and another write holds its turn
+            }
+            endTurn(id, token);
+            throw e;
+        }
+    }
+
+    /**
+     * Waits before the next try at a turn another write holds: 1, 2, 4 … up to 100 ms.
+     *
+     * @param interrupted what to throw when the thread is interrupted (its interrupt flag is kept)
+     * @return the pause before the try after the next
+     */
+    private static long pauseBeforeRetry(long pause,
+                                         java.util.function.Function<InterruptedException, RuntimeException> interrupted) {
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw interrupted.apply(e);
+        }
+        return Math.min(pause * 2, MAX_TURN_PAUSE_MILLIS);
     }
 
     /** @return the entity's record, while no write holds its turn (none, or one whose lease ran out by {@code now}) */
@@ -974,13 +1004,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (attempt >= turnAttempts) {
                 throw new MongoEntityBusyException(entityName, id);
             }
-            try {
-                Thread.sleep(pause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new MongoEntityBusyException(entityName, id);
-            }
-            pause = Math.min(pause * 2, MAX_TURN_PAUSE_MILLIS);
+            pause = pauseBeforeRetry(pause, e -> new MongoEntityBusyException(entityName, id));
             held = readHeld(id);
         }
         return held;
@@ -996,14 +1020,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private Held learnInTurn(String id) {
         String token = Meta.newToken();
         Instant now = clock.instant();
-        BsonDocument meta;
-        try {
-            meta = intents.findOneAndUpdate(turnFree(id, now), takeTurnUpdate(token, now),
-                    new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
-        } catch (RuntimeException e) {
-            endTurn(id, token); // it may have landed with its reply lost
-            throw e;
-        }
+        BsonDocument meta = tryTurn(id, token, now, false);
         if (meta == null) {
             return null;
         }
