@@ -208,7 +208,8 @@ public final class BenchmarkMain {
 
         private static String[] forwardedProperties() {
             List<String> out = new ArrayList<>(List.of("-Xms1g", "-Xmx1g"));
-            for (String name : List.of(BenchmarkServers.MONGO_URI_VARIABLE, BenchmarkServers.REDIS_ADDRESS_VARIABLE)) {
+            for (String name : List.of(BenchmarkServers.MONGO_URI_VARIABLE, BenchmarkServers.REDIS_ADDRESS_VARIABLE,
+                    WriteBenchmark.DEFER_ACKS)) {
                 String v = System.getProperty(name);
                 if (v != null) {
                     out.add("-D" + name + "=" + v);

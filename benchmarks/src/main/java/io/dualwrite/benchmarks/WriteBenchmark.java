@@ -48,6 +48,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.bson.conversions.Bson;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -76,13 +77,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * entities in turn (collections hold {@value #SLOTS} times as many), so the figures measure cost, not contention. Latency is sampled per call
  * ({@link Mode#SampleTime}); {@link BenchmarkMain} derives throughput from it.
  *
- * <p>The MongoDB filters of each row (they matter on the in-JVM server, which scans the whole
- * collection for anything but {@code {_id}}): raw and naive blind {@code replaceOne({_id})};
+ * <p>The MongoDB filters of each row (all of them name one {@code _id}, which the in-JVM server
+ * looks up as MongoDB does; it scans the collection only for the write-ahead intents'
+ * {@code entityId} queries, off the caller's path): raw and naive blind {@code replaceOne({_id})};
  * raw and naive rmw {@code find({_id})} + {@code replaceOne({_id, version})}; coordinator
- * {@code find({_id})} + {@code insertOne} or {@code replaceOne({_id, _dw.rev})}, plus a
- * batched {@code bulkWrite} of acknowledgements off the caller's path; write-ahead
- * {@code find({_id})} reads, an intent {@code insertOne}, the caller's write, a read-back and an
- * intent update by {@code _id}.
+ * {@code replaceOne({_id, _dw.rev})} on a revision the store remembers ({@code find({_id})} +
+ * {@code insertOne} or the replace otherwise), plus a batched {@code bulkWrite} of acknowledgements
+ * off the caller's path; write-ahead: the turn with the intent (one {@code update} of two statements),
+ * the caller's write, a read-back by {@code _id} and the command that records the version and ends the
+ * turn. {@value #DEFER_ACKS} holds the acknowledgements until the trial ends.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -94,6 +97,13 @@ public class WriteBenchmark {
     public static final int SLOTS = 8;
     /** Suffix of the methods whose writer sets {@code clientEnforcesTimeout(true)} on every sink. */
     public static final String CLIENT_TIMEOUT = "ClientTimeout";
+
+    /**
+     * System property: when {@code true}, the writers hold every acknowledgement until the trial ends, so the
+     * rows show what the primary's share of the acknowledgements costs the writes of this machine (a diagnostic:
+     * intents then stay pending for the whole trial).
+     */
+    public static final String DEFER_ACKS = "bench.deferAcks";
 
     private static final AtomicInteger NEXT_SLOT = new AtomicInteger();
 
@@ -165,6 +175,9 @@ public class WriteBenchmark {
         DualWriterBuilder<Item> b = DualWriter.<Item>builder().entityType(BenchmarkSinks.TYPE).idOf(Item::getId)
                 .primary(store).deadLetterStore(MongoDeadLetterStore.builder(db).build())
                 .meterRegistry(new SimpleMeterRegistry());
+        if (Boolean.getBoolean(DEFER_ACKS)) {
+            b.acknowledgements(Integer.MAX_VALUE, Duration.ofDays(1)); // flushed when the writer closes
+        }
         SinkSettings settings = SinkSettings.builder().clientEnforcesTimeout(clientTimeout).build();
         for (int i = 0; i < sinks.size(); i++) {
             b.sink("sink" + i, sinks.get(i), settings);

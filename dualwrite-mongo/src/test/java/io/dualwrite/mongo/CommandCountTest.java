@@ -21,6 +21,8 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.event.CommandListener;
@@ -38,6 +40,7 @@ import io.dualwrite.spi.Snapshot;
 import io.dualwrite.testkit.mongo.MongoExtension;
 import io.dualwrite.testkit.mongo.TestMongo;
 import io.dualwrite.testkit.mongo.TestMongoServer;
+import org.bson.conversions.Bson;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -217,24 +220,47 @@ class CommandCountTest {
     @Test
     void aWriteAheadSaveWithAroundTheCallersUpdateCountsItsCommands() {
         MongoCollection<Order> orders = db.getCollection("orders", Order.class).withCodecRegistry(Collections.POJOS);
+        Counts c = callersUpdateCounts(orders, (w, id, update) -> w.saveWith(id,
+                () -> orders.updateOne(Filters.eq("_id", id), update, new UpdateOptions().upsert(true))));
+        report("write-ahead saveWith around the caller's updateOne", c);
+        // the turn and the intent in one command (conditional on the entity's record being as this instance's last
+        // save left it), the caller's write, the read-back, and one command that records the version and ends the turn
+        assertTrue(c.callerPerSave() <= 4.0 + RACES, "a blind save of a known entity costs four commands: " + c);
+        assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
+    }
+
+    @Test
+    void theCallersUpdateSentAsAFindOneAndUpdateThatReturnsTheDocumentNeedsNoReadBack() {
+        MongoCollection<Order> orders = db.getCollection("orders", Order.class).withCodecRegistry(Collections.POJOS);
+        FindOneAndUpdateOptions returning = new FindOneAndUpdateOptions().upsert(true)
+                .returnDocument(ReturnDocument.AFTER);
+        Counts c = callersUpdateCounts(orders, (w, id, update) -> w.saveReturning(id,
+                () -> orders.findOneAndUpdate(Filters.eq("_id", id), update, returning)));
+        report("write-ahead saveReturning around the caller's update as findOneAndUpdate", c);
+        // the turn and the intent, the caller's update (which returns what it left), and one command that records
+        // the version and ends the turn: no read-back
+        assertTrue(c.callerPerSave() <= 3.0 + RACES, "the caller's update returning the document costs three: " + c);
+        assertEquals(0.0, c.byName().getOrDefault("find", 0) / (double) SAVES, RACES, "no read-back: " + c);
+        assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
+    }
+
+    /** One write-ahead save of the caller's update of an entity, given the writer, the id and the update. */
+    private interface CallersUpdate {
+        WriteResult save(DualWriter<Order> writer, String id, Bson update);
+    }
+
+    /** @return the commands of {@link #SAVES} blind updates through {@code save}, after each entity's first save */
+    private Counts callersUpdateCounts(MongoCollection<Order> orders, CallersUpdate save) {
         try (DualWriter<Order> w = writeAheadWriter(orders)) {
             for (int i = 0; i < IDS; i++) {
-                String id = "o" + i;
-                w.saveWith(id, () -> orders.updateOne(Filters.eq("_id", id), Updates.combine(
-                        Updates.set("status", "NEW"), Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
+                save.save(w, "o" + i, Updates.combine(Updates.set("status", "NEW"), Updates.inc("version", 1L)));
             }
             w.operations().flushAcknowledgements();
-            Counts c = measure(w, i -> {
-                String id = "o" + (i % IDS);
-                WriteResult r = w.saveWith(id, () -> orders.updateOne(Filters.eq("_id", id), Updates.combine(
-                        Updates.set("status", "S" + i), Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
-                assertTrue(r.fullyApplied(), "delivered: " + r);
+            return measure(w, i -> {
+                WriteResult r = save.save(w, "o" + (i % IDS),
+                        Updates.combine(Updates.set("status", "S" + i), Updates.inc("version", 1L)));
+                assertTrue(r.fullyApplied() && r.versionKnown(), "delivered: " + r);
             });
-            report("write-ahead saveWith around the caller's updateOne", c);
-            // the turn and the intent in one command (conditional on the entity's record being as this instance's last
-            // save left it), the caller's write, the read-back, and one command that records the version and ends the turn
-            assertTrue(c.callerPerSave() <= 4.0 + RACES, "a blind save of a known entity costs four commands: " + c);
-            assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
         }
     }
 

@@ -16,14 +16,16 @@
 package io.dualwrite.testkit.mongo;
 
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An in-JVM MongoDB-wire server (mongo-java-server with its memory backend and the oplog
  * enabled, so collection change streams partly work) on a free loopback port. For tests, demos
- * and child JVMs that need a MongoDB where none runs; see {@link TestMongo} for its limits.
+ * and child JVMs that need a MongoDB where none runs; see {@link TestMongo} for its limits. A
+ * query that names one {@code _id} value beside other conditions, such as a write conditional on a
+ * revision, is looked up by {@code _id} as MongoDB does, instead of by the scan of the whole
+ * collection that the memory backend alone would make.
  * Thread-safe.
  *
  * <pre>{@code
@@ -49,7 +51,7 @@ public final class InJvmMongo implements AutoCloseable {
      * @return the running server
      */
     public static InJvmMongo start() {
-        MongoServer server = new MongoServer(new MemoryBackend());
+        MongoServer server = new MongoServer(new IdIndexedMemoryBackend());
         server.enableOplog();
         server.bind("127.0.0.1", 0);
         String uri = "mongodb://127.0.0.1:" + server.getLocalAddress().getPort();
