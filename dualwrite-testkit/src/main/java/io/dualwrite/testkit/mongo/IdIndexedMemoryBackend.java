@@ -25,16 +25,21 @@ import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
 import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Document;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * mongo-java-server's memory backend, except that a query naming one {@code _id} value among other
- * conditions ({@code {_id: x, version: 3}}, or the same under {@code $and}) is answered from the {@code _id}
- * index, as MongoDB answers it,
+ * mongo-java-server's memory backend, except that a query naming one {@code _id} value or an {@code $in}
+ * of them among other conditions ({@code {_id: x, version: 3}}, {@code {_id: {$in: [x, y]}, due: ...}}, or
+ * the same under {@code $and}) is answered from the {@code _id} index, as MongoDB answers it,
  * instead of by a scan of the whole collection. The memory backend uses an index only for a query on
  * exactly the index's fields, so every conditional update by id walked every document. What the query
- * matches is unchanged: the one document the index names is still checked against the whole query.
+ * matches is unchanged: each document the index names is still checked against the whole query, in the order the scan
+ * would have met them.
  */
 final class IdIndexedMemoryBackend extends MemoryBackend {
     private static final String ID = "_id";
@@ -59,7 +64,7 @@ final class IdIndexedMemoryBackend extends MemoryBackend {
         }
     }
 
-    /** A memory collection that looks up a query's plain {@code _id} value in the {@code _id} index. */
+    /** A memory collection that looks up the {@code _id} values a query names in the {@code _id} index. */
     private static final class IdIndexedCollection extends MemoryCollection {
         IdIndexedCollection(MemoryDatabase database, String name, CollectionOptions options, CursorRegistry cursors) {
             super(database, name, options, cursors);
@@ -68,33 +73,51 @@ final class IdIndexedMemoryBackend extends MemoryBackend {
         @Override
         protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize,
                                              Document fieldSelector) {
-            Object id = idNamedBy(query);
-            if (id != null) {
-                Document byId = new Document(ID, id);
-                for (Index<Integer> index : getIndexes()) {
-                    if (index.getKeys().size() == 1 && ID.equals(index.getKeys().get(0).getKey())
-                            && index.canHandle(byId)) {
-                        return matchDocuments(query, index.getPositions(byId), orderBy, skip, limit, batchSize,
-                                fieldSelector);
+            List<?> ids = idsNamedBy(query);
+            Index<Integer> idIndex = ids == null ? null : idIndex();
+            if (idIndex != null) {
+                // positions in ascending order: the order in which the scan would have met the documents
+                TreeSet<Integer> positions = new TreeSet<>();
+                for (Object id : ids) {
+                    Document byId = new Document(ID, id);
+                    if (!idIndex.canHandle(byId)) {
+                        return super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
                     }
+                    idIndex.getPositions(byId).forEach(positions::add);
                 }
+                return matchDocuments(query, positions, orderBy, skip, limit, batchSize, fieldSelector);
             }
             return super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
         }
 
+        /** @return the collection's index on {@code _id} alone, or null */
+        private Index<Integer> idIndex() {
+            for (Index<Integer> index : getIndexes()) {
+                if (index.getKeys().size() == 1 && ID.equals(index.getKeys().get(0).getKey())) {
+                    return index;
+                }
+            }
+            return null;
+        }
+
         /**
-         * @return the one {@code _id} value every document the query matches must have: a plain {@code _id}
-         *         condition at the top of the query or of a top-level {@code $and}; null when there is none
+         * @return the {@code _id} values that every document the query matches must have one of: a plain
+         *         {@code _id} value, or an {@code $in} of plain values, at the top of the query or of a top-level
+         *         {@code $and}; null when the query names no such values
          */
-        private static Object idNamedBy(Document query) {
+        private static List<?> idsNamedBy(Document query) {
             Object id = query.get(ID);
             if (isPlainValue(id)) {
-                return id;
+                return List.of(id);
+            }
+            if (id instanceof Document d && d.size() == 1 && d.get("$in") instanceof Collection<?> in
+                    && in.stream().allMatch(IdIndexedCollection::isPlainValue)) {
+                return new ArrayList<>(in);
             }
             if (query.get("$and") instanceof List<?> all) {
                 for (Object part : all) {
                     if (part instanceof Document d) {
-                        Object named = idNamedBy(d);
+                        List<?> named = idsNamedBy(d);
                         if (named != null) {
                             return named;
                         }
@@ -104,17 +127,28 @@ final class IdIndexedMemoryBackend extends MemoryBackend {
             return null;
         }
 
-        /** @return true for a value an {@code _id} equals (not null, not a regular expression, not an operator document such as {@code $in}) */
+        /**
+         * @return true for a value that a stored {@code _id} can only equal, so that the index answers for it
+         *         exactly as a scan would: not null, not a regular expression, and, for a document or a list, the
+         *         same at every depth, with no empty document and no key starting with {@code $} (the memory
+         *         backend's matcher reads such documents as conditions)
+         */
         private static boolean isPlainValue(Object value) {
             if (value == null || value instanceof Pattern || value instanceof BsonRegularExpression) {
                 return false;
             }
             if (value instanceof Document d) {
-                for (String key : d.keySet()) {
-                    if (key.startsWith("$")) {
+                if (d.isEmpty()) {
+                    return false;
+                }
+                for (Map.Entry<String, Object> e : d.entrySet()) {
+                    if (e.getKey().startsWith("$") || !isPlainValue(e.getValue())) {
                         return false;
                     }
                 }
+            }
+            if (value instanceof Collection<?> list) {
+                return list.stream().allMatch(IdIndexedCollection::isPlainValue);
             }
             return true;
         }

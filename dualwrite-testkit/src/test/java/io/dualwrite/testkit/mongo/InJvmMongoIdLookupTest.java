@@ -136,7 +136,15 @@ class InJvmMongoIdLookupTest {
         Document embedded = new Document("region", "eu").append("n", 1);
         assertEquals(List.of(embedded), ids(Filters.and(Filters.eq("_id", embedded), Filters.eq("version", 2L))));
         assertEquals(List.of("d2", "d4"), ids(Filters.and(Filters.in("_id", "d2", "d3", "d4"),
-                Filters.eq("tag", "even"))), "an operator on _id still matches every id it names");
+                Filters.eq("tag", "even"))), "an $in on _id matches every id it names that meets the rest");
+        assertEquals(List.of("d2", "d4"), ids(Filters.and(Filters.in("_id", "d4", "missing", "d3", "d2", "d4"),
+                Filters.eq("tag", "even"))), "in the collection's order, each once, whatever the order of the $in");
+        assertEquals(List.of(), ids(Filters.and(Filters.in("_id"), Filters.eq("tag", "even"))), "an empty $in");
+        assertEquals(List.of(7), ids(Filters.and(Filters.in("_id", 7L, 8L), Filters.exists("version"))),
+                "numbers in an $in match as they do alone");
+        assertEquals(2, docs.updateMany(Filters.and(Filters.in("_id", "d20", "d21", "d22"),
+                Filters.gte("version", 21L)), Updates.set("tag", "late")).getModifiedCount(), "updateMany by $in");
+        assertEquals(List.of("d21", "d22"), ids(Filters.eq("tag", "late")));
         assertEquals(List.of("d10", "d12", "d14", "d16", "d18"), ids(Filters.and(
                 Filters.regex("_id", Pattern.compile("^d1\\d$")), Filters.eq("tag", "even"))),
                 "a regular expression on _id still matches by pattern");
