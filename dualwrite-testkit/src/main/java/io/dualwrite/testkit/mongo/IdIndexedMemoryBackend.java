@@ -35,11 +35,12 @@ import java.util.regex.Pattern;
 /**
  * mongo-java-server's memory backend, except that a query naming one {@code _id} value or an {@code $in}
  * of them among other conditions ({@code {_id: x, version: 3}}, {@code {_id: {$in: [x, y]}, due: ...}}, or
- * the same under {@code $and}) is answered from the {@code _id} index, as MongoDB answers it,
- * instead of by a scan of the whole collection. The memory backend uses an index only for a query on
- * exactly the index's fields, so every conditional update by id walked every document. What the query
- * matches is unchanged: each document the index names is still checked against the whole query, in the order the scan
- * would have met them.
+ * the same under {@code $and}) is answered from the {@code _id} index, as MongoDB answers it, instead
+ * of by a scan of the whole collection. The memory backend uses an index only for a query on exactly
+ * the index's fields, so every conditional update by id walked every document. What the query matches
+ * is unchanged: each document the index names is still checked against the whole query, in the order
+ * the scan would have met them, and an {@code _id} value that the memory backend reads as a condition
+ * is left to the scan.
  */
 final class IdIndexedMemoryBackend extends MemoryBackend {
     private static final String ID = "_id";
