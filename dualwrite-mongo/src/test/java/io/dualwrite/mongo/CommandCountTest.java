@@ -252,16 +252,27 @@ class CommandCountTest {
     /** @return the commands of {@link #SAVES} blind updates through {@code save}, after each entity's first save */
     private Counts callersUpdateCounts(MongoCollection<Order> orders, CallersUpdate save) {
         try (DualWriter<Order> w = writeAheadWriter(orders)) {
-            for (int i = 0; i < IDS; i++) {
-                save.save(w, "o" + i, Updates.combine(Updates.set("status", "NEW"), Updates.inc("version", 1L)));
-            }
-            w.operations().flushAcknowledgements();
-            return measure(w, i -> {
-                WriteResult r = save.save(w, "o" + (i % IDS),
-                        Updates.combine(Updates.set("status", "S" + i), Updates.inc("version", 1L)));
-                assertTrue(r.fullyApplied() && r.versionKnown(), "delivered: " + r);
-            });
+            return afterFirstSaves(w,
+                    i -> save.save(w, "o" + i, Updates.combine(Updates.set("status", "NEW"), Updates.inc("version", 1L))),
+                    i -> {
+                        WriteResult r = save.save(w, "o" + (i % IDS),
+                                Updates.combine(Updates.set("status", "S" + i), Updates.inc("version", 1L)));
+                        assertTrue(r.fullyApplied() && r.versionKnown(), "delivered: " + r);
+                    });
         }
+    }
+
+    /**
+     * Saves each of {@link #IDS} entities once, writes their acknowledgements, then counts {@link #SAVES} saves.
+     *
+     * @return the commands of the counted saves
+     */
+    private Counts afterFirstSaves(DualWriter<?> w, IntConsumer firstSave, IntConsumer save) {
+        for (int i = 0; i < IDS; i++) {
+            firstSave.accept(i);
+        }
+        w.operations().flushAcknowledgements();
+        return measure(w, save);
     }
 
     @Test
@@ -291,19 +302,16 @@ class CommandCountTest {
         OrderRepository repository = new OrderRepository(orders);
         try (DualWriter<Order> w = writer) {
             List<Order> saved = new ArrayList<>();
-            for (int i = 0; i < IDS; i++) {
+            return afterFirstSaves(w, i -> {
                 Order o = new Order("r" + i, "NEW");
                 w.saveReturning(o.getId(), () -> repository.save(o));
                 saved.add(o);
-            }
-            w.operations().flushAcknowledgements();
-            Counts c = measure(w, i -> {
+            }, i -> {
                 Order o = saved.get(i % IDS);
                 o.setStatus("S" + i);
                 WriteResult r = w.saveReturning(o.getId(), () -> repository.save(o));
                 assertTrue(r.fullyApplied() && r.versionKnown(), "delivered: " + r);
             });
-            return c;
         }
     }
 
