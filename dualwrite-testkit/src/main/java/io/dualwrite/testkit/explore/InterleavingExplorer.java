@@ -62,6 +62,11 @@ import java.util.Set;
 public final class InterleavingExplorer<T> {
     /** System property: explore only this seed (and shrink it if it fails). */
     public static final String SEED_PROPERTY = "dualwrite.explorer.seed";
+    /**
+     * System property: the seed of the first schedule, overriding {@link Builder#seed}, so that a soak
+     * explores schedules the build's fixed range never runs ({@code -Ddualwrite.explorer.from=1000000}).
+     */
+    public static final String FROM_PROPERTY = "dualwrite.explorer.from";
     /** System property: how many schedules to explore, overriding {@link Builder#schedules}. */
     public static final String SCHEDULES_PROPERTY = "dualwrite.explorer.schedules";
     /** System property: the longest exploration, as an ISO-8601 duration (PT10M), overriding {@link Builder#timeBudget}. */
@@ -111,7 +116,7 @@ public final class InterleavingExplorer<T> {
         int schedules = Integer.getInteger(SCHEDULES_PROPERTY, settings.schedules);
         String budgetText = System.getProperty(BUDGET_PROPERTY);
         Duration budget = budgetText != null ? Duration.parse(budgetText) : settings.timeBudget;
-        long first = only != null ? Long.parseLong(only.trim()) : settings.seed;
+        long first = only != null ? seedProperty(SEED_PROPERTY, only) : firstSeed();
         int count = only != null ? 1 : schedules;
         long steps = 0;
         int ran = 0;
@@ -129,6 +134,19 @@ public final class InterleavingExplorer<T> {
             }
         }
         return new ExplorationReport(first, ran, steps, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private long firstSeed() {
+        String from = System.getProperty(FROM_PROPERTY);
+        return from != null ? seedProperty(FROM_PROPERTY, from) : settings.seed;
+    }
+
+    private static long seedProperty(String name, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + name + " must be a whole number (a seed), not '" + value + "'", e);
+        }
     }
 
     /**

@@ -93,6 +93,25 @@ class InterleavingExplorerTest {
         assertTrue(found.stream().anyMatch(v -> v.startsWith("[convergence]")), found.toString());
     }
 
+    @Test
+    void aSoakStartsAtTheSeedItIsGivenAndABadSeedIsRefusedByName() {
+        InterleavingExplorer<ExplorerItem> explorer = InterleavingExplorer.builder(InMemoryWorld::new, ExplorerItem.MODEL)
+                .sinks("search", "cache").seed(1).schedules(3).build();
+        try {
+            System.setProperty(InterleavingExplorer.FROM_PROPERTY, " 1000000 ");
+            InterleavingExplorer.ExplorationReport report = explorer.run();
+            assertEquals(1_000_000, report.firstSeed(), report.toString());
+            assertEquals(3, report.schedules(), report.toString());
+            System.setProperty(InterleavingExplorer.FROM_PROPERTY, "tomorrow");
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, explorer::run);
+            assertTrue(bad.getMessage().contains(InterleavingExplorer.FROM_PROPERTY) && bad.getMessage().contains("tomorrow"),
+                    bad.getMessage());
+        } finally {
+            System.clearProperty(InterleavingExplorer.FROM_PROPERTY);
+        }
+        assertEquals(1, explorer.run().firstSeed(), "without the property the builder's seed is the first");
+    }
+
     /** Applies every third save twice: the second time, like a retry landing late, at its next acknowledgement. */
     static final class DoubleApplying extends ForwardingPrimaryStore<ExplorerItem> {
         private final AtomicInteger commits = new AtomicInteger();
