@@ -85,7 +85,7 @@ public final class BenchmarkMain {
         if (all || words.contains("write")) {
             for (int threads : s.threads) {
                 results.addAll(run(s.base(WriteBenchmark.class, s.seconds, s.writeMethods).threads(threads)
-                        .param("sink", s.sinks).param("flow", s.flows)));
+                        .param("sink", s.sinks).param("flow", s.flows).addProfiler(CommandCounter.class)));
             }
         }
         if (all || words.contains("drain")) {
@@ -136,10 +136,14 @@ public final class BenchmarkMain {
         }
         double toNanos = p.getTimeUnit().toNanos(1);
         Statistics st = r.getPrimaryResult().getStatistics();
-        Result<?> alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
         return new Measurement(benchmark, full.substring(dot + 1), params, p.getThreads(), st.getMean() * toNanos,
                 st.getPercentile(50) * toNanos, st.getPercentile(99) * toNanos,
-                alloc == null ? Double.NaN : alloc.getScore());
+                secondary(r, "gc.alloc.rate.norm"), secondary(r, CommandCounter.CALLER), secondary(r, CommandCounter.ALL));
+    }
+
+    private static double secondary(RunResult r, String name) {
+        Result<?> x = r.getSecondaryResults().get(name);
+        return x == null ? Double.NaN : x.getScore();
     }
 
     private static String header(Settings s) {

@@ -75,10 +75,16 @@ public final class BenchmarkServers implements AutoCloseable {
         Optional<String> uri = setting(MONGO_URI_VARIABLE);
         if (uri.isPresent()) {
             ConnectionString cs = new ConnectionString(uri.get());
-            return new BenchmarkServers(null, MongoClients.create(cs), "MongoDB at " + String.join(",", cs.getHosts()));
+            return new BenchmarkServers(null, client(cs), "MongoDB at " + String.join(",", cs.getHosts()));
         }
         InJvmMongo server = InJvmMongo.start();
-        return new BenchmarkServers(server, MongoClients.create(server.connectionString()), describeInJvm());
+        return new BenchmarkServers(server, client(new ConnectionString(server.connectionString())), describeInJvm());
+    }
+
+    /** A client whose commands {@link CommandCounter} counts. */
+    private static MongoClient client(ConnectionString cs) {
+        return MongoClients.create(MongoClientSettings.builder().applyConnectionString(cs)
+                .addCommandListener(CommandCounter.LISTENER).build());
     }
 
     /** @return true when {@value #MONGO_URI_VARIABLE} names a real MongoDB */

@@ -29,9 +29,12 @@ import java.util.Objects;
  * @param p50Nanos    the median (equal to the mean where the mode does not sample)
  * @param p99Nanos    the 99th percentile (equal to the mean where the mode does not sample)
  * @param allocBytes  bytes allocated per operation, or {@code NaN} when not profiled
+ * @param callerCommands MongoDB commands the benchmark threads sent per operation, or {@code NaN} when not counted
+ * @param allCommands    every MongoDB command sent per operation, or {@code NaN} when not counted
  */
 public record Measurement(String benchmark, String method, Map<String, String> params, int threads,
-                          double meanNanos, double p50Nanos, double p99Nanos, double allocBytes) {
+                          double meanNanos, double p50Nanos, double p99Nanos, double allocBytes,
+                          double callerCommands, double allCommands) {
     /** Checks and copies. */
     public Measurement {
         Objects.requireNonNull(benchmark, "benchmark");
@@ -40,6 +43,23 @@ public record Measurement(String benchmark, String method, Map<String, String> p
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, was " + threads);
         }
+    }
+
+    /**
+     * A measurement whose commands were not counted.
+     *
+     * @param benchmark  the benchmark class's simple name
+     * @param method     the benchmark method
+     * @param params     the JMH parameters of the run
+     * @param threads    the benchmark threads
+     * @param meanNanos  the mean time per operation
+     * @param p50Nanos   the median
+     * @param p99Nanos   the 99th percentile
+     * @param allocBytes bytes allocated per operation, or {@code NaN} when not profiled
+     */
+    public Measurement(String benchmark, String method, Map<String, String> params, int threads,
+                       double meanNanos, double p50Nanos, double p99Nanos, double allocBytes) {
+        this(benchmark, method, params, threads, meanNanos, p50Nanos, p99Nanos, allocBytes, Double.NaN, Double.NaN);
     }
 
     /**

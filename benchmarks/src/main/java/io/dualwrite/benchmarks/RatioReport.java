@@ -27,8 +27,8 @@ import java.util.TreeSet;
 /**
  * Turns measurements of one run into the tables of ratios that docs/performance.md shows: each
  * write path against the raw primary write and the naive dual write of the same sink, flow and
- * thread count; the recovery drain against the sink's raw batch rate; the coordinator's own cost.
- * Ratios only compare figures of the same run. Immutable and thread-safe.
+ * thread count, with the MongoDB commands it sent per write; the recovery drain against the
+ * sink's raw batch rate; the coordinator's own cost. Ratios only compare figures of the same run. Immutable and thread-safe.
  */
 public final class RatioReport {
     /** Target: the coordinator's median latency, one sink, at most this times the naive one. */
@@ -81,8 +81,9 @@ public final class RatioReport {
             for (String sink : sinks) {
                 out.append("\nWrites, flow ").append(flow).append(", sink ").append(sink)
                         .append(" (latency per write; throughput = threads / mean latency)\n\n");
-                out.append("| path | threads | p50 µs | p99 µs | writes/s | p50 ÷ (a) | p50 ÷ naive | p99 ÷ naive | writes/s ÷ naive |\n");
-                out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                out.append("| path | threads | p50 µs | p99 µs | writes/s | p50 ÷ (a) | p50 ÷ naive | p99 ÷ naive"
+                        + " | writes/s ÷ naive | MongoDB commands per write: caller's path / all |\n");
+                out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
                 for (String[] row : WRITE_ROWS) {
                     for (int t : threads) {
                         Optional<Measurement> m = write(row[0], flow, sink, t);
@@ -93,12 +94,12 @@ public final class RatioReport {
                         Optional<Measurement> naive = write(row[0].contains("ThreeSinks")
                                 ? "naiveDualWriteThreeSinks" : "naiveDualWrite", flow, sink, t);
                         Measurement x = m.get();
-                        out.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s |%n",
+                        out.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                                 row[1], t, micros(x.p50Nanos()), micros(x.p99Nanos()), count(x.opsPerSecond()),
                                 ratio(raw.map(r -> x.p50Nanos() / r.p50Nanos())),
                                 ratio(naive.map(n -> x.p50Nanos() / n.p50Nanos())),
                                 ratio(naive.map(n -> x.p99Nanos() / n.p99Nanos())),
-                                ratio(naive.map(n -> x.opsPerSecond() / n.opsPerSecond()))));
+                                ratio(naive.map(n -> x.opsPerSecond() / n.opsPerSecond())), commands(x)));
                     }
                 }
             }
@@ -237,6 +238,13 @@ public final class RatioReport {
 
     private static String count(double perSecond) {
         return String.format(Locale.ROOT, "%.0f", perSecond);
+    }
+
+    private static String commands(Measurement m) {
+        if (Double.isNaN(m.callerCommands()) && Double.isNaN(m.allCommands())) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%.2f / %.2f", m.callerCommands(), m.allCommands());
     }
 
     private static String bytes(double b) {

@@ -232,14 +232,17 @@ public class WriteBenchmark {
         long version;
         long price;
 
-        /** Takes the next slot. */
+        /** Takes the next slot; this thread's MongoDB commands are the caller's path ({@link CommandCounter}). */
         @Setup(Level.Trial)
         public void setUp() {
+            CommandCounter.callerThread();
             slot = Math.floorMod(NEXT_SLOT.getAndIncrement(), SLOTS);
             version = System.currentTimeMillis() * 1000;
         }
 
+        /** Every benchmark operation takes exactly one id, so this counts the operations too. */
         String nextId(int perSlot) {
+            CommandCounter.operation();
             next = (next + 1) % perSlot;
             return idOf(slot, next);
         }

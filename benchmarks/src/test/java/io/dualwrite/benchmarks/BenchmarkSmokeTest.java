@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -64,6 +65,42 @@ class BenchmarkSmokeTest {
                 } finally {
                     b.tearDown();
                 }
+            }
+        }
+    }
+
+    @Test
+    void theWriteRowsCountTheCommandsEachWriteSends() throws Exception {
+        // the caller's path of each row, as CommandCountTest pins it for the stores: the naive write is one command
+        // (two with its read), a save of a known entity one (two with writer.read), saveWith around a void update four
+        Map<String, Double> blind = Map.of("rawPrimary", 1.0, "naiveDualWrite", 1.0, "coordinatorOneSink", 1.0,
+                "writeAhead", 4.0);
+        for (String flow : List.of("blind", "rmw")) {
+            for (Map.Entry<String, Double> row : blind.entrySet()) {
+                String method = row.getKey();
+                double expected = row.getValue() + (flow.equals("rmw") ? 1 : 0);
+                WriteBenchmark b = new WriteBenchmark();
+                b.sink = "sim-0ms";
+                b.flow = flow;
+                b.idsPerThread = 2;
+                b.open(method);
+                WriteBenchmark.Caller caller = new WriteBenchmark.Caller();
+                caller.setUp();
+                for (int i = 0; i < 4; i++) {
+                    call(b, method, caller); // every entity written through this row once
+                }
+                CommandCounter.reset();
+                try {
+                    for (int i = 0; i < 40; i++) {
+                        call(b, method, caller);
+                    }
+                    assertEquals(expected, CommandCounter.callerPerOperation(), 1e-9,
+                            method + " (" + flow + "): MongoDB commands on the caller's path per write");
+                } finally {
+                    b.tearDown(); // flushes the acknowledgements
+                }
+                assertTrue(CommandCounter.allPerOperation() >= expected,
+                        method + " (" + flow + "): all commands include the caller's, " + CommandCounter.allPerOperation());
             }
         }
     }

@@ -37,13 +37,26 @@ class RatioReportTest {
                 write("naiveDualWrite", 8, 200_000, 400_000, 200_000),
                 write("coordinatorOneSink", 8, 210_000, 480_000, 250_000)));
         String table = report.writeTables();
-        assertTrue(table.contains("| (c) save, 1 SYNC sink | 8 | 210 | 480 | 32000 | 2.10 | 1.05 | 1.20 | 0.80 |"),
+        assertTrue(table.contains("| (c) save, 1 SYNC sink | 8 | 210 | 480 | 32000 | 2.10 | 1.05 | 1.20 | 0.80 | – |"),
                 "p50 ÷ raw 2.10, p50 ÷ naive 1.05, p99 ÷ naive 1.20, 8 threads / 250 µs = 32000/s, ÷ 40000/s = 0.80:\n"
                         + table);
         String targets = report.targets();
         assertTrue(targets.contains("p50 ≤ 1.05× (b), sink redis, blind, 8 thread(s): met (1.05)"), targets);
         assertTrue(targets.contains("p99 ≤ 1.15× (b), sink redis, blind, 8 thread(s): MISSED (1.20)"), targets);
         assertTrue(targets.contains("writes/s ≥ 0.95× (b), sink redis, blind, 8 thread(s): MISSED (0.80)"), targets);
+    }
+
+    @Test
+    void eachWriteRowShowsTheCommandsItsWritesSent() {
+        RatioReport report = new RatioReport(List.of(
+                new Measurement("WriteBenchmark", "rawPrimary", Map.of("sink", "redis", "flow", "rmw"), 1,
+                        100_000, 100_000, 200_000, Double.NaN, 2.0, 2.0),
+                new Measurement("WriteBenchmark", "coordinatorOneSink", Map.of("sink", "redis", "flow", "rmw"), 1,
+                        300_000, 300_000, 600_000, Double.NaN, 2.004, 2.0149)));
+        String table = report.writeTables();
+        assertTrue(table.contains("| MongoDB commands per write: caller's path / all |"), table);
+        assertTrue(table.contains("| (a) raw primary write | 1 | 100 | 200 | 10000 | 1.00 | – | – | – | 2.00 / 2.00 |"), table);
+        assertTrue(table.contains("| (c) save, 1 SYNC sink | 1 | 300 | 600 | 3333 | 3.00 | – | – | – | 2.00 / 2.01 |"), table);
     }
 
     @Test
@@ -54,9 +67,9 @@ class RatioReportTest {
                 write("coordinatorOneSinkClientTimeout", 1, 1_040_000, 2_400_000, 1_100_000),
                 write("coordinatorThreeSinksClientTimeout", 1, 1_500_000, 2_000_000, 1_500_000)));
         String table = report.writeTables();
-        assertTrue(table.contains("| (c') save, 1 SYNC sink, clientEnforcesTimeout | 1 | 1040 | 2400 | 909 | – | 1.04 | 1.20 | 0.91 |"),
+        assertTrue(table.contains("| (c') save, 1 SYNC sink, clientEnforcesTimeout | 1 | 1040 | 2400 | 909 | – | 1.04 | 1.20 | 0.91 | – |"),
                 "(c') against (b): 1.04, 1.20, 909/s ÷ 1000/s:\n" + table);
-        assertTrue(table.contains("| (c3') save, 3 SYNC sinks, clientEnforcesTimeout | 1 | 1500 | 2000 | 667 | – | 0.50 | 0.50 | 2.00 |"),
+        assertTrue(table.contains("| (c3') save, 3 SYNC sinks, clientEnforcesTimeout | 1 | 1500 | 2000 | 667 | – | 0.50 | 0.50 | 2.00 | – |"),
                 "(c3') against (b3), the three sinks called in turn:\n" + table);
         String targets = report.targets();
         assertTrue(targets.contains("(c') p50 ≤ 1.05× (b), sink redis, blind, 1 thread(s): met (1.04)"), targets);
