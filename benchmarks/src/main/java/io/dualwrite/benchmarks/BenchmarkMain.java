@@ -51,7 +51,7 @@ import java.util.TreeSet;
  * </pre>
  * With no group named, all three run. {@code quick} shortens warm-up and measurement (figures get
  * noisier). System properties (all optional): {@code bench.threads} (default {@code 1,8}),
- * {@code bench.sinks} ({@code sim-0ms,sim-1ms,redis}), {@code bench.flows} ({@code blind,rmw}),
+ * {@code bench.sinks} ({@code sim-0ms,sim-1ms,redis}), {@code bench.flows} ({@code blind,rmw,new}),
  * {@code bench.methods} (write benchmark methods, default all),
  * {@code bench.backlog} ({@code 100000}), {@code bench.mongoBacklog} ({@code 2000}: the drain's backlog on
  * the in-JVM MongoDB), {@code bench.batch} ({@code 100,1000}),
@@ -185,7 +185,7 @@ public final class BenchmarkMain {
             forks = Integer.getInteger("bench.forks", 1);
             threads = Arrays.stream(list("bench.threads", "1,8")).mapToInt(Integer::parseInt).toArray();
             sinks = list("bench.sinks", "sim-0ms,sim-1ms,redis");
-            flows = list("bench.flows", "blind,rmw");
+            flows = list("bench.flows", "blind,rmw,new");
             writeMethods = String.join("|", list("bench.methods", ".*"));
             drainSinks = list("bench.drainSinks", "redis,sim-1ms");
             backlog = Integer.getInteger("bench.backlog", 100_000);

@@ -55,6 +55,7 @@ public final class RatioReport {
             {"coordinatorThreeSinksClientTimeout", "(c3') save, 3 SYNC sinks, clientEnforcesTimeout"},
             {"writeAhead", "(d) write-ahead saveWith, 1 sink"},
             {"writeAheadClientTimeout", "(d') write-ahead saveWith, 1 sink, clientEnforcesTimeout"},
+            {"writeAheadReturning", "(e) write-ahead saveReturning, 1 sink"},
     };
 
     private final List<Measurement> all;

@@ -18,7 +18,9 @@ package io.dualwrite.benchmarks;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.result.UpdateResult;
@@ -55,7 +57,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One write of one entity, five ways, against the same MongoDB and the same kind of sink:
+ * One write of one entity, six ways, against the same MongoDB and the same kind of sink:
  * <ol>
  *   <li>{@link #rawPrimary}: the primary write alone (the floor);</li>
  *   <li>{@link #naiveDualWrite} / {@link #naiveDualWriteThreeSinks}: the primary write, then the
@@ -69,11 +71,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       a command timeout): the last SYNC sink runs on the caller's thread;</li>
  *   <li>{@link #writeAhead} / {@link #writeAheadClientTimeout}: the caller's own MongoDB write
  *       wrapped by {@code saveWith} over the {@link MongoWriteAheadStore}, default settings and
- *       {@code clientEnforcesTimeout(true)}.</li>
+ *       {@code clientEnforcesTimeout(true)};</li>
+ *   <li>{@link #writeAheadReturning}: the caller's own write wrapped by {@code saveReturning}, the
+ *       write returning what it left (a {@code findOneAndUpdate} returning the document after it, or
+ *       the entity a repository save returns).</li>
  * </ol>
- * Each in two flows: {@code blind} (write the new state, whatever was there) and {@code rmw}
+ * Each in three flows: {@code blind} (write the new state, whatever was there), {@code rmw}
  * (read-modify-write: read the entity and its version, change it, write it back only if the
- * version is still the one read). Every benchmark thread writes its own {@value #IDS_PER_THREAD}
+ * version is still the one read) and {@code new} (create an entity with an id never written). Every benchmark thread writes its own {@value #IDS_PER_THREAD}
  * entities in turn (collections hold {@value #SLOTS} times as many), so the figures measure cost, not contention. Latency is sampled per call
  * ({@link Mode#SampleTime}); {@link BenchmarkMain} derives throughput from it.
  *
@@ -111,8 +116,8 @@ public class WriteBenchmark {
     @Param({"sim-0ms", "sim-1ms", "redis"})
     public String sink;
 
-    /** {@code blind} or {@code rmw} (read-modify-write with the version read). */
-    @Param({"blind", "rmw"})
+    /** {@code blind}, {@code rmw} (read-modify-write with the version read) or {@code new} (a new id each time). */
+    @Param({"blind", "rmw", "new"})
     public String flow;
 
     private BenchmarkServers servers;
@@ -120,6 +125,7 @@ public class WriteBenchmark {
     private final List<Sink<Item>> sinks = new ArrayList<>();
     private DualWriter<Item> writer;
     private boolean rmw;
+    private boolean newIds;
     /** Entities per thread slot; tests lower it. */
     int idsPerThread = IDS_PER_THREAD;
 
@@ -141,11 +147,11 @@ public class WriteBenchmark {
      * @param method the benchmark method's name
      */
     public void open(String method) {
-        rmw = switch (flow) {
-            case "blind" -> false;
-            case "rmw" -> true;
-            default -> throw new IllegalArgumentException("flow must be blind or rmw, was " + flow);
-        };
+        if (!List.of("blind", "rmw", "new").contains(flow)) {
+            throw new IllegalArgumentException("flow must be blind, rmw or new, was " + flow);
+        }
+        rmw = flow.equals("rmw");
+        newIds = flow.equals("new");
         servers = BenchmarkServers.open();
         MongoDatabase db = servers.database();
         items = db.getCollection(method, Item.class);
@@ -162,7 +168,7 @@ public class WriteBenchmark {
                 prefillThrough(store, idsPerThread);
                 writer = writer(store, db, clientTimeout);
             }
-            case "writeAhead", "writeAheadClientTimeout" -> {
+            case "writeAhead", "writeAheadClientTimeout", "writeAheadReturning" -> {
                 items.insertMany(initialItems(1L, idsPerThread));
                 writer = writer(MongoWriteAheadStore.builder(db, items).versionField("version").build(), db,
                         clientTimeout);
@@ -229,6 +235,7 @@ public class WriteBenchmark {
     public static class Caller {
         int slot;
         int next;
+        long created;
         long version;
         long price;
 
@@ -240,11 +247,13 @@ public class WriteBenchmark {
             version = System.currentTimeMillis() * 1000;
         }
 
-        /** Every benchmark operation takes exactly one id, so this counts the operations too. */
         String nextId(int perSlot) {
-            CommandCounter.operation();
             next = (next + 1) % perSlot;
             return idOf(slot, next);
+        }
+
+        String newId() {
+            return "n" + slot + "-" + (++created);
         }
 
         Item blindState(String id) {
@@ -265,8 +274,19 @@ public class WriteBenchmark {
         return rawWrite(c).getVersion();
     }
 
+    /** The entity of the caller's next operation; every operation takes exactly one, so this counts them too. */
+    private String idFor(Caller c) {
+        CommandCounter.operation();
+        return newIds ? c.newId() : c.nextId(idsPerThread);
+    }
+
     private Item rawWrite(Caller c) {
-        String id = c.nextId(idsPerThread);
+        String id = idFor(c);
+        if (newIds) {
+            Item item = c.blindState(id);
+            items.insertOne(item);
+            return item;
+        }
         if (!rmw) {
             Item item = c.blindState(id);
             items.replaceOne(Filters.eq("_id", id), item, new ReplaceOptions().upsert(true));
@@ -276,10 +296,7 @@ public class WriteBenchmark {
         long read = item.getVersion();
         item.setPrice(++c.price);
         item.setVersion(read + 1);
-        UpdateResult r = items.replaceOne(Filters.and(Filters.eq("_id", id), Filters.eq("version", read)), item);
-        if (r.getMatchedCount() != 1) {
-            throw new IllegalStateException("lost the compare-and-set on " + id + ": another writer came first");
-        }
+        versionChecked(id, read, item);
         return item;
     }
 
@@ -356,7 +373,7 @@ public class WriteBenchmark {
     }
 
     private WriteResult coordinatorSave(Caller c) {
-        String id = c.nextId(idsPerThread);
+        String id = idFor(c);
         WriteResult r;
         if (!rmw) {
             r = writer.save(c.blindState(id));
@@ -391,12 +408,67 @@ public class WriteBenchmark {
         return writeAheadSave(c);
     }
 
-    private WriteResult writeAheadSave(Caller c) {
-        String id = c.nextId(idsPerThread);
+    /**
+     * The caller's write returns what it left: {@code findOneAndUpdate} returning the document after the
+     * update (blind), the entity a version-checked repository save returns (rmw), the inserted entity (new).
+     *
+     * @param c the calling thread's state
+     * @return the result
+     */
+    @Benchmark
+    public WriteResult writeAheadReturning(Caller c) {
+        String id = idFor(c);
+        if (newIds) {
+            Item item = newDocument(c, id);
+            return checked(writer.saveReturning(id, () -> {
+                items.insertOne(item);
+                return item;
+            }));
+        }
         if (!rmw) {
-            long price = ++c.price;
-            Bson update = Updates.combine(Updates.set("name", "item " + id), Updates.set("price", price),
-                    Updates.inc("version", 1L));
+            FindOneAndUpdateOptions returning = new FindOneAndUpdateOptions().upsert(true)
+                    .returnDocument(ReturnDocument.AFTER);
+            return checked(writer.saveReturning(id, () -> items.findOneAndUpdate(Filters.eq("_id", id),
+                    blindUpdate(c, id), returning)));
+        }
+        Item item = items.find(Filters.eq("_id", id)).first();
+        long read = item.getVersion();
+        item.setPrice(++c.price);
+        item.setVersion(read + 1);
+        return checked(writer.saveReturning(id, () -> {
+            versionChecked(id, read, item);
+            return item;
+        }));
+    }
+
+    /** A new entity as a repository inserts it: its version field 0. */
+    private static Item newDocument(Caller c, String id) {
+        Item item = new Item(id, "item " + id, ++c.price);
+        item.setVersion(0L);
+        return item;
+    }
+
+    private static Bson blindUpdate(Caller c, String id) {
+        return Updates.combine(Updates.set("name", "item " + id), Updates.set("price", ++c.price),
+                Updates.inc("version", 1L));
+    }
+
+    /** The caller's optimistic lock: replaces the entity only if its version field is still the one read. */
+    private void versionChecked(String id, long read, Item item) {
+        UpdateResult r = items.replaceOne(Filters.and(Filters.eq("_id", id), Filters.eq("version", read)), item);
+        if (r.getMatchedCount() != 1) {
+            throw new IllegalStateException("lost the compare-and-set on " + id + ": another writer came first");
+        }
+    }
+
+    private WriteResult writeAheadSave(Caller c) {
+        String id = idFor(c);
+        if (newIds) {
+            Item item = newDocument(c, id);
+            return checked(writer.saveWith(id, () -> items.insertOne(item)));
+        }
+        if (!rmw) {
+            Bson update = blindUpdate(c, id);
             return checked(writer.saveWith(id, () -> items.updateOne(Filters.eq("_id", id), update,
                     new UpdateOptions().upsert(true))));
         }
@@ -405,12 +477,7 @@ public class WriteBenchmark {
         long read = item.getVersion();
         item.setPrice(++c.price);
         item.setVersion(read + 1);
-        return checked(writer.saveWith(id, () -> {
-            UpdateResult r = items.replaceOne(Filters.and(Filters.eq("_id", id), Filters.eq("version", read)), item);
-            if (r.getMatchedCount() != 1) {
-                throw new IllegalStateException("optimistic lock lost on " + id);
-            }
-        }));
+        return checked(writer.saveWith(id, () -> versionChecked(id, read, item)));
     }
 
     private static WriteResult checked(WriteResult r) {

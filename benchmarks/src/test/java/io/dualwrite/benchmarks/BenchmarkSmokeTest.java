@@ -38,11 +38,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchmarkSmokeTest {
     private static final List<String> WRITE_METHODS = List.of("rawPrimary", "naiveDualWrite",
             "naiveDualWriteThreeSinks", "coordinatorOneSink", "coordinatorThreeSinks", "writeAhead",
-            "coordinatorOneSinkClientTimeout", "coordinatorThreeSinksClientTimeout", "writeAheadClientTimeout");
+            "coordinatorOneSinkClientTimeout", "coordinatorThreeSinksClientTimeout", "writeAheadClientTimeout",
+            "writeAheadReturning");
 
     @Test
     void everyWriteBenchmarkWritesInBothFlowsToTheRealRedis() throws Exception {
-        for (String flow : List.of("blind", "rmw")) {
+        for (String flow : List.of("blind", "rmw", "new")) {
             for (String method : WRITE_METHODS) {
                 WriteBenchmark b = new WriteBenchmark();
                 b.sink = "redis";
@@ -72,13 +73,17 @@ class BenchmarkSmokeTest {
     @Test
     void theWriteRowsCountTheCommandsEachWriteSends() throws Exception {
         // the caller's path of each row, as CommandCountTest pins it for the stores: the naive write is one command
-        // (two with its read), a save of a known entity one (two with writer.read), saveWith around a void update four
+        // (two with its read), a save of a known entity one (two with writer.read), saveWith around a void update four,
+        // saveReturning three
         Map<String, Double> blind = Map.of("rawPrimary", 1.0, "naiveDualWrite", 1.0, "coordinatorOneSink", 1.0,
-                "writeAhead", 4.0);
-        for (String flow : List.of("blind", "rmw")) {
+                "writeAhead", 4.0, "writeAheadReturning", 3.0);
+        Map<String, Double> created = Map.of("rawPrimary", 1.0, "naiveDualWrite", 1.0, "coordinatorOneSink", 1.0,
+                "writeAhead", 4.0, "writeAheadReturning", 3.0);
+        for (String flow : List.of("blind", "rmw", "new")) {
             for (Map.Entry<String, Double> row : blind.entrySet()) {
                 String method = row.getKey();
-                double expected = row.getValue() + (flow.equals("rmw") ? 1 : 0);
+                double expected = flow.equals("new") ? created.get(method)
+                        : row.getValue() + (flow.equals("rmw") ? 1 : 0);
                 WriteBenchmark b = new WriteBenchmark();
                 b.sink = "sim-0ms";
                 b.flow = flow;
@@ -202,6 +207,7 @@ class BenchmarkSmokeTest {
             case "coordinatorOneSinkClientTimeout" -> b.coordinatorOneSinkClientTimeout(c);
             case "coordinatorThreeSinksClientTimeout" -> b.coordinatorThreeSinksClientTimeout(c);
             case "writeAheadClientTimeout" -> b.writeAheadClientTimeout(c);
+            case "writeAheadReturning" -> b.writeAheadReturning(c);
             default -> throw new IllegalArgumentException(method);
         };
     }

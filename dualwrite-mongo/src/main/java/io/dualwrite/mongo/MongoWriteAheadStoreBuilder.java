@@ -145,8 +145,10 @@ public final class MongoWriteAheadStoreBuilder<T> {
      * per entity, its version base and the version field its last save through this instance left. A save of an
      * entity it remembers takes the write turn and records its intent in one command, conditional on the record
      * still being as remembered; when another instance (or a delete) changed it meanwhile, the condition fails
-     * and the save takes the turn as it would without this cache (one command more). What is remembered only
-     * ever saves commands, never decides a version.
+     * and the save takes the turn as it would without this cache (one command more). An instance that remembers
+     * records also learns whether the ids it does not remember have lately had none (new entities): then such a
+     * save creates the record with the turn and records its intent in one command, which only inserts. What is
+     * remembered only ever saves commands, never decides a version.
      *
      * @param maxEntities the most entities remembered, 0 to remember none; default
      *                    {@value MongoWriteAheadStore#DEFAULT_RECORD_CACHE_ENTITIES}

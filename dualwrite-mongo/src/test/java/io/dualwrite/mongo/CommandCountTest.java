@@ -276,6 +276,38 @@ class CommandCountTest {
     }
 
     @Test
+    void aWriteAheadSaveOfANewIdCostsAsManyCommandsAsOneOfAKnownId() {
+        MongoCollection<Order> orders = db.getCollection("orders", Order.class).withCodecRegistry(Collections.POJOS);
+        try (DualWriter<Order> w = writeAheadWriter(orders)) {
+            Counts c = measure(w, i -> {
+                Order o = new Order("n" + i, "NEW");
+                o.setVersion(0L);
+                WriteResult r = w.saveWith(o.getId(), () -> orders.insertOne(o));
+                assertTrue(r.fullyApplied() && r.versionKnown(), "delivered: " + r);
+            });
+            report("write-ahead saveWith around the caller's insert of a new id", c);
+            // once a new id was seen: the record (created with the turn) and the intent in one command, the caller's
+            // insert, the read-back, and the command that records the version and ends the turn
+            assertTrue(c.callerPerSave() <= 4.0 + RACES, "a save of a new id costs four commands: " + c);
+            assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
+        }
+        try (DualWriter<Order> w = writeAheadWriter(orders)) {
+            Counts c = measure(w, i -> {
+                Order o = new Order("r" + i, "NEW");
+                o.setVersion(0L);
+                WriteResult r = w.saveReturning(o.getId(), () -> {
+                    orders.insertOne(o);
+                    return o;
+                });
+                assertTrue(r.fullyApplied() && r.versionKnown(), "delivered: " + r);
+            });
+            report("write-ahead saveReturning around the caller's insert of a new id", c);
+            assertTrue(c.callerPerSave() <= 3.0 + RACES, "a save of a new id that returns what it saved costs three: " + c);
+            assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
+        }
+    }
+
+    @Test
     void aWriteAheadSaveThatReturnsWhatItSavedNeedsNoReadBack() {
         MongoCollection<Order> orders = db.getCollection("orders", Order.class).withCodecRegistry(Collections.POJOS);
         Counts c = saveReturningCounts(orders, writeAheadWriter(orders));

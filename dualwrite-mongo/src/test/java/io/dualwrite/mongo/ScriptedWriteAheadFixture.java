@@ -26,10 +26,13 @@ import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.testkit.mongo.MongoExtension;
 import org.bson.BsonDocument;
+import org.bson.conversions.Bson;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,6 +78,28 @@ abstract class ScriptedWriteAheadFixture {
     WriteResult save(DualWriter<Order> w, String id, String status) {
         return w.saveWith(id, () -> orders.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("status", status),
                 Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
+    }
+
+    /**
+     * Starts {@code w}'s save of {@code id} on another thread while a save of the same entity holds its write turn,
+     * and returns once that save has recorded its intent beside the holder's and waits for the turn.
+     */
+    CompletableFuture<WriteResult> saveWaitingForTheTurn(DualWriter<Order> w, String id, String status) {
+        CompletableFuture<WriteResult> result = new CompletableFuture<>();
+        CompletableFuture.runAsync(() -> {
+            try {
+                result.complete(save(w, id, status));
+            } catch (RuntimeException x) {
+                result.completeExceptionally(x);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Bson open = Filters.and(Filters.eq("entityId", id), Filters.eq("v", 0L));
+        while (intents.countDocuments(open) < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(2, intents.countDocuments(open), "the second save recorded its intent and waits for the turn");
+        return result;
     }
 
     /** A writer with a short write wait, whose acknowledgements are flushed only when the test says so. */

@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -133,27 +134,14 @@ class WriteAheadShortTurnTest extends ScriptedWriteAheadFixture {
              DualWriter<Order> b = writer("B", false, Duration.ofSeconds(5))) {
             save(a, "o4", "NEW");
             long v2 = save(a, "o4", "PAID").version();
-            CompletableFuture<WriteResult> aSave = new CompletableFuture<>();
+            AtomicReference<CompletableFuture<WriteResult>> aSave = new AtomicReference<>();
             WriteResult bSave = b.saveWith("o4", () -> {
                 // while B holds the turn, A's save (which remembers the record) finds it taken
-                CompletableFuture.runAsync(() -> {
-                    try {
-                        aSave.complete(save(a, "o4", "SHIPPED"));
-                    } catch (RuntimeException x) {
-                        aSave.completeExceptionally(x);
-                    }
-                });
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                // B's intent and A's, their versions not yet known
-                org.bson.conversions.Bson open = Filters.and(Filters.eq("entityId", "o4"), Filters.eq("v", 0L));
-                while (intents.countDocuments(open) < 2 && System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
-                }
-                assertEquals(2, intents.countDocuments(open), "A recorded its intent and waits");
+                aSave.set(saveWaitingForTheTurn(a, "o4", "SHIPPED"));
                 orders.updateOne(Filters.eq("_id", "o4"), Updates.combine(Updates.set("status", "PACKED"),
                         Updates.inc("version", 1L)));
             });
-            WriteResult after = aSave.get(10, TimeUnit.SECONDS);
+            WriteResult after = aSave.get().get(10, TimeUnit.SECONDS);
             assertEquals(v2 + 1, bSave.version(), "B's save, which held the turn");
             assertEquals(v2 + 2, after.version(), "A's save comes after it");
             assertEquals("SHIPPED", search.get("o4").orElseThrow().getStatus());

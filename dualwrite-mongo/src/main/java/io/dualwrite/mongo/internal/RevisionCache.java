@@ -24,7 +24,6 @@ import org.bson.BsonValue;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What one store instance remembers of the documents it wrote or read: the whole document as it was at a revision.
@@ -37,11 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (an insert is conditional on the id being free) instead of reading first. Thread-safe.
  */
 final class RevisionCache {
-    /** How far the guess that an unknown id is new may lean either way: a few saves change its mind. */
-    private static final int LEAN = 4;
-
     private final Cache<BsonValue, Known> docs;
-    private final AtomicInteger newIds = new AtomicInteger();
+    private final NewIdGuess newIds = new NewIdGuess();
 
     /** A document as stored at {@link #rev}, and its BSON size. */
     private record Known(BsonDocument doc, long rev, int bytes) {
@@ -123,12 +119,12 @@ final class RevisionCache {
 
     /** @return true when a save of an id this instance does not know should insert at once */
     boolean guessNew() {
-        return docs != null && newIds.get() > 0;
+        return docs != null && newIds.guessNew();
     }
 
     /** Learns from a save of an id this instance did not know: whether the id turned out new. */
     void learnNew(boolean wasNew) {
-        newIds.updateAndGet(n -> Math.max(-LEAN, Math.min(LEAN, n + (wasNew ? 1 : -1))));
+        newIds.learn(wasNew);
     }
 
     private static long rev(BsonDocument doc) {

@@ -19,6 +19,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.mongodb.ErrorCategory;
 import com.mongodb.bulk.BulkWriteResult;
+import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
@@ -130,6 +131,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private final int turnAttempts;
     /** Per entity, what this instance's last save of it left in its record; null when the store remembers nothing. */
     private final Cache<String, KnownRecord> known;
+    /** Whether saves of ids this instance does not remember have lately been of entities without a record. */
+    private final NewIdGuess newIds = new NewIdGuess();
 
     /**
      * An entity's record as this instance's last save of it left it.
@@ -213,7 +216,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // version it makes, and a delete's version is above every save before it
         Turn turn = new Turn(Meta.newToken());
         KnownRecord remembered = rememberedFor(write);
-        BsonDocument meta = remembered == null ? null : shortTurn(write, remembered, turn);
+        boolean unknown = remembered == null && known != null && write.operation() == Operation.UPSERT
+                && write.expectedVersion().isEmpty();
+        BsonDocument meta = remembered != null ? shortTurn(write, remembered, turn)
+                : unknown && newIds.guessNew() ? firstTurn(write, turn) : null;
         if (meta == null) {
             try {
                 meta = takeTurn(id, turn.token);
@@ -221,6 +227,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 dropUnwrittenIntent(write, turn);
                 throw e;
             }
+        }
+        if (unknown) {
+            newIds.learn(turn.created || withoutHistory(meta));
         }
         boolean mayLandLater = false;
         try {
@@ -259,6 +268,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         final ObjectId ref = new ObjectId();
         boolean intentRecorded;
         boolean ended;
+        /** The command that took the turn created the entity's record, its version base with it. */
+        boolean created;
 
         Turn(String token) {
             this.token = token;
@@ -302,13 +313,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         try {
             r = intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
         } catch (RuntimeException e) {
-            known.invalidate(id);
-            // the command may have landed with its reply lost: end the turn it may have taken, so that a retry need
-            // not wait for its lease, and remove the intent it may have recorded (one left settles by itself)
-            endTurn(id, turn.token);
-            turn.intentRecorded = true;
-            dropUnwrittenIntent(write, turn);
-            throw new MongoNotWrittenException(entityName, id, e);
+            throw notWrittenByTurnCommand(write, turn, e);
         }
         turn.intentRecorded = true;
         if (r.getMatchedCount() == 1) {
@@ -316,6 +321,73 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
         known.invalidate(id);
         return null;
+    }
+
+    /**
+     * Creates the entity's record with the write turn held and its version base set, and records the save's
+     * intent, in one command (one {@code update} of two statements), for an id this instance does not remember
+     * when such ids have lately had no record: an entity the store never wrote. The record statement only inserts
+     * ({@code $setOnInsert} on the id), so a record that is there, whatever it holds and whoever holds its turn, is
+     * left as it is; the save then takes the turn the long way, its intent recorded.
+     *
+     * <p>With the record created by this command, nothing about the entity was known to the store: its document, if
+     * code outside the store wrote one, gets versions from the commit time on (above any version a read of it
+     * reported, which stood on base 1), as an entity created through the store does. So the save needs no read
+     * before the caller's write.
+     *
+     * @return the record as created, with the turn held and the intent recorded; null when the entity has a record
+     * @throws MongoNotWrittenException when the command failed: nothing was written (a turn it may have taken is
+     *                                  ended, an intent it may have recorded is removed, where possible)
+     */
+    private BsonDocument firstTurn(PrimaryWrite<T> write, Turn turn) {
+        String id = write.id();
+        Instant now = clock.instant();
+        long start = Versions.firstVersion(write.time());
+        BsonDocument record = new BsonDocument(TURN_OWNER, new BsonString(turn.token))
+                .append(TURN_UNTIL, Meta.date(now.plus(writeLease))).append(BASE, new BsonInt64(start));
+        BsonDocument intent = intentDoc(turn.ref, write, 0);
+        intent.remove("_id");
+        com.mongodb.client.model.UpdateOptions upsert = new com.mongodb.client.model.UpdateOptions().upsert(true);
+        List<WriteModel<BsonDocument>> models = List.of(
+                new UpdateOneModel<>(Filters.eq("_id", new BsonString(id)), new BsonDocument("$setOnInsert", record), upsert),
+                new UpdateOneModel<>(Filters.eq("_id", turn.ref), new BsonDocument("$setOnInsert", intent), upsert));
+        BulkWriteResult r;
+        try {
+            r = intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
+        } catch (MongoBulkWriteException e) {
+            if (e.getWriteErrors().size() == 1 && e.getWriteErrors().get(0).getIndex() == 0
+                    && e.getWriteErrors().get(0).getCategory() == ErrorCategory.DUPLICATE_KEY) {
+                return null; // another write created the record at the same moment; the ordered intent statement did not run
+            }
+            throw notWrittenByTurnCommand(write, turn, e);
+        } catch (RuntimeException e) {
+            throw notWrittenByTurnCommand(write, turn, e);
+        }
+        turn.intentRecorded = true;
+        if (r.getUpserts().stream().anyMatch(u -> u.getIndex() == 0)) {
+            turn.created = true;
+            return new BsonDocument(BASE, new BsonInt64(start));
+        }
+        return null;
+    }
+
+    /**
+     * A command that takes a write turn and records the intent together failed: it may have landed with its reply
+     * lost, so the turn it may have taken is ended (a retry need not wait for its lease) and the intent it may have
+     * recorded removed (one left settles by itself).
+     *
+     * @return what to throw: nothing was written
+     */
+    private MongoNotWrittenException notWrittenByTurnCommand(PrimaryWrite<T> write, Turn turn, RuntimeException e) {
+        endTurn(write.id(), turn.token);
+        turn.intentRecorded = true;
+        dropUnwrittenIntent(write, turn);
+        return new MongoNotWrittenException(entityName, write.id(), e);
+    }
+
+    /** @return whether the entity's record, as a turn returned it, holds nothing of an earlier write */
+    private static boolean withoutHistory(BsonDocument meta) {
+        return !meta.containsKey(BASE) && !meta.containsKey(LAST) && !meta.containsKey(TOMB) && !meta.containsKey(GONE);
     }
 
     /** Remembers what a save left in its entity's record, once the command that wrote it there succeeded. */
@@ -384,7 +456,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         Long previousField = lastSavedField(write, meta);
         Snapshot<T> before = null;
         boolean absent = false;
-        if (previousField == null) {
+        // nor does the save of an entity whose record this write's turn created: the store knows nothing of it, and
+        // its versions start at the base that command set
+        if (previousField == null && !turn.created) {
             BsonDocument entityDoc;
             try {
                 entityDoc = entities.find(Filters.eq("_id", key)).first();
