@@ -276,7 +276,7 @@ class CommandCountTest {
     }
 
     @Test
-    void aWriteAheadSaveOfANewIdCostsAsManyCommandsAsOneOfAKnownId() {
+    void aWriteAheadSaveOfANewIdCostsOneCommandMoreThanOneOfAKnownId() {
         MongoCollection<Order> orders = db.getCollection("orders", Order.class).withCodecRegistry(Collections.POJOS);
         try (DualWriter<Order> w = writeAheadWriter(orders)) {
             Counts c = measure(w, i -> {
@@ -286,9 +286,10 @@ class CommandCountTest {
                 assertTrue(r.fullyApplied() && r.versionKnown(), "delivered: " + r);
             });
             report("write-ahead saveWith around the caller's insert of a new id", c);
-            // once a new id was seen: the record (created with the turn) and the intent in one command, the caller's
-            // insert, the read-back, and the command that records the version and ends the turn
-            assertTrue(c.callerPerSave() <= 4.0 + RACES, "a save of a new id costs four commands: " + c);
+            // once a new id was seen: the record (created with the turn and its base) and the intent in one command,
+            // the read of what code outside the store may have written, the caller's insert, the read-back, and the
+            // command that records the version and ends the turn
+            assertTrue(c.callerPerSave() <= 5.0 + RACES, "a save of a new id costs five commands: " + c);
             assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
         }
         try (DualWriter<Order> w = writeAheadWriter(orders)) {
@@ -302,7 +303,7 @@ class CommandCountTest {
                 assertTrue(r.fullyApplied() && r.versionKnown(), "delivered: " + r);
             });
             report("write-ahead saveReturning around the caller's insert of a new id", c);
-            assertTrue(c.callerPerSave() <= 3.0 + RACES, "a save of a new id that returns what it saved costs three: " + c);
+            assertTrue(c.callerPerSave() <= 4.0 + RACES, "a save of a new id that returns what it saved costs four: " + c);
             assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
         }
     }

@@ -112,6 +112,13 @@ abstract class ScriptedWriteAheadFixture {
                 .acknowledgements(256, Duration.ofHours(1)).sink("search", search, Fixture.ONE_ATTEMPT).build();
     }
 
+    /** Saves three new ids through the writer, so that its store guesses that the next id it does not know is new. */
+    void leanNew(DualWriter<Order> w, String prefix) {
+        for (int i = 0; i < 3; i++) {
+            assertTrue(save(w, prefix + i, "NEW").fullyApplied());
+        }
+    }
+
     /** The application's delete of the document. */
     WriteResult delete(DualWriter<Order> w, String id) {
         return w.deleteWith(id, () -> orders.deleteOne(Filters.eq("_id", id)));

@@ -43,12 +43,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WriteAheadFirstTurnTest extends ScriptedWriteAheadFixture {
 
-    /** Saves new ids through the writer until its store guesses that the next unknown id is new too. */
-    private void leanNew(DualWriter<Order> w, String prefix) {
-        for (int i = 0; i < 3; i++) {
-            assertTrue(save(w, prefix + i, "NEW").fullyApplied());
-        }
-    }
 
     @Test
     void aNewIdIsCreatedAndDeliveredAtItsFirstVersion() {

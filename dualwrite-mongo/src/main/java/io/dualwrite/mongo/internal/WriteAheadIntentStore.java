@@ -330,10 +330,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * ({@code $setOnInsert} on the id), so a record that is there, whatever it holds and whoever holds its turn, is
      * left as it is; the save then takes the turn the long way, its intent recorded.
      *
-     * <p>With the record created by this command, nothing about the entity was known to the store: its document, if
-     * code outside the store wrote one, gets versions from the commit time on (above any version a read of it
-     * reported, which stood on base 1), as an entity created through the store does. So the save needs no read
-     * before the caller's write.
+     * <p>The record is created with the version base of a new incarnation (the commit time), so that a save that
+     * then finds no document needs no command to set it. The document is still read before the caller's write: code
+     * outside the store may have written one, whose version field and state the save must know (what a returned
+     * entity is checked against, where a re-creation must go above).
      *
      * @return the record as created, with the turn held and the intent recorded; null when the entity has a record
      * @throws MongoNotWrittenException when the command failed: nothing was written (a turn it may have taken is
@@ -456,9 +456,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         Long previousField = lastSavedField(write, meta);
         Snapshot<T> before = null;
         boolean absent = false;
-        // nor does the save of an entity whose record this write's turn created: the store knows nothing of it, and
-        // its versions start at the base that command set
-        if (previousField == null && !turn.created) {
+        if (previousField == null) {
             BsonDocument entityDoc;
             try {
                 entityDoc = entities.find(Filters.eq("_id", key)).first();
@@ -494,7 +492,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         try {
             // both updates are conditional on this write's turn: one that lands late (its reply lost, the
             // command held on the network) finds the turn over and changes nothing
-            if (!delete && absent) {
+            if (!delete && absent && !turn.created) {
+                // (a record this write's first command created holds its base already)
                 // a new incarnation: its versions start above the entity's last tombstone (kept for good), else at
                 // the commit time; $max keeps the base from ever going down, whatever concurrent creators and clocks do
                 long start = meta.containsKey(TOMB) ? meta.getNumber(TOMB).longValue() + 1
