@@ -17,6 +17,7 @@ package io.dualwrite.reconcile.internal;
 
 import io.dualwrite.Change;
 import io.dualwrite.DualWriteMetrics;
+import io.dualwrite.ErrorClassifier;
 import io.dualwrite.WriterOperations;
 import io.dualwrite.reconcile.DriftClass;
 import io.dualwrite.reconcile.PlanEntry;
@@ -150,7 +151,10 @@ final class ReconcileRun<T> {
                     state.runId, mode, type, scope, state.chunks, e.getMessage(),
                     mode == ReconcileMode.APPLY ? ", the next apply of the same scope resumes from its checkpoint" : "");
             throw e;
-        } catch (Exception | LinkageError e) {
+        } catch (Exception | Error e) {
+            // an Error of a sink's read or of the primary's codec stops the run as any failure to read does, with a
+            // FAILED report, so that its caller (a request worker, a scheduler) sees a ReconcileException
+            ErrorClassifier.rethrowIfFatal(e);
             return fail(current, e);
         }
         ReconcileReport report = state.report(RunStatus.COMPLETED, s.clock.instant(), elapsedMillis());
@@ -464,8 +468,10 @@ final class ReconcileRun<T> {
             ContentDigest expected;
             try {
                 expected = reader.expectedContentDigest(change);
-            } catch (Exception e) {
-                // the entity's own mapping fails: a delivery of it would be dead-lettered, a rewrite too
+            } catch (Exception | Error e) {
+                // the entity's own mapping fails (an Error too, as on the delivery road): a delivery of it would be
+                // dead-lettered, a rewrite too
+                ErrorClassifier.rethrowIfFatal(e);
                 state.error(reader.name + " " + snap.id() + ": the content it should hold cannot be computed: "
                         + DefaultReconciler.describe(e));
                 continue;

@@ -15,6 +15,7 @@
  */
 package io.dualwrite.mongo.reconcile;
 
+import io.dualwrite.ErrorClassifier;
 import io.dualwrite.internal.Args;
 import io.dualwrite.reconcile.ReconcileCancelledException;
 import io.dualwrite.reconcile.ReconcileException;
@@ -159,6 +160,11 @@ public final class ReconcileRequestWorker implements AutoCloseable {
             failUnlessClosed(held, e.getMessage(), e.report(), e);
         } catch (RuntimeException e) {
             failUnlessClosed(held, e.toString(), null, e);
+        } catch (Error e) {
+            // a run that threw an Error (the JVM's own fatal errors aside) is failed with the reason like any other,
+            // and the worker goes on polling
+            ErrorClassifier.rethrowIfFatal(e);
+            failUnlessClosed(held, e.toString(), null, new IllegalStateException(e));
         }
     }
 
@@ -235,7 +241,9 @@ public final class ReconcileRequestWorker implements AutoCloseable {
             while (!closed.get() && runOnce().isPresent()) {
                 // took one: look for the next at once
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an exception that ends this task ends every later poll of the scheduler: never let one out
+            ErrorClassifier.rethrowIfFatal(e);
             LOG.warn("reconciliation request worker {} could not poll; trying again in {}: {}", workerId, interval,
                     e.toString());
         }
