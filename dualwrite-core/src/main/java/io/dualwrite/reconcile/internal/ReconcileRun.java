@@ -379,8 +379,19 @@ final class ReconcileRun<T> {
         Map<String, Long> versions = reader.versionsOf(ask);
         String sink = reader.name;
         List<PlanEntry> found = new ArrayList<>();
-        for (Snapshot<T> snap : snapshots) {
-            PlanEntry e = classify(sink, snap, versions.get(snap.id()));
+        for (Snapshot<T> read : snapshots) {
+            Snapshot<T> snap = read;
+            Long held = versions.get(snap.id());
+            PlanEntry e = classify(sink, snap, held);
+            if (e.drift() == DriftClass.AHEAD) {
+                // a write committed (and delivered) since the primary was read is no phantom: a sink ahead of the
+                // primary is judged by what the primary holds now
+                Optional<Snapshot<T>> now = current(snap.id());
+                if (now.isPresent() && now.get().version() != snap.version()) {
+                    snap = now.get();
+                    e = classify(sink, snap, held);
+                }
+            }
             if (e.drift() == DriftClass.IN_SYNC && holds(sink, snap)) {
                 chunk.sameVersion.add(snap);
             }
