@@ -15,6 +15,7 @@
  */
 package io.dualwrite.mongo.internal;
 
+import io.dualwrite.ErrorClassifier;
 import org.bson.BsonDocument;
 import org.bson.BsonDocumentReader;
 import org.bson.BsonDocumentWriter;
@@ -62,6 +63,11 @@ public final class EntityCodec<T> {
     public T decode(BsonDocument doc) {
         try (BsonDocumentReader reader = new BsonDocumentReader(doc)) {
             return codec.decode(reader, DecoderContext.builder().build());
+        } catch (Error e) {
+            // an Error of the codec on one document (an entity class's own assertion, a recursive setter) is that
+            // document's failure to decode, like any exception of the codec; the JVM's own fatal errors still pass
+            ErrorClassifier.rethrowIfFatal(e);
+            throw new IllegalStateException("the codec failed to decode the document: " + e, e);
         }
     }
 }
