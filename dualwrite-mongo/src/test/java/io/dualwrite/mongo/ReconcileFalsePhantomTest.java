@@ -49,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @ExtendWith(MongoExtension.class)
 class ReconcileFalsePhantomTest {
 
-    /** FAILS: a concurrent, correctly delivered save is reported as a phantom write. */
+    /** A save committed and delivered while the run passes is not reported as a phantom write. */
     @Test
     void aSaveDeliveredWhileTheRunPassesIsNotAPhantom(MongoDatabase db) throws Exception {
         MongoCollection<Product> products = Collections.products(db);

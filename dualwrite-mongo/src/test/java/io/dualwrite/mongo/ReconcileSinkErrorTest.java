@@ -155,7 +155,7 @@ class ReconcileSinkErrorTest {
     }
 
     /**
-     * FAILS for AssertionError and StackOverflowError (passes for IllegalStateException): the content reconciliation
+     * For AssertionError and StackOverflowError as for IllegalStateException: the content reconciliation
      * reports p-1 and repairs the others.
      */
     @ParameterizedTest
@@ -183,7 +183,7 @@ class ReconcileSinkErrorTest {
     }
 
     /**
-     * FAILS for AssertionError and StackOverflowError (passes for IllegalStateException): the request that met the
+     * For AssertionError and StackOverflowError as for IllegalStateException: the request that met the
      * poison entity ends (COMPLETED with the error in its report, or FAILED with the reason), and the worker goes on
      * to run the next request. With an Error the worker's polling thread dies: the first request stays RUNNING under
      * its lease and the next one stays PENDING for ever, even after the mapping is fixed.

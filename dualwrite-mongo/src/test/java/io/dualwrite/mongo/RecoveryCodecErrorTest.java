@@ -91,7 +91,7 @@ class RecoveryCodecErrorTest {
         }
     }
 
-    /** FAILS for AssertionError and StackOverflowError (passes for IllegalArgumentException). */
+    /** For AssertionError and StackOverflowError as for IllegalArgumentException. */
     @ParameterizedTest
     @ValueSource(strings = {"IllegalArgumentException", "AssertionError", "StackOverflowError"})
     void aDocumentWhoseDecodingThrowsAnErrorBlocksNoOtherEntityOfRecovery(String kind, MongoDatabase db) {

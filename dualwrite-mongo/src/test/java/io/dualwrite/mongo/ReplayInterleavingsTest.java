@@ -47,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Replays interleaved with live writes and with sinks that throw Errors (these pass: recorded as attacks that held).
+ * Replays interleaved with live writes, and with sinks that throw Errors.
  */
 @ExtendWith(MongoExtension.class)
 class ReplayInterleavingsTest {

@@ -126,6 +126,10 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         RuntimeException unknown = null;
         RuntimeException lost = null;
         Attempt attempt = null;
+        // a duplicate key on an insert is another writer taking the id first, unless no document holds the id when
+        // the store looks: then another unique index of the collection refused the state, as it will every time
+        MongoWriteException duplicate = null;
+        int duplicatesWithNoDocument = 0;
         for (int race = 0; race < MAX_RACES; race++) {
             // the first attempt writes on what this instance knows (the document as it last wrote or read it), or
             // inserts at once where ids it does not know have lately been new: both writes are conditional (on the
@@ -140,6 +144,9 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                 guess = Guess.NEW;
             } else {
                 current = readBeforeWriting(write.id(), id);
+                if (current == null && duplicate != null && ++duplicatesWithNoDocument >= 2) {
+                    throw duplicate; // twice, so that a document removed in between (a purge) is not taken for it
+                }
                 if (race == 0) {
                     revisions.learnNew(current == null);
                 }
@@ -153,7 +160,11 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                     return attempt.committed(write, landed);
                 }
                 if (unknown != null) {
-                    if (before != null && !before.remembersWritesFrom(attempt.next.version)) {
+                    // an insert lands only as the first commit of a document: one created by another insert shows
+                    // that ours did not land, however many writes it remembers
+                    boolean insertRefused = attempt.previous == null && before != null
+                            && before.createdByAnotherInsertThan(token);
+                    if (before != null && !insertRefused && !before.remembersWritesFrom(attempt.next.version)) {
                         // more writes came on top than the document remembers: whether ours is among them is unknown
                         throw unknown;
                     }
@@ -198,6 +209,8 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                     revisions.remember(id, doc, bytes);
                     return attempt.committed(write, next.version);
                 }
+            } catch (IdTaken e) {
+                duplicate = e.duplicate;
             } catch (RuntimeException e) {
                 revisions.forget(id);
                 if (classifier().classify(e) != ErrorKind.UNKNOWN_OUTCOME) {
@@ -251,6 +264,9 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
     private Attempt prepare(PrimaryWrite<T> write, BsonValue id, BsonDocument state, BsonDocument current, Meta before,
                             String token) {
         Meta next = nextMeta(write, before, token);
+        if (current == null) {
+            next.createdBy = token; // this attempt is an insert: the document, if it lands, is created by it
+        }
         BsonDocument doc = new BsonDocument("_id", id);
         if (state != null) {
             for (Map.Entry<String, BsonValue> e : state.entrySet()) {
@@ -376,6 +392,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         if (before != null) {
             next.writes.addAll(before.writes);
             next.writesCut = before.writesCut;
+            next.createdBy = before.createdBy;
             next.pending.putAll(before.pending);
             next.leaseOwner = before.leaseOwner;
             next.leaseUntil = before.leaseUntil;
@@ -409,9 +426,20 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             return raw.replaceOne(cond, doc).getMatchedCount() == 1;
         } catch (MongoWriteException e) {
             if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY && current == null) {
-                return false; // another writer inserted the same id first
+                throw new IdTaken(e); // another writer inserted the same id first, or another unique index refused it
             }
             throw e;
+        }
+    }
+
+    /** An insert refused with a duplicate key: the commit reads again and tells a lost race from another index. */
+    private static final class IdTaken extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient MongoWriteException duplicate;
+
+        IdTaken(MongoWriteException duplicate) {
+            super(null, null, false, false);
+            this.duplicate = duplicate;
         }
     }
 

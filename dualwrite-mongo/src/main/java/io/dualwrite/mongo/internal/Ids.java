@@ -43,7 +43,14 @@ public final class Ids {
             if (!ObjectId.isValid(id)) {
                 throw new IllegalArgumentException("id '" + id + "' is not a 24-character hex ObjectId");
             }
-            return new BsonObjectId(new ObjectId(id));
+            ObjectId oid = new ObjectId(id);
+            if (!oid.toHexString().equals(id)) {
+                // sinks know an entity by the id the caller gives: two spellings of one ObjectId would be two
+                // entities there and one in the primary
+                throw new IllegalArgumentException("id '" + id + "' is an ObjectId spelled otherwise than its"
+                        + " lower-case hex form '" + oid.toHexString() + "', by which dualwrite knows it");
+            }
+            return new BsonObjectId(oid);
         }
         return new BsonString(id);
     }

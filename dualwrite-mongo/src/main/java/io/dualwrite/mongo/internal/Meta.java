@@ -44,6 +44,7 @@ import java.util.TreeMap;
  *        deleted: true (tombstones only), at: commit time,
  *        w: tokens of the last commits, oldest first (the last one committed v, the one before v - 1, …),
  *        wcut: true once older tokens were dropped,
+ *        w0: the token of the insert that created the document (tells a lost insert that did not land),
  *        due: earliest due time of the pending intents (absent when none),
  *        pending: { &lt;sink&gt;: { v, due, attempts, firstError, lastError, corr, key } },
  *        leaseOwner, leaseUntil, claim: the token of the claim that took the lease, keys: [ { k, v, op, at } ] }
@@ -58,6 +59,8 @@ public final class Meta {
     static final String LEGACY_WRITE = "write";
     static final String WRITES = "w";
     static final String WRITES_CUT = "wcut";
+    /** The token of the insert that created the document (absent on a document adopted or written before it existed). */
+    static final String CREATED_BY = "w0";
     /** Commit tokens a document keeps: a lost reply is resolved while fewer writes than this came on top of it. */
     static final int MAX_WRITES = 8;
     static final String DUE = "due";
@@ -91,6 +94,8 @@ public final class Meta {
     final List<String> writes = new ArrayList<>();
     /** True when tokens older than {@link #writes} were dropped (or never kept). */
     boolean writesCut;
+    /** The token of the insert that created the document, or null. */
+    String createdBy;
     final TreeMap<String, Intent> pending = new TreeMap<>();
     String leaseOwner;
     Instant leaseUntil;
@@ -126,6 +131,7 @@ public final class Meta {
                 meta.pending.put(e.getKey(), intent(e.getKey(), e.getValue().asDocument()));
             }
         }
+        meta.createdBy = string(m, CREATED_BY);
         meta.leaseOwner = m.containsKey(LEASE_OWNER) ? m.getString(LEASE_OWNER).getValue() : null;
         meta.leaseUntil = m.containsKey(LEASE_UNTIL) ? instant(m.get(LEASE_UNTIL)) : null;
         meta.claim = string(m, CLAIM);
@@ -217,6 +223,15 @@ public final class Meta {
         return !writesCut || (!writes.isEmpty() && version >= this.version - (writes.size() - 1));
     }
 
+    /**
+     * @param token an insert's token
+     * @return true when the document was certainly not created by that insert: another insert created it (an insert
+     *         lands only as the first commit of a document, and a document keeps its creator's token)
+     */
+    boolean createdByAnotherInsertThan(String token) {
+        return createdBy != null && !createdBy.equals(token);
+    }
+
     /** @return a new commit token: 64 random bits, short enough to keep several per document */
     static String newToken() {
         byte[] b = new byte[8];
@@ -248,6 +263,9 @@ public final class Meta {
         m.append(WRITES, ws);
         if (writesCut) {
             m.append(WRITES_CUT, BsonBoolean.TRUE);
+        }
+        if (createdBy != null) {
+            m.append(CREATED_BY, new BsonString(createdBy));
         }
         Instant due = due();
         if (due != null) {
