@@ -112,6 +112,14 @@ abstract class ScriptedWriteAheadFixture {
                 .acknowledgements(256, Duration.ofHours(1)).sink("search", search, Fixture.ONE_ATTEMPT).build();
     }
 
+    /** The application's save as a findOneAndUpdate that returns what the update left, through saveReturning. */
+    WriteResult saveReturning(DualWriter<Order> w, String id, String status) {
+        return w.saveReturning(id, () -> orders.findOneAndUpdate(Filters.eq("_id", id),
+                Updates.combine(Updates.set("status", status), Updates.inc("version", 1L)),
+                new com.mongodb.client.model.FindOneAndUpdateOptions().upsert(true)
+                        .returnDocument(com.mongodb.client.model.ReturnDocument.AFTER)));
+    }
+
     /** Saves three new ids through the writer, so that its store guesses that the next id it does not know is new. */
     void leanNew(DualWriter<Order> w, String prefix) {
         for (int i = 0; i < 3; i++) {

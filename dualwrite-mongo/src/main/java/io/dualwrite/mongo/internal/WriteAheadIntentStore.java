@@ -473,7 +473,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (!write.expects(actual, before != null && before.deleted())) {
                 throw new VersionConflictException(entityName, id, write.expectedVersion().getAsLong(), actual);
             }
-            if (delete && absent) {
+            // a document gone while its record still holds the version of a save (code outside the store deleted
+            // it: a TTL index, say) may still be held by the sinks: this delete is what tells them
+            boolean sinksMayHoldIt = meta.isNumber(LAST) && !meta.containsKey(TOMB);
+            if (delete && absent && !sinksMayHoldIt) {
                 return new Committed<>(Committed.Status.NOTHING_TO_DELETE, id, actual, Operation.DELETE, null, null,
                         write.time(), null);
             }
@@ -487,7 +490,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         }
         // a delete goes above every version the store gave the entity, not only above the document as it is (an older
         // copy put back from outside the store reads below what the sinks hold)
-        long deleteVersion = delete ? Math.max(before.version(), high) + 1 : 0;
+        long deleteVersion = delete ? Math.max(before == null ? 0 : before.version(), high) + 1 : 0;
         ObjectId ref = turn.ref;
         try {
             // both updates are conditional on this write's turn: one that lands late (its reply lost, the
@@ -532,7 +535,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 throw e;
             }
             if (e instanceof Undecodable) {
-                throw ((Undecodable) e).failure();
+                // the caller's write landed: a document the codec cannot read back is no refusal ("nothing was
+                // written"), but a write whose version is unknown; recovery dead-letters it with the codec's error
+                throw new MongoWriteUnconfirmedException(entityName, id, ((Undecodable) e).failure());
             }
             throw new MongoWriteUnconfirmedException(entityName, id, e);
         }
@@ -1036,7 +1041,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         BsonDocument meta = held.meta();
         BsonDocument entity = held.entity();
         if (meta == null) {
-            return null; // never written through the store
+            // never written through the store (a document that was there before the store managed the collection):
+            // its version (base 1 + field) may reach a sink from this reading, so the record must hold it too, or an
+            // older copy put back later would be given that version again by the next save
+            return entity != null && entity.isNumber(versionField)
+                    ? Updates.max(LAST, entity.getNumber(versionField).longValue()) : null;
         }
         if (entity == null) {
             boolean notYetGone = meta.isNumber(TOMB) && (!meta.isNumber(GONE)
@@ -1093,7 +1102,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private Held learnInTurn(String id) {
         String token = Meta.newToken();
         Instant now = clock.instant();
-        BsonDocument meta = tryTurn(id, token, now, false);
+        // the record is created when missing: a document the store never wrote has none yet
+        BsonDocument meta = tryTurn(id, token, now, true);
         if (meta == null) {
             return null;
         }
