@@ -101,6 +101,10 @@ public final class DualWriterBuilder<T> {
     public DualWriterBuilder<T> entityType(String entityType) {
         Objects.requireNonNull(entityType, "entityType");
         Args.notBlank(entityType, "entityType");
+        if (entityType.indexOf('/') >= 0) {
+            // keys and dead-letter ids are <type>/<id>…: a type with '/' would read as another type's id
+            throw new IllegalArgumentException("entityType must not contain '/': '" + entityType + "'");
+        }
         this.entityType = entityType;
         return this;
     }
@@ -147,7 +151,7 @@ public final class DualWriterBuilder<T> {
     /**
      * Registers a sink.
      *
-     * @param name     a unique, non-blank name without '.' or '$' (stored in intents: keep it stable)
+     * @param name     a unique, non-blank name without '.', '#' or a leading '$' (stored in intents: keep it stable)
      * @param sink     the sink
      * @param settings its policy and resilience settings
      * @return this
@@ -158,9 +162,10 @@ public final class DualWriterBuilder<T> {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(settings, "settings");
-        if (name.isBlank() || name.contains(".") || name.startsWith("$")) {
-            throw new IllegalArgumentException("sink name must be non-blank, without '.' and not start with '$': '"
-                    + name + "'");
+        if (name.isBlank() || name.contains(".") || name.contains("#") || name.startsWith("$")) {
+            // '#' ends the entity id in a dead letter's id (<type>/<id>#<sink>), which ids may contain themselves
+            throw new IllegalArgumentException("sink name must be non-blank, without '.' or '#' and not start with"
+                    + " '$': '" + name + "'");
         }
         if (sinks.containsKey(name)) {
             throw new IllegalArgumentException("sink '" + name + "' is already registered");

@@ -144,6 +144,14 @@ class ConcurrencyAndInputTest {
         assertThrows(IllegalArgumentException.class, () -> b.sink("a", new InMemorySink<>()), "duplicate name");
         assertThrows(IllegalArgumentException.class, () -> b.sink("a.b", new InMemorySink<>()), "dotted name");
         assertThrows(IllegalArgumentException.class, () -> b.sink(" ", new InMemorySink<>()), "blank name");
+        // a dead letter's id is <type>/<id>#<sink>: with '#' in a sink name, entity x#cache at sink eu and entity x at
+        // sink cache#eu would share one; with '/' in a type, type a/b's c and type a's b/c would
+        assertThrows(IllegalArgumentException.class, () -> b.sink("cache#eu", new InMemorySink<>()), "'#' in a name");
+        assertThrows(IllegalArgumentException.class, () -> DualWriter.<Product>builder().entityType("shop/product"),
+                "'/' in a type");
+        assertEquals("p/x#cache#eu", new DeadLetter("p", "x#cache", 1, "eu", 1, ErrorKind.PERMANENT, "e", "e", "c",
+                "k", java.time.Instant.EPOCH, java.time.Instant.EPOCH).id(), "an entity id may hold '#': the last one"
+                + " starts the sink");
         assertThrows(IllegalArgumentException.class, () -> SinkSettings.builder().rampPercent(101));
         assertThrows(IllegalArgumentException.class, () -> SinkSettings.builder().maxAttempts(0));
         assertThrows(IllegalArgumentException.class,
