@@ -106,6 +106,20 @@ public final class EmbeddedIntents {
     }
 
     /**
+     * @param collection the entity collection (BSON documents)
+     * @param id         the document's id
+     * @param sink       a sink's name
+     * @return the version of the document's pending intent for the sink; empty when it has none (or is gone)
+     */
+    public static java.util.OptionalLong pendingVersion(MongoCollection<BsonDocument> collection, BsonValue id,
+                                                        String sink) {
+        BsonDocument doc = collection.find(Filters.eq("_id", id)).projection(metadataOnly()).first();
+        Meta m = doc == null ? null : Meta.of(doc);
+        Intent existing = m == null ? null : m.pending.get(sink);
+        return existing == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(existing.version());
+    }
+
+    /**
      * Makes a sink's delivery of an entity pending again, due now, as a commit would: one write conditional on the
      * document's revision and on the sink having no intent yet, which moves the revision on (so every store instance
      * reads the document again before writing on it) and lowers the document's due time. The application's recovery

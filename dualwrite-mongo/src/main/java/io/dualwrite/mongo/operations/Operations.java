@@ -87,6 +87,8 @@ public final class Operations {
      * of a younger one waits until then, since that removal would also remove the re-armed intent.
      */
     public static final Duration ACKNOWLEDGEMENT_SETTLE = Duration.ofSeconds(2);
+    /** How often a replay looks whether the application dropped the dead-lettered intent, while it waits. */
+    private static final Duration ACKNOWLEDGEMENT_POLL = Duration.ofMillis(50);
     /** Collections that are never entity collections: the library's own and MongoDB's. */
     private static final List<String> NOT_ENTITIES_PREFIXES = List.of("system.", "dualwrite_");
     private static final String WRITE_AHEAD_SUFFIX = MongoWriteAheadStore.DEFAULT_INTENT_COLLECTION_SUFFIX;
@@ -535,6 +537,13 @@ public final class Operations {
         }
         settleAcknowledgement(d);
         ObjectId record = audit.begin("replay", d, by, reason, clock.instant());
+        if (!deadLetteredIntentDropped(collection, documentId, d)) {
+            Replay early = new Replay(d, record.toHexString(), ReplayOutcome.NOT_ARMED, 0, "the application has not"
+                    + " dropped the dead-lettered intent yet (its acknowledgement is on its way, or its recovery still"
+                    + " holds the intent): nothing was armed and the dead letter stays; replay it again later");
+            audit.end(record, early.outcome().text() + ": " + early.detail(), clock.instant());
+            return early;
+        }
         // the replay that removes the dead letter is the one that arms it: a discard, or another replay, that came
         // first leaves nothing to arm; one that comes after finds it gone. A dead letter that failed again since it
         // was read (merged, so no longer as seen) is replayed as it stands, and stays
@@ -591,6 +600,34 @@ public final class Operations {
         };
         audit.end(record, r.outcome().text() + ": " + r.detail(), clock.instant());
         return r;
+    }
+
+    /**
+     * Waits up to {@link #ACKNOWLEDGEMENT_SETTLE}, by this process's own elapsed time (whatever the clocks of the
+     * application and of this host say), while the document still holds the intent the dead letter came from (its
+     * version or an older one): the application's acknowledgement of the dead letter removes it, and would remove an
+     * intent re-armed before it landed just the same.
+     *
+     * @return true when the document holds no such intent (the application dropped it, or the document is gone)
+     */
+    private boolean deadLetteredIntentDropped(MongoCollection<BsonDocument> collection, BsonValue documentId,
+                                              DeadLetter d) {
+        long deadline = System.nanoTime() + ACKNOWLEDGEMENT_SETTLE.toNanos();
+        while (true) {
+            java.util.OptionalLong pending = EmbeddedIntents.pendingVersion(collection, documentId, d.sink());
+            if (pending.isEmpty() || pending.getAsLong() > d.version()) {
+                return true;
+            }
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(ACKNOWLEDGEMENT_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted before replaying " + d.id(), e);
+            }
+        }
     }
 
     /**
