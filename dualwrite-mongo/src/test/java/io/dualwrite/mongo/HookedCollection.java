@@ -33,9 +33,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 final class HookedCollection {
     /** What happens around one command. */
-    record Step(String method, Runnable after, boolean loseReply, boolean refuse, boolean runFirst) {
+    record Step(String method, Runnable after, boolean loseReply, boolean refuse, boolean runFirst,
+                boolean loseRefusal) {
         Step(String method, Runnable after, boolean loseReply, boolean refuse) {
-            this(method, after, loseReply, refuse, false);
+            this(method, after, loseReply, refuse, false, false);
+        }
+
+        Step(String method, Runnable after, boolean loseReply, boolean refuse, boolean runFirst) {
+            this(method, after, loseReply, refuse, runFirst, false);
         }
     }
 
@@ -44,6 +49,12 @@ final class HookedCollection {
     /** The next {@code method} lands, then {@code after} runs, then its reply is lost. */
     HookedCollection landThenLoseReply(String method, Runnable after) {
         script.add(new Step(method, after, true, false));
+        return this;
+    }
+
+    /** The next {@code method} is sent and the server answers, a refusal too; that answer is lost. */
+    HookedCollection sendThenLoseAnyReply(String method) {
+        script.add(new Step(method, () -> { }, true, false, false, true));
         return this;
     }
 
@@ -86,6 +97,9 @@ final class HookedCollection {
                     try {
                         r = method.invoke(target, args);
                     } catch (InvocationTargetException e) {
+                        if (hit && step.loseRefusal()) {
+                            throw new MongoSocketReadException("scripted: the reply was lost", new ServerAddress());
+                        }
                         throw e.getCause();
                     }
                     if (r instanceof MongoCollection) {

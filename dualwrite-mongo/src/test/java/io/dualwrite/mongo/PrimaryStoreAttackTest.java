@@ -139,6 +139,27 @@ class PrimaryStoreAttackTest {
     }
 
     /**
+     * Another unique index refuses a new id's insert, and the reply to that refusal is lost: the store looks for its
+     * write, finds no document, inserts again and is refused again. It stops after two such looks with the unknown
+     * outcome of the lost reply (an earlier insert may still land), the duplicate key beside it, instead of looping.
+     */
+    @Test
+    void anInsertRefusedByAnotherUniqueIndexAfterALostReplyEndsAsAnUnknownOutcomeWithoutLooping() {
+        products.createIndex(Indexes.ascending("name"), new IndexOptions().unique(true));
+        HookedCollection hooks = new HookedCollection();
+        MongoPrimaryStore<Product> a = MongoPrimaryStore.builder(hooks.wrap(products)).build();
+        a.commit(save(new Product("u1", "kettle", 1)));
+        hooks.sendThenLoseAnyReply("insertOne");
+        RuntimeException e = assertThrows(RuntimeException.class, () -> a.commit(save(new Product("u2", "kettle", 2))));
+        assertTrue(hooks.done());
+        assertEquals(ErrorKind.UNKNOWN_OUTCOME, MongoErrorClassifier.INSTANCE.classify(e), e.toString());
+        assertTrue(java.util.Arrays.stream(e.getSuppressed()).anyMatch(x -> x instanceof com.mongodb.MongoWriteException
+                        && ((com.mongodb.MongoWriteException) x).getError().getCategory() == com.mongodb.ErrorCategory.DUPLICATE_KEY),
+                "the other index's refusal is named: " + java.util.Arrays.toString(e.getSuppressed()));
+        assertEquals(null, raw("u2"), "nothing was written");
+    }
+
+    /**
      * Instance A has lately saved new ids, so it inserts an id it does not know at once. Its insert lands and the
      * reply is lost; instance B saves the same id on top before A looks. A must learn its own version, and its write
      * must not be applied a second time.

@@ -107,7 +107,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         for (IntentSpec spec : write.intents()) {
             Indexes.checkSinkName(spec.sink());
         }
-        BsonValue id = ids.toBson(write.id());
+        BsonValue id = ids.toBsonForWrite(write.id());
         BsonDocument state = null;
         if (write.operation() == Operation.UPSERT) {
             state = codec.encode(write.state().orElseThrow());
@@ -144,12 +144,18 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                 guess = Guess.NEW;
             } else {
                 current = readBeforeWriting(write.id(), id);
-                if (current == null && duplicate != null && ++duplicatesWithNoDocument >= 2) {
-                    throw duplicate; // twice, so that a document removed in between (a purge) is not taken for it
-                }
                 if (race == 0) {
                     revisions.learnNew(current == null);
                 }
+            }
+            // twice, so that a document removed in between (a purge) is not taken for it
+            if (current == null && duplicate != null && ++duplicatesWithNoDocument >= 2) {
+                if (lost != null) {
+                    // another index refuses every insert, but an earlier one whose reply was lost may still land
+                    lost.addSuppressed(duplicate);
+                    throw lost;
+                }
+                throw duplicate;
             }
             Meta before = current == null ? null : Meta.of(current);
             if (lost != null) {

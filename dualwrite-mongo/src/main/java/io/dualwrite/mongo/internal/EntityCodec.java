@@ -67,7 +67,9 @@ public final class EntityCodec<T> {
             // an Error of the codec on one document (an entity class's own assertion, a recursive setter) is that
             // document's failure to decode, like any exception of the codec; the JVM's own fatal errors still pass
             ErrorClassifier.rethrowIfFatal(e);
-            throw new IllegalStateException("the codec failed to decode the document: " + e, e);
+            // a codec's failure, classified PERMANENT as the codec's own exceptions are
+            throw new org.bson.codecs.configuration.CodecConfigurationException("the codec failed to decode the"
+                    + " document: " + e, e);
         }
     }
 }

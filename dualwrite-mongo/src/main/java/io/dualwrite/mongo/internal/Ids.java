@@ -43,16 +43,29 @@ public final class Ids {
             if (!ObjectId.isValid(id)) {
                 throw new IllegalArgumentException("id '" + id + "' is not a 24-character hex ObjectId");
             }
-            ObjectId oid = new ObjectId(id);
-            if (!oid.toHexString().equals(id)) {
-                // sinks know an entity by the id the caller gives: two spellings of one ObjectId would be two
-                // entities there and one in the primary
-                throw new IllegalArgumentException("id '" + id + "' is an ObjectId spelled otherwise than its"
-                        + " lower-case hex form '" + oid.toHexString() + "', by which dualwrite knows it");
-            }
-            return new BsonObjectId(oid);
+            return new BsonObjectId(new ObjectId(id));
         }
         return new BsonString(id);
+    }
+
+    /**
+     * The {@code _id} value of an id a write names: in {@link IdType#OBJECT_ID} mode only the ObjectId's lower-case
+     * hex form is taken, because the sinks know an entity by the id the caller gives, and two spellings of one
+     * ObjectId would be two entities there and one in the primary. Reads take any spelling (an id stored before
+     * this rule, say), as {@link #toBson} does.
+     *
+     * @param id an entity id
+     * @return its {@code _id} value
+     * @throws IllegalArgumentException if the id is not a valid ObjectId, or not spelled in lower-case hex, in
+     *                                  {@link IdType#OBJECT_ID} mode
+     */
+    public BsonValue toBsonForWrite(String id) {
+        BsonValue value = toBson(id);
+        if (value.isObjectId() && !value.asObjectId().getValue().toHexString().equals(id)) {
+            throw new IllegalArgumentException("id '" + id + "' is an ObjectId spelled otherwise than its lower-case"
+                    + " hex form '" + value.asObjectId().getValue().toHexString() + "', by which dualwrite knows it");
+        }
+        return value;
     }
 
     /**

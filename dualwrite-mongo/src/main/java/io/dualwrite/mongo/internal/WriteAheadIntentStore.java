@@ -211,7 +211,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             Indexes.checkSinkName(spec.sink());
         }
         String id = write.id();
-        BsonValue key = ids.toBson(id);
+        BsonValue key = ids.toBsonForWrite(id);
         // writes of one entity take turns: each one alone between its read and its read-back knows the
         // version it makes, and a delete's version is above every save before it
         Turn turn = new Turn(Meta.newToken());
@@ -467,6 +467,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             try {
                 before = entityDoc != null ? live(id, entityDoc, meta, List.of()) : tombstone(id, meta, List.of());
             } catch (Undecodable e) {
+                dropUnwrittenIntent(write, turn); // one recorded with the turn: nothing is written
                 throw e.failure();
             }
             long actual = before == null ? 0 : before.version();
