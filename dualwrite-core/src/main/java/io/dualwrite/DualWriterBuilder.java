@@ -62,8 +62,12 @@ public final class DualWriterBuilder<T> {
     public static final Duration DEFAULT_REQUEST_KEY_WINDOW = Duration.ofHours(24);
     /** Default acknowledgements per batch written to the primary. */
     public static final int DEFAULT_ACK_BATCH_SIZE = 256;
-    /** Default longest time an acknowledgement waits in the queue. */
-    public static final Duration DEFAULT_ACK_INTERVAL = Duration.ofMillis(20);
+    /**
+     * Default longest time an acknowledgement waits in the queue: long enough that a writer of a hundred saves a
+     * second sends one acknowledgement command per ten saves, far below the grace period and the two seconds an
+     * operator's replay allows for it.
+     */
+    public static final Duration DEFAULT_ACK_INTERVAL = Duration.ofMillis(100);
 
     private String entityType;
     private Function<? super T, String> idOf;
@@ -355,7 +359,7 @@ public final class DualWriterBuilder<T> {
 
     /**
      * @param batchSize acknowledgements per primary write, at least 1; default 256
-     * @param interval  longest wait in the queue, positive; default 20 ms
+     * @param interval  longest wait in the queue, positive; default 100 ms
      * @return this
      */
     public DualWriterBuilder<T> acknowledgements(int batchSize, Duration interval) {
