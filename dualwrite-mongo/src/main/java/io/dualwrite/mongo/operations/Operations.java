@@ -544,47 +544,35 @@ public final class Operations {
             audit.end(record, early.outcome().text() + ": " + early.detail(), clock.instant());
             return early;
         }
-        // the replay that removes the dead letter is the one that arms it: a discard, or another replay, that came
-        // first leaves nothing to arm; one that comes after finds it gone. A dead letter that failed again since it
-        // was read (merged, so no longer as seen) is replayed as it stands, and stays
-        boolean claimed = deadLetters.removeIfUnchanged(d);
-        if (!claimed && deadLetters.get(d.id()).isEmpty()) {
+        // a discard, or another replay, that came first leaves nothing to arm
+        if (deadLetters.get(d.id()).isEmpty()) {
             Replay gone = new Replay(d, record.toHexString(), ReplayOutcome.NOT_ARMED, 0, "the dead letter is gone"
                     + " since it was read (discarded, or replayed already): nothing was armed");
             audit.end(record, gone.outcome().text() + ": " + gone.detail(), clock.instant());
             return gone;
         }
-        EmbeddedIntents.Rearm armed;
-        try {
-            armed = EmbeddedIntents.rearm(collection, documentId, d.entityType(), d.sink(), d.firstError(),
-                    d.correlationId().orElse(null), clock.instant());
-        } catch (RuntimeException e) {
-            restore(claimed, d);
-            throw e;
-        }
+        // the delivery is armed first and the dead letter removed second, so that a replay stopped in between (a
+        // killed tool) leaves both, never neither: a dead letter that failed again since it was read (merged, so no
+        // longer as seen) stays
+        EmbeddedIntents.Rearm armed = EmbeddedIntents.rearm(collection, documentId, d.entityType(), d.sink(),
+                d.firstError(), d.correlationId().orElse(null), clock.instant());
         Replay r;
         switch (armed.outcome()) {
-            case ARMED, ALREADY_PENDING -> r = new Replay(d, record.toHexString(),
-                    armed.outcome() == EmbeddedIntents.Outcome.ARMED ? ReplayOutcome.ARMED
-                            : ReplayOutcome.ALREADY_PENDING, armed.version(), "recovery delivers version "
-                    + armed.version() + (claimed ? "" : "; the dead letter stays: it failed again since it was read"));
-            case NO_DOCUMENT, NOT_MANAGED -> {
-                restore(claimed, d);
-                r = new Replay(d, record.toHexString(), ReplayOutcome.NOT_ARMED, 0,
-                        armed.outcome() == EmbeddedIntents.Outcome.NO_DOCUMENT ? "the entity left the primary"
-                                : "the entity was never written through dualwrite");
+            case ARMED, ALREADY_PENDING -> {
+                String left = deadLetters.removeIfUnchanged(d) ? ""
+                        : deadLetters.get(d.id()).isPresent() ? "; the dead letter stays: it failed again since it was read"
+                        : "; the dead letter was discarded (or replayed) meanwhile, after this replay armed the delivery";
+                r = new Replay(d, record.toHexString(), armed.outcome() == EmbeddedIntents.Outcome.ARMED
+                        ? ReplayOutcome.ARMED : ReplayOutcome.ALREADY_PENDING, armed.version(), "recovery delivers"
+                        + " version " + armed.version() + left);
             }
+            case NO_DOCUMENT, NOT_MANAGED -> r = new Replay(d, record.toHexString(), ReplayOutcome.NOT_ARMED, 0,
+                    armed.outcome() == EmbeddedIntents.Outcome.NO_DOCUMENT ? "the entity left the primary"
+                            : "the entity was never written through dualwrite");
             default -> throw new IllegalStateException("unknown outcome " + armed.outcome());
         }
         audit.end(record, r.outcome().text() + ": " + r.detail(), clock.instant());
         return r;
-    }
-
-    /** Puts back a dead letter this replay removed and then could not arm: nothing is lost. */
-    private void restore(boolean claimed, DeadLetter d) {
-        if (claimed) {
-            deadLetters.add(d);
-        }
     }
 
     private Replay replayThrough(DualWriter<?> writer, DeadLetter d, String by, String reason) {
