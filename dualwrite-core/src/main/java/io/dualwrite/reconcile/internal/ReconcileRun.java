@@ -550,10 +550,6 @@ final class ReconcileRun<T> {
                 counter(ReconcileMetrics.CONTENT_COMPARED, sink).increment(chunk.contentCompared);
             }
         }
-        if (mode == ReconcileMode.APPLY) {
-            s.store.saveCheckpoint(new ReconcileCheckpoint(runKey, sink, chunk.endId,
-                    state.report(RunStatus.RUNNING, null, elapsedMillis()), s.clock.instant()));
-        }
         long nanos = System.nanoTime() - startNanos;
         long idsNow = state.idsCovered - idsAtStart;
         double rate = nanos <= 0 ? 0 : idsNow * 1e9 / nanos;
@@ -568,6 +564,13 @@ final class ReconcileRun<T> {
                 LOG.warn("reconciliation listener failed on progress of run {}; ignored: {}", state.runId,
                         e.toString());
             }
+        }
+        // after the listeners: one that cancels the run (its holder lost the request to another instance, which may
+        // have finished the run and removed its checkpoint) stops it before it leaves a checkpoint a later run of the
+        // same scope would resume from. A crash in between only has the chunk done again.
+        if (mode == ReconcileMode.APPLY) {
+            s.store.saveCheckpoint(new ReconcileCheckpoint(runKey, sink, chunk.endId,
+                    state.report(RunStatus.RUNNING, null, elapsedMillis()), s.clock.instant()));
         }
     }
 
