@@ -44,6 +44,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -335,4 +336,60 @@ class ReconcileRequestTest {
         assertEquals("'42' is not a reconciliation request id (24 hexadecimal digits)", e.getMessage());
         assertEquals(Optional.empty(), requests.get("0123456789abcdef01234567"));
     }
+
+    /**
+     * A holder that hung mid-run and lost its request to an instance that completed it leaves no checkpoint either:
+     * a later applied run of the same scope would resume from it, skip every id before it, and report COMPLETED.
+     */
+    @Test
+    void aHolderThatLostItsRequestLeavesNoCheckpointThatTheNextRunResumesFrom(MongoDatabase db) throws Exception {
+        MongoCollection<Product> products = Collections.products(db);
+        CountDownLatch secondChunk = new CountDownLatch(1);
+        CountDownLatch revive = new CountDownLatch(1);
+        Instance a = new Instance(db, products, "app-a", waitingInTheSecondChunk(secondChunk, revive));
+        Instance b = new Instance(db, products, "app-b", search);
+        Map<String, Long> versions = new LinkedHashMap<>();
+        for (int i = 1; i <= 6; i++) {
+            versions.put("p-" + i, a.writer.save(new Product("p-" + i, "item " + i, 100 * i)).version());
+        }
+        search.clear(); // the cache was flushed: six missing
+        ReconcileRequests requests = requests(db);
+        ReconcileRequest first = requests.submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
+            assertTrue(secondChunk.await(20, TimeUnit.SECONDS), "A reached its second chunk");
+            clock.advance(LEASE.plusSeconds(1)); // A's lease runs out
+            ReconcileRequest byB = b.worker.runOnce().orElseThrow();
+            assertEquals(RequestStatus.COMPLETED, byB.status(), "B took the request over and completed it");
+            assertEquals("app-b", byB.owner());
+            revive.countDown(); // A comes back, finishes the chunk it was in, and stops
+            aRun.get(20, TimeUnit.SECONDS);
+            assertEquals(first.id(), requests.get(first.id()).map(ReconcileRequest::id).orElseThrow());
+            assertEquals(RequestStatus.COMPLETED, requests.get(first.id()).orElseThrow().status());
+        } finally {
+            revive.countDown();
+            pool.shutdownNow();
+        }
+
+        // days later the cache is flushed again, and an operator asks for a reconciliation of everything
+        search.clear();
+        ReconcileRequest second = requests.submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "bob");
+        ReconcileRequest done = b.worker.runOnce().orElseThrow();
+        assertEquals(second.id(), done.id());
+        assertEquals(RequestStatus.COMPLETED, done.status(), String.valueOf(done.reason()));
+        ReconcileReport report = done.finalReport().orElseThrow();
+        List<String> stillMissing = new ArrayList<>();
+        versions.forEach((id, v) -> {
+            if (search.versionOf(id).orElse(-1) != v) {
+                stillMissing.add(id);
+            }
+        });
+        assertEquals(List.of(), stillMissing, "a COMPLETED apply of scope 'all' (resumes " + report.resumes()
+                + ", run id " + report.runId() + ", same as the first request's run: "
+                + report.runId().equals(requests.get(first.id()).orElseThrow().finalReport().orElseThrow().runId())
+                + ") leaves these ids missing from the sink: " + report.summary());
+    }
+
 }
