@@ -303,12 +303,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 : Filters.eq(BASE, remembered.base());
         Bson asRemembered = Filters.and(turnFree(id, now), sameBase, Filters.eq(LAST, remembered.last()),
                 Filters.exists(TOMB, false));
-        BsonDocument intent = intentDoc(turn.ref, write, 0);
-        intent.remove("_id");
         List<WriteModel<BsonDocument>> models = List.of(
-                new UpdateOneModel<>(asRemembered, takeTurnUpdate(turn.token, now)),
-                new UpdateOneModel<>(Filters.eq("_id", turn.ref), new BsonDocument("$setOnInsert", intent),
-                        new com.mongodb.client.model.UpdateOptions().upsert(true)));
+                new UpdateOneModel<>(asRemembered, takeTurnUpdate(turn.token, now)), newIntent(write, turn));
         BulkWriteResult r;
         try {
             r = intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
@@ -345,12 +341,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         long start = Versions.firstVersion(write.time());
         BsonDocument record = new BsonDocument(TURN_OWNER, new BsonString(turn.token))
                 .append(TURN_UNTIL, Meta.date(now.plus(writeLease))).append(BASE, new BsonInt64(start));
-        BsonDocument intent = intentDoc(turn.ref, write, 0);
-        intent.remove("_id");
-        com.mongodb.client.model.UpdateOptions upsert = new com.mongodb.client.model.UpdateOptions().upsert(true);
         List<WriteModel<BsonDocument>> models = List.of(
-                new UpdateOneModel<>(Filters.eq("_id", new BsonString(id)), new BsonDocument("$setOnInsert", record), upsert),
-                new UpdateOneModel<>(Filters.eq("_id", turn.ref), new BsonDocument("$setOnInsert", intent), upsert));
+                new UpdateOneModel<>(Filters.eq("_id", new BsonString(id)), new BsonDocument("$setOnInsert", record),
+                        new com.mongodb.client.model.UpdateOptions().upsert(true)),
+                newIntent(write, turn));
         BulkWriteResult r;
         try {
             r = intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
@@ -369,6 +363,17 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             return new BsonDocument(BASE, new BsonInt64(start));
         }
         return null;
+    }
+
+    /**
+     * @return the statement that records a save's intent (version still unknown) beside the command that takes its
+     *         turn: an upsert by the intent's ref that only inserts, so a statement landing twice records it once
+     */
+    private static UpdateOneModel<BsonDocument> newIntent(PrimaryWrite<?> write, Turn turn) {
+        BsonDocument intent = intentDoc(turn.ref, write, 0);
+        intent.remove("_id");
+        return new UpdateOneModel<>(Filters.eq("_id", turn.ref), new BsonDocument("$setOnInsert", intent),
+                new com.mongodb.client.model.UpdateOptions().upsert(true));
     }
 
     /**

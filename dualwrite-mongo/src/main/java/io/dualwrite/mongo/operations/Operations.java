@@ -538,18 +538,14 @@ public final class Operations {
         settleAcknowledgement(d);
         ObjectId record = audit.begin("replay", d, by, reason, clock.instant());
         if (!deadLetteredIntentDropped(collection, documentId, d)) {
-            Replay early = new Replay(d, record.toHexString(), ReplayOutcome.NOT_ARMED, 0, "the application has not"
-                    + " dropped the dead-lettered intent yet (its acknowledgement is on its way, or its recovery still"
-                    + " holds the intent): nothing was armed and the dead letter stays; replay it again later");
-            audit.end(record, early.outcome().text() + ": " + early.detail(), clock.instant());
-            return early;
+            return ended(record, new Replay(d, record.toHexString(), ReplayOutcome.NOT_ARMED, 0, "the application has"
+                    + " not dropped the dead-lettered intent yet (its acknowledgement is on its way, or its recovery"
+                    + " still holds the intent): nothing was armed and the dead letter stays; replay it again later"));
         }
         // a discard, or another replay, that came first leaves nothing to arm
         if (deadLetters.get(d.id()).isEmpty()) {
-            Replay gone = new Replay(d, record.toHexString(), ReplayOutcome.NOT_ARMED, 0, "the dead letter is gone"
-                    + " since it was read (discarded, or replayed already): nothing was armed");
-            audit.end(record, gone.outcome().text() + ": " + gone.detail(), clock.instant());
-            return gone;
+            return ended(record, new Replay(d, record.toHexString(), ReplayOutcome.NOT_ARMED, 0, "the dead letter is"
+                    + " gone since it was read (discarded, or replayed already): nothing was armed"));
         }
         // the delivery is armed first and the dead letter removed second, so that a replay stopped in between (a
         // killed tool) leaves both, never neither: a dead letter that failed again since it was read (merged, so no
@@ -571,8 +567,7 @@ public final class Operations {
                             : "the entity was never written through dualwrite");
             default -> throw new IllegalStateException("unknown outcome " + armed.outcome());
         }
-        audit.end(record, r.outcome().text() + ": " + r.detail(), clock.instant());
-        return r;
+        return ended(record, r);
     }
 
     private Replay replayThrough(DualWriter<?> writer, DeadLetter d, String by, String reason) {
@@ -586,8 +581,23 @@ public final class Operations {
             default -> new Replay(d, record.toHexString(), ReplayOutcome.DEAD_LETTERED_AGAIN, d.version(),
                     deadLetters.get(d.id()).map(x -> x.kind() + ": " + x.lastError()).orElse(outcome.name()));
         };
+        return ended(record, r);
+    }
+
+    /** Ends a replay's audit record with its outcome. */
+    private Replay ended(ObjectId record, Replay r) {
         audit.end(record, r.outcome().text() + ": " + r.detail(), clock.instant());
         return r;
+    }
+
+    /** Sleeps before a replay; an interrupt ends the replay (the thread keeps its interrupt flag). */
+    private static void pauseBeforeReplaying(Duration pause, DeadLetter d) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted before replaying " + d.id(), e);
+        }
     }
 
     /**
@@ -609,12 +619,7 @@ public final class Operations {
             if (System.nanoTime() >= deadline) {
                 return false;
             }
-            try {
-                Thread.sleep(ACKNOWLEDGEMENT_POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted before replaying " + d.id(), e);
-            }
+            pauseBeforeReplaying(ACKNOWLEDGEMENT_POLL, d);
         }
     }
 
@@ -626,12 +631,7 @@ public final class Operations {
     private void settleAcknowledgement(DeadLetter d) {
         Duration left = Duration.between(clock.instant(), d.lastFailedAt().plus(ACKNOWLEDGEMENT_SETTLE));
         if (!left.isNegative() && !left.isZero()) {
-            try {
-                Thread.sleep(left.toMillis() + 1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted before replaying " + d.id(), e);
-            }
+            pauseBeforeReplaying(left.plusMillis(1), d);
         }
     }
 
