@@ -293,4 +293,26 @@ class ReconcilerTest {
             assertThrows(IllegalArgumentException.class, () -> Reconciler.<Item>builder().chunkSize(0));
         }
     }
+
+    @Test
+    void aListenerThatThrowsAnErrorIsLoggedAndIgnored() {
+        try (ReconcileFixture f = new ReconcileFixture().seed(20)) {
+            f.search.force(ReconcileFixture.id(2), 0, null);
+            ReconcileListener broken = new ReconcileListener() {
+                @Override
+                public void onProgress(ReconcileProgress progress) {
+                    throw new AssertionError("a broken progress bar (an assert in a listener)");
+                }
+
+                @Override
+                public void onFinished(ReconcileReport report) {
+                    throw new AssertionError("a broken summary");
+                }
+            };
+            ReconcileReport report = f.reconciler().listener(broken).build().apply(ReconcileScope.all());
+            assertEquals(RunStatus.COMPLETED, report.status(), report.summary());
+            assertEquals(1, report.repaired(), report.summary());
+        }
+    }
+
 }

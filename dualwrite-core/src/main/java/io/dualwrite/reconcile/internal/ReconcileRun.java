@@ -202,7 +202,8 @@ final class ReconcileRun<T> {
         for (ReconcileListener l : listeners()) {
             try {
                 l.onFinished(report);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                ErrorClassifier.rethrowIfFatal(e); // a listener's Error is its own failure, as an exception is
                 LOG.warn("reconciliation listener failed on the end of run {}; ignored: {}", report.runId(),
                         e.toString());
             }
@@ -560,14 +561,16 @@ final class ReconcileRun<T> {
                 l.onProgress(progress);
             } catch (ReconcileCancelledException e) {
                 throw e;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                ErrorClassifier.rethrowIfFatal(e); // a listener's Error is its own failure, as an exception is
                 LOG.warn("reconciliation listener failed on progress of run {}; ignored: {}", state.runId,
                         e.toString());
             }
         }
         // after the listeners: one that cancels the run (its holder lost the request to another instance, which may
         // have finished the run and removed its checkpoint) stops it before it leaves a checkpoint a later run of the
-        // same scope would resume from. A crash in between only has the chunk done again.
+        // same scope would resume from. After a crash in between, the resumed run does the chunk again and reports
+        // it as it then finds it (its repairs already made), as after a crash between the repairs and the checkpoint.
         if (mode == ReconcileMode.APPLY) {
             s.store.saveCheckpoint(new ReconcileCheckpoint(runKey, sink, chunk.endId,
                     state.report(RunStatus.RUNNING, null, elapsedMillis()), s.clock.instant()));

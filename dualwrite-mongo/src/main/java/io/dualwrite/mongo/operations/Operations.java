@@ -557,7 +557,8 @@ public final class Operations {
             case ARMED, ALREADY_PENDING -> {
                 String left = deadLetters.removeIfUnchanged(d) ? ""
                         : deadLetters.get(d.id()).isPresent() ? "; the dead letter stays: it failed again since it was read"
-                        : "; the dead letter was discarded (or replayed) meanwhile, after this replay armed the delivery";
+                        : "; the dead letter was discarded (or replayed) while this replay armed the delivery, which"
+                        + " sends the sink the primary's current state";
                 r = new Replay(d, record.toHexString(), armed.outcome() == EmbeddedIntents.Outcome.ARMED
                         ? ReplayOutcome.ARMED : ReplayOutcome.ALREADY_PENDING, armed.version(), "recovery delivers"
                         + " version " + armed.version() + left);
