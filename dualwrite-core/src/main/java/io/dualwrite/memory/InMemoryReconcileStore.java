@@ -80,6 +80,14 @@ public final class InMemoryReconcileStore implements ReconcileStore {
         return List.copyOf(out);
     }
 
+    @Override
+    public Optional<ReconcileReport> report(String entityType, String runId) {
+        Objects.requireNonNull(entityType, "entityType");
+        Objects.requireNonNull(runId, "runId");
+        return Optional.ofNullable(reports.get(runId)).map(Stored::report)
+                .filter(r -> r.entityType().equals(entityType));
+    }
+
     private record Stored(long seq, ReconcileReport report) {
     }
 }

@@ -18,6 +18,7 @@ package io.dualwrite.spi;
 import io.dualwrite.reconcile.ReconcileReport;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -62,4 +63,21 @@ public interface ReconcileStore {
      * @return the entity type's reports, the latest started first
      */
     List<ReconcileReport> reports(String entityType, int limit);
+
+    /**
+     * The report stored under a run id. A reconciler asks before it resumes from a checkpoint: a
+     * checkpoint of a run whose report says it completed is stale (written late by a holder that
+     * had lost the run to another instance, or left by a crash between the report and the
+     * removal of the checkpoint), and the run starts afresh instead of skipping the ids before it.
+     * The default looks through {@link #reports(String, int)}; a durable store should look the
+     * run id up directly.
+     *
+     * @param entityType the entity type of the run, not null
+     * @param runId      the run id, not null
+     * @return the report stored under that run id, empty when none
+     */
+    default Optional<ReconcileReport> report(String entityType, String runId) {
+        Objects.requireNonNull(runId, "runId");
+        return reports(entityType, Integer.MAX_VALUE).stream().filter(r -> r.runId().equals(runId)).findFirst();
+    }
 }

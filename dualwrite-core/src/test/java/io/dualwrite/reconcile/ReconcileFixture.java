@@ -24,6 +24,8 @@ import io.dualwrite.memory.InMemoryReconcileStore;
 import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.ReconcilableSink;
+import io.dualwrite.spi.ReconcileCheckpoint;
+import io.dualwrite.spi.ReconcileStore;
 import io.dualwrite.spi.Snapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -33,7 +35,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A writer over an in-memory primary with two in-memory sinks ("cache" and "search"), a fixed
@@ -47,7 +51,7 @@ final class ReconcileFixture implements AutoCloseable {
     final InMemorySink<Item> search = new InMemorySink<>();
     final InMemorySink<Item> cache = new InMemorySink<>();
     final InMemoryDeadLetterStore deadLetters = new InMemoryDeadLetterStore();
-    final InMemoryReconcileStore store = new InMemoryReconcileStore();
+    final RecordingStore store = new RecordingStore();
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final DualWriter<Item> writer;
 
@@ -131,5 +135,47 @@ final class ReconcileFixture implements AutoCloseable {
     @Override
     public void close() {
         writer.close();
+    }
+
+    /** The in-memory reconcile store, keeping a list of every checkpoint saved. */
+    static final class RecordingStore implements ReconcileStore {
+        private final InMemoryReconcileStore delegate = new InMemoryReconcileStore();
+        private final List<ReconcileCheckpoint> saved = new CopyOnWriteArrayList<>();
+
+        /** @return every checkpoint saved, in order */
+        List<ReconcileCheckpoint> checkpointsSeen() {
+            return List.copyOf(saved);
+        }
+
+        @Override
+        public Optional<ReconcileCheckpoint> checkpoint(String runKey) {
+            return delegate.checkpoint(runKey);
+        }
+
+        @Override
+        public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
+            saved.add(checkpoint);
+            delegate.saveCheckpoint(checkpoint);
+        }
+
+        @Override
+        public void clearCheckpoint(String runKey) {
+            delegate.clearCheckpoint(runKey);
+        }
+
+        @Override
+        public void saveReport(ReconcileReport report) {
+            delegate.saveReport(report);
+        }
+
+        @Override
+        public List<ReconcileReport> reports(String entityType, int limit) {
+            return delegate.reports(entityType, limit);
+        }
+
+        @Override
+        public Optional<ReconcileReport> report(String entityType, String runId) {
+            return delegate.report(entityType, runId);
+        }
     }
 }

@@ -16,6 +16,7 @@
 package io.dualwrite.reconcile;
 
 import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.spi.ReconcileCheckpoint;
 import io.micrometer.core.instrument.Counter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -230,6 +231,36 @@ class ReconcilerTest {
             assertNotEquals(abandoned.runId(), fresh.runId(), "the next run is a new one");
             assertEquals(0, fresh.resumes());
             assertEquals(41, fresh.idsCovered(), "it covered everything from the beginning: " + fresh.summary());
+        }
+    }
+
+    /**
+     * A checkpoint of a run whose report says COMPLETED (a crash between the report and the checkpoint's removal, or a
+     * late write by a holder that had lost the run) is stale: not shown as unfinished, not abandoned over the completed
+     * report, and not resumed, so the next run covers every id.
+     */
+    @Test
+    void aCheckpointOfARunThatCompletedIsNeitherResumedNorAbandoned() {
+        try (ReconcileFixture f = new ReconcileFixture().seed(40)) {
+            f.injectCommon();
+            ReconcileScope scope = ReconcileScope.all().sinks("search");
+            Reconciler reconciler = f.reconciler().useDigests(false).build();
+            ReconcileReport completed = reconciler.apply(scope);
+            assertEquals(RunStatus.COMPLETED, completed.status(), completed.summary());
+            ReconcileCheckpoint mid = f.store.checkpointsSeen().get(1);
+            String runKey = mid.runKey();
+            assertEquals(completed.runId(), mid.report().runId());
+            f.store.saveCheckpoint(mid); // the late write
+
+            assertTrue(reconciler.unfinished(scope).isEmpty(), "a completed run is not unfinished");
+            assertTrue(reconciler.abandon(scope).isEmpty(), "nor can it be abandoned");
+            assertEquals(completed, reconciler.history(1).get(0), "its report still says COMPLETED");
+            ReconcileReport next = reconciler.apply(scope);
+
+            assertNotEquals(completed.runId(), next.runId(), "a new run, not the completed one resumed");
+            assertEquals(0, next.resumes());
+            assertEquals(completed.idsCovered(), next.idsCovered(), "it covered every id again: " + next.summary());
+            assertTrue(f.store.checkpoint(runKey).isEmpty(), "the new run's end removed the stale checkpoint");
         }
     }
 

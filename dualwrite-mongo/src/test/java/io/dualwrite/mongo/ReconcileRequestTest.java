@@ -17,6 +17,7 @@ package io.dualwrite.mongo;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
 import io.dualwrite.DualWriter;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemorySink;
@@ -33,6 +34,9 @@ import io.dualwrite.reconcile.ReconcileScope;
 import io.dualwrite.reconcile.Reconciler;
 import io.dualwrite.reconcile.RepairOutcome;
 import io.dualwrite.spi.ReconcilableSink;
+import io.dualwrite.spi.ReconcileCheckpoint;
+import io.dualwrite.spi.ReconcileStore;
+import io.dualwrite.testkit.ForwardingReconcileStore;
 import io.dualwrite.testkit.ForwardingSink;
 import io.dualwrite.testkit.mongo.MongoExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -88,11 +92,17 @@ class ReconcileRequestTest {
         /** An instance whose worker polls on {@code scheduler} (null: the worker's own). */
         Instance(MongoDatabase db, MongoCollection<Product> products, String name, ReconcilableSink<Product> reader,
                  ScheduledExecutorService scheduler) {
+            this(db, products, name, reader, scheduler, MongoReconcileStore.builder(db).build());
+        }
+
+        /** An instance whose reconciler keeps its checkpoints and reports in {@code store}. */
+        Instance(MongoDatabase db, MongoCollection<Product> products, String name, ReconcilableSink<Product> reader,
+                 ScheduledExecutorService scheduler, ReconcileStore store) {
             writer = DualWriter.<Product>builder().entityType("product").idOf(Product::getId)
                     .primary(MongoPrimaryStore.builder(products).build()).deadLetterStore(new InMemoryDeadLetterStore())
                     .sink("search", search).meterRegistry(new SimpleMeterRegistry()).workerId(name).build();
             reconciler = Reconciler.<Product>builder().writer(writer).primary(MongoPrimaryStore.builder(products).build())
-                    .sink("search", reader).store(MongoReconcileStore.builder(db).build()).chunkSize(2)
+                    .sink("search", reader).store(store).chunkSize(2)
                     .meterRegistry(new SimpleMeterRegistry()).listener(new ReconcileListener() {
                         @Override
                         public void onFinished(ReconcileReport report) {
@@ -129,6 +139,17 @@ class ReconcileRequestTest {
             }
             Thread.sleep(10);
         }
+    }
+
+    /** @return the ids the search sink does not hold at the given versions */
+    private List<String> notHeldAt(Map<String, Long> versions) {
+        List<String> out = new ArrayList<>();
+        versions.forEach((id, v) -> {
+            if (search.versionOf(id).orElse(-1) != v) {
+                out.add(id);
+            }
+        });
+        return out;
     }
 
     /**
@@ -380,16 +401,80 @@ class ReconcileRequestTest {
         assertEquals(second.id(), done.id());
         assertEquals(RequestStatus.COMPLETED, done.status(), String.valueOf(done.reason()));
         ReconcileReport report = done.finalReport().orElseThrow();
-        List<String> stillMissing = new ArrayList<>();
-        versions.forEach((id, v) -> {
-            if (search.versionOf(id).orElse(-1) != v) {
-                stillMissing.add(id);
-            }
-        });
+        List<String> stillMissing = notHeldAt(versions);
         assertEquals(List.of(), stillMissing, "a COMPLETED apply of scope 'all' (resumes " + report.resumes()
                 + ", run id " + report.runId() + ", same as the first request's run: "
                 + report.runId().equals(requests.get(first.id()).orElseThrow().finalReport().orElseThrow().runId())
                 + ") leaves these ids missing from the sink: " + report.summary());
     }
 
+
+    /**
+     * A holder whose checkpoint write stalls (a pause longer than the lease, between its progress record and the
+     * checkpoint landing) writes it after the instance that took the request over has completed the run. The
+     * checkpoint belongs to a run whose report says COMPLETED: the next applied run of the scope starts afresh instead
+     * of resuming from it and skipping every id before it.
+     */
+    @Test
+    void aCheckpointThatLandsAfterItsRunCompletedIsNotResumed(MongoDatabase db) throws Exception {
+        MongoCollection<Product> products = Collections.products(db);
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch land = new CountDownLatch(1);
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        AtomicInteger checkpointsOfA = new AtomicInteger();
+        ReconcileStore stallingSecondCheckpoint = new ForwardingReconcileStore(shared) {
+            @Override
+            public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
+                if (checkpointsOfA.incrementAndGet() == 2) {
+                    stalled.countDown();
+                    try {
+                        land.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                super.saveCheckpoint(checkpoint);
+            }
+        };
+        Instance a = new Instance(db, products, "app-a", search, null, stallingSecondCheckpoint);
+        Instance b = new Instance(db, products, "app-b", search);
+        Map<String, Long> versions = new LinkedHashMap<>();
+        for (int i = 1; i <= 6; i++) {
+            versions.put("p-" + i, a.writer.save(new Product("p-" + i, "item " + i, 100 * i)).version());
+        }
+        search.clear();
+        ReconcileRequests requests = requests(db);
+        ReconcileRequest first = requests.submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        String firstRun;
+        try {
+            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
+            assertTrue(stalled.await(20, TimeUnit.SECONDS), "A's second checkpoint stalls");
+            clock.advance(LEASE.plusSeconds(1)); // A's lease runs out
+            ReconcileRequest byB = b.worker.runOnce().orElseThrow();
+            assertEquals(RequestStatus.COMPLETED, byB.status(), "B took the request over and completed it");
+            firstRun = byB.finalReport().orElseThrow().runId();
+            land.countDown(); // A's checkpoint lands after the run completed; A stops at its next chunk
+            aRun.get(20, TimeUnit.SECONDS);
+        } finally {
+            land.countDown();
+            pool.shutdownNow();
+        }
+        assertEquals(1, shared.checkpointCollection().countDocuments(Filters.eq("runId", firstRun)),
+                "A's late checkpoint of the completed run is there");
+
+        search.clear(); // later, the cache is flushed again
+        ReconcileRequest second = requests.submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "bob");
+        ReconcileRequest done = b.worker.runOnce().orElseThrow();
+        assertEquals(second.id(), done.id());
+        assertEquals(RequestStatus.COMPLETED, done.status(), String.valueOf(done.reason()));
+        ReconcileReport report = done.finalReport().orElseThrow();
+        List<String> stillMissing = notHeldAt(versions);
+        assertEquals(List.of(), stillMissing, "resumes " + report.resumes() + ", run " + report.runId() + ": "
+                + report.summary());
+        assertFalse(report.runId().equals(firstRun), "a new run, not the completed one resumed");
+        assertEquals(0, report.resumes());
+        assertEquals(6, report.count(DriftClass.MISSING), report.summary());
+    }
 }

@@ -95,6 +95,24 @@ public final class DefaultReconciler<T> implements Reconciler {
             this.meters = meters;
             this.clock = clock;
         }
+
+        /**
+         * The checkpoint a run of the key resumes from: none when the checkpoint's run completed. Such a checkpoint
+         * was written late by a holder that lost the run to an instance that completed it, or left by a crash between
+         * the report and the checkpoint's removal; resuming from it would skip every id before it. A new run's first
+         * checkpoint replaces it, and its end removes it.
+         */
+        Optional<ReconcileCheckpoint> resumable(String runKey) {
+            Optional<ReconcileCheckpoint> cp = store.checkpoint(runKey);
+            if (cp.isPresent() && store.report(writer.entityType(), cp.get().report().runId())
+                    .map(r -> r.status() == RunStatus.COMPLETED).orElse(false)) {
+                LOG.warn("reconciliation of {}: the checkpoint at sink '{}' after id '{}' belongs to run {}, which"
+                        + " completed; it is not resumed", writer.entityType(), cp.get().sink(), cp.get().lastId(),
+                        cp.get().report().runId());
+                return Optional.empty();
+            }
+            return cp;
+        }
     }
 
     final Settings<T> s;
@@ -165,7 +183,7 @@ public final class DefaultReconciler<T> implements Reconciler {
     public Optional<ReconcileReport> unfinished(ReconcileScope scope) {
         Objects.requireNonNull(scope, "scope");
         List<String> sinks = resolveSinks(scope);
-        return s.store.checkpoint(runKey(ReconcileMode.APPLY, scope, sinks)).map(ReconcileCheckpoint::report);
+        return s.resumable(runKey(ReconcileMode.APPLY, scope, sinks)).map(ReconcileCheckpoint::report);
     }
 
     @Override
@@ -174,7 +192,7 @@ public final class DefaultReconciler<T> implements Reconciler {
         String key = runKey(ReconcileMode.APPLY, scope, resolveSinks(scope));
         runLock.lock();
         try {
-            Optional<ReconcileCheckpoint> cp = s.store.checkpoint(key);
+            Optional<ReconcileCheckpoint> cp = s.resumable(key);
             if (cp.isEmpty()) {
                 return Optional.empty();
             }

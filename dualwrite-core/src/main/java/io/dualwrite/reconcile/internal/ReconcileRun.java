@@ -118,7 +118,7 @@ final class ReconcileRun<T> {
 
     private ReconcileReport executeLocked() {
         startNanos = System.nanoTime();
-        Optional<ReconcileCheckpoint> cp = mode == ReconcileMode.APPLY ? s.store.checkpoint(runKey) : Optional.empty();
+        Optional<ReconcileCheckpoint> cp = mode == ReconcileMode.APPLY ? s.resumable(runKey) : Optional.empty();
         if (cp.isPresent() && sinks.contains(cp.get().sink())) {
             state = RunState.resume(cp.get().report(), s.sampleSize);
             startSink = cp.get().sink();
@@ -387,7 +387,20 @@ final class ReconcileRun<T> {
             if (e.drift() == DriftClass.AHEAD) {
                 // a write committed (and delivered) since the primary was read is no phantom: a sink ahead of the
                 // primary is judged by what the primary holds now
-                Optional<Snapshot<T>> now = current(snap.id());
+                Optional<Snapshot<T>> now;
+                try {
+                    now = current(snap.id());
+                } catch (Exception | Error failure) {
+                    // the primary cannot say now (a write holds the entity, the primary is unreachable): most often a
+                    // write in progress, so no phantom is reported; the id is left to the next run, as AHEAD is
+                    // never repaired anyway, and one busy entity does not fail the run
+                    ErrorClassifier.rethrowIfFatal(failure);
+                    state.error(sink + " " + snap.id() + ": held at version " + held + ", ahead of the primary's "
+                            + snap.version() + ", and the primary could not be read again to tell a write committed"
+                            + " since from a phantom; not judged, the next run compares it: "
+                            + DefaultReconciler.describe(failure));
+                    continue;
+                }
                 if (now.isPresent() && now.get().version() != snap.version()) {
                     snap = now.get();
                     e = classify(sink, snap, held);

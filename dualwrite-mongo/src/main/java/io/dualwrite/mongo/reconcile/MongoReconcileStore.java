@@ -162,6 +162,14 @@ public final class MongoReconcileStore implements ReconcileStore {
         return latest(Filters.eq("type", entityType), limit);
     }
 
+    @Override
+    public Optional<ReconcileReport> report(String entityType, String runId) {
+        Objects.requireNonNull(entityType, "entityType");
+        Objects.requireNonNull(runId, "runId");
+        Document d = reports.find(Filters.and(Filters.eq("_id", runId), Filters.eq("type", entityType))).first();
+        return d == null ? Optional.empty() : Optional.of(ReconcileReport.fromJson(d.getString("json")));
+    }
+
     /**
      * The latest reports of every entity type: the audit log as an operator reads it.
      *
