@@ -47,7 +47,9 @@ public final class InMemoryReconcileStore implements ReconcileStore {
     @Override
     public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
         Objects.requireNonNull(checkpoint, "checkpoint");
-        checkpoints.put(checkpoint.runKey(), checkpoint);
+        checkpoints.compute(checkpoint.runKey(), (key, there) -> there != null
+                && there.report().runId().equals(checkpoint.report().runId())
+                && there.report().resumes() > checkpoint.report().resumes() ? there : checkpoint);
     }
 
     @Override
@@ -59,7 +61,8 @@ public final class InMemoryReconcileStore implements ReconcileStore {
     @Override
     public void saveReport(ReconcileReport report) {
         Objects.requireNonNull(report, "report");
-        reports.put(report.runId(), new Stored(sequence.incrementAndGet(), report));
+        reports.compute(report.runId(), (runId, stored) -> stored != null && stored.report.resumes() > report.resumes()
+                ? stored : new Stored(sequence.incrementAndGet(), report));
     }
 
     @Override

@@ -48,7 +48,9 @@ import java.util.Objects;
  * @param digestCalls  of those, digest calls
  * @param counts       per sink, ids by drift class
  * @param actions      per sink, planned repairs by outcome (applied runs only)
- * @param errors       errors met (ids and messages, no payloads), the first {@value #MAX_ERRORS}
+ * @param errors       errors met (ids and messages, no payloads): at most {@value #MAX_ERRORS} lines, the
+ *                     last two of which, when a run met more, count those not listed and say why a failed run
+ *                     stopped
  * @param samples      the first plan entries of each sink (up to the reconciler's sample size)
  */
 public record ReconcileReport(String runId, String entityType, ReconcileMode mode, String scope, List<String> sinks,
@@ -57,7 +59,10 @@ public record ReconcileReport(String runId, String entityType, ReconcileMode mod
                               long sinkCalls, long digestCalls,
                               Map<String, Map<DriftClass, Long>> counts, Map<String, Map<RepairOutcome, Long>> actions,
                               List<String> errors, List<PlanEntry> samples) {
-    /** The most errors a report keeps. */
+    /**
+     * The most error lines a run's report holds: beyond two fewer, a line counts the errors not listed, and a failed
+     * run's last line says why it stopped.
+     */
     public static final int MAX_ERRORS = 100;
 
     /**
@@ -81,7 +86,7 @@ public record ReconcileReport(String runId, String entityType, ReconcileMode mod
      * @param digestCalls of those, digest calls
      * @param counts per sink, ids by drift class
      * @param actions per sink, planned repairs by outcome (applied runs only)
-     * @param errors errors met (ids and messages, no payloads), the first {@value #MAX_ERRORS}
+     * @param errors errors met (ids and messages, no payloads), at most {@value #MAX_ERRORS} lines
      * @param samples the first plan entries of each sink (up to the reconciler's sample size)
      * @throws NullPointerException if runId, entityType, mode, scope, status or startedAt is null
      */

@@ -37,7 +37,10 @@ public interface ReconcileStore {
     Optional<ReconcileCheckpoint> checkpoint(String runKey);
 
     /**
-     * Replaces the checkpoint of the checkpoint's run key.
+     * Replaces the checkpoint of the checkpoint's run key, unless the checkpoint there belongs to the
+     * same run with more {@linkplain ReconcileReport#resumes() resumes} (written by a later execution
+     * of the run, which took it over): then the given one is stale and ignored. The check and the
+     * write must be one atomic step.
      *
      * @param checkpoint the checkpoint, not null
      */
@@ -51,7 +54,11 @@ public interface ReconcileStore {
     void clearCheckpoint(String runKey);
 
     /**
-     * Appends a report to the audit log (replacing a report with the same run id).
+     * Appends a report to the audit log, replacing a report with the same run id unless that one
+     * has more {@linkplain ReconcileReport#resumes() resumes}: a report of an execution of the run
+     * that another one took over since (a request holder that lost its lease and came back) must
+     * not replace what the later execution stored, and is ignored. The check and the write must be
+     * one atomic step.
      *
      * @param report the report, not null
      */

@@ -25,7 +25,6 @@ import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.spi.ReconcileCheckpoint;
-import io.dualwrite.spi.ReconcileStore;
 import io.dualwrite.spi.Snapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -138,9 +137,12 @@ final class ReconcileFixture implements AutoCloseable {
     }
 
     /** The in-memory reconcile store, keeping a list of every checkpoint saved. */
-    static final class RecordingStore implements ReconcileStore {
-        private final InMemoryReconcileStore delegate = new InMemoryReconcileStore();
+    static final class RecordingStore extends DelegatingReconcileStore {
         private final List<ReconcileCheckpoint> saved = new CopyOnWriteArrayList<>();
+
+        RecordingStore() {
+            super(new InMemoryReconcileStore());
+        }
 
         /** @return every checkpoint saved, in order */
         List<ReconcileCheckpoint> checkpointsSeen() {
@@ -148,29 +150,9 @@ final class ReconcileFixture implements AutoCloseable {
         }
 
         @Override
-        public Optional<ReconcileCheckpoint> checkpoint(String runKey) {
-            return delegate.checkpoint(runKey);
-        }
-
-        @Override
         public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
             saved.add(checkpoint);
-            delegate.saveCheckpoint(checkpoint);
-        }
-
-        @Override
-        public void clearCheckpoint(String runKey) {
-            delegate.clearCheckpoint(runKey);
-        }
-
-        @Override
-        public void saveReport(ReconcileReport report) {
-            delegate.saveReport(report);
-        }
-
-        @Override
-        public List<ReconcileReport> reports(String entityType, int limit) {
-            return delegate.reports(entityType, limit);
+            super.saveCheckpoint(checkpoint);
         }
 
         @Override

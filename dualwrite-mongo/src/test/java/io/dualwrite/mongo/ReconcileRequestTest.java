@@ -15,6 +15,8 @@
  */
 package io.dualwrite.mongo;
 
+import com.mongodb.MongoSocketReadTimeoutException;
+import com.mongodb.ServerAddress;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
@@ -44,6 +46,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,6 +63,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -77,6 +82,8 @@ class ReconcileRequestTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T10:00:00Z"));
     private final InMemorySink<Product> search = new InMemorySink<>();
     private final List<AutoCloseable> closing = new ArrayList<>();
+    /** The collection of the instances {@link #instance} makes. */
+    private MongoCollection<Product> products;
 
     /** One application instance. */
     private final class Instance {
@@ -364,68 +371,57 @@ class ReconcileRequestTest {
      */
     @Test
     void aHolderThatLostItsRequestLeavesNoCheckpointThatTheNextRunResumesFrom(MongoDatabase db) throws Exception {
-        MongoCollection<Product> products = Collections.products(db);
         CountDownLatch secondChunk = new CountDownLatch(1);
         CountDownLatch revive = new CountDownLatch(1);
-        Instance a = new Instance(db, products, "app-a", waitingInTheSecondChunk(secondChunk, revive));
-        Instance b = new Instance(db, products, "app-b", search);
+        Instance a = instance(db, "app-a", waitingInTheSecondChunk(secondChunk, revive),
+                MongoReconcileStore.builder(db).build());
+        Instance b = instance(db, "app-b", search, MongoReconcileStore.builder(db).build());
+        Map<String, Long> versions = seedSix(a);
+        ReconcileRequest first = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+
+        // A comes back, finishes the chunk it was in, and stops
+        ReconcileReport byB = heldWhileTheOtherTakesOver(a, b, secondChunk, revive, RequestStatus.COMPLETED, () -> { });
+
+        assertEquals(RequestStatus.COMPLETED, requests(db).get(first.id()).orElseThrow().status());
+        // days later the cache is flushed again, and an operator asks for a reconciliation of everything
+        nextApplyRepairsEverything(db, b, versions, byB.runId(), "after A stopped");
+    }
+
+    // ------------------------------------------------------------------ a stale holder writing late
+
+    /**
+     * An instance over the test's collection (the same for every instance of a test), without its own worker
+     * scheduler, keeping its checkpoints and reports in {@code store}.
+     */
+    private Instance instance(MongoDatabase db, String name, ReconcilableSink<Product> reader, ReconcileStore store) {
+        if (products == null) {
+            products = Collections.products(db);
+        }
+        return new Instance(db, products, name, reader, null, store);
+    }
+
+    /** Saves p-1..p-6 through A; then the cache is flushed: six missing. @return their versions */
+    private Map<String, Long> seedSix(Instance a) {
         Map<String, Long> versions = new LinkedHashMap<>();
         for (int i = 1; i <= 6; i++) {
             versions.put("p-" + i, a.writer.save(new Product("p-" + i, "item " + i, 100 * i)).version());
         }
-        search.clear(); // the cache was flushed: six missing
-        ReconcileRequests requests = requests(db);
-        ReconcileRequest first = requests.submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
-
-        ExecutorService pool = Executors.newSingleThreadExecutor();
-        try {
-            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
-            assertTrue(secondChunk.await(20, TimeUnit.SECONDS), "A reached its second chunk");
-            clock.advance(LEASE.plusSeconds(1)); // A's lease runs out
-            ReconcileRequest byB = b.worker.runOnce().orElseThrow();
-            assertEquals(RequestStatus.COMPLETED, byB.status(), "B took the request over and completed it");
-            assertEquals("app-b", byB.owner());
-            revive.countDown(); // A comes back, finishes the chunk it was in, and stops
-            aRun.get(20, TimeUnit.SECONDS);
-            assertEquals(first.id(), requests.get(first.id()).map(ReconcileRequest::id).orElseThrow());
-            assertEquals(RequestStatus.COMPLETED, requests.get(first.id()).orElseThrow().status());
-        } finally {
-            revive.countDown();
-            pool.shutdownNow();
-        }
-
-        // days later the cache is flushed again, and an operator asks for a reconciliation of everything
         search.clear();
-        ReconcileRequest second = requests.submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "bob");
-        ReconcileRequest done = b.worker.runOnce().orElseThrow();
-        assertEquals(second.id(), done.id());
-        assertEquals(RequestStatus.COMPLETED, done.status(), String.valueOf(done.reason()));
-        ReconcileReport report = done.finalReport().orElseThrow();
-        List<String> stillMissing = notHeldAt(versions);
-        assertEquals(List.of(), stillMissing, "a COMPLETED apply of scope 'all' (resumes " + report.resumes()
-                + ", run id " + report.runId() + ", same as the first request's run: "
-                + report.runId().equals(requests.get(first.id()).orElseThrow().finalReport().orElseThrow().runId())
-                + ") leaves these ids missing from the sink: " + report.summary());
+        return versions;
     }
 
-
     /**
-     * A holder whose checkpoint write stalls (a pause longer than the lease, between its progress record and the
-     * checkpoint landing) writes it after the instance that took the request over has completed the run. The
-     * checkpoint belongs to a run whose report says COMPLETED: the next applied run of the scope starts afresh instead
-     * of resuming from it and skipping every id before it.
+     * A store whose checkpoint write number {@code which} (2: after p-3 and p-4; 3: the last) says so on
+     * {@code stalled}, waits for {@code land}, lands, and then runs {@code after}.
      */
-    @Test
-    void aCheckpointThatLandsAfterItsRunCompletedIsNotResumed(MongoDatabase db) throws Exception {
-        MongoCollection<Product> products = Collections.products(db);
-        CountDownLatch stalled = new CountDownLatch(1);
-        CountDownLatch land = new CountDownLatch(1);
-        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
-        AtomicInteger checkpointsOfA = new AtomicInteger();
-        ReconcileStore stallingSecondCheckpoint = new ForwardingReconcileStore(shared) {
+    private static ReconcileStore stallingCheckpoint(ReconcileStore shared, int which, CountDownLatch stalled,
+                                                     CountDownLatch land, Runnable after) {
+        AtomicInteger checkpoints = new AtomicInteger();
+        return new ForwardingReconcileStore(shared) {
             @Override
             public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
-                if (checkpointsOfA.incrementAndGet() == 2) {
+                boolean stalls = checkpoints.incrementAndGet() == which;
+                if (stalls) {
                     stalled.countDown();
                     try {
                         land.await();
@@ -434,47 +430,218 @@ class ReconcileRequestTest {
                     }
                 }
                 super.saveCheckpoint(checkpoint);
+                if (stalls) {
+                    after.run();
+                }
             }
         };
-        Instance a = new Instance(db, products, "app-a", search, null, stallingSecondCheckpoint);
-        Instance b = new Instance(db, products, "app-b", search);
-        Map<String, Long> versions = new LinkedHashMap<>();
-        for (int i = 1; i <= 6; i++) {
-            versions.put("p-" + i, a.writer.save(new Product("p-" + i, "item " + i, 100 * i)).version());
-        }
-        search.clear();
-        ReconcileRequests requests = requests(db);
-        ReconcileRequest first = requests.submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+    }
 
+    /**
+     * A takes the pending request and runs it until {@code held} says it is held (a stalled write, a hung read); its
+     * lease runs out; B takes the request over and ends it with {@code expected}; {@code meanwhile} runs; then
+     * {@code release} lets A go on, and A's run ends.
+     *
+     * @return B's final report
+     */
+    private ReconcileReport heldWhileTheOtherTakesOver(Instance a, Instance b, CountDownLatch held,
+                                                       CountDownLatch release, RequestStatus expected,
+                                                       Runnable meanwhile) throws Exception {
         ExecutorService pool = Executors.newSingleThreadExecutor();
-        String firstRun;
         try {
             Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
-            assertTrue(stalled.await(20, TimeUnit.SECONDS), "A's second checkpoint stalls");
+            assertTrue(held.await(20, TimeUnit.SECONDS), "A is held");
             clock.advance(LEASE.plusSeconds(1)); // A's lease runs out
             ReconcileRequest byB = b.worker.runOnce().orElseThrow();
-            assertEquals(RequestStatus.COMPLETED, byB.status(), "B took the request over and completed it");
-            firstRun = byB.finalReport().orElseThrow().runId();
-            land.countDown(); // A's checkpoint lands after the run completed; A stops at its next chunk
+            assertEquals(expected, byB.status(), "B took the request over: " + byB.reason());
+            assertEquals("app-b", byB.owner());
+            meanwhile.run();
+            release.countDown();
             aRun.get(20, TimeUnit.SECONDS);
+            return byB.finalReport().orElseThrow();
         } finally {
-            land.countDown();
+            release.countDown();
             pool.shutdownNow();
         }
-        assertEquals(1, shared.checkpointCollection().countDocuments(Filters.eq("runId", firstRun)),
-                "A's late checkpoint of the completed run is there");
+    }
 
-        search.clear(); // later, the cache is flushed again
-        ReconcileRequest second = requests.submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "bob");
+    /**
+     * Later the cache is flushed again and an operator asks for an applied run of everything: it must leave every id
+     * held at its version, whatever the stale holder wrote.
+     */
+    private void nextApplyRepairsEverything(MongoDatabase db, Instance b, Map<String, Long> versions, String firstRun,
+                                            String context) {
+        search.clear();
+        ReconcileRequest second = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "bob");
         ReconcileRequest done = b.worker.runOnce().orElseThrow();
         assertEquals(second.id(), done.id());
         assertEquals(RequestStatus.COMPLETED, done.status(), String.valueOf(done.reason()));
         ReconcileReport report = done.finalReport().orElseThrow();
-        List<String> stillMissing = notHeldAt(versions);
-        assertEquals(List.of(), stillMissing, "resumes " + report.resumes() + ", run " + report.runId() + ": "
-                + report.summary());
-        assertFalse(report.runId().equals(firstRun), "a new run, not the completed one resumed");
+        assertEquals(List.of(), notHeldAt(versions), context + "; the next run (" + report.runId()
+                + (report.runId().equals(firstRun) ? ", the first run resumed" : ", a new run") + ", resumes "
+                + report.resumes() + "): " + report.summary());
         assertEquals(0, report.resumes());
         assertEquals(6, report.count(DriftClass.MISSING), report.summary());
+    }
+
+    /**
+     * A's checkpoint write stalls past its lease (between its progress record and the checkpoint landing) and lands
+     * after B completed the run: the next applied run starts afresh instead of resuming from it.
+     */
+    @Test
+    void aCheckpointThatLandsAfterItsRunCompletedIsNotResumed(MongoDatabase db) throws Exception {
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch land = new CountDownLatch(1);
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        Instance a = instance(db, "app-a", search, stallingCheckpoint(shared, 2, stalled, land, () -> { }));
+        Instance b = instance(db, "app-b", search, shared);
+        Map<String, Long> versions = seedSix(a);
+        requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+
+        String firstRun = heldWhileTheOtherTakesOver(a, b, stalled, land, RequestStatus.COMPLETED, () -> { }).runId();
+
+        assertEquals(1, shared.checkpointCollection().countDocuments(Filters.eq("runId", firstRun)),
+                "A's late checkpoint of the completed run is there");
+        nextApplyRepairsEverything(db, b, versions, firstRun, "after A's late checkpoint");
+    }
+
+    /**
+     * The stalled checkpoint write lands after B completed the run, and A's driver then times out on the reply: A's
+     * run fails, and the report it stores (of its execution 0) does not replace B's COMPLETED one (execution 1).
+     */
+    @Test
+    void aLateCheckpointWhoseReplyIsLostLeavesTheCompletedReport(MongoDatabase db) throws Exception {
+        aLateCheckpointThenAFailureLeavesTheCompletedReport(db, search, () -> {
+            throw new MongoSocketReadTimeoutException("Timeout while receiving message (injected: the write landed)",
+                    new ServerAddress(), new SocketTimeoutException("Read timed out"));
+        });
+    }
+
+    /**
+     * The stalled checkpoint lands after B completed the run; A goes on to its next chunk, and its sink read fails
+     * before A's listener learns the lease is lost: A's FAILED report does not replace B's COMPLETED one.
+     */
+    @Test
+    void aStaleHolderWhoseNextChunkFailsLeavesTheCompletedReport(MongoDatabase db) throws Exception {
+        AtomicBoolean landed = new AtomicBoolean();
+        ReconcilableSink<Product> flakyForA = new ForwardingSink<>(search) {
+            @Override
+            public Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
+                if (landed.get()) {
+                    throw new IOException("connection reset (injected)");
+                }
+                return super.versionsOf(ids);
+            }
+        };
+        aLateCheckpointThenAFailureLeavesTheCompletedReport(db, flakyForA, () -> landed.set(true));
+    }
+
+    /**
+     * A's second checkpoint write stalls past its lease; B completes the run; A's write lands and {@code afterLanding}
+     * runs (it throws, or makes A's next read fail): A's run fails, B's COMPLETED report stays, and the next applied
+     * run starts afresh.
+     */
+    private void aLateCheckpointThenAFailureLeavesTheCompletedReport(MongoDatabase db, ReconcilableSink<Product> readerOfA,
+                                                                     Runnable afterLanding) throws Exception {
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch land = new CountDownLatch(1);
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        Instance a = instance(db, "app-a", readerOfA, stallingCheckpoint(shared, 2, stalled, land, afterLanding));
+        Instance b = instance(db, "app-b", search, shared);
+        Map<String, Long> versions = seedSix(a);
+        requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+
+        ReconcileReport byB = heldWhileTheOtherTakesOver(a, b, stalled, land, RequestStatus.COMPLETED, () -> { });
+
+        assertEquals(byB, shared.report("product", byB.runId()).orElseThrow(), "the stored report is B's");
+        nextApplyRepairsEverything(db, b, versions, byB.runId(), "after A's failure");
+    }
+
+    /**
+     * A's checkpoint write stalls; B takes the request over and its run fails (the sink is down); an operator abandons
+     * the unfinished run so that the next one starts from the beginning; then A's late checkpoint lands: it is not
+     * resumed.
+     */
+    @Test
+    void aLateCheckpointOfAnAbandonedRunIsNotResumed(MongoDatabase db) throws Exception {
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch land = new CountDownLatch(1);
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        AtomicBoolean sinkDown = new AtomicBoolean();
+        ReconcilableSink<Product> readerOfB = new ForwardingSink<>(search) {
+            @Override
+            public Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
+                if (sinkDown.get()) {
+                    throw new IOException("connection refused (injected)");
+                }
+                return super.versionsOf(ids);
+            }
+        };
+        Instance a = instance(db, "app-a", search, stallingCheckpoint(shared, 2, stalled, land, () -> { }));
+        Instance b = instance(db, "app-b", readerOfB, shared);
+        Map<String, Long> versions = seedSix(a);
+        requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+
+        sinkDown.set(true);
+        ReconcileReport byB = heldWhileTheOtherTakesOver(a, b, stalled, land, RequestStatus.FAILED, () -> {
+            sinkDown.set(false);
+            assertTrue(b.reconciler.abandon(ReconcileScope.all()).isPresent(), "B's failed run is abandoned");
+            assertTrue(b.reconciler.unfinished(ReconcileScope.all()).isEmpty(), "abandoned");
+        });
+
+        assertTrue(b.reconciler.unfinished(ReconcileScope.all()).isEmpty(), "A's late checkpoint is not unfinished");
+        nextApplyRepairsEverything(db, b, versions, byB.runId(), "after abandon and A's late checkpoint");
+    }
+
+    /**
+     * A hangs in the sink read of its second chunk; B takes the request over and completes the run; when A comes back
+     * its hung read fails: A stores no report over B's (docs/reconciliation.md: a holder that comes back "stores no
+     * report of its own").
+     */
+    @Test
+    void aHolderThatComesBackWithAFailedReadStoresNoReportOverTheOthers(MongoDatabase db) throws Exception {
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch revive = new CountDownLatch(1);
+        AtomicInteger reads = new AtomicInteger();
+        ReconcilableSink<Product> hangingThenReset = new ForwardingSink<>(search) {
+            @Override
+            public Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
+                if (ids.contains("p-3") && reads.incrementAndGet() == 1) {
+                    reached.countDown();
+                    revive.await();
+                    throw new IOException("connection reset (injected, after the hang)");
+                }
+                return super.versionsOf(ids);
+            }
+        };
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        Instance a = instance(db, "app-a", hangingThenReset, shared);
+        Instance b = instance(db, "app-b", search, shared);
+        seedSix(a);
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+
+        ReconcileReport byB = heldWhileTheOtherTakesOver(a, b, reached, revive, RequestStatus.COMPLETED, () -> { });
+
+        assertEquals(RequestStatus.COMPLETED, requests(db).get(r.id()).orElseThrow().status(), "the request is fenced");
+        assertEquals(byB, shared.report("product", byB.runId()).orElseThrow(), "the stored report is B's");
+    }
+
+    /**
+     * A's checkpoint write of its last chunk stalls past the lease; B takes over and completes the run; A's write then
+     * lands and A's run, with no next chunk to stop at, ends: its COMPLETED report does not replace B's.
+     */
+    @Test
+    void aHolderWhoseLastCheckpointStalledStoresNoReportOverTheOthers(MongoDatabase db) throws Exception {
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch land = new CountDownLatch(1);
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        Instance a = instance(db, "app-a", search, stallingCheckpoint(shared, 3, stalled, land, () -> { }));
+        Instance b = instance(db, "app-b", search, shared);
+        seedSix(a);
+        requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+
+        ReconcileReport byB = heldWhileTheOtherTakesOver(a, b, stalled, land, RequestStatus.COMPLETED, () -> { });
+
+        assertEquals(byB, shared.report("product", byB.runId()).orElseThrow(), "the stored report is B's");
     }
 }

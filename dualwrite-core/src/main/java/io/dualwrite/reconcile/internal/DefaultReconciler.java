@@ -104,16 +104,46 @@ public final class DefaultReconciler<T> implements Reconciler {
          */
         Optional<ReconcileCheckpoint> resumable(String runKey) {
             Optional<ReconcileCheckpoint> cp = store.checkpoint(runKey);
-            if (cp.isPresent() && store.report(writer.entityType(), cp.get().report().runId())
-                    .map(r -> r.status() == RunStatus.COMPLETED).orElse(false)) {
-                LOG.warn("reconciliation of {}: the checkpoint at sink '{}' after id '{}' belongs to run {}, which"
-                        + " completed; it is not resumed", writer.entityType(), cp.get().sink(), cp.get().lastId(),
-                        cp.get().report().runId());
+            if (cp.isEmpty()) {
+                return cp;
+            }
+            ReconcileReport at = cp.get().report();
+            Optional<String> stale = store.report(writer.entityType(), at.runId()).map(r -> staleBy(at, r));
+            if (stale.isPresent() && !stale.get().isEmpty()) {
+                LOG.warn("reconciliation of {}: the checkpoint at sink '{}' after id '{}' belongs to run {}, which {};"
+                        + " it is not resumed", writer.entityType(), cp.get().sink(), cp.get().lastId(), at.runId(),
+                        stale.get());
                 return Optional.empty();
             }
             return cp;
         }
+
+        /**
+         * @return why a checkpoint whose report so far is {@code at} is stale against the run's stored report (the run
+         *         completed, was abandoned, or a later execution resumed it from an earlier checkpoint than this one),
+         *         or an empty string when it is not
+         */
+        private static String staleBy(ReconcileReport at, ReconcileReport stored) {
+            if (stored.status() == RunStatus.COMPLETED) {
+                return "completed";
+            }
+            if (stored.status() == RunStatus.FAILED && !stored.errors().isEmpty()
+                    && stored.errors().get(stored.errors().size() - 1).startsWith(ABANDONED)) {
+                return "was abandoned";
+            }
+            // a later execution resumed the run from a checkpoint at or before this one (the one it resumed from is
+            // still there when it wrote none of its own, and a store keeps an older execution's checkpoint from
+            // replacing a later one's): one further on was written late by an execution it had taken over from
+            if (stored.resumes() > at.resumes() && at.chunks() > stored.chunks()) {
+                return "a later execution resumed from an earlier checkpoint (this one was written late by the"
+                        + " execution it took over from)";
+            }
+            return "";
+        }
     }
+
+    /** How the last error of an abandoned run's report begins: no checkpoint of that run is resumed again. */
+    static final String ABANDONED = "abandoned at sink '";
 
     final Settings<T> s;
     final String type;
@@ -197,8 +227,9 @@ public final class DefaultReconciler<T> implements Reconciler {
                 return Optional.empty();
             }
             ReconcileReport r = cp.get().report();
-            List<String> errors = new ArrayList<>(r.errors());
-            errors.add("abandoned at sink '" + cp.get().sink() + "' after id '" + cp.get().lastId()
+            List<String> errors = new ArrayList<>(r.errors().subList(0, Math.min(r.errors().size(),
+                    ReconcileReport.MAX_ERRORS - 1)));
+            errors.add(ABANDONED + cp.get().sink() + "' after id '" + cp.get().lastId()
                     + "'; the next run starts from the beginning");
             ReconcileReport report = new ReconcileReport(r.runId(), r.entityType(), r.mode(), r.scope(), r.sinks(),
                     RunStatus.FAILED, r.startedAt(), s.clock.instant(), r.durationMillis(), r.resumes(), r.chunks(),

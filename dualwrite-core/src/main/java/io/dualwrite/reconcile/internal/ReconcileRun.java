@@ -161,11 +161,19 @@ final class ReconcileRun<T> {
         if (!planOnly) {
             try {
                 s.store.saveReport(report);
-                if (mode == ReconcileMode.APPLY) {
-                    s.store.clearCheckpoint(runKey);
-                }
             } catch (RuntimeException e) {
                 return fail(current, e);
+            }
+            if (mode == ReconcileMode.APPLY) {
+                try {
+                    s.store.clearCheckpoint(runKey);
+                } catch (RuntimeException e) {
+                    // the run compared every id and its COMPLETED report is stored: it did not fail. The checkpoint
+                    // left is not resumed (its run completed); the next run of the scope starts afresh and replaces it
+                    LOG.warn("reconciliation {}: completed, but its checkpoint could not be removed ({}); the next run"
+                            + " of {} {} starts from the beginning all the same", state.runId, e.toString(), type,
+                            scope);
+                }
             }
             finished(report);
         }
@@ -174,7 +182,7 @@ final class ReconcileRun<T> {
 
     private ReconcileReport fail(String sink, Throwable e) {
         String what = (sink == null ? "" : "sink '" + sink + "': ") + DefaultReconciler.describe(e);
-        state.error(what);
+        state.stopped(what);
         ReconcileReport report = state.report(RunStatus.FAILED, s.clock.instant(), elapsedMillis());
         if (!planOnly) {
             try {
@@ -395,10 +403,12 @@ final class ReconcileRun<T> {
                     // write in progress, so no phantom is reported; the id is left to the next run, as AHEAD is
                     // never repaired anyway, and one busy entity does not fail the run
                     ErrorClassifier.rethrowIfFatal(failure);
-                    state.error(sink + " " + snap.id() + ": held at version " + held + ", ahead of the primary's "
-                            + snap.version() + ", and the primary could not be read again to tell a write committed"
-                            + " since from a phantom; not judged, the next run compares it: "
-                            + DefaultReconciler.describe(failure));
+                    String notJudged = sink + " " + snap.id() + ": held at version " + held + ", ahead of the"
+                            + " primary's " + snap.version() + ", and the primary could not be read again to tell a"
+                            + " write committed since from a phantom; not judged, the next run compares it: "
+                            + DefaultReconciler.describe(failure);
+                    LOG.warn("reconciliation {} of {}: {}", state.runId, type, notJudged);
+                    state.error(notJudged);
                     continue;
                 }
                 if (now.isPresent() && now.get().version() != snap.version()) {

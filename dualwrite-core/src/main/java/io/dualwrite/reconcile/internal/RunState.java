@@ -34,6 +34,11 @@ import java.util.TreeMap;
  * Not thread-safe (one run's thread).
  */
 final class RunState {
+    /** Errors listed one by one: the report keeps one line for those beyond, and one for why a run stopped. */
+    static final int LISTED = ReconcileReport.MAX_ERRORS - 2;
+    static final String UNLISTED_PREFIX = "... and ";
+    static final String UNLISTED_SUFFIX = " more error(s) not listed";
+
     final String runId;
     final String entityType;
     final ReconcileMode mode;
@@ -51,7 +56,12 @@ final class RunState {
     long digestCalls;
     final Map<String, Map<DriftClass, Long>> counts = new TreeMap<>();
     final Map<String, Map<RepairOutcome, Long>> actions = new TreeMap<>();
+    /** The errors listed, at most {@link #LISTED} of them. */
     final List<String> errors = new ArrayList<>();
+    /** Errors met beyond those listed: counted in one line of the report. */
+    long unlisted;
+    /** Why the run stopped, when it failed: the report's last error, whatever came before. */
+    String stopReason;
     final Map<String, List<PlanEntry>> samples = new TreeMap<>();
 
     RunState(String runId, String entityType, ReconcileMode mode, String scope, List<String> sinks, Instant startedAt,
@@ -106,7 +116,13 @@ final class RunState {
             m.putAll(v);
             s.actions.put(k, m);
         });
-        s.errors.addAll(r.errors());
+        for (String e : r.errors()) {
+            if (e.startsWith(UNLISTED_PREFIX) && e.endsWith(UNLISTED_SUFFIX)) {
+                s.unlisted += Long.parseLong(e.substring(UNLISTED_PREFIX.length(), e.length() - UNLISTED_SUFFIX.length()));
+            } else {
+                s.error(e);
+            }
+        }
         for (PlanEntry e : r.samples()) {
             s.samples.computeIfAbsent(e.sink(), k -> new ArrayList<>()).add(e);
         }
@@ -128,10 +144,35 @@ final class RunState {
         }
     }
 
+    /**
+     * Lists an error; past {@link #LISTED} of them, counts it in the report's line of errors not listed, so a report
+     * never leaves an error out without saying so, and its last line still says why a failed run stopped.
+     */
     void error(String message) {
-        if (errors.size() < ReconcileReport.MAX_ERRORS) {
+        if (errors.size() < LISTED) {
             errors.add(message);
+        } else {
+            unlisted++;
         }
+    }
+
+    /** Records why the run stopped: the last error of its report. */
+    void stopped(String message) {
+        stopReason = message;
+    }
+
+    private List<String> reportedErrors() {
+        if (unlisted == 0 && stopReason == null) {
+            return errors;
+        }
+        List<String> out = new ArrayList<>(errors);
+        if (unlisted > 0) {
+            out.add(UNLISTED_PREFIX + unlisted + UNLISTED_SUFFIX);
+        }
+        if (stopReason != null) {
+            out.add(stopReason);
+        }
+        return out;
     }
 
     ReconcileReport report(RunStatus status, Instant endedAt, long durationNow) {
@@ -139,6 +180,6 @@ final class RunState {
         samples.values().forEach(all::addAll);
         return new ReconcileReport(runId, entityType, mode, scope, sinks, status, startedAt, endedAt,
                 durationBefore + durationNow, resumes, chunks, idsCovered, idsCompared, contentCompared, sinkCalls,
-                digestCalls, counts, actions, errors, all);
+                digestCalls, counts, actions, reportedErrors(), all);
     }
 }

@@ -15,6 +15,8 @@
  */
 package io.dualwrite.mongo.reconcile;
 
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
@@ -30,6 +32,8 @@ import io.dualwrite.spi.ReconcileCheckpoint;
 import io.dualwrite.spi.ReconcileStore;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -44,7 +48,7 @@ import java.util.Optional;
  * run id as {@code _id}), kept as the audit log. Each report document carries the figures an
  * operator filters on as plain fields ({@code type}, {@code mode}, {@code status},
  * {@code startedAt}, {@code endedAt}, {@code durationMillis}, {@code drift}, {@code repaired},
- * {@code phantoms}, {@code contentMismatches}, {@code scope}, {@code sinks}) and the whole report
+ * {@code phantoms}, {@code contentMismatches}, {@code scope}, {@code sinks}, {@code resumes}) and the whole report
  * as JSON text in {@code json}, which {@link #reports} reads back.
  *
  * <pre>{@code
@@ -54,6 +58,7 @@ import java.util.Optional;
  * Thread-safe; several processes may share the collections (one run of a scope at a time).
  */
 public final class MongoReconcileStore implements ReconcileStore {
+    private static final Logger LOG = LoggerFactory.getLogger(MongoReconcileStore.class);
     /** Default collection of checkpoints. */
     public static final String DEFAULT_CHECKPOINTS = "dualwrite_reconcile_checkpoints";
     /** Default collection of reports. */
@@ -123,8 +128,15 @@ public final class MongoReconcileStore implements ReconcileStore {
                 .append("runId", checkpoint.report().runId())
                 .append("chunks", checkpoint.report().chunks())
                 .append("report", checkpoint.report().toJson())
+                .append("resumes", checkpoint.report().resumes())
                 .append("updatedAt", Date.from(checkpoint.updatedAt()));
-        checkpoints.replaceOne(Filters.eq("_id", checkpoint.runKey()), d, new ReplaceOptions().upsert(true));
+        Bson notTakenOver = Filters.and(Filters.eq("_id", checkpoint.runKey()), Filters.or(
+                Filters.ne("runId", checkpoint.report().runId()), Filters.lte("resumes", checkpoint.report().resumes()),
+                Filters.exists("resumes", false)));
+        if (!replaceUnlessTakenOver(checkpoints, notTakenOver, d)) {
+            LOG.warn("reconciliation {}: a checkpoint of its execution {} is not stored, a later execution of the run"
+                    + " stored its own", checkpoint.report().runId(), checkpoint.report().resumes());
+        }
     }
 
     @Override
@@ -151,8 +163,34 @@ public final class MongoReconcileStore implements ReconcileStore {
                 .append("contentMismatches", report.count(DriftClass.CONTENT_MISMATCH))
                 .append("errors", report.errors().size())
                 .append("savedAt", Date.from(clock.instant()))
+                .append("resumes", report.resumes())
                 .append("json", report.toJson());
-        reports.replaceOne(Filters.eq("_id", report.runId()), d, new ReplaceOptions().upsert(true));
+        // one conditional replace: a report of an execution that a later one took over (more resumes) stays; the
+        // upsert then collides with it on _id, and the stale report is dropped
+        Bson notTakenOver = Filters.and(Filters.eq("_id", report.runId()), Filters.or(
+                Filters.lte("resumes", report.resumes()), Filters.exists("resumes", false)));
+        if (!replaceUnlessTakenOver(reports, notTakenOver, d)) {
+            LOG.warn("reconciliation {}: a report of its execution {} is not stored, a later execution of the run"
+                    + " stored its own", report.runId(), report.resumes());
+        }
+    }
+
+    /**
+     * One conditional replace, upserting: when the filter (the document's {@code _id} and a condition) does not match
+     * because the document there fails the condition, the upsert collides with it on {@code _id}.
+     *
+     * @return false when the document there failed the condition and was left as it is
+     */
+    private static boolean replaceUnlessTakenOver(MongoCollection<Document> collection, Bson filter, Document d) {
+        try {
+            collection.replaceOne(filter, d, new ReplaceOptions().upsert(true));
+            return true;
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                throw e;
+            }
+            return false;
+        }
     }
 
     @Override
