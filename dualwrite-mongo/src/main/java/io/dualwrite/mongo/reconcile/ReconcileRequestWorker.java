@@ -183,8 +183,13 @@ public final class ReconcileRequestWorker implements AutoCloseable {
     }
 
     private void fail(ReconcileRequest held, String reason, ReconcileReport report) {
-        LOG.error("reconciliation request {} ({} of {}) failed: {}", held.id(), held.mode(), held.entityType(), reason);
-        if (!requests.finish(held, RequestStatus.FAILED, reason, report)) {
+        if (requests.finish(held, RequestStatus.FAILED, reason, report)) {
+            LOG.error("reconciliation request {} ({} of {}) failed: {}", held.id(), held.mode(), held.entityType(),
+                    reason);
+        } else {
+            // the run of an instance that had lost the request failed: the request is the other instance's
+            LOG.warn("reconciliation request {}: the run of instance {} stopped ({}) after it lost the request",
+                    held.id(), workerId, reason);
             lostLease(held);
         }
     }

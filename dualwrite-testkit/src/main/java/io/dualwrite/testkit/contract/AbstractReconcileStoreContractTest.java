@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The contract every {@link ReconcileStore} keeps: one checkpoint per run key, replaced by each
  * save and read back equal (so a crashed run resumes exactly where it stopped), and an audit log
- * of reports per entity type, latest first, a report saved again replacing itself. An
+ * of reports per entity type, latest first, a report saved again replacing itself, except that neither a report
+ * nor a checkpoint of an earlier execution of a run (fewer resumes) replaces a later execution's. An
  * implementation's test extends this class and supplies a fresh, empty store per test
  * ({@link #newStore()}); every test here is {@code final}. Not thread-safe (a JUnit test).
  */
@@ -106,5 +108,50 @@ public abstract class AbstractReconcileStoreContractTest extends FreshStoreContr
         store().saveReport(aDone);
         assertEquals(List.of(b, aDone), store().reports("item", 10), "a run's later report replaces its earlier one");
         assertThrows(IllegalArgumentException.class, () -> store().reports("item", 0));
+    }
+
+    /**
+     * @param r       a report
+     * @param resumes the execution it is of (0 for a run's first)
+     * @return the report as that execution of the run would store it
+     */
+    public static ReconcileReport ofExecution(ReconcileReport r, int resumes) {
+        return new ReconcileReport(r.runId(), r.entityType(), r.mode(), r.scope(), r.sinks(), r.status(), r.startedAt(),
+                r.endedAt(), r.durationMillis(), resumes, r.chunks(), r.idsCovered(), r.idsCompared(),
+                r.contentCompared(), r.sinkCalls(), r.digestCalls(), r.counts(), r.actions(), r.errors(), r.samples());
+    }
+
+    @Test
+    final void aReportIsLookedUpByItsRunIdAndEntityType() {
+        ReconcileReport a = report("a", "item", T0, RunStatus.COMPLETED);
+        store().saveReport(a);
+        store().saveReport(report("b", "order", T0, RunStatus.FAILED));
+        assertEquals(Optional.of(a), store().report("item", "a"));
+        assertTrue(store().report("order", "a").isEmpty(), "another entity type's run");
+        assertTrue(store().report("item", "nope").isEmpty());
+    }
+
+    @Test
+    final void aReportOrCheckpointOfAnEarlierExecutionNeverReplacesALaterOnes() {
+        // execution 1 took the run over from execution 0 and completed it; execution 0 comes back late
+        ReconcileReport later = ofExecution(report("r1", "item", T0, RunStatus.COMPLETED), 1);
+        store().saveReport(later);
+        store().saveReport(ofExecution(report("r1", "item", T0, RunStatus.FAILED), 0));
+        assertEquals(Optional.of(later), store().report("item", "r1"), "the later execution's report stays");
+        ReconcileReport again = ofExecution(report("r1", "item", T0, RunStatus.FAILED), 2);
+        store().saveReport(again);
+        assertEquals(Optional.of(again), store().report("item", "r1"), "a still later execution's replaces it");
+
+        String key = "item|APPLY|all|search";
+        ReconcileCheckpoint ofOne = new ReconcileCheckpoint(key, "search", "p-0500",
+                ofExecution(report("r1", "item", T0, RunStatus.RUNNING), 1), T0);
+        store().saveCheckpoint(ofOne);
+        store().saveCheckpoint(new ReconcileCheckpoint(key, "search", "p-1000",
+                ofExecution(report("r1", "item", T0, RunStatus.RUNNING), 0), T0.plusSeconds(1)));
+        assertEquals(ofOne, store().checkpoint(key).orElseThrow(), "the later execution's checkpoint stays");
+        ReconcileCheckpoint newRun = new ReconcileCheckpoint(key, "search", "p-0100",
+                report("r2", "item", T0.plusSeconds(60), RunStatus.RUNNING), T0.plusSeconds(60));
+        store().saveCheckpoint(newRun);
+        assertEquals(newRun, store().checkpoint(key).orElseThrow(), "another run's checkpoint replaces it");
     }
 }
