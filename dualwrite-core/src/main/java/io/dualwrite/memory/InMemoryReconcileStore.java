@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -50,6 +51,28 @@ public final class InMemoryReconcileStore implements ReconcileStore {
         checkpoints.compute(checkpoint.runKey(), (key, there) -> there != null
                 && there.report().runId().equals(checkpoint.report().runId())
                 && there.report().resumes() > checkpoint.report().resumes() ? there : checkpoint);
+    }
+
+    @Override
+    public OptionalInt claimResume(ReconcileCheckpoint checkpoint) {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        int[] claimed = {-1};
+        checkpoints.computeIfPresent(checkpoint.runKey(), (key, there) -> {
+            if (!there.report().runId().equals(checkpoint.report().runId())) {
+                return there;
+            }
+            claimed[0] = Math.max(there.report().resumes(), checkpoint.report().resumes()) + 1;
+            // the checkpoint there now belongs to the claiming execution: an earlier one's writes are refused
+            return new ReconcileCheckpoint(there.runKey(), there.sink(), there.lastId(),
+                    ofExecution(there.report(), claimed[0]), there.updatedAt());
+        });
+        return claimed[0] < 0 ? OptionalInt.empty() : OptionalInt.of(claimed[0]);
+    }
+
+    private static ReconcileReport ofExecution(ReconcileReport r, int resumes) {
+        return new ReconcileReport(r.runId(), r.entityType(), r.mode(), r.scope(), r.sinks(), r.status(), r.startedAt(),
+                r.endedAt(), r.durationMillis(), resumes, r.chunks(), r.idsCovered(), r.idsCompared(),
+                r.contentCompared(), r.sinkCalls(), r.digestCalls(), r.counts(), r.actions(), r.errors(), r.samples());
     }
 
     @Override

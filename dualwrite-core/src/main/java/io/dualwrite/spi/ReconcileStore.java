@@ -20,6 +20,7 @@ import io.dualwrite.reconcile.ReconcileReport;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Where reconciliation keeps its checkpoints (so a crashed run continues where it stopped) and
@@ -38,13 +39,34 @@ public interface ReconcileStore {
 
     /**
      * Replaces the checkpoint of the checkpoint's run key, unless the checkpoint there belongs to the
-     * same run with more {@linkplain ReconcileReport#resumes() resumes} (written by a later execution
-     * of the run, which took it over): then the given one is stale and ignored. The check and the
-     * write must be one atomic step.
+     * same run with more {@linkplain ReconcileReport#resumes() resumes}, written or
+     * {@linkplain #claimResume claimed} by a later execution of the run, which took it over: then
+     * the given one is stale and ignored. The check and the write must be one atomic step.
      *
      * @param checkpoint the checkpoint, not null
      */
     void saveCheckpoint(ReconcileCheckpoint checkpoint);
+
+    /**
+     * Claims the next execution of the run a checkpoint belongs to, before a reconciler resumes the
+     * run from it (or abandons it): in one atomic step, the checkpoint stored under its run key, if
+     * it still belongs to that run, records a new execution number, above every one claimed or
+     * written before, and that number is returned. Two instances resuming the same checkpoint get
+     * different numbers, so the later one's reports and checkpoints fence the earlier one's (see
+     * {@link #saveReport} and {@link #saveCheckpoint}). The default is not atomic (it returns one
+     * more than the checkpoint's resumes); a store shared by several processes must override it.
+     *
+     * @param checkpoint the checkpoint to resume from, not null
+     * @return the new execution's number (its report's resumes), empty when the run key no longer
+     *         holds a checkpoint of that run
+     */
+    default OptionalInt claimResume(ReconcileCheckpoint checkpoint) {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        Optional<ReconcileCheckpoint> there = checkpoint(checkpoint.runKey());
+        return there.isPresent() && there.get().report().runId().equals(checkpoint.report().runId())
+                ? OptionalInt.of(Math.max(there.get().report().resumes(), checkpoint.report().resumes()) + 1)
+                : OptionalInt.empty();
+    }
 
     /**
      * Removes the checkpoint of a run key, if any (the run finished).

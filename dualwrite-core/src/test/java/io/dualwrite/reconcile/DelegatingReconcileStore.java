@@ -20,16 +20,33 @@ import io.dualwrite.spi.ReconcileStore;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
- * Forwards every call a store must implement; tests override the one they want to watch or break. {@code report} is
- * left to the SPI's default (a store written without it), unless a subclass forwards it too.
+ * Forwards every call; tests override the one they want to watch or break. Built with {@code defaultLookups}, it
+ * leaves {@code report} and {@code claimResume} to the SPI's defaults (a store written without them).
  */
 class DelegatingReconcileStore implements ReconcileStore {
     final ReconcileStore delegate;
+    private final boolean defaultLookups;
 
     DelegatingReconcileStore(ReconcileStore delegate) {
+        this(delegate, false);
+    }
+
+    DelegatingReconcileStore(ReconcileStore delegate, boolean defaultLookups) {
         this.delegate = delegate;
+        this.defaultLookups = defaultLookups;
+    }
+
+    @Override
+    public Optional<ReconcileReport> report(String entityType, String runId) {
+        return defaultLookups ? ReconcileStore.super.report(entityType, runId) : delegate.report(entityType, runId);
+    }
+
+    @Override
+    public OptionalInt claimResume(ReconcileCheckpoint checkpoint) {
+        return defaultLookups ? ReconcileStore.super.claimResume(checkpoint) : delegate.claimResume(checkpoint);
     }
 
     @Override

@@ -154,10 +154,5 @@ final class ReconcileFixture implements AutoCloseable {
             saved.add(checkpoint);
             super.saveCheckpoint(checkpoint);
         }
-
-        @Override
-        public Optional<ReconcileReport> report(String entityType, String runId) {
-            return delegate.report(entityType, runId);
-        }
     }
 }

@@ -97,11 +97,6 @@ class ReconcileStaleCheckpointTest {
                     }
                     super.clearCheckpoint(runKey);
                 }
-
-                @Override
-                public Optional<ReconcileReport> report(String entityType, String runId) {
-                    return delegate.report(entityType, runId);
-                }
             };
             Reconciler reconciler = f.reconciler().store(hiccup).useDigests(false).build();
             String firstRun;
@@ -194,7 +189,7 @@ class ReconcileStaleCheckpointTest {
             ReconcileScope scope = ReconcileScope.all().sinks("search");
             InMemoryReconcileStore mem = new InMemoryReconcileStore();
             List<ReconcileCheckpoint> seen = new ArrayList<>();
-            ReconcileStore store = new DelegatingReconcileStore(mem) {
+            ReconcileStore store = new DelegatingReconcileStore(mem, true) {
                 @Override
                 public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
                     seen.add(checkpoint);

@@ -29,12 +29,14 @@ import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
 import io.dualwrite.mongo.reconcile.ReconcileRequests;
 import io.dualwrite.mongo.reconcile.RequestStatus;
 import io.dualwrite.reconcile.DriftClass;
+import io.dualwrite.reconcile.ReconcileException;
 import io.dualwrite.reconcile.ReconcileListener;
 import io.dualwrite.reconcile.ReconcileMode;
 import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.reconcile.ReconcileScope;
 import io.dualwrite.reconcile.Reconciler;
 import io.dualwrite.reconcile.RepairOutcome;
+import io.dualwrite.reconcile.RunStatus;
 import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.spi.ReconcileCheckpoint;
 import io.dualwrite.spi.ReconcileStore;
@@ -65,8 +67,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -643,5 +648,153 @@ class ReconcileRequestTest {
         ReconcileReport byB = heldWhileTheOtherTakesOver(a, b, stalled, land, RequestStatus.COMPLETED, () -> { });
 
         assertEquals(byB, shared.report("product", byB.runId()).orElseThrow(), "the stored report is B's");
+    }
+
+    // ------------------------------------------------------------------ executions of one run
+
+    /** A reader of the search sink whose versionsOf fails when it is asked for {@code id}, while {@code down}. */
+    private ReconcilableSink<Product> failingOn(String id, AtomicBoolean down) {
+        return new ForwardingSink<>(search) {
+            @Override
+            public Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
+                if (down.get() && (id == null || ids.contains(id))) {
+                    throw new IOException("connection reset (injected)");
+                }
+                return super.versionsOf(ids);
+            }
+        };
+    }
+
+    /**
+     * Exec 0 of the run fails at p-3 (checkpoint after p-2, resumes 0). A request: A takes it and resumes the run
+     * (resumes 1); its first checkpoint write (after p-4) stalls past the lease. B takes the request over, resumes the
+     * same checkpoint, claiming the execution after A's, and completes. A's write lands; A's next sink read fails: A's
+     * FAILED report does not replace B's COMPLETED one, and its late checkpoint is not resumed.
+     */
+    @Test
+    void aStaleHolderWithTheSameResumesLeavesTheCompletedReport(MongoDatabase db) throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        AtomicBoolean cDown = new AtomicBoolean(true);
+        Instance c = instance(db, "app-c", failingOn("p-3", cDown), shared);
+        Map<String, Long> versions = seedSix(c);
+        ReconcileException first = assertThrows(ReconcileException.class,
+                () -> c.reconciler.apply(ReconcileScope.all()));
+        String runId = first.report().runId();
+
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch land = new CountDownLatch(1);
+        AtomicBoolean aDown = new AtomicBoolean();
+        Instance a = instance(db, "app-a", failingOn(null, aDown),
+                stallingCheckpoint(shared, 1, stalled, land, () -> aDown.set(true)));
+        Instance b = instance(db, "app-b", search, shared);
+        requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        ReconcileReport byB;
+        try {
+            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
+            assertTrue(stalled.await(20, TimeUnit.SECONDS), "A is held");
+            clock.advance(LEASE.plusSeconds(1));
+            ReconcileRequest taken = b.worker.runOnce().orElseThrow();
+            assertEquals(RequestStatus.COMPLETED, taken.status(), String.valueOf(taken.reason()));
+            byB = taken.finalReport().orElseThrow();
+            assertEquals(runId, byB.runId(), "B resumed the run");
+            assertEquals(2, byB.resumes(), "B claimed the execution after A's (1)");
+            land.countDown();
+            aRun.get(20, TimeUnit.SECONDS);
+        } finally {
+            land.countDown();
+            pool.shutdownNow();
+        }
+        ReconcileReport stored = shared.report("product", runId).orElseThrow();
+        assertAll(
+                () -> assertEquals(RunStatus.COMPLETED, stored.status(), "B's COMPLETED report was replaced by stale"
+                        + " A's: resumes " + stored.resumes() + " " + stored.errors()),
+                () -> nextApplyRepairsEverything(db, b, versions, runId, "stored report after A came back: "
+                        + stored.status() + " resumes " + stored.resumes() + " " + stored.errors()));
+    }
+
+    /**
+     * Exec 0 fails at p-5 (checkpoint after p-4, resumes 0, chunks 2). Exec 1 resumes (resumes 1); its checkpoint
+     * write after p-6 times out (the write is still in flight): exec 1 FAILED, resumes 1, chunks 3. abandon(): its
+     * report claims an execution above exec 1 and is stored; the in-flight checkpoint lands after the abandon, and the
+     * next apply starts from the beginning.
+     */
+    @Test
+    void abandonIsRecordedAndALateCheckpointAfterItIsNotResumed(MongoDatabase db) {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        AtomicBoolean cDown = new AtomicBoolean(true);
+        Instance c = instance(db, "app-c", failingOn("p-5", cDown), shared);
+        Map<String, Long> versions = seedSix(c);
+        String runId = assertThrows(ReconcileException.class, () -> c.reconciler.apply(ReconcileScope.all()))
+                .report().runId();
+
+        AtomicReference<ReconcileCheckpoint> inFlight = new AtomicReference<>();
+        Instance d = instance(db, "app-d", search, new ForwardingReconcileStore(shared) {
+            @Override
+            public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
+                if (inFlight.compareAndSet(null, checkpoint)) {
+                    throw new MongoSocketReadTimeoutException("Timeout while receiving message (injected)",
+                            new ServerAddress(), new SocketTimeoutException("Read timed out"));
+                }
+                super.saveCheckpoint(checkpoint);
+            }
+        });
+        ReconcileException second = assertThrows(ReconcileException.class,
+                () -> d.reconciler.apply(ReconcileScope.all()));
+        assertEquals(runId, second.report().runId());
+
+        Instance b = instance(db, "app-b", search, shared);
+        Optional<ReconcileReport> abandoned = b.reconciler.abandon(ReconcileScope.all());
+        assertTrue(abandoned.isPresent(), "abandoned");
+        ReconcileReport stored = shared.report("product", runId).orElseThrow();
+        String last = stored.errors().get(stored.errors().size() - 1);
+
+        shared.saveCheckpoint(inFlight.get()); // the in-flight write lands
+        assertAll(
+                () -> assertTrue(last.startsWith("abandoned at sink '"), "the audit log does not record the abandon:"
+                        + " it holds resumes " + stored.resumes() + " " + stored.status() + ", last error " + last
+                        + "; abandon() returned a report of resumes " + abandoned.get().resumes()),
+                () -> nextApplyRepairsEverything(db, b, versions, runId, "after abandon() and a late checkpoint"
+                        + " after '" + inFlight.get().lastId() + "'"));
+    }
+
+    /**
+     * A (execution 0) stalls writing its last checkpoint (after p-6) past its lease. B takes the request over, resumes
+     * after p-4 (resumes 1) and its read of p-5 fails: request FAILED, report FAILED with resumes 1, checkpoint still
+     * A's after p-4. A's write lands and is refused; with no next chunk A completes, but its report is refused (B's
+     * execution is later), so A stops as cancelled and leaves the checkpoint: the run stays resumable.
+     */
+    @Test
+    void aStaleHolderWhoseLastCheckpointStalledLeavesTheRunCompletedOrResumable(MongoDatabase db) throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch land = new CountDownLatch(1);
+        Instance a = instance(db, "app-a", search, stallingCheckpoint(shared, 3, stalled, land, () -> { }));
+        Instance b = instance(db, "app-b", failingOn("p-5", new AtomicBoolean(true)), shared);
+        seedSix(a);
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        String runId;
+        try {
+            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
+            assertTrue(stalled.await(20, TimeUnit.SECONDS), "A is held");
+            runId = shared.checkpoint(shared.checkpointCollection().find().first().getString("_id")).orElseThrow()
+                    .report().runId();
+            clock.advance(LEASE.plusSeconds(1));
+            ReconcileRequest byB = b.worker.runOnce().orElseThrow();
+            assertEquals("app-b", byB.owner());
+            land.countDown();
+            aRun.get(20, TimeUnit.SECONDS);
+        } finally {
+            land.countDown();
+            pool.shutdownNow();
+        }
+        ReconcileReport stored = shared.report("product", runId).orElseThrow();
+        Optional<ReconcileReport> unfinished = b.reconciler.unfinished(ReconcileScope.all());
+        assertTrue(stored.status() == RunStatus.COMPLETED || unfinished.isPresent(), "run " + runId + " is stuck: the"
+                + " audit log says " + stored.status() + " (resumes " + stored.resumes() + ", " + stored.errors()
+                + "), the request says " + requests(db).get(r.id()).orElseThrow().status() + ", A's COMPLETED report"
+                + " was dropped and its checkpoint removal left nothing to resume");
     }
 }

@@ -22,6 +22,7 @@ import io.dualwrite.spi.ReconcileStore;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A reconcile store that forwards every call to another one: extend it and override the calls a
@@ -50,6 +51,11 @@ public class ForwardingReconcileStore implements ReconcileStore {
     @Override
     public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
         delegate.saveCheckpoint(checkpoint);
+    }
+
+    @Override
+    public OptionalInt claimResume(ReconcileCheckpoint checkpoint) {
+        return delegate.claimResume(checkpoint);
     }
 
     @Override

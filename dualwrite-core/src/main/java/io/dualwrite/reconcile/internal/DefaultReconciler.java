@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
@@ -120,8 +121,10 @@ public final class DefaultReconciler<T> implements Reconciler {
 
         /**
          * @return why a checkpoint whose report so far is {@code at} is stale against the run's stored report (the run
-         *         completed, was abandoned, or a later execution resumed it from an earlier checkpoint than this one),
-         *         or an empty string when it is not
+         *         completed, or was abandoned), or an empty string when it is not. A checkpoint written late by an
+         *         execution that a later one took over is refused by the store itself once the later one claimed the
+         *         run ({@link ReconcileStore#claimResume}); it can land only where the run's checkpoint was removed,
+         *         which a run does when it completes or is abandoned
          */
         private static String staleBy(ReconcileReport at, ReconcileReport stored) {
             if (stored.status() == RunStatus.COMPLETED) {
@@ -130,13 +133,6 @@ public final class DefaultReconciler<T> implements Reconciler {
             if (stored.status() == RunStatus.FAILED && !stored.errors().isEmpty()
                     && stored.errors().get(stored.errors().size() - 1).startsWith(ABANDONED)) {
                 return "was abandoned";
-            }
-            // a later execution resumed the run from a checkpoint at or before this one (the one it resumed from is
-            // still there when it wrote none of its own, and a store keeps an older execution's checkpoint from
-            // replacing a later one's): one further on was written late by an execution it had taken over from
-            if (stored.resumes() > at.resumes() && at.chunks() > stored.chunks()) {
-                return "a later execution resumed from an earlier checkpoint (this one was written late by the"
-                        + " execution it took over from)";
             }
             return "";
         }
@@ -223,7 +219,10 @@ public final class DefaultReconciler<T> implements Reconciler {
         runLock.lock();
         try {
             Optional<ReconcileCheckpoint> cp = s.resumable(key);
-            if (cp.isEmpty()) {
+            // abandoning is an execution of its own: numbered above every one before, so that none of them (a
+            // stalled request holder) replaces its report or leaves a checkpoint it would resume from
+            OptionalInt execution = cp.isPresent() ? s.store.claimResume(cp.get()) : OptionalInt.empty();
+            if (execution.isEmpty()) {
                 return Optional.empty();
             }
             ReconcileReport r = cp.get().report();
@@ -232,7 +231,7 @@ public final class DefaultReconciler<T> implements Reconciler {
             errors.add(ABANDONED + cp.get().sink() + "' after id '" + cp.get().lastId()
                     + "'; the next run starts from the beginning");
             ReconcileReport report = new ReconcileReport(r.runId(), r.entityType(), r.mode(), r.scope(), r.sinks(),
-                    RunStatus.FAILED, r.startedAt(), s.clock.instant(), r.durationMillis(), r.resumes(), r.chunks(),
+                    RunStatus.FAILED, r.startedAt(), s.clock.instant(), r.durationMillis(), execution.getAsInt(), r.chunks(),
                     r.idsCovered(), r.idsCompared(), r.contentCompared(), r.sinkCalls(), r.digestCalls(), r.counts(),
                     r.actions(), errors, r.samples());
             s.store.saveReport(report);

@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -119,8 +120,12 @@ final class ReconcileRun<T> {
     private ReconcileReport executeLocked() {
         startNanos = System.nanoTime();
         Optional<ReconcileCheckpoint> cp = mode == ReconcileMode.APPLY ? s.resumable(runKey) : Optional.empty();
-        if (cp.isPresent() && sinks.contains(cp.get().sink())) {
-            state = RunState.resume(cp.get().report(), s.sampleSize);
+        // the execution's own number, claimed in the store: an execution that resumed the same checkpoint before
+        // (a request holder that lost its lease) can no longer replace what this one writes
+        OptionalInt execution = cp.isPresent() && sinks.contains(cp.get().sink()) ? s.store.claimResume(cp.get())
+                : OptionalInt.empty();
+        if (execution.isPresent()) {
+            state = RunState.resume(cp.get().report(), execution.getAsInt(), s.sampleSize);
             startSink = cp.get().sink();
             startAfter = cp.get().lastId();
             LOG.info("reconciliation {} of {} {} resumes at sink '{}' after id '{}' ({} chunk(s) done)", state.runId,
@@ -164,6 +169,13 @@ final class ReconcileRun<T> {
             } catch (RuntimeException e) {
                 return fail(current, e);
             }
+            if (mode == ReconcileMode.APPLY && !stored(report)) {
+                // a later execution of the run took it over (this one's request holder lost its lease): its report
+                // stands, and its checkpoint, if it has one, is not this execution's to remove
+                throw new ReconcileCancelledException("reconciliation " + state.runId + ": execution "
+                        + state.resumes + " completed after a later execution took the run over; its report is not"
+                        + " stored");
+            }
             if (mode == ReconcileMode.APPLY) {
                 try {
                     s.store.clearCheckpoint(runKey);
@@ -178,6 +190,15 @@ final class ReconcileRun<T> {
             finished(report);
         }
         return report;
+    }
+
+    /** @return whether the store holds this report as its run's (a later execution's is not replaced by it) */
+    private boolean stored(ReconcileReport report) {
+        try {
+            return s.store.report(type, report.runId()).map(r -> r.resumes() == report.resumes()).orElse(true);
+        } catch (RuntimeException e) {
+            return true; // the report was stored a moment ago: the run completed, as it says
+        }
     }
 
     private ReconcileReport fail(String sink, Throwable e) {

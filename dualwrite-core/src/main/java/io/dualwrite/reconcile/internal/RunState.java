@@ -96,10 +96,10 @@ final class RunState {
         this.sampleSize = sampleSize;
     }
 
-    /** Continues the run a checkpoint describes. */
-    static RunState resume(ReconcileReport r, int sampleSize) {
+    /** Continues the run a checkpoint describes, as the execution numbered {@code execution} (its resumes). */
+    static RunState resume(ReconcileReport r, int execution, int sampleSize) {
         RunState s = new RunState(r.runId(), r.entityType(), r.mode(), r.scope(), r.sinks(), r.startedAt(),
-                r.resumes() + 1, r.durationMillis(), sampleSize);
+                execution, r.durationMillis(), sampleSize);
         s.chunks = r.chunks();
         s.idsCovered = r.idsCovered();
         s.idsCompared = r.idsCompared();

@@ -23,8 +23,11 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexModel;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
 import io.dualwrite.internal.Args;
 import io.dualwrite.reconcile.DriftClass;
 import io.dualwrite.reconcile.ReconcileReport;
@@ -41,6 +44,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A durable {@link ReconcileStore} in two MongoDB collections: one document per unfinished run
@@ -137,6 +141,27 @@ public final class MongoReconcileStore implements ReconcileStore {
             LOG.warn("reconciliation {}: a checkpoint of its execution {} is not stored, a later execution of the run"
                     + " stored its own", checkpoint.report().runId(), checkpoint.report().resumes());
         }
+    }
+
+    @Override
+    public OptionalInt claimResume(ReconcileCheckpoint checkpoint) {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        // one command: the checkpoint of that run, if it is still there, records the next execution number; an
+        // earlier execution's checkpoint (fewer resumes) is refused from then on
+        Document d = checkpoints.findOneAndUpdate(Filters.and(Filters.eq("_id", checkpoint.runKey()),
+                        Filters.eq("runId", checkpoint.report().runId())),
+                Updates.inc("resumes", 1), new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+        if (d == null) {
+            return OptionalInt.empty();
+        }
+        int claimed = d.get("resumes", Number.class).intValue();
+        if (claimed <= checkpoint.report().resumes()) {
+            // a checkpoint written before its resumes were stored beside it: take the number above the report's
+            claimed = checkpoint.report().resumes() + 1;
+            checkpoints.updateOne(Filters.and(Filters.eq("_id", checkpoint.runKey()),
+                    Filters.eq("runId", checkpoint.report().runId())), Updates.max("resumes", claimed));
+        }
+        return OptionalInt.of(claimed);
     }
 
     @Override
