@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The contract every {@link ReconcileStore} keeps: one checkpoint per run key, replaced by each
  * save and read back equal (so a crashed run resumes exactly where it stopped), and an audit log
  * of reports per entity type, latest first, a report saved again replacing itself, except that neither a report
- * nor a checkpoint of an earlier execution of a run (fewer resumes) replaces a later execution's. An
+ * nor a checkpoint of an earlier execution of a run (fewer resumes) replaces a later execution's, and each claim of a
+ * run's checkpoint numbers a new execution above all before it. An
  * implementation's test extends this class and supplies a fresh, empty store per test
  * ({@link #newStore()}); every test here is {@code final}. Not thread-safe (a JUnit test).
  */
@@ -153,5 +154,29 @@ public abstract class AbstractReconcileStoreContractTest extends FreshStoreContr
                 report("r2", "item", T0.plusSeconds(60), RunStatus.RUNNING), T0.plusSeconds(60));
         store().saveCheckpoint(newRun);
         assertEquals(newRun, store().checkpoint(key).orElseThrow(), "another run's checkpoint replaces it");
+    }
+
+    @Test
+    final void eachClaimOfARunsCheckpointGetsItsOwnNumberAndFencesEarlierExecutions() {
+        String key = "item|APPLY|all|search";
+        ReconcileCheckpoint atZero = new ReconcileCheckpoint(key, "search", "p-0500",
+                report("r1", "item", T0, RunStatus.RUNNING), T0);
+        assertTrue(store().claimResume(atZero).isEmpty(), "no checkpoint there yet");
+        store().saveCheckpoint(atZero);
+        int first = store().claimResume(atZero).orElseThrow();
+        int second = store().claimResume(atZero).orElseThrow();
+        assertTrue(first >= 1 && second > first, "two claims of one checkpoint: " + first + ", " + second);
+        store().saveCheckpoint(new ReconcileCheckpoint(key, "search", "p-1000",
+                ofExecution(report("r1", "item", T0, RunStatus.RUNNING), first), T0.plusSeconds(1)));
+        assertEquals("p-0500", store().checkpoint(key).orElseThrow().lastId(),
+                "the first claimer's checkpoint is refused once a second claimed the run");
+        ReconcileCheckpoint bySecond = new ReconcileCheckpoint(key, "search", "p-1500",
+                ofExecution(report("r1", "item", T0, RunStatus.RUNNING), second), T0.plusSeconds(2));
+        store().saveCheckpoint(bySecond);
+        assertEquals("p-1500", store().checkpoint(key).orElseThrow().lastId());
+        assertTrue(store().claimResume(new ReconcileCheckpoint(key, "search", "p-1500",
+                report("r2", "item", T0, RunStatus.RUNNING), T0)).isEmpty(), "another run's checkpoint is not claimed");
+        store().clearCheckpoint(key);
+        assertTrue(store().claimResume(bySecond).isEmpty(), "a removed checkpoint is not claimed");
     }
 }
