@@ -35,22 +35,38 @@ import java.util.concurrent.atomic.AtomicLong;
  * Thread-safe.
  */
 public final class InMemoryReconcileStore implements ReconcileStore {
-    private final ConcurrentHashMap<String, ReconcileCheckpoint> checkpoints = new ConcurrentHashMap<>();
+    /** Per run key: the live checkpoint, or the run whose checkpoint ended there last. */
+    private final ConcurrentHashMap<String, Slot> checkpoints = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Stored> reports = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
+
+    /** A live checkpoint ({@code live} set) or the end of one ({@code endedRun} set). */
+    private record Slot(ReconcileCheckpoint live, String endedRun) {
+    }
 
     @Override
     public Optional<ReconcileCheckpoint> checkpoint(String runKey) {
         Objects.requireNonNull(runKey, "runKey");
-        return Optional.ofNullable(checkpoints.get(runKey));
+        Slot slot = checkpoints.get(runKey);
+        return slot == null ? Optional.empty() : Optional.ofNullable(slot.live);
     }
 
     @Override
     public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
         Objects.requireNonNull(checkpoint, "checkpoint");
-        checkpoints.compute(checkpoint.runKey(), (key, there) -> there != null
-                && there.report().runId().equals(checkpoint.report().runId())
-                && there.report().resumes() > checkpoint.report().resumes() ? there : checkpoint);
+        String runId = checkpoint.report().runId();
+        checkpoints.compute(checkpoint.runKey(), (key, there) -> {
+            if (there == null) {
+                return new Slot(checkpoint, null);
+            }
+            if (there.live == null) {
+                // an ended checkpoint: its run's late write is refused, another run's takes its place
+                return runId.equals(there.endedRun) ? there : new Slot(checkpoint, null);
+            }
+            boolean sameRun = there.live.report().runId().equals(runId);
+            return sameRun && there.live.report().resumes() <= checkpoint.report().resumes()
+                    ? new Slot(checkpoint, null) : there;
+        });
     }
 
     @Override
@@ -58,15 +74,29 @@ public final class InMemoryReconcileStore implements ReconcileStore {
         Objects.requireNonNull(checkpoint, "checkpoint");
         int[] claimed = {-1};
         checkpoints.computeIfPresent(checkpoint.runKey(), (key, there) -> {
-            if (!there.report().runId().equals(checkpoint.report().runId())) {
+            if (there.live == null || !there.live.report().runId().equals(checkpoint.report().runId())) {
                 return there;
             }
-            claimed[0] = Math.max(there.report().resumes(), checkpoint.report().resumes()) + 1;
+            claimed[0] = Math.max(there.live.report().resumes(), checkpoint.report().resumes()) + 1;
             // the checkpoint there now belongs to the claiming execution: an earlier one's writes are refused
-            return new ReconcileCheckpoint(there.runKey(), there.sink(), there.lastId(),
-                    ofExecution(there.report(), claimed[0]), there.updatedAt());
+            return new Slot(new ReconcileCheckpoint(there.live.runKey(), there.live.sink(), there.live.lastId(),
+                    ofExecution(there.live.report(), claimed[0]), there.live.updatedAt()), null);
         });
         return claimed[0] < 0 ? OptionalInt.empty() : OptionalInt.of(claimed[0]);
+    }
+
+    @Override
+    public void endCheckpoint(String runKey, String runId, int resumes) {
+        Objects.requireNonNull(runKey, "runKey");
+        Objects.requireNonNull(runId, "runId");
+        checkpoints.compute(runKey, (key, there) -> {
+            if (there != null && there.live != null && (!there.live.report().runId().equals(runId)
+                    || there.live.report().resumes() > resumes)) {
+                return there; // another run's, or a later execution's: not this one's to end
+            }
+            return there != null && there.live == null && !runId.equals(there.endedRun) ? there
+                    : new Slot(null, runId);
+        });
     }
 
     private static ReconcileReport ofExecution(ReconcileReport r, int resumes) {

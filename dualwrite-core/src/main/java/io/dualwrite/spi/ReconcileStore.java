@@ -40,8 +40,10 @@ public interface ReconcileStore {
     /**
      * Replaces the checkpoint of the checkpoint's run key, unless the checkpoint there belongs to the
      * same run with more {@linkplain ReconcileReport#resumes() resumes}, written or
-     * {@linkplain #claimResume claimed} by a later execution of the run, which took it over: then
-     * the given one is stale and ignored. The check and the write must be one atomic step.
+     * {@linkplain #claimResume claimed} by a later execution of the run, which took it over, or
+     * belongs to another run that has not ended ({@link #endCheckpoint}), or the run's own
+     * checkpoint was ended: then the given one is stale and ignored. The check and the write must be
+     * one atomic step.
      *
      * @param checkpoint the checkpoint, not null
      */
@@ -69,7 +71,28 @@ public interface ReconcileStore {
     }
 
     /**
-     * Removes the checkpoint of a run key, if any (the run finished).
+     * Ends a run's checkpoint when the run completed or was abandoned: removes the checkpoint stored
+     * under the run key, but only when it belongs to that run and no later execution than
+     * {@code resumes} wrote or claimed it (a stale execution's removal landing late leaves another
+     * execution's, or another run's, checkpoint alone). From then on no checkpoint of that run is
+     * stored under the key (a stale execution's late write is refused); another run's is. The check
+     * and the removal must be one atomic step. The default is not atomic.
+     *
+     * @param runKey  the run key, not null
+     * @param runId   the run whose checkpoint ends, not null
+     * @param resumes the execution ending it
+     */
+    default void endCheckpoint(String runKey, String runId, int resumes) {
+        Objects.requireNonNull(runId, "runId");
+        Optional<ReconcileCheckpoint> there = checkpoint(runKey);
+        if (there.isPresent() && there.get().report().runId().equals(runId)
+                && there.get().report().resumes() <= resumes) {
+            clearCheckpoint(runKey);
+        }
+    }
+
+    /**
+     * Removes the checkpoint of a run key, if any, whoever's it is (an operator's reset).
      *
      * @param runKey the run key, not null
      */

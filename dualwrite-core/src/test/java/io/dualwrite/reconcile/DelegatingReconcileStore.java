@@ -60,6 +60,15 @@ class DelegatingReconcileStore implements ReconcileStore {
     }
 
     @Override
+    public void endCheckpoint(String runKey, String runId, int resumes) {
+        if (defaultLookups) {
+            ReconcileStore.super.endCheckpoint(runKey, runId, resumes);
+        } else {
+            delegate.endCheckpoint(runKey, runId, resumes);
+        }
+    }
+
+    @Override
     public void clearCheckpoint(String runKey) {
         delegate.clearCheckpoint(runKey);
     }

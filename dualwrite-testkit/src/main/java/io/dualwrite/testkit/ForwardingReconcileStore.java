@@ -59,6 +59,11 @@ public class ForwardingReconcileStore implements ReconcileStore {
     }
 
     @Override
+    public void endCheckpoint(String runKey, String runId, int resumes) {
+        delegate.endCheckpoint(runKey, runId, resumes);
+    }
+
+    @Override
     public void clearCheckpoint(String runKey) {
         delegate.clearCheckpoint(runKey);
     }

@@ -109,11 +109,14 @@ public final class DefaultReconciler<T> implements Reconciler {
                 return cp;
             }
             ReconcileReport at = cp.get().report();
-            Optional<String> stale = store.report(writer.entityType(), at.runId()).map(r -> staleBy(at, r));
+            Optional<ReconcileReport> stored = store.report(writer.entityType(), at.runId());
+            Optional<String> stale = stored.map(r -> staleBy(at, r));
             if (stale.isPresent() && !stale.get().isEmpty()) {
                 LOG.warn("reconciliation of {}: the checkpoint at sink '{}' after id '{}' belongs to run {}, which {};"
                         + " it is not resumed", writer.entityType(), cp.get().sink(), cp.get().lastId(), at.runId(),
                         stale.get());
+                // ended for good, so that the next run's checkpoints may take its place
+                store.endCheckpoint(runKey, at.runId(), Math.max(at.resumes(), stored.get().resumes()));
                 return Optional.empty();
             }
             return cp;
@@ -235,7 +238,7 @@ public final class DefaultReconciler<T> implements Reconciler {
                     r.idsCovered(), r.idsCompared(), r.contentCompared(), r.sinkCalls(), r.digestCalls(), r.counts(),
                     r.actions(), errors, r.samples());
             s.store.saveReport(report);
-            s.store.clearCheckpoint(key);
+            s.store.endCheckpoint(key, report.runId(), report.resumes());
             LOG.warn("reconciliation {} of {} {} abandoned at sink '{}' after id '{}'", report.runId(), type, scope,
                     cp.get().sink(), cp.get().lastId());
             return Optional.of(report);

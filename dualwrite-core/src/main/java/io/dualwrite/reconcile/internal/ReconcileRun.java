@@ -178,7 +178,7 @@ final class ReconcileRun<T> {
             }
             if (mode == ReconcileMode.APPLY) {
                 try {
-                    s.store.clearCheckpoint(runKey);
+                    s.store.endCheckpoint(runKey, state.runId, state.resumes);
                 } catch (RuntimeException e) {
                     // the run compared every id and its COMPLETED report is stored: it did not fail. The checkpoint
                     // left is not resumed (its run completed); the next run of the scope starts afresh and replaces it

@@ -47,8 +47,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * A durable {@link ReconcileStore} in two MongoDB collections: one document per unfinished run
- * (its run key as {@code _id}), replaced after every chunk, and one document per run report (its
+ * A durable {@link ReconcileStore} in two MongoDB collections: one document per run key (its run
+ * key as {@code _id}), the checkpoint of the unfinished run, replaced after every chunk, or the
+ * end of the last run's ({@code ended: true}), and one document per run report (its
  * run id as {@code _id}), kept as the audit log. Each report document carries the figures an
  * operator filters on as plain fields ({@code type}, {@code mode}, {@code status},
  * {@code startedAt}, {@code endedAt}, {@code durationMillis}, {@code drift}, {@code repaired},
@@ -63,6 +64,8 @@ import java.util.OptionalInt;
  */
 public final class MongoReconcileStore implements ReconcileStore {
     private static final Logger LOG = LoggerFactory.getLogger(MongoReconcileStore.class);
+    /** Marks a run key's document as the end of its run's checkpoint (no checkpoint is there). */
+    private static final String ENDED = "ended";
     /** Default collection of checkpoints. */
     public static final String DEFAULT_CHECKPOINTS = "dualwrite_reconcile_checkpoints";
     /** Default collection of reports. */
@@ -115,7 +118,7 @@ public final class MongoReconcileStore implements ReconcileStore {
     @Override
     public Optional<ReconcileCheckpoint> checkpoint(String runKey) {
         Objects.requireNonNull(runKey, "runKey");
-        Document d = checkpoints.find(Filters.eq("_id", runKey)).first();
+        Document d = checkpoints.find(Filters.and(Filters.eq("_id", runKey), Filters.ne(ENDED, true))).first();
         if (d == null) {
             return Optional.empty();
         }
@@ -134,34 +137,44 @@ public final class MongoReconcileStore implements ReconcileStore {
                 .append("report", checkpoint.report().toJson())
                 .append("resumes", checkpoint.report().resumes())
                 .append("updatedAt", Date.from(checkpoint.updatedAt()));
+        // the run's own live checkpoint of no later execution, or another run's that ended
+        String runId = checkpoint.report().runId();
         Bson notTakenOver = Filters.and(Filters.eq("_id", checkpoint.runKey()), Filters.or(
-                Filters.ne("runId", checkpoint.report().runId()), Filters.lte("resumes", checkpoint.report().resumes()),
-                Filters.exists("resumes", false)));
+                Filters.and(Filters.eq("runId", runId), Filters.ne(ENDED, true), Filters.or(
+                        Filters.lte("resumes", checkpoint.report().resumes()), Filters.exists("resumes", false))),
+                Filters.and(Filters.ne("runId", runId), Filters.eq(ENDED, true))));
         if (!replaceUnlessTakenOver(checkpoints, notTakenOver, d)) {
-            LOG.warn("reconciliation {}: a checkpoint of its execution {} is not stored, a later execution of the run"
-                    + " stored its own", checkpoint.report().runId(), checkpoint.report().resumes());
+            LOG.warn("reconciliation {}: a checkpoint of its execution {} is not stored: a later execution of the run,"
+                    + " or another run, holds the run key, or the run ended", runId, checkpoint.report().resumes());
         }
     }
 
     @Override
     public OptionalInt claimResume(ReconcileCheckpoint checkpoint) {
         Objects.requireNonNull(checkpoint, "checkpoint");
+        Bson ofTheRun = Filters.and(Filters.eq("_id", checkpoint.runKey()),
+                Filters.eq("runId", checkpoint.report().runId()), Filters.ne(ENDED, true));
+        // a checkpoint written before executions were numbered beside it starts from its report's (one winner)
+        checkpoints.updateOne(Filters.and(ofTheRun, Filters.exists("resumes", false)),
+                Updates.set("resumes", checkpoint.report().resumes()));
         // one command: the checkpoint of that run, if it is still there, records the next execution number; an
         // earlier execution's checkpoint (fewer resumes) is refused from then on
-        Document d = checkpoints.findOneAndUpdate(Filters.and(Filters.eq("_id", checkpoint.runKey()),
-                        Filters.eq("runId", checkpoint.report().runId())),
-                Updates.inc("resumes", 1), new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
-        if (d == null) {
-            return OptionalInt.empty();
-        }
-        int claimed = d.get("resumes", Number.class).intValue();
-        if (claimed <= checkpoint.report().resumes()) {
-            // a checkpoint written before its resumes were stored beside it: take the number above the report's
-            claimed = checkpoint.report().resumes() + 1;
-            checkpoints.updateOne(Filters.and(Filters.eq("_id", checkpoint.runKey()),
-                    Filters.eq("runId", checkpoint.report().runId())), Updates.max("resumes", claimed));
-        }
-        return OptionalInt.of(claimed);
+        Document d = checkpoints.findOneAndUpdate(ofTheRun, Updates.inc("resumes", 1),
+                new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+        return d == null ? OptionalInt.empty() : OptionalInt.of(d.get("resumes", Number.class).intValue());
+    }
+
+    @Override
+    public void endCheckpoint(String runKey, String runId, int resumes) {
+        Objects.requireNonNull(runKey, "runKey");
+        Objects.requireNonNull(runId, "runId");
+        // one command: the run's own checkpoint of no later execution (or none at all) becomes its end; a stale
+        // execution's end landing late leaves another execution's, or another run's, checkpoint alone
+        Document end = new Document("_id", runKey).append("runId", runId).append("resumes", resumes)
+                .append(ENDED, true).append("updatedAt", Date.from(clock.instant()));
+        Bson own = Filters.and(Filters.eq("_id", runKey), Filters.eq("runId", runId), Filters.or(
+                Filters.lte("resumes", resumes), Filters.exists("resumes", false)));
+        replaceUnlessTakenOver(checkpoints, own, end);
     }
 
     @Override

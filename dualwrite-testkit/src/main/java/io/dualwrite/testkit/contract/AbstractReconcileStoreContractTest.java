@@ -153,7 +153,10 @@ public abstract class AbstractReconcileStoreContractTest extends FreshStoreContr
         ReconcileCheckpoint newRun = new ReconcileCheckpoint(key, "search", "p-0100",
                 report("r2", "item", T0.plusSeconds(60), RunStatus.RUNNING), T0.plusSeconds(60));
         store().saveCheckpoint(newRun);
-        assertEquals(newRun, store().checkpoint(key).orElseThrow(), "another run's checkpoint replaces it");
+        assertEquals(ofOne, store().checkpoint(key).orElseThrow(), "another run's does not replace it while it lives");
+        store().endCheckpoint(key, "r1", 1);
+        store().saveCheckpoint(newRun);
+        assertEquals(newRun, store().checkpoint(key).orElseThrow(), "once it ended, another run's takes its place");
     }
 
     @Test
@@ -178,5 +181,30 @@ public abstract class AbstractReconcileStoreContractTest extends FreshStoreContr
                 report("r2", "item", T0, RunStatus.RUNNING), T0)).isEmpty(), "another run's checkpoint is not claimed");
         store().clearCheckpoint(key);
         assertTrue(store().claimResume(bySecond).isEmpty(), "a removed checkpoint is not claimed");
+    }
+
+    @Test
+    final void anEndedCheckpointRefusesItsRunsLateWritesButNotAnotherRunsAndAStaleEndChangesNothing() {
+        String key = "item|APPLY|all|search";
+        ReconcileCheckpoint x = new ReconcileCheckpoint(key, "search", "p-0500",
+                report("x", "item", T0, RunStatus.RUNNING), T0);
+        store().saveCheckpoint(x);
+        int claimed = store().claimResume(x).orElseThrow();
+        store().endCheckpoint(key, "x", claimed - 1); // a stale execution's end: the checkpoint is a later one's
+        assertEquals("p-0500", store().checkpoint(key).orElseThrow().lastId(), "a stale end changes nothing");
+        store().endCheckpoint(key, "x", claimed);
+        assertTrue(store().checkpoint(key).isEmpty(), "ended");
+        store().saveCheckpoint(new ReconcileCheckpoint(key, "search", "p-0900",
+                ofExecution(report("x", "item", T0, RunStatus.RUNNING), claimed), T0.plusSeconds(5)));
+        assertTrue(store().checkpoint(key).isEmpty(), "the ended run's late write is refused");
+        ReconcileCheckpoint y = new ReconcileCheckpoint(key, "search", "p-0100",
+                report("y", "item", T0.plusSeconds(60), RunStatus.RUNNING), T0.plusSeconds(60));
+        store().saveCheckpoint(y);
+        assertEquals(y, store().checkpoint(key).orElseThrow(), "another run's checkpoint takes its place");
+        store().saveCheckpoint(new ReconcileCheckpoint(key, "search", "p-0700",
+                ofExecution(report("x", "item", T0, RunStatus.RUNNING), claimed + 5), T0.plusSeconds(61)));
+        assertEquals(y, store().checkpoint(key).orElseThrow(), "nor does a run replace another's live checkpoint");
+        store().endCheckpoint(key, "x", claimed + 5);
+        assertEquals(y, store().checkpoint(key).orElseThrow(), "nor end it");
     }
 }
