@@ -797,4 +797,33 @@ class ReconcileRequestTest {
                 + "), the request says " + requests(db).get(r.id()).orElseThrow().status() + ", A's COMPLETED report"
                 + " was dropped and its checkpoint removal left nothing to resume");
     }
+
+    /**
+     * Run X failed; two executions claimed it and died before writing anything (its checkpoint's number is above every
+     * report of it); then X's report says COMPLETED. X's checkpoint is ended whatever execution claimed it last, so the
+     * next run's checkpoints are stored: a run key never stays blocked by a run that is over.
+     */
+    @Test
+    void aCompletedRunsCheckpointClaimedByExecutionsThatDiedIsEndedForTheNextRun(MongoDatabase db) {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        Instance c = instance(db, "app-c", failingOn("p-3", new AtomicBoolean(true)), shared);
+        seedSix(c);
+        ReconcileReport x = assertThrows(ReconcileException.class, () -> c.reconciler.apply(ReconcileScope.all()))
+                .report();
+        ReconcileCheckpoint cp = shared.checkpoint(shared.checkpointCollection().find().first().getString("_id"))
+                .orElseThrow();
+        shared.claimResume(cp);
+        shared.claimResume(cp); // two executions claimed it and died
+        shared.saveReport(new ReconcileReport(x.runId(), x.entityType(), x.mode(), x.scope(), x.sinks(),
+                RunStatus.COMPLETED, x.startedAt(), x.startedAt().plusSeconds(9), x.durationMillis(), 1, x.chunks(),
+                x.idsCovered(), x.idsCompared(), x.contentCompared(), x.sinkCalls(), x.digestCalls(), x.counts(),
+                x.actions(), List.of(), x.samples()));
+
+        Instance d = instance(db, "app-d", failingOn("p-5", new AtomicBoolean(true)), shared);
+        ReconcileReport y = assertThrows(ReconcileException.class, () -> d.reconciler.apply(ReconcileScope.all()))
+                .report();
+        assertFalse(y.runId().equals(x.runId()), "a new run");
+        assertEquals(Optional.of(y.runId()), d.reconciler.unfinished(ReconcileScope.all()).map(ReconcileReport::runId),
+                "the new run's checkpoint is stored, for the next apply to resume");
+    }
 }

@@ -115,8 +115,9 @@ public final class DefaultReconciler<T> implements Reconciler {
                 LOG.warn("reconciliation of {}: the checkpoint at sink '{}' after id '{}' belongs to run {}, which {};"
                         + " it is not resumed", writer.entityType(), cp.get().sink(), cp.get().lastId(), at.runId(),
                         stale.get());
-                // ended for good, so that the next run's checkpoints may take its place
-                store.endCheckpoint(runKey, at.runId(), Math.max(at.resumes(), stored.get().resumes()));
+                // the run is over, whichever execution wrote or claimed its checkpoint last (one that claimed it and
+                // died): ended for good, so that the next run's checkpoints may take its place
+                store.endCheckpoint(runKey, at.runId(), Integer.MAX_VALUE);
                 return Optional.empty();
             }
             return cp;
