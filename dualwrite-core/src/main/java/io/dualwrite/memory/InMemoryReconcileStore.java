@@ -80,7 +80,7 @@ public final class InMemoryReconcileStore implements ReconcileStore {
             claimed[0] = Math.max(there.live.report().resumes(), checkpoint.report().resumes()) + 1;
             // the checkpoint there now belongs to the claiming execution: an earlier one's writes are refused
             return new Slot(new ReconcileCheckpoint(there.live.runKey(), there.live.sink(), there.live.lastId(),
-                    ofExecution(there.live.report(), claimed[0]), there.live.updatedAt()), null);
+                    there.live.report().asExecution(claimed[0]), there.live.updatedAt()), null);
         });
         return claimed[0] < 0 ? OptionalInt.empty() : OptionalInt.of(claimed[0]);
     }
@@ -97,12 +97,6 @@ public final class InMemoryReconcileStore implements ReconcileStore {
             return there != null && there.live == null && !runId.equals(there.endedRun) ? there
                     : new Slot(null, runId);
         });
-    }
-
-    private static ReconcileReport ofExecution(ReconcileReport r, int resumes) {
-        return new ReconcileReport(r.runId(), r.entityType(), r.mode(), r.scope(), r.sinks(), r.status(), r.startedAt(),
-                r.endedAt(), r.durationMillis(), resumes, r.chunks(), r.idsCovered(), r.idsCompared(),
-                r.contentCompared(), r.sinkCalls(), r.digestCalls(), r.counts(), r.actions(), r.errors(), r.samples());
     }
 
     @Override

@@ -172,6 +172,16 @@ public record ReconcileReport(String runId, String entityType, ReconcileMode mod
                 + errors.size() + (resumes > 0 ? "; resumed " + resumes + " time(s)" : "");
     }
 
+    /**
+     * @param execution the execution of the run the report is to be of: its number of resumes
+     * @return this report as that execution of the run (a store numbering executions uses it)
+     */
+    public ReconcileReport asExecution(int execution) {
+        return new ReconcileReport(runId, entityType, mode, scope, sinks, status, startedAt, endedAt, durationMillis,
+                execution, chunks, idsCovered, idsCompared, contentCompared, sinkCalls, digestCalls, counts, actions,
+                errors, samples);
+    }
+
     /** @return the report as compact JSON */
     public String toJson() {
         return ReconcileJson.write(this);

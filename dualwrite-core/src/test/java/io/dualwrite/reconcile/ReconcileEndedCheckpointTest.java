@@ -68,7 +68,7 @@ class ReconcileEndedCheckpointTest {
      */
     @Test
     void aStaleFirstExecutionThatCompletesBeforeTheClaimerReportsLeavesTheClaimersCheckpoint() throws Exception {
-        staleFirstExecutionAgainstAClaimer(ReconcileFixture.id(31), ReconcileFixture.id(24));
+        staleFirstExecutionAgainstAClaimer(ReconcileFixture.id(31), ReconcileFixture.id(24), "none");
     }
 
     /**
@@ -79,14 +79,18 @@ class ReconcileEndedCheckpointTest {
      */
     @Test
     void aStaleFirstExecutionStalledInItsLastCheckpointLeavesTheClaimersCheckpoint() throws Exception {
-        staleFirstExecutionAgainstAClaimer("i-9000", "i-9000");
+        staleFirstExecutionAgainstAClaimer("i-9000", "i-9000", "none");
     }
 
     /**
-     * A (exec 0) stalls writing its checkpoint after {@code aStallsAfter}; B resumes the run and fails reading the chunk
-     * of {@code bReads} once A came back and ended: the run is completed or resumable, never stuck.
+     * A (exec 0) stalls writing its checkpoint after {@code aStallsAfter}; B resumes the run and is reading the chunk of
+     * {@code bReads} when A comes back and completes; then {@code probe} ("none", "unfinished" or "abandon") runs
+     * while B still reads, and B's read fails: the run is completed or resumable (abandoned, after an abandon), never
+     * stuck.
      */
-    private void staleFirstExecutionAgainstAClaimer(String aStallsAfter, String bReads) throws Exception {
+    private void staleFirstExecutionAgainstAClaimer(String aStallsAfter, String bReads, String probeBy)
+            throws Exception {
+        boolean viaAbandon = probeBy.equals("abandon");
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (ReconcileFixture f = new ReconcileFixture().seed(40)) {
             f.injectCommon();
@@ -119,6 +123,10 @@ class ReconcileEndedCheckpointTest {
             } catch (ExecutionException e) {
                 aReport = null;
             }
+            // an operator's status query, or abandon, while B still runs, after exec 0's stale COMPLETED report
+            Reconciler probing = f.reconciler().useDigests(false).build();
+            Optional<ReconcileReport> probe = viaAbandon ? probing.abandon(scope)
+                    : probeBy.equals("unfinished") ? probing.unfinished(scope) : Optional.empty();
             bFail.countDown();
             ExecutionException bFailed = assertThrows(ExecutionException.class, () -> bRun.get(10, TimeUnit.SECONDS));
             assertInstanceOf(ReconcileException.class, bFailed.getCause());
@@ -126,17 +134,45 @@ class ReconcileEndedCheckpointTest {
 
             ReconcileReport stored = f.store.report("item", runId).orElseThrow();
             Optional<ReconcileReport> unfinished = f.reconciler().useDigests(false).build().unfinished(scope);
+            if (viaAbandon) {
+                // the operator abandoned the run B was on: that stands (B's later failure does not replace it), and
+                // the next run starts from the beginning
+                assertTrue(probe.isPresent(), "abandon() while B ran abandons the run");
+                assertTrue(stored.errors().get(stored.errors().size() - 1).startsWith("abandoned at sink '"),
+                        "the audit log says the run was abandoned: " + stored.errors());
+                assertTrue(unfinished.isEmpty(), "nothing left to resume after an abandon");
+                return;
+            }
+            if (probeBy.equals("unfinished")) {
+                assertTrue(probe.isPresent(), "unfinished() while B ran shows the run B is on");
+            }
             if (stored.status() != RunStatus.COMPLETED && unfinished.isEmpty()) {
                 fail("run " + runId + " is stuck: A (exec 0) returned " + (aReport == null ? "an exception"
-                        : aReport.status() + " resumes " + aReport.resumes()) + " and removed the checkpoint B had"
-                        + " claimed; the audit log now says " + stored.status() + " resumes " + stored.resumes()
+                        : aReport.status() + " resumes " + aReport.resumes()) + " (stale) and the checkpoint B had"
+                        + " claimed was ended; the audit log now says " + stored.status() + " resumes " + stored.resumes()
                         + " (last error: " + stored.errors().get(stored.errors().size() - 1) + ") and no checkpoint"
-                        + " is left to resume");
+                        + " is left to resume; " + (viaAbandon ? "abandon()" : "unfinished()") + " while B ran said " + probe);
             }
         } finally {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void unfinishedWhileTheClaimerRunsAfterAStaleCompletionDoesNotStrandTheRun() throws Exception {
+        staleFirstExecutionAgainstAClaimer(ReconcileFixture.id(31), ReconcileFixture.id(24), "unfinished");
+    }
+
+    @Test
+    void unfinishedWhileTheClaimerReadsTheLastChunkDoesNotStrandTheRun() throws Exception {
+        staleFirstExecutionAgainstAClaimer("i-9000", "i-9000", "unfinished");
+    }
+
+    @Test
+    void abandonWhileTheClaimerRunsAfterAStaleCompletionAbandonsTheRun() throws Exception {
+        staleFirstExecutionAgainstAClaimer(ReconcileFixture.id(31), ReconcileFixture.id(24), "abandon");
+    }
+
 
     /**
      * A (exec 0 of run X) stalls writing its checkpoint after chunk 4 (its holder lost the lease). B resumes X and

@@ -800,11 +800,11 @@ class ReconcileRequestTest {
 
     /**
      * Run X failed; two executions claimed it and died before writing anything (its checkpoint's number is above every
-     * report of it); then X's report says COMPLETED. X's checkpoint is ended whatever execution claimed it last, so the
-     * next run's checkpoints are stored: a run key never stays blocked by a run that is over.
+     * report of it); then a report of X by an earlier execution says COMPLETED. The checkpoint is not stale (a later
+     * execution claimed it): the next apply resumes X, and its progress is stored; the run key is never blocked.
      */
     @Test
-    void aCompletedRunsCheckpointClaimedByExecutionsThatDiedIsEndedForTheNextRun(MongoDatabase db) {
+    void aCheckpointClaimedAfterItsRunsCompletedReportIsResumedAndItsProgressStored(MongoDatabase db) {
         MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
         Instance c = instance(db, "app-c", failingOn("p-3", new AtomicBoolean(true)), shared);
         seedSix(c);
@@ -822,8 +822,10 @@ class ReconcileRequestTest {
         Instance d = instance(db, "app-d", failingOn("p-5", new AtomicBoolean(true)), shared);
         ReconcileReport y = assertThrows(ReconcileException.class, () -> d.reconciler.apply(ReconcileScope.all()))
                 .report();
-        assertFalse(y.runId().equals(x.runId()), "a new run");
-        assertEquals(Optional.of(y.runId()), d.reconciler.unfinished(ReconcileScope.all()).map(ReconcileReport::runId),
-                "the new run's checkpoint is stored, for the next apply to resume");
+        assertEquals(x.runId(), y.runId(), "X is resumed");
+        assertEquals(3, y.resumes(), "above the two executions that claimed it and died");
+        ReconcileCheckpoint now = d.reconciler.unfinished(ReconcileScope.all()).isPresent()
+                ? shared.checkpoint(cp.runKey()).orElseThrow() : null;
+        assertEquals("p-4", now == null ? null : now.lastId(), "the resumed execution's progress is stored");
     }
 }

@@ -115,9 +115,9 @@ public final class DefaultReconciler<T> implements Reconciler {
                 LOG.warn("reconciliation of {}: the checkpoint at sink '{}' after id '{}' belongs to run {}, which {};"
                         + " it is not resumed", writer.entityType(), cp.get().sink(), cp.get().lastId(), at.runId(),
                         stale.get());
-                // the run is over, whichever execution wrote or claimed its checkpoint last (one that claimed it and
-                // died): ended for good, so that the next run's checkpoints may take its place
-                store.endCheckpoint(runKey, at.runId(), Integer.MAX_VALUE);
+                // ended for good, so that the next run's checkpoints may take its place (unless an execution claims
+                // it meanwhile)
+                store.endCheckpoint(runKey, at.runId(), at.resumes());
                 return Optional.empty();
             }
             return cp;
@@ -125,12 +125,18 @@ public final class DefaultReconciler<T> implements Reconciler {
 
         /**
          * @return why a checkpoint whose report so far is {@code at} is stale against the run's stored report (the run
-         *         completed, or was abandoned), or an empty string when it is not. A checkpoint written late by an
+         *         completed, or was abandoned, by an execution at or above the checkpoint's), or an empty string when
+         *         it is not. A checkpoint written late by an
          *         execution that a later one took over is refused by the store itself once the later one claimed the
          *         run ({@link ReconcileStore#claimResume}); it can land only where the run's checkpoint was removed,
          *         which a run does when it completes or is abandoned
          */
         private static String staleBy(ReconcileReport at, ReconcileReport stored) {
+            if (stored.resumes() < at.resumes()) {
+                // an execution claimed the checkpoint after the one that stored the report: a stale execution's
+                // completion, say, while the one that took the run over is still on it (or died): it is resumed
+                return "";
+            }
             if (stored.status() == RunStatus.COMPLETED) {
                 return "completed";
             }

@@ -122,8 +122,13 @@ public final class MongoReconcileStore implements ReconcileStore {
         if (d == null) {
             return Optional.empty();
         }
-        return Optional.of(new ReconcileCheckpoint(runKey, d.getString("sink"), d.getString("lastId"),
-                ReconcileReport.fromJson(d.getString("report")), d.getDate("updatedAt").toInstant()));
+        ReconcileReport report = ReconcileReport.fromJson(d.getString("report"));
+        Number claimed = d.get("resumes", Number.class);
+        if (claimed != null && claimed.intValue() > report.resumes()) {
+            report = report.asExecution(claimed.intValue()); // an execution claimed it since it was written
+        }
+        return Optional.of(new ReconcileCheckpoint(runKey, d.getString("sink"), d.getString("lastId"), report,
+                d.getDate("updatedAt").toInstant()));
     }
 
     @Override

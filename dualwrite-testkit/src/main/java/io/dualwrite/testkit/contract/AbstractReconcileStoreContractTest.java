@@ -117,9 +117,7 @@ public abstract class AbstractReconcileStoreContractTest extends FreshStoreContr
      * @return the report as that execution of the run would store it
      */
     public static ReconcileReport ofExecution(ReconcileReport r, int resumes) {
-        return new ReconcileReport(r.runId(), r.entityType(), r.mode(), r.scope(), r.sinks(), r.status(), r.startedAt(),
-                r.endedAt(), r.durationMillis(), resumes, r.chunks(), r.idsCovered(), r.idsCompared(),
-                r.contentCompared(), r.sinkCalls(), r.digestCalls(), r.counts(), r.actions(), r.errors(), r.samples());
+        return r.asExecution(resumes);
     }
 
     @Test
