@@ -90,12 +90,14 @@ public final class InMemoryReconcileStore implements ReconcileStore {
         Objects.requireNonNull(runKey, "runKey");
         Objects.requireNonNull(runId, "runId");
         checkpoints.compute(runKey, (key, there) -> {
-            if (there != null && there.live != null && (!there.live.report().runId().equals(runId)
-                    || there.live.report().resumes() > resumes)) {
-                return there; // another run's, or a later execution's: not this one's to end
+            if (there == null) {
+                return new Slot(null, runId);
             }
-            return there != null && there.live == null && !runId.equals(there.endedRun) ? there
-                    : new Slot(null, runId);
+            if (there.live == null) {
+                return there; // ended already (this run's, or another's end marker stays)
+            }
+            boolean own = there.live.report().runId().equals(runId) && there.live.report().resumes() <= resumes;
+            return own ? new Slot(null, runId) : there; // another run's, or a later execution's: not this one's
         });
     }
 

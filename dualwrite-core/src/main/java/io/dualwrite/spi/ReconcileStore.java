@@ -76,7 +76,8 @@ public interface ReconcileStore {
      * {@code resumes} wrote or claimed it (a stale execution's removal landing late leaves another
      * execution's, or another run's, checkpoint alone). From then on no checkpoint of that run is
      * stored under the key (a stale execution's late write is refused); another run's is. The check
-     * and the removal must be one atomic step. The default is not atomic.
+     * and the removal must be one atomic step. The default is not atomic and keeps no end marker (it
+     * removes the checkpoint with {@link #clearCheckpoint}): enough for one process only.
      *
      * @param runKey  the run key, not null
      * @param runId   the run whose checkpoint ends, not null
@@ -92,7 +93,8 @@ public interface ReconcileStore {
     }
 
     /**
-     * Removes the checkpoint of a run key, if any, whoever's it is (an operator's reset).
+     * Removes the checkpoint of a run key, if any, whoever's it is: an operator's reset, and the
+     * default {@link #endCheckpoint}. A reconciler itself ends checkpoints with {@link #endCheckpoint}.
      *
      * @param runKey the run key, not null
      */
@@ -118,9 +120,9 @@ public interface ReconcileStore {
 
     /**
      * The report stored under a run id. A reconciler asks before it resumes from a checkpoint: a
-     * checkpoint of a run whose report says it completed is stale (written late by a holder that
-     * had lost the run to another instance, or left by a crash between the report and the
-     * removal of the checkpoint), and the run starts afresh instead of skipping the ids before it.
+     * checkpoint of a run whose report says it completed, or was abandoned, is stale (written late
+     * by a holder that had lost the run to another instance, or left by a crash between the report
+     * and the end of the checkpoint), and the run starts afresh instead of skipping the ids before it.
      * The default looks through {@link #reports(String, int)}; a durable store should look the
      * run id up directly.
      *

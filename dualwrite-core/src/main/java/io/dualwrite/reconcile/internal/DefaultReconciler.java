@@ -98,10 +98,11 @@ public final class DefaultReconciler<T> implements Reconciler {
         }
 
         /**
-         * The checkpoint a run of the key resumes from: none when the checkpoint's run completed. Such a checkpoint
-         * was written late by a holder that lost the run to an instance that completed it, or left by a crash between
-         * the report and the checkpoint's removal; resuming from it would skip every id before it. A new run's first
-         * checkpoint replaces it, and its end removes it.
+         * The checkpoint a run of the key resumes from: none when the checkpoint's run is over (it completed or was
+         * abandoned, by an execution at or above the checkpoint's). Such a checkpoint was written late by a holder that
+         * lost the run, or left by a crash between the report and the checkpoint's end; resuming from it would skip
+         * every id before it. It is ended here, so that the next run's checkpoints may take its place (unless an
+         * execution claims it meanwhile).
          */
         Optional<ReconcileCheckpoint> resumable(String runKey) {
             Optional<ReconcileCheckpoint> cp = store.checkpoint(runKey);
@@ -109,42 +110,37 @@ public final class DefaultReconciler<T> implements Reconciler {
                 return cp;
             }
             ReconcileReport at = cp.get().report();
-            Optional<ReconcileReport> stored = store.report(writer.entityType(), at.runId());
-            Optional<String> stale = stored.map(r -> staleBy(at, r));
-            if (stale.isPresent() && !stale.get().isEmpty()) {
-                LOG.warn("reconciliation of {}: the checkpoint at sink '{}' after id '{}' belongs to run {}, which {};"
-                        + " it is not resumed", writer.entityType(), cp.get().sink(), cp.get().lastId(), at.runId(),
-                        stale.get());
-                // ended for good, so that the next run's checkpoints may take its place (unless an execution claims
-                // it meanwhile)
-                store.endCheckpoint(runKey, at.runId(), at.resumes());
-                return Optional.empty();
+            Optional<String> over = store.report(writer.entityType(), at.runId()).flatMap(r -> overBy(at, r));
+            if (over.isEmpty()) {
+                return cp;
             }
-            return cp;
+            LOG.warn("reconciliation of {}: the checkpoint at sink '{}' after id '{}' belongs to run {}, which {}; it is"
+                    + " not resumed", writer.entityType(), cp.get().sink(), cp.get().lastId(), at.runId(), over.get());
+            store.endCheckpoint(runKey, at.runId(), at.resumes());
+            return Optional.empty();
         }
 
         /**
-         * @return why a checkpoint whose report so far is {@code at} is stale against the run's stored report (the run
-         *         completed, or was abandoned, by an execution at or above the checkpoint's), or an empty string when
-         *         it is not. A checkpoint written late by an
-         *         execution that a later one took over is refused by the store itself once the later one claimed the
-         *         run ({@link ReconcileStore#claimResume}); it can land only where the run's checkpoint was removed,
-         *         which a run does when it completes or is abandoned
+         * @return how the run is over, judged by its stored report against a checkpoint whose report so far is
+         *         {@code at} (it completed, or was abandoned, by an execution at or above the checkpoint's); empty when
+         *         it is not. A checkpoint written late by an execution that a later one took over is refused by the
+         *         store itself once the later one claimed the run ({@link ReconcileStore#claimResume}); it can land
+         *         only where the run's checkpoint was ended, which a run does when it completes or is abandoned
          */
-        private static String staleBy(ReconcileReport at, ReconcileReport stored) {
+        private static Optional<String> overBy(ReconcileReport at, ReconcileReport stored) {
             if (stored.resumes() < at.resumes()) {
                 // an execution claimed the checkpoint after the one that stored the report: a stale execution's
                 // completion, say, while the one that took the run over is still on it (or died): it is resumed
-                return "";
+                return Optional.empty();
             }
             if (stored.status() == RunStatus.COMPLETED) {
-                return "completed";
+                return Optional.of("completed");
             }
             if (stored.status() == RunStatus.FAILED && !stored.errors().isEmpty()
                     && stored.errors().get(stored.errors().size() - 1).startsWith(ABANDONED)) {
-                return "was abandoned";
+                return Optional.of("was abandoned");
             }
-            return "";
+            return Optional.empty();
         }
     }
 

@@ -145,8 +145,7 @@ public final class MongoReconcileStore implements ReconcileStore {
         // the run's own live checkpoint of no later execution, or another run's that ended
         String runId = checkpoint.report().runId();
         Bson notTakenOver = Filters.and(Filters.eq("_id", checkpoint.runKey()), Filters.or(
-                Filters.and(Filters.eq("runId", runId), Filters.ne(ENDED, true), Filters.or(
-                        Filters.lte("resumes", checkpoint.report().resumes()), Filters.exists("resumes", false))),
+                Filters.and(Filters.eq("runId", runId), Filters.ne(ENDED, true), notLaterThan(checkpoint.report().resumes())),
                 Filters.and(Filters.ne("runId", runId), Filters.eq(ENDED, true))));
         if (!replaceUnlessTakenOver(checkpoints, notTakenOver, d)) {
             LOG.warn("reconciliation {}: a checkpoint of its execution {} is not stored: a later execution of the run,"
@@ -177,8 +176,7 @@ public final class MongoReconcileStore implements ReconcileStore {
         // execution's end landing late leaves another execution's, or another run's, checkpoint alone
         Document end = new Document("_id", runKey).append("runId", runId).append("resumes", resumes)
                 .append(ENDED, true).append("updatedAt", Date.from(clock.instant()));
-        Bson own = Filters.and(Filters.eq("_id", runKey), Filters.eq("runId", runId), Filters.or(
-                Filters.lte("resumes", resumes), Filters.exists("resumes", false)));
+        Bson own = Filters.and(Filters.eq("_id", runKey), Filters.eq("runId", runId), notLaterThan(resumes));
         replaceUnlessTakenOver(checkpoints, own, end);
     }
 
@@ -210,8 +208,7 @@ public final class MongoReconcileStore implements ReconcileStore {
                 .append("json", report.toJson());
         // one conditional replace: a report of an execution that a later one took over (more resumes) stays; the
         // upsert then collides with it on _id, and the stale report is dropped
-        Bson notTakenOver = Filters.and(Filters.eq("_id", report.runId()), Filters.or(
-                Filters.lte("resumes", report.resumes()), Filters.exists("resumes", false)));
+        Bson notTakenOver = Filters.and(Filters.eq("_id", report.runId()), notLaterThan(report.resumes()));
         if (!replaceUnlessTakenOver(reports, notTakenOver, d)) {
             LOG.warn("reconciliation {}: a report of its execution {} is not stored, a later execution of the run"
                     + " stored its own", report.runId(), report.resumes());
@@ -234,6 +231,11 @@ public final class MongoReconcileStore implements ReconcileStore {
             }
             return false;
         }
+    }
+
+    /** @return documents of no later execution than {@code resumes} (those stored before numbers were kept too) */
+    private static Bson notLaterThan(int resumes) {
+        return Filters.or(Filters.lte("resumes", resumes), Filters.exists("resumes", false));
     }
 
     @Override
