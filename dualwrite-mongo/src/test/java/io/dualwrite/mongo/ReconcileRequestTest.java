@@ -828,4 +828,46 @@ class ReconcileRequestTest {
                 ? shared.checkpoint(cp.runKey()).orElseThrow() : null;
         assertEquals("p-4", now == null ? null : now.lastId(), "the resumed execution's progress is stored");
     }
+    /**
+     * An operator abandons the run of a request while its holder is in the middle of it (A waits in its second chunk).
+     * A's run goes on to the end, but its COMPLETED report is refused (abandoning was a later execution of the run).
+     * A still holds the request: it finishes it as FAILED at once, saying the run was taken over, instead of leaving
+     * it RUNNING under its lease for another instance to run afresh once the lease ran out.
+     */
+    @Test
+    void aRunAbandonedWhileItsHolderRunsItFinishesTheRequestAtOnce(MongoDatabase db) throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        CountDownLatch secondChunk = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        Instance a = instance(db, "app-a", waitingInTheSecondChunk(secondChunk, resume), shared);
+        Instance b = instance(db, "app-b", search, shared);
+        seedSix(a);
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        ReconcileRequest afterA;
+        ReconcileReport abandoned;
+        try {
+            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
+            assertTrue(secondChunk.await(20, TimeUnit.SECONDS), "A is in its second chunk");
+            abandoned = b.reconciler.abandon(ReconcileScope.all()).orElseThrow();
+            resume.countDown();
+            afterA = aRun.get(20, TimeUnit.SECONDS).orElseThrow();
+        } finally {
+            resume.countDown();
+            pool.shutdownNow();
+        }
+        ReconcileRequest stored = requests(db).get(r.id()).orElseThrow();
+        assertAll(
+                () -> assertEquals(RequestStatus.FAILED, stored.status(), "the request is over once its run is"
+                        + " abandoned; it was " + stored.status() + " under " + stored.owner() + "'s lease"),
+                () -> assertEquals(stored.status(), afterA.status(), "runOnce returns the request as it stands"),
+                () -> assertTrue(stored.failure().orElse("").contains(abandoned.runId()), "the reason names the run: "
+                        + stored.failure()),
+                () -> assertTrue(stored.failure().orElse("").contains("later execution"), "the reason says why: "
+                        + stored.failure()),
+                () -> assertEquals(RunStatus.FAILED, shared.report("product", abandoned.runId()).orElseThrow()
+                        .status(), "the abandoned run's report stays"));
+        clock.advance(LEASE.plusSeconds(1));
+        assertEquals(Optional.empty(), b.worker.runOnce(), "a finished request is not run again");
+    }
 }

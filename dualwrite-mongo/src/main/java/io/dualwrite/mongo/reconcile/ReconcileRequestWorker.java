@@ -47,8 +47,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * over, and an applied run then resumes from the reconciler's checkpoint. A finished request is never run again.
  *
  * <p>A request this instance cannot run is marked {@link RequestStatus#FAILED} with the reason: an entity type it has
- * no reconciler of, a sink that reconciler does not have, or a request whose holders stopped
- * {@linkplain Builder#maxAttempts more times than allowed}. Every instance that runs a worker on one database should
+ * no reconciler of, a sink that reconciler does not have, a request whose holders stopped
+ * {@linkplain Builder#maxAttempts more times than allowed}, or a run that a later execution of the same run took over
+ * while this instance held the request (an operator {@linkplain Reconciler#abandon abandoned} it, or another request of
+ * the same scope resumed it), so that its own report was refused. Every instance that runs a worker on one database should
  * therefore reconcile the same entity types.
  *
  * <pre>{@code
@@ -154,8 +156,17 @@ public final class ReconcileRequestWorker implements AutoCloseable {
                 lostLease(held);
             }
         } catch (ReconcileCancelledException e) {
-            // this instance lost the request (Watcher): its run stopped at its next chunk and left no report
-            LOG.warn("reconciliation request {}: instance {} stopped its run: {}", held.id(), workerId, e.getMessage());
+            if (watcher.lost) {
+                // this instance lost the request (Watcher): its run stopped at its next chunk and left no report
+                LOG.warn("reconciliation request {}: instance {} stopped its run: {}", held.id(), workerId,
+                        e.getMessage());
+            } else {
+                // the request is still this instance's, but its run is not: a later execution of the same run (an
+                // operator's abandon(), another request of the same scope resuming it) took it over, and this run's
+                // report was refused. Nothing is left for this request to do; leaving it RUNNING would only have
+                // another instance run it afresh once this lease ran out
+                fail(held, "its run stopped without a report of its own: " + e.getMessage(), null);
+            }
         } catch (ReconcileException e) {
             failUnlessClosed(held, e.getMessage(), e.report(), e);
         } catch (RuntimeException e) {
