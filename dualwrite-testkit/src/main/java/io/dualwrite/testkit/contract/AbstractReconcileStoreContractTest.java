@@ -25,9 +25,18 @@ import io.dualwrite.spi.ReconcileStore;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -179,6 +188,54 @@ public abstract class AbstractReconcileStoreContractTest extends FreshStoreContr
                 report("r2", "item", T0, RunStatus.RUNNING), T0)).isEmpty(), "another run's checkpoint is not claimed");
         store().clearCheckpoint(key);
         assertTrue(store().claimResume(bySecond).isEmpty(), "a removed checkpoint is not claimed");
+    }
+
+    /**
+     * Instances resuming the same checkpoint at the same moment each get an execution number of their own: a store
+     * shared by several processes makes the claim one atomic step. 8 threads claim 40 times each.
+     */
+    @Test
+    final void concurrentClaimsOfOneCheckpointEachGetTheirOwnNumber() throws Exception {
+        String key = "item|APPLY|all|search";
+        ReconcileCheckpoint cp = new ReconcileCheckpoint(key, "search", "p-0500",
+                report("r1", "item", T0, RunStatus.RUNNING), T0);
+        store().saveCheckpoint(cp);
+        int threads = 8;
+        int each = 40;
+        Set<Integer> numbers = ConcurrentHashMap.newKeySet();
+        List<Integer> twice = Collections.synchronizedList(new ArrayList<>());
+        CyclicBarrier together = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> claims = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                claims.add(pool.submit(() -> {
+                    together.await();
+                    for (int i = 0; i < each; i++) {
+                        int n = store().claimResume(cp).orElseThrow();
+                        if (!numbers.add(n)) {
+                            twice.add(n);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : claims) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(List.of(), twice, "execution numbers handed out twice");
+        int last = Collections.max(numbers);
+        assertEquals(threads * each, numbers.size());
+        store().saveCheckpoint(new ReconcileCheckpoint(key, "search", "p-0900",
+                ofExecution(report("r1", "item", T0, RunStatus.RUNNING), last - 1), T0.plusSeconds(1)));
+        assertEquals("p-0500", store().checkpoint(key).orElseThrow().lastId(),
+                "an execution below the last claim is fenced");
+        store().saveCheckpoint(new ReconcileCheckpoint(key, "search", "p-1000",
+                ofExecution(report("r1", "item", T0, RunStatus.RUNNING), last), T0.plusSeconds(2)));
+        assertEquals("p-1000", store().checkpoint(key).orElseThrow().lastId(), "the last claimer writes");
     }
 
     @Test

@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  * the index's fields, so every conditional update by id walked every document. What the query matches
  * is unchanged: each document the index names is still checked against the whole query, in the order
  * the scan would have met them, and an {@code _id} value that the memory backend reads as a condition
- * is left to the scan.
+ * is left to the scan. A find-and-modify replies with a copy of the document made while the update held the
+ * collection, so that concurrent updates of one document each reply what they left, as on MongoDB.
  */
 final class IdIndexedMemoryBackend extends MemoryBackend {
     private static final String ID = "_id";
@@ -69,6 +70,18 @@ final class IdIndexedMemoryBackend extends MemoryBackend {
     private static final class IdIndexedCollection extends MemoryCollection {
         IdIndexedCollection(MemoryDatabase database, String name, CollectionOptions options, CursorRegistry cursors) {
             super(database, name, options, cursors);
+        }
+
+        /**
+         * The memory backend's reply to a find-and-modify carries the stored document itself, which the server
+         * encodes after the collection's lock is released: a concurrent update of the same document could change
+         * it in between, and two increments then replied the same value. The reply is copied under the lock, so it
+         * holds the document exactly as this update left it (or found it), as MongoDB replies.
+         */
+        @Override
+        public synchronized Document findAndModify(Document query) {
+            Document reply = super.findAndModify(query);
+            return reply == null ? null : reply.cloneDeeply();
         }
 
         @Override
