@@ -76,6 +76,10 @@ class ReconcileResumeAcrossFailuresTest {
                     () -> f.reconciler().store(failingCheckpointWrites(f.store, new AtomicBoolean(true)))
                             .useDigests(digests).build().apply(scope));
             assertEquals(runId, second.report().runId());
+            String stopped = second.report().errors().get(second.report().errors().size() - 1);
+            assertTrue(stopped.startsWith("could not store the checkpoint after id '") && stopped.contains("(the"
+                    + " reconcile store): java.lang.IllegalStateException: checkpoint write failed"), "a failed"
+                    + " checkpoint write is the store's failure, not a sink's: " + stopped);
             HookedSink crashingSearch = new HookedSink(f.search);
             crashingSearch.failOnVersionsOf = ReconcileFixture.id(45);
             ReconcileException third = assertThrows(ReconcileException.class,
@@ -146,6 +150,36 @@ class ReconcileResumeAcrossFailuresTest {
             assertTrue(abandoned.errors().get(abandoned.errors().size() - 1).startsWith("abandoned at sink '"));
             assertEquals(abandoned, f.store.report("item", second).orElseThrow());
             assertNotEquals(second, healthy.apply(scope).runId());
+        }
+    }
+    /**
+     * A run that compared every id but whose COMPLETED report the store refused with an error fails, saying the store
+     * failed (not a sink), and the next apply resumes from the run's last checkpoint and completes.
+     */
+    @Test
+    void aReportTheStoreCannotKeepFailsTheRunNamingTheStore() {
+        try (ReconcileFixture f = new ReconcileFixture().seed(10)) {
+            f.injectCommon();
+            AtomicBoolean once = new AtomicBoolean(true);
+            ReconcileStore refusing = new DelegatingReconcileStore(f.store) {
+                @Override
+                public void saveReport(ReconcileReport report) {
+                    if (report.status() == RunStatus.COMPLETED && once.compareAndSet(true, false)) {
+                        throw new IllegalStateException("report write failed (injected)");
+                    }
+                    super.saveReport(report);
+                }
+            };
+            ReconcileScope scope = ReconcileScope.all();
+            ReconcileException failed = assertThrows(ReconcileException.class,
+                    () -> f.reconciler().store(refusing).build().apply(scope));
+            String stopped = failed.report().errors().get(failed.report().errors().size() - 1);
+            assertEquals("compared every id, but could not store the report (the reconcile store):"
+                    + " java.lang.IllegalStateException: report write failed (injected)", stopped);
+            assertEquals(RunStatus.FAILED, f.store.report("item", failed.report().runId()).orElseThrow().status());
+            ReconcileReport done = f.reconciler().build().apply(scope);
+            assertEquals(RunStatus.COMPLETED, done.status(), done.summary());
+            assertEquals(failed.report().runId(), done.runId(), "resumed from its last checkpoint");
         }
     }
 }

@@ -156,18 +156,21 @@ final class ReconcileRun<T> {
                     state.runId, mode, type, scope, state.chunks, e.getMessage(),
                     mode == ReconcileMode.APPLY ? ", the next apply of the same scope resumes from its checkpoint" : "");
             throw e;
+        } catch (CheckpointNotStored e) {
+            return fail("could not store the checkpoint after id '" + e.lastId + "' of sink '" + current + "' (the"
+                    + " reconcile store): ", e.getCause());
         } catch (Exception | Error e) {
             // an Error of a sink's read or of the primary's codec stops the run as any failure to read does, with a
             // FAILED report, so that its caller (a request worker, a scheduler) sees a ReconcileException
             ErrorClassifier.rethrowIfFatal(e);
-            return fail(current, e);
+            return fail(current == null ? "" : "sink '" + current + "': ", e);
         }
         ReconcileReport report = state.report(RunStatus.COMPLETED, s.clock.instant(), elapsedMillis());
         if (!planOnly) {
             try {
                 s.store.saveReport(report);
             } catch (RuntimeException e) {
-                return fail(current, e);
+                return fail("compared every id, but could not store the report (the reconcile store): ", e);
             }
             if (mode == ReconcileMode.APPLY && !stored(report)) {
                 // a later execution of the run took it over (this one's request holder lost its lease): its report
@@ -201,8 +204,14 @@ final class ReconcileRun<T> {
         }
     }
 
-    private ReconcileReport fail(String sink, Throwable e) {
-        String what = (sink == null ? "" : "sink '" + sink + "': ") + DefaultReconciler.describe(e);
+    /**
+     * Stops the run with a FAILED report.
+     *
+     * @param where what failed, ending in ": " (a sink, the reconcile store), or empty
+     * @param e     the failure
+     */
+    private ReconcileReport fail(String where, Throwable e) {
+        String what = where + DefaultReconciler.describe(e);
         state.stopped(what);
         ReconcileReport report = state.report(RunStatus.FAILED, s.clock.instant(), elapsedMillis());
         if (!planOnly) {
@@ -616,8 +625,12 @@ final class ReconcileRun<T> {
         // same scope would resume from. After a crash in between, the resumed run does the chunk again and reports
         // it as it then finds it (its repairs already made), as after a crash between the repairs and the checkpoint.
         if (mode == ReconcileMode.APPLY) {
-            s.store.saveCheckpoint(new ReconcileCheckpoint(runKey, sink, chunk.endId,
-                    state.report(RunStatus.RUNNING, null, elapsedMillis()), s.clock.instant()));
+            try {
+                s.store.saveCheckpoint(new ReconcileCheckpoint(runKey, sink, chunk.endId,
+                        state.report(RunStatus.RUNNING, null, elapsedMillis()), s.clock.instant()));
+            } catch (RuntimeException e) {
+                throw new CheckpointNotStored(chunk.endId, e);
+            }
         }
     }
 
@@ -632,6 +645,17 @@ final class ReconcileRun<T> {
             return s.primary.read(id);
         } catch (UnreadableEntityException e) {
             return Optional.of(e.snapshot());
+        }
+    }
+
+    /** The reconcile store's failure to keep a chunk's checkpoint: the run stops on it, naming the store, not a sink. */
+    private static final class CheckpointNotStored extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String lastId;
+
+        CheckpointNotStored(String lastId, RuntimeException cause) {
+            super(cause);
+            this.lastId = lastId;
         }
     }
 }
