@@ -32,6 +32,8 @@ import io.dualwrite.reconcile.DriftClass;
 import io.dualwrite.reconcile.ReconcileException;
 import io.dualwrite.reconcile.ReconcileListener;
 import io.dualwrite.reconcile.ReconcileMode;
+import io.dualwrite.reconcile.ReconcileProgress;
+import io.dualwrite.reconcile.ReconcileCancelledException;
 import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.reconcile.ReconcileScope;
 import io.dualwrite.reconcile.Reconciler;
@@ -87,6 +89,8 @@ class ReconcileRequestTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-06T10:00:00Z"));
     private final InMemorySink<Product> search = new InMemorySink<>();
     private final List<AutoCloseable> closing = new ArrayList<>();
+    /** The application's own listener of every instance's reconciler. */
+    private volatile ReconcileListener appListener = ReconcileListener.NONE;
     /** The collection of the instances {@link #instance} makes. */
     private MongoCollection<Product> products;
 
@@ -116,6 +120,11 @@ class ReconcileRequestTest {
             reconciler = Reconciler.<Product>builder().writer(writer).primary(MongoPrimaryStore.builder(products).build())
                     .sink("search", reader).store(store).chunkSize(2)
                     .meterRegistry(new SimpleMeterRegistry()).listener(new ReconcileListener() {
+                        @Override
+                        public void onProgress(ReconcileProgress progress) {
+                            appListener.onProgress(progress);
+                        }
+
                         @Override
                         public void onFinished(ReconcileReport report) {
                             runs.incrementAndGet();
@@ -828,6 +837,36 @@ class ReconcileRequestTest {
                 ? shared.checkpoint(cp.runKey()).orElseThrow() : null;
         assertEquals("p-4", now == null ? null : now.lastId(), "the resumed execution's progress is stored");
     }
+    /** What {@link #abandonedWhileARunsIt} leaves: the request as stored and as A's worker returned it. */
+    private record AbandonedMidRun(ReconcileRequest request, ReconcileRequest afterA, ReconcileReport abandoned) {
+    }
+
+    /**
+     * Seeds p-1..p-6 and submits an applied request; A (keeping its checkpoints in {@code storeOfA}) takes it and
+     * waits in its second chunk while B's reconciler abandons the run; {@code meanwhile} runs, then A's run ends.
+     */
+    private AbandonedMidRun abandonedWhileARunsIt(MongoDatabase db, ReconcileStore storeOfA, Instance b,
+                                                  Runnable meanwhile) throws Exception {
+        CountDownLatch secondChunk = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        Instance a = instance(db, "app-a", waitingInTheSecondChunk(secondChunk, resume), storeOfA);
+        seedSix(a);
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
+            assertTrue(secondChunk.await(20, TimeUnit.SECONDS), "A is in its second chunk");
+            ReconcileReport abandoned = b.reconciler.abandon(ReconcileScope.all()).orElseThrow();
+            meanwhile.run();
+            resume.countDown();
+            ReconcileRequest afterA = aRun.get(20, TimeUnit.SECONDS).orElseThrow();
+            return new AbandonedMidRun(requests(db).get(r.id()).orElseThrow(), afterA, abandoned);
+        } finally {
+            resume.countDown();
+            pool.shutdownNow();
+        }
+    }
+
     /**
      * An operator abandons the run of a request while its holder is in the middle of it (A waits in its second chunk).
      * A's run goes on to the end, but its COMPLETED report is refused (abandoning was a later execution of the run).
@@ -837,26 +876,11 @@ class ReconcileRequestTest {
     @Test
     void aRunAbandonedWhileItsHolderRunsItFinishesTheRequestAtOnce(MongoDatabase db) throws Exception {
         MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
-        CountDownLatch secondChunk = new CountDownLatch(1);
-        CountDownLatch resume = new CountDownLatch(1);
-        Instance a = instance(db, "app-a", waitingInTheSecondChunk(secondChunk, resume), shared);
         Instance b = instance(db, "app-b", search, shared);
-        seedSix(a);
-        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
-        ExecutorService pool = Executors.newSingleThreadExecutor();
-        ReconcileRequest afterA;
-        ReconcileReport abandoned;
-        try {
-            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
-            assertTrue(secondChunk.await(20, TimeUnit.SECONDS), "A is in its second chunk");
-            abandoned = b.reconciler.abandon(ReconcileScope.all()).orElseThrow();
-            resume.countDown();
-            afterA = aRun.get(20, TimeUnit.SECONDS).orElseThrow();
-        } finally {
-            resume.countDown();
-            pool.shutdownNow();
-        }
-        ReconcileRequest stored = requests(db).get(r.id()).orElseThrow();
+        AbandonedMidRun run = abandonedWhileARunsIt(db, shared, b, () -> { });
+        ReconcileRequest stored = run.request();
+        ReconcileRequest afterA = run.afterA();
+        ReconcileReport abandoned = run.abandoned();
         assertAll(
                 () -> assertEquals(RequestStatus.FAILED, stored.status(), "the request is over once its run is"
                         + " abandoned; it was " + stored.status() + " under " + stored.owner() + "'s lease"),
@@ -869,5 +893,316 @@ class ReconcileRequestTest {
                         .status(), "the abandoned run's report stays"));
         clock.advance(LEASE.plusSeconds(1));
         assertEquals(Optional.empty(), b.worker.runOnce(), "a finished request is not run again");
+    }
+
+    // ------------------------------------------------------------------ a run taken over while its holder runs it
+
+    /** The search sink, read through a wrapper whose first read says so on {@code reached} and waits for {@code go}. */
+    private ReconcilableSink<Product> waitingInTheFirstRead(CountDownLatch reached, CountDownLatch go) {
+        AtomicInteger reads = new AtomicInteger();
+        return new ForwardingSink<>(search) {
+            @Override
+            public Map<String, Long> versionsOf(Collection<String> ids) throws Exception {
+                if (reads.incrementAndGet() == 1) {
+                    reached.countDown();
+                    go.await();
+                }
+                return super.versionsOf(ids);
+            }
+        };
+    }
+
+    /**
+     * A stalls writing its last checkpoint past its lease (its Watcher recorded the chunk in time, so it never learns
+     * it lost the request); B takes the request over and resumes the run, and waits in its first read; an operator
+     * abandons the run. A's write lands, its COMPLETED report is refused (a later execution), and A's worker - which
+     * still thinks it holds the request - tries to fail it: the fence must keep the request B's, RUNNING.
+     */
+    @Test
+    void aStaleHolderWhoseWatcherHadNotNoticedLeavesTheOthersRequestAlone(MongoDatabase db) throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch land = new CountDownLatch(1);
+        CountDownLatch bReading = new CountDownLatch(1);
+        CountDownLatch bGo = new CountDownLatch(1);
+        Instance a = instance(db, "app-a", search, stallingCheckpoint(shared, 3, stalled, land, () -> { }));
+        Instance b = instance(db, "app-b", waitingInTheFirstRead(bReading, bGo), shared);
+        Instance c = instance(db, "app-c", search, shared);
+        Map<String, Long> versions = seedSix(a);
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
+            assertTrue(stalled.await(20, TimeUnit.SECONDS), "A is held in its last checkpoint");
+            clock.advance(LEASE.plusSeconds(1));
+            Future<Optional<ReconcileRequest>> bRun = pool.submit(b.worker::runOnce);
+            assertTrue(bReading.await(20, TimeUnit.SECONDS), "B took the request over and reads");
+            assertTrue(c.reconciler.abandon(ReconcileScope.all()).isPresent(), "the operator abandons the run");
+            land.countDown();
+            ReconcileRequest afterA = aRun.get(20, TimeUnit.SECONDS).orElseThrow();
+            assertAll(
+                    () -> assertEquals(RequestStatus.RUNNING, afterA.status(), "A finished B's request: "
+                            + afterA.reason()),
+                    () -> assertEquals("app-b", afterA.owner()),
+                    () -> assertEquals(2, afterA.attempts()));
+            bGo.countDown();
+            ReconcileRequest afterB = bRun.get(20, TimeUnit.SECONDS).orElseThrow();
+            assertEquals("app-b", afterB.owner());
+            assertEquals(RequestStatus.FAILED, afterB.status(), "B's run was abandoned too: " + afterB.reason());
+        } finally {
+            land.countDown();
+            bGo.countDown();
+            pool.shutdownNow();
+        }
+        assertEquals(RequestStatus.FAILED, requests(db).get(r.id()).orElseThrow().status());
+        nextApplyRepairsEverything(db, c, versions, "", "after the abandoned run");
+    }
+
+    /**
+     * The application's own listener stops a run ({@code ReconcileCancelledException} from onProgress, which the docs
+     * say any listener may throw to stop a run; here a maintenance window). No later execution took the run over:
+     * the worker's documented reasons to fail a request do not apply, and the run keeps its checkpoint. The request
+     * should not be failed as if its run had been taken over.
+     */
+    @Test
+    void aRunStoppedByTheApplicationsOwnListenerIsNotFailedAsTakenOver(MongoDatabase db) throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        Instance a = instance(db, "app-a", search, shared);
+        Instance b = instance(db, "app-b", search, shared);
+        Map<String, Long> versions = seedSix(a);
+        AtomicBoolean maintenance = new AtomicBoolean(true);
+        appListener = new ReconcileListener() {
+            @Override
+            public void onProgress(ReconcileProgress progress) {
+                if (maintenance.get() && progress.chunksDone() >= 2) {
+                    throw new ReconcileCancelledException("maintenance window: reconciliation paused");
+                }
+            }
+        };
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        ReconcileRequest afterA = a.worker.runOnce().orElseThrow();
+        assertTrue(a.reconciler.unfinished(ReconcileScope.all()).isPresent(), "the run keeps its checkpoint");
+        assertAll(
+                () -> assertEquals(RequestStatus.RUNNING, afterA.status(), "a run its application paused is failed as"
+                        + " taken over: " + afterA.reason()),
+                () -> assertFalse(afterA.failure().orElse("").contains("without a report of its own"),
+                        "reason: " + afterA.failure()));
+        maintenance.set(false);
+        clock.advance(LEASE.plusSeconds(1));
+        Optional<ReconcileRequest> byB = b.worker.runOnce();
+        assertTrue(byB.isPresent(), "another instance takes the request over");
+        assertEquals(r.id(), byB.get().id());
+        assertEquals(RequestStatus.COMPLETED, byB.get().status(), String.valueOf(byB.get().reason()));
+        assertEquals(List.of(), notHeldAt(versions));
+    }
+
+    /** The two requests of {@link #twoRequestsAtOnce} as they ended, and the second as B's worker returned it. */
+    private record TwoRequests(ReconcileRequest first, ReconcileRequest second, ReconcileRequest byB) {
+    }
+
+    /**
+     * Submits two applied requests of the whole scope; A takes the first and is held in its second chunk
+     * ({@code secondChunk}) while B takes the second and runs it; then {@code resume} lets A's run end.
+     */
+    private TwoRequests twoRequestsAtOnce(MongoDatabase db, Instance a, Instance b, CountDownLatch secondChunk,
+                                          CountDownLatch resume) throws Exception {
+        ReconcileRequest r1 = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        clock.advance(Duration.ofSeconds(1));
+        ReconcileRequest r2 = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "bob");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
+            assertTrue(secondChunk.await(20, TimeUnit.SECONDS), "A is in its second chunk");
+            ReconcileRequest byB = b.worker.runOnce().orElseThrow();
+            resume.countDown();
+            assertEquals(r1.id(), aRun.get(20, TimeUnit.SECONDS).orElseThrow().id(), "A ran the first");
+            return new TwoRequests(requests(db).get(r1.id()).orElseThrow(), requests(db).get(r2.id()).orElseThrow(),
+                    byB);
+        } finally {
+            resume.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Two requests of the same scope, run at once by two instances: A runs the first and waits in its second chunk; B
+     * takes the second, resumes A's run and completes it. A's run then completes too, its report is refused, and A
+     * fails its request at once. Every id is held at its version; the run is over.
+     */
+    @Test
+    void twoRequestsOfOneScopeRunAtOnceOneCompletesTheOtherFailsEveryIdReconciled(MongoDatabase db)
+            throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        CountDownLatch secondChunk = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        Instance a = instance(db, "app-a", waitingInTheSecondChunk(secondChunk, resume), shared);
+        Instance b = instance(db, "app-b", search, shared);
+        Map<String, Long> versions = seedSix(a);
+        TwoRequests two = twoRequestsAtOnce(db, a, b, secondChunk, resume);
+        ReconcileRequest first = two.first();
+        ReconcileRequest second = two.second();
+        ReconcileRequest byB = two.byB();
+        ReconcileReport report = byB.finalReport().orElseThrow();
+        assertAll(
+                () -> assertEquals(second.id(), byB.id()),
+                () -> assertEquals(RequestStatus.COMPLETED, second.status(), String.valueOf(second.reason())),
+                () -> assertEquals(1, report.resumes(), "B resumed A's run: " + report.summary()),
+                () -> assertEquals(RequestStatus.FAILED, first.status(), String.valueOf(first.reason())),
+                () -> assertTrue(first.failure().orElse("").contains("later execution"), "" + first.failure()),
+                () -> assertEquals(List.of(), notHeldAt(versions), "ids left unreconciled"),
+                () -> assertEquals(RunStatus.COMPLETED, shared.report("product", report.runId()).orElseThrow()
+                        .status()),
+                () -> assertEquals(Optional.empty(), b.reconciler.unfinished(ReconcileScope.all()), "the run is over"));
+        clock.advance(LEASE.plusSeconds(1));
+        assertEquals(Optional.empty(), b.worker.runOnce(), "both requests are finished");
+    }
+
+    /**
+     * As above, but B's resumed run fails at p-5 (its request FAILED, the run's report FAILED by execution 1, its
+     * checkpoint after p-4). A then walks to the end and completes, and its report is refused: A fails its request too.
+     * Every id must still be held at its version, and the run must stay resumable (nothing lost).
+     */
+    @Test
+    void twoRequestsOfOneScopeWhenTheTakerFailsEveryIdIsStillReconciled(MongoDatabase db) throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        CountDownLatch secondChunk = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        Instance a = instance(db, "app-a", waitingInTheSecondChunk(secondChunk, resume), shared);
+        Instance b = instance(db, "app-b", failingOn("p-5", new AtomicBoolean(true)), shared);
+        Instance c = instance(db, "app-c", search, shared);
+        Map<String, Long> versions = seedSix(a);
+        TwoRequests two = twoRequestsAtOnce(db, a, b, secondChunk, resume);
+        ReconcileRequest first = two.first();
+        ReconcileRequest second = two.second();
+        String runId = two.byB().finalReport().orElseThrow().runId();
+        ReconcileReport stored = shared.report("product", runId).orElseThrow();
+        String seen = "R1 " + first.status() + " (" + first.reason() + "), R2 " + second.status() + " ("
+                + second.reason() + "), stored report " + stored.status() + " resumes " + stored.resumes();
+        assertAll(
+                () -> assertEquals(RequestStatus.FAILED, second.status(), seen),
+                () -> assertEquals(RequestStatus.FAILED, first.status(), seen),
+                () -> assertEquals(List.of(), notHeldAt(versions), "ids left unreconciled: " + seen),
+                () -> assertTrue(c.reconciler.unfinished(ReconcileScope.all()).isPresent(), "the run is lost: " + seen));
+        ReconcileReport resumed = c.reconciler.apply(ReconcileScope.all());
+        assertEquals(runId, resumed.runId(), "the next apply resumes the run");
+        assertEquals(RunStatus.COMPLETED, resumed.status());
+    }
+
+    /** A dry-run request is not touched by an operator abandoning the applied run of the same scope meanwhile. */
+    @Test
+    void aDryRunRequestCompletesThoughTheAppliedRunOfItsScopeIsAbandonedMeanwhile(MongoDatabase db)
+            throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        Instance c = instance(db, "app-c", failingOn("p-3", new AtomicBoolean(true)), shared);
+        seedSix(c);
+        assertThrows(ReconcileException.class, () -> c.reconciler.apply(ReconcileScope.all()));
+        CountDownLatch secondChunk = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        Instance a = instance(db, "app-a", waitingInTheSecondChunk(secondChunk, resume), shared);
+        Instance b = instance(db, "app-b", search, shared);
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.DRY_RUN, "alice");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        ReconcileRequest afterA;
+        try {
+            Future<Optional<ReconcileRequest>> aRun = pool.submit(a.worker::runOnce);
+            assertTrue(secondChunk.await(20, TimeUnit.SECONDS), "A is in its second chunk");
+            assertTrue(b.reconciler.abandon(ReconcileScope.all()).isPresent(), "the applied run is abandoned");
+            resume.countDown();
+            afterA = aRun.get(20, TimeUnit.SECONDS).orElseThrow();
+        } finally {
+            resume.countDown();
+            pool.shutdownNow();
+        }
+        assertEquals(r.id(), afterA.id());
+        assertEquals(RequestStatus.COMPLETED, afterA.status(), String.valueOf(afterA.reason()));
+        assertTrue(afterA.finalReport().isPresent(), "the dry run's report is recorded");
+    }
+
+    /**
+     * An operator abandons the run while A runs it, as in aRunAbandonedWhileItsHolderRunsItFinishesTheRequestAtOnce,
+     * and A's store cannot read the report back at the end (a read timeout). A's COMPLETED report was refused: the
+     * run is abandoned, and the change promises the request is failed with that reason, not recorded COMPLETED with
+     * a report the audit log does not hold.
+     */
+    @Test
+    void aRunAbandonedWhileItsHolderRunsItIsNotCompletedWhenTheReportReadFails(MongoDatabase db)
+            throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        AtomicBoolean readsDown = new AtomicBoolean();
+        ReconcileStore flakyReads = new ForwardingReconcileStore(shared) {
+            @Override
+            public Optional<ReconcileReport> report(String entityType, String runId) {
+                if (readsDown.get()) {
+                    throw new MongoSocketReadTimeoutException("Timeout while receiving message (injected)",
+                            new ServerAddress(), new SocketTimeoutException("Read timed out"));
+                }
+                return super.report(entityType, runId);
+            }
+        };
+        Instance b = instance(db, "app-b", search, shared);
+        AbandonedMidRun run = abandonedWhileARunsIt(db, flakyReads, b, () -> readsDown.set(true));
+        ReconcileRequest stored = run.request();
+        ReconcileReport audit = shared.report("product", run.abandoned().runId()).orElseThrow();
+        assertAll(
+                () -> assertEquals(RunStatus.FAILED, audit.status(), "the audit log keeps the abandon"),
+                () -> assertEquals(RequestStatus.FAILED, stored.status(), "the request of an abandoned run is "
+                        + stored.status() + " with report " + stored.finalReport().map(ReconcileReport::status)
+                        + " while the audit log says " + audit.status() + " (" + audit.errors() + ")"));
+    }
+
+    /**
+     * The run is abandoned while A's worker (polling on its own scheduler) runs it, and the worker is closed (the
+     * application shuts down, interrupting the run) right as A's run learns its report was refused. The request must
+     * not end COMPLETED; it ends FAILED with the reason, or is left under A's lease for another instance, which then
+     * finishes it; every id ends held.
+     */
+    @Test
+    void aWorkerClosedAsItsTakenOverRunStopsLeavesTheRequestFailedOrToAnotherInstance(MongoDatabase db)
+            throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        AtomicBoolean closeOnRead = new AtomicBoolean();
+        AtomicReference<ReconcileRequestWorker> worker = new AtomicReference<>();
+        CountDownLatch closed = new CountDownLatch(1);
+        ReconcileStore closing = new ForwardingReconcileStore(shared) {
+            @Override
+            public Optional<ReconcileReport> report(String entityType, String runId) {
+                Optional<ReconcileReport> r = super.report(entityType, runId);
+                if (closeOnRead.compareAndSet(true, false)) {
+                    worker.get().close(); // interrupts this thread, the worker's own scheduler's
+                    closed.countDown();
+                }
+                return r;
+            }
+        };
+        CountDownLatch secondChunk = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        Instance a = instance(db, "app-a", waitingInTheSecondChunk(secondChunk, resume), closing);
+        worker.set(a.worker);
+        Instance b = instance(db, "app-b", search, shared);
+        Map<String, Long> versions = seedSix(a);
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        try {
+            a.worker.start();
+            assertTrue(secondChunk.await(20, TimeUnit.SECONDS), "A is in its second chunk");
+            assertTrue(b.reconciler.abandon(ReconcileScope.all()).isPresent());
+            closeOnRead.set(true);
+        } finally {
+            resume.countDown();
+        }
+        assertTrue(closed.await(20, TimeUnit.SECONDS), "A's worker was closed as its run read its report back");
+        Thread.sleep(1000); // what is left of A's run ends
+        ReconcileRequest left = requests(db).get(r.id()).orElseThrow();
+        assertTrue(left.status() == RequestStatus.FAILED || left.status() == RequestStatus.RUNNING
+                && "app-a".equals(left.owner()), left.status() + " " + left.owner() + " " + left.reason());
+        if (left.status() == RequestStatus.RUNNING) {
+            clock.advance(LEASE.plusSeconds(1));
+            ReconcileRequest byB = b.worker.runOnce().orElseThrow();
+            assertEquals(RequestStatus.COMPLETED, byB.status(), String.valueOf(byB.reason()));
+        } else {
+            assertTrue(left.failure().orElse("").contains("later execution"), String.valueOf(left.failure()));
+        }
+        search.clear();
+        b.reconciler.apply(ReconcileScope.all());
+        assertEquals(List.of(), notHeldAt(versions));
     }
 }

@@ -23,6 +23,7 @@ import io.dualwrite.reconcile.DriftClass;
 import io.dualwrite.reconcile.PlanEntry;
 import io.dualwrite.reconcile.ReconcileException;
 import io.dualwrite.reconcile.ReconcileCancelledException;
+import io.dualwrite.reconcile.ReconcileTakenOverException;
 import io.dualwrite.reconcile.ReconcileListener;
 import io.dualwrite.reconcile.ReconcileMetrics;
 import io.dualwrite.reconcile.ReconcileMode;
@@ -172,12 +173,25 @@ final class ReconcileRun<T> {
             } catch (RuntimeException e) {
                 return fail("compared every id, but could not store the report (the reconcile store): ", e);
             }
-            if (mode == ReconcileMode.APPLY && !stored(report)) {
-                // a later execution of the run took it over (this one's request holder lost its lease): its report
-                // stands, and its checkpoint, if it has one, is not this execution's to remove
-                throw new ReconcileCancelledException("reconciliation " + state.runId + ": execution "
-                        + state.resumes + " completed after a later execution took the run over; its report is not"
-                        + " stored");
+            if (mode == ReconcileMode.APPLY) {
+                boolean stored;
+                try {
+                    stored = stored(report);
+                } catch (RuntimeException e) {
+                    // whether a later execution's report stands is unknown: the run is not said to have completed.
+                    // Its FAILED report replaces its own COMPLETED one, if that was kept, and is refused where a later
+                    // execution's stands; the checkpoint stays, and the next apply resumes from it
+                    return fail("compared every id, but could not read back whether its report was kept (the"
+                            + " reconcile store): ", e);
+                }
+                if (!stored) {
+                    // a later execution of the run took it over (this one's request holder lost its lease, another
+                    // instance resumed the run, an operator abandoned it): its report stands, and its checkpoint, if
+                    // it has one, is not this execution's to remove
+                    throw new ReconcileTakenOverException("reconciliation " + state.runId + ": execution "
+                            + state.resumes + " completed after a later execution took the run over; its report is"
+                            + " not stored");
+                }
             }
             if (mode == ReconcileMode.APPLY) {
                 try {
@@ -195,13 +209,12 @@ final class ReconcileRun<T> {
         return report;
     }
 
-    /** @return whether the store holds this report as its run's (a later execution's is not replaced by it) */
+    /**
+     * @return whether the store holds this report as its run's (a later execution's is not replaced by it)
+     * @throws RuntimeException if the store cannot be read
+     */
     private boolean stored(ReconcileReport report) {
-        try {
-            return s.store.report(type, report.runId()).map(r -> r.resumes() == report.resumes()).orElse(true);
-        } catch (RuntimeException e) {
-            return true; // the report was stored a moment ago: the run completed, as it says
-        }
+        return s.store.report(type, report.runId()).map(r -> r.resumes() == report.resumes()).orElse(true);
     }
 
     /**

@@ -23,6 +23,7 @@ import io.dualwrite.reconcile.ReconcileListener;
 import io.dualwrite.reconcile.ReconcileMode;
 import io.dualwrite.reconcile.ReconcileProgress;
 import io.dualwrite.reconcile.ReconcileReport;
+import io.dualwrite.reconcile.ReconcileTakenOverException;
 import io.dualwrite.reconcile.Reconciler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,9 +156,8 @@ public final class ReconcileRequestWorker implements AutoCloseable {
             if (!requests.finish(held, RequestStatus.COMPLETED, null, report)) {
                 lostLease(held);
             }
-        } catch (ReconcileCancelledException e) {
+        } catch (ReconcileTakenOverException e) {
             if (watcher.lost) {
-                // this instance lost the request (Watcher): its run stopped at its next chunk and left no report
                 LOG.warn("reconciliation request {}: instance {} stopped its run: {}", held.id(), workerId,
                         e.getMessage());
             } else {
@@ -165,8 +165,13 @@ public final class ReconcileRequestWorker implements AutoCloseable {
                 // operator's abandon(), another request of the same scope resuming it) took it over, and this run's
                 // report was refused. Nothing is left for this request to do; leaving it RUNNING would only have
                 // another instance run it afresh once this lease ran out
-                fail(held, "its run stopped without a report of its own: " + e.getMessage(), null);
+                failUnlessClosed(held, "its run stopped without a report of its own: " + e.getMessage(), null, e);
             }
+        } catch (ReconcileCancelledException e) {
+            // this instance lost the request (Watcher), or a listener of the application's own stopped the run: it
+            // stopped at its next chunk and left no report; the request stays under its lease, and the instance
+            // that takes it over resumes the run from its checkpoint
+            LOG.warn("reconciliation request {}: instance {} stopped its run: {}", held.id(), workerId, e.getMessage());
         } catch (ReconcileException e) {
             failUnlessClosed(held, e.getMessage(), e.report(), e);
         } catch (RuntimeException e) {

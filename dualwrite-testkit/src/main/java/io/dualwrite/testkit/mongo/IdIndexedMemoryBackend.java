@@ -18,12 +18,14 @@ package io.dualwrite.testkit.mongo;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.QueryParameters;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.backend.memory.MemoryCollection;
 import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
 import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.oplog.Oplog;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -41,10 +43,15 @@ import java.util.regex.Pattern;
  * is unchanged: each document the index names is still checked against the whole query, in the order
  * the scan would have met them, and an {@code _id} value that the memory backend reads as a condition
  * is left to the scan. A find-and-modify replies with a copy of the document made while the update held the
- * collection, so that concurrent updates of one document each reply what they left, as on MongoDB.
+ * collection, so that concurrent updates of one document each reply what they left, and a query replies with copies
+ * made while it held the collection, so that it never sees half of an update: as on MongoDB.
  */
 final class IdIndexedMemoryBackend extends MemoryBackend {
     private static final String ID = "_id";
+    /** Set while a query runs on this thread: its results are copied (see {@code handleQuery}). */
+    private static final ThreadLocal<Boolean> READING = new ThreadLocal<>();
+    /** Set while a find-and-modify or a delete runs on this thread: the query it makes returns the stored documents. */
+    private static final ThreadLocal<Boolean> MODIFYING = new ThreadLocal<>();
 
     @Override
     public MemoryDatabase openOrCreateDatabase(String databaseName) {
@@ -80,8 +87,55 @@ final class IdIndexedMemoryBackend extends MemoryBackend {
          */
         @Override
         public synchronized Document findAndModify(Document query) {
-            Document reply = super.findAndModify(query);
-            return reply == null ? null : reply.cloneDeeply();
+            // it finds its document through a query, and changes the stored one it finds
+            MODIFYING.set(Boolean.TRUE);
+            try {
+                Document reply = super.findAndModify(query);
+                return reply == null ? null : reply.cloneDeeply();
+            } finally {
+                MODIFYING.remove();
+            }
+        }
+
+        @Override
+        public synchronized int deleteDocuments(Document selector, int limit, Oplog oplog) {
+            // it finds its documents through a query, and removes the stored ones it finds
+            MODIFYING.set(Boolean.TRUE);
+            try {
+                return super.deleteDocuments(selector, limit, oplog);
+            } finally {
+                MODIFYING.remove();
+            }
+        }
+
+        /**
+         * A query (a find, its later batches, an aggregation's reading of the collection, a count) replies with
+         * copies of the documents it matched, made while it holds the collection. The memory backend hands out the
+         * stored documents themselves, which an update changes in place while the server encodes them, so a read
+         * could see half of an update. Updates find their documents through the same matching but not through this
+         * method (or, for a find-and-modify and a delete, through it with the copy turned off), and keep changing the
+         * stored ones.
+         */
+        @Override
+        public synchronized QueryResult handleQuery(QueryParameters query) {
+            READING.set(Boolean.TRUE);
+            try {
+                return super.handleQuery(query);
+            } finally {
+                READING.remove();
+            }
+        }
+
+        @Override
+        protected QueryResult createQueryResult(List<Document> matched, int batchSize) {
+            if (READING.get() == null || MODIFYING.get() != null) {
+                return super.createQueryResult(matched, batchSize);
+            }
+            List<Document> copies = new ArrayList<>(matched.size());
+            for (Document d : matched) {
+                copies.add(d.cloneDeeply());
+            }
+            return super.createQueryResult(copies, batchSize);
         }
 
         @Override

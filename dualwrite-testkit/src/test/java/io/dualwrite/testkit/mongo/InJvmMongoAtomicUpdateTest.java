@@ -91,49 +91,4 @@ class InJvmMongoAtomicUpdateTest {
             }
         }
     }
-    /**
-     * A read that runs while another thread updates the same documents sees each document as one update left it,
-     * never half of one: every update sets two fields to the same value. Reads go through a cursor with a small batch,
-     * so later batches are read while the updates go on.
-     */
-    @Test
-    void aReadDuringUpdatesSeesEachDocumentWhole() throws Exception {
-        try (InJvmMongo mongo = InJvmMongo.start(); MongoClient client = MongoClients.create(mongo.connectionString())) {
-            MongoCollection<Document> docs = client.getDatabase("atomic").getCollection("pairs");
-            for (int i = 0; i < 20; i++) {
-                docs.insertOne(new Document("_id", i).append("a", 0L).append("b", 0L).append("pad", "x".repeat(200)));
-            }
-            ExecutorService pool = Executors.newFixedThreadPool(2);
-            try {
-                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-                Future<Long> writer = pool.submit(() -> {
-                    long n = 0;
-                    while (!stop.get()) {
-                        n++;
-                        docs.updateOne(Filters.eq("_id", (int) (n % 20)),
-                                Updates.combine(Updates.set("a", n), Updates.set("pad", "y".repeat((int) (n % 300))),
-                                        Updates.set("b", n)));
-                    }
-                    return n;
-                });
-                List<String> torn = new ArrayList<>();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-                int reads = 0;
-                while (System.nanoTime() < deadline && torn.isEmpty()) {
-                    for (Document d : docs.find().batchSize(3)) {
-                        reads++;
-                        if (!java.util.Objects.equals(d.get("a"), d.get("b"))) {
-                            torn.add(d.toJson());
-                        }
-                    }
-                }
-                stop.set(true);
-                long updates = writer.get(30, TimeUnit.SECONDS);
-                assertEquals(List.of(), torn, "documents read half-updated (" + reads + " reads, " + updates
-                        + " updates)");
-            } finally {
-                pool.shutdownNow();
-            }
-        }
-    }
 }
