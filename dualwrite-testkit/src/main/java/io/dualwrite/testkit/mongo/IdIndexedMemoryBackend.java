@@ -88,23 +88,25 @@ final class IdIndexedMemoryBackend extends MemoryBackend {
         @Override
         public synchronized Document findAndModify(Document query) {
             // it finds its document through a query, and changes the stored one it finds
+            Boolean outer = MODIFYING.get();
             MODIFYING.set(Boolean.TRUE);
             try {
                 Document reply = super.findAndModify(query);
                 return reply == null ? null : reply.cloneDeeply();
             } finally {
-                MODIFYING.remove();
+                MODIFYING.set(outer);
             }
         }
 
         @Override
         public synchronized int deleteDocuments(Document selector, int limit, Oplog oplog) {
             // it finds its documents through a query, and removes the stored ones it finds
+            Boolean outer = MODIFYING.get();
             MODIFYING.set(Boolean.TRUE);
             try {
                 return super.deleteDocuments(selector, limit, oplog);
             } finally {
-                MODIFYING.remove();
+                MODIFYING.set(outer);
             }
         }
 
@@ -118,11 +120,12 @@ final class IdIndexedMemoryBackend extends MemoryBackend {
          */
         @Override
         public synchronized QueryResult handleQuery(QueryParameters query) {
+            Boolean outer = READING.get();
             READING.set(Boolean.TRUE);
             try {
                 return super.handleQuery(query);
             } finally {
-                READING.remove();
+                READING.set(outer); // a query inside another leaves the outer one's setting as it was
             }
         }
 
