@@ -15,6 +15,7 @@
  */
 package io.dualwrite.mongo;
 
+import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
@@ -242,7 +243,7 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
 
         /** @return the store */
         public MongoDeadLetterStore build() {
-            return new MongoDeadLetterStore(database.getCollection(collectionName), createIndexes);
+            return new MongoDeadLetterStore(OnPrimary.of(database.getCollection(collectionName)), createIndexes);
         }
     }
 }

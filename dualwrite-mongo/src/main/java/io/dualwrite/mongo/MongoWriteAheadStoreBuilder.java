@@ -15,6 +15,7 @@
  */
 package io.dualwrite.mongo;
 
+import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
@@ -187,10 +188,9 @@ public final class MongoWriteAheadStoreBuilder<T> {
             String name = intentCollection != null ? intentCollection
                     : collection.getNamespace().getCollectionName() + MongoWriteAheadStore.DEFAULT_INTENT_COLLECTION_SUFFIX;
             intents = database.getCollection(name, BsonDocument.class)
-                    .withWriteConcern(collection.getWriteConcern()).withReadConcern(collection.getReadConcern())
-                    .withReadPreference(collection.getReadPreference());
+                    .withWriteConcern(collection.getWriteConcern()).withReadConcern(collection.getReadConcern());
         }
-        intents = intents.withCodecRegistry(MongoClientSettings.getDefaultCodecRegistry());
+        intents = OnPrimary.of(intents.withCodecRegistry(MongoClientSettings.getDefaultCodecRegistry()));
         if (collection.getNamespace().equals(intents.getNamespace())) {
             throw new IllegalStateException("the intent collection must differ from the entity collection");
         }

@@ -50,6 +50,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -63,10 +65,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Reconciliation requests run by three application instances at once, with seeded faults: sink reads that fail or
- * pause, checkpoint and report writes that stall, fail before they land or land and lose their reply, leases that
+ * pause, checkpoint and report writes that stall, fail before they land or land and lose their reply, store reads,
+ * claims and checkpoint ends that fail or lose their reply, leases that
  * run out mid-run (the shared clock jumps), an operator abandoning the run in progress, writes to the primary and
  * drift in the sink throughout. Whatever happened, once the faults stop and the leases run out every request ends
- * COMPLETED or FAILED (none stays RUNNING or PENDING, a COMPLETED one carries a COMPLETED report), no unfinished run
+ * COMPLETED or FAILED (none stays RUNNING or PENDING, a COMPLETED one carries a COMPLETED report that the audit log
+ * does not contradict), no unfinished run
  * blocks the scope, and two fault-free applied runs leave the sink holding every entity at its primary version.
  *
  * <p>The seed is printed; {@code -Ddualwrite.reconcileRandom.seed=N} repeats one, and
@@ -149,6 +153,51 @@ class ReconcileRequestRandomTest {
                         throw lostReply();
                     }
                     super.saveReport(report);
+                    if (faults.chance(0.04)) {
+                        throw lostReply(); // landed, reply lost
+                    }
+                }
+
+                @Override
+                public Optional<ReconcileReport> report(String entityType, String runId) {
+                    faults.pause();
+                    if (faults.chance(0.08)) {
+                        throw lostReply();
+                    }
+                    return super.report(entityType, runId);
+                }
+
+                @Override
+                public Optional<ReconcileCheckpoint> checkpoint(String runKey) {
+                    if (faults.chance(0.03)) {
+                        throw lostReply();
+                    }
+                    return super.checkpoint(runKey);
+                }
+
+                @Override
+                public void endCheckpoint(String runKey, String runId, int resumes) {
+                    faults.pause();
+                    if (faults.chance(0.05)) {
+                        throw lostReply();
+                    }
+                    super.endCheckpoint(runKey, runId, resumes);
+                    if (faults.chance(0.05)) {
+                        throw lostReply();
+                    }
+                }
+
+                @Override
+                public OptionalInt claimResume(ReconcileCheckpoint checkpoint) {
+                    faults.pause();
+                    if (faults.chance(0.03)) {
+                        throw lostReply();
+                    }
+                    OptionalInt n = super.claimResume(checkpoint);
+                    if (faults.chance(0.03)) {
+                        throw lostReply();
+                    }
+                    return n;
                 }
             };
             ForwardingSink<Product> reader = new ForwardingSink<>(search) {
@@ -256,6 +305,7 @@ class ReconcileRequestRandomTest {
                 // take the next
             }
         }
+        MongoReconcileStore auditLog = MongoReconcileStore.builder(db).build();
         Map<String, Integer> ends = new java.util.TreeMap<>();
         for (String id : submitted) {
             ReconcileRequest r = requests.get(id).orElseThrow();
@@ -267,6 +317,14 @@ class ReconcileRequestRandomTest {
             if (r.status() == RequestStatus.COMPLETED) {
                 ReconcileReport report = r.finalReport().orElseThrow();
                 assertEquals(RunStatus.COMPLETED, report.status(), context + ": request " + id);
+                if (report.mode() == ReconcileMode.APPLY) {
+                    // the audit log does not contradict a request that says its run completed
+                    ReconcileReport audit = auditLog.report(type, report.runId()).orElseThrow();
+                    assertTrue(audit.status() == RunStatus.COMPLETED || audit.resumes() > report.resumes(),
+                            context + ": request " + id + " COMPLETED with execution " + report.resumes() + " of run "
+                                    + report.runId() + ", the audit log: " + audit.status() + " by execution "
+                                    + audit.resumes() + " " + audit.errors());
+                }
             }
         }
         System.out.println("  " + submitted.size() + " requests, " + abandons + " run(s) abandoned meanwhile; requests"
@@ -287,7 +345,7 @@ class ReconcileRequestRandomTest {
         });
         assertEquals(List.of(), off, context + ": the sink after two fault-free applies");
         for (Instance app : apps) {
-            assertEquals(java.util.Optional.empty(), app.reconciler.unfinished(ReconcileScope.all()), context);
+            assertEquals(Optional.empty(), app.reconciler.unfinished(ReconcileScope.all()), context);
         }
     }
 

@@ -1205,4 +1205,155 @@ class ReconcileRequestTest {
         b.reconciler.apply(ReconcileScope.all());
         assertEquals(List.of(), notHeldAt(versions));
     }
+
+    // ------------------------------------------------------------------ read-backs and runs the application stops
+
+    /**
+     * The read-back of A's COMPLETED report fails once (nobody took the run over). The request fails naming the
+     * store, the audit log says FAILED, the run is unfinished, and a new request resumes the same run and completes.
+     */
+    @Test
+    void aReadBackFailureFailsTheRequestAndTheNextRequestResumesTheRun(MongoDatabase db) throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        AtomicBoolean armed = new AtomicBoolean();
+        ReconcileStore flaky = new ForwardingReconcileStore(shared) {
+            @Override
+            public void saveReport(ReconcileReport report) {
+                super.saveReport(report);
+                if (report.status() == RunStatus.COMPLETED) {
+                    armed.set(true);
+                }
+            }
+
+            @Override
+            public Optional<ReconcileReport> report(String entityType, String runId) {
+                if (armed.compareAndSet(true, false)) {
+                    throw new MongoSocketReadTimeoutException("Timeout while receiving message (injected)",
+                            new ServerAddress(), new SocketTimeoutException("Read timed out"));
+                }
+                return super.report(entityType, runId);
+            }
+        };
+        Instance a = instance(db, "app-a", search, flaky);
+        Instance b = instance(db, "app-b", search, shared);
+        Map<String, Long> versions = seedSix(a);
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        ReconcileRequest afterA = a.worker.runOnce().orElseThrow();
+        assertEquals(r.id(), afterA.id());
+        assertEquals(RequestStatus.FAILED, afterA.status(), String.valueOf(afterA.failure()));
+        assertTrue(afterA.failure().orElse("").contains("could not read back"), String.valueOf(afterA.failure()));
+        String runId = afterA.finalReport().orElseThrow().runId();
+        assertEquals(RunStatus.FAILED, afterA.finalReport().orElseThrow().status());
+        assertEquals(RunStatus.FAILED, shared.report("product", runId).orElseThrow().status());
+        assertEquals(runId, b.reconciler.unfinished(ReconcileScope.all()).orElseThrow().runId());
+        ReconcileRequest again = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        ReconcileRequest byB = b.worker.runOnce().orElseThrow();
+        assertEquals(again.id(), byB.id());
+        assertEquals(RequestStatus.COMPLETED, byB.status(), String.valueOf(byB.failure()));
+        assertEquals(runId, byB.finalReport().orElseThrow().runId(), "resumed the failed run");
+        assertEquals(List.of(), notHeldAt(versions));
+        assertEquals(Optional.empty(), b.reconciler.unfinished(ReconcileScope.all()));
+    }
+
+    /**
+     * The application's own listener stops every attempt (a maintenance window longer than the leases). The request is
+     * left under each holder's lease, taken again, and finally failed after maxAttempts: its reason does not blame the
+     * holders' leases, since none ran out (the application stopped the runs).
+     */
+    @Test
+    void aRunTheApplicationStopsOnEveryAttemptIsNotBlamedOnLeases(MongoDatabase db) throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        Instance a = instance(db, "app-a", search, shared);
+        seedSix(a);
+        appListener = new ReconcileListener() {
+            @Override
+            public void onProgress(ReconcileProgress progress) {
+                throw new ReconcileCancelledException("maintenance window: reconciliation paused");
+            }
+        };
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        ReconcileRequest last = null;
+        for (int i = 0; i < ReconcileRequestWorker.DEFAULT_MAX_ATTEMPTS + 1; i++) {
+            last = a.worker.runOnce().orElseThrow();
+            assertEquals(r.id(), last.id());
+            clock.advance(LEASE.plusSeconds(1));
+        }
+        assertEquals(RequestStatus.FAILED, last.status());
+        String reason = last.failure().orElse("");
+        assertFalse(reason.contains("lease ran out"), "the application's own listener stopped every run, yet: "
+                + reason);
+        assertTrue(reason.contains("a listener of the application stopped the run"), reason);
+    }
+
+    /** A dry-run request the application's listener stops stays under its lease; another instance ends it. */
+    @Test
+    void aDryRunStoppedByTheApplicationsListenerIsCompletedByAnotherInstance(MongoDatabase db) throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        Instance a = instance(db, "app-a", search, shared);
+        Instance b = instance(db, "app-b", search, shared);
+        seedSix(a);
+        AtomicBoolean maintenance = new AtomicBoolean(true);
+        appListener = new ReconcileListener() {
+            @Override
+            public void onProgress(ReconcileProgress progress) {
+                if (maintenance.get()) {
+                    throw new ReconcileCancelledException("maintenance window");
+                }
+            }
+        };
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.DRY_RUN, "alice");
+        ReconcileRequest afterA = a.worker.runOnce().orElseThrow();
+        assertEquals(RequestStatus.RUNNING, afterA.status(), String.valueOf(afterA.failure()));
+        assertEquals(Optional.empty(), b.worker.runOnce(), "still under A's lease");
+        maintenance.set(false);
+        clock.advance(LEASE.plusSeconds(1));
+        ReconcileRequest byB = b.worker.runOnce().orElseThrow();
+        assertEquals(r.id(), byB.id());
+        assertEquals(RequestStatus.COMPLETED, byB.status(), String.valueOf(byB.failure()));
+        assertEquals(6L, byB.finalReport().orElseThrow().count(DriftClass.MISSING));
+        assertEquals(Optional.empty(), b.reconciler.unfinished(ReconcileScope.all()), "a dry run leaves no checkpoint");
+    }
+
+    /**
+     * The read-back of A's COMPLETED report is served stale (a read that lags behind the write) and returns the run's
+     * previous execution's FAILED report. Nobody took the run over: the request completes, as the audit log says.
+     */
+    @Test
+    void aStaleReadBackOfAnEarlierExecutionDoesNotFailTheRequestAsTakenOver(MongoDatabase db) throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        AtomicBoolean down = new AtomicBoolean(true);
+        Instance first = instance(db, "app-first", failingOn("p-3", down), shared);
+        Map<String, Long> versions = seedSix(first);
+        ReconcileException crashed = assertThrows(ReconcileException.class,
+                () -> first.reconciler.apply(ReconcileScope.all()));
+        ReconcileReport previous = crashed.report();
+        down.set(false);
+        AtomicBoolean lagging = new AtomicBoolean();
+        ReconcileStore replica = new ForwardingReconcileStore(shared) {
+            @Override
+            public void saveReport(ReconcileReport report) {
+                super.saveReport(report);
+                if (report.status() == RunStatus.COMPLETED) {
+                    lagging.set(true);
+                }
+            }
+
+            @Override
+            public Optional<ReconcileReport> report(String entityType, String runId) {
+                if (lagging.compareAndSet(true, false)) {
+                    return Optional.of(previous);
+                }
+                return super.report(entityType, runId);
+            }
+        };
+        Instance a = instance(db, "app-a", search, replica);
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        ReconcileRequest afterA = a.worker.runOnce().orElseThrow();
+        ReconcileReport audit = shared.report("product", previous.runId()).orElseThrow();
+        assertEquals(r.id(), afterA.id());
+        assertEquals(List.of(), notHeldAt(versions));
+        assertEquals(RequestStatus.COMPLETED, afterA.status(), "request " + afterA.status() + " ("
+                + afterA.failure().orElse("") + ") while the audit log says " + audit.status() + " execution "
+                + audit.resumes());
+    }
 }

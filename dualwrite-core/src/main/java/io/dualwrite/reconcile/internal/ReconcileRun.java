@@ -170,17 +170,20 @@ final class ReconcileRun<T> {
         if (!planOnly) {
             try {
                 s.store.saveReport(report);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                ErrorClassifier.rethrowIfFatal(e); // a store's Error (a class it cannot load) fails the run too
                 return fail("compared every id, but could not store the report (the reconcile store): ", e);
             }
             if (mode == ReconcileMode.APPLY) {
                 boolean stored;
                 try {
                     stored = stored(report);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     // whether a later execution's report stands is unknown: the run is not said to have completed.
                     // Its FAILED report replaces its own COMPLETED one, if that was kept, and is refused where a later
-                    // execution's stands; the checkpoint stays, and the next apply resumes from it
+                    // execution's stands; the checkpoint stays (unless the run was seen over and ended meanwhile),
+                    // and the next apply resumes from it
+                    ErrorClassifier.rethrowIfFatal(e);
                     return fail("compared every id, but could not read back whether its report was kept (the"
                             + " reconcile store): ", e);
                 }
@@ -210,11 +213,13 @@ final class ReconcileRun<T> {
     }
 
     /**
-     * @return whether the store holds this report as its run's (a later execution's is not replaced by it)
+     * @return whether the store holds this report as its run's: false only when it holds a later execution's, which
+     *         this one did not replace. An earlier execution's report read back (a read that lags behind the write, a
+     *         replica) is no take-over: a store refuses a report only where a later execution's stands
      * @throws RuntimeException if the store cannot be read
      */
     private boolean stored(ReconcileReport report) {
-        return s.store.report(type, report.runId()).map(r -> r.resumes() == report.resumes()).orElse(true);
+        return s.store.report(type, report.runId()).map(r -> r.resumes() <= report.resumes()).orElse(true);
     }
 
     /**
@@ -641,7 +646,8 @@ final class ReconcileRun<T> {
             try {
                 s.store.saveCheckpoint(new ReconcileCheckpoint(runKey, sink, chunk.endId,
                         state.report(RunStatus.RUNNING, null, elapsedMillis()), s.clock.instant()));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                ErrorClassifier.rethrowIfFatal(e);
                 throw new CheckpointNotStored(chunk.endId, e);
             }
         }
@@ -666,7 +672,7 @@ final class ReconcileRun<T> {
         private static final long serialVersionUID = 1L;
         final String lastId;
 
-        CheckpointNotStored(String lastId, RuntimeException cause) {
+        CheckpointNotStored(String lastId, Throwable cause) {
             super(cause);
             this.lastId = lastId;
         }

@@ -49,8 +49,8 @@ abstract class MongoStoreBase<T> {
     final String entityName;
 
     MongoStoreBase(MongoCollection<T> collection, Ids ids) {
-        this.collection = Objects.requireNonNull(collection, "collection");
-        this.entities = collection.withDocumentClass(BsonDocument.class);
+        this.collection = OnPrimary.of(Objects.requireNonNull(collection, "collection"));
+        this.entities = this.collection.withDocumentClass(BsonDocument.class);
         this.codec = new EntityCodec<>(collection.getCodecRegistry(), collection.getDocumentClass());
         this.ids = Objects.requireNonNull(ids, "ids");
         this.entityName = collection.getNamespace().getCollectionName();

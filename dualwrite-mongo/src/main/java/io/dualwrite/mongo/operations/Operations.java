@@ -15,6 +15,7 @@
  */
 package io.dualwrite.mongo.operations;
 
+import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Accumulators;
@@ -113,7 +114,7 @@ public final class Operations {
                 .build();
         this.reconcileReports = MongoReconcileStore.builder(db).createIndexes(false).build();
         this.reconcileRequests = ReconcileRequests.builder(db).clock(clock).build();
-        this.audit = new Audit(db.getCollection(AUDIT_COLLECTION));
+        this.audit = new Audit(OnPrimary.of(db.getCollection(AUDIT_COLLECTION)));
     }
 
     /**
@@ -197,7 +198,7 @@ public final class Operations {
     }
 
     private MongoCollection<BsonDocument> raw(String collection) {
-        return db.getCollection(collection, BsonDocument.class);
+        return OnPrimary.of(db.getCollection(collection, BsonDocument.class));
     }
 
     // ------------------------------------------------------------------------------------------------------ status

@@ -15,6 +15,7 @@
  */
 package io.dualwrite.mongo.reconcile;
 
+import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
@@ -342,7 +343,8 @@ public final class MongoReconcileStore implements ReconcileStore {
                 throw new IllegalStateException("checkpoints and reports need two collections, both are '"
                         + checkpointsName + "'");
             }
-            return new MongoReconcileStore(database.getCollection(checkpointsName), database.getCollection(reportsName),
+            return new MongoReconcileStore(OnPrimary.of(database.getCollection(checkpointsName)),
+                    OnPrimary.of(database.getCollection(reportsName)),
                     createIndexes, clock);
         }
     }

@@ -130,8 +130,9 @@ public final class ReconcileRequestWorker implements AutoCloseable {
     private void run(ReconcileRequest held) {
         Reconciler reconciler = reconcilers.get(held.entityType());
         if (held.attempts() > maxAttempts) {
-            fail(held, "taken " + (held.attempts() - 1) + " times, and each holder stopped before the run ended"
-                    + " (its lease ran out); the last was " + held.owner(), null);
+            fail(held, "taken " + (held.attempts() - 1) + " times, and no holder brought its run to an end (its"
+                    + " process stopped, it lost the request, or a listener of the application stopped the run); the"
+                    + " last was " + held.owner(), null);
             return;
         }
         if (reconciler == null) {

@@ -15,6 +15,7 @@
  */
 package io.dualwrite.mongo.reconcile;
 
+import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
@@ -299,7 +300,7 @@ public final class ReconcileRequests {
 
         /** @return the requests */
         public ReconcileRequests build() {
-            return new ReconcileRequests(database.getCollection(collectionName), clock);
+            return new ReconcileRequests(OnPrimary.of(database.getCollection(collectionName)), clock);
         }
     }
 }

@@ -15,6 +15,7 @@
  */
 package io.dualwrite.mongo.relay;
 
+import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.client.MongoChangeStreamCursor;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
@@ -86,7 +87,8 @@ public final class ChangeStreamRelayBuilder<T> {
      * @return this
      */
     public ChangeStreamRelayBuilder<T> checkpoints(MongoCollection<?> checkpoints) {
-        this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints").withDocumentClass(BsonDocument.class);
+        this.checkpoints = OnPrimary.of(Objects.requireNonNull(checkpoints, "checkpoints")
+                .withDocumentClass(BsonDocument.class));
         return this;
     }
 
