@@ -123,8 +123,11 @@ public interface ReconcileStore {
      * checkpoint of a run whose report says it completed, or was abandoned, is stale (written late
      * by a holder that had lost the run to another instance, or left by a crash between the report
      * and the end of the checkpoint), and the run starts afresh instead of skipping the ids before it.
-     * The default looks through {@link #reports(String, int)}; a durable store should look the
-     * run id up directly.
+     * An applied run also reads its own report back after storing it as completed: a report of more
+     * resumes there means a later execution took the run over and this one's was refused. So the
+     * read must see the store's latest write (a replicated store reads from its primary). The
+     * default looks through {@link #reports(String, int)}; a durable store should look the run id
+     * up directly.
      *
      * @param entityType the entity type of the run, not null
      * @param runId      the run id, not null

@@ -65,13 +65,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Reconciliation requests run by three application instances at once, with seeded faults: sink reads that fail or
- * pause, checkpoint and report writes that stall, fail before they land or land and lose their reply, store reads,
- * claims and checkpoint ends that fail or lose their reply, leases that
- * run out mid-run (the shared clock jumps), an operator abandoning the run in progress, writes to the primary and
- * drift in the sink throughout. Whatever happened, once the faults stop and the leases run out every request ends
- * COMPLETED or FAILED (none stays RUNNING or PENDING, a COMPLETED one carries a COMPLETED report that the audit log
- * does not contradict), no unfinished run
- * blocks the scope, and two fault-free applied runs leave the sink holding every entity at its primary version.
+ * pause; checkpoint and report writes that stall, fail before they land or land and lose their reply; store reads,
+ * claims and checkpoint ends that fail or lose their reply; leases that run out mid-run (the shared clock jumps); an
+ * operator abandoning the run in progress; writes to the primary and drift in the sink throughout. Whatever happened,
+ * once the faults stop and the leases run out, every request ends COMPLETED or FAILED (none stays RUNNING or PENDING,
+ * and a COMPLETED one carries a COMPLETED report that the audit log does not contradict), no unfinished run blocks the
+ * scope, and two fault-free applied runs leave the sink holding every entity at its primary version.
  *
  * <p>The seed is printed; {@code -Ddualwrite.reconcileRandom.seed=N} repeats one, and
  * {@code -Ddualwrite.reconcileRandom.seeds=K} runs K seeds from it (default 4). Thread scheduling is not seeded, so a
