@@ -15,7 +15,6 @@
  */
 package io.dualwrite.mongo;
 
-import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
@@ -31,6 +30,7 @@ import io.dualwrite.DeadLetter;
 import io.dualwrite.DeadLetterQuery;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.internal.Args;
+import io.dualwrite.mongo.internal.OnPrimary;
 import io.dualwrite.spi.DeadLetterStore;
 import org.bson.Document;
 import org.bson.conversions.Bson;

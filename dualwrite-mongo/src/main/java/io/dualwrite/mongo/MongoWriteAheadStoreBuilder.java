@@ -15,12 +15,12 @@
  */
 package io.dualwrite.mongo;
 
-import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import io.dualwrite.internal.Args;
 import io.dualwrite.mongo.internal.IdMapping;
+import io.dualwrite.mongo.internal.OnPrimary;
 import io.dualwrite.mongo.internal.WriteAheadIntentStore;
 import io.dualwrite.mongo.internal.WriteAheadStoreSettings;
 import org.bson.BsonDocument;

@@ -1316,10 +1316,11 @@ class ReconcileRequestTest {
 
     /**
      * The read-back of A's COMPLETED report is served stale (a read that lags behind the write) and returns the run's
-     * previous execution's FAILED report. Nobody took the run over: the request completes, as the audit log says.
+     * previous execution's FAILED report. Nobody took the run over, but nothing confirms the report was kept: the
+     * request fails saying so (not as taken over), the audit log agrees, and the run is left to resume.
      */
     @Test
-    void aStaleReadBackOfAnEarlierExecutionDoesNotFailTheRequestAsTakenOver(MongoDatabase db) throws Exception {
+    void aStaleReadBackOfAnEarlierExecutionFailsTheRequestAsUnconfirmedNotTakenOver(MongoDatabase db) throws Exception {
         MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
         AtomicBoolean down = new AtomicBoolean(true);
         Instance first = instance(db, "app-first", failingOn("p-3", down), shared);
@@ -1352,8 +1353,11 @@ class ReconcileRequestTest {
         ReconcileReport audit = shared.report("product", previous.runId()).orElseThrow();
         assertEquals(r.id(), afterA.id());
         assertEquals(List.of(), notHeldAt(versions));
-        assertEquals(RequestStatus.COMPLETED, afterA.status(), "request " + afterA.status() + " ("
-                + afterA.failure().orElse("") + ") while the audit log says " + audit.status() + " execution "
-                + audit.resumes());
+        assertEquals(RequestStatus.FAILED, afterA.status());
+        String reason = afterA.failure().orElse("");
+        assertTrue(reason.contains("could not read back") && !reason.contains("later execution"), reason);
+        assertEquals(RunStatus.FAILED, audit.status(), "the audit log says what the request says");
+        assertEquals(previous.runId(), a.reconciler.unfinished(ReconcileScope.all()).orElseThrow().runId(),
+                "the run is left to resume");
     }
 }

@@ -175,19 +175,18 @@ final class ReconcileRun<T> {
                 return fail("compared every id, but could not store the report (the reconcile store): ", e);
             }
             if (mode == ReconcileMode.APPLY) {
-                boolean stored;
+                int readBack;
                 try {
-                    stored = stored(report);
+                    readBack = executionStored(report);
                 } catch (RuntimeException | Error e) {
                     // whether a later execution's report stands is unknown: the run is not said to have completed.
                     // Its FAILED report replaces its own COMPLETED one, if that was kept, and is refused where a later
                     // execution's stands; the checkpoint stays (unless the run was seen over and ended meanwhile),
                     // and the next apply resumes from it
                     ErrorClassifier.rethrowIfFatal(e);
-                    return fail("compared every id, but could not read back whether its report was kept (the"
-                            + " reconcile store): ", e);
+                    return fail(NOT_CONFIRMED, e);
                 }
-                if (!stored) {
+                if (readBack > state.resumes) {
                     // a later execution of the run took it over (this one's request holder lost its lease, another
                     // instance resumed the run, an operator abandoned it): its report stands, and its checkpoint, if
                     // it has one, is not this execution's to remove
@@ -195,11 +194,20 @@ final class ReconcileRun<T> {
                             + state.resumes + " completed after a later execution took the run over; its report is"
                             + " not stored");
                 }
+                if (readBack < state.resumes) {
+                    // the read lags behind the write (it shows an earlier execution's report, or none): it may hide
+                    // a later execution's report as well as this one's, so nothing is known, as when it fails
+                    return fail(NOT_CONFIRMED, new IllegalStateException(readBack < 0
+                            ? "no report of the run was read back, a read that lags behind the write"
+                            : "the report read back is execution " + readBack + "'s, a read that lags behind the"
+                            + " write"));
+                }
             }
             if (mode == ReconcileMode.APPLY) {
                 try {
                     s.store.endCheckpoint(runKey, state.runId, state.resumes);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
+                    ErrorClassifier.rethrowIfFatal(e);
                     // the run compared every id and its COMPLETED report is stored: it did not fail. The checkpoint
                     // left is not resumed (its run completed); the next run of the scope starts afresh and replaces it
                     LOG.warn("reconciliation {}: completed, but its checkpoint could not be removed ({}); the next run"
@@ -212,14 +220,17 @@ final class ReconcileRun<T> {
         return report;
     }
 
+    /** How a run that cannot tell whether its completed report was kept stops. */
+    private static final String NOT_CONFIRMED = "compared every id, but could not read back whether its report was kept"
+            + " (the reconcile store): ";
+
     /**
-     * @return whether the store holds this report as its run's: false only when it holds a later execution's, which
-     *         this one did not replace. An earlier execution's report read back (a read that lags behind the write, a
-     *         replica) is no take-over: a store refuses a report only where a later execution's stands
+     * @return the execution whose report the store holds for this run (this one's when it was kept, a later one's when
+     *         that one took the run over), -1 when it holds none
      * @throws RuntimeException if the store cannot be read
      */
-    private boolean stored(ReconcileReport report) {
-        return s.store.report(type, report.runId()).map(r -> r.resumes() <= report.resumes()).orElse(true);
+    private int executionStored(ReconcileReport report) {
+        return s.store.report(type, report.runId()).map(ReconcileReport::resumes).orElse(-1);
     }
 
     /**
@@ -235,7 +246,8 @@ final class ReconcileRun<T> {
         if (!planOnly) {
             try {
                 s.store.saveReport(report);
-            } catch (RuntimeException storeFailure) {
+            } catch (RuntimeException | Error storeFailure) {
+                ErrorClassifier.rethrowIfFatal(storeFailure); // a store's Error is its failure, as an exception is
                 LOG.warn("could not store the report of failed reconciliation {}: {}", report.runId(),
                         storeFailure.toString());
             }

@@ -15,7 +15,6 @@
  */
 package io.dualwrite.mongo.operations;
 
-import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Accumulators;
@@ -33,6 +32,7 @@ import io.dualwrite.mongo.MongoDeadLetterStore;
 import io.dualwrite.mongo.MongoWriteAheadStore;
 import io.dualwrite.mongo.internal.EmbeddedIntents;
 import io.dualwrite.mongo.internal.Meta;
+import io.dualwrite.mongo.internal.OnPrimary;
 import io.dualwrite.mongo.reconcile.MongoReconcileStore;
 import io.dualwrite.mongo.reconcile.ReconcileRequest;
 import io.dualwrite.mongo.reconcile.ReconcileRequests;

@@ -15,7 +15,6 @@
  */
 package io.dualwrite.mongo.reconcile;
 
-import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
@@ -30,6 +29,7 @@ import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.internal.Args;
+import io.dualwrite.mongo.internal.OnPrimary;
 import io.dualwrite.reconcile.DriftClass;
 import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.spi.ReconcileCheckpoint;

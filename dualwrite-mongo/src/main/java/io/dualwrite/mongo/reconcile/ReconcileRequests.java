@@ -15,7 +15,6 @@
  */
 package io.dualwrite.mongo.reconcile;
 
-import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
@@ -23,6 +22,7 @@ import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.internal.Args;
+import io.dualwrite.mongo.internal.OnPrimary;
 import io.dualwrite.reconcile.ReconcileMode;
 import io.dualwrite.reconcile.ReconcileProgress;
 import io.dualwrite.reconcile.ReconcileReport;

@@ -15,7 +15,6 @@
  */
 package io.dualwrite.mongo.relay;
 
-import io.dualwrite.mongo.internal.OnPrimary;
 import com.mongodb.client.MongoChangeStreamCursor;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
@@ -25,6 +24,7 @@ import io.dualwrite.internal.Args;
 import io.dualwrite.internal.RetryBackoff;
 import io.dualwrite.mongo.IdType;
 import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.mongo.internal.OnPrimary;
 import io.dualwrite.mongo.relay.internal.ChangeStreamRelaySettings;
 import io.dualwrite.mongo.relay.internal.DefaultChangeStreamRelay;
 import io.micrometer.core.instrument.MeterRegistry;

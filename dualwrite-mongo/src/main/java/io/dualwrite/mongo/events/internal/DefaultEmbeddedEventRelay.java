@@ -39,6 +39,7 @@ import io.dualwrite.mongo.events.EventRecorder;
 import io.dualwrite.mongo.internal.EntityCodec;
 import io.dualwrite.mongo.internal.Ids;
 import io.dualwrite.mongo.internal.Meta;
+import io.dualwrite.mongo.internal.OnPrimary;
 import io.dualwrite.mongo.relay.RelayMetrics;
 import io.dualwrite.mongo.relay.internal.PollingThread;
 import io.dualwrite.spi.DeadLetterStore;
@@ -103,7 +104,7 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
      */
     public DefaultEmbeddedEventRelay(EventRelaySettings<T> settings) {
         MongoCollection<T> collection = settings.collection();
-        this.raw = collection.withDocumentClass(BsonDocument.class);
+        this.raw = OnPrimary.of(collection.withDocumentClass(BsonDocument.class));
         this.codec = new EntityCodec<>(collection.getCodecRegistry(), collection.getDocumentClass());
         this.collectionName = collection.getNamespace().getCollectionName();
         this.entityType = settings.entityType();
