@@ -180,6 +180,36 @@ class ReconcileStoreErrorTest {
         }
     }
 
+    /**
+     * The store cannot be read when a run starts (it looks for an unfinished run's checkpoint): the run stops before it
+     * compares anything, with a ReconcileException whose FAILED report names the store, not a raw driver exception.
+     * Once the store answers again the next apply runs normally.
+     */
+    @Test
+    void aStoreThatCannotBeReadAtTheStartFailsTheRunNamingTheStore() {
+        try (ReconcileFixture f = new ReconcileFixture().seed(10)) {
+            f.injectCommon();
+            AtomicBoolean down = new AtomicBoolean(true);
+            ReconcileStore unreadable = new DelegatingReconcileStore(f.store) {
+                @Override
+                public Optional<ReconcileCheckpoint> checkpoint(String runKey) {
+                    if (down.get()) {
+                        throw new IllegalStateException("the store is unreachable (injected)");
+                    }
+                    return super.checkpoint(runKey);
+                }
+            };
+            Reconciler reconciler = f.reconciler().store(unreadable).build();
+            ReconcileException e = assertThrows(ReconcileException.class, () -> reconciler.apply(ReconcileScope.all()));
+            String last = e.report().errors().get(e.report().errors().size() - 1);
+            assertEquals("could not read or claim the checkpoint of an unfinished run (the reconcile store):"
+                    + " java.lang.IllegalStateException: the store is unreachable (injected)", last);
+            assertEquals(0, e.report().idsCompared(), "nothing compared");
+            down.set(false);
+            assertEquals(RunStatus.COMPLETED, reconciler.apply(ReconcileScope.all()).status());
+        }
+    }
+
     /** Applies with {@code store}: the run must fail with a ReconcileException, nothing else escaping it. */
     private static void failsWithoutEscaping(ReconcileFixture f, ReconcileStore store) {
         Throwable t = assertThrows(Throwable.class, () -> f.reconciler().store(store).build().apply(ReconcileScope.all()));

@@ -120,11 +120,22 @@ final class ReconcileRun<T> {
 
     private ReconcileReport executeLocked() {
         startNanos = System.nanoTime();
-        Optional<ReconcileCheckpoint> cp = mode == ReconcileMode.APPLY ? s.resumable(runKey) : Optional.empty();
-        // the execution's own number, claimed in the store: an execution that resumed the same checkpoint before
-        // (a request holder that lost its lease) can no longer replace what this one writes
-        OptionalInt execution = cp.isPresent() && sinks.contains(cp.get().sink()) ? s.store.claimResume(cp.get())
-                : OptionalInt.empty();
+        Optional<ReconcileCheckpoint> cp;
+        OptionalInt execution;
+        try {
+            cp = mode == ReconcileMode.APPLY ? s.resumable(runKey) : Optional.empty();
+            // the execution's own number, claimed in the store: an execution that resumed the same checkpoint before
+            // (a request holder that lost its lease) can no longer replace what this one writes
+            execution = cp.isPresent() && sinks.contains(cp.get().sink()) ? s.store.claimResume(cp.get())
+                    : OptionalInt.empty();
+        } catch (RuntimeException | Error e) {
+            // the run cannot tell where it starts: it stops before it compares anything, with a FAILED report of its
+            // own (the store may keep it or not) and the store named as the cause
+            ErrorClassifier.rethrowIfFatal(e);
+            state = new RunState(UUID.randomUUID().toString(), type, mode, scope.toString(), sinks, s.clock.instant(),
+                    s.sampleSize);
+            return fail("could not read or claim the checkpoint of an unfinished run (the reconcile store): ", e);
+        }
         if (execution.isPresent()) {
             state = RunState.resume(cp.get().report(), execution.getAsInt(), s.sampleSize);
             startSink = cp.get().sink();
