@@ -1210,10 +1210,10 @@ class ReconcileRequestTest {
 
     /**
      * The read-back of A's COMPLETED report fails once (nobody took the run over). The request fails naming the
-     * store, the audit log says FAILED, the run is unfinished, and a new request resumes the same run and completes.
+     * store, the audit log says FAILED, the run had ended its checkpoint, and a new request runs afresh and completes.
      */
     @Test
-    void aReadBackFailureFailsTheRequestAndTheNextRequestResumesTheRun(MongoDatabase db) throws Exception {
+    void aReadBackFailureFailsTheRequestAndTheNextRequestRunsAfresh(MongoDatabase db) throws Exception {
         MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
         AtomicBoolean armed = new AtomicBoolean();
         ReconcileStore flaky = new ForwardingReconcileStore(shared) {
@@ -1245,12 +1245,12 @@ class ReconcileRequestTest {
         String runId = afterA.finalReport().orElseThrow().runId();
         assertEquals(RunStatus.FAILED, afterA.finalReport().orElseThrow().status());
         assertEquals(RunStatus.FAILED, shared.report("product", runId).orElseThrow().status());
-        assertEquals(runId, b.reconciler.unfinished(ReconcileScope.all()).orElseThrow().runId());
+        assertEquals(Optional.empty(), b.reconciler.unfinished(ReconcileScope.all()), "the run had ended its checkpoint");
         ReconcileRequest again = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
         ReconcileRequest byB = b.worker.runOnce().orElseThrow();
         assertEquals(again.id(), byB.id());
         assertEquals(RequestStatus.COMPLETED, byB.status(), String.valueOf(byB.failure()));
-        assertEquals(runId, byB.finalReport().orElseThrow().runId(), "resumed the failed run");
+        assertTrue(!runId.equals(byB.finalReport().orElseThrow().runId()), "a new run compares every id again");
         assertEquals(List.of(), notHeldAt(versions));
         assertEquals(Optional.empty(), b.reconciler.unfinished(ReconcileScope.all()));
     }
@@ -1317,7 +1317,7 @@ class ReconcileRequestTest {
     /**
      * The read-back of A's COMPLETED report is served stale (a read that lags behind the write) and returns the run's
      * previous execution's FAILED report. Nobody took the run over, but nothing confirms the report was kept: the
-     * request fails saying so (not as taken over), the audit log agrees, and the run is left to resume.
+     * request fails saying so (not as taken over) and the audit log agrees; the next run starts afresh.
      */
     @Test
     void aStaleReadBackOfAnEarlierExecutionFailsTheRequestAsUnconfirmedNotTakenOver(MongoDatabase db) throws Exception {
@@ -1357,7 +1357,96 @@ class ReconcileRequestTest {
         String reason = afterA.failure().orElse("");
         assertTrue(reason.contains("could not read back") && !reason.contains("later execution"), reason);
         assertEquals(RunStatus.FAILED, audit.status(), "the audit log says what the request says");
-        assertEquals(previous.runId(), a.reconciler.unfinished(ReconcileScope.all()).orElseThrow().runId(),
-                "the run is left to resume");
+        assertEquals(Optional.empty(), a.reconciler.unfinished(ReconcileScope.all()), "the run had ended its checkpoint");
+    }
+
+    // ------------------------------------------------------------------ a claim before the report, its report after
+
+    /**
+     * An operator's abandon (on B) claims the run just before A stores its COMPLETED report, and stores its abandoned
+     * report only after A read its COMPLETED report back. A's read-back confirms its report, but the claim shows on the
+     * checkpoint A could not end: A's run was taken over, and the request does not end COMPLETED while the audit log
+     * holds the abandon's FAILED report.
+     */
+    @Test
+    void anAbandonClaimedBeforeTheCompletedReportAndStoredAfterTheReadBack(MongoDatabase db) throws Exception {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        CountDownLatch claimed = new CountDownLatch(1);
+        CountDownLatch readBackDone = new CountDownLatch(1);
+        AtomicBoolean armed = new AtomicBoolean();
+        AtomicBoolean once = new AtomicBoolean(true);
+        ReconcileStore storeOfB = new ForwardingReconcileStore(shared) {
+            @Override
+            public java.util.OptionalInt claimResume(ReconcileCheckpoint checkpoint) {
+                java.util.OptionalInt r = super.claimResume(checkpoint);
+                claimed.countDown();
+                return r;
+            }
+
+            @Override
+            public void saveReport(ReconcileReport report) {
+                try {
+                    readBackDone.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.saveReport(report);
+            }
+        };
+        Instance b = instance(db, "app-b", search, storeOfB);
+        AtomicReference<Future<Optional<ReconcileReport>>> abandon = new AtomicReference<>();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        ReconcileStore storeOfA = new ForwardingReconcileStore(shared) {
+            @Override
+            public void saveReport(ReconcileReport report) {
+                if (report.status() == RunStatus.COMPLETED && report.mode() == ReconcileMode.APPLY
+                        && once.compareAndSet(true, false)) {
+                    abandon.set(pool.submit(() -> b.reconciler.abandon(ReconcileScope.all())));
+                    try {
+                        assertTrue(claimed.await(10, TimeUnit.SECONDS), "the abandon claimed the run");
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    super.saveReport(report);
+                    armed.set(true);
+                    return;
+                }
+                super.saveReport(report);
+            }
+
+            @Override
+            public Optional<ReconcileReport> report(String entityType, String runId) {
+                Optional<ReconcileReport> r = super.report(entityType, runId);
+                if (armed.compareAndSet(true, false)) {
+                    readBackDone.countDown();
+                }
+                return r;
+            }
+
+            @Override
+            public Optional<ReconcileCheckpoint> checkpoint(String runKey) {
+                Optional<ReconcileCheckpoint> c = super.checkpoint(runKey);
+                if (armed.compareAndSet(true, false)) {
+                    readBackDone.countDown(); // the run reads its checkpoint back before its report
+                }
+                return c;
+            }
+        };
+        try {
+            Instance a = instance(db, "app-a", search, storeOfA);
+            seedSix(a);
+            ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+            a.worker.runOnce();
+            ReconcileReport abandoned = abandon.get().get(20, TimeUnit.SECONDS).orElseThrow();
+            ReconcileRequest stored = requests(db).get(r.id()).orElseThrow();
+            ReconcileReport audit = shared.report("product", abandoned.runId()).orElseThrow();
+            assertTrue(stored.status() != RequestStatus.COMPLETED || audit.status() == RunStatus.COMPLETED,
+                    "the request ended " + stored.status() + " while the audit log holds " + audit.status()
+                            + " (resumes " + audit.resumes() + ", last error: "
+                            + audit.errors().get(audit.errors().size() - 1) + ")");
+        } finally {
+            readBackDone.countDown();
+            pool.shutdownNow();
+        }
     }
 }

@@ -46,6 +46,7 @@ import java.util.OptionalInt;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * The reconciler behind {@link Reconciler}. Thread-safe: runs are serialised by a lock; each run
@@ -121,6 +122,21 @@ public final class DefaultReconciler<T> implements Reconciler {
         }
 
         /**
+         * Claims the checkpoint a run of the key resumes from (or an abandon drops) for a new execution
+         * ({@link ReconcileStore#claimResume}). The claim decides: an execution of the run still on it that has not
+         * ended the checkpoint yet finds the claim when it tries, and stops as taken over.
+         *
+         * @param runKey the run key
+         * @param usable whether a checkpoint found is one this execution can resume from
+         * @return the checkpoint claimed and the new execution's number; empty when there is none to claim
+         */
+        Optional<Claimed> claim(String runKey, Predicate<ReconcileCheckpoint> usable) {
+            Optional<ReconcileCheckpoint> cp = resumable(runKey).filter(usable);
+            OptionalInt execution = cp.isPresent() ? store.claimResume(cp.get()) : OptionalInt.empty();
+            return execution.isPresent() ? Optional.of(new Claimed(cp.get(), execution.getAsInt())) : Optional.empty();
+        }
+
+        /**
          * @return how the run is over, judged by its stored report against a checkpoint whose report so far is
          *         {@code at} (it completed, or was abandoned, by an execution at or above the checkpoint's); empty when
          *         it is not. A checkpoint written late by an execution that a later one took over is refused by the
@@ -142,6 +158,15 @@ public final class DefaultReconciler<T> implements Reconciler {
             }
             return Optional.empty();
         }
+    }
+
+    /**
+     * A checkpoint claimed for a new execution of its run.
+     *
+     * @param checkpoint the checkpoint as it was before the claim
+     * @param execution  the new execution's number
+     */
+    record Claimed(ReconcileCheckpoint checkpoint, int execution) {
     }
 
     /** How the last error of an abandoned run's report begins: no checkpoint of that run is resumed again. */
@@ -224,26 +249,26 @@ public final class DefaultReconciler<T> implements Reconciler {
         String key = runKey(ReconcileMode.APPLY, scope, resolveSinks(scope));
         runLock.lock();
         try {
-            Optional<ReconcileCheckpoint> cp = s.resumable(key);
             // abandoning is an execution of its own: numbered above every one before, so that none of them (a
             // stalled request holder) replaces its report or leaves a checkpoint it would resume from
-            OptionalInt execution = cp.isPresent() ? s.store.claimResume(cp.get()) : OptionalInt.empty();
-            if (execution.isEmpty()) {
+            Optional<Claimed> claimed = s.claim(key, c -> true);
+            if (claimed.isEmpty()) {
                 return Optional.empty();
             }
-            ReconcileReport r = cp.get().report();
+            ReconcileCheckpoint cp = claimed.get().checkpoint();
+            ReconcileReport r = cp.report();
             List<String> errors = new ArrayList<>(r.errors().subList(0, Math.min(r.errors().size(),
                     ReconcileReport.MAX_ERRORS - 1)));
-            errors.add(ABANDONED + cp.get().sink() + "' after id '" + cp.get().lastId()
+            errors.add(ABANDONED + cp.sink() + "' after id '" + cp.lastId()
                     + "'; the next run starts from the beginning");
             ReconcileReport report = new ReconcileReport(r.runId(), r.entityType(), r.mode(), r.scope(), r.sinks(),
-                    RunStatus.FAILED, r.startedAt(), s.clock.instant(), r.durationMillis(), execution.getAsInt(), r.chunks(),
-                    r.idsCovered(), r.idsCompared(), r.contentCompared(), r.sinkCalls(), r.digestCalls(), r.counts(),
-                    r.actions(), errors, r.samples());
+                    RunStatus.FAILED, r.startedAt(), s.clock.instant(), r.durationMillis(), claimed.get().execution(),
+                    r.chunks(), r.idsCovered(), r.idsCompared(), r.contentCompared(), r.sinkCalls(), r.digestCalls(),
+                    r.counts(), r.actions(), errors, r.samples());
             s.store.saveReport(report);
             s.store.endCheckpoint(key, report.runId(), report.resumes());
             LOG.warn("reconciliation {} of {} {} abandoned at sink '{}' after id '{}'", report.runId(), type, scope,
-                    cp.get().sink(), cp.get().lastId());
+                    cp.sink(), cp.lastId());
             return Optional.of(report);
         } finally {
             runLock.unlock();

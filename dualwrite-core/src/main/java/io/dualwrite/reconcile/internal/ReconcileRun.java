@@ -123,11 +123,12 @@ final class ReconcileRun<T> {
         Optional<ReconcileCheckpoint> cp;
         OptionalInt execution;
         try {
-            cp = mode == ReconcileMode.APPLY ? s.resumable(runKey) : Optional.empty();
             // the execution's own number, claimed in the store: an execution that resumed the same checkpoint before
             // (a request holder that lost its lease) can no longer replace what this one writes
-            execution = cp.isPresent() && sinks.contains(cp.get().sink()) ? s.store.claimResume(cp.get())
-                    : OptionalInt.empty();
+            Optional<DefaultReconciler.Claimed> claimed = mode == ReconcileMode.APPLY
+                    ? s.claim(runKey, c -> sinks.contains(c.sink())) : Optional.empty();
+            cp = claimed.map(DefaultReconciler.Claimed::checkpoint);
+            execution = claimed.isPresent() ? OptionalInt.of(claimed.get().execution()) : OptionalInt.empty();
         } catch (RuntimeException | Error e) {
             // the run cannot tell where it starts: it stops before it compares anything, with a FAILED report of its
             // own (the store may keep it or not) and the store named as the cause
@@ -186,49 +187,77 @@ final class ReconcileRun<T> {
                 return fail("compared every id, but could not store the report (the reconcile store): ", e);
             }
             if (mode == ReconcileMode.APPLY) {
-                int readBack;
-                try {
-                    readBack = executionStored(report);
-                } catch (RuntimeException | Error e) {
-                    // whether a later execution's report stands is unknown: the run is not said to have completed.
-                    // Its FAILED report replaces its own COMPLETED one, if that was kept, and is refused where a later
-                    // execution's stands; the checkpoint stays (unless the run was seen over and ended meanwhile),
-                    // and the next apply resumes from it
-                    ErrorClassifier.rethrowIfFatal(e);
-                    return fail(NOT_CONFIRMED, e);
-                }
-                if (readBack > state.resumes) {
-                    // a later execution of the run took it over (this one's request holder lost its lease, another
-                    // instance resumed the run, an operator abandoned it): its report stands, and its checkpoint, if
-                    // it has one, is not this execution's to remove
-                    throw new ReconcileTakenOverException("reconciliation " + state.runId + ": execution "
-                            + state.resumes + " completed after a later execution took the run over; its report is"
-                            + " not stored");
-                }
-                if (readBack < state.resumes) {
-                    // the read lags behind the write (it shows an earlier execution's report, or none): it may hide
-                    // a later execution's report as well as this one's, so nothing is known, as when it fails
-                    return fail(NOT_CONFIRMED, new IllegalStateException(readBack < 0
-                            ? "no report of the run was read back, a read that lags behind the write"
-                            : "the report read back is execution " + readBack + "'s, a read that lags behind the"
-                            + " write"));
-                }
-            }
-            if (mode == ReconcileMode.APPLY) {
-                try {
-                    s.store.endCheckpoint(runKey, state.runId, state.resumes);
-                } catch (RuntimeException | Error e) {
-                    ErrorClassifier.rethrowIfFatal(e);
-                    // the run compared every id and its COMPLETED report is stored: it did not fail. The checkpoint
-                    // left is not resumed (its run completed); the next run of the scope starts afresh and replaces it
-                    LOG.warn("reconciliation {}: completed, but its checkpoint could not be removed ({}); the next run"
-                            + " of {} {} starts from the beginning all the same", state.runId, e.toString(), type,
-                            scope);
+                ReconcileReport failed = confirmCompleted(report);
+                if (failed != null) {
+                    return failed;
                 }
             }
             finished(report);
         }
         return report;
+    }
+
+    /**
+     * Ends the checkpoint of an applied run that compared every id and stored its COMPLETED report, and learns whether
+     * the run completed: the checkpoint decides, then the report. An execution that claims the run (an abandon(),
+     * another instance's apply) stores its report before it ends the checkpoint, so the checkpoint still there with a
+     * later claim, or a later execution's report once it is gone, means the run was taken over. The checkpoint still
+     * this execution's means the end did not land, and an execution that claims it later goes on with the run.
+     *
+     * @return null when the run completed; the FAILED report when whether it completed is unknown
+     * @throws ReconcileTakenOverException when a later execution took the run over
+     */
+    private ReconcileReport confirmCompleted(ReconcileReport report) {
+        Throwable endFailure = null;
+        try {
+            s.store.endCheckpoint(runKey, state.runId, state.resumes);
+        } catch (RuntimeException | Error e) {
+            ErrorClassifier.rethrowIfFatal(e);
+            endFailure = e; // the checkpoint left tells whether the end landed
+        }
+        Optional<ReconcileCheckpoint> left;
+        int readBack;
+        try {
+            left = s.store.checkpoint(runKey);
+            if (left.isPresent() && left.get().report().runId().equals(state.runId)) {
+                if (left.get().report().resumes() > state.resumes) {
+                    throw takenOver("its report stands until that execution's replaces it");
+                }
+                return fail("compared every id, but could not end its checkpoint (the reconcile store): ",
+                        endFailure != null ? endFailure
+                                : new IllegalStateException("the checkpoint is still there after its end"));
+            }
+            readBack = executionStored(report);
+        } catch (ReconcileTakenOverException | ReconcileException e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            // whether a later execution's report stands is unknown: the run is not said to have completed. Its
+            // FAILED report replaces its own COMPLETED one, if that was kept, and is refused where a later
+            // execution's stands
+            ErrorClassifier.rethrowIfFatal(e);
+            return fail(NOT_CONFIRMED, e);
+        }
+        if (readBack > state.resumes) {
+            throw takenOver("its report is not stored");
+        }
+        if (readBack < state.resumes) {
+            // the read lags behind the write (it shows an earlier execution's report, or none): it may hide a later
+            // execution's report as well as this one's, so nothing is known, as when it fails
+            return fail(NOT_CONFIRMED, new IllegalStateException(readBack < 0
+                    ? "no report of the run was read back, a read that lags behind the write"
+                    : "the report read back is execution " + readBack + "'s, a read that lags behind the write"));
+        }
+        if (endFailure != null) {
+            LOG.warn("reconciliation {}: its checkpoint's end failed ({}), but the checkpoint is gone: the end landed",
+                    state.runId, endFailure.toString());
+        }
+        return null;
+    }
+
+    /** @return what stops a run that a later execution took over, with what became of its report */
+    private ReconcileTakenOverException takenOver(String report) {
+        return new ReconcileTakenOverException("reconciliation " + state.runId + ": execution " + state.resumes
+                + " completed after a later execution took the run over; " + report);
     }
 
     /** How a run that cannot tell whether its completed report was kept stops. */
