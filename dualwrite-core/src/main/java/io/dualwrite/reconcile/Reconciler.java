@@ -133,6 +133,10 @@ public interface Reconciler {
      *
      * @param scope a scope, not null
      * @return the abandoned run's report, empty when there was no unfinished run
+     * @throws ReconcileTakenOverException if another instance resumed the run after this call claimed it and
+     *         before its report was recorded: the run goes on, not abandoned
+     * @throws ReconcileException if the store could not confirm that the abandon was recorded (it may or may not
+     *         have been); {@link #unfinished} tells what stands
      */
     Optional<ReconcileReport> abandon(ReconcileScope scope);
 }

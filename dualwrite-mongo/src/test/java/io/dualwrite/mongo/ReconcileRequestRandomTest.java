@@ -69,8 +69,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * claims and checkpoint ends that fail or lose their reply; leases that run out mid-run (the shared clock jumps); an
  * operator abandoning the run in progress; writes to the primary and drift in the sink throughout. Whatever happened,
  * once the faults stop and the leases run out, every request ends COMPLETED or FAILED (none stays RUNNING or PENDING,
- * and a COMPLETED one carries a COMPLETED report that the audit log does not contradict), no unfinished run blocks the
- * scope, and two fault-free applied runs leave the sink holding every entity at its primary version.
+ * and a COMPLETED one carries its run's COMPLETED report, the one the audit log holds; an abandon() that returned a
+ * report took effect), no unfinished run blocks the scope, and two fault-free applied runs leave the sink holding
+ * every entity at its primary version.
  *
  * <p>The seed is printed; {@code -Ddualwrite.reconcileRandom.seed=N} repeats one, and
  * {@code -Ddualwrite.reconcileRandom.seeds=K} runs K seeds from it (default 4). Thread scheduling is not seeded, so a
@@ -250,6 +251,7 @@ class ReconcileRequestRandomTest {
         }
         List<String> submitted = new ArrayList<>();
         int abandons = 0;
+        List<ReconcileReport> abandonedRuns = new ArrayList<>();
         String context = "seed " + seed;
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
@@ -280,7 +282,9 @@ class ReconcileRequestRandomTest {
                     }
                     if (faults.chance(0.08)) {
                         try {
-                            if (operator.reconciler.abandon(ReconcileScope.all()).isPresent()) {
+                            Optional<ReconcileReport> gaveUp = operator.reconciler.abandon(ReconcileScope.all());
+                            if (gaveUp.isPresent()) {
+                                abandonedRuns.add(gaveUp.get());
                                 abandons++;
                             }
                         } catch (RuntimeException e) {
@@ -319,12 +323,19 @@ class ReconcileRequestRandomTest {
                 if (report.mode() == ReconcileMode.APPLY) {
                     // the audit log does not contradict a request that says its run completed
                     ReconcileReport audit = auditLog.report(type, report.runId()).orElseThrow();
-                    assertEquals(RunStatus.COMPLETED, audit.status(),
+                    assertTrue(audit.status() == RunStatus.COMPLETED && audit.resumes() == report.resumes(),
                             context + ": request " + id + " COMPLETED with execution " + report.resumes() + " of run "
                                     + report.runId() + ", the audit log: " + audit.status() + " by execution "
                                     + audit.resumes() + " " + audit.errors());
                 }
             }
+        }
+        for (ReconcileReport gaveUp : abandonedRuns) {
+            // an abandon() that returned its report took effect: the audit log holds that report, not a later one
+            ReconcileReport audit = auditLog.report(type, gaveUp.runId()).orElseThrow();
+            assertTrue(audit.resumes() == gaveUp.resumes() && audit.status() == RunStatus.FAILED, context
+                    + ": abandon() returned execution " + gaveUp.resumes() + " of run " + gaveUp.runId() + ", the audit"
+                    + " log: " + audit.status() + " by execution " + audit.resumes() + " " + audit.errors());
         }
         System.out.println("  " + submitted.size() + " requests, " + abandons + " run(s) abandoned meanwhile; requests"
                 + " ended: " + ends);

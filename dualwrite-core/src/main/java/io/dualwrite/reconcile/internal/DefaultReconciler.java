@@ -18,11 +18,13 @@ package io.dualwrite.reconcile.internal;
 import io.dualwrite.DualWriter;
 import io.dualwrite.internal.Args;
 import io.dualwrite.reconcile.PlanEntry;
+import io.dualwrite.reconcile.ReconcileException;
 import io.dualwrite.reconcile.ReconcileListener;
 import io.dualwrite.reconcile.ReconcileMode;
 import io.dualwrite.reconcile.ReconcilePlan;
 import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.reconcile.ReconcileScope;
+import io.dualwrite.reconcile.ReconcileTakenOverException;
 import io.dualwrite.reconcile.Reconciler;
 import io.dualwrite.reconcile.RunStatus;
 import io.dualwrite.spi.PrimaryStore;
@@ -267,12 +269,44 @@ public final class DefaultReconciler<T> implements Reconciler {
                     r.counts(), r.actions(), errors, r.samples());
             s.store.saveReport(report);
             s.store.endCheckpoint(key, report.runId(), report.resumes());
+            confirmAbandoned(key, report);
             LOG.warn("reconciliation {} of {} {} abandoned at sink '{}' after id '{}'", report.runId(), type, scope,
                     cp.sink(), cp.lastId());
             return Optional.of(report);
         } finally {
             runLock.unlock();
         }
+    }
+
+    /**
+     * Learns whether an abandon took effect, as a run learns whether it completed: another instance's apply that
+     * claimed the run after this abandon did (and resumes it) leaves its claim on the checkpoint this abandon could
+     * not end, or its report in place of the abandon's once the checkpoint is gone.
+     *
+     * @throws ReconcileTakenOverException when another execution took the run over: it goes on, not abandoned
+     * @throws ReconcileException when the store cannot confirm the abandon was recorded
+     */
+    private void confirmAbandoned(String key, ReconcileReport report) {
+        Optional<ReconcileCheckpoint> left = s.store.checkpoint(key);
+        if (left.isPresent() && left.get().report().runId().equals(report.runId())
+                && left.get().report().resumes() > report.resumes()) {
+            throw overtaken(report);
+        }
+        int stored = s.store.report(type, report.runId()).map(ReconcileReport::resumes).orElse(-1);
+        if (stored > report.resumes()) {
+            throw overtaken(report);
+        }
+        if (stored < report.resumes() || left.isPresent() && left.get().report().runId().equals(report.runId())) {
+            throw new ReconcileException("reconciliation " + report.runId() + ": abandoned as execution "
+                    + report.resumes() + ", but the store does not show it (its report or the checkpoint's end did not"
+                    + " land, or a read lags behind the write); unfinished() tells what stands", report, null);
+        }
+    }
+
+    private static ReconcileTakenOverException overtaken(ReconcileReport report) {
+        return new ReconcileTakenOverException("reconciliation " + report.runId() + ": another execution resumed the"
+                + " run after execution " + report.resumes() + " claimed it to abandon it; the run goes on, not"
+                + " abandoned");
     }
 
     List<String> resolveSinks(ReconcileScope scope) {
