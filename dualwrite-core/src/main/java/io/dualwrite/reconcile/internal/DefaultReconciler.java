@@ -139,6 +139,27 @@ public final class DefaultReconciler<T> implements Reconciler {
         }
 
         /**
+         * Reads back what the store shows of an execution's last two writes to its run, its report and then the end
+         * of the run's checkpoint. An execution that claims a run stores its report before it ends the checkpoint,
+         * so a later one's claim shows on the checkpoint while it is there, and its report once it is gone.
+         *
+         * @param runKey the run key
+         * @param report the report the execution stored
+         * @return what stands
+         * @throws RuntimeException if the store cannot be read
+         */
+        Standing standing(String runKey, ReconcileReport report) {
+            Optional<ReconcileCheckpoint> left = store.checkpoint(runKey);
+            if (left.isPresent() && left.get().report().runId().equals(report.runId())) {
+                return new Standing(left.get().report().resumes() > report.resumes() ? Stand.CLAIMED : Stand.NOT_ENDED,
+                        -1);
+            }
+            int stored = store.report(writer.entityType(), report.runId()).map(ReconcileReport::resumes).orElse(-1);
+            return new Standing(stored > report.resumes() ? Stand.REPLACED
+                    : stored < report.resumes() ? Stand.NOT_SHOWN : Stand.STANDS, stored);
+        }
+
+        /**
          * @return how the run is over, judged by its stored report against a checkpoint whose report so far is
          *         {@code at} (it completed, or was abandoned, by an execution at or above the checkpoint's); empty when
          *         it is not. A checkpoint written late by an execution that a later one took over is refused by the
@@ -169,6 +190,29 @@ public final class DefaultReconciler<T> implements Reconciler {
      * @param execution  the new execution's number
      */
     record Claimed(ReconcileCheckpoint checkpoint, int execution) {
+    }
+
+    /** What the store shows of an execution's report and of the end of its run's checkpoint. */
+    enum Stand {
+        /** The report is the execution's and the checkpoint is gone: its write stands. */
+        STANDS,
+        /** The checkpoint is still there, claimed by a later execution: the run is that one's now. */
+        CLAIMED,
+        /** The checkpoint is gone and a later execution's report is there: the run was that one's. */
+        REPLACED,
+        /** The checkpoint is still there as the execution left it: its end did not land. */
+        NOT_ENDED,
+        /** The checkpoint is gone, but the report read back is an earlier execution's, or none: a lagging read. */
+        NOT_SHOWN
+    }
+
+    /**
+     * What {@link Settings#standing} read back.
+     *
+     * @param stand  what stands
+     * @param stored the execution whose report was read back, -1 for none or when the checkpoint decided
+     */
+    record Standing(Stand stand, int stored) {
     }
 
     /** How the last error of an abandoned run's report begins: no checkpoint of that run is resumed again. */
@@ -287,16 +331,11 @@ public final class DefaultReconciler<T> implements Reconciler {
      * @throws ReconcileException when the store cannot confirm the abandon was recorded
      */
     private void confirmAbandoned(String key, ReconcileReport report) {
-        Optional<ReconcileCheckpoint> left = s.store.checkpoint(key);
-        if (left.isPresent() && left.get().report().runId().equals(report.runId())
-                && left.get().report().resumes() > report.resumes()) {
+        Stand stand = s.standing(key, report).stand();
+        if (stand == Stand.CLAIMED || stand == Stand.REPLACED) {
             throw overtaken(report);
         }
-        int stored = s.store.report(type, report.runId()).map(ReconcileReport::resumes).orElse(-1);
-        if (stored > report.resumes()) {
-            throw overtaken(report);
-        }
-        if (stored < report.resumes() || left.isPresent() && left.get().report().runId().equals(report.runId())) {
+        if (stand != Stand.STANDS) {
             throw new ReconcileException("reconciliation " + report.runId() + ": abandoned as execution "
                     + report.resumes() + ", but the store does not show it (its report or the checkpoint's end did not"
                     + " land, or a read lags behind the write); unfinished() tells what stands", report, null);

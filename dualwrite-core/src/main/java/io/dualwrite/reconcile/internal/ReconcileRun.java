@@ -215,21 +215,9 @@ final class ReconcileRun<T> {
             ErrorClassifier.rethrowIfFatal(e);
             endFailure = e; // the checkpoint left tells whether the end landed
         }
-        Optional<ReconcileCheckpoint> left;
-        int readBack;
+        DefaultReconciler.Standing standing;
         try {
-            left = s.store.checkpoint(runKey);
-            if (left.isPresent() && left.get().report().runId().equals(state.runId)) {
-                if (left.get().report().resumes() > state.resumes) {
-                    throw takenOver("its report stands until that execution's replaces it");
-                }
-                return fail("compared every id, but could not end its checkpoint (the reconcile store): ",
-                        endFailure != null ? endFailure
-                                : new IllegalStateException("the checkpoint is still there after its end"));
-            }
-            readBack = executionStored(report);
-        } catch (ReconcileTakenOverException | ReconcileException e) {
-            throw e;
+            standing = s.standing(runKey, report);
         } catch (RuntimeException | Error e) {
             // whether a later execution's report stands is unknown: the run is not said to have completed. Its
             // FAILED report replaces its own COMPLETED one, if that was kept, and is refused where a later
@@ -237,15 +225,24 @@ final class ReconcileRun<T> {
             ErrorClassifier.rethrowIfFatal(e);
             return fail(NOT_CONFIRMED, e);
         }
-        if (readBack > state.resumes) {
-            throw takenOver("its report is not stored");
-        }
-        if (readBack < state.resumes) {
-            // the read lags behind the write (it shows an earlier execution's report, or none): it may hide a later
-            // execution's report as well as this one's, so nothing is known, as when it fails
-            return fail(NOT_CONFIRMED, new IllegalStateException(readBack < 0
-                    ? "no report of the run was read back, a read that lags behind the write"
-                    : "the report read back is execution " + readBack + "'s, a read that lags behind the write"));
+        switch (standing.stand()) {
+            case CLAIMED:
+                throw takenOver("its report stands until that execution's replaces it");
+            case REPLACED:
+                throw takenOver("its report is not stored");
+            case NOT_ENDED:
+                return fail("compared every id, but could not end its checkpoint (the reconcile store): ",
+                        endFailure != null ? endFailure
+                                : new IllegalStateException("the checkpoint is still there after its end"));
+            case NOT_SHOWN:
+                // the read lags behind the write (it shows an earlier execution's report, or none): it may hide a
+                // later execution's report as well as this one's, so nothing is known, as when it fails
+                return fail(NOT_CONFIRMED, new IllegalStateException(standing.stored() < 0
+                        ? "no report of the run was read back, a read that lags behind the write"
+                        : "the report read back is execution " + standing.stored() + "'s, a read that lags behind"
+                        + " the write"));
+            default:
+                break;
         }
         if (endFailure != null) {
             LOG.warn("reconciliation {}: its checkpoint's end failed ({}), but the checkpoint is gone: the end landed",
@@ -263,15 +260,6 @@ final class ReconcileRun<T> {
     /** How a run that cannot tell whether its completed report was kept stops. */
     private static final String NOT_CONFIRMED = "compared every id, but could not read back whether its report was kept"
             + " (the reconcile store): ";
-
-    /**
-     * @return the execution whose report the store holds for this run (this one's when it was kept, a later one's when
-     *         that one took the run over), -1 when it holds none
-     * @throws RuntimeException if the store cannot be read
-     */
-    private int executionStored(ReconcileReport report) {
-        return s.store.report(type, report.runId()).map(ReconcileReport::resumes).orElse(-1);
-    }
 
     /**
      * Stops the run with a FAILED report.
