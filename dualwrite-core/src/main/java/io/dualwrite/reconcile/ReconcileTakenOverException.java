@@ -16,11 +16,12 @@
 package io.dualwrite.reconcile;
 
 /**
- * Thrown by an applied run that went over its whole scope but whose report was not stored, because a later execution
- * of the same run took it over meanwhile: another instance resumed the run from its checkpoint, or an operator
- * {@linkplain Reconciler#abandon abandoned} it. That execution's report stands, and the checkpoint, if one is left, is
- * that execution's; this one stored nothing and ended nothing. Unlike a cancellation a {@link ReconcileListener} asks
- * for, the run cannot be taken up again by this caller: it is someone else's now.
+ * Thrown when a later execution of the same reconciliation run took the run over while this one was finishing it:
+ * another instance resumed the run from its checkpoint, or an operator {@linkplain Reconciler#abandon abandoned} it.
+ * An applied run that went over its whole scope throws it, and so does {@link Reconciler#abandon} when another
+ * execution claimed the run after it. The later execution's report stands, or replaces this one's once that
+ * execution stores it, and the checkpoint, if one is left, is that execution's. Unlike a cancellation a
+ * {@link ReconcileListener} asks for, the run cannot be taken up again by this caller: it is someone else's now.
  */
 public class ReconcileTakenOverException extends ReconcileCancelledException {
     /** The version of the serialized form. */

@@ -131,12 +131,24 @@ public interface Reconciler {
      * beginning: removes its checkpoint and stores its report as {@link RunStatus#FAILED}, with
      * an error saying it was abandoned. Repairs it already made stay made.
      *
+     * <p>
+     * Another instance may abandon or resume the same run at the same time. When another abandon
+     * claimed the run after this call and its report already stands, that report is returned: the
+     * run is abandoned either way.
+     *
      * @param scope a scope, not null
-     * @return the abandoned run's report, empty when there was no unfinished run
-     * @throws ReconcileTakenOverException if another instance resumed the run after this call claimed it and
-     *         before its report was recorded: the run goes on, not abandoned
-     * @throws ReconcileException if the store could not confirm that the abandon was recorded (it may or may not
-     *         have been); {@link #unfinished} tells what stands
+     * @return the abandoned run's report (this call's, or that of an abandon that claimed the run
+     *         after it), empty when there was no unfinished run
+     * @throws ReconcileTakenOverException if another execution claimed the run after this call did,
+     *         before this call could end it: an apply that resumed it (its report stands, and the run
+     *         was not abandoned), or another abandon still at work; {@link #unfinished} tells whether
+     *         the run goes on
+     * @throws ReconcileException if the store failed, or its read-back could not confirm, once this
+     *         call had claimed the run (the abandon may or may not have been recorded);
+     *         {@link #unfinished} tells what stands
+     * @throws RuntimeException the store's own failure to read or claim the run's checkpoint, before
+     *         this call wrote anything: nothing was abandoned (a claim that landed only numbers the
+     *         next execution higher)
      */
     Optional<ReconcileReport> abandon(ReconcileScope scope);
 }

@@ -41,24 +41,7 @@ class ReconcileAbandonOvertakenTest {
             f.injectCommon();
             ReconcileScope scope = ReconcileScope.all();
             // 1. an applied run stops with its checkpoint left: its COMPLETED report cannot be stored
-            AtomicBoolean failOnce = new AtomicBoolean(true);
-            ReconcileStore failing = new DelegatingReconcileStore(f.store) {
-                @Override
-                public void saveReport(ReconcileReport report) {
-                    if (report.status() == RunStatus.COMPLETED && failOnce.compareAndSet(true, false)) {
-                        throw new IllegalStateException("store down (injected)");
-                    }
-                    super.saveReport(report);
-                }
-            };
-            try {
-                f.reconciler().store(failing).build().apply(scope);
-            } catch (ReconcileException expected) {
-                // the run failed, its checkpoint stays
-            }
-            Optional<ReconcileReport> unfinished = f.reconciler().build().unfinished(scope);
-            assertTrue(unfinished.isPresent(), "a checkpoint is left to abandon");
-            String runId = unfinished.get().runId();
+            String runId = f.leaveUnfinished(scope);
 
             // 2. abandon() claims it; right after its claim another instance's apply claims and finishes the run
             Reconciler other = f.reconciler().build();

@@ -25,6 +25,7 @@ import io.dualwrite.memory.InMemorySink;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.ReconcilableSink;
 import io.dualwrite.spi.ReconcileCheckpoint;
+import io.dualwrite.spi.ReconcileStore;
 import io.dualwrite.spi.Snapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -37,6 +38,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * A writer over an in-memory primary with two in-memory sinks ("cache" and "search"), a fixed
@@ -82,6 +87,30 @@ final class ReconcileFixture implements AutoCloseable {
         return Reconciler.<Item>builder().writer(writer).primary(primary).sink("search", searchReader)
                 .sink("cache", cacheReader).store(store).meterRegistry(meters).clock(clock).chunkSize(8)
                 .digestLeafSize(2).repairsPerSecond(1_000_000);
+    }
+
+    /**
+     * Leaves an applied run of the scope unfinished: it compares every id, but its COMPLETED report cannot be stored,
+     * so it fails with its checkpoint left (execution 0).
+     *
+     * @return the run's id
+     */
+    String leaveUnfinished(ReconcileScope scope) {
+        AtomicBoolean failOnce = new AtomicBoolean(true);
+        ReconcileStore failing = new DelegatingReconcileStore(store) {
+            @Override
+            public void saveReport(ReconcileReport report) {
+                if (report.status() == RunStatus.COMPLETED && failOnce.compareAndSet(true, false)) {
+                    throw new IllegalStateException("store down (injected)");
+                }
+                super.saveReport(report);
+            }
+        };
+        ReconcileException failed = assertThrows(ReconcileException.class,
+                () -> reconciler().store(failing).build().apply(scope));
+        assertEquals(RunStatus.FAILED, failed.report().status());
+        return reconciler().build().unfinished(scope).orElseThrow(() -> new AssertionError("no checkpoint left"))
+                .runId();
     }
 
     /** A write the primary committed but no sink ever heard of (its intents lost). */

@@ -27,9 +27,12 @@ import io.dualwrite.mongo.reconcile.ReconcileRequest;
 import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
 import io.dualwrite.mongo.reconcile.ReconcileRequests;
 import io.dualwrite.mongo.reconcile.RequestStatus;
+import io.dualwrite.reconcile.ReconcileCancelledException;
+import io.dualwrite.reconcile.ReconcileException;
 import io.dualwrite.reconcile.ReconcileMode;
 import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.reconcile.ReconcileScope;
+import io.dualwrite.reconcile.ReconcileTakenOverException;
 import io.dualwrite.reconcile.Reconciler;
 import io.dualwrite.reconcile.RunStatus;
 import io.dualwrite.spi.ReconcileCheckpoint;
@@ -233,6 +236,17 @@ class ReconcileRequestRandomTest {
         }
     }
 
+    /** @return whether a store exception out of abandon() came from reading or claiming the run's checkpoint */
+    private static boolean failedToClaim(RuntimeException e) {
+        for (StackTraceElement el : e.getStackTrace()) {
+            if (el.getClassName().startsWith("io.dualwrite.reconcile.internal.DefaultReconciler$Settings")
+                    && el.getMethodName().equals("claim")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void runSeed(MongoDatabase db, long seed) throws Exception {
         Faults faults = new Faults(seed);
         MutableClock clock = new MutableClock(Instant.parse("2026-12-06T10:00:00Z"));
@@ -287,8 +301,16 @@ class ReconcileRequestRandomTest {
                                 abandonedRuns.add(gaveUp.get());
                                 abandons++;
                             }
+                        } catch (ReconcileException e) {
+                            // the store failed once abandon() had claimed the run (javadoc of abandon()); a
+                            // ReconcileTakenOverException is a ReconcileCancelledException, not caught here
+                        } catch (ReconcileCancelledException e) {
+                            assertTrue(e instanceof ReconcileTakenOverException, "seed " + seed + ": " + e);
                         } catch (RuntimeException e) {
-                            // the operator sees the store's failure; what it claimed stays claimed
+                            // the store's own exception is only for a failure before abandon() wrote anything:
+                            // reading or claiming the checkpoint
+                            assertTrue(failedToClaim(e), "seed " + seed + ": abandon() let the store's " + e
+                                    + " through after it claimed the run");
                         }
                     }
                 }

@@ -16,6 +16,7 @@
 package io.dualwrite.reconcile.internal;
 
 import io.dualwrite.DualWriter;
+import io.dualwrite.ErrorClassifier;
 import io.dualwrite.internal.Args;
 import io.dualwrite.reconcile.PlanEntry;
 import io.dualwrite.reconcile.ReconcileException;
@@ -139,24 +140,43 @@ public final class DefaultReconciler<T> implements Reconciler {
         }
 
         /**
-         * Reads back what the store shows of an execution's last two writes to its run, its report and then the end
-         * of the run's checkpoint. An execution that claims a run stores its report before it ends the checkpoint,
-         * so a later one's claim shows on the checkpoint while it is there, and its report once it is gone.
+         * Ends the checkpoint of a run as the execution that just stored its final report (a COMPLETED run, an
+         * abandon), then reads back what the store shows of those two writes: the checkpoint first, then the
+         * report. An execution that claims a run stores its report before it ends the checkpoint, so a later one's
+         * claim shows on the checkpoint while it is there, and its report once it is gone. A failed end is
+         * remembered, not thrown: the checkpoint read back tells whether it landed.
+         * <p>
+         * The read-back relies on the store's reads seeing its latest writes ({@link ReconcileStore#report}): a read
+         * that lags to an earlier execution's report, or to none, is {@link Stand#NOT_SHOWN}, but one that lags
+         * exactly to this execution's own report cannot be told from one that stands.
          *
          * @param runKey the run key
          * @param report the report the execution stored
-         * @return what stands
-         * @throws RuntimeException if the store cannot be read
+         * @return what stands, with the end's failure
+         * @throws RuntimeException if the store cannot be read (a non-fatal {@link Error} as it is)
          */
-        Standing standing(String runKey, ReconcileReport report) {
+        Standing endAndReadBack(String runKey, ReconcileReport report) {
+            Throwable endFailure = null;
+            try {
+                store.endCheckpoint(runKey, report.runId(), report.resumes());
+            } catch (RuntimeException | Error e) {
+                ErrorClassifier.rethrowIfFatal(e);
+                endFailure = e; // the checkpoint left tells whether the end landed
+            }
             Optional<ReconcileCheckpoint> left = store.checkpoint(runKey);
             if (left.isPresent() && left.get().report().runId().equals(report.runId())) {
                 return new Standing(left.get().report().resumes() > report.resumes() ? Stand.CLAIMED : Stand.NOT_ENDED,
-                        -1);
+                        null, endFailure);
             }
-            int stored = store.report(writer.entityType(), report.runId()).map(ReconcileReport::resumes).orElse(-1);
-            return new Standing(stored > report.resumes() ? Stand.REPLACED
-                    : stored < report.resumes() ? Stand.NOT_SHOWN : Stand.STANDS, stored);
+            ReconcileReport stored = store.report(writer.entityType(), report.runId()).orElse(null);
+            int execution = stored == null ? -1 : stored.resumes();
+            Stand stand = execution > report.resumes() ? Stand.REPLACED
+                    : execution < report.resumes() ? Stand.NOT_SHOWN : Stand.STANDS;
+            if (stand == Stand.STANDS && endFailure != null) {
+                LOG.warn("reconciliation {}: the end of its checkpoint failed ({}), but the checkpoint is gone: the end"
+                        + " landed", report.runId(), endFailure.toString());
+            }
+            return new Standing(stand, stored, endFailure);
         }
 
         /**
@@ -175,12 +195,14 @@ public final class DefaultReconciler<T> implements Reconciler {
             if (stored.status() == RunStatus.COMPLETED) {
                 return Optional.of("completed");
             }
-            if (stored.status() == RunStatus.FAILED && !stored.errors().isEmpty()
-                    && stored.errors().get(stored.errors().size() - 1).startsWith(ABANDONED)) {
-                return Optional.of("was abandoned");
-            }
-            return Optional.empty();
+            return abandoned(stored) ? Optional.of("was abandoned") : Optional.empty();
         }
+    }
+
+    /** @return whether a report is an abandon's: FAILED, its last error saying it was abandoned */
+    static boolean abandoned(ReconcileReport report) {
+        return report.status() == RunStatus.FAILED && !report.errors().isEmpty()
+                && report.errors().get(report.errors().size() - 1).startsWith(ABANDONED);
     }
 
     /**
@@ -207,12 +229,30 @@ public final class DefaultReconciler<T> implements Reconciler {
     }
 
     /**
-     * What {@link Settings#standing} read back.
+     * What {@link Settings#endAndReadBack} read back.
      *
-     * @param stand  what stands
-     * @param stored the execution whose report was read back, -1 for none or when the checkpoint decided
+     * @param stand      what stands
+     * @param stored     the report read back, null for none or when the checkpoint decided
+     * @param endFailure how the checkpoint's end failed, null when it did not
      */
-    record Standing(Stand stand, int stored) {
+    record Standing(Stand stand, ReconcileReport stored, Throwable endFailure) {
+        /** @return the execution whose report was read back, -1 for none or when the checkpoint decided */
+        int storedExecution() {
+            return stored == null ? -1 : stored.resumes();
+        }
+
+        /** @return why the checkpoint is still there ({@link Stand#NOT_ENDED}) */
+        Throwable whyNotEnded() {
+            return endFailure != null ? endFailure : new IllegalStateException("the checkpoint is still there after"
+                    + " its end");
+        }
+
+        /** @return why the report read back confirms nothing ({@link Stand#NOT_SHOWN}) */
+        IllegalStateException whyNotShown() {
+            return new IllegalStateException(stored == null
+                    ? "no report of the run was read back, a read that lags behind the write"
+                    : "the report read back is execution " + stored.resumes() + "'s, a read that lags behind the write");
+        }
     }
 
     /** How the last error of an abandoned run's report begins: no checkpoint of that run is resumed again. */
@@ -311,41 +351,69 @@ public final class DefaultReconciler<T> implements Reconciler {
                     RunStatus.FAILED, r.startedAt(), s.clock.instant(), r.durationMillis(), claimed.get().execution(),
                     r.chunks(), r.idsCovered(), r.idsCompared(), r.contentCompared(), r.sinkCalls(), r.digestCalls(),
                     r.counts(), r.actions(), errors, r.samples());
-            s.store.saveReport(report);
-            s.store.endCheckpoint(key, report.runId(), report.resumes());
-            confirmAbandoned(key, report);
-            LOG.warn("reconciliation {} of {} {} abandoned at sink '{}' after id '{}'", report.runId(), type, scope,
-                    cp.sink(), cp.lastId());
-            return Optional.of(report);
+            try {
+                s.store.saveReport(report);
+            } catch (RuntimeException | Error e) {
+                ErrorClassifier.rethrowIfFatal(e);
+                // the checkpoint stays as claimed: whether the report landed decides what the next apply does (it
+                // ends the checkpoint of an abandoned run, and resumes one that is not)
+                throw unconfirmed(report, "its report could not be stored", e);
+            }
+            return confirmAbandoned(key, report, cp);
         } finally {
             runLock.unlock();
         }
     }
 
     /**
-     * Learns whether an abandon took effect, as a run learns whether it completed: another instance's apply that
-     * claimed the run after this abandon did (and resumes it) leaves its claim on the checkpoint this abandon could
-     * not end, or its report in place of the abandon's once the checkpoint is gone.
+     * Ends the abandoned run's checkpoint and learns whether the abandon took effect, as a run learns whether it
+     * completed ({@link Settings#endAndReadBack}): another instance's apply that claimed the run after this abandon
+     * did leaves its claim on the checkpoint this abandon could not end, or its report in place of the abandon's
+     * once the checkpoint is gone. Another abandon that claimed it later leaves its report: the run is abandoned.
      *
-     * @throws ReconcileTakenOverException when another execution took the run over: it goes on, not abandoned
+     * @return the report of the abandon that stands: this one's, or a later abandon's
+     * @throws ReconcileTakenOverException when another execution claimed the run after this one
      * @throws ReconcileException when the store cannot confirm the abandon was recorded
      */
-    private void confirmAbandoned(String key, ReconcileReport report) {
-        Stand stand = s.standing(key, report).stand();
-        if (stand == Stand.CLAIMED || stand == Stand.REPLACED) {
-            throw overtaken(report);
+    private Optional<ReconcileReport> confirmAbandoned(String key, ReconcileReport report, ReconcileCheckpoint cp) {
+        Standing standing;
+        try {
+            standing = s.endAndReadBack(key, report);
+        } catch (RuntimeException | Error e) {
+            ErrorClassifier.rethrowIfFatal(e);
+            throw unconfirmed(report, "could not read back whether it was recorded", e);
         }
-        if (stand != Stand.STANDS) {
-            throw new ReconcileException("reconciliation " + report.runId() + ": abandoned as execution "
-                    + report.resumes() + ", but the store does not show it (its report or the checkpoint's end did not"
-                    + " land, or a read lags behind the write); unfinished() tells what stands", report, null);
+        switch (standing.stand()) {
+            case STANDS:
+                LOG.warn("reconciliation {} of {} abandoned at sink '{}' after id '{}'", report.runId(), type,
+                        cp.sink(), cp.lastId());
+                return Optional.of(report);
+            case CLAIMED:
+                throw new ReconcileTakenOverException("reconciliation " + report.runId() + ": another execution"
+                        + " claimed the run after execution " + report.resumes() + " claimed it to abandon it (an"
+                        + " apply that resumes it, or another abandon); that execution's report replaces this one's;"
+                        + " unfinished() tells whether the run goes on");
+            case REPLACED:
+                if (abandoned(standing.stored())) {
+                    LOG.warn("reconciliation {} of {} abandoned by execution {} as well as by execution {}",
+                            report.runId(), type, standing.storedExecution(), report.resumes());
+                    return Optional.of(standing.stored());
+                }
+                throw new ReconcileTakenOverException("reconciliation " + report.runId() + ": another execution"
+                        + " resumed the run after execution " + report.resumes() + " claimed it to abandon it, and"
+                        + " stored its own report (" + standing.stored().status() + "); the run was not abandoned");
+            case NOT_ENDED:
+                throw unconfirmed(report, "could not end the run's checkpoint", standing.whyNotEnded());
+            default:
+                throw unconfirmed(report, "could not read back whether it was recorded", standing.whyNotShown());
         }
     }
 
-    private static ReconcileTakenOverException overtaken(ReconcileReport report) {
-        return new ReconcileTakenOverException("reconciliation " + report.runId() + ": another execution resumed the"
-                + " run after execution " + report.resumes() + " claimed it to abandon it; the run goes on, not"
-                + " abandoned");
+    /** @return how an abandon that cannot tell whether it took effect fails */
+    private static ReconcileException unconfirmed(ReconcileReport report, String what, Throwable cause) {
+        return new ReconcileException("reconciliation " + report.runId() + ": abandoned as execution "
+                + report.resumes() + ", but " + what + " (the reconcile store): " + describe(cause)
+                + "; it may or may not have been recorded, and unfinished() tells what stands", report, cause);
     }
 
     List<String> resolveSinks(ReconcileScope scope) {

@@ -208,16 +208,9 @@ final class ReconcileRun<T> {
      * @throws ReconcileTakenOverException when a later execution took the run over
      */
     private ReconcileReport confirmCompleted(ReconcileReport report) {
-        Throwable endFailure = null;
-        try {
-            s.store.endCheckpoint(runKey, state.runId, state.resumes);
-        } catch (RuntimeException | Error e) {
-            ErrorClassifier.rethrowIfFatal(e);
-            endFailure = e; // the checkpoint left tells whether the end landed
-        }
         DefaultReconciler.Standing standing;
         try {
-            standing = s.standing(runKey, report);
+            standing = s.endAndReadBack(runKey, report);
         } catch (RuntimeException | Error e) {
             // whether a later execution's report stands is unknown: the run is not said to have completed. Its
             // FAILED report replaces its own COMPLETED one, if that was kept, and is refused where a later
@@ -232,23 +225,14 @@ final class ReconcileRun<T> {
                 throw takenOver("its report is not stored");
             case NOT_ENDED:
                 return fail("compared every id, but could not end its checkpoint (the reconcile store): ",
-                        endFailure != null ? endFailure
-                                : new IllegalStateException("the checkpoint is still there after its end"));
+                        standing.whyNotEnded());
             case NOT_SHOWN:
                 // the read lags behind the write (it shows an earlier execution's report, or none): it may hide a
                 // later execution's report as well as this one's, so nothing is known, as when it fails
-                return fail(NOT_CONFIRMED, new IllegalStateException(standing.stored() < 0
-                        ? "no report of the run was read back, a read that lags behind the write"
-                        : "the report read back is execution " + standing.stored() + "'s, a read that lags behind"
-                        + " the write"));
+                return fail(NOT_CONFIRMED, standing.whyNotShown());
             default:
-                break;
+                return null;
         }
-        if (endFailure != null) {
-            LOG.warn("reconciliation {}: its checkpoint's end failed ({}), but the checkpoint is gone: the end landed",
-                    state.runId, endFailure.toString());
-        }
-        return null;
     }
 
     /** @return what stops a run that a later execution took over, with what became of its report */
