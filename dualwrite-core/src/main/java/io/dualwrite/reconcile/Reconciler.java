@@ -146,9 +146,10 @@ public interface Reconciler {
      * @throws ReconcileException if the store failed, or its read-back could not confirm, once this
      *         call had claimed the run (the abandon may or may not have been recorded);
      *         {@link #unfinished} tells what stands
-     * @throws RuntimeException the store's own failure to read or claim the run's checkpoint, before
-     *         this call wrote anything: nothing was abandoned (a claim that landed only numbers the
-     *         next execution higher)
+     * @throws RuntimeException the store's own failure (a non-fatal {@link Error} as it is) to read or
+     *         claim the run's checkpoint, before this call wrote anything: nothing was abandoned. A claim
+     *         that landed although its reply was lost stops an execution still on the run as taken over,
+     *         and the next {@code apply} resumes the run; call {@code abandon} again to drop it
      */
     Optional<ReconcileReport> abandon(ReconcileScope scope);
 }

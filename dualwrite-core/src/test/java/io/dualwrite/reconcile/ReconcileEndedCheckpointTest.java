@@ -48,17 +48,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class ReconcileEndedCheckpointTest {
 
-    private static void await(CountDownLatch l) {
-        try {
-            if (!l.await(20, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("latch timed out");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
     /**
      * Exec 0 (A, fresh run) stalls writing its checkpoint after chunk 4; it has stored no report yet. B resumes the
      * run from the checkpoint after chunk 3 and claims execution 1; B is in its first sink read. A comes back: its
@@ -108,7 +97,7 @@ class ReconcileEndedCheckpointTest {
             bSink.afterVersionsOf = ids -> {
                 if (ids.contains(bReads)) {
                     bReading.countDown();
-                    await(bFail);
+                    ReconcileFixture.await(bFail);
                     throw new IllegalStateException("connection reset (injected, B's first read)");
                 }
             };
@@ -279,7 +268,7 @@ class ReconcileEndedCheckpointTest {
                 @Override
                 public void endCheckpoint(String runKey, String runId, int resumes) {
                     clearing.countDown();
-                    await(release);
+                    ReconcileFixture.await(release);
                     super.endCheckpoint(runKey, runId, resumes);
                 }
             };

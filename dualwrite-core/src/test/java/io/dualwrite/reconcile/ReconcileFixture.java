@@ -38,6 +38,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -111,6 +113,18 @@ final class ReconcileFixture implements AutoCloseable {
         assertEquals(RunStatus.FAILED, failed.report().status());
         return reconciler().build().unfinished(scope).orElseThrow(() -> new AssertionError("no checkpoint left"))
                 .runId();
+    }
+
+    /** Waits for a latch a test's other thread opens, at most 20 seconds. */
+    static void await(CountDownLatch l) {
+        try {
+            if (!l.await(20, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("latch timed out");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A write the primary committed but no sink ever heard of (its intents lost). */

@@ -60,6 +60,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -73,6 +74,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -895,6 +897,57 @@ class ReconcileRequestTest {
         assertEquals(Optional.empty(), b.worker.runOnce(), "a finished request is not run again");
     }
 
+    /**
+     * An operator's abandon() claims the run of a request while its holder is in the middle of it, and the claim lands
+     * but its reply is lost: abandon() throws the store's own exception, nothing is abandoned, but the claim fences
+     * the holder's run, which stops as taken over. The request fails at once saying so; the next request resumes the
+     * run under a later execution number and completes it.
+     */
+    @Test
+    void anAbandonWhoseClaimReplyIsLostStopsTheRunAndTheNextRequestResumesIt(MongoDatabase db) {
+        MongoReconcileStore shared = MongoReconcileStore.builder(db).build();
+        Instance operator = instance(db, "app-op", search, new ForwardingReconcileStore(shared) {
+            @Override
+            public OptionalInt claimResume(ReconcileCheckpoint checkpoint) {
+                super.claimResume(checkpoint);
+                throw new MongoSocketReadTimeoutException("Timeout while receiving message (injected)",
+                        new ServerAddress(), new java.net.SocketTimeoutException());
+            }
+        });
+        AtomicReference<Throwable> abandonThrew = new AtomicReference<>();
+        AtomicBoolean once = new AtomicBoolean(true);
+        Instance a = instance(db, "app-a", search, new ForwardingReconcileStore(shared) {
+            @Override
+            public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
+                super.saveCheckpoint(checkpoint);
+                if (once.compareAndSet(true, false)) {
+                    abandonThrew.set(assertThrows(MongoSocketReadTimeoutException.class,
+                            () -> operator.reconciler.abandon(ReconcileScope.all())));
+                }
+            }
+        });
+        Instance b = instance(db, "app-b", search, shared);
+        Map<String, Long> versions = seedSix(a);
+        ReconcileRequest r = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "alice");
+        ReconcileRequest afterA = a.worker.runOnce().orElseThrow();
+        assertNotNull(abandonThrew.get(), "the operator's abandon ran mid-run");
+        assertEquals(r.id(), afterA.id());
+        assertEquals(RequestStatus.FAILED, afterA.status());
+        assertTrue(afterA.failure().orElse("").startsWith("a later execution took its run over: "),
+                "reason: " + afterA.failure());
+        ReconcileReport left = b.reconciler.unfinished(ReconcileScope.all()).orElseThrow();
+        assertEquals(1, left.resumes(), "the run is left at the claim's execution number");
+        ReconcileRequest next = requests(db).submit("product", ReconcileScope.all(), ReconcileMode.APPLY, "bob");
+        ReconcileRequest done = b.worker.runOnce().orElseThrow();
+        assertEquals(next.id(), done.id());
+        assertEquals(RequestStatus.COMPLETED, done.status(), String.valueOf(done.reason()));
+        ReconcileReport report = done.finalReport().orElseThrow();
+        assertEquals(left.runId(), report.runId(), "the next request resumes the run");
+        assertEquals(2, report.resumes());
+        assertEquals(report, shared.report("product", report.runId()).orElseThrow());
+        assertEquals(List.of(), notHeldAt(versions), "the sink holds every entity");
+    }
+
     // ------------------------------------------------------------------ a run taken over while its holder runs it
 
     /** The search sink, read through a wrapper whose first read says so on {@code reached} and waits for {@code go}. */
@@ -985,7 +1038,7 @@ class ReconcileRequestTest {
         assertAll(
                 () -> assertEquals(RequestStatus.RUNNING, afterA.status(), "a run its application paused is failed as"
                         + " taken over: " + afterA.reason()),
-                () -> assertFalse(afterA.failure().orElse("").contains("without a report of its own"),
+                () -> assertFalse(afterA.failure().orElse("").contains("took its run over"),
                         "reason: " + afterA.failure()));
         maintenance.set(false);
         clock.advance(LEASE.plusSeconds(1));

@@ -341,7 +341,7 @@ public final class DefaultReconciler<T> implements Reconciler {
             if (claimed.isEmpty()) {
                 return Optional.empty();
             }
-            ReconcileCheckpoint cp = claimed.get().checkpoint();
+            ReconcileCheckpoint cp = claimedAsItIs(key, claimed.get());
             ReconcileReport r = cp.report();
             List<String> errors = new ArrayList<>(r.errors().subList(0, Math.min(r.errors().size(),
                     ReconcileReport.MAX_ERRORS - 1)));
@@ -362,6 +362,23 @@ public final class DefaultReconciler<T> implements Reconciler {
             return confirmAbandoned(key, report, cp);
         } finally {
             runLock.unlock();
+        }
+    }
+
+    /**
+     * The checkpoint an abandon claimed, as it is now: an execution still on the run may have moved it on between the
+     * read and the claim, and the abandon's report says where the run stood (its counts, its last id). The checkpoint
+     * read before the claim when the read fails or shows another execution's claim.
+     */
+    private ReconcileCheckpoint claimedAsItIs(String key, Claimed claimed) {
+        try {
+            return s.store.checkpoint(key).filter(c -> c.report().runId().equals(claimed.checkpoint().report().runId())
+                    && c.report().resumes() == claimed.execution()).orElse(claimed.checkpoint());
+        } catch (RuntimeException | Error e) {
+            ErrorClassifier.rethrowIfFatal(e);
+            LOG.debug("reconciliation {}: the checkpoint it claimed could not be read again ({}); the report says where"
+                    + " it stood when read", claimed.checkpoint().report().runId(), e.toString());
+            return claimed.checkpoint();
         }
     }
 
@@ -391,8 +408,8 @@ public final class DefaultReconciler<T> implements Reconciler {
             case CLAIMED:
                 throw new ReconcileTakenOverException("reconciliation " + report.runId() + ": another execution"
                         + " claimed the run after execution " + report.resumes() + " claimed it to abandon it (an"
-                        + " apply that resumes it, or another abandon); that execution's report replaces this one's;"
-                        + " unfinished() tells whether the run goes on");
+                        + " apply that resumes it, or another abandon): the run is that execution's now, and a report"
+                        + " it stores replaces this one's; unfinished() tells whether the run goes on");
             case REPLACED:
                 if (abandoned(standing.stored())) {
                     LOG.warn("reconciliation {} of {} abandoned by execution {} as well as by execution {}",

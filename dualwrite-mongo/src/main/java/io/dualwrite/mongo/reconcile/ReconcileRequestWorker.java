@@ -65,6 +65,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ReconcileRequestWorker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReconcileRequestWorker.class);
+    /** How the reason of a request whose run a later execution took over begins. */
+    private static final String TAKEN_OVER = "a later execution took its run over: ";
     /** Default lease: how long a holder may go without recording progress before another instance takes over. */
     public static final Duration DEFAULT_LEASE = Duration.ofMinutes(2);
     /** Default pause between polls that found no request. */
@@ -164,9 +166,9 @@ public final class ReconcileRequestWorker implements AutoCloseable {
             } else {
                 // the request is still this instance's, but its run is not: a later execution of the same run (an
                 // operator's abandon(), another request of the same scope resuming it) took it over, and this run's
-                // report was refused. Nothing is left for this request to do; leaving it RUNNING would only have
-                // another instance run it afresh once this lease ran out
-                failUnlessClosed(held, "its run stopped without a report of its own: " + e.getMessage(), null, e);
+                // report was refused or will be replaced. Nothing is left for this request to do; leaving it RUNNING
+                // would only have another instance run it afresh once this lease ran out
+                failUnlessClosed(held, TAKEN_OVER + e.getMessage(), null, e);
             }
         } catch (ReconcileCancelledException e) {
             // this instance lost the request (Watcher), or a listener of the application's own stopped the run: it
