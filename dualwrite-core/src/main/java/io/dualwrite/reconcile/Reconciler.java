@@ -121,6 +121,11 @@ public interface Reconciler {
     List<ReconcileReport> history(int limit);
 
     /**
+     * The checkpoint the next {@code apply} of a scope would resume from. A checkpoint left behind
+     * by a run whose stored report says it completed or was abandoned (a crash between the report
+     * and the checkpoint's end, a late write of an execution that lost the run) is not unfinished:
+     * this call ends it in the store, as the next {@code apply} would, and returns empty.
+     *
      * @param scope a scope, not null
      * @return the checkpoint of an unfinished applied run of that scope, as its report so far
      */

@@ -55,6 +55,11 @@ public final class MongoWriteAheadStoreBuilder<T> {
     }
 
     /**
+     * Names the intent collection. Each entity collection needs one of its own: its records and
+     * intents are keyed by the entity id alone. With {@link #createIndexes(boolean)} on (the
+     * default), {@link #build()} marks the intent collection as the entity collection's and throws
+     * {@link IllegalStateException} when another entity collection's store marked it first.
+     *
      * @param name the intent collection, in the builder's database; default the entity
      *             collection's name + {@value MongoWriteAheadStore#DEFAULT_INTENT_COLLECTION_SUFFIX}
      * @return this
@@ -68,7 +73,9 @@ public final class MongoWriteAheadStoreBuilder<T> {
 
     /**
      * @param intents the intent collection itself, for example with settings of its own; it must
-     *                not be the entity collection; default the one named by {@link #intentCollection(String)}
+     *                not be the entity collection, nor another entity collection's intent collection
+     *                (see {@link #intentCollection(String)}); default the one named by
+     *                {@link #intentCollection(String)}
      * @return this
      */
     public MongoWriteAheadStoreBuilder<T> intentCollection(MongoCollection<BsonDocument> intents) {
@@ -166,7 +173,8 @@ public final class MongoWriteAheadStoreBuilder<T> {
     }
 
     /**
-     * @param create whether {@link #build()} creates the indexes; default true
+     * @param create whether {@link #build()} creates the indexes and marks the intent collection as
+     *               the entity collection's (see {@link #intentCollection(String)}); default true
      * @return this
      */
     public MongoWriteAheadStoreBuilder<T> createIndexes(boolean create) {
@@ -176,7 +184,8 @@ public final class MongoWriteAheadStoreBuilder<T> {
 
     /**
      * @return the store
-     * @throws IllegalStateException if the intent collection is the entity collection, the write lease
+     * @throws IllegalStateException if the intent collection is the entity collection or holds another
+     *                               entity collection's intents, the write lease
      *                               is not shorter than the settle time, or the collection's entity class is a
      *                               record or POJO whose id the driver's record or POJO codec does not map to
      *                               {@code _id} (the id needs {@code @BsonId})

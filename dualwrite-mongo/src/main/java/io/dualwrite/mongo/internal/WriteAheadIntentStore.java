@@ -160,6 +160,38 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 .expireAfterWrite(cache.expireAfter()).build();
         if (settings.createIndexes()) {
             ensureIndexes();
+            markIntentCollection();
+        }
+    }
+
+    /** The id of the document that says whose intents the intent collection holds: never an entity's record's. */
+    private static final BsonDocument OWNER_MARK = new BsonDocument("dualwrite", new BsonString("intents of"));
+    private static final String OWNER_OF = "of";
+
+    /**
+     * Marks the intent collection as this entity collection's, unless it is another one's already: records and intents
+     * are keyed by the entity id alone, so two entity collections sharing one intent collection would share the
+     * records of equal ids (their versions, their turns) and acknowledge each other's intents.
+     *
+     * @throws IllegalStateException when the intent collection holds another entity collection's intents
+     */
+    private void markIntentCollection() {
+        String of = entities.getNamespace().getFullName();
+        BsonDocument mark;
+        try {
+            mark = intents.findOneAndUpdate(Filters.eq("_id", OWNER_MARK), Updates.setOnInsert(OWNER_OF, of),
+                    new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER));
+        } catch (RuntimeException e) {
+            if (!isDuplicateKey(e)) {
+                throw e;
+            }
+            mark = intents.find(Filters.eq("_id", OWNER_MARK)).first(); // another instance marked it at once
+        }
+        String holder = mark == null || !mark.isString(OWNER_OF) ? of : mark.getString(OWNER_OF).getValue();
+        if (!holder.equals(of)) {
+            throw new IllegalStateException("the intent collection " + intents.getNamespace().getFullName()
+                    + " holds the intents of " + holder + ", not of " + of + ": give each entity collection an intent"
+                    + " collection of its own (records and intents are keyed by the entity id alone)");
         }
     }
 
