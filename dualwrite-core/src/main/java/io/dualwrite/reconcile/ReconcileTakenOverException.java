@@ -21,8 +21,8 @@ package io.dualwrite.reconcile;
  * An applied run that went over its whole scope throws it, and so does {@link Reconciler#abandon} when another
  * execution claimed the run after it. The later execution's report stands, or replaces this one's once that
  * execution stores one (until then the audit log may still show this one's), and the checkpoint, if one is left, is
- * that execution's. Unlike a cancellation a {@link ReconcileListener} asks for, the run cannot be taken up again by
- * this caller: it is someone else's now.
+ * that execution's. Unlike a cancellation a {@link ReconcileListener} asks for, the execution that threw it cannot
+ * go on with the run: it is someone else's now (a new {@code apply} or {@code abandon} is a new execution).
  */
 public class ReconcileTakenOverException extends ReconcileCancelledException {
     /** The version of the serialized form. */

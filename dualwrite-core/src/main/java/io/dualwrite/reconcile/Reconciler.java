@@ -145,16 +145,17 @@ public interface Reconciler {
      * @return the abandoned run's report (this call's, or that of an abandon that claimed the run
      *         after it), empty when there was no unfinished run
      * @throws ReconcileTakenOverException if another execution claimed the run after this call did,
-     *         before this call could end it: an apply that resumed it (its report stands, and the run
-     *         was not abandoned), or another abandon still at work; {@link #unfinished} tells whether
-     *         the run goes on
+     *         before this call could end it: an apply that resumed it (the run goes on; its report
+     *         replaces this call's once it stores one, and until then {@link #history} may still show
+     *         this call's), or another abandon still at work; {@link #unfinished} tells whether the
+     *         run goes on
      * @throws ReconcileException if the store failed, or its read-back could not confirm, once this
      *         call had claimed the run (the abandon may or may not have been recorded);
      *         {@link #unfinished} tells what stands
      * @throws RuntimeException the store's own failure (a non-fatal {@link Error} as it is) to read or
-     *         claim the run's checkpoint, before this call wrote anything: nothing was abandoned. A claim
-     *         that landed although its reply was lost stops an execution still on the run as taken over,
-     *         and the next {@code apply} resumes the run; call {@code abandon} again to drop it
+     *         claim the run's checkpoint, before this call stored its report: nothing was abandoned. A
+     *         claim that landed although its reply was lost stops an execution still on the run as taken
+     *         over, and the next {@code apply} resumes the run; call {@code abandon} again to drop it
      */
     Optional<ReconcileReport> abandon(ReconcileScope scope);
 }

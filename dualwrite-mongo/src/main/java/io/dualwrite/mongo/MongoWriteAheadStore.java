@@ -111,9 +111,13 @@ public interface MongoWriteAheadStore<T> extends PrimaryStore<T> {
     MongoCollection<BsonDocument> intentCollection();
 
     /**
-     * Creates the intent collection's indexes if they are missing. Idempotent.
+     * Creates the intent collection's indexes if they are missing, and marks the intent collection
+     * as this entity collection's (by its name). Idempotent; the builder calls it unless
+     * {@code createIndexes(false)}.
      *
-     * @return their names
+     * @return the indexes' names
+     * @throws IllegalStateException when the intent collection is marked as another entity
+     *                               collection's: records and intents are keyed by the entity id alone
      */
     List<String> ensureIndexes();
 }

@@ -56,9 +56,10 @@ public final class MongoWriteAheadStoreBuilder<T> {
 
     /**
      * Names the intent collection. Each entity collection needs one of its own: its records and
-     * intents are keyed by the entity id alone. With {@link #createIndexes(boolean)} on (the
-     * default), {@link #build()} marks the intent collection as the entity collection's and throws
-     * {@link IllegalStateException} when another entity collection's store marked it first.
+     * intents are keyed by the entity id alone. {@link MongoWriteAheadStore#ensureIndexes()}, which
+     * {@link #build()} calls unless {@link #createIndexes(boolean)} is off, marks the intent
+     * collection with the entity collection's name and throws {@link IllegalStateException} when
+     * another entity collection's store marked it first.
      *
      * @param name the intent collection, in the builder's database; default the entity
      *             collection's name + {@value MongoWriteAheadStore#DEFAULT_INTENT_COLLECTION_SUFFIX}

@@ -24,6 +24,8 @@ import io.dualwrite.WriteResult;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.Sink;
+import org.bson.BsonDocument;
+import org.bson.BsonString;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -248,20 +250,32 @@ class WriteAheadShortcutRaceTest extends ScriptedWriteAheadFixture {
     /**
      * Two entity collections named one intent collection: records and intents are keyed by the entity id alone, so
      * they would share the records of equal ids and acknowledge each other's intents. The second store's build is
-     * refused, naming both; a second store of the same entity collection is fine.
+     * refused, naming both; so is its ensureIndexes() when the build left it out; a second store of the same entity
+     * collection is fine; once the mark is deleted (the entity collection was renamed), the next build marks the
+     * intent collection as the new one's.
      */
     @Test
     void anIntentCollectionOfAnotherEntityCollectionIsRefused() {
         store(clock, false, 100_000);
-        store(clock, false, 0); // the same entity collection again: its own intent collection
+        store(clock, false, 0); // the same entity collection again
         var invoices = db.getCollection(Collections.uniqueName("invoices"), Order.class)
                 .withCodecRegistry(Collections.POJOS);
         IllegalStateException refused = assertThrows(IllegalStateException.class,
                 () -> MongoWriteAheadStore.builder(db, invoices).versionField("version").intentCollection(intents)
                         .build());
-        assertTrue(refused.getMessage().contains(orders.getNamespace().getFullName())
-                && refused.getMessage().contains(invoices.getNamespace().getFullName()), refused.getMessage());
+        String orderName = orders.getNamespace().getCollectionName();
+        String invoiceName = invoices.getNamespace().getCollectionName();
+        assertTrue(refused.getMessage().contains("'" + orderName + "'")
+                && refused.getMessage().contains("'" + invoiceName + "'"), refused.getMessage());
+        MongoWriteAheadStore<Order> unchecked = MongoWriteAheadStore.builder(db, invoices).versionField("version")
+                .intentCollection(intents).createIndexes(false).build();
+        assertThrows(IllegalStateException.class, unchecked::ensureIndexes, "the migration's call checks it too");
         // its own intent collection is fine
         MongoWriteAheadStore.builder(db, invoices).versionField("version").build();
+        // a rename: the mark deleted once, the next build takes the intent collection over
+        assertEquals(1, intents.deleteOne(Filters.eq("_id", new BsonDocument("dualwrite", new BsonString("intents of"))))
+                .getDeletedCount());
+        MongoWriteAheadStore.builder(db, invoices).versionField("version").intentCollection(intents).build();
+        assertThrows(IllegalStateException.class, () -> store(clock, false, 0), "now the orders are refused");
     }
 }

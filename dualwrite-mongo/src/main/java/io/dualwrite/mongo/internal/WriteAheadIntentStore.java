@@ -160,7 +160,6 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 .expireAfterWrite(cache.expireAfter()).build();
         if (settings.createIndexes()) {
             ensureIndexes();
-            markIntentCollection();
         }
     }
 
@@ -169,14 +168,15 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private static final String OWNER_OF = "of";
 
     /**
-     * Marks the intent collection as this entity collection's, unless it is another one's already: records and intents
-     * are keyed by the entity id alone, so two entity collections sharing one intent collection would share the
-     * records of equal ids (their versions, their turns) and acknowledge each other's intents.
+     * Marks the intent collection as this entity collection's (by the entity collection's name, so that a database
+     * restored under another name keeps it), unless it is another one's already: records and intents are keyed by
+     * the entity id alone, so two entity collections sharing one intent collection would share the records of equal
+     * ids (their versions, their turns) and acknowledge each other's intents.
      *
      * @throws IllegalStateException when the intent collection holds another entity collection's intents
      */
     private void markIntentCollection() {
-        String of = entities.getNamespace().getFullName();
+        String of = entities.getNamespace().getCollectionName();
         BsonDocument mark;
         try {
             mark = intents.findOneAndUpdate(Filters.eq("_id", OWNER_MARK), Updates.setOnInsert(OWNER_OF, of),
@@ -190,8 +190,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         String holder = mark == null || !mark.isString(OWNER_OF) ? of : mark.getString(OWNER_OF).getValue();
         if (!holder.equals(of)) {
             throw new IllegalStateException("the intent collection " + intents.getNamespace().getFullName()
-                    + " holds the intents of " + holder + ", not of " + of + ": give each entity collection an intent"
-                    + " collection of its own (records and intents are keyed by the entity id alone)");
+                    + " holds the intents of collection '" + holder + "', not of '" + of + "': give each entity"
+                    + " collection an intent collection of its own (records and intents are keyed by the entity id"
+                    + " alone). If '" + of + "' is '" + holder + "' renamed, delete the document with _id "
+                    + OWNER_MARK.toJson() + " from the intent collection, and build again");
         }
     }
 
@@ -219,6 +221,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     @Override
     public List<String> ensureIndexes() {
+        markIntentCollection();
         return intents.createIndexes(List.of(
                 new IndexModel(new BsonDocument(DUE, new BsonInt32(1)), new IndexOptions().name(INDEX_DUE).sparse(true)),
                 new IndexModel(new BsonDocument(ENTITY_ID, new BsonInt32(1)),
