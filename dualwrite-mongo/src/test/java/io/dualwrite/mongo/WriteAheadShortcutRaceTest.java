@@ -278,4 +278,53 @@ class WriteAheadShortcutRaceTest extends ScriptedWriteAheadFixture {
         MongoWriteAheadStore.builder(db, invoices).versionField("version").intentCollection(intents).build();
         assertThrows(IllegalStateException.class, () -> store(clock, false, 0), "now the orders are refused");
     }
+
+    /**
+     * Instances starting at once: eight builds of the entity collection's store all mark or find the mark (a build
+     * that loses the race to the upsert reads it), and of eight builds for eight other entity collections racing one
+     * fresh intent collection, exactly one marks it and seven are refused.
+     */
+    @Test
+    void concurrentBuildsAgreeOnWhoseIntentCollectionItIs() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<?>> same = new ArrayList<>();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            for (int n = 0; n < 8; n++) {
+                same.add(pool.submit(() -> {
+                    go.await();
+                    return store(clock, false, 0);
+                }));
+            }
+            go.countDown();
+            for (java.util.concurrent.Future<?> f : same) {
+                f.get(30, java.util.concurrent.TimeUnit.SECONDS); // none refused
+            }
+            var fresh = db.getCollection(Collections.uniqueName("shared_intents"), BsonDocument.class);
+            List<java.util.concurrent.Future<Boolean>> others = new ArrayList<>();
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            for (int n = 0; n < 8; n++) {
+                var entities = db.getCollection(Collections.uniqueName("entities" + n), Order.class)
+                        .withCodecRegistry(Collections.POJOS);
+                others.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        MongoWriteAheadStore.builder(db, entities).versionField("version").intentCollection(fresh)
+                                .build();
+                        return true;
+                    } catch (IllegalStateException refused) {
+                        return false;
+                    }
+                }));
+            }
+            start.countDown();
+            int built = 0;
+            for (java.util.concurrent.Future<Boolean> f : others) {
+                built += f.get(30, java.util.concurrent.TimeUnit.SECONDS) ? 1 : 0;
+            }
+            assertEquals(1, built, "one entity collection owns the intent collection");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
