@@ -60,15 +60,15 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link Reconciler#abandon} and {@link Reconciler#apply} racing on one run, exhaustively over small schedules, on
- * {@link MongoReconcileStore} and on the in-memory store: the run failed mid-way (its checkpoint left, execution 0);
- * two or three actors, each an apply that resumes it or an abandon, pause at up to two (three actors: one) of their
- * store steps (after the claim, after the first checkpoint write, after a report write, after the checkpoint's end,
- * after the read-back of the checkpoint, after the read-back of the report) and take turns. After every schedule: no
- * store exception escapes raw; a COMPLETED apply's report is the one the audit log holds; an abandon that returned a
- * report returned the one the audit log holds, an abandon's; an apply or abandon that threw
- * {@link ReconcileTakenOverException} left the run to a later execution, whose report the audit log holds; and the run
- * is over (completed or abandoned) or resumable, never both.
+ * {@link Reconciler#abandon} and {@link Reconciler#apply} racing on one run, over small schedules: the run failed
+ * mid-way (its checkpoint left, execution 0); two actors (on {@link MongoReconcileStore} and on the in-memory store)
+ * or three (on the in-memory store), each an apply that resumes it or an abandon, pause after the first of up to two
+ * (three actors: one) of their store steps (the claim, the first checkpoint write, a report write, the checkpoint's
+ * end, the read-back of the checkpoint, the read-back of the report) and take turns. After every schedule: no store
+ * exception escapes raw; a COMPLETED apply's report is the one the audit log holds; an abandon that returned a report
+ * returned the one the audit log holds, an abandon's; an apply or abandon that threw
+ * {@link ReconcileTakenOverException} left the run to a later execution, whose report the audit log holds; and the
+ * run is over (completed or abandoned) or resumable, never both.
  */
 @ExtendWith(MongoExtension.class)
 class ReconcileAbandonInterleavingTest {
@@ -457,8 +457,9 @@ class ReconcileAbandonInterleavingTest {
         }
     }
 
+    /** Three actors run on the in-memory store only, to keep the build short: the pairs run on both stores. */
     static Stream<Arguments> triples() {
-        return Stream.of(Store.values()).flatMap(st -> Stream.of(Triple.values()).map(t -> Arguments.of(t, st)));
+        return Stream.of(Triple.values()).map(t -> Arguments.of(t, Store.IN_MEMORY));
     }
 
     static Stream<Arguments> pairs() {
