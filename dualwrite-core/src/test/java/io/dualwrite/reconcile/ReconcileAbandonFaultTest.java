@@ -92,45 +92,24 @@ class ReconcileAbandonFaultTest {
     @Test
     void aReadBackOfTheCheckpointThatFailsIsAReconcileException() {
         try (ReconcileFixture f = new ReconcileFixture().seed(20)) {
-            assertUnconfirmed(abandonUnfinished(f, store -> new Faulty(store) {
-                @Override
-                public Optional<ReconcileCheckpoint> checkpoint(String runKey) {
-                    if (ended) {
-                        throw new IllegalStateException("connection reset on the read-back (injected)");
-                    }
-                    return super.checkpoint(runKey);
-                }
-            }), "connection reset on the read-back");
+            assertUnconfirmed(abandonUnfinished(f, store -> StoreStep.throwing(store,
+                    new IllegalStateException("connection reset on the read-back (injected)"), StoreStep.CHECKPOINT_READ_BACK)), "connection reset on the read-back");
         }
     }
 
     @Test
     void aReadBackOfTheReportThatFailsIsAReconcileException() {
         try (ReconcileFixture f = new ReconcileFixture().seed(20)) {
-            assertUnconfirmed(abandonUnfinished(f, store -> new Faulty(store) {
-                @Override
-                public Optional<ReconcileReport> report(String entityType, String runId) {
-                    if (ended) {
-                        throw new IllegalStateException("connection reset on the read-back (injected)");
-                    }
-                    return super.report(entityType, runId);
-                }
-            }), "connection reset on the read-back");
+            assertUnconfirmed(abandonUnfinished(f, store -> StoreStep.throwing(store,
+                    new IllegalStateException("connection reset on the read-back (injected)"), StoreStep.REPORT_READ_BACK)), "connection reset on the read-back");
         }
     }
 
     @Test
     void aStoreErrorOnTheReadBackIsAReconcileExceptionAsForARun() {
         try (ReconcileFixture f = new ReconcileFixture().seed(20)) {
-            assertUnconfirmed(abandonUnfinished(f, store -> new Faulty(store) {
-                @Override
-                public Optional<ReconcileReport> report(String entityType, String runId) {
-                    if (ended) {
-                        throw new NoClassDefFoundError("com/example/Codec (injected)");
-                    }
-                    return super.report(entityType, runId);
-                }
-            }), "NoClassDefFoundError");
+            assertUnconfirmed(abandonUnfinished(f, store -> StoreStep.throwing(store,
+                    new NoClassDefFoundError("com/example/Codec (injected)"), StoreStep.REPORT_READ_BACK)), "NoClassDefFoundError");
         }
     }
 

@@ -230,55 +230,15 @@ class ReconcileAbandonRaceTest {
     // ---------------------------------------------------------------------------------------------------------------
     // Fatal errors propagate as they are; non-fatal ones after the claim are ReconcileExceptions with the report.
 
-    enum Step { CLAIM, SAVE_REPORT, END, CP_READBACK, REPORT_READBACK }
-
-    static Function<ReconcileStore, ReconcileStore> throwing(Step step, Error error) {
-        return store -> new ReconcileAbandonFaultTest.Faulty(store) {
-            @Override
-            public OptionalInt claimResume(ReconcileCheckpoint checkpoint) {
-                if (step == Step.CLAIM) {
-                    throw error;
-                }
-                return super.claimResume(checkpoint);
-            }
-
-            @Override
-            public void saveReport(ReconcileReport report) {
-                if (step == Step.SAVE_REPORT) {
-                    throw error;
-                }
-                super.saveReport(report);
-            }
-
-            @Override
-            public void endCheckpoint(String runKey, String runId, int resumes) {
-                if (step == Step.END) {
-                    throw error;
-                }
-                super.endCheckpoint(runKey, runId, resumes);
-            }
-
-            @Override
-            public Optional<ReconcileCheckpoint> checkpoint(String runKey) {
-                if (step == Step.CP_READBACK && ended) {
-                    throw error;
-                }
-                return super.checkpoint(runKey);
-            }
-
-            @Override
-            public Optional<ReconcileReport> report(String entityType, String runId) {
-                if (step == Step.REPORT_READBACK && ended) {
-                    throw error;
-                }
-                return super.report(entityType, runId);
-            }
-        };
+    /** @return stores over the fixture's whose {@code step} throws {@code error} */
+    static Function<ReconcileStore, ReconcileStore> throwing(StoreStep step, Error error) {
+        return store -> StoreStep.throwing(store, error, step);
     }
 
     @Test
     void anOutOfMemoryErrorOnEveryStepPropagatesAsItIs() {
-        for (Step step : Step.values()) {
+        for (StoreStep step : new StoreStep[] {StoreStep.CLAIM, StoreStep.SAVE_REPORT, StoreStep.END,
+                StoreStep.CHECKPOINT_READ_BACK, StoreStep.REPORT_READ_BACK}) {
             try (ReconcileFixture f = new ReconcileFixture().seed(20)) {
                 OutOfMemoryError oom = new OutOfMemoryError("injected at " + step);
                 ReconcileAbandonFaultTest.Outcome o = ReconcileAbandonFaultTest.abandonUnfinished(f,
@@ -290,7 +250,8 @@ class ReconcileAbandonRaceTest {
 
     @Test
     void aStackOverflowAfterTheClaimIsAReconcileExceptionWithTheAbandonsReport() {
-        for (Step step : new Step[] {Step.SAVE_REPORT, Step.CP_READBACK, Step.REPORT_READBACK}) {
+        for (StoreStep step : new StoreStep[] {StoreStep.SAVE_REPORT, StoreStep.CHECKPOINT_READ_BACK,
+                StoreStep.REPORT_READ_BACK}) {
             try (ReconcileFixture f = new ReconcileFixture().seed(20)) {
                 ReconcileAbandonFaultTest.Outcome o = ReconcileAbandonFaultTest.abandonUnfinished(f,
                         throwing(step, new StackOverflowError("injected at " + step)));
@@ -306,7 +267,7 @@ class ReconcileAbandonRaceTest {
     void aNonFatalErrorOnTheEndIsAReconcileException() {
         try (ReconcileFixture f = new ReconcileFixture().seed(20)) {
             ReconcileAbandonFaultTest.Outcome o = ReconcileAbandonFaultTest.abandonUnfinished(f,
-                    throwing(Step.END, new NoClassDefFoundError("com/example/Codec (injected)")));
+                    throwing(StoreStep.END, new NoClassDefFoundError("com/example/Codec (injected)")));
             ReconcileException e = assertInstanceOf(ReconcileException.class, o.thrown(), String.valueOf(o));
             assertTrue(e.getMessage().contains("NoClassDefFoundError"), e.getMessage());
             assertTrue(isAbandon(e.report()));

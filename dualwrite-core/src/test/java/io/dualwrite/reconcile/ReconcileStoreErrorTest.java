@@ -37,13 +37,7 @@ class ReconcileStoreErrorTest {
     void anErrorOnEveryReportWriteFailsTheRunWithoutEscaping() {
         try (ReconcileFixture f = new ReconcileFixture().seed(40)) {
             f.injectCommon();
-            ReconcileStore broken = new DelegatingReconcileStore(f.store) {
-                @Override
-                public void saveReport(ReconcileReport report) {
-                    throw new NoClassDefFoundError("org/bson/codecs/Missing (injected)");
-                }
-            };
-            failsWithoutEscaping(f, broken);
+            failsWithoutEscaping(f, StoreStep.throwing(f.store, new NoClassDefFoundError("org/bson/codecs/Missing (injected)"), StoreStep.SAVE_REPORT));
         }
     }
 
@@ -52,18 +46,8 @@ class ReconcileStoreErrorTest {
     void anErrorOnTheCheckpointAndReportWritesFailsTheRunWithoutEscaping() {
         try (ReconcileFixture f = new ReconcileFixture().seed(40)) {
             f.injectCommon();
-            ReconcileStore broken = new DelegatingReconcileStore(f.store) {
-                @Override
-                public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
-                    throw new NoClassDefFoundError("org/bson/codecs/Missing (injected)");
-                }
-
-                @Override
-                public void saveReport(ReconcileReport report) {
-                    throw new NoClassDefFoundError("org/bson/codecs/Missing (injected)");
-                }
-            };
-            failsWithoutEscaping(f, broken);
+            failsWithoutEscaping(f, StoreStep.throwing(f.store, new NoClassDefFoundError("org/bson/codecs/Missing (injected)"), StoreStep.SAVE_CHECKPOINT,
+                    StoreStep.SAVE_REPORT));
         }
     }
 
@@ -104,12 +88,7 @@ class ReconcileStoreErrorTest {
     void anErrorOnEndCheckpointAfterTheCompletedReportDoesNotEscape() {
         try (ReconcileFixture f = new ReconcileFixture().seed(40)) {
             f.injectCommon();
-            ReconcileStore broken = new DelegatingReconcileStore(f.store) {
-                @Override
-                public void endCheckpoint(String runKey, String runId, int resumes) {
-                    throw new NoClassDefFoundError("org/bson/codecs/Missing (injected)");
-                }
-            };
+            ReconcileStore broken = StoreStep.throwing(f.store, new NoClassDefFoundError("org/bson/codecs/Missing (injected)"), StoreStep.END);
             ReconcileReport[] out = new ReconcileReport[1];
             Throwable t = null;
             try {
@@ -129,12 +108,7 @@ class ReconcileStoreErrorTest {
     void aFatalErrorFromTheStoreIsNotSwallowed() {
         try (ReconcileFixture f = new ReconcileFixture().seed(40)) {
             f.injectCommon();
-            ReconcileStore broken = new DelegatingReconcileStore(f.store) {
-                @Override
-                public void saveReport(ReconcileReport report) {
-                    throw new OutOfMemoryError("injected");
-                }
-            };
+            ReconcileStore broken = StoreStep.throwing(f.store, new OutOfMemoryError("injected"), StoreStep.SAVE_REPORT);
             assertThrows(OutOfMemoryError.class, () -> f.reconciler().store(broken).build().apply(ReconcileScope.all()));
         }
         try (ReconcileFixture f = new ReconcileFixture().seed(40)) {
@@ -167,12 +141,7 @@ class ReconcileStoreErrorTest {
     void anErrorFromTheCheckpointWriteNamesTheStore() {
         try (ReconcileFixture f = new ReconcileFixture().seed(40)) {
             f.injectCommon();
-            ReconcileStore broken = new DelegatingReconcileStore(f.store) {
-                @Override
-                public void saveCheckpoint(ReconcileCheckpoint checkpoint) {
-                    throw new NoClassDefFoundError("org/bson/codecs/Missing (injected)");
-                }
-            };
+            ReconcileStore broken = StoreStep.throwing(f.store, new NoClassDefFoundError("org/bson/codecs/Missing (injected)"), StoreStep.SAVE_CHECKPOINT);
             ReconcileException e = assertThrows(ReconcileException.class,
                     () -> f.reconciler().store(broken).build().apply(ReconcileScope.all()));
             String last = e.report().errors().get(e.report().errors().size() - 1);
