@@ -120,6 +120,15 @@ abstract class ScriptedWriteAheadFixture {
                         .returnDocument(com.mongodb.client.model.ReturnDocument.AFTER)));
     }
 
+    /**
+     * A caller's mistake: an update sent as a findOneAndUpdate with the driver's default, which returns the document
+     * as it was before the update, through saveReturning.
+     */
+    WriteResult returningBeforeImage(DualWriter<Order> w, String id, String status) {
+        return w.saveReturning(id, () -> orders.findOneAndUpdate(Filters.eq("_id", id),
+                Updates.combine(Updates.set("status", status), Updates.inc("version", 1L))));
+    }
+
     /** Saves three new ids through the writer, so that its store guesses that the next id it does not know is new. */
     void leanNew(DualWriter<Order> w, String prefix) {
         for (int i = 0; i < 3; i++) {

@@ -17,6 +17,7 @@ package io.dualwrite.mongo;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
 import io.dualwrite.DualWriter;
 import io.dualwrite.PrimaryWriteException;
 import io.dualwrite.WriteResult;
@@ -66,6 +67,70 @@ class WriteAheadFailedLastCommandTest extends ScriptedWriteAheadFixture {
         recover(a);
         assertEquals("SECOND", search.get(id).orElseThrow().getStatus(), "recovery delivered the second save");
         return search.versionOf(id).orElseThrow();
+    }
+
+    /**
+     * A save whose last command failed leaves the document a version field above what the entity's record holds.
+     * The next blind save of the instance, right after, must not take the short way, which skips the read of the
+     * document: a before-image returned to saveReturning would pass as above the field before and be delivered as
+     * the save, and the save's own state would wait for recovery.
+     */
+    @Test
+    void aBeforeImageAfterTheInstancesOwnFailedLastCommandIsReadBack() {
+        try (DualWriter<Order> a = writer("A", true)) {
+            save(a, "f10", "S1");
+            save(a, "f10", "S2");
+            a.operations().flushAcknowledgements();
+            script.first("bulkWrite", () -> { }).refuse("bulkWrite");
+            assertThrows(PrimaryWriteException.class, () -> save(a, "f10", "S3"));
+            assertTrue(script.done());
+            WriteResult r = returningBeforeImage(a, "f10", "S4");
+            assertEquals("S4", search.get("f10").orElseThrow().getStatus(), "the save's own state reached the sink: " + r);
+            assertConverged("f10", a);
+        }
+    }
+
+    /**
+     * The same on another instance whose memory of the record still matches it (it made the record's last version
+     * field, and the failed save after it could not change the record), where every command of the failed save
+     * after the caller's write is refused, so that its turn is not freed but runs out with its lease.
+     */
+    @Test
+    void aBeforeImageOnAnotherInstanceAfterAFailedLastCommandIsReadBack() {
+        try (DualWriter<Order> a = writer("A", true); DualWriter<Order> b = writer("B", false)) {
+            save(a, "f11", "S1");
+            save(b, "f11", "S2");
+            a.operations().flushAcknowledgements();
+            b.operations().flushAcknowledgements();
+            script.first("bulkWrite", () -> { }).refuse("bulkWrite").refuse("bulkWrite").refuse("updateOne");
+            assertThrows(PrimaryWriteException.class, () -> save(a, "f11", "S3"));
+            assertTrue(script.done());
+            clock.advance(Duration.ofMinutes(2)); // past the failed save's turn (1 min), before its intent settles
+            WriteResult r = returningBeforeImage(b, "f11", "S4");
+            assertEquals("S4", search.get("f11").orElseThrow().getStatus(), "the save's own state reached the sink: " + r);
+            assertConverged("f11", a, b);
+        }
+    }
+
+    /**
+     * The caller's write lands and its reply is lost: the store cannot know what it did, so its turn runs out with
+     * its lease. The next blind save after that reads the document as well.
+     */
+    @Test
+    void aBeforeImageAfterACallersWriteWithALostReplyIsReadBack() {
+        try (DualWriter<Order> a = writer("A", false)) {
+            save(a, "f12", "S1");
+            save(a, "f12", "S2");
+            assertThrows(RuntimeException.class, () -> a.saveWith("f12", () -> {
+                orders.updateOne(Filters.eq("_id", "f12"), Updates.combine(Updates.set("status", "S3"),
+                        Updates.inc("version", 1L)));
+                throw lostReply();
+            }));
+            clock.advance(Duration.ofMinutes(2)); // past the turn (1 min), before the intent settles
+            WriteResult r = returningBeforeImage(a, "f12", "S4");
+            assertEquals("S4", search.get("f12").orElseThrow().getStatus(), "the save's own state reached the sink: " + r);
+            assertConverged("f12", a);
+        }
     }
 
     @Test

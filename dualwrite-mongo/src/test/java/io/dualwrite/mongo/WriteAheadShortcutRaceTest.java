@@ -242,11 +242,6 @@ class WriteAheadShortcutRaceTest extends ScriptedWriteAheadFixture {
         }
     }
 
-    private WriteResult returningBeforeImage(DualWriter<Order> w, String id, String status) {
-        return w.saveReturning(id, () -> orders.findOneAndUpdate(Filters.eq("_id", id),
-                Updates.combine(Updates.set("status", status), Updates.inc("version", 1L))));
-    }
-
     /**
      * Two entity collections named one intent collection: records and intents are keyed by the entity id alone, so
      * they would share the records of equal ids and acknowledge each other's intents. The second store's build is

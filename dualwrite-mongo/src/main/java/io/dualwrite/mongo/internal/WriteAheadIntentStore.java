@@ -90,7 +90,9 @@ import java.util.function.Supplier;
  *       {@code tomb} (the version of the last delete), {@code gone} (the same, once its caller's delete is
  *       known to have happened), {@code last} (the highest version field under this base that a save through the
  *       store left or that a read found, so that may have been delivered),
- *       {@code turnOwner, turnUntil} (the write turn), {@code leaseOwner, leaseUntil} (recovery's lease).</li>
+ *       {@code turnOwner, turnUntil} (the write turn; a {@code turnUntil} left without an owner, or past, marks a
+ *       turn that ran out or was given up by a write whose outcome the record does not hold, so that the next
+ *       save reads the document), {@code leaseOwner, leaseUntil} (recovery's lease).</li>
  * </ul>
  * Thread-safe; safe to share between processes.
  *
@@ -257,7 +259,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 : unknown && newIds.guessNew() ? firstTurn(write, turn) : null;
         if (meta == null) {
             try {
-                meta = takeTurn(id, turn.token);
+                meta = takeTurn(id, turn);
             } catch (RuntimeException e) {
                 dropUnwrittenIntent(write, turn);
                 throw e;
@@ -288,7 +290,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             }
             throw e;
         } finally {
-            if (!mayLandLater && !turn.ended) {
+            if (turn.callerWrote && !turn.ended) {
+                giveUpTurn(id, turn.token);
+            } else if (!mayLandLater && !turn.ended) {
                 endTurn(id, turn.token);
             }
         }
@@ -305,6 +309,14 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         boolean ended;
         /** The command that took the turn created the entity's record, its version base with it. */
         boolean created;
+        /**
+         * The turn was taken from a write whose turn ran out instead of being ended: that write's outcome is unknown
+         * (its last command failed, its caller's write may land late, or its instance stopped), so the document may
+         * be past what the record says.
+         */
+        boolean afterRunOut;
+        /** The caller's write completed: what it did to the document is in the record only once the last command lands. */
+        boolean callerWrote;
 
         Turn(String token) {
             this.token = token;
@@ -322,8 +334,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     /**
      * Takes the write turn and records the save's intent in one command (one {@code update} of two statements),
      * conditional on the entity's record being as this instance's last save of it left it: no delete since, the
-     * same base, the same last version field. Those are all a blind save reads from the record, so when the
-     * condition holds the record is known without reading it.
+     * same base, the same last version field, and the last turn ended by its write (not run out). Those are all a
+     * blind save reads from the record, so when the condition holds the record is known without reading it, and
+     * the document is where the record's last version field says, but for writes from outside the store.
      *
      * @return the entity's record as remembered, with the turn held and the intent recorded; null when the record
      *         changed or another write holds the turn (the intent is recorded all the same: the caller takes the
@@ -336,8 +349,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         Instant now = clock.instant();
         Bson sameBase = remembered.base() == 1 ? Filters.or(Filters.exists(BASE, false), Filters.eq(BASE, 1L))
                 : Filters.eq(BASE, remembered.base());
-        Bson asRemembered = Filters.and(turnFree(id, now), sameBase, Filters.eq(LAST, remembered.last()),
-                Filters.exists(TOMB, false));
+        // a turn that ran out without being ended (its write's last command failed, or its instance stopped) is not
+        // free here: that write may have moved the document past the record's last version field, which only a read
+        // of the document shows, so the save takes the turn the long way
+        Bson asRemembered = Filters.and(Filters.eq("_id", new BsonString(id)), Filters.exists(TURN_UNTIL, false),
+                sameBase, Filters.eq(LAST, remembered.last()), Filters.exists(TOMB, false));
         List<WriteModel<BsonDocument>> models = List.of(
                 new UpdateOneModel<>(asRemembered, takeTurnUpdate(turn.token, now)), newIntent(write, turn));
         BulkWriteResult r;
@@ -472,12 +488,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
 
     /**
      * @return the version field the entity's last save through the store left, as its record remembers it,
-     *         when that is all a save needs to know (no expected version, no delete since); null when the
-     *         document has to be read first
+     *         when that is all a save needs to know (no expected version, no delete since, the last write's turn
+     *         ended by that write); null when the document has to be read first
      */
-    private static Long lastSavedField(PrimaryWrite<?> write, BsonDocument meta) {
+    private static Long lastSavedField(PrimaryWrite<?> write, BsonDocument meta, Turn turn) {
         if (write.operation() == Operation.DELETE || write.expectedVersion().isPresent() || meta.containsKey(TOMB)
-                || !meta.isNumber(LAST)) {
+                || !meta.isNumber(LAST) || turn.afterRunOut) {
             return null;
         }
         return meta.getNumber(LAST).longValue();
@@ -492,8 +508,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // (a document that code outside the store deleted or put back may come back below it)
         long high = meta.isNumber(LAST) ? base + meta.getNumber(LAST).longValue() : 0;
         // a blind save of an entity whose last write was a save through the store needs no read: its record says
-        // where the entity's versions are, and the read-back after the caller's write tells this write's own
-        Long previousField = lastSavedField(write, meta);
+        // where the entity's versions are, and the read-back after the caller's write tells this write's own. Not
+        // after a write whose turn ran out: what it did to the document is not in the record
+        Long previousField = lastSavedField(write, meta, turn);
         Snapshot<T> before = null;
         boolean absent = false;
         if (previousField == null) {
@@ -564,6 +581,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         } catch (RuntimeException e) {
             throw new CallerWriteException(e);
         }
+        turn.callerWrote = true;
         // the caller's write completed: from here on a failure of the store's own commands leaves the
         // version unconfirmed, never "nothing was written"
         try {
@@ -864,7 +882,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         LOG.warn("the write turn of the delete of {}/{} ran out (its lease of {}) before the caller's delete landed;"
                 + " checking that no write took its version meanwhile", entityName, id, writeLease);
         Turn again = new Turn(Meta.newToken());
-        BsonDocument meta = takeTurn(id, again.token);
+        BsonDocument meta = takeTurn(id, again);
         try {
             if (entities.find(Filters.eq("_id", key)).first() != null) {
                 return deleteVersion; // re-created since: the newer write is delivered, above this delete
@@ -893,20 +911,21 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * Takes the entity's write turn (its record in the intent collection, created if missing), waiting
      * while another write holds it; a turn whose holder stopped ends with its lease.
      *
-     * @return the entity's record
+     * @return the entity's record; {@code turn} says whether the turn was taken from a write whose turn ran out
      * @throws MongoNotWrittenException when the turn cannot be had: nothing was written
      */
-    private BsonDocument takeTurn(String id, String turn) {
+    private BsonDocument takeTurn(String id, Turn turn) {
         long pause = FIRST_TURN_PAUSE_MILLIS;
         for (int attempt = 1; ; attempt++) {
-            BsonDocument meta;
+            Taken taken;
             try {
-                meta = tryTurn(id, turn, clock.instant(), true);
+                taken = tryTurn(id, turn.token, clock.instant());
             } catch (RuntimeException e) {
                 throw new MongoNotWrittenException(entityName, id, e);
             }
-            if (meta != null) {
-                return meta;
+            if (taken != null) {
+                turn.afterRunOut = taken.afterRunOut();
+                return taken.meta();
             }
             if (attempt >= turnAttempts) {
                 throw new MongoNotWrittenException(entityName, id, new IllegalStateException("another write of "
@@ -919,23 +938,38 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     /**
      * One try at the entity's write turn.
      *
-     * @param create whether to create the entity's record when it has none
-     * @return the entity's record with the turn taken; null when another write holds the turn (or, without
-     *         {@code create}, when the entity has no record)
+     * @return the entity's record (created when it has none) with the turn taken, and whether the turn was taken
+     *         from a write whose turn ran out instead of being ended; null when another write holds the turn
      * @throws RuntimeException when the command failed; a turn it may have taken (its reply lost) is ended again, so
      *                          that a retry need not wait for its lease (one that cannot be ended ends with its lease)
      */
-    private BsonDocument tryTurn(String id, String token, Instant now, boolean create) {
+    private Taken tryTurn(String id, String token, Instant now) {
+        BsonDocument turnFields = new BsonDocument(TURN_OWNER, new BsonString(token))
+                .append(TURN_UNTIL, Meta.date(now.plus(writeLease)));
+        BsonDocument before;
         try {
-            return intents.findOneAndUpdate(turnFree(id, now), takeTurnUpdate(token, now),
-                    new FindOneAndUpdateOptions().upsert(create).returnDocument(ReturnDocument.AFTER));
+            // the record as it was before the turn was taken: one that still names a turn had it run out
+            before = intents.findOneAndUpdate(turnFree(id, now), new BsonDocument("$set", turnFields),
+                    new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.BEFORE));
         } catch (RuntimeException e) {
-            if (create && isDuplicateKey(e)) {
+            if (isDuplicateKey(e)) {
                 return null; // the record is there and another write holds its turn
             }
             endTurn(id, token);
             throw e;
         }
+        if (before == null) { // this command created the record
+            return new Taken(new BsonDocument("_id", new BsonString(id)).append(TURN_OWNER, turnFields.get(TURN_OWNER))
+                    .append(TURN_UNTIL, turnFields.get(TURN_UNTIL)), false);
+        }
+        boolean afterRunOut = before.containsKey(TURN_UNTIL);
+        BsonDocument meta = before.clone();
+        meta.putAll(turnFields);
+        return new Taken(meta, afterRunOut);
+    }
+
+    /** The entity's record as a write turn left it when taken, and whether it was taken from a turn that ran out. */
+    private record Taken(BsonDocument meta, boolean afterRunOut) {
     }
 
     /**
@@ -976,6 +1010,22 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 .getMatchedCount() == 0) {
             throw new IllegalStateException("the write turn on " + entityName + "/" + id + " ended (its lease of "
                     + writeLease + " ran out) before the write began");
+        }
+    }
+
+    /**
+     * Frees a write turn whose write did not finish after its caller's write completed (the store's own last
+     * commands failed, or the version field did not grow): the next write need not wait for the lease, but the
+     * record keeps the turn's expiry, in the past, as the mark of a turn that ran out, so that the next save reads
+     * the document instead of trusting the record's last version field. A turn that cannot be freed ends with its
+     * lease, and leaves the same mark.
+     */
+    private void giveUpTurn(String id, String turn) {
+        try {
+            intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TURN_OWNER, turn)),
+                    Updates.combine(Updates.unset(TURN_OWNER), Updates.set(TURN_UNTIL, Meta.date(Instant.EPOCH))));
+        } catch (RuntimeException e) {
+            LOG.warn("could not free the write turn on {}/{} ({}); it ends with its lease", entityName, id, e.toString());
         }
     }
 
@@ -1144,10 +1194,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         String token = Meta.newToken();
         Instant now = clock.instant();
         // the record is created when missing: a document the store never wrote has none yet
-        BsonDocument meta = tryTurn(id, token, now, true);
-        if (meta == null) {
+        Taken taken = tryTurn(id, token, now);
+        if (taken == null) {
             return null;
         }
+        BsonDocument meta = taken.meta();
         boolean ended = false;
         try {
             BsonDocument entity = entities.find(Filters.eq("_id", ids.toBson(id))).first();
