@@ -149,9 +149,9 @@ public interface Reconciler {
      *         replaces this call's once it stores one, and until then {@link #history} may still show
      *         this call's), or another abandon still at work; {@link #unfinished} tells whether the
      *         run goes on
-     * @throws ReconcileException if the store failed, or its read-back could not confirm, once this
-     *         call had claimed the run (the abandon may or may not have been recorded);
-     *         {@link #unfinished} tells what stands
+     * @throws ReconcileAbandonUnconfirmedException if the store failed, or its read-back could not
+     *         confirm, once this call had claimed the run (the abandon may or may not have been
+     *         recorded); {@link #unfinished} tells what stands
      * @throws RuntimeException the store's own failure (a non-fatal {@link Error} as it is) to read or
      *         claim the run's checkpoint, before this call stored its report: nothing was abandoned. A
      *         claim that landed although its reply was lost stops an execution still on the run as taken

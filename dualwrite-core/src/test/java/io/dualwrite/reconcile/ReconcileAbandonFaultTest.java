@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link Reconciler#abandon} when the store fails on its own steps: after it claimed the run (its report write, the
- * checkpoint's end, the read-back) each failure is a {@link ReconcileException} (the abandon may or may not have been
+ * checkpoint's end, the read-back) each failure is a {@link ReconcileAbandonUnconfirmedException} (the abandon may or may not have been
  * recorded), never the store's raw exception; an end whose reply is lost is confirmed by the read-back, as a run's
  * is; a read-back that lags to an earlier report confirms nothing; a store that cannot be read before the claim
  * throws its own exception and nothing is abandoned.
@@ -84,7 +84,8 @@ class ReconcileAbandonFaultTest {
 
     /** Asserts that abandon() said it could not confirm, with the store's failure as the cause. */
     static void assertUnconfirmed(Outcome o, String cause) {
-        ReconcileException e = assertInstanceOf(ReconcileException.class, o.thrown(), "returned " + o.returned());
+        ReconcileException e = assertInstanceOf(ReconcileAbandonUnconfirmedException.class, o.thrown(),
+                "returned " + o.returned());
         assertTrue(e.getMessage().contains("(the reconcile store)") && e.getMessage().contains(cause), e.getMessage());
         assertTrue(isAbandon(e.report()), "the abandon's report: " + e.report().summary());
     }

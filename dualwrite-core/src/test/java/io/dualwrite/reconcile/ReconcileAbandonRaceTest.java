@@ -255,7 +255,7 @@ class ReconcileAbandonRaceTest {
             try (ReconcileFixture f = new ReconcileFixture().seed(20)) {
                 ReconcileAbandonFaultTest.Outcome o = ReconcileAbandonFaultTest.abandonUnfinished(f,
                         throwing(step, new StackOverflowError("injected at " + step)));
-                ReconcileException e = assertInstanceOf(ReconcileException.class, o.thrown(), step + ": " + o);
+                ReconcileException e = assertInstanceOf(ReconcileAbandonUnconfirmedException.class, o.thrown(), step + ": " + o);
                 assertNotNull(e.report(), step.toString());
                 assertTrue(isAbandon(e.report()), step + ": " + e.report().summary());
             }
@@ -268,7 +268,7 @@ class ReconcileAbandonRaceTest {
         try (ReconcileFixture f = new ReconcileFixture().seed(20)) {
             ReconcileAbandonFaultTest.Outcome o = ReconcileAbandonFaultTest.abandonUnfinished(f,
                     throwing(StoreStep.END, new NoClassDefFoundError("com/example/Codec (injected)")));
-            ReconcileException e = assertInstanceOf(ReconcileException.class, o.thrown(), String.valueOf(o));
+            ReconcileException e = assertInstanceOf(ReconcileAbandonUnconfirmedException.class, o.thrown(), String.valueOf(o));
             assertTrue(e.getMessage().contains("NoClassDefFoundError"), e.getMessage());
             assertTrue(isAbandon(e.report()));
         }

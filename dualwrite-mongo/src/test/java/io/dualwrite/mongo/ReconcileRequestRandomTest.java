@@ -28,7 +28,7 @@ import io.dualwrite.mongo.reconcile.ReconcileRequestWorker;
 import io.dualwrite.mongo.reconcile.ReconcileRequests;
 import io.dualwrite.mongo.reconcile.RequestStatus;
 import io.dualwrite.reconcile.ReconcileCancelledException;
-import io.dualwrite.reconcile.ReconcileException;
+import io.dualwrite.reconcile.ReconcileAbandonUnconfirmedException;
 import io.dualwrite.reconcile.ReconcileMode;
 import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.reconcile.ReconcileScope;
@@ -301,7 +301,7 @@ class ReconcileRequestRandomTest {
                                 abandonedRuns.add(gaveUp.get());
                                 abandons++;
                             }
-                        } catch (ReconcileException e) {
+                        } catch (ReconcileAbandonUnconfirmedException e) {
                             // the store failed once abandon() had claimed the run (javadoc of abandon()); a
                             // ReconcileTakenOverException is a ReconcileCancelledException, not caught here
                         } catch (ReconcileCancelledException e) {

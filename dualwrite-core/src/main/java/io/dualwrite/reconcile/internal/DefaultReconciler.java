@@ -19,6 +19,7 @@ import io.dualwrite.DualWriter;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.internal.Args;
 import io.dualwrite.reconcile.PlanEntry;
+import io.dualwrite.reconcile.ReconcileAbandonUnconfirmedException;
 import io.dualwrite.reconcile.ReconcileException;
 import io.dualwrite.reconcile.ReconcileListener;
 import io.dualwrite.reconcile.ReconcileMode;
@@ -390,7 +391,7 @@ public final class DefaultReconciler<T> implements Reconciler {
      *
      * @return the report of the abandon that stands: this one's, or a later abandon's
      * @throws ReconcileTakenOverException when another execution claimed the run after this one
-     * @throws ReconcileException when the store cannot confirm the abandon was recorded
+     * @throws ReconcileAbandonUnconfirmedException when the store cannot confirm the abandon was recorded
      */
     private Optional<ReconcileReport> confirmAbandoned(String key, ReconcileReport report, ReconcileCheckpoint cp) {
         Standing standing;
@@ -427,8 +428,9 @@ public final class DefaultReconciler<T> implements Reconciler {
     }
 
     /** @return how an abandon that cannot tell whether it took effect fails */
-    private static ReconcileException unconfirmed(ReconcileReport report, String what, Throwable cause) {
-        return new ReconcileException("reconciliation " + report.runId() + ": abandoned as execution "
+    private static ReconcileAbandonUnconfirmedException unconfirmed(ReconcileReport report, String what,
+                                                                   Throwable cause) {
+        return new ReconcileAbandonUnconfirmedException("reconciliation " + report.runId() + ": abandoned as execution "
                 + report.resumes() + ", but " + what + " (the reconcile store): " + describe(cause)
                 + "; it may or may not have been recorded, and unfinished() tells what stands", report, cause);
     }

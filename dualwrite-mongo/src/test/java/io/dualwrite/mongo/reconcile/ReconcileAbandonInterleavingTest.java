@@ -23,6 +23,7 @@ import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemoryPrimaryStore;
 import io.dualwrite.memory.InMemoryReconcileStore;
 import io.dualwrite.memory.InMemorySink;
+import io.dualwrite.reconcile.ReconcileAbandonUnconfirmedException;
 import io.dualwrite.reconcile.ReconcileException;
 import io.dualwrite.reconcile.ReconcileReport;
 import io.dualwrite.reconcile.ReconcileScope;
@@ -399,8 +400,9 @@ class ReconcileAbandonInterleavingTest {
         story.append("\n  audit log for run ").append(runId).append(": ").append(audit.status()).append(" exec ")
                 .append(audit.resumes()).append(isAbandon(audit) ? " (abandon)" : "");
         for (Actor a : actors) {
-            if (a.thrown != null && !(a.thrown instanceof ReconcileException)
-                    && !(a.thrown instanceof ReconcileTakenOverException)) {
+            boolean expected = a.kind == Kind.APPLY ? a.thrown instanceof ReconcileException
+                    : a.thrown instanceof ReconcileAbandonUnconfirmedException;
+            if (a.thrown != null && !expected && !(a.thrown instanceof ReconcileTakenOverException)) {
                 out.add("raw exception out of " + a.kind + ": " + a.thrown + story);
             }
             if (a.kind == Kind.APPLY && a.result instanceof ReconcileReport r && r.status() == RunStatus.COMPLETED) {
