@@ -50,12 +50,15 @@ abstract class ScriptedWriteAheadFixture {
     MongoDatabase db;
     MongoCollection<Order> orders;
     MongoCollection<BsonDocument> intents;
+    /** The orders collection as documents, for writes from outside the store and for looking at what is stored. */
+    MongoCollection<BsonDocument> raw;
 
     @BeforeEach
     void setUpCollections(MongoDatabase db) {
         this.db = db;
         orders = db.getCollection(Collections.uniqueName("orders"), Order.class).withCodecRegistry(Collections.POJOS);
         intents = db.getCollection(Collections.uniqueName("intents"), BsonDocument.class);
+        raw = db.getCollection(orders.getNamespace().getCollectionName(), BsonDocument.class);
     }
 
     /** A writer on its own store instance, its intent collection scripted when asked. */

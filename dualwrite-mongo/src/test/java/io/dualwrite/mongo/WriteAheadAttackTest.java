@@ -15,7 +15,6 @@
  */
 package io.dualwrite.mongo;
 
-import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
@@ -23,8 +22,6 @@ import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.DualWriter;
 import io.dualwrite.WriteResult;
-import org.bson.BsonDocument;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -39,13 +36,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * cannot read.
  */
 class WriteAheadAttackTest extends ScriptedWriteAheadFixture {
-    private MongoCollection<BsonDocument> raw;
-
-    @BeforeEach
-    void setUpRaw() {
-        raw = db.getCollection(orders.getNamespace().getCollectionName(), BsonDocument.class);
-    }
-
     /**
      * A document that existed before the store managed it (no record) is repaired: the read delivers it at base 1
      * + its version field, and no record learns that version. Code outside the store then puts an older copy back

@@ -15,14 +15,12 @@
  */
 package io.dualwrite.mongo;
 
-import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.DualWriter;
 import io.dualwrite.PrimaryWriteException;
 import io.dualwrite.WriteResult;
 import org.bson.BsonDocument;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -39,13 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * version the sinks were given, so that the sinks end holding what the primary holds.
  */
 class WriteAheadFailedLastCommandTest extends ScriptedWriteAheadFixture {
-    private MongoCollection<BsonDocument> raw;
-
-    @BeforeEach
-    void setUpRaw() {
-        raw = db.getCollection(orders.getNamespace().getCollectionName(), BsonDocument.class);
-    }
-
     private DualWriter<Order> writer(String name, boolean scripted) {
         return writer(name, scripted, Duration.ofSeconds(5));
     }
@@ -130,6 +121,26 @@ class WriteAheadFailedLastCommandTest extends ScriptedWriteAheadFixture {
             WriteResult r = returningBeforeImage(a, "f12", "S4");
             assertEquals("S4", search.get("f12").orElseThrow().getStatus(), "the save's own state reached the sink: " + r);
             assertConverged("f12", a);
+        }
+    }
+
+    /**
+     * The caller's write lands and then throws an exception of its own (not one that says the outcome is unknown):
+     * the store cannot tell that nothing was written, so the next blind save, right after, reads the document too.
+     */
+    @Test
+    void aBeforeImageAfterACallersWriteThatLandedAndThrewIsReadBack() {
+        try (DualWriter<Order> a = writer("A", false)) {
+            save(a, "f13", "S1");
+            save(a, "f13", "S2");
+            assertThrows(IllegalStateException.class, () -> a.saveWith("f13", () -> {
+                orders.updateOne(Filters.eq("_id", "f13"), Updates.combine(Updates.set("status", "S3"),
+                        Updates.inc("version", 1L)));
+                throw new IllegalStateException("the caller's own failure after its write landed");
+            }));
+            WriteResult r = returningBeforeImage(a, "f13", "S4");
+            assertEquals("S4", search.get("f13").orElseThrow().getStatus(), "the save's own state reached the sink: " + r);
+            assertConverged("f13", a);
         }
     }
 

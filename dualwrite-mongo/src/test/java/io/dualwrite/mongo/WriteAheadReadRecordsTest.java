@@ -15,7 +15,6 @@
  */
 package io.dualwrite.mongo;
 
-import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
@@ -25,7 +24,6 @@ import io.dualwrite.PrimaryWriteException;
 import io.dualwrite.WriteResult;
 import io.dualwrite.spi.Snapshot;
 import org.bson.BsonDocument;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -45,13 +43,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WriteAheadReadRecordsTest extends ScriptedWriteAheadFixture {
     private static final Duration SHORT_WAIT = Duration.ofMillis(50);
-    private MongoCollection<BsonDocument> raw;
-
-    @BeforeEach
-    void setUpRaw() {
-        raw = db.getCollection(orders.getNamespace().getCollectionName(), BsonDocument.class);
-    }
-
     private DualWriter<Order> writer(String name, boolean scripted) {
         return writer(name, scripted, SHORT_WAIT);
     }

@@ -290,10 +290,10 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             }
             throw e;
         } finally {
-            if (turn.callerWrote && !turn.ended) {
-                giveUpTurn(id, turn.token);
-            } else if (!mayLandLater && !turn.ended) {
-                endTurn(id, turn.token);
+            if (!mayLandLater && !turn.ended) {
+                // once the caller's write was called, whatever it did is not in the record; before, a turn taken from
+                // one that ran out keeps that one's mark
+                endTurn(id, turn.token, turn.callerWriteCalled || turn.afterRunOut);
             }
         }
     }
@@ -315,8 +315,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
          * be past what the record says.
          */
         boolean afterRunOut;
-        /** The caller's write completed: what it did to the document is in the record only once the last command lands. */
-        boolean callerWrote;
+        /**
+         * The caller's write was called: whatever it did to the document (even one that threw may have landed) is in
+         * the record only once the write's last command lands.
+         */
+        boolean callerWriteCalled;
 
         Turn(String token) {
             this.token = token;
@@ -435,7 +438,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      * @return what to throw: nothing was written
      */
     private MongoNotWrittenException notWrittenByTurnCommand(PrimaryWrite<T> write, Turn turn, RuntimeException e) {
-        endTurn(write.id(), turn.token);
+        endTurn(write.id(), turn.token, false); // taken (if at all) from a record without the mark, or created
         turn.intentRecorded = true;
         dropUnwrittenIntent(write, turn);
         return new MongoNotWrittenException(entityName, write.id(), e);
@@ -576,12 +579,12 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             throw new MongoNotWrittenException(entityName, id, e);
         }
         T returned;
+        turn.callerWriteCalled = true;
         try {
             returned = callerSave.get();
         } catch (RuntimeException e) {
             throw new CallerWriteException(e);
         }
-        turn.callerWrote = true;
         // the caller's write completed: from here on a failure of the store's own commands leaves the
         // version unconfirmed, never "nothing was written"
         try {
@@ -904,7 +907,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             intents.bulkWrite(List.of(deleteIntentUpsert(write, ref, version)));
             return version;
         } finally {
-            endTurn(id, again.token);
+            endTurn(id, again.token, again.afterRunOut);
         }
     }
     /**
@@ -955,7 +958,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             if (isDuplicateKey(e)) {
                 return null; // the record is there and another write holds its turn
             }
-            endTurn(id, token);
+            endTurn(id, token, true); // the record it may have taken the turn from may have had the mark
             throw e;
         }
         if (before == null) { // this command created the record
@@ -1014,26 +1017,21 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     }
 
     /**
-     * Frees a write turn whose write did not finish after its caller's write completed (the store's own last
-     * commands failed, or the version field did not grow): the next write need not wait for the lease, but the
-     * record keeps the turn's expiry, in the past, as the mark of a turn that ran out, so that the next save reads
-     * the document instead of trusting the record's last version field. A turn that cannot be freed ends with its
-     * lease, and leaves the same mark.
+     * Ends a write turn, if this write still holds it, when the write or read that took it did not finish (a write's
+     * last command and a read's learning end their turns themselves). A turn that cannot be ended ends with its
+     * lease, and then reads as one that ran out.
+     *
+     * @param keepMark whether the record may not hold what is in the document: the caller's write was called (it may
+     *                 have landed even if it threw), the turn was taken from one that ran out or was given up (whose
+     *                 mark this turn took over), or it is not known which. The turn is then freed with its expiry kept,
+     *                 in the past, as the mark that makes the next save read the document instead of trusting the
+     *                 record's last version field; otherwise both turn fields go
      */
-    private void giveUpTurn(String id, String turn) {
+    private void endTurn(String id, String turn, boolean keepMark) {
         try {
             intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TURN_OWNER, turn)),
-                    Updates.combine(Updates.unset(TURN_OWNER), Updates.set(TURN_UNTIL, Meta.date(Instant.EPOCH))));
-        } catch (RuntimeException e) {
-            LOG.warn("could not free the write turn on {}/{} ({}); it ends with its lease", entityName, id, e.toString());
-        }
-    }
-
-    /** Ends a write turn, if this write still holds it; a turn that cannot be ended ends with its lease. */
-    private void endTurn(String id, String turn) {
-        try {
-            intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TURN_OWNER, turn)),
-                    Updates.combine(Updates.unset(TURN_OWNER), Updates.unset(TURN_UNTIL)));
+                    Updates.combine(Updates.unset(TURN_OWNER), keepMark ? Updates.set(TURN_UNTIL,
+                            Meta.date(Instant.EPOCH)) : Updates.unset(TURN_UNTIL)));
         } catch (RuntimeException e) {
             LOG.warn("could not end the write turn on {}/{} ({}); it ends with its lease", entityName, id, e.toString());
         }
@@ -1199,11 +1197,14 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             return null;
         }
         BsonDocument meta = taken.meta();
+        // a reading that finds nothing to learn shows the record holding the document: the turn ends without a mark
+        boolean keepMark = taken.afterRunOut();
         boolean ended = false;
         try {
             BsonDocument entity = entities.find(Filters.eq("_id", ids.toBson(id))).first();
             Bson learn = unrecorded(new Held(entity, meta), now);
             if (learn == null) {
+                keepMark = false;
                 return new Held(entity, meta);
             }
             String found = entity == null ? "it deleted" : "version field " + entity.get(versionField);
@@ -1221,7 +1222,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             return matched == 0 ? null : new Held(entity, intents.find(Filters.eq("_id", new BsonString(id))).first());
         } finally {
             if (!ended) {
-                endTurn(id, token);
+                endTurn(id, token, keepMark);
             }
         }
     }
