@@ -34,7 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The mark a given-up (or run-out) write turn leaves in the entity's record: every path that takes a marked turn and
  * then ends it without its write finishing, or without the record learning the document, keeps the mark, so that no
- * later short turn trusts the record's last version field while the document is past it.
+ * later short turn trusts the record's last version field while the document is past it. Every flow that finishes
+ * leaves no mark (or every next save would go the long way); a last command that lands with its reply lost; deletes
+ * on a marked record; a caller's write that lands after its turn was taken over.
  */
 class WriteAheadTurnMarkTest extends ScriptedWriteAheadFixture {
     private DualWriter<Order> writer(String name, boolean scripted) {
@@ -304,4 +306,218 @@ class WriteAheadTurnMarkTest extends ScriptedWriteAheadFixture {
         }
     }
 
+    private void assertUnmarked(String id, String after) {
+        assertFalse(record(id).containsKey("turnUntil"), "no mark after " + after + ": " + record(id));
+    }
+
+    /** Every normal flow that finishes ends its turn without a mark: the next blind save may take the short turn. */
+    @Test
+    void successfulFlowsLeaveNoMark() {
+        try (DualWriter<Order> a = writer("A", false); DualWriter<Order> b = writer("B", false)) {
+            leanNew(a, "m0n");
+            assertTrue(save(a, "m0", "S1").fullyApplied());
+            assertUnmarked("m0", "a first turn");
+            WriteResult r = returningBeforeImage(a, "m0", "S2");
+            assertEquals("S2", search.get("m0").orElseThrow().getStatus(), "rejected copy read back: " + r);
+            assertUnmarked("m0", "a saveReturning whose copy was rejected");
+            raw.updateOne(Filters.eq("_id", "m0"), Updates.inc("version", 1L));
+            a.read("m0");
+            assertUnmarked("m0", "a read that learned an outside write");
+            assertTrue(save(a, "m0", "S3").fullyApplied());
+            assertUnmarked("m0", "a save after a learning read");
+            assertTrue(a.saveWith("m0", () -> orders.updateOne(Filters.eq("_id", "m0"), Updates.combine(
+                    Updates.set("status", "S4"), Updates.inc("version", 1L))),
+                    WriteOptions.builder().expectedVersion(a.read("m0").orElseThrow().version()).build()).fullyApplied());
+            assertUnmarked("m0", "a save with an expected version");
+            assertTrue(delete(a, "m0").fullyApplied());
+            assertUnmarked("m0", "a delete");
+            delete(b, "m0");
+            assertUnmarked("m0", "a delete of nothing");
+            assertTrue(save(b, "m0", "S5").fullyApplied());
+            assertUnmarked("m0", "a save after a delete");
+            assertTrue(saveReturning(b, "m0", "S6").fullyApplied());
+            assertUnmarked("m0", "a saveReturning");
+            WriteResult other = save(a, "m0", "S7");
+            assertUnmarked("m0", "a save on the other instance " + other);
+            assertConverged("m0", a, b);
+        }
+    }
+
+    /**
+     * A's save's last command lands and its reply is lost: the record holds the save (last=3) and no mark; A's stale
+     * memory and B's then go the long way, and before-images are caught.
+     */
+    @Test
+    void aLastCommandThatLandsWithItsReplyLost() {
+        try (DualWriter<Order> a = writer("A", true); DualWriter<Order> b = writer("B", false)) {
+            save(a, "m1", "S1");
+            save(b, "m1", "S2");
+            a.operations().flushAcknowledgements();
+            b.operations().flushAcknowledgements();
+            script.first("bulkWrite", () -> { }).landThenLoseReply("bulkWrite", () -> { });
+            assertThrows(RuntimeException.class, () -> save(a, "m1", "S3"));
+            assertTrue(script.done());
+            assertEquals(3, field("m1"));
+            assertEquals(3, record("m1").getNumber("last").longValue(), "the landed last command: " + record("m1"));
+            assertUnmarked("m1", "a landed last command");
+            WriteResult r = returningBeforeImage(a, "m1", "S4");
+            assertEquals("S4", search.get("m1").orElseThrow().getStatus(), "own state on A: " + r);
+            WriteResult r2 = returningBeforeImage(b, "m1", "S5");
+            assertEquals("S5", search.get("m1").orElseThrow().getStatus(), "own state on B: " + r2);
+            assertConverged("m1", a, b);
+        }
+    }
+
+    /** A delete's last command lands, its reply lost; B re-creates and saves returning before-images. */
+    @Test
+    void aDeletesLastCommandThatLandsWithItsReplyLost() {
+        try (DualWriter<Order> a = writer("A", true); DualWriter<Order> b = writer("B", false)) {
+            save(a, "m2", "S1");
+            save(b, "m2", "S2");
+            a.operations().flushAcknowledgements();
+            b.operations().flushAcknowledgements();
+            script.landThenLoseReply("bulkWrite", () -> { });
+            assertThrows(RuntimeException.class, () -> delete(a, "m2"));
+            assertTrue(script.done());
+            WriteResult again = saveReturning(b, "m2", "S3");
+            WriteResult r = returningBeforeImage(b, "m2", "S4");
+            assertEquals("S4", search.get("m2").orElseThrow().getStatus(), "own state: " + r + " after " + again);
+            WriteResult r2 = returningBeforeImage(a, "m2", "S5");
+            assertEquals("S5", search.get("m2").orElseThrow().getStatus(), "own state: " + r2);
+            assertConverged("m2", a, b);
+        }
+    }
+
+    /**
+     * A's caller's write is slower than the write lease (outside the contract: a caller's write must finish within
+     * it): meanwhile B takes the run-out turn, reads, saves and finishes, which clears the mark; then A's write lands.
+     * A's last command finds its turn gone and marks the record again, so B's next blind save reads the document
+     * (at 4) instead of trusting the field 3 its own save left.
+     */
+    @Test
+    void aCallersWriteLandingAfterItsTurnWasTakenOverAndFinished() {
+        try (DualWriter<Order> a = writer("A", false); DualWriter<Order> b = writer("B", false)) {
+            save(a, "m3", "S1");
+            save(b, "m3", "S2");
+            a.operations().flushAcknowledgements();
+            b.operations().flushAcknowledgements();
+            WriteResult[] meanwhile = new WriteResult[1];
+            assertThrows(RuntimeException.class, () -> a.saveWith("m3", () -> {
+                clock.advance(Duration.ofMinutes(2));
+                meanwhile[0] = save(b, "m3", "B3");
+                orders.updateOne(Filters.eq("_id", "m3"), Updates.combine(Updates.set("status", "SLOW"),
+                        Updates.inc("version", 1L)));
+            }));
+            assertEquals(4, field("m3"));
+            String between = "record between: " + record("m3") + ", B's save " + meanwhile[0];
+            WriteResult r = returningBeforeImage(b, "m3", "S5");
+            assertEquals("S5", search.get("m3").orElseThrow().getStatus(), "own state: " + r + " (" + between + ")");
+            assertConverged("m3", a, b);
+        }
+    }
+
+
+    /** After the mark, B (remembering last=2) saves on the marked turn; its last command lands with its reply lost. */
+    @Test
+    void aSaveOnTheMarkedTurnWhoseLastCommandLandsWithItsReplyLost() {
+        try (DualWriter<Order> a = writer("A", true); DualWriter<Order> b = writer("B", true)) {
+            markedAheadOfTheRecord(a, b, "m5");
+            script.first("bulkWrite", () -> { }).landThenLoseReply("bulkWrite", () -> { });
+            assertThrows(RuntimeException.class, () -> save(b, "m5", "S4"));
+            assertTrue(script.done());
+            assertEquals(4, field("m5"));
+            assertEquals(4, record("m5").getNumber("last").longValue(), "held: " + record("m5"));
+            assertUnmarked("m5", "the landed last command");
+            WriteResult r = returningBeforeImage(a, "m5", "S5");
+            assertEquals("S5", search.get("m5").orElseThrow().getStatus(), "own state: " + r);
+            WriteResult r2 = returningBeforeImage(b, "m5", "S6");
+            assertEquals("S6", search.get("m5").orElseThrow().getStatus(), "own state: " + r2);
+            assertConverged("m5", a, b);
+        }
+    }
+
+    /** A caller's write that landed and then lost its reply holds the turn until its lease; after it, B reads first. */
+    @Test
+    void aLostReplyWriteThatLandedWithinItsLease() {
+        try (DualWriter<Order> a = writer("A", false); DualWriter<Order> b = writer("B", false)) {
+            save(a, "m6", "S1");
+            save(b, "m6", "S2");
+            a.operations().flushAcknowledgements();
+            b.operations().flushAcknowledgements();
+            assertThrows(RuntimeException.class, () -> a.saveWith("m6", () -> {
+                orders.updateOne(Filters.eq("_id", "m6"), Updates.combine(Updates.set("status", "S3"),
+                        Updates.inc("version", 1L)));
+                throw lostReply();
+            }));
+            clock.advance(Duration.ofMinutes(2));
+            WriteResult r = returningBeforeImage(b, "m6", "S4");
+            assertEquals("S4", search.get("m6").orElseThrow().getStatus(), "own state: " + r);
+            WriteResult r2 = returningBeforeImage(a, "m6", "S5");
+            assertEquals("S5", search.get("m6").orElseThrow().getStatus(), "own state: " + r2);
+            assertConverged("m6", a, b);
+        }
+    }
+
+    /**
+     * After the mark, a delete whose caller's delete throws (nothing deleted): the record gets a tombstone and keeps
+     * the mark; a read, then saves returning before-images on both instances.
+     */
+    @Test
+    void aFailedDeleteOnTheMarkedTurnThenSaves() {
+        try (DualWriter<Order> a = writer("A", true); DualWriter<Order> b = writer("B", false)) {
+            markedAheadOfTheRecord(a, b, "m7");
+            assertThrows(RuntimeException.class, () -> b.deleteWith("m7", () -> {
+                throw new IllegalStateException("the application refuses the delete");
+            }));
+            String between = "record between: " + record("m7");
+            assertEquals("S3", b.read("m7").orElseThrow().state().orElseThrow().getStatus());
+            WriteResult r = returningBeforeImage(b, "m7", "S4");
+            assertEquals("S4", search.get("m7").orElseThrow().getStatus(), "own state: " + r + " (" + between + ")");
+            WriteResult r2 = returningBeforeImage(a, "m7", "S5");
+            assertEquals("S5", search.get("m7").orElseThrow().getStatus(), "own state: " + r2);
+            assertConverged("m7", a, b);
+        }
+    }
+
+    /** After the mark, deleteWith then saveWith (re-creation) and before-images on both instances. */
+    @Test
+    void aDeleteAfterTheMarkThenReCreation() {
+        try (DualWriter<Order> a = writer("A", true); DualWriter<Order> b = writer("B", false)) {
+            markedAheadOfTheRecord(a, b, "m8");
+            WriteResult d = delete(b, "m8");
+            assertTrue(d.fullyApplied(), "deleted: " + d);
+            assertTrue(search.get("m8").isEmpty());
+            WriteResult s = saveReturning(a, "m8", "S4");
+            assertTrue(s.version() > d.version(), "above the delete: " + s + " after " + d);
+            WriteResult r = returningBeforeImage(a, "m8", "S5");
+            assertEquals("S5", search.get("m8").orElseThrow().getStatus(), "own state: " + r);
+            WriteResult r2 = returningBeforeImage(b, "m8", "S6");
+            assertEquals("S6", search.get("m8").orElseThrow().getStatus(), "own state: " + r2);
+            assertConverged("m8", a, b);
+        }
+    }
+    /**
+     * A caller's write whose reply was lost lands only after its lease ran out and another instance saved (outside
+     * the contract: nothing can mark the record then). A before-image returned meanwhile may be delivered as the save,
+     * but the lost write's intent, its version unknown, has recovery bring the sink to the primary.
+     */
+    @Test
+    void aLostReplyWriteLandingAfterTheLeaseStillConverges() {
+        try (DualWriter<Order> a = writer("A", false); DualWriter<Order> b = writer("B", false)) {
+            save(a, "m10", "S1");
+            save(b, "m10", "S2");
+            a.operations().flushAcknowledgements();
+            b.operations().flushAcknowledgements();
+            assertThrows(RuntimeException.class, () -> a.saveWith("m10", () -> {
+                throw lostReply();
+            }));
+            clock.advance(Duration.ofMinutes(2));
+            save(b, "m10", "B3");
+            orders.updateOne(Filters.eq("_id", "m10"), Updates.combine(Updates.set("status", "LATE"),
+                    Updates.inc("version", 1L)));
+            returningBeforeImage(b, "m10", "S5");
+            assertConverged("m10", a, b);
+            assertEquals("S5", search.get("m10").orElseThrow().getStatus());
+        }
+    }
 }

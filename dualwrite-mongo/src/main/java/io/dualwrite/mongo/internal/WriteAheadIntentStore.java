@@ -310,9 +310,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         /** The command that took the turn created the entity's record, its version base with it. */
         boolean created;
         /**
-         * The turn was taken from a write whose turn ran out instead of being ended: that write's outcome is unknown
-         * (its last command failed, its caller's write may land late, or its instance stopped), so the document may
-         * be past what the record says.
+         * The turn was taken from one that ran out or was given up instead of being ended by its write: that write's
+         * outcome is not in the record (its caller's write threw or may land late, its last command failed, or its
+         * instance stopped), so the document may be past what the record says.
          */
         boolean afterRunOut;
         /**
@@ -850,7 +850,27 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         // delivers, delivers what is there
         BulkWriteResult r = intents.bulkWrite(models, new BulkWriteOptions().ordered(false));
         turn.ended = true;
-        return r.getMatchedCount() + r.getUpserts().size() == models.size();
+        boolean all = r.getMatchedCount() + r.getUpserts().size() == models.size();
+        if (!all) {
+            markIfFree(write.id());
+        }
+        return all;
+    }
+
+    /**
+     * A write whose turn was over before its last command (its lease ran out: a caller's write slower than the lease,
+     * or clocks that disagree by more than it) may have landed after another write took the turn over and finished,
+     * which cleared the mark: the record is marked again, unless a write holds the turn now, so that the next save
+     * reads the document. A mark where none was needed costs that save one read.
+     */
+    private void markIfFree(String id) {
+        try {
+            intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.exists(TURN_OWNER, false),
+                    Filters.exists(TURN_UNTIL, false)), Updates.set(TURN_UNTIL, Meta.date(Instant.EPOCH)));
+        } catch (RuntimeException e) {
+            LOG.warn("could not mark the record of {}/{} after its write's turn ran out ({})", entityName, id,
+                    e.toString());
+        }
     }
 
     /** @return the update that records a delete's intent at (at least) {@code version}, whether or not it is still there */
