@@ -56,6 +56,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -316,6 +317,46 @@ class CommandCountTest {
         // the turn and the intent, the caller's write, and one command that records the version and ends the turn
         assertTrue(c.callerPerSave() <= 3.0 + RACES, "a save that returns what it saved costs three commands: " + c);
         assertTrue(c.acksPerSave() <= ACK_SHARE, "acknowledgements cost at most " + ACK_SHARE + " per save: " + c);
+    }
+
+    /**
+     * A caller's write that fails on its own optimistic lock (its update's version filter matched nothing) leaves the
+     * entity's turn marked, since the store cannot tell that it wrote nothing: the next save takes the turn the long
+     * way and reads the document first, two commands more, and the save after it costs four again.
+     */
+    @Test
+    void aSaveAfterTheCallersOptimisticLockingFailureReadsTheDocumentOnce() {
+        MongoCollection<Order> orders = db.getCollection("orders", Order.class).withCodecRegistry(Collections.POJOS);
+        Bson byId = Filters.eq("_id", "x1");
+        try (DualWriter<Order> w = writeAheadWriter(orders)) {
+            for (String status : List.of("NEW", "S1")) {
+                w.saveWith("x1", () -> orders.updateOne(byId, Updates.combine(Updates.set("status", status),
+                        Updates.inc("version", 1L)), new UpdateOptions().upsert(true)));
+            }
+            w.operations().flushAcknowledgements();
+            counter.reset();
+            assertThrows(IllegalStateException.class, () -> w.saveWith("x1", () -> {
+                if (orders.updateOne(Filters.and(byId, Filters.eq("version", 0L)), Updates.set("status", "LOST"))
+                        .getMatchedCount() == 0) {
+                    throw new IllegalStateException("optimistic locking failure: the version was not 0");
+                }
+            }));
+            int failed = counter.onThread(Thread.currentThread());
+            int[] saves = new int[2];
+            for (int i = 0; i < saves.length; i++) {
+                String status = "S" + (i + 2);
+                counter.reset();
+                WriteResult r = w.saveWith("x1", () -> orders.updateOne(byId, Updates.combine(
+                        Updates.set("status", status), Updates.inc("version", 1L))));
+                assertTrue(r.fullyApplied() && r.versionKnown(), "delivered: " + r);
+                saves[i] = counter.onThread(Thread.currentThread());
+            }
+            System.out.printf("[commands] write-ahead saveWith after the caller's optimistic-locking failure: the failed"
+                    + " save %d, the next %d, the one after %d%n", failed, saves[0], saves[1]);
+            assertEquals(4, saves[1], "the save after costs four again");
+            assertEquals(6, saves[0], "the next save reads the document first: the short turn it could not have (its"
+                    + " intent recorded), the turn the long way, the read, then the four-command save's last three");
+        }
     }
 
     @Test

@@ -858,10 +858,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     }
 
     /**
-     * A write whose turn was over before its last command (its lease ran out: a caller's write slower than the lease,
-     * or clocks that disagree by more than it) may have landed after another write took the turn over and finished,
-     * which cleared the mark: the record is marked again, unless a write holds the turn now, so that the next save
-     * reads the document. A mark where none was needed costs that save one read.
+     * A write whose last command did not land everywhere: its turn was over (its lease ran out: a caller's write
+     * slower than the lease, or clocks that disagree by more than it), and its caller's write may have landed after
+     * another write took the turn over and finished, which cleared the mark; or its intent went meanwhile. The record
+     * is marked again, unless a write holds the turn now, so that the next save reads the document. A mark where none
+     * was needed costs that save one read.
      */
     private void markIfFree(String id) {
         try {
@@ -1037,9 +1038,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     }
 
     /**
-     * Ends a write turn, if this write still holds it, when the write or read that took it did not finish (a write's
-     * last command and a read's learning end their turns themselves). A turn that cannot be ended ends with its
-     * lease, and then reads as one that ran out.
+     * Ends a write turn, if this write still holds it, other than by a write's last command or a read's learning
+     * (which end their turns themselves): a write or read that did not finish, a read that found nothing to learn,
+     * a delete's second turn. A turn that cannot be ended ends with its lease, and then reads as one that ran out.
      *
      * @param keepMark whether the record may not hold what is in the document: the caller's write was called (it may
      *                 have landed even if it threw), the turn was taken from one that ran out or was given up (whose

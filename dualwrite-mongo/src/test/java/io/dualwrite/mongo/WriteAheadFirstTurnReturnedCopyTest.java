@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * needs to refuse an entity returned "as it was before the save" (docs/mongodb.md: "a version field not above the
  * one before the save ... reads the document back"). Each case beside the same steps on the long way.
  */
-class WriteAheadFirstTurnAttackTest extends ScriptedWriteAheadFixture {
+class WriteAheadFirstTurnReturnedCopyTest extends ScriptedWriteAheadFixture {
 
 
     /** An outside document at version field 3; the caller's immutable-style save returns its input, one behind. */

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * back older or re-inserted, a TTL delete before a delete through the store, a blind save over a document the codec
  * cannot read.
  */
-class WriteAheadAttackTest extends ScriptedWriteAheadFixture {
+class WriteAheadOutsideWritesTest extends ScriptedWriteAheadFixture {
     /**
      * A document that existed before the store managed it (no record) is repaired: the read delivers it at base 1
      * + its version field, and no record learns that version. Code outside the store then puts an older copy back

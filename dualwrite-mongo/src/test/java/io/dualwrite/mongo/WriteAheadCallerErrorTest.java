@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The write-ahead store when the caller's lambda throws an Error after its write landed, and after a lost closing reply. */
-class WriteAheadAttackHoldsTest extends ScriptedWriteAheadFixture {
+class WriteAheadCallerErrorTest extends ScriptedWriteAheadFixture {
     /**
      * A short-turn saveReturning whose lambda's write lands, then the lambda throws an Error: the caller gets the
      * Error, the turn ends at once, a later save goes above the landed write, and recovery delivers.

@@ -50,7 +50,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * instances' writes, other unique indexes and other spellings of an ObjectId.
  */
 @ExtendWith(MongoExtension.class)
-class PrimaryStoreAttackTest {
+class PrimaryStoreShortcutRacesTest {
     private final MutableClock clock = new MutableClock(Fixture.START);
     private MongoCollection<Product> products;
 
@@ -68,7 +68,7 @@ class PrimaryStoreAttackTest {
         Instant now = clock.instant();
         return PrimaryWrite.<Product>builder().id(p.getId()).operation(Operation.UPSERT).state(p)
                 .intents(List.of(new IntentSpec("search", now.plus(Fixture.GRACE))))
-                .correlationId("attack-" + p.getId()).time(now).build();
+                .correlationId("race-" + p.getId()).time(now).build();
     }
 
     /**

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (one with a version field above the commit time; an outside write before the read-back), and with reads, deletes
  * and caller writes of unknown outcome racing it; each beside the same steps on the long way.
  */
-class WriteAheadFirstTurnAttack2Test extends ScriptedWriteAheadFixture {
+class WriteAheadFirstTurnOutsideDocumentTest extends ScriptedWriteAheadFixture {
 
 
     private void insertOutside(String id, long field) {
