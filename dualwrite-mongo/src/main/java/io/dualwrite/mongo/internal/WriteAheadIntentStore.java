@@ -53,6 +53,7 @@ import io.dualwrite.spi.IntentSpec;
 import io.dualwrite.spi.PrimaryWrite;
 import io.dualwrite.spi.Snapshot;
 import io.dualwrite.UnreadableEntityException;
+import org.bson.BsonDateTime;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
@@ -119,6 +120,11 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private static final String TURN_UNTIL = "turnUntil";
     /** The version field the entity's last save through the store left. */
     private static final String LAST = "last";
+    /**
+     * The {@link #TURN_UNTIL} of a turn freed without its write finishing: free to take at once, and marking the
+     * record as one that may not hold what is in the document (so is any {@code turnUntil} left by a turn that ran out).
+     */
+    private static final BsonDateTime TURN_MARK = Meta.date(Instant.EPOCH);
     /** The first pause while another write holds the entity; it doubles up to {@link #MAX_TURN_PAUSE_MILLIS}. */
     private static final long FIRST_TURN_PAUSE_MILLIS = 1;
     private static final long MAX_TURN_PAUSE_MILLIS = 100;
@@ -358,7 +364,8 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         Bson asRemembered = Filters.and(Filters.eq("_id", new BsonString(id)), Filters.exists(TURN_UNTIL, false),
                 sameBase, Filters.eq(LAST, remembered.last()), Filters.exists(TOMB, false));
         List<WriteModel<BsonDocument>> models = List.of(
-                new UpdateOneModel<>(asRemembered, takeTurnUpdate(turn.token, now)), newIntent(write, turn));
+                new UpdateOneModel<>(asRemembered, new BsonDocument("$set", turnFields(turn.token, now))),
+                newIntent(write, turn));
         BulkWriteResult r;
         try {
             r = intents.bulkWrite(models, new BulkWriteOptions().ordered(true));
@@ -393,8 +400,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         String id = write.id();
         Instant now = clock.instant();
         long start = Versions.firstVersion(write.time());
-        BsonDocument record = new BsonDocument(TURN_OWNER, new BsonString(turn.token))
-                .append(TURN_UNTIL, Meta.date(now.plus(writeLease))).append(BASE, new BsonInt64(start));
+        BsonDocument record = turnFields(turn.token, now).append(BASE, new BsonInt64(start));
         List<WriteModel<BsonDocument>> models = List.of(
                 new UpdateOneModel<>(Filters.eq("_id", new BsonString(id)), new BsonDocument("$setOnInsert", record),
                         new com.mongodb.client.model.UpdateOptions().upsert(true)),
@@ -867,7 +873,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
     private void markIfFree(String id) {
         try {
             intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.exists(TURN_OWNER, false),
-                    Filters.exists(TURN_UNTIL, false)), Updates.set(TURN_UNTIL, Meta.date(Instant.EPOCH)));
+                    Filters.exists(TURN_UNTIL, false)), Updates.set(TURN_UNTIL, TURN_MARK));
         } catch (RuntimeException e) {
             LOG.warn("could not mark the record of {}/{} after its write's turn ran out ({})", entityName, id,
                     e.toString());
@@ -968,8 +974,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
      *                          that a retry need not wait for its lease (one that cannot be ended ends with its lease)
      */
     private Taken tryTurn(String id, String token, Instant now) {
-        BsonDocument turnFields = new BsonDocument(TURN_OWNER, new BsonString(token))
-                .append(TURN_UNTIL, Meta.date(now.plus(writeLease)));
+        BsonDocument turnFields = turnFields(token, now);
         BsonDocument before;
         try {
             // the record as it was before the turn was taken: one that still names a turn had it run out
@@ -983,8 +988,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             throw e;
         }
         if (before == null) { // this command created the record
-            return new Taken(new BsonDocument("_id", new BsonString(id)).append(TURN_OWNER, turnFields.get(TURN_OWNER))
-                    .append(TURN_UNTIL, turnFields.get(TURN_UNTIL)), false);
+            BsonDocument created = new BsonDocument("_id", new BsonString(id));
+            created.putAll(turnFields);
+            return new Taken(created, false);
         }
         boolean afterRunOut = before.containsKey(TURN_UNTIL);
         BsonDocument meta = before.clone();
@@ -1019,9 +1025,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
                 Filters.or(Filters.exists(TURN_UNTIL, false), Filters.lte(TURN_UNTIL, Meta.date(now))));
     }
 
-    /** @return the update that gives the entity's write turn to {@code token}, for one write lease from {@code now} */
-    private Bson takeTurnUpdate(String token, Instant now) {
-        return Updates.combine(Updates.set(TURN_OWNER, token), Updates.set(TURN_UNTIL, Meta.date(now.plus(writeLease))));
+    /** @return the record's fields that give the entity's write turn to {@code token}, for one write lease from {@code now} */
+    private BsonDocument turnFields(String token, Instant now) {
+        return new BsonDocument(TURN_OWNER, new BsonString(token)).append(TURN_UNTIL, Meta.date(now.plus(writeLease)));
     }
 
     /**
@@ -1052,7 +1058,7 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
         try {
             intents.updateOne(Filters.and(Filters.eq("_id", new BsonString(id)), Filters.eq(TURN_OWNER, turn)),
                     Updates.combine(Updates.unset(TURN_OWNER), keepMark ? Updates.set(TURN_UNTIL,
-                            Meta.date(Instant.EPOCH)) : Updates.unset(TURN_UNTIL)));
+                            TURN_MARK) : Updates.unset(TURN_UNTIL)));
         } catch (RuntimeException e) {
             LOG.warn("could not end the write turn on {}/{} ({}); it ends with its lease", entityName, id, e.toString());
         }
