@@ -1231,7 +1231,9 @@ public final class WriteAheadIntentStore<T> extends MongoStoreBase<T> implements
             BsonDocument entity = entities.find(Filters.eq("_id", ids.toBson(id))).first();
             Bson learn = unrecorded(new Held(entity, meta), now);
             if (learn == null) {
-                keepMark = false;
+                // a document whose version field is not a number (being rewritten outside the store) tells nothing:
+                // the record may still be behind it
+                keepMark = keepMark && entity != null && !entity.isNumber(versionField);
                 return new Held(entity, meta);
             }
             String found = entity == null ? "it deleted" : "version field " + entity.get(versionField);
