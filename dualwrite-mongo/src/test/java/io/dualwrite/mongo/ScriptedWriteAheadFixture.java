@@ -21,6 +21,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.DualWriter;
+import io.dualwrite.PrimaryWriteException;
 import io.dualwrite.WriteResult;
 import io.dualwrite.memory.InMemoryDeadLetterStore;
 import io.dualwrite.memory.InMemorySink;
@@ -35,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -137,6 +139,35 @@ abstract class ScriptedWriteAheadFixture {
         for (int i = 0; i < 3; i++) {
             assertTrue(save(w, prefix + i, "NEW").fullyApplied());
         }
+    }
+
+    /** @return the entity's record in the intent collection */
+    BsonDocument record(String id) {
+        return intents.find(Filters.eq("_id", id)).first();
+    }
+
+    /** @return the version field of the entity's document */
+    long field(String id) {
+        return raw.find(Filters.eq("_id", id)).first().getNumber("version").longValue();
+    }
+
+    /**
+     * A saves S1, B saves S2 (B remembers last=2), A saves S3 whose last command is refused: the document is at 3, the
+     * record at last=2 and marked.
+     */
+    void markedAheadOfTheRecord(DualWriter<Order> a, DualWriter<Order> b, String id) {
+        save(a, id, "S1");
+        save(b, id, "S2");
+        a.operations().flushAcknowledgements();
+        b.operations().flushAcknowledgements();
+        // A's short turn does not match (A remembers the record at last 1) and it goes the long way; its last command
+        // is refused
+        script.first("bulkWrite", () -> { }).refuse("bulkWrite");
+        assertThrows(PrimaryWriteException.class, () -> save(a, id, "S3"));
+        assertTrue(script.done());
+        assertEquals(3, field(id));
+        assertEquals(2, record(id).getNumber("last").longValue());
+        assertTrue(record(id).containsKey("turnUntil"), "the given-up turn is marked: " + record(id));
     }
 
     /** The application's delete of the document. */

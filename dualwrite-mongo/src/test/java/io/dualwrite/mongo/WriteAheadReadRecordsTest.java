@@ -47,12 +47,6 @@ class WriteAheadReadRecordsTest extends ScriptedWriteAheadFixture {
         return writer(name, scripted, SHORT_WAIT);
     }
 
-
-    private BsonDocument record(String id) {
-        return intents.find(Filters.eq("_id", id)).first();
-    }
-
-
     private MongoWriteAheadStore<Order> store() {
         return MongoWriteAheadStore.builder(db, orders).versionField("version").intentCollection(intents)
                 .writeLease(Duration.ofMinutes(1), SHORT_WAIT).clock(clock).build();

@@ -128,14 +128,6 @@ class WriteAheadTurnMarkFaultsTest extends ScriptedWriteAheadFixture {
                 .sink("search", search, Fixture.ONE_ATTEMPT).build();
     }
 
-    private BsonDocument record(String id) {
-        return intents.find(Filters.eq("_id", id)).first();
-    }
-
-    private long field(String id) {
-        return raw.find(Filters.eq("_id", id)).first().getNumber("version").longValue();
-    }
-
     private void landed(String id, String status) {
         orders.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("status", status), Updates.inc("version", 1L)));
     }
@@ -414,14 +406,7 @@ class WriteAheadTurnMarkFaultsTest extends ScriptedWriteAheadFixture {
     @Test
     void aPoisonVersionFieldSeenByTheLearningTurnOfARead() {
         try (DualWriter<Order> a = writer("A", true); DualWriter<Order> b = writer("B", false)) {
-            save(a, "p3", "S1");
-            save(b, "p3", "S2");
-            a.operations().flushAcknowledgements();
-            b.operations().flushAcknowledgements();
-            script.first("bulkWrite", () -> { }).refuse("bulkWrite");
-            assertThrows(PrimaryWriteException.class, () -> save(a, "p3", "S3"));
-            assertTrue(script.done());
-            assertTrue(record("p3").containsKey("turnUntil"), "marked: " + record("p3"));
+            markedAheadOfTheRecord(a, b, "p3");
             script.first("findOneAndUpdate", () -> raw.updateOne(Filters.eq("_id", "p3"),
                     Updates.set("version", new BsonString("3"))));
             assertThrows(RuntimeException.class, () -> a.read("p3"));
@@ -435,21 +420,10 @@ class WriteAheadTurnMarkFaultsTest extends ScriptedWriteAheadFixture {
 
     // ---------------------------------------------------------------- 5. recovery between
 
-    private void markedAhead(DualWriter<Order> a, DualWriter<Order> b, String id) {
-        save(a, id, "S1");
-        save(b, id, "S2");
-        a.operations().flushAcknowledgements();
-        b.operations().flushAcknowledgements();
-        script.first("bulkWrite", () -> { }).refuse("bulkWrite");
-        assertThrows(PrimaryWriteException.class, () -> save(a, id, "S3"));
-        assertTrue(script.done());
-        assertTrue(record(id).containsKey("turnUntil"), "marked: " + record(id));
-    }
-
     @Test
     void recoveryOnTheFailingInstanceBeforeTheNextSave() {
         try (DualWriter<Order> a = writer("A", true); DualWriter<Order> b = writer("B", false)) {
-            markedAhead(a, b, "r1");
+            markedAheadOfTheRecord(a, b, "r1");
             clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
             a.operations().recoverDue();
             String between = "record after recovery " + record("r1") + ", sink " + search.get("r1");
@@ -462,7 +436,7 @@ class WriteAheadTurnMarkFaultsTest extends ScriptedWriteAheadFixture {
     @Test
     void recoveryOnTheRememberingInstanceBeforeTheNextSave() {
         try (DualWriter<Order> a = writer("A", true); DualWriter<Order> b = writer("B", false)) {
-            markedAhead(a, b, "r2");
+            markedAheadOfTheRecord(a, b, "r2");
             clock.advance(MongoWriteAheadStore.DEFAULT_SETTLE_TIME.plus(Duration.ofMinutes(1)));
             b.operations().recoverDue();
             String between = "record after recovery " + record("r2") + ", sink " + search.get("r2");

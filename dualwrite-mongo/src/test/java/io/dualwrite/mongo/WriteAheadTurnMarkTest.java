@@ -22,7 +22,6 @@ import io.dualwrite.PrimaryWriteException;
 import io.dualwrite.VersionConflictException;
 import io.dualwrite.WriteOptions;
 import io.dualwrite.WriteResult;
-import org.bson.BsonDocument;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -42,33 +41,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WriteAheadTurnMarkTest extends ScriptedWriteAheadFixture {
     private DualWriter<Order> writer(String name, boolean scripted) {
         return writer(name, scripted, Duration.ofSeconds(5));
-    }
-
-    private BsonDocument record(String id) {
-        return intents.find(Filters.eq("_id", id)).first();
-    }
-
-    private long field(String id) {
-        return raw.find(Filters.eq("_id", id)).first().getNumber("version").longValue();
-    }
-
-    /**
-     * A saves S1, B saves S2 (B remembers last=2), A saves S3 whose last command is refused: the document is at 3, the
-     * record at last=2 and marked.
-     */
-    private void markedAheadOfTheRecord(DualWriter<Order> a, DualWriter<Order> b, String id) {
-        save(a, id, "S1");
-        save(b, id, "S2");
-        a.operations().flushAcknowledgements();
-        b.operations().flushAcknowledgements();
-        // A's short turn does not match (A remembers the record at last 1) and it goes the long way; its last command
-        // is refused
-        script.first("bulkWrite", () -> { }).refuse("bulkWrite");
-        assertThrows(PrimaryWriteException.class, () -> save(a, id, "S3"));
-        assertTrue(script.done());
-        assertEquals(3, field(id));
-        assertEquals(2, record(id).getNumber("last").longValue());
-        assertTrue(record(id).containsKey("turnUntil"), "the given-up turn is marked: " + record(id));
     }
 
     /** B, whose memory matches the record, saves S5 returning the before-image: S5 must reach the sink. */
