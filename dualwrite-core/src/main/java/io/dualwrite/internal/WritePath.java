@@ -80,7 +80,9 @@ final class WritePath<T> {
         if (core.cfg.validateSerialization()) {
             try {
                 core.cfg.json().check(entity);
-            } catch (Exception | StackOverflowError e) {
+            } catch (Exception | Error e) {
+                // an Error of the application's serializer (an assertion in a getter) is this entity's failure too
+                ErrorClassifier.rethrowIfFatal(e);
                 throw new EntitySerializationException(core.type, id, e);
             }
         }
@@ -207,8 +209,13 @@ final class WritePath<T> {
         } catch (RuntimeException e) {
             ErrorKind kind = core.classifyStore(e);
             LOG.warn("primary write of {}/{} failed ({}): {}", core.type, pw.id(), kind, e.toString());
-            throw new PrimaryWriteException("the primary could not commit " + pw.operation() + " of " + core.type + "/"
-                    + pw.id() + " (" + kind + "): " + e.getMessage() + "; no sink was touched", core.type, pw.id(), kind, e);
+            String what = kind == ErrorKind.UNKNOWN_OUTCOME
+                    ? "the primary may or may not have committed " : "the primary could not commit ";
+            String after = kind == ErrorKind.UNKNOWN_OUTCOME
+                    ? "; no sink was touched, and if it committed, its intents are recorded and recovery delivers it"
+                    : "; no sink was touched";
+            throw new PrimaryWriteException(what + pw.operation() + " of " + core.type + "/" + pw.id() + " (" + kind
+                    + "): " + e.getMessage() + after, core.type, pw.id(), kind, e);
         }
     }
 
@@ -383,7 +390,9 @@ final class WritePath<T> {
         } catch (VersionConflictException e) {
             LOG.warn("required sink '{}' failed for {}, but a newer write already replaced it; not compensated",
                     failed.name, change.idempotencyKey());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too (the codec's, on the before-image): the caller still learns that the REQUIRED sink failed
+            ErrorClassifier.rethrowIfFatal(e);
             outcomeUnknown = core.classifyStore(e) == ErrorKind.UNKNOWN_OUTCOME;
             LOG.error("required sink '{}' failed for {} and the compensation {} ({}); the primary keeps version {}{}"
                     + " and recovery delivers it", failed.name, change.idempotencyKey(),

@@ -18,11 +18,13 @@ package io.dualwrite.mongo;
 import io.dualwrite.DualWriteException;
 
 /**
- * A write-ahead commit whose caller's own write completed, but whose store could not read the
- * result back (the primary became unreachable right after): the write landed, its version is not
- * known, and its intent is recorded, so recovery delivers whatever the primary holds.
- * {@link MongoErrorClassifier} calls it {@link io.dualwrite.ErrorKind#UNKNOWN_OUTCOME}, so the
- * caller is never told that nothing was written. Immutable.
+ * A commit that wrote, but whose result the store could not confirm: a write-ahead commit whose
+ * caller's own write completed but could not be read back (the primary became unreachable right
+ * after), or a commit whose stored state the collection's codec cannot decode. The write landed with
+ * its intents recorded, so recovery delivers whatever the primary holds (or dead-letters a state it
+ * cannot read, with the codec's error). {@link MongoErrorClassifier} calls it
+ * {@link io.dualwrite.ErrorKind#UNKNOWN_OUTCOME}, so the caller is never told that nothing was
+ * written. Immutable.
  */
 public class MongoWriteUnconfirmedException extends DualWriteException {
     /** The version of the serialized form. */
@@ -36,5 +38,15 @@ public class MongoWriteUnconfirmedException extends DualWriteException {
     public MongoWriteUnconfirmedException(String entityType, String entityId, Throwable cause) {
         super("the caller's write of " + entityType + "/" + entityId + " completed, but it could not be read back: "
                 + cause + "; its intent is recorded and recovery delivers it", entityType, entityId, cause);
+    }
+
+    /**
+     * @param entityType the entity collection's name
+     * @param entityId   the entity id
+     * @param message    what the store could not confirm after the write
+     * @param cause      the failure
+     */
+    public MongoWriteUnconfirmedException(String entityType, String entityId, String message, Throwable cause) {
+        super(message, entityType, entityId, cause);
     }
 }

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,12 +93,12 @@ class WriteAheadTurnMarkFaultsTest extends ScriptedWriteAheadFixture {
         }
     }
 
-    /** Refuses every n-th bulkWrite (counted per collection wrapper). */
-    static <D> MongoCollection<D> refusingEvery(MongoCollection<D> target, int n, AtomicInteger count) {
+    /** Refuses every n-th bulkWrite (counted per collection wrapper) while {@code on}. */
+    static <D> MongoCollection<D> refusingEvery(MongoCollection<D> target, int n, AtomicInteger count, AtomicBoolean on) {
         @SuppressWarnings("unchecked")
         MongoCollection<D> c = (MongoCollection<D>) Proxy.newProxyInstance(WriteAheadTurnMarkFaultsTest.class.getClassLoader(),
                 new Class<?>[]{MongoCollection.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("bulkWrite") && count.incrementAndGet() % n == 0) {
+                    if (method.getName().equals("bulkWrite") && on.get() && count.incrementAndGet() % n == 0) {
                         throw new MongoSocketOpenException("scripted: every " + n + "th bulkWrite refused",
                                 new ServerAddress());
                     }
@@ -108,7 +109,7 @@ class WriteAheadTurnMarkFaultsTest extends ScriptedWriteAheadFixture {
                         throw x.getCause();
                     }
                     if (r instanceof MongoCollection) {
-                        return refusingEvery((MongoCollection<Object>) r, n, count);
+                        return refusingEvery((MongoCollection<Object>) r, n, count, on);
                     }
                     return r;
                 });
@@ -321,7 +322,8 @@ class WriteAheadTurnMarkFaultsTest extends ScriptedWriteAheadFixture {
     @Test
     void twoInstancesSavingConcurrentlyOneRefusingEverySeventhBulkWrite() throws Exception {
         AtomicInteger count = new AtomicInteger();
-        try (DualWriter<Order> a = writerOn("A", refusingEvery(intents, 7, count), clock);
+        AtomicBoolean refusing = new AtomicBoolean(true);
+        try (DualWriter<Order> a = writerOn("A", refusingEvery(intents, 7, count, refusing), clock);
              DualWriter<Order> b = writer("B", false)) {
             save(a, "t1", "S0");
             List<DualWriter<Order>> ws = List.of(a, b);
@@ -351,6 +353,7 @@ class WriteAheadTurnMarkFaultsTest extends ScriptedWriteAheadFixture {
                 problems.addAll(f.get(120, TimeUnit.SECONDS));
             }
             assertEquals(List.of(), problems, "versions grow on each thread");
+            refusing.set(false); // the saves below check what the refusals left, and must not meet one themselves
             String between = "record " + record("t1") + ", field " + field("t1");
             ownState(a, "t1", "RA", between);
             ownState(b, "t1", "RB", between);

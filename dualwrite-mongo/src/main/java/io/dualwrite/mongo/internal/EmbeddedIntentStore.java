@@ -33,6 +33,7 @@ import io.dualwrite.mongo.DualWriteFilters;
 import io.dualwrite.mongo.MongoEntityTooLargeException;
 import io.dualwrite.mongo.MongoNotWrittenException;
 import io.dualwrite.mongo.MongoPrimaryStore;
+import io.dualwrite.mongo.MongoWriteUnconfirmedException;
 import io.dualwrite.mongo.events.EventRecorder;
 import io.dualwrite.spi.Ack;
 import io.dualwrite.spi.Committed;
@@ -163,7 +164,7 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                 if (landed >= 0) {
                     LOG.info("the write of {}/{} whose reply was lost had landed as version {}", entityName,
                             write.id(), landed);
-                    return attempt.committed(write, landed);
+                    return committedAfterWrite(attempt, write, landed);
                 }
                 if (unknown != null) {
                     // an insert lands only as the first commit of a document: one created by another insert shows
@@ -207,14 +208,9 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             }
             Meta next = attempt.next;
             BsonDocument doc = attempt.doc;
+            boolean written = false;
             try {
-                if (write(id, current, before, doc, write)) {
-                    if (guess == Guess.NEW) {
-                        revisions.learnNew(true);
-                    }
-                    revisions.remember(id, doc, bytes);
-                    return attempt.committed(write, next.version);
-                }
+                written = write(id, current, before, doc, write);
             } catch (IdTaken e) {
                 duplicate = e.duplicate;
             } catch (RuntimeException e) {
@@ -232,6 +228,13 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
                 unknown = e;
                 lost = e;
                 continue;
+            }
+            if (written) {
+                if (guess == Guess.NEW) {
+                    revisions.learnNew(true);
+                }
+                revisions.remember(id, doc, bytes);
+                return committedAfterWrite(attempt, write, next.version);
             }
             revisions.forget(id);
             if (guess == Guess.NEW) {
@@ -329,6 +332,23 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
             T stored = write.operation() == Operation.UPSERT ? decode(doc) : null;
             return new Committed<>(Committed.Status.WRITTEN, write.id(), version, write.operation(), stored, previous,
                     write.time(), null);
+        }
+    }
+
+    /**
+     * @return what a write that landed committed
+     * @throws MongoWriteUnconfirmedException when the state it stored cannot be decoded: it is written, with its
+     *                                        intents, so this is no "could not commit" (recovery dead-letters the
+     *                                        entity with the codec's error, or delivers it once the codec is fixed)
+     */
+    private Committed<T> committedAfterWrite(Attempt attempt, PrimaryWrite<T> write, long version) {
+        try {
+            return attempt.committed(write, version);
+        } catch (RuntimeException undecodable) {
+            throw new MongoWriteUnconfirmedException(entityName, write.id(), "the write of " + entityName + "/"
+                    + write.id() + " landed as version " + version + ", but the state it stored cannot be decoded: "
+                    + undecodable + "; its intents are recorded and recovery delivers it or dead-letters it",
+                    undecodable);
         }
     }
 
@@ -564,7 +584,9 @@ public final class EmbeddedIntentStore<T> extends MongoStoreBase<T> implements M
         if (!before.writes.isEmpty()) {
             // the revision restarts with each life of the document (a replace that dropped _dw, then an adoption): the
             // token of its last commit, unique, tells this life from an earlier one at the same revision
-            cond.add(Filters.eq(Meta.WRITES_PATH, before.writes.get(before.writes.size() - 1)));
+            // (a document of the older layout holds its one token where that layout kept it)
+            cond.add(Filters.eq(before.legacyWrite ? Meta.LEGACY_WRITE_PATH : Meta.WRITES_PATH,
+                    before.writes.get(before.writes.size() - 1)));
         }
         for (Intent i : carried) {
             cond.add(Filters.eq(Meta.PENDING_PATH + "." + i.sink() + "." + Meta.V, i.version()));

@@ -52,6 +52,12 @@ public final class EntityCodec<T> {
         BsonDocument doc = new BsonDocument();
         try (BsonDocumentWriter writer = new BsonDocumentWriter(doc)) {
             codec.encode(writer, entity, EncoderContext.builder().isEncodingCollectibleDocument(true).build());
+        } catch (Error e) {
+            // as in decode: one entity's Error (an assertion in a getter) is that entity's failure to encode, before
+            // anything is sent; the JVM's own fatal errors still pass
+            ErrorClassifier.rethrowIfFatal(e);
+            throw new org.bson.codecs.configuration.CodecConfigurationException("the codec failed to encode the"
+                    + " entity: " + e, e);
         }
         return doc;
     }

@@ -81,6 +81,8 @@ public final class Meta {
     public static final String CLAIM_PATH = DualWriteFilters.FIELD + "." + CLAIM;
     /** Path of the tokens of the last commits. */
     public static final String WRITES_PATH = DualWriteFilters.FIELD + "." + WRITES;
+    /** Path of the single last-commit token of documents written before the token list existed. */
+    static final String LEGACY_WRITE_PATH = DualWriteFilters.FIELD + "." + LEGACY_WRITE;
     /** Path of the pending intents. */
     public static final String PENDING_PATH = DualWriteFilters.FIELD + "." + PENDING;
     /** Path of the request keys. */
@@ -92,6 +94,8 @@ public final class Meta {
     Instant at;
     /** Tokens of the last commits, oldest first: the last committed {@link #version}, each one before it one less. */
     final List<String> writes = new ArrayList<>();
+    /** True when the one token in {@link #writes} is the single last-commit token of the older layout. */
+    boolean legacyWrite;
     /** True when tokens older than {@link #writes} were dropped (or never kept). */
     boolean writesCut;
     /** The token of the insert that created the document, or null. */
@@ -123,6 +127,7 @@ public final class Meta {
         } else {
             if (m.containsKey(LEGACY_WRITE)) {
                 meta.writes.add(m.getString(LEGACY_WRITE).getValue());
+                meta.legacyWrite = true;
             }
             meta.writesCut = true;
         }
