@@ -78,10 +78,12 @@ public interface ErrorClassifier {
     }
 
     /**
-     * The JVM's own fatal errors, which no part of dualwrite ever catches: an
+     * The JVM's own fatal errors, which no part of dualwrite ever classifies or takes for one entity's failure: an
      * {@link OutOfMemoryError}, an {@link InternalError} or another {@link VirtualMachineError},
      * except a {@link StackOverflowError} (one entity's deep recursion). Everything else a sink or a
-     * mapping throws, {@link Error}s included, is classified for the entity it was thrown for.
+     * mapping throws, {@link Error}s included, is classified for the entity it was thrown for. A fatal error
+     * propagates to the thread that called; on one of dualwrite's own background threads (a recovery worker, a
+     * relay) it ends the pass it was thrown in, is logged, and the next pass goes on.
      *
      * @param error a failure, not null
      * @return true when it must be left to the JVM

@@ -25,7 +25,8 @@ import java.time.Duration;
  *
  * <p>Each pass claims documents whose events are due (an indexed query on
  * {@value EmbeddedEvents#DUE_PATH}) with a lease, so several relays share the work and never
- * publish one entity at the same time; publishes each entity's events in version order to every
+ * publish one entity at the same time (a delivery starts only while the lease has room for it and
+ * for the relays' clock skew, {@link EmbeddedEventRelayBuilder#maxClockSkew}); publishes each entity's events in version order to every
  * event sink, one {@link Sink#apply} at a time; records per sink the last version published; and
  * removes the events every sink has (a tombstone whose events and intents are all gone leaves the
  * collection). A relay that dies mid-entity leaves its lease to expire; the next relay resumes
@@ -68,6 +69,13 @@ public interface EmbeddedEventRelay extends AutoCloseable {
     Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(1);
     /** Default longest retry delay. */
     Duration DEFAULT_MAX_BACKOFF = Duration.ofMinutes(5);
+    /** Default bound on how far the clocks of relays sharing a collection disagree. */
+    Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofSeconds(2);
+    /**
+     * What a lease must hold beyond a sink's longest delivery and the clock skew: the claim itself (the lease is
+     * counted from before it), so that a relay that claims a document always has room to start a delivery.
+     */
+    Duration LEASE_HEADROOM = Duration.ofSeconds(1);
 
     /**
      * @param collection the entity collection whose store records events, with its codec registry

@@ -55,6 +55,7 @@ public final class EmbeddedEventRelayBuilder<T> {
     private Duration initialBackoff = EmbeddedEventRelay.DEFAULT_INITIAL_BACKOFF;
     private Duration maxBackoff = EmbeddedEventRelay.DEFAULT_MAX_BACKOFF;
     private Duration pollInterval = EmbeddedEventRelay.DEFAULT_POLL_INTERVAL;
+    private Duration maxClockSkew = EmbeddedEventRelay.DEFAULT_MAX_CLOCK_SKEW;
     private int schemaVersion = Change.DEFAULT_SCHEMA_VERSION;
     private Clock clock = Clock.systemUTC();
     private MeterRegistry meterRegistry = new SimpleMeterRegistry();
@@ -151,11 +152,31 @@ public final class EmbeddedEventRelayBuilder<T> {
     }
 
     /**
-     * @param lease how long a claimed document stays this relay's, positive; default 30 s
+     * @param lease how long a claimed document stays this relay's, positive; default 30 s. It must hold each event
+     *              sink's longest delivery, {@link #maxClockSkew} and {@link EmbeddedEventRelay#LEASE_HEADROOM}
+     *              ({@link #build()} checks)
      * @return this
      */
     public EmbeddedEventRelayBuilder<T> lease(Duration lease) {
         this.lease = Args.positive(lease, "lease");
+        return this;
+    }
+
+    /**
+     * How far the clocks of the relays that share the collection may disagree. A lease's end is written with the
+     * claiming relay's clock and judged with the others', so a relay starts a delivery only while its lease has room
+     * for the longest delivery plus this much: another relay whose clock is ahead by up to this much never claims the
+     * document while that delivery may still run. Keep the hosts' clocks in step (NTP) to well within it.
+     *
+     * @param skew not negative; default 2 s
+     * @return this
+     */
+    public EmbeddedEventRelayBuilder<T> maxClockSkew(Duration skew) {
+        Objects.requireNonNull(skew, "skew");
+        if (skew.isNegative()) {
+            throw new IllegalArgumentException("maxClockSkew must not be negative: " + skew);
+        }
+        this.maxClockSkew = skew;
         return this;
     }
 
@@ -247,15 +268,17 @@ public final class EmbeddedEventRelayBuilder<T> {
         }
         for (Map.Entry<String, EventRelaySettings.EventSink<T>> e : sinks.entrySet()) {
             Duration longest = DefaultEmbeddedEventRelay.longestDelivery(e.getValue().settings());
-            if (longest.compareTo(lease) >= 0) {
+            if (longest.plus(maxClockSkew).plus(EmbeddedEventRelay.LEASE_HEADROOM).compareTo(lease) > 0) {
                 throw new IllegalStateException("the lease of " + lease + " cannot hold one delivery to event sink '"
                         + e.getKey() + "', which may take " + longest + " (attempt timeout × attempts, and the"
-                        + " waits between them): lengthen the lease or shorten the sink's settings");
+                        + " longest waits between them), the clock skew of " + maxClockSkew + " and "
+                        + EmbeddedEventRelay.LEASE_HEADROOM + " for the claim itself: lengthen the lease or shorten the"
+                        + " sink's settings");
             }
         }
         return new DefaultEmbeddedEventRelay<>(new EventRelaySettings<>(collection, entityType, sinks,
                 circuitBreakerRegistry, deadLetters, idType,
-                new EventRelaySettings.Passes(owner, lease, batchSize, pollInterval), maxAttempts,
+                new EventRelaySettings.Passes(owner, lease, batchSize, pollInterval, maxClockSkew), maxAttempts,
                 new RetryBackoff(initialBackoff, maxBackoff), schemaVersion, clock, meterRegistry, createIndexes));
     }
 }

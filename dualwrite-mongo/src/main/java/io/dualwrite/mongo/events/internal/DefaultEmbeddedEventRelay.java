@@ -25,6 +25,7 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.dualwrite.Change;
 import io.dualwrite.DeadLetter;
+import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.IdempotencyKeys;
 import io.dualwrite.Operation;
@@ -118,7 +119,8 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
                 b.circuitBreakerRegistry(settings.breakers());
             }
             this.sinks.put(e.getKey(), b.build());
-            this.longest.put(e.getKey(), longestDelivery(own));
+            // a delivery starts only while the lease holds it even as a relay whose clock is ahead judges it
+            this.longest.put(e.getKey(), longestDelivery(own).plus(settings.passes().maxClockSkew()));
         }
         this.deadLetters = settings.deadLetters();
         this.ids = new Ids(settings.idType());
@@ -151,6 +153,9 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
         }
         Instant now = clock.instant();
         BsonDateTime nowDate = new BsonDateTime(now.toEpochMilli());
+        // the lease's end as stored (whole milliseconds): what another relay judges, so what this one keeps within
+        BsonDateTime until = new BsonDateTime(now.plus(lease).toEpochMilli());
+        Instant leaseEnd = Instant.ofEpochMilli(until.getValue());
         Bson due = Filters.and(Filters.lte(DUE, nowDate),
                 Filters.or(Filters.exists(UNTIL, false), Filters.lte(UNTIL, nowDate)));
         List<BsonDocument> candidates = raw.find(due).sort(Sorts.ascending(DUE, "_id"))
@@ -162,11 +167,11 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
             BsonDocument claimed = raw.findOneAndUpdate(Filters.and(Filters.eq("_id", c.get("_id")),
                             Filters.eq(Meta.REV_PATH, rev), due),
                     Updates.combine(Updates.set(OWNER, new BsonString(owner)),
-                            Updates.set(UNTIL, new BsonDateTime(now.plus(lease).toEpochMilli())),
+                            Updates.set(UNTIL, until),
                             Updates.inc(Meta.REV_PATH, 1L)),
                     new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
             if (claimed != null) {
-                total += publish(claimed, now.plus(lease));
+                total += publish(claimed, leaseEnd);
             }
         }
         return total;
@@ -184,7 +189,17 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
         BsonDocument ev = doc.getDocument(DualWriteFilters.FIELD).getDocument(EventRecorder.FIELD);
         List<BsonDocument> list = new ArrayList<>();
         for (BsonValue v : ev.getArray(EventFields.LIST, new BsonArray())) {
-            list.add(v.asDocument());
+            if (v.isDocument() && v.asDocument().isNumber("v")) {
+                list.add(v.asDocument());
+            } else {
+                // a record without a version (a hand edit, a bug) cannot be ordered, published or told from another:
+                // every sink's dead letter says so, and finish drops it
+                BsonValue key = v.isDocument() ? v.asDocument().get("key") : null;
+                for (String sink : sinks.keySet()) {
+                    deadLetter(id, 0, null, key != null && key.isString() ? key.asString().getValue() : null, sink, 1,
+                            ErrorKind.PERMANENT, null, "an event record without a version cannot be published: " + v);
+                }
+            }
         }
         list.sort((a, b) -> Long.compare(a.getNumber("v").longValue(), b.getNumber("v").longValue()));
         BsonDocument sentDoc = ev.getDocument(EventFields.SENT, new BsonDocument());
@@ -202,22 +217,31 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
                 if (v <= upTo) {
                     continue;
                 }
-                if (Duration.between(clock.instant(), leaseEnd).compareTo(longest.get(s.getKey())) < 0) {
+                if (Duration.between(clock.instant(), leaseEnd).compareTo(longest.get(s.getKey())) <= 0) {
                     // never start a delivery that could outlive the lease: another relay may claim the document then
                     LOG.debug("lease on {}/{} ends before a delivery to {} could; the rest waits for the next claim",
                             collectionName, id, s.getKey());
+                    // the sink was not tried: the attempts its next event already spent stay counted
+                    BsonValue prior = earlier.get(s.getKey());
+                    if (prior != null && prior.isDocument() && prior.asDocument().isNumber("v")
+                            && prior.asDocument().getNumber("v").longValue() == v) {
+                        failed.append(s.getKey(), prior);
+                    }
                     break;
                 }
                 Change<T> change;
                 try {
                     change = changeOf(id, rec);
-                } catch (RuntimeException undecodable) {
+                } catch (RuntimeException | Error undecodable) {
+                    ErrorClassifier.rethrowIfFatal(undecodable);
                     // the event's recorded state cannot be decoded: no sink can be given it, and trying it again
-                    // changes nothing; the sink moves past it, an operator replays it once the codec is fixed
-                    String key = rec.containsKey("key") ? rec.getString("key").getValue()
+                    // changes nothing; the sink moves past it, and the dead letter records it (its version, key and
+                    // correlation id) for the operator
+                    String key = rec.isString("key") ? rec.getString("key").getValue()
                             : IdempotencyKeys.of(entityType, id, v);
-                    deadLetter(id, v, rec.getString("corr").getValue(), key, s.getKey(), 1, ErrorKind.PERMANENT, null,
-                            "the event's state cannot be decoded: " + describe(undecodable));
+                    String corr = rec.isString("corr") ? rec.getString("corr").getValue() : null;
+                    deadLetter(id, v, corr, key, s.getKey(), 1, ErrorKind.PERMANENT, null,
+                            "the event cannot be decoded: " + describe(undecodable));
                     upTo = v;
                     continue;
                 }
@@ -279,17 +303,13 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
 
     /**
      * @param settings a sink's settings
-     * @return the longest one delivery to it may take: every attempt's time limit, and the longest waits between them
+     * @return the longest one delivery to it may take: every attempt's time limit, and the longest wait between
+     *         two of them, {@link SinkSettings#maxBackoff()} (a sink that asks for a pause, a {@code Retry-After},
+     *         is waited for up to that long whatever the backoff schedule says)
      */
     public static Duration longestDelivery(SinkSettings settings) {
-        Duration waits = Duration.ZERO;
-        double wait = settings.initialBackoff().toMillis();
-        for (int i = 1; i < settings.maxAttempts(); i++) {
-            long longestWait = Math.min(settings.maxBackoff().toMillis(), (long) (wait * (1 + settings.jitter())));
-            waits = waits.plusMillis(longestWait);
-            wait *= settings.backoffMultiplier();
-        }
-        return settings.attemptTimeout().multipliedBy(settings.maxAttempts()).plus(waits);
+        return settings.attemptTimeout().multipliedBy(settings.maxAttempts())
+                .plus(settings.maxBackoff().multipliedBy(settings.maxAttempts() - 1L));
     }
 
     private static String describe(Throwable e) {
@@ -344,11 +364,14 @@ public final class DefaultEmbeddedEventRelay<T> implements EmbeddedEventRelay {
             int bytes = 0;
             Instant firstAt = null;
             for (BsonValue v : ev.getArray(EventFields.LIST, new BsonArray())) {
-                BsonDocument rec = v.asDocument();
-                if (rec.getNumber("v").longValue() > all) {
+                // (a record without a version was dead-lettered by the pass: it goes)
+                if (v.isDocument() && v.asDocument().isNumber("v") && v.asDocument().getNumber("v").longValue() > all) {
+                    BsonDocument rec = v.asDocument();
                     remaining.add(rec);
-                    bytes += rec.getNumber("n", new BsonInt32(0)).intValue();
-                    Instant at = Instant.ofEpochMilli(rec.getDateTime("at").getValue());
+                    bytes += rec.isNumber("n") ? rec.getNumber("n").intValue() : 0;
+                    // a record without its time (a hand edit) is due now; its sinks dead-letter it as undecodable
+                    Instant at = rec.isDateTime("at") ? Instant.ofEpochMilli(rec.getDateTime("at").getValue())
+                            : clock.instant();
                     firstAt = firstAt == null || at.isBefore(firstAt) ? at : firstAt;
                 }
             }

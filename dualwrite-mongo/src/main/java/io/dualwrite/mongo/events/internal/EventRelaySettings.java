@@ -77,7 +77,8 @@ public record EventRelaySettings<T>(MongoCollection<T> collection, String entity
      * @param lease        how long a claimed document stays this relay's
      * @param batchSize    the most documents claimed per pass
      * @param pollInterval the wait after a pass that found nothing
+     * @param maxClockSkew how far the clocks of relays that share the collection may disagree
      */
-    public record Passes(String owner, Duration lease, int batchSize, Duration pollInterval) {
+    public record Passes(String owner, Duration lease, int batchSize, Duration pollInterval, Duration maxClockSkew) {
     }
 }

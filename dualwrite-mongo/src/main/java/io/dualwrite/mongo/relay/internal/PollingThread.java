@@ -26,7 +26,8 @@ import java.util.function.IntSupplier;
 /**
  * The daemon thread both relays run their passes on: right after a pass that did work it runs the
  * next one; after an empty or failed pass it waits, from the shortest wait doubling up to the
- * longest. Thread-safe.
+ * longest. A pass that throws, an {@link Error} included, is logged and followed by the next after
+ * the wait: the thread ends only when stopped. Thread-safe.
  */
 public final class PollingThread {
     private static final Logger LOG = LoggerFactory.getLogger(PollingThread.class);
@@ -66,12 +67,18 @@ public final class PollingThread {
         while (!stopped) {
             try {
                 wait = pass.getAsInt() > 0 ? Duration.ZERO : grow(wait);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // an Error too (the JVM's fatal ones included): the thread is the relay's only one, and a pass it
+                // left undone is done again by the next (the documents it held come back when their lease runs out)
                 if (stopped) {
                     break;
                 }
                 wait = grow(wait);
-                LOG.warn("{}: pass failed ({}); next in {} ms", name, e.toString(), wait.toMillis());
+                if (e instanceof Error) {
+                    LOG.error("{}: pass failed with an error; next in {} ms", name, wait.toMillis(), e);
+                } else {
+                    LOG.warn("{}: pass failed ({}); next in {} ms", name, e.toString(), wait.toMillis());
+                }
             }
             if (!wait.isZero() && !stopped) {
                 LockSupport.parkNanos(this, wait.toNanos());
