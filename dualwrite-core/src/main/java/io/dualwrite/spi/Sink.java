@@ -61,6 +61,10 @@ public interface Sink<T> {
      * recovery and reconciliation. The default applies them one by one (an {@link Error} from one
      * change, unless {@linkplain ErrorClassifier#isFatal fatal}, fails that change alone, as
      * PERMANENT); a sink whose destination has a bulk request should send one request per call.
+     * When the destination refuses such a request as a whole, the sink may throw (an unchecked
+     * {@link SinkException}) instead of giving every change the same outcome: the coordinator then
+     * takes the failure for every change, except that a PERMANENT one (or a time-out) has it try each
+     * change alone, so that a change the destination refuses fails alone and the others land.
      *
      * @param changes the changes, never null
      * @return one outcome per change, in the same order

@@ -86,7 +86,7 @@ import java.util.concurrent.TimeoutException;
  *   <tr><td>other 1xx, 3xx and 4xx</td><td>{@link ErrorKind#PERMANENT}</td></tr>
  *   <tr><td>no connection, connect timeout</td><td>{@link ErrorKind#TRANSIENT}</td></tr>
  *   <tr><td>no whole reply (headers and body) within the request timeout after sending; broken,
- *       cut-off or malformed reply</td><td>{@link ErrorKind#UNKNOWN_OUTCOME}</td></tr>
+ *       cut-off or malformed reply (a status outside 100–599 included)</td><td>{@link ErrorKind#UNKNOWN_OUTCOME}</td></tr>
  * </table>
  *
  * <p>Each request has one deadline, {@link Builder#requestTimeout} from the call to {@link #send}, for the whole
@@ -263,6 +263,11 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
             LOG.debug("http {} {} -> {}: reply body over {} bytes, not read further", request.method(),
                     change.idempotencyKey(), status, MAX_REPLY_BODY_BYTES);
         }
+        if (status < 100 || status > 599) {
+            // no status HTTP defines: a reply the sink cannot read, to a request that may have been applied
+            throw failure("status " + status + " is no HTTP status", ErrorKind.UNKNOWN_OUTCOME, request, status, null,
+                    null);
+        }
         if (status / 100 == 2) {
             boolean replayed = response.headers().firstValue(replayedHeader).map("true"::equalsIgnoreCase).orElse(false);
             LOG.debug("http {} {} -> {} {}", request.method(), change.idempotencyKey(), status,
@@ -377,19 +382,49 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
         Optional<byte[]> body = bodyMapper.body(change);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(requestTimeout)
                 .method(delete ? deleteMethod : upsertMethod,
-                        body.map(HttpRequest.BodyPublishers::ofByteArray).orElse(HttpRequest.BodyPublishers.noBody()))
-                .header(IDEMPOTENCY_KEY, change.idempotencyKey())
-                .header(versionHeader, Long.toString(change.version()))
-                .header(correlationHeader, change.correlationId());
-        if (body.isPresent()) {
-            b.header("Content-Type", bodyMapper.contentType());
-        }
+                        body.map(HttpRequest.BodyPublishers::ofByteArray).orElse(HttpRequest.BodyPublishers.noBody()));
         for (HttpHeaderSupplier supplier : headerSuppliers) {
             for (Map.Entry<String, String> h : supplier.headers(change).entrySet()) {
                 b.setHeader(h.getKey(), h.getValue());
             }
         }
+        // the sink's own headers come last and win: a redelivery must carry the same key and version whatever a
+        // supplier adds; ids and correlation ids may hold characters no header may carry, so those are encoded
+        b.setHeader(IDEMPOTENCY_KEY, headerValue(change.idempotencyKey()))
+                .setHeader(versionHeader, Long.toString(change.version()))
+                .setHeader(correlationHeader, headerValue(change.correlationId()));
+        if (body.isPresent()) {
+            b.setHeader("Content-Type", bodyMapper.contentType());
+        }
         return b.build();
+    }
+
+    /**
+     * @return {@code value} as a header may carry it: unchanged when every character is one a header takes (a tab,
+     *         or U+0020 to U+00FF but DEL); otherwise percent-encoded: each UTF-8 byte of a control character, of a
+     *         character above U+00FF, of a space and of {@code %} as {@code %XX}, the rest as it is. Stable across
+     *         redeliveries; values that need no encoding are never touched, so a key that went out before is the same.
+     */
+    static String headerValue(String value) {
+        if (value.chars().allMatch(HttpSink::headerTakes)) {
+            return value;
+        }
+        StringBuilder out = new StringBuilder(value.length() + 16);
+        for (byte x : value.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xFF;
+            if (c > 0x20 && c < 0x7F && c != '%') {
+                out.append((char) c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+            }
+        }
+        return out.toString();
+    }
+
+    /** @return whether the JDK's client takes this character in a header value as it is */
+    private static boolean headerTakes(int c) {
+        return c == '\t' || (c >= 0x20 && c <= 0xFF && c != 0x7F);
     }
 
     private HttpSinkException failure(String what, ErrorKind kind, HttpRequest request, int status, Duration retryAfter,
@@ -497,7 +532,9 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
         }
 
         /**
-         * Adds a header supplier; several may be added, later ones win on the same header name.
+         * Adds a header supplier; several may be added, later ones win on the same header name. The sink's own
+         * headers ({@value #IDEMPOTENCY_KEY}, the version and correlation headers, {@code Content-Type}) always win
+         * over a supplier's, so every delivery of a change carries the same key and version.
          *
          * @param supplier extra headers per request (authentication, {@link HttpHeaderSupplier#traceparent})
          * @return this

@@ -193,7 +193,7 @@ public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, R
     public ApplyResult send(Change<T> change, StatementParameters parameters) throws JdbcSinkException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(upsertSql)) {
             parameters.bindTo(ps);
-            boolean applied = ps.executeUpdate() > 0;
+            boolean applied = updateCommitted(c, ps) > 0;
             LOG.debug("jdbc {} {} into {} -> {}", change.operation(), change.idempotencyKey(), table,
                     applied ? "applied" : "already current");
             return applied ? ApplyResult.APPLIED : ApplyResult.ALREADY_CURRENT;
@@ -336,7 +336,7 @@ public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, R
         Objects.requireNonNull(committedBefore, "committedBefore");
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(purgeSql)) {
             ps.setObject(1, OffsetDateTime.ofInstant(committedBefore, ZoneOffset.UTC));
-            int n = ps.executeUpdate();
+            int n = updateCommitted(c, ps);
             LOG.debug("purged {} tombstones from {}", n, table);
             return n;
         } catch (SQLException e) {
@@ -387,6 +387,27 @@ public final class JdbcSink<T> implements MappingSink<T, StatementParameters>, R
         return new JdbcSinkException(operation + " on " + table + " failed: SQL state "
                 + (state == null ? "none" : state) + ": " + text + (key == null ? "" : "; key " + key),
                 classifier().classify(e), state, table);
+    }
+
+    /**
+     * Runs one update, and commits it when the pool hands out connections with auto-commit off (as JPA setups
+     * configure HikariCP): returned to such a pool uncommitted, the update would be rolled back after the sink had
+     * reported it applied.
+     */
+    private static int updateCommitted(Connection c, PreparedStatement ps) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        try {
+            int n = ps.executeUpdate();
+            if (!autoCommit) {
+                c.commit();
+            }
+            return n;
+        } catch (SQLException e) {
+            if (!autoCommit) {
+                rollbackQuietly(c);
+            }
+            throw e;
+        }
     }
 
     private static void restoreAutoCommit(Connection c, boolean autoCommit) {

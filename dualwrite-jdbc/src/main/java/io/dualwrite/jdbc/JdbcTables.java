@@ -60,6 +60,9 @@ public final class JdbcTables {
         String ddl = postgresDdl(table);
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.execute(ddl);
+            if (!c.getAutoCommit()) {
+                c.commit(); // a pool with auto-commit off would roll the DDL back when the connection goes back
+            }
         }
     }
 }

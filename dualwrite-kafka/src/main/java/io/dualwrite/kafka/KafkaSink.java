@@ -234,7 +234,11 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
             if (recent.covers(change.id(), change.version())) {
                 return ApplyResult.ALREADY_CURRENT;
             }
-            await(send(record, change), change, sendTimeout);
+            long start = System.nanoTime();
+            Future<RecordMetadata> sent = send(record, change);
+            // one deadline for the call: the time send() blocked (for metadata, for buffer space) counts too
+            Duration left = sendTimeout.minusNanos(System.nanoTime() - start);
+            await(sent, change, left.isNegative() ? Duration.ZERO : left);
             return ApplyResult.APPLIED;
         } finally {
             lock.unlock();
@@ -272,12 +276,19 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
 
     private void sendBatch(List<Mapped<T, ProducerRecord<String, byte[]>>> mapped, BatchItem[] out) {
         List<Future<RecordMetadata>> futures = new ArrayList<>(mapped.size());
+        // send() may block (for the topic's metadata, for buffer space) up to max.block.ms per record: the batch
+        // stops sending once sendTimeout has gone by, and what it did not send never left
+        long sendUntil = System.nanoTime() + sendTimeout.toNanos();
         for (int i = 0; i < mapped.size(); i++) {
             Change<T> c = mapped.get(i).change();
             futures.add(null);
             try {
                 if (recent.covers(c.id(), c.version())) {
                     out[i] = BatchItem.of(ApplyResult.ALREADY_CURRENT);
+                } else if (System.nanoTime() - sendUntil >= 0) {
+                    out[i] = BatchItem.failed(new SinkException(c.idempotencyKey() + " was not sent to " + topic
+                            + ": the batch's sendTimeout of " + sendTimeout + " ran out first", ErrorKind.TRANSIENT,
+                            null));
                 } else {
                     futures.set(i, send(mapped.get(i).request(), c));
                 }
@@ -474,7 +485,9 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
 
         /**
          * @param sendTimeout how long {@code send} waits for the acknowledgement before reporting an
-         *                    unknown outcome; default 40 s (above the default delivery timeout of 30 s)
+         *                    unknown outcome; default 40 s (above the default delivery timeout of 30 s). A sink
+         *                    built from producer settings also lets the producer block for the topic's metadata
+         *                    or for buffer space ({@code max.block.ms}) this long, unless the settings say otherwise
          * @return this
          */
         public Builder<T> sendTimeout(Duration sendTimeout) {
@@ -517,6 +530,9 @@ public final class KafkaSink<T> implements MappingSink<T, ProducerRecord<String,
             Map<String, Object> config = new HashMap<>();
             config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DEFAULT_DELIVERY_TIMEOUT_MS);
             config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, DEFAULT_REQUEST_TIMEOUT_MS);
+            // send() blocks for the topic's metadata (or buffer space) before its acknowledgement is awaited: without
+            // this bound an unreachable broker held a call for Kafka's default of 60 s, whatever sendTimeout said
+            config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, sendTimeout.toMillis());
             config.putAll(producerConfig);
             Object idempotence = config.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
             if (idempotence != null && !Boolean.parseBoolean(idempotence.toString())) {

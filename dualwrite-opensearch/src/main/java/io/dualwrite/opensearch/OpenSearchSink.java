@@ -51,8 +51,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Collections;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -78,8 +78,12 @@ import java.util.Optional;
  *       {@link #LIVE_FILTER_JSON} to your own queries.</li>
  *   <li><b>Bulk.</b> {@link #sendAll(List)} (the batch of {@link #applyAll(List)}) sends one
  *       {@code _bulk} request per call and classifies each item: 2xx applied, 409 already current,
- *       408/429/5xx {@link ErrorKind#TRANSIENT}, other 4xx (the engine's mapping and parse errors)
- *       {@link ErrorKind#PERMANENT}.</li>
+ *       408/429/5xx {@link ErrorKind#TRANSIENT}, a write or read-only block or a closed index
+ *       {@link ErrorKind#TRANSIENT} (an operator lifts it), other 4xx (the engine's mapping and parse
+ *       errors) {@link ErrorKind#PERMANENT}. A request the engine refuses as a whole as invalid or too
+ *       large (400: an id it does not take; 413: a body over its limit) throws, and the coordinator
+ *       then sends each change alone, so that the change at fault fails alone; any other failure of the
+ *       whole request is every change's.</li>
  *   <li><b>Reconcilable.</b> {@link #versionsOf} reads real-time by id ({@code _mget});
  *       {@link #idsAfter} pages live documents sorted by the keyword field {@code dualwrite.id}
  *       with {@code search_after} (searches see writes after the index's refresh).</li>
@@ -463,7 +467,15 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
         } catch (Exception e) {
             SinkException failure = OpenSearchErrors.toSinkException(what, e);
             LOG.debug("{} failed as {}", what, failure.kind());
-            return Collections.nCopies(mapped.size(), BatchItem.failed(failure));
+            int status = e instanceof ResponseException
+                    ? ((ResponseException) e).getResponse().getStatusLine().getStatusCode() : 0;
+            if (failure.kind() == ErrorKind.PERMANENT && (status == 400 || status == 413)) {
+                // a request refused as a whole as invalid (an id the engine does not take) or too large may be one
+                // change's fault: thrown, it has the coordinator send each change alone, so that such a change fails
+                // alone (a refusal that is no change's fault, such as a denied access, stays every change's)
+                throw failure;
+            }
+            return Collections.nCopies(mapped.size(), BatchItem.failed(failure)); // the engine's state, every item's
         }
         JsonNode items = response.path("items");
         BatchItem[] out = new BatchItem[mapped.size()];
@@ -487,7 +499,7 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
             } else {
                 String type = item.path("error").path("type").asText("unknown");
                 out[i] = BatchItem.failed(new SinkException("index " + index + " refused " + c.idempotencyKey()
-                        + ": HTTP " + status + " " + type, OpenSearchErrors.kindOfStatus(status), null));
+                        + ": HTTP " + status + " " + type, OpenSearchErrors.kindOf(status, type), null));
                 failed++;
             }
         }
@@ -517,12 +529,8 @@ public final class OpenSearchSink<T> implements MappingSink<T, String>, ContentD
         }
     }
 
-    private String errorType(ResponseException e) {
-        try (InputStream in = e.getResponse().getEntity().getContent()) {
-            return json.readTree(in).path("error").path("type").asText("");
-        } catch (IOException | RuntimeException ignored) {
-            return "";
-        }
+    private static String errorType(ResponseException e) {
+        return OpenSearchErrors.errorType(e);
     }
 
     private static ObjectMapper defaultObjectMapper() {

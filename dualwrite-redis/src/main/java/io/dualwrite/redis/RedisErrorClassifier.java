@@ -36,7 +36,7 @@ import java.util.Set;
  *       command was in flight: {@link ErrorKind#UNKNOWN_OUTCOME} — the script may have run;</li>
  *   <li>error replies whose code says the server is busy or not ready ({@code BUSY}, {@code LOADING},
  *       {@code READONLY}, {@code MASTERDOWN}, {@code TRYAGAIN}, {@code CLUSTERDOWN}, {@code OOM},
- *       {@code NOREPLICAS}): {@link ErrorKind#TRANSIENT};</li>
+ *       {@code NOREPLICAS}, {@code MISCONF}): {@link ErrorKind#TRANSIENT};</li>
  *   <li>every other error reply ({@code WRONGTYPE}, a script error, {@code ERR ...}):
  *       {@link ErrorKind#PERMANENT} — sending it again gives the same answer;</li>
  *   <li>anything else, wrappers and {@link io.dualwrite.spi.SinkException} included:
@@ -47,7 +47,8 @@ import java.util.Set;
 public final class RedisErrorClassifier implements ErrorClassifier {
     /** Error-reply codes that mean "try again later". */
     public static final Set<String> TRANSIENT_ERROR_CODES =
-            Set.of("BUSY", "LOADING", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "OOM", "NOREPLICAS");
+            Set.of("BUSY", "LOADING", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "OOM", "NOREPLICAS",
+                    "MISCONF");
 
     private static final RedisErrorClassifier INSTANCE = new RedisErrorClassifier();
 
@@ -69,7 +70,8 @@ public final class RedisErrorClassifier implements ErrorClassifier {
             return ErrorKind.TRANSIENT;
         }
         if (e instanceof RedisCommandExecutionException) {
-            return TRANSIENT_ERROR_CODES.contains(errorCode(e.getMessage())) ? ErrorKind.TRANSIENT : ErrorKind.PERMANENT;
+            return TRANSIENT_ERROR_CODES.contains(errorCode(e.getMessage())) || transientInScript(e.getMessage())
+                    ? ErrorKind.TRANSIENT : ErrorKind.PERMANENT;
         }
         if (e instanceof RedisException) {
             String message = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
@@ -86,6 +88,23 @@ public final class RedisErrorClassifier implements ErrorClassifier {
      * @param message an error reply, for example {@code "WRONGTYPE Operation against a key ..."}
      * @return its code (the first word, upper case), or an empty string
      */
+    /**
+     * @param message an error reply
+     * @return whether it is a script's error that wraps one of the {@link #TRANSIENT_ERROR_CODES} (servers before
+     *         Redis 7 report a refused write inside a script as {@code ERR Error running script ...: MISCONF ...})
+     */
+    static boolean transientInScript(String message) {
+        if (message == null || !message.startsWith("ERR Error running script")) {
+            return false;
+        }
+        for (String word : message.split("[^A-Za-z]+")) {
+            if (TRANSIENT_ERROR_CODES.contains(word)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String errorCode(String message) {
         if (message == null) {
             return "";

@@ -43,7 +43,8 @@ public final class RedisKeyLayout {
     /**
      * @param template the key template; must contain {@code {id}} exactly once and may contain {@code {type}}
      * @return the layout
-     * @throws IllegalArgumentException if the template does not contain {@code {id}} exactly once
+     * @throws IllegalArgumentException if the template does not contain {@code {id}} exactly once, or puts
+     *                                  {@code {type}} right beside it
      */
     public static RedisKeyLayout of(String template) {
         Objects.requireNonNull(template, "template");
@@ -51,7 +52,43 @@ public final class RedisKeyLayout {
         if (first < 0 || template.indexOf(ID, first + 1) >= 0) {
             throw new IllegalArgumentException("a key template must contain {id} exactly once: " + template);
         }
+        if (template.contains(TYPE + ID) || template.contains(ID + TYPE)) {
+            throw new IllegalArgumentException("a key template must separate {type} from {id} (as in"
+                    + " dualwrite:{type}:{id}): without a separator, the keys of two entity types can be the same: "
+                    + template);
+        }
         return new RedisKeyLayout(template);
+    }
+
+    /**
+     * Checks that an entity type's keys can never be another type's: the text that separates {@code {type}} from
+     * {@code {id}} in the template must not start (or, after {@code {id}}, end) inside the type (with
+     * {@code dualwrite:{type}:{id}}, types {@code order} and {@code order:line} would give id {@code line:7} of the
+     * one and id {@code 7} of the other the same key).
+     *
+     * @param entityType an entity type
+     * @return the entity type
+     * @throws IllegalArgumentException when it contains that separator
+     */
+    public String checkEntityType(String entityType) {
+        Objects.requireNonNull(entityType, "entityType");
+        int id = template.indexOf(ID);
+        int type = template.indexOf(TYPE);
+        while (type >= 0) {
+            String between = type < id ? template.substring(type + TYPE.length(), id)
+                    : template.substring(id + ID.length(), type);
+            // another type's keys can reach into this one's when the separator can start inside the type (before
+            // {id}: "a/v1" + "/v1/" also reads as "a" + "/v1/" + "v1/..."), or end inside it (after {id})
+            boolean overlaps = type < id ? (entityType + between).indexOf(between) < entityType.length()
+                    : (between + entityType).lastIndexOf(between) > 0;
+            if (!between.isEmpty() && overlaps) {
+                throw new IllegalArgumentException("entity type '" + entityType + "' contains '" + between
+                        + "', which separates {type} from {id} in the key template " + template + ": its keys could"
+                        + " be another entity type's; choose a type without it, or another template");
+            }
+            type = template.indexOf(TYPE, type + 1);
+        }
+        return entityType;
     }
 
     /** @return the layout of {@link #DEFAULT_TEMPLATE} */

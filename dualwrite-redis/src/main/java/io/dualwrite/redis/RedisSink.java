@@ -544,11 +544,18 @@ public final class RedisSink<T> implements MappingSink<T, VersionGuardScript.Cal
 
         /**
          * @return the sink
-         * @throws IllegalStateException if no connection was given
+         * @throws IllegalStateException if no connection was given, or the entity type contains the text that separates
+         *                               {@code {type}} from {@code {id}} in the key template (see
+         *                               {@link RedisKeyLayout#checkEntityType})
          */
         public RedisSink<T> build() {
             if (connection == null) {
                 throw new IllegalStateException("a Redis connection is required: .connection(redisClient.connect())");
+            }
+            try {
+                layout.checkEntityType(entityType);
+            } catch (IllegalArgumentException sharedKeys) {
+                throw new IllegalStateException(sharedKeys.getMessage(), sharedKeys);
             }
             return new RedisSink<>(this);
         }

@@ -16,16 +16,19 @@
 package io.dualwrite.opensearch.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dualwrite.ErrorClassifier;
 import io.dualwrite.ErrorKind;
 import io.dualwrite.spi.SinkException;
 import org.opensearch.client.ResponseException;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -37,6 +40,11 @@ public final class OpenSearchErrors {
     /** The sink's classifier: engine statuses and connection failures first, then the defaults. */
     public static final ErrorClassifier CLASSIFIER = ((ErrorClassifier) OpenSearchErrors::classifyOrNull)
             .orElse(ErrorClassifier.defaults());
+
+    /** Error types that are states of the destination, not faults of a change. */
+    private static final Set<String> TRANSIENT_TYPES = Set.of("cluster_block_exception", "index_closed_exception");
+    /** Reads the bodies of refusals (the low-level client keeps them in memory). */
+    private static final ObjectMapper BODY_READER = new ObjectMapper();
 
     private OpenSearchErrors() {
     }
@@ -52,6 +60,32 @@ public final class OpenSearchErrors {
             return ErrorKind.TRANSIENT;
         }
         return ErrorKind.PERMANENT;
+    }
+
+    /**
+     * @param status an HTTP status of the whole request or of one bulk item (not 2xx, not 409)
+     * @param type   the engine's error type ({@code error.type}), or null or empty when unknown
+     * @return as {@link #kindOfStatus}, except that a state of the destination an operator sets and lifts (a write
+     *         or read-only block, {@code cluster_block_exception}; a closed index, {@code index_closed_exception}) is
+     *         TRANSIENT whatever its status: the same change succeeds once it is lifted
+     */
+    public static ErrorKind kindOf(int status, String type) {
+        if (TRANSIENT_TYPES.contains(type)) {
+            return ErrorKind.TRANSIENT;
+        }
+        return kindOfStatus(status);
+    }
+
+    /**
+     * @param e a refusal of a whole request
+     * @return the engine's error type from its body ({@code error.type}), or "" when it has none or cannot be read
+     */
+    public static String errorType(ResponseException e) {
+        try (InputStream in = e.getResponse().getEntity().getContent()) {
+            return BODY_READER.readTree(in).path("error").path("type").asText("");
+        } catch (IOException | RuntimeException ignored) {
+            return "";
+        }
     }
 
     /**
@@ -86,7 +120,8 @@ public final class OpenSearchErrors {
             return ((SinkException) e).kind();
         }
         if (e instanceof ResponseException) {
-            return kindOfStatus(((ResponseException) e).getResponse().getStatusLine().getStatusCode());
+            ResponseException re = (ResponseException) e;
+            return kindOf(re.getResponse().getStatusLine().getStatusCode(), errorType(re));
         }
         if (e instanceof JsonProcessingException) {
             return ErrorKind.PERMANENT; // an entity Jackson cannot map fails the same way every time

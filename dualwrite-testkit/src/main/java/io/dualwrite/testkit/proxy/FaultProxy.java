@@ -40,8 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A TCP proxy for tests, to put between an application and a real server and break the
  * connection on purpose: add latency, cut every connection and reset new ones, black-hole the
- * traffic (connections stay open, nothing is forwarded), or close slowly. It listens on the
- * loopback interface only.
+ * traffic (connections stay open, nothing is forwarded), close slowly, or lose the next reply
+ * (the server did the work, the client never hears of it). It listens on the loopback interface
+ * only.
  *
  * <pre>{@code
  * try (FaultProxy proxy = FaultProxy.start("127.0.0.1", 6379)) {
@@ -73,6 +74,10 @@ public final class FaultProxy implements AutoCloseable {
     private volatile boolean blackHole;
     private volatile long latencyNanos;
     private volatile long slowCloseNanos;
+    /** The marker of the next reply to lose ("" for any), or null when none is to be lost. */
+    private final java.util.concurrent.atomic.AtomicReference<String> loseReply =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicLong repliesLost = new AtomicLong();
 
     private FaultProxy(InetSocketAddress upstream, int listenPort) throws IOException {
         this.upstream = upstream;
@@ -165,6 +170,42 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
+     * Loses the next reply: the next chunk the server sends back, on any connection, is dropped and
+     * its connection cut (reset), so the request reached the server and did its work, but the client
+     * never learns it: the lost reply an idempotent retry must survive. One reply only; then the proxy
+     * forwards again. With a pool of connections, or a client that talks before the request under
+     * test (a handshake), prefer {@link #loseNextReplyContaining} to pick the reply.
+     *
+     * @return this
+     */
+    public FaultProxy loseNextReply() {
+        return loseNextReplyContaining("");
+    }
+
+    /**
+     * Loses the next reply that holds {@code marker} (as ISO-8859-1 text of up to 64 characters: a
+     * command tag the server sends back, a status), as {@link #loseNextReply()} does; replies without it
+     * pass. The text is looked for anywhere in what the server sends, so pick one that only the reply
+     * under test holds.
+     *
+     * @param marker the text to look for in the server's bytes
+     * @return this
+     */
+    public FaultProxy loseNextReplyContaining(String marker) {
+        Objects.requireNonNull(marker, "marker");
+        if (marker.length() > 64) {
+            throw new IllegalArgumentException("a marker of at most 64 characters, was " + marker.length());
+        }
+        loseReply.set(marker);
+        return this;
+    }
+
+    /** @return replies lost by {@link #loseNextReply()} and {@link #loseNextReplyContaining} since start */
+    public long repliesLost() {
+        return repliesLost.get();
+    }
+
+    /**
      * Closes every open connection (after the slow-close delay, if one is set) and refuses new
      * ones until {@link #restore()}: they are reset as soon as they connect. The proxy keeps its
      * port meanwhile, so no other process can take it and {@link #restore()} cannot fail.
@@ -195,6 +236,7 @@ public final class FaultProxy implements AutoCloseable {
         slowCloseNanos = 0;
         blackHole = false;
         refusing = false;
+        loseReply.set(null);
         return this;
     }
 
@@ -287,8 +329,8 @@ public final class FaultProxy implements AutoCloseable {
             link.closeNow();
             return;
         }
-        threads.execute(() -> link.pump(client, up));
-        threads.execute(() -> link.pump(up, client));
+        threads.execute(() -> link.pump(client, up, false));
+        threads.execute(() -> link.pump(up, client, true));
     }
 
     /** Closes with SO_LINGER 0, so the peer gets a reset rather than an orderly end of stream. */
@@ -339,8 +381,10 @@ public final class FaultProxy implements AutoCloseable {
             this.up = up;
         }
 
-        void pump(Socket from, Socket to) {
+        /** @param replies whether {@code from} is the server, whose replies {@link #loseNextReply()} may drop */
+        void pump(Socket from, Socket to, boolean replies) {
             byte[] buf = new byte[BUFFER];
+            String tail = ""; // the end of the last chunk, so that a marker split across two chunks is still seen
             try {
                 InputStream in = from.getInputStream();
                 OutputStream out = to.getOutputStream();
@@ -351,6 +395,16 @@ public final class FaultProxy implements AutoCloseable {
                     }
                     if (blackHole) {
                         continue;
+                    }
+                    String marker = replies ? loseReply.get() : null;
+                    String seen = replies ? tail + new String(buf, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1) : "";
+                    tail = seen.length() > 64 ? seen.substring(seen.length() - 64) : seen;
+                    if (marker != null && seen.contains(marker) && loseReply.compareAndSet(marker, null)) {
+                        repliesLost.incrementAndGet();
+                        LOG.info("proxy :{} lost a reply of {} byte(s) and cut its connection", port, n);
+                        reset(client);
+                        closeNow();
+                        return;
                     }
                     long latency = latencyNanos;
                     if (latency > 0) {

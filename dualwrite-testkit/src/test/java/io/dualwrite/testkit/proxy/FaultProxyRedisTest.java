@@ -36,8 +36,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The proxy in front of the local Redis (127.0.0.1:6379), spoken to in RESP by hand: it forwards,
- * delays, black-holes, cuts (open connections end, new ones are reset), closes slowly, and
- * recovers on restore.
+ * delays, black-holes, cuts (open connections end, new ones are reset), closes slowly, loses a
+ * reply, and recovers on restore.
  */
 class FaultProxyRedisTest {
     private static final String HOST = "127.0.0.1";
@@ -97,6 +97,29 @@ class FaultProxyRedisTest {
         }
         assertTrue(proxy.bytesForwarded() >= 2 * ("PING\r\n".length() + "+PONG\r\n".length()),
                 "the proxy must count the bytes it forwarded");
+    }
+
+    /** The command runs on the server, its reply never arrives, its connection ends; the next reply passes. */
+    @Test
+    void aLostReplyIsTheServersWorkWithoutTheAnswer() throws IOException {
+        String key = "faultproxy:lost:" + System.nanoTime();
+        try (Socket s = connect()) {
+            proxy.loseNextReplyContaining("+OK");
+            s.getOutputStream().write(("SET " + key + " landed\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertThrows(IOException.class, () -> readLine(s.getInputStream()), "the reply is lost");
+        }
+        assertEquals(1, proxy.repliesLost());
+        try (Socket s = connect()) {
+            s.getOutputStream().write(("GET " + key + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertEquals("$6", readLine(s.getInputStream()), "the command ran");
+            assertEquals("landed", readLine(s.getInputStream()));
+            assertEquals("+PONG", ping(s), "one reply only is lost");
+            s.getOutputStream().write(("DEL " + key + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            readLine(s.getInputStream());
+        }
     }
 
     @Test
