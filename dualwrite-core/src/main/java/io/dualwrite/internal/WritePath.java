@@ -324,7 +324,17 @@ final class WritePath<T> {
         List<Future<Delivery>> futures = new ArrayList<>(targets.size() - 1);
         for (int i = 0; i < targets.size() - 1; i++) {
             SinkChannel<T> c = targets.get(i);
-            futures.add(core.executor.submit(MdcScope.propagating(() -> c.deliver(core.forSink(change, c)))));
+            java.util.concurrent.Callable<Delivery> delivery = MdcScope.propagating(() -> c.deliver(core.forSink(change, c)));
+            Future<Delivery> f;
+            try {
+                f = core.executor.submit(delivery);
+            } catch (java.util.concurrent.RejectedExecutionException refused) {
+                // the pool refused the hand-off (a bounded executor that is full, or shut down by a close racing this
+                // save): the delivery runs on this thread instead, so that its outcome, a REQUIRED sink's above all,
+                // decides the result as it would have
+                f = java.util.concurrent.CompletableFuture.completedFuture(c.deliver(core.forSink(change, c)));
+            }
+            futures.add(f);
         }
         SinkChannel<T> last = targets.get(targets.size() - 1);
         Delivery lastDelivery = last.deliver(core.forSink(change, last));
