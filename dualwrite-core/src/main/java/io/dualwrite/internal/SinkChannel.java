@@ -204,16 +204,16 @@ final class SinkChannel<T> {
      * @return how many changes one bulk call may carry and still leave time, should the call fail or time out as a
      *         whole, to send each of them alone ({@link #deliverAll}) before it runs out: any number when the sink
      *         {@linkplain Sink#appliesAllInOneCall() sends a batch in one request} (the call takes one attempt
-     *         timeout), else half of the attempt timeouts that fit, rounded up (a call of n changes may take n of them,
-     *         as may the n calls alone, so that one change that hangs is tried alone and counted instead of using up
-     *         the time of its whole batch, pass after pass); 0 when not even one call may
+     *         timeout), else half of the attempt timeouts that fit, at least one (a call of n changes may take n of
+     *         them, as may the n calls alone, so that one change that hangs is tried alone and counted instead of
+     *         using up the time of its whole batch, pass after pass); 0 when not even one call may
      */
     int changesWithin(Duration left) {
         int calls = callsWithin(left);
         if (calls <= 0) {
             return 0;
         }
-        return sink.appliesAllInOneCall() ? Integer.MAX_VALUE : (calls + 1) / 2;
+        return sink.appliesAllInOneCall() ? Integer.MAX_VALUE : Math.max(1, calls / 2);
     }
 
     /** @return how long recovery leaves an intent alone after its sink was not called (circuit open, bulkhead full) */

@@ -138,7 +138,8 @@ public interface Sink<T> {
      * one call, and a recovery pass sends the sink its whole batch in one call whenever one call can
      * end within the pass's lease. Otherwise (the default, right for an {@code applyAll} that calls
      * the destination once per change) a bulk call of n changes may take n attempt timeouts, and a
-     * pass sends only as many changes per call as can end within its lease.
+     * pass sends at most half as many changes per call as can end within its lease (at least one), so
+     * that a call that fails or times out as a whole leaves time to send each of its changes alone.
      *
      * @return true when a bulk call is one request bounded like one call; false (the default) otherwise
      */
