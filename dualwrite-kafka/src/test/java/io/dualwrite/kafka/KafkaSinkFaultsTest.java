@@ -22,10 +22,6 @@ import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.TestItem;
 import io.dualwrite.testkit.kafka.EmbeddedKafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -59,28 +55,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * docs/sinks-opensearch-kafka.md documents.
  */
 class KafkaSinkFaultsTest {
-
-    private static List<ConsumerRecord<String, byte[]>> readAll(String servers, String topic) {
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", servers),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())
-                    && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(100)).forEach(out::add);
-            }
-        }
-        return out;
-    }
-
-    private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
-        return readAll(KafkaTestSupport.kafka().bootstrapServers(), topic);
-    }
 
     private static String h(ConsumerRecord<String, byte[]> r, String name) {
         return KafkaHeaders.text(r.headers(), name).orElse(null);
@@ -125,7 +99,7 @@ class KafkaSinkFaultsTest {
         }
         Map<String, List<Long>> versions = new HashMap<>();
         Map<String, Set<Integer>> partitions = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> r : readAll(topic)) {
+        for (ConsumerRecord<String, byte[]> r : KafkaTestSupport.readAll(topic)) {
             versions.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(KafkaHeaders.entityVersion(r.headers()).orElseThrow());
             partitions.computeIfAbsent(r.key(), k -> new HashSet<>()).add(r.partition());
         }
@@ -175,7 +149,8 @@ class KafkaSinkFaultsTest {
             assertEquals(ApplyResult.APPLIED, restarted.apply(change), "a restarted sink does not know it was sent");
             assertEquals(ApplyResult.ALREADY_CURRENT, restarted.apply(change), "but now it does");
         }
-        List<ConsumerRecord<String, byte[]>> copies = readAll(topic).stream().filter(r -> "dup".equals(r.key()))
+        List<ConsumerRecord<String, byte[]>> copies = KafkaTestSupport.readAll(topic).stream()
+                .filter(r -> "dup".equals(r.key()))
                 .collect(Collectors.toList());
         System.out.println("lost ack: " + unknown + " unknown outcome(s) in " + attempts + " attempt(s); "
                 + copies.size() + " record(s) of the change");
@@ -265,7 +240,8 @@ class KafkaSinkFaultsTest {
             assertEquals(ErrorKind.PERMANENT, sink.classifier().classify(e), "too large for the topic: " + e);
             assertEquals(ApplyResult.APPLIED, sink.apply(upsert("small", 1, big("small", 1_000))));
         }
-        assertEquals(List.of("small"), readAll(topic).stream().map(ConsumerRecord::key).collect(Collectors.toList()));
+        assertEquals(List.of("small"), KafkaTestSupport.readAll(topic).stream().map(ConsumerRecord::key)
+                .collect(Collectors.toList()));
     }
 
     /**
@@ -325,7 +301,7 @@ class KafkaSinkFaultsTest {
         try (KafkaSink<TestItem> restarted = sink(topic).build()) {
             restarted.apply(upsert("t", 1, TestItem.variant("t", 1)));
         }
-        List<ConsumerRecord<String, byte[]>> records = readAll(topic);
+        List<ConsumerRecord<String, byte[]>> records = KafkaTestSupport.readAll(topic);
         assertEquals(3, records.size(), "upsert, tombstone, and the restarted sink's stale upsert");
         ConsumerRecord<String, byte[]> tomb = records.get(1);
         assertNull(tomb.value(), "a tombstone");

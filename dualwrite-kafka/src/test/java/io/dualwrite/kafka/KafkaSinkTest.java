@@ -22,11 +22,7 @@ import io.dualwrite.spi.ApplyResult;
 import io.dualwrite.spi.Sink;
 import io.dualwrite.testkit.TestItem;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.json.JsonMapper;
@@ -53,25 +49,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** What the Kafka sink writes, record by record, on a real broker. */
 class KafkaSinkTest {
 
-    /** Reads the whole topic, up to the end offsets it has now. */
-    private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(KafkaTestSupport.clientConfig(),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())
-                    && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(100)).forEach(out::add);
-            }
-        }
-        return out;
-    }
-
     private static String header(Headers h, String name) {
         return KafkaHeaders.text(h, name).orElse(null);
     }
@@ -86,7 +63,7 @@ class KafkaSinkTest {
             assertEquals(ApplyResult.APPLIED, sink.apply(upsert("p-1", 1_000_001L, lamp)));
             assertEquals(ApplyResult.APPLIED, sink.apply(delete("p-1", 1_000_002L)));
         }
-        List<ConsumerRecord<String, byte[]>> records = readAll(topic);
+        List<ConsumerRecord<String, byte[]>> records = KafkaTestSupport.readAll(topic);
         assertEquals(2, records.size(), "one record per change");
         ConsumerRecord<String, byte[]> up = records.get(0);
         assertEquals("p-1", up.key(), "the key is the entity id");
@@ -121,7 +98,7 @@ class KafkaSinkTest {
                 .json(Jackson3Json.of(upperCamel)).build()) {
             assertEquals(ApplyResult.APPLIED, sink.apply(upsert("j3", 7, new TestItem("j3", "lamp", 1200, List.of()))));
         }
-        List<ConsumerRecord<String, byte[]>> records = readAll(topic);
+        List<ConsumerRecord<String, byte[]>> records = KafkaTestSupport.readAll(topic);
         assertEquals(1, records.size(), "one record");
         JsonNode value = KafkaTestSupport.JSON.readTree(records.get(0).value());
         assertEquals("lamp", value.path("Name").asText(), "the mapper's naming strategy named the field: " + value);
@@ -145,7 +122,8 @@ class KafkaSinkTest {
                     items.stream().map(Sink.BatchItem::result).collect(Collectors.toList()),
                     "a version the sink knows is stale is not sent; the others are");
         }
-        assertEquals(4, readAll(topic).size(), "the topic holds the first send and the three sent in the batch");
+        assertEquals(4, KafkaTestSupport.readAll(topic).size(),
+                "the topic holds the first send and the three sent in the batch");
     }
 
     @Test
@@ -222,6 +200,6 @@ class KafkaSinkTest {
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(1, readAll(topic).size(), "the change must be on the topic once");
+        assertEquals(1, KafkaTestSupport.readAll(topic).size(), "the change must be on the topic once");
     }
 }

@@ -21,13 +21,22 @@ import io.dualwrite.Change;
 import io.dualwrite.Operation;
 import io.dualwrite.testkit.TestItem;
 import io.dualwrite.testkit.kafka.EmbeddedKafka;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /** The JVM-wide Kafka broker of these tests and small helpers. */
 final class KafkaTestSupport {
@@ -73,5 +82,24 @@ final class KafkaTestSupport {
     static Change<TestItem> delete(String id, long version) {
         return Change.<TestItem>builder().entityType("item").id(id).version(version).operation(Operation.DELETE)
                 .correlationId("corr-" + id + "-" + version).time(Instant.ofEpochMilli(1_764_000_000_000L)).build();
+    }
+
+    /** Reads the whole topic, up to the end offsets it has now (for at most 30 s). */
+    static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(clientConfig(), new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (end.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())
+                    && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(100)).forEach(out::add);
+            }
+        }
+        return out;
     }
 }
