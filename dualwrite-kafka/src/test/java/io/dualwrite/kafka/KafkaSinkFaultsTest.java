@@ -126,7 +126,8 @@ class KafkaSinkFaultsTest {
         int attempts = 0;
         // the producer may wait for the topic's metadata (its own max.block.ms, which the settings give here), so the
         // record always leaves; only the acknowledgement is not waited for
-        try (KafkaSink<TestItem> hasty = sink(topic).producerConfig(Map.of("max.block.ms", 10_000))
+        // linger.ms 0: each record goes out at once, before the sink's close (bounded by the same 1 ms) could drop it
+        try (KafkaSink<TestItem> hasty = sink(topic).producerConfig(Map.of("max.block.ms", 10_000, "linger.ms", 0))
                 .sendTimeout(Duration.ofMillis(1)).build()) {
             try {
                 hasty.apply(upsert("warm", 1, TestItem.variant("warm", 1))); // metadata
@@ -144,6 +145,9 @@ class KafkaSinkFaultsTest {
                     unknown++;
                 }
             }
+            // the producer's own thread sends what the calls gave up waiting for; the sink's close (bounded by the
+            // same 1 ms) would drop a record not sent yet
+            Thread.sleep(1000);
         }
         try (KafkaSink<TestItem> restarted = sink(topic).build()) {
             assertEquals(ApplyResult.APPLIED, restarted.apply(change), "a restarted sink does not know it was sent");
