@@ -466,6 +466,19 @@ class DeliveryPipelineFaultsTest {
         }
     }
 
+    /** @return a pool of one thread, busy until {@code busy} opens (at most 10 s), that refuses every other task */
+    private static java.util.concurrent.ThreadPoolExecutor fullPool(CountDownLatch busy) {
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(1, 1, 1,
+                TimeUnit.MINUTES, new java.util.concurrent.SynchronousQueue<>());
+        pool.execute(() -> {
+            try {
+                busy.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+            }
+        });
+        return pool;
+    }
+
     /**
      * The application's own bounded executor is saturated and rejects the hand-off of a REQUIRED sink's
      * delivery. The REQUIRED sink never took the write: the caller must not get a plain success.
@@ -473,15 +486,8 @@ class DeliveryPipelineFaultsTest {
     @Test
     void saturatedExecutorNeverTurnsRequiredSinkIntoSilentDeferral() throws Exception {
         WriterFixture fx = new WriterFixture();
-        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(1, 1, 1,
-                TimeUnit.MINUTES, new java.util.concurrent.SynchronousQueue<>());
         CountDownLatch busy = new CountDownLatch(1);
-        pool.execute(() -> {
-            try {
-                busy.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-            }
-        });
+        java.util.concurrent.ThreadPoolExecutor pool = fullPool(busy);
         HookSink req = new HookSink(true);
         HookSink sync = new HookSink(true);
         try (DualWriter<Product> w = fx.builder().executor(pool)
@@ -498,6 +504,82 @@ class DeliveryPipelineFaultsTest {
         } finally {
             busy.countDown();
             pool.shutdown();
+        }
+    }
+
+    /**
+     * The application's bounded executor stays full while saves go on. A sink that is not called directly needs it
+     * for its time limit, so it is never asked: each delivery is deferred, and the refusals, which say nothing of
+     * the sink, must not open its circuit breaker (which would keep a healthy sink from the next saves).
+     */
+    @Test
+    void saturatedExecutorNeverOpensAHealthySinksCircuit() throws Exception {
+        WriterFixture fx = new WriterFixture();
+        CountDownLatch busy = new CountDownLatch(1);
+        java.util.concurrent.ThreadPoolExecutor pool = fullPool(busy);
+        HookSink sink = new HookSink(false);
+        CircuitBreakerConfig quick = CircuitBreakerConfig.custom().slidingWindowSize(2).minimumNumberOfCalls(2)
+                .failureRateThreshold(50).waitDurationInOpenState(Duration.ofMinutes(5)).build();
+        try (DualWriter<Product> w = fx.builder().executor(pool)
+                .sink("s", sink, WriterFixture.fast().circuitBreaker(quick).build()).build()) {
+            for (int i = 0; i < 5; i++) {
+                WriteResult r = w.save(new Product("p" + i, "n", i));
+                assertEquals(SinkOutcome.DEFERRED, r.outcome("s").orElseThrow(), "save " + i + ": " + r);
+            }
+            assertEquals(0, sink.calls.get(), "the sink was called although the executor refused every call");
+            assertEquals("CLOSED", fx.circuitState(w, "s"), "the executor's refusals opened the sink's circuit");
+            assertEquals(5, fx.timerCount(DualWriteMetrics.SINK_APPLY, "sink", "s", "outcome", "executor_full"));
+            busy.countDown();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pool.getActiveCount() > 0 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            WriteResult after = w.save(new Product("q", "n", 1));
+            assertEquals(SinkOutcome.APPLIED, after.outcome("s").orElseThrow(), "after the pool freed up: " + after);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(0, fx.primary.read("p" + i).orElseThrow().pending().get("s").attempts(),
+                        "a call the sink never received spent an attempt of p" + i);
+            }
+        } finally {
+            busy.countDown();
+            pool.shutdown();
+        }
+    }
+
+    /**
+     * Something fails unexpectedly after the commit, while delivering (here the meter registry, as the REQUIRED
+     * sink's failed delivery is recorded). The REQUIRED sink does not hold the write, so the caller must not get a
+     * result that only defers it: the write is compensated and reported.
+     */
+    @Test
+    void unexpectedFailureWhileDeliveringToRequiredSinkIsCompensatedAndReported() {
+        WriterFixture fx = new WriterFixture();
+        fx.meters.config().meterFilter(new io.micrometer.core.instrument.config.MeterFilter() {
+            @Override
+            public io.micrometer.core.instrument.config.MeterFilterReply accept(io.micrometer.core.instrument.Meter.Id id) {
+                if (id.getName().equals(DualWriteMetrics.SINK_APPLY) && "req".equals(id.getTag("sink"))
+                        && "transient".equals(id.getTag("outcome"))) {
+                    throw new IllegalStateException("meter registry failed");
+                }
+                return io.micrometer.core.instrument.config.MeterFilterReply.NEUTRAL;
+            }
+        });
+        HookSink req = new HookSink(true);
+        req.transientFor = c -> c.operation() == Operation.UPSERT;
+        HookSink sync = new HookSink(true);
+        // the REQUIRED sink registered last: its delivery runs on the caller's thread, where the failure surfaces
+        try (DualWriter<Product> w = fx.builder()
+                .sink("sync", sync, WriterFixture.fast().build())
+                .sink("req", req, WriterFixture.fast().policy(DeliveryPolicy.REQUIRED).build()).build()) {
+            RequiredSinkFailedException e = assertThrows(RequiredSinkFailedException.class,
+                    () -> w.save(new Product("p", "n", 1)),
+                    "a save whose REQUIRED sink does not hold it returned normally");
+            assertEquals("req", e.sink());
+            assertTrue(e.compensationVersion().isPresent(), "not compensated: " + e);
+            Snapshot<Product> s = fx.primary.read("p").orElseThrow();
+            assertTrue(s.deleted(), "the primary keeps the write its REQUIRED sink never took: " + s);
+            assertTrue(req.target.get("p").isEmpty(), "the REQUIRED sink holds " + req.target.get("p"));
+            assertTrue(sync.target.get("p").isEmpty(), "the SYNC sink keeps the undone write: " + sync.target.get("p"));
         }
     }
 

@@ -235,7 +235,7 @@ final class Redeliveries<T> {
             Redelivery before = earlier.get(change.id());
             boolean counting = before != null && before.outcome() == SinkOutcome.DEFERRED
                     && before.version() == change.version();
-            // an attempt the sink never received (open circuit, full bulkhead) is not counted
+            // an attempt the sink never received (open circuit, full bulkhead, full executor) is not counted
             int attempts = (counting ? before.attempts() : 0) + (d.notCalled ? 0 : 1);
             String first = counting && before.firstError().isPresent() ? before.firstError().get()
                     : d.notCalled ? null : last;

@@ -29,7 +29,6 @@ import io.dualwrite.spi.Sink;
 import io.dualwrite.spi.SinkException;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
-import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -110,7 +109,7 @@ final class SinkChannel<T> {
         this.ownsBreaker = breakers.find(id).isEmpty();
         // a breaker the registry already holds under this name (another writer of the same type and sink) is shared
         this.circuitBreaker = breakers.circuitBreaker(id, CircuitBreakerConfig.from(settings.circuitBreaker())
-                .recordException(e -> !(e instanceof BulkheadFullException) && classifier.classify(e).isRetryable())
+                .recordException(e -> !SinkFailures.notCalled(SinkFailures.unwrap(e)) && classifier.classify(e).isRetryable())
                 .build());
 
         this.bulkhead = Bulkhead.of(id, BulkheadConfig.custom()
@@ -165,8 +164,7 @@ final class SinkChannel<T> {
     }
 
     private boolean worthRetryingNow(Throwable e) {
-        if (e instanceof CallNotPermittedException || e instanceof BulkheadFullException
-                || e instanceof InterruptedException) {
+        if (SinkFailures.notCalled(SinkFailures.unwrap(e)) || e instanceof InterruptedException) {
             return false;
         }
         if (!classifier.classify(e).isRetryable()) {
@@ -216,7 +214,10 @@ final class SinkChannel<T> {
         return sink.appliesAllInOneCall() ? Integer.MAX_VALUE : Math.max(1, calls / 2);
     }
 
-    /** @return how long recovery leaves an intent alone after its sink was not called (circuit open, bulkhead full) */
+    /**
+     * @return how long recovery leaves an intent alone after its sink was not called (circuit open, bulkhead full,
+     *         executor full)
+     */
     Duration notCalledPause() {
         if (circuitBreaker.getState() == CircuitBreaker.State.OPEN) {
             return Duration.ofMillis(settings.circuitBreaker().getWaitIntervalFunctionInOpenState().apply(1));
@@ -392,7 +393,13 @@ final class SinkChannel<T> {
         TimeLimiter limiter = calls == 1 ? timeLimiter : TimeLimiter.of(TimeLimiterConfig.custom()
                 .timeoutDuration(limit).cancelRunningFuture(true).build());
         Callable<R> task = MdcScope.propagating(call);
-        Callable<R> timed = () -> limiter.executeFutureSupplier(() -> executor.submit(task));
+        Callable<R> timed = () -> limiter.executeFutureSupplier(() -> {
+            try {
+                return executor.submit(task);
+            } catch (java.util.concurrent.RejectedExecutionException refused) {
+                throw new SinkFailures.HandOffRefused(name, refused);
+            }
+        });
         return CircuitBreaker.decorateCallable(circuitBreaker, Bulkhead.decorateCallable(bulkhead, timed));
     }
 
@@ -402,7 +409,7 @@ final class SinkChannel<T> {
             Thread.currentThread().interrupt();
             return new Delivery(null, ErrorKind.TRANSIENT, cause, attempts, false);
         }
-        boolean notCalled = cause instanceof CallNotPermittedException || cause instanceof BulkheadFullException;
+        boolean notCalled = SinkFailures.notCalled(cause);
         return new Delivery(null, classifier.classify(cause), cause, attempts, notCalled);
     }
 
@@ -411,7 +418,8 @@ final class SinkChannel<T> {
         if (d.succeeded()) {
             outcome = d.result == ApplyResult.ALREADY_CURRENT ? "already_current" : "applied";
         } else if (d.notCalled) {
-            outcome = d.error instanceof CallNotPermittedException ? "circuit_open" : "bulkhead_full";
+            outcome = d.error instanceof CallNotPermittedException ? "circuit_open"
+                    : d.error instanceof SinkFailures.HandOffRefused ? "executor_full" : "bulkhead_full";
         } else {
             outcome = d.kind.name().toLowerCase(java.util.Locale.ROOT);
         }

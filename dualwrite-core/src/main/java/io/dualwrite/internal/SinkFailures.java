@@ -31,7 +31,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * What a sink's failure is, the one way every road to a sink decides it: the entity's own failure (its mapping, or
  * an {@link Error} thrown for it) is PERMANENT whatever the sink's classifier says, a time limit that ran out is an
- * UNKNOWN_OUTCOME, a call an open circuit or a full bulkhead refused is TRANSIENT, and anything else is the sink's
+ * UNKNOWN_OUTCOME, a call an open circuit, a full bulkhead or a full executor refused is TRANSIENT, and anything else
+ * is the sink's
  * classifier's to decide (the defaults where it has no answer or throws). Also how a failure is unwrapped and
  * described in logs and dead letters. Thread-safe (stateless).
  */
@@ -60,7 +61,7 @@ final class SinkFailures {
         if (e instanceof TimeoutException) {
             return ErrorKind.UNKNOWN_OUTCOME;
         }
-        if (e instanceof CallNotPermittedException || e instanceof BulkheadFullException) {
+        if (notCalled(e)) {
             return ErrorKind.TRANSIENT;
         }
         ErrorKind kind;
@@ -71,6 +72,16 @@ final class SinkFailures {
             kind = null;
         }
         return kind != null ? kind : ErrorClassifier.defaults().classify(e);
+    }
+
+    /**
+     * @param e a failure, unwrapped
+     * @return whether it says that the sink was never asked: an open circuit, a full bulkhead, or an executor that
+     *         refused to run the call ({@link HandOffRefused}); such a failure spends no attempt, is never retried at
+     *         once and never counts against the sink's circuit breaker
+     */
+    static boolean notCalled(Throwable e) {
+        return e instanceof CallNotPermittedException || e instanceof BulkheadFullException || e instanceof HandOffRefused;
     }
 
     /**
@@ -108,6 +119,19 @@ final class SinkFailures {
 
         ErrorInSink(String sink, Error error) {
             super("sink '" + sink + "' threw " + error, ErrorKind.PERMANENT, error);
+        }
+    }
+
+    /**
+     * The coordinator's executor refused to run a sink call (a bounded pool that is full, or one shut down by a close
+     * racing the delivery): the sink was not asked, and the executor's state says nothing of the sink's health.
+     */
+    static final class HandOffRefused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HandOffRefused(String sink, java.util.concurrent.RejectedExecutionException cause) {
+            super("the writer's executor refused to run the call to sink '" + sink + "' (" + cause.getMessage()
+                    + "); the sink was not called", cause);
         }
     }
 }

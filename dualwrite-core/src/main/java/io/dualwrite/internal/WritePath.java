@@ -174,10 +174,19 @@ final class WritePath<T> {
                 throw e;
             } catch (Throwable e) {
                 // the write is committed with its intents: whatever went wrong after it, recovery delivers
-                // it, and the caller learns what was committed rather than an error that hides it
+                // it, and the caller learns what was committed rather than an error that hides it; unless a
+                // REQUIRED sink takes part, which may not hold the write: that is compensated and reported
                 ErrorClassifier.rethrowIfFatal(e);
+                WriteResult deferred = deferredResult(change, included, committed.versionKnown());
+                SinkChannel<T> required = firstRequired(included);
+                if (required != null) {
+                    LOG.error("delivering {} failed unexpectedly; REQUIRED sink '{}' may not hold it, so the write is"
+                            + " compensated", key, required.name, e);
+                    compensate(change, committed, included, deferred, required,
+                            new Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e, 0, false));
+                }
                 LOG.error("delivering {} failed unexpectedly; its intents stay and recovery delivers it", key, e);
-                result = deferredResult(change, included, committed.versionKnown());
+                result = deferred;
             }
             outcome = result.fullyApplied() ? "applied" : "deferred";
             return result;
@@ -287,6 +296,16 @@ final class WritePath<T> {
             compensate(change, committed, included, result, failedRequired, failedRequiredDelivery);
         }
         return result;
+    }
+
+    /** @return the first REQUIRED sink that takes part in the write, or null */
+    private SinkChannel<T> firstRequired(boolean[] included) {
+        for (int i = 0; i < core.channels.size(); i++) {
+            if (included[i] && core.channels.get(i).policy() == DeliveryPolicy.REQUIRED) {
+                return core.channels.get(i);
+            }
+        }
+        return null;
     }
 
     /** @return a result in which every sink that takes part is DEFERRED: its intent is pending */

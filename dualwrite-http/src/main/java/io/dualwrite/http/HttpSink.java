@@ -401,25 +401,58 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
 
     /**
      * @return {@code value} as a header may carry it: unchanged when every character is one a header takes (a tab,
-     *         or U+0020 to U+00FF but DEL); otherwise percent-encoded: each UTF-8 byte of a control character, of a
-     *         character above U+00FF, of a space and of {@code %} as {@code %XX}, the rest as it is. Stable across
-     *         redeliveries; values that need no encoding are never touched, so a key that went out before is the same.
+     *         or U+0020 to U+00FF but DEL) and it holds nothing that reads as an escape of this encoding ({@code %}
+     *         and two of {@code 0-9A-F}, or {@code %u}); otherwise percent-encoded: each UTF-8 byte of a control
+     *         character, of a character above U+00FF, of a space and of {@code %} as {@code %XX}, a lone surrogate
+     *         as {@code %u} and its four hex digits, the rest as it is. Two different values never give the same
+     *         header (an encoded one always holds an escape, one that goes unchanged never does), it is the same on
+     *         every redelivery, and a value without such characters keeps the form it was always sent in.
      */
     static String headerValue(String value) {
-        if (value.chars().allMatch(HttpSink::headerTakes)) {
+        if (value.chars().allMatch(HttpSink::headerTakes) && !holdsEscape(value)) {
             return value;
         }
         StringBuilder out = new StringBuilder(value.length() + 16);
-        for (byte x : value.getBytes(StandardCharsets.UTF_8)) {
-            int c = x & 0xFF;
-            if (c > 0x20 && c < 0x7F && c != '%') {
-                out.append((char) c);
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            if (ch > 0x20 && ch < 0x7F && ch != '%') {
+                out.append(ch);
+            } else if (Character.isHighSurrogate(ch) && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
+                appendUtf8(out, value.substring(i, i + 2));
+                i++;
+            } else if (Character.isSurrogate(ch)) {
+                out.append("%u").append(String.format(java.util.Locale.ROOT, "%04X", (int) ch));
             } else {
-                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+                appendUtf8(out, String.valueOf(ch));
             }
         }
         return out.toString();
+    }
+
+    private static void appendUtf8(StringBuilder out, String chars) {
+        for (byte x : chars.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xFF;
+            out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                    .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+        }
+    }
+
+    /** @return whether {@code value} holds what {@link #headerValue} writes as an escape */
+    private static boolean holdsEscape(String value) {
+        for (int i = value.indexOf('%'); i >= 0; i = value.indexOf('%', i + 1)) {
+            if (i + 1 < value.length() && value.charAt(i + 1) == 'u') {
+                return true;
+            }
+            if (i + 2 < value.length() && isUpperHex(value.charAt(i + 1)) && isUpperHex(value.charAt(i + 2))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isUpperHex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
     }
 
     /** @return whether the JDK's client takes this character in a header value as it is */

@@ -561,6 +561,49 @@ class HttpSinkFaultsTest {
         assertEquals("item/%E5%95%86%E5%93%81-42@17", HttpSink.headerValue("item/商品-42@17"));
         assertEquals("a%25%20b%0A%E2%82%AC", HttpSink.headerValue("a% b\n€"));
         assertEquals(HttpSink.headerValue("x\u2028y"), HttpSink.headerValue("x\u2028y"));
+        assertEquals("a%2fb", HttpSink.headerValue("a%2fb"));
+    }
+
+    /**
+     * The header is what the API deduplicates by, so two different keys must never give the same one: not a value
+     * that reads as an escape of the encoding beside the value it would decode to, and not two lone surrogates
+     * (which UTF-8 alone turns into the same {@code ?}). Checked on the cases by name, then on random values.
+     */
+    @Test
+    void twoDifferentKeysNeverShareAHeader() {
+        assertEquals("x%25C4%2580", HttpSink.headerValue("x%C4%80"));
+        assertEquals("x%C4%80", HttpSink.headerValue("x\u0100"));
+        assertEquals("a%uD800", HttpSink.headerValue("a\uD800"));
+        assertEquals("a%uDC00b", HttpSink.headerValue("a\uDC00b"));
+        assertEquals("a%25uD800", HttpSink.headerValue("a%uD800"));
+        assertEquals("%F0%9F%98%80", HttpSink.headerValue("\uD83D\uDE00"));
+        long seed = System.nanoTime();
+        System.out.println("twoDifferentKeysNeverShareAHeader seed " + seed);
+        java.util.Random random = new java.util.Random(seed);
+        char[] alphabet = {'a', 'u', 'C', '4', '0', 'F', '%', '?', ' ', '\n', '\t', '\u00e9', '\u0100', '\u20ac',
+                '\uD800', '\uDBFF', '\uDC00', '\uDE00', '\uD83D', '\u007f'};
+        Map<String, String> byHeader = new java.util.HashMap<>();
+        for (int n = 0; n < 200_000; n++) {
+            char[] value = new char[random.nextInt(7)];
+            for (int i = 0; i < value.length; i++) {
+                value[i] = alphabet[random.nextInt(alphabet.length)];
+            }
+            String v = new String(value);
+            String header = HttpSink.headerValue(v);
+            assertTrue(header.chars().allMatch(c -> c == '\t' || (c >= 0x20 && c <= 0xFF && c != 0x7F)),
+                    "not a header value: " + header + " (seed " + seed + ")");
+            String other = byHeader.putIfAbsent(header, v);
+            if (other != null && !other.equals(v)) {
+                fail("two keys share the header " + header + ": " + escaped(other) + " and " + escaped(v)
+                        + " (seed " + seed + ")");
+            }
+        }
+    }
+
+    private static String escaped(String v) {
+        StringBuilder b = new StringBuilder();
+        v.chars().forEach(c -> b.append(c >= 0x21 && c < 0x7F ? String.valueOf((char) c) : String.format("\\u%04x", c)));
+        return b.toString();
     }
 
 }
