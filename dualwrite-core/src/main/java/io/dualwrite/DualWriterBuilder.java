@@ -52,6 +52,8 @@ public final class DualWriterBuilder<T> {
     public static final int DEFAULT_RECOVERY_BATCH_SIZE = 100;
     /** Default lease on a claimed entity. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
+    /** Default bound on how far the hosts' clocks disagree, kept free at the end of every recovery lease. */
+    public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofSeconds(2);
     /** Default recovery attempts per intent before it is dead-lettered. */
     public static final int DEFAULT_RECOVERY_MAX_ATTEMPTS = 10;
     /** Default wait after the first failed recovery attempt. */
@@ -86,6 +88,7 @@ public final class DualWriterBuilder<T> {
     private Duration gracePeriod = DEFAULT_GRACE_PERIOD;
     private int recoveryBatchSize = DEFAULT_RECOVERY_BATCH_SIZE;
     private Duration lease = DEFAULT_LEASE;
+    private Duration maxClockSkew = DEFAULT_MAX_CLOCK_SKEW;
     private int recoveryMaxAttempts = DEFAULT_RECOVERY_MAX_ATTEMPTS;
     private Duration recoveryInitialBackoff = DEFAULT_RECOVERY_INITIAL_BACKOFF;
     private Duration recoveryMaxBackoff = DEFAULT_RECOVERY_MAX_BACKOFF;
@@ -320,15 +323,31 @@ public final class DualWriterBuilder<T> {
     }
 
     /**
-     * @param lease how long a recovery claim holds, positive and longer than every sink's attempt timeout; default
-     *              60 s. A pass sends a sink only the changes whose calls can end within what is left of it;
-     *              the others wait for the next claim.
+     * @param lease how long a recovery claim holds, positive and longer than every sink's attempt timeout plus
+     *              {@link #maxClockSkew}; default 60 s. A pass sends a sink only the changes whose calls can end
+     *              within what is left of it, less that margin; the others wait for the next claim.
      * @return this
      */
     public DualWriterBuilder<T> lease(Duration lease) {
         Objects.requireNonNull(lease, "lease");
         Args.positive(lease, "lease");
         this.lease = lease;
+        return this;
+    }
+
+    /**
+     * @param skew how far the clocks of the hosts that run recovery may disagree, not negative; default 2 s. A lease's
+     *             end is written with the clock of the instance that claims it and judged with the clock of the one
+     *             that would claim the entity next, so a pass starts a call only if it can end {@code skew} before its
+     *             lease ends: two instances whose clocks agree to within {@code skew} never deliver one entity at
+     *             once, which keeps per-entity order at a sink that does not guard versions. The lease must be
+     *             longer than every sink's attempt timeout plus this margin.
+     * @return this
+     */
+    public DualWriterBuilder<T> maxClockSkew(Duration skew) {
+        Objects.requireNonNull(skew, "maxClockSkew");
+        Args.notNegative(skew, "maxClockSkew");
+        this.maxClockSkew = skew;
         return this;
     }
 
@@ -389,7 +408,7 @@ public final class DualWriterBuilder<T> {
      *                               dead-letter store is in another database than the primary, a sink was
      *                               built for another entity type, a
      *                               REQUIRED sink is registered over a store that cannot compensate, or the
-     *                               lease is not longer than a sink's attempt timeout
+     *                               lease is not longer than a sink's attempt timeout plus {@link #maxClockSkew}
      */
     public DualWriter<T> build() {
         if (entityType == null) {
@@ -412,10 +431,12 @@ public final class DualWriterBuilder<T> {
                         + " writer writes '" + entityType + "': every change would be refused; build the sink for '"
                         + entityType + "' or name the writer's type '" + t + "'");
             });
-            if (r.settings().policy() != DeliveryPolicy.SHADOW && lease.compareTo(r.settings().attemptTimeout()) <= 0) {
+            if (r.settings().policy() != DeliveryPolicy.SHADOW
+                    && lease.compareTo(r.settings().attemptTimeout().plus(maxClockSkew)) <= 0) {
                 throw new IllegalStateException("the recovery lease (" + lease + ") must be longer than the attempt"
-                        + " timeout of sink '" + r.name() + "' (" + r.settings().attemptTimeout() + "): a recovery"
-                        + " pass never starts a call that could outlive its lease");
+                        + " timeout of sink '" + r.name() + "' (" + r.settings().attemptTimeout() + ") plus maxClockSkew ("
+                        + maxClockSkew + "): a recovery pass never starts a call that could outlive its lease as"
+                        + " another host's clock reads it");
             }
         }
         if (!primary.supportsCompensation()) {
@@ -433,7 +454,8 @@ public final class DualWriterBuilder<T> {
                         circuitBreakerRegistry, clock),
                 new WriterSettings.Threads(executor, scheduler),
                 new WriterSettings.Recovery(gracePeriod, recoveryBatchSize, lease, recoveryMaxAttempts,
-                        recoveryInitialBackoff, recoveryMaxBackoff, workerId != null ? workerId : UUID.randomUUID().toString()),
+                        recoveryInitialBackoff, recoveryMaxBackoff, workerId != null ? workerId : UUID.randomUUID().toString(),
+                        maxClockSkew),
                 new WriterSettings.Acknowledgements(ackBatchSize, ackInterval), requestKeyWindow));
     }
 }

@@ -82,9 +82,11 @@ public final class WriterSettings<T> {
      * @param initialBackoff the wait after the first failed attempt
      * @param maxBackoff     the longest wait between attempts
      * @param workerId       this instance's name in leases
+     * @param maxClockSkew   how far the hosts' clocks may disagree: a pass ends its calls that much before its lease
+     *                       ends, as the lease's end is read with another host's clock
      */
     public record Recovery(Duration gracePeriod, int batchSize, Duration lease, int maxAttempts,
-                           Duration initialBackoff, Duration maxBackoff, String workerId) {
+                           Duration initialBackoff, Duration maxBackoff, String workerId, Duration maxClockSkew) {
     }
 
     /**

@@ -602,7 +602,7 @@ class DeliveryPipelineFaultsTest {
                                                         HookSink sink, Duration lease, Duration attemptTimeout) {
         return DualWriter.<Product>builder().entityType("product").idOf(Product::getId)
                 .primary(primary).deadLetterStore(dlq).clock(Clock.systemUTC())
-                .gracePeriod(Duration.ZERO).lease(lease)
+                .gracePeriod(Duration.ZERO).lease(lease).maxClockSkew(Duration.ZERO) // one instance: no other clock
                 .recoveryRetry(3, Duration.ofMillis(1), Duration.ofMillis(2))
                 .sink("s", sink, SinkSettings.builder().policy(DeliveryPolicy.ASYNC)
                         .attemptTimeout(attemptTimeout).build()).build();
@@ -673,7 +673,7 @@ class DeliveryPipelineFaultsTest {
                 return false;
             }
         };
-        try (DualWriter<Product> w = fx.builder().lease(Duration.ofSeconds(3))
+        try (DualWriter<Product> w = fx.builder().lease(Duration.ofSeconds(3)).maxClockSkew(Duration.ZERO)
                 .sink("s", sink, WriterFixture.fast().policy(DeliveryPolicy.ASYNC)
                         .attemptTimeout(Duration.ofSeconds(1)).build()).build()) {
             for (int i = 0; i < 5; i++) {

@@ -148,6 +148,66 @@ class RecoveryBoundsTest {
         }
     }
 
+    /**
+     * Two instances recover the same entities, the second with a clock 1.5 s ahead, within the default
+     * {@code maxClockSkew} (2 s). The sink does not guard versions: it must never see two calls for one entity at
+     * once. While each call of the first instance is in flight, the second runs a pass; by its clock the first's
+     * lease may have run out, and it claims the entities. The first must have ended its calls before that.
+     */
+    @Test
+    void aSecondInstanceWhoseClockIsAheadNeverDeliversAnEntityWhileTheFirstStillDoes() {
+        Duration took = Duration.ofMillis(900);
+        Duration lease = Duration.ofSeconds(5);
+        java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<String> overlaps = new CopyOnWriteArrayList<>();
+        InMemorySink<Product> target = new InMemorySink<>();
+        DualWriter<Product>[] second = new DualWriter[1];
+        java.util.concurrent.atomic.AtomicBoolean insideSecond = new java.util.concurrent.atomic.AtomicBoolean();
+        class Unguarded implements Sink<Product> {
+            final boolean first;
+
+            Unguarded(boolean first) {
+                this.first = first;
+            }
+
+            @Override
+            public ApplyResult apply(Change<Product> change) {
+                if (!inFlight.add(change.id())) {
+                    overlaps.add(change.id() + " at " + fx.clock.instant());
+                }
+                try {
+                    fx.clock.advance(took);
+                    if (first && insideSecond.compareAndSet(false, true)) {
+                        try {
+                            second[0].operations().recoverDue(); // the other instance's pass, while this call is out
+                        } finally {
+                            insideSecond.set(false);
+                        }
+                    }
+                    return target.apply(change);
+                } finally {
+                    inFlight.remove(change.id());
+                }
+            }
+        }
+        SinkSettings settings = WriterFixture.fast().policy(DeliveryPolicy.ASYNC).clientEnforcesTimeout(true)
+                .attemptTimeout(Duration.ofSeconds(1)).build();
+        Duration ahead = Duration.ofMillis(1500);
+        java.time.Clock aheadClock = java.time.Clock.offset(fx.clock, ahead);
+        try (DualWriter<Product> first = fx.builder().lease(lease).recoveryBatchSize(10)
+                .sink("api", new Unguarded(true), settings).build();
+             DualWriter<Product> other = fx.builder().clock(aheadClock).lease(lease).recoveryBatchSize(10)
+                     .sink("api", new Unguarded(false), settings).build()) {
+            second[0] = other;
+            for (int i = 0; i < 10; i++) {
+                first.save(new Product("p" + i, "x", i));
+            }
+            RecoveryReport pass = first.operations().recoverDue();
+            assertTrue(pass.delivered() > 0, pass.toString());
+            assertEquals(List.of(), overlaps, "the sink saw two calls for one entity at once; first pass " + pass);
+        }
+    }
+
     @Test
     void aLeaseShorterThanASinksAttemptTimeoutIsRefusedAtBuild() {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> fx.builder()

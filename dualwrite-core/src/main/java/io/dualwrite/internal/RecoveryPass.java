@@ -138,15 +138,17 @@ final class RecoveryPass<T> {
                 }
             }
             Map<String, List<Intent>> reschedules = new LinkedHashMap<>();
-            Instant leaseEnds = now.plus(core.cfg.recovery().lease());
+            // the lease ends at now + lease by this host's clock; another host's clock may read that up to
+            // maxClockSkew sooner, so every call ends that much before
+            Instant leaseEnds = now.plus(core.cfg.recovery().lease()).minus(core.cfg.recovery().maxClockSkew());
             for (Map.Entry<String, List<Change<T>>> e : bySink.entrySet()) {
                 SinkChannel<T> c = core.channelsByName.get(e.getKey());
                 List<Change<T>> all = e.getValue();
                 List<Intent> allIntents = intentsBySink.get(e.getKey());
                 for (int from = 0; from < all.size(); ) {
-                    // never start a call that could outlive the lease: another instance may claim these
-                    // entities once it runs out, and a sink without a version guard must not see two
-                    // deliveries of one entity at once; what does not fit waits for the next claim
+                    // never start a call that could outlive the lease (as the clock of another instance, which may
+                    // claim these entities once it runs out, reads it): a sink without a version guard must not see
+                    // two deliveries of one entity at once; what does not fit waits for the next claim
                     int fits = c.changesWithin(Duration.between(core.cfg.observability().clock().instant(), leaseEnds));
                     if (fits == 0) {
                         LOG.debug("the lease on {} entities of '{}' ends before a call to sink '{}' could; they wait"

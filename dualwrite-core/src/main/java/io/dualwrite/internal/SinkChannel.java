@@ -108,8 +108,13 @@ final class SinkChannel<T> {
         this.breakers = breakers;
         this.ownsBreaker = breakers.find(id).isEmpty();
         // a breaker the registry already holds under this name (another writer of the same type and sink) is shared
+        // a call the sink never received (full bulkhead, executor that did not run it) is neither a failure nor a
+        // success of the sink: ignored, so it cannot open the circuit, dilute its failure rate, or close it while half
+        // open; of the calls the sink received, only failures worth retrying count against it
+        java.util.function.Predicate<Throwable> ignoredByUser = settings.circuitBreaker().getIgnoreExceptionPredicate();
         this.circuitBreaker = breakers.circuitBreaker(id, CircuitBreakerConfig.from(settings.circuitBreaker())
-                .recordException(e -> !SinkFailures.notCalled(SinkFailures.unwrap(e)) && classifier.classify(e).isRetryable())
+                .ignoreException(e -> SinkFailures.notCalled(SinkFailures.unwrap(e)) || ignoredByUser.test(e))
+                .recordException(e -> classifier.classify(e).isRetryable())
                 .build());
 
         this.bulkhead = Bulkhead.of(id, BulkheadConfig.custom()
@@ -393,13 +398,31 @@ final class SinkChannel<T> {
         TimeLimiter limiter = calls == 1 ? timeLimiter : TimeLimiter.of(TimeLimiterConfig.custom()
                 .timeoutDuration(limit).cancelRunningFuture(true).build());
         Callable<R> task = MdcScope.propagating(call);
-        Callable<R> timed = () -> limiter.executeFutureSupplier(() -> {
+        Callable<R> timed = () -> {
+            // whoever claims first decides: the pool's thread (the sink is called) or the time limit running out
+            // while the call still waits for a thread (it never starts: the sink was not asked)
+            java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+            Callable<R> once = () -> {
+                if (!claimed.compareAndSet(false, true)) {
+                    throw new java.util.concurrent.CancellationException("the time limit ran out before it started");
+                }
+                return task.call();
+            };
             try {
-                return executor.submit(task);
-            } catch (java.util.concurrent.RejectedExecutionException refused) {
-                throw new SinkFailures.HandOffRefused(name, refused);
+                return limiter.executeFutureSupplier(() -> {
+                    try {
+                        return executor.submit(once);
+                    } catch (java.util.concurrent.RejectedExecutionException refused) {
+                        throw new SinkFailures.CallNotStarted(name, refused);
+                    }
+                });
+            } catch (TimeoutException e) {
+                if (claimed.compareAndSet(false, true)) {
+                    throw new SinkFailures.CallNotStarted(name, e);
+                }
+                throw e;
             }
-        });
+        };
         return CircuitBreaker.decorateCallable(circuitBreaker, Bulkhead.decorateCallable(bulkhead, timed));
     }
 
@@ -419,7 +442,7 @@ final class SinkChannel<T> {
             outcome = d.result == ApplyResult.ALREADY_CURRENT ? "already_current" : "applied";
         } else if (d.notCalled) {
             outcome = d.error instanceof CallNotPermittedException ? "circuit_open"
-                    : d.error instanceof SinkFailures.HandOffRefused ? "executor_full" : "bulkhead_full";
+                    : d.error instanceof SinkFailures.CallNotStarted ? "executor_full" : "bulkhead_full";
         } else {
             outcome = d.kind.name().toLowerCase(java.util.Locale.ROOT);
         }

@@ -77,11 +77,12 @@ final class SinkFailures {
     /**
      * @param e a failure, unwrapped
      * @return whether it says that the sink was never asked: an open circuit, a full bulkhead, or an executor that
-     *         refused to run the call ({@link HandOffRefused}); such a failure spends no attempt, is never retried at
-     *         once and never counts against the sink's circuit breaker
+     *         refused to run the call or did not start it within its time limit ({@link CallNotStarted}); such a
+     *         failure spends no attempt, is never retried at once and is neither a failure nor a success to the
+     *         sink's circuit breaker
      */
     static boolean notCalled(Throwable e) {
-        return e instanceof CallNotPermittedException || e instanceof BulkheadFullException || e instanceof HandOffRefused;
+        return e instanceof CallNotPermittedException || e instanceof BulkheadFullException || e instanceof CallNotStarted;
     }
 
     /**
@@ -123,15 +124,21 @@ final class SinkFailures {
     }
 
     /**
-     * The coordinator's executor refused to run a sink call (a bounded pool that is full, or one shut down by a close
-     * racing the delivery): the sink was not asked, and the executor's state says nothing of the sink's health.
+     * The writer's executor did not run a sink call: it refused it (a bounded pool that is full, or one shut down by a
+     * close racing the delivery), or kept it waiting for a thread until its time limit ran out, and it was then
+     * cancelled before it started. The sink was not asked, and the executor's state says nothing of the sink's health.
      */
-    static final class HandOffRefused extends RuntimeException {
+    static final class CallNotStarted extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        HandOffRefused(String sink, java.util.concurrent.RejectedExecutionException cause) {
+        CallNotStarted(String sink, java.util.concurrent.RejectedExecutionException cause) {
             super("the writer's executor refused to run the call to sink '" + sink + "' (" + cause.getMessage()
                     + "); the sink was not called", cause);
+        }
+
+        CallNotStarted(String sink, TimeoutException cause) {
+            super("the writer's executor did not start the call to sink '" + sink + "' within its attempt timeout (every"
+                    + " thread busy); the sink was not called", cause);
         }
     }
 }

@@ -168,25 +168,28 @@ final class WritePath<T> {
                     .operation(committed.operation()).state(committed.state().orElse(null)).idempotencyKey(key)
                     .correlationId(correlationId).time(committed.time()).build();
             WriteResult result;
+            Map<String, Delivery> delivered = new LinkedHashMap<>();
             try {
-                result = deliverCommitted(change, committed, included, correlationId);
+                result = deliverCommitted(change, committed, included, correlationId, delivered);
             } catch (RequiredSinkFailedException e) {
                 throw e;
             } catch (Throwable e) {
                 // the write is committed with its intents: whatever went wrong after it, recovery delivers
                 // it, and the caller learns what was committed rather than an error that hides it; unless a
-                // REQUIRED sink takes part, which may not hold the write: that is compensated and reported
+                // REQUIRED sink takes part that is not known to hold the write: that is compensated and reported
+                // (every delivery of the write has ended by now, so the compensation cannot overtake one)
                 ErrorClassifier.rethrowIfFatal(e);
-                WriteResult deferred = deferredResult(change, included, committed.versionKnown());
-                SinkChannel<T> required = firstRequired(included);
+                WriteResult known = knownResult(change, included, committed.versionKnown(), delivered);
+                SinkChannel<T> required = requiredNotApplied(included, delivered);
                 if (required != null) {
                     LOG.error("delivering {} failed unexpectedly; REQUIRED sink '{}' may not hold it, so the write is"
                             + " compensated", key, required.name, e);
-                    compensate(change, committed, included, deferred, required,
-                            new Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e, 0, false));
+                    Delivery failure = delivered.get(required.name);
+                    compensate(change, committed, included, known, required, failure != null ? failure
+                            : new Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e, 0, false));
                 }
                 LOG.error("delivering {} failed unexpectedly; its intents stay and recovery delivers it", key, e);
-                result = deferred;
+                result = known;
             }
             outcome = result.fullyApplied() ? "applied" : "deferred";
             return result;
@@ -254,11 +257,15 @@ final class WritePath<T> {
                 correlationId, IdempotencyKeys.of(core.type, committed.id(), committed.version()), false, true);
     }
 
+    /**
+     * @param delivered filled with each delivery's outcome as it becomes known, so that a caller whose delivery
+     *                  failed unexpectedly knows which sinks hold the write
+     */
     private WriteResult deliverCommitted(Change<T> change, Committed<T> committed, boolean[] included,
-                                         String correlationId) {
+                                         String correlationId, Map<String, Delivery> delivered) {
         String intentRef = committed.intentRef().orElse(null);
         Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
-        Map<String, Delivery> deliveries = deliverSync(change, included);
+        Map<String, Delivery> deliveries = deliverSync(change, included, delivered);
         SinkChannel<T> failedRequired = null;
         Delivery failedRequiredDelivery = null;
         for (int i = 0; i < core.channels.size(); i++) {
@@ -298,31 +305,44 @@ final class WritePath<T> {
         return result;
     }
 
-    /** @return the first REQUIRED sink that takes part in the write, or null */
-    private SinkChannel<T> firstRequired(boolean[] included) {
+    /** @return the first REQUIRED sink that takes part in the write and is not known to hold it, or null */
+    private SinkChannel<T> requiredNotApplied(boolean[] included, Map<String, Delivery> delivered) {
         for (int i = 0; i < core.channels.size(); i++) {
-            if (included[i] && core.channels.get(i).policy() == DeliveryPolicy.REQUIRED) {
-                return core.channels.get(i);
+            SinkChannel<T> c = core.channels.get(i);
+            Delivery d = delivered.get(c.name);
+            if (included[i] && c.policy() == DeliveryPolicy.REQUIRED && (d == null || !d.succeeded())) {
+                return c;
             }
         }
         return null;
     }
 
-    /** @return a result in which every sink that takes part is DEFERRED: its intent is pending */
-    private WriteResult deferredResult(Change<T> change, boolean[] included, boolean versionKnown) {
+    /**
+     * @return a result in which every sink that takes part and is known to hold the write is APPLIED, every other
+     *         one DEFERRED: its intent is pending (and recovery delivers it, to an APPLIED one again harmlessly)
+     */
+    private WriteResult knownResult(Change<T> change, boolean[] included, boolean versionKnown,
+                                    Map<String, Delivery> delivered) {
         Map<String, SinkOutcome> outcomes = new LinkedHashMap<>();
         for (int i = 0; i < core.channels.size(); i++) {
             SinkChannel<T> c = core.channels.get(i);
+            Delivery d = delivered.get(c.name);
             outcomes.put(c.name, !included[i] || c.policy() == DeliveryPolicy.SHADOW ? SinkOutcome.SKIPPED
+                    : c.policy() != DeliveryPolicy.ASYNC && d != null && d.succeeded() ? SinkOutcome.APPLIED
                     : SinkOutcome.DEFERRED);
         }
         return new WriteResult(core.type, change.id(), change.version(), change.operation(), outcomes,
                 change.correlationId(), change.idempotencyKey(), true, false, versionKnown);
     }
 
-    /** Delivers to every SYNC and REQUIRED sink in parallel; the caller's thread takes the last one. */
-    private Map<String, Delivery> deliverSync(Change<T> change, boolean[] included) {
-        Map<String, Delivery> out = new LinkedHashMap<>();
+    /**
+     * Delivers to every SYNC and REQUIRED sink in parallel; the caller's thread takes the last one. Whatever
+     * happens on the caller's thread, it returns or throws only once every delivery handed to the pool has ended.
+     *
+     * @param out where each delivery's outcome goes as it becomes known (also when this throws)
+     * @return {@code out}
+     */
+    private Map<String, Delivery> deliverSync(Change<T> change, boolean[] included, Map<String, Delivery> out) {
         List<SinkChannel<T>> targets = new ArrayList<>(core.channels.size());
         for (int i = 0; i < core.channels.size(); i++) {
             SinkChannel<T> c = core.channels.get(i);
@@ -341,26 +361,36 @@ final class WritePath<T> {
             return out;
         }
         List<Future<Delivery>> futures = new ArrayList<>(targets.size() - 1);
-        for (int i = 0; i < targets.size() - 1; i++) {
-            SinkChannel<T> c = targets.get(i);
-            java.util.concurrent.Callable<Delivery> delivery = MdcScope.propagating(() -> c.deliver(core.forSink(change, c)));
-            Future<Delivery> f;
-            try {
-                f = core.executor.submit(delivery);
-            } catch (java.util.concurrent.RejectedExecutionException refused) {
-                // the pool refused the hand-off (a bounded executor that is full, or shut down by a close racing this
-                // save): the delivery runs on this thread instead, so that its outcome, a REQUIRED sink's above all,
-                // decides the result as it would have
-                f = java.util.concurrent.CompletableFuture.completedFuture(c.deliver(core.forSink(change, c)));
+        RuntimeException broke = null;
+        try {
+            for (int i = 0; i < targets.size() - 1; i++) {
+                SinkChannel<T> c = targets.get(i);
+                java.util.concurrent.Callable<Delivery> delivery = MdcScope.propagating(() -> c.deliver(core.forSink(change, c)));
+                Future<Delivery> f;
+                try {
+                    f = core.executor.submit(delivery);
+                } catch (java.util.concurrent.RejectedExecutionException refused) {
+                    // the pool refused the hand-off (a bounded executor that is full, or shut down by a close racing
+                    // this save): the delivery runs on this thread instead, so that its outcome, a REQUIRED sink's
+                    // above all, decides the result as it would have
+                    f = java.util.concurrent.CompletableFuture.completedFuture(c.deliver(core.forSink(change, c)));
+                }
+                futures.add(f);
             }
-            futures.add(f);
+            SinkChannel<T> last = targets.get(targets.size() - 1);
+            out.put(last.name, last.deliver(core.forSink(change, last)));
+        } catch (RuntimeException e) {
+            broke = e;
+        } finally {
+            // also after a failure here, or an Error: what the caller does next (a compensation, above all) must not
+            // overtake a delivery still on its way
+            for (int i = 0; i < futures.size(); i++) {
+                out.put(targets.get(i).name, await(futures.get(i)));
+            }
         }
-        SinkChannel<T> last = targets.get(targets.size() - 1);
-        Delivery lastDelivery = last.deliver(core.forSink(change, last));
-        for (int i = 0; i < futures.size(); i++) {
-            out.put(targets.get(i).name, await(futures.get(i)));
+        if (broke != null) {
+            throw broke;
         }
-        out.put(last.name, lastDelivery);
         return out;
     }
 
@@ -377,7 +407,12 @@ final class WritePath<T> {
 
     private void compensate(Change<T> change, Committed<T> committed, boolean[] included, WriteResult failedResult,
                             SinkChannel<T> failed, Delivery failure) {
-        core.counter(DualWriteMetrics.COMPENSATIONS, DualWriteMetrics.TAG_SINK, failed.name).increment();
+        try {
+            core.counter(DualWriteMetrics.COMPENSATIONS, DualWriteMetrics.TAG_SINK, failed.name).increment();
+        } catch (RuntimeException e) {
+            // the meter registry's failure must not keep the write from being undone and reported
+            LOG.warn("could not count the compensation of {} ({})", change.idempotencyKey(), e.toString());
+        }
         Snapshot<T> before = committed.previous().orElse(null);
         T beforeState = before == null ? null : before.state().orElse(null);
         Operation op = beforeState == null ? Operation.DELETE : Operation.UPSERT;
@@ -402,7 +437,7 @@ final class WritePath<T> {
                 Change<T> undo = Change.<T>builder().entityType(core.type).id(change.id()).version(c.version())
                         .operation(c.operation()).state(c.state().orElse(null)).correlationId(change.correlationId())
                         .time(c.time()).build();
-                Map<String, Delivery> ds = deliverSync(undo, included);
+                Map<String, Delivery> ds = deliverSync(undo, included, new LinkedHashMap<>());
                 for (Map.Entry<String, Delivery> e : ds.entrySet()) {
                     if (e.getValue().succeeded()) {
                         core.acks.add(new Ack(change.id(), e.getKey(), undo.version(), c.intentRef().orElse(null)));

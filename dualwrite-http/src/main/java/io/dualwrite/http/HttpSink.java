@@ -400,16 +400,18 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
     }
 
     /**
-     * @return {@code value} as a header may carry it: unchanged when every character is one a header takes (a tab,
-     *         or U+0020 to U+00FF but DEL) and it holds nothing that reads as an escape of this encoding ({@code %}
-     *         and two of {@code 0-9A-F}, or {@code %u}); otherwise percent-encoded: each UTF-8 byte of a control
-     *         character, of a character above U+00FF, of a space and of {@code %} as {@code %XX}, a lone surrogate
-     *         as {@code %u} and its four hex digits, the rest as it is. Two different values never give the same
-     *         header (an encoded one always holds an escape, one that goes unchanged never does), it is the same on
-     *         every redelivery, and a value without such characters keeps the form it was always sent in.
+     * @return {@code value} as a header carries it to the API unchanged: as it is when every character is printable
+     *         ASCII, a space or a tab, it neither starts nor ends with a space or a tab (HTTP strips those from a
+     *         field value), and it holds nothing that reads as an escape of this encoding ({@code %} and two of
+     *         {@code 0-9A-F}, or {@code %u}); otherwise percent-encoded: each UTF-8 byte of a character outside
+     *         U+0021 to U+007E and of {@code %} as {@code %XX} (the JDK's client would send a character above
+     *         U+007F as {@code ?}), a lone surrogate as {@code %u} and its four hex digits, the rest as it is. Two
+     *         different values never reach the API as the same header (an encoded one always holds an escape and no
+     *         space or tab, one that goes as it is never holds an escape), it is the same on every redelivery, and a
+     *         value without such characters keeps the form it was always sent in.
      */
     static String headerValue(String value) {
-        if (value.chars().allMatch(HttpSink::headerTakes) && !holdsEscape(value)) {
+        if (value.chars().allMatch(HttpSink::goesAsItIs) && !holdsEscape(value) && !edgedByWhitespace(value)) {
             return value;
         }
         StringBuilder out = new StringBuilder(value.length() + 16);
@@ -428,6 +430,19 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
             }
         }
         return out.toString();
+    }
+
+    /** @return whether the JDK's client sends this character in a header value as it is, byte for byte */
+    private static boolean goesAsItIs(int c) {
+        return c == '\t' || (c >= 0x20 && c < 0x7F);
+    }
+
+    private static boolean edgedByWhitespace(String value) {
+        return !value.isEmpty() && (isBlank(value.charAt(0)) || isBlank(value.charAt(value.length() - 1)));
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
     }
 
     private static void appendUtf8(StringBuilder out, String chars) {
@@ -453,11 +468,6 @@ public final class HttpSink<T> implements MappingSink<T, HttpRequest> {
 
     private static boolean isUpperHex(char c) {
         return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
-    }
-
-    /** @return whether the JDK's client takes this character in a header value as it is */
-    private static boolean headerTakes(int c) {
-        return c == '\t' || (c >= 0x20 && c <= 0xFF && c != 0x7F);
     }
 
     private HttpSinkException failure(String what, ErrorKind kind, HttpRequest request, int status, Duration retryAfter,

@@ -54,6 +54,7 @@ import java.util.function.BiFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -550,13 +551,13 @@ class HttpSinkFaultsTest {
     }
 
     /**
-     * What a header can carry goes as it is, so keys that were sent before keep their form (Latin-1, a space, a
-     * {@code %}); a value with a control character or one above U+00FF is percent-encoded, its {@code %} and spaces
-     * too, the same way every time.
+     * What a header carries byte for byte goes as it is, so keys that were sent before keep their form (a space
+     * inside, a {@code %}); a value with a control character or one above U+007E (which the JDK's client would send
+     * as {@code ?}) is percent-encoded, its {@code %} and spaces too, the same way every time.
      */
     @Test
     void aHeaderValueIsEncodedOnlyWhenAHeaderCannotCarryIt() {
-        assertEquals("item/café@1", HttpSink.headerValue("item/café@1"));
+        assertEquals("item/caf%C3%A9@1", HttpSink.headerValue("item/café@1"));
         assertEquals("item/50% off@2", HttpSink.headerValue("item/50% off@2"));
         assertEquals("item/%E5%95%86%E5%93%81-42@17", HttpSink.headerValue("item/商品-42@17"));
         assertEquals("a%25%20b%0A%E2%82%AC", HttpSink.headerValue("a% b\n€"));
@@ -565,9 +566,10 @@ class HttpSinkFaultsTest {
     }
 
     /**
-     * The header is what the API deduplicates by, so two different keys must never give the same one: not a value
-     * that reads as an escape of the encoding beside the value it would decode to, and not two lone surrogates
-     * (which UTF-8 alone turns into the same {@code ?}). Checked on the cases by name, then on random values.
+     * The header is what the API deduplicates by, so two different keys must never reach it as the same one: not a
+     * value that reads as an escape of the encoding beside the value it would decode to, not two lone surrogates
+     * (which UTF-8 alone turns into the same {@code ?}), and not two values that differ in spaces or tabs at either
+     * end (which the recipient strips). Checked on the cases by name, then on random values.
      */
     @Test
     void twoDifferentKeysNeverShareAHeader() {
@@ -590,14 +592,71 @@ class HttpSinkFaultsTest {
             }
             String v = new String(value);
             String header = HttpSink.headerValue(v);
-            assertTrue(header.chars().allMatch(c -> c == '\t' || (c >= 0x20 && c <= 0xFF && c != 0x7F)),
-                    "not a header value: " + header + " (seed " + seed + ")");
+            assertTrue(header.chars().allMatch(c -> c == '\t' || (c >= 0x20 && c < 0x7F)),
+                    "not a header value the client sends byte for byte: " + header + " (seed " + seed + ")");
+            // a recipient strips spaces and tabs at either end of a field value (RFC 9110, 5.5)
+            header = header.replaceAll("^[ \t]+|[ \t]+$", "");
             String other = byHeader.putIfAbsent(header, v);
             if (other != null && !other.equals(v)) {
                 fail("two keys share the header " + header + ": " + escaped(other) + " and " + escaped(v)
                         + " (seed " + seed + ")");
             }
         }
+    }
+
+    /** A change of entity {@code e} whose idempotency key is {@code key}. */
+    private Change<TestItem> keyed(String key) {
+        return Change.<TestItem>builder().entityType("item").id("e").version(base).operation(Operation.UPSERT)
+                .state(TestItem.variant("e", 1)).idempotencyKey(key).correlationId("corr").time(NOW).build();
+    }
+
+    /**
+     * End to end: two different Latin-1 keys (U+00E9, U+00E8) must still differ in the bytes on the wire (the JDK's
+     * client writes a character above U+007E as {@code ?}).
+     */
+    @Test
+    void twoLatin1KeysReachTheWireAsDifferentBytes() throws Exception {
+        List<String> keys = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Raw raw = new Raw((n, head) -> {
+            for (String line : head.split("\r\n")) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("idempotency-key:")) {
+                    keys.add(line.substring("idempotency-key:".length()).strip());
+                }
+            }
+            return ascii("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        });
+        HttpSink<TestItem> sink = sink(raw.url("/items/{id}")).build();
+        sink.apply(keyed("item/caf\u00e9@1"));
+        sink.apply(keyed("item/caf\u00e8@1"));
+        assertEquals(2, keys.size(), "requests seen: " + keys);
+        assertNotEquals(keys.get(0), keys.get(1), "two different Latin-1 keys reached the wire as the same"
+                + " Idempotency-Key bytes '" + keys.get(0) + "'");
+    }
+
+    /**
+     * A recipient strips spaces and tabs at either end of a field value (RFC 9110, 5.5), so keys that differ only
+     * there must not go as they are: checked on the values, then end to end through a real server.
+     */
+    @Test
+    void keysDifferingOnlyInSpacesOrTabsAtEitherEndReachTheApiAsTwoKeys() throws Exception {
+        String[][] pairs = {{"order-1", "order-1 "}, {"order-1", "order-1\t"}, {"order-1", " order-1"},
+                {"order-1 ", "order-1  "}};
+        for (String[] p : pairs) {
+            String a = HttpSink.headerValue(p[0]).strip();
+            String b = HttpSink.headerValue(p[1]).strip();
+            assertNotEquals(a, b, "'" + p[0] + "' and '" + p[1] + "' reach the API as the same field value '" + a + "'");
+        }
+        Scripted api = new Scripted((ex, seen) -> {
+            reply(ex, 200, Map.of(), new byte[0]);
+            return 0;
+        });
+        HttpSink<TestItem> sink = sink(api.url("/items/{id}")).build();
+        sink.apply(keyed("order-1"));
+        sink.apply(keyed("order-1 "));
+        List<String> got = api.seen.stream().map(seen -> seen.headers().get("idempotency-key")).toList();
+        assertEquals(2, got.size(), "requests seen: " + got);
+        assertNotEquals(got.get(0), got.get(1), "two different keys reached the API as the same Idempotency-Key '"
+                + got.get(0) + "'");
     }
 
     private static String escaped(String v) {

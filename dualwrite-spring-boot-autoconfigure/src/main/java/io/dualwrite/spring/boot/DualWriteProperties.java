@@ -234,8 +234,10 @@ public class DualWriteProperties {
         private Duration gracePeriod = DualWriterBuilder.DEFAULT_GRACE_PERIOD;
         /** Entities claimed per recovery pass. */
         private int batchSize = DualWriterBuilder.DEFAULT_RECOVERY_BATCH_SIZE;
-        /** How long a recovery claim holds, so that other instances leave the entity alone; longer than every sink's attempt timeout. */
+        /** How long a recovery claim holds, so that other instances leave the entity alone; longer than every sink's attempt timeout plus max-clock-skew. */
         private Duration lease = DualWriterBuilder.DEFAULT_LEASE;
+        /** How far the clocks of the hosts that run recovery may disagree; each pass ends its calls that much before its lease ends. */
+        private Duration maxClockSkew = DualWriterBuilder.DEFAULT_MAX_CLOCK_SKEW;
         /** Recovery attempts per intent before it is dead-lettered. */
         private int maxAttempts = DualWriterBuilder.DEFAULT_RECOVERY_MAX_ATTEMPTS;
         /** Wait after the first failed recovery attempt; it doubles, with jitter, up to max-backoff. */
@@ -293,6 +295,16 @@ public class DualWriteProperties {
         /** @param lease the lease, positive; default 60 s */
         public void setLease(Duration lease) {
             this.lease = lease;
+        }
+
+        /** @return how far the recovery hosts' clocks may disagree */
+        public Duration getMaxClockSkew() {
+            return maxClockSkew;
+        }
+
+        /** @param maxClockSkew how far the recovery hosts' clocks may disagree, not negative; default 2 s */
+        public void setMaxClockSkew(Duration maxClockSkew) {
+            this.maxClockSkew = maxClockSkew;
         }
 
         /** @return the attempts */

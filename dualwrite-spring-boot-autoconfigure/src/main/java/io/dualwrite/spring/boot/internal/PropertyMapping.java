@@ -66,6 +66,7 @@ public final class PropertyMapping {
         apply(p + "recovery.grace-period", r.getGracePeriod(), builder::gracePeriod);
         apply(p + "recovery.batch-size", r.getBatchSize(), builder::recoveryBatchSize);
         apply(p + "recovery.lease", r.getLease(), builder::lease);
+        apply(p + "recovery.max-clock-skew", r.getMaxClockSkew(), builder::maxClockSkew);
         applyTogether(ordered(p + "recovery.max-attempts", r.getMaxAttempts(), p + "recovery.initial-backoff",
                         r.getInitialBackoff(), p + "recovery.max-backoff", r.getMaxBackoff()),
                 () -> builder.recoveryRetry(r.getMaxAttempts(), r.getInitialBackoff(), r.getMaxBackoff()));
