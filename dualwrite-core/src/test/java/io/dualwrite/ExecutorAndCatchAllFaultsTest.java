@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -394,6 +395,32 @@ class ExecutorAndCatchAllFaultsTest {
                     + s.version() + (s.deleted() ? " (deleted)" : "") + ", pending " + s.pending() + "; received "
                     + req.received);
             assertEquals(s.version(), held.version(), "received " + req.received);
+        }
+    }
+
+    /**
+     * The REQUIRED sink takes the write (its call returns APPLIED); recording the sink.apply timer for it throws (a
+     * failing meter registry). The sink holds the write: the business operation must not be undone and reported as
+     * the REQUIRED sink's failure because of a meter.
+     */
+    @Test
+    void aRequiredSinkThatReturnedAppliedIsNeverUndoneBecauseItsTimerFailed() {
+        WriterFixture fx = new WriterFixture();
+        fx.meters.config().meterFilter(throwingFor(id -> id.getName().equals(DualWriteMetrics.SINK_APPLY)
+                && "req".equals(id.getTag("sink")) && "applied".equals(id.getTag("outcome"))));
+        HookSink req = new HookSink(true);
+        try (DualWriter<Product> w = fx.builder()
+                .sink("req", req, WriterFixture.fast().policy(DeliveryPolicy.REQUIRED).build()).build()) {
+            try {
+                WriteResult r = w.save(new Product("p", "n", 1));
+                assertEquals(SinkOutcome.APPLIED, r.outcome("req").orElseThrow(), r.toString());
+            } catch (RequiredSinkFailedException e) {
+                Snapshot<Product> s = fx.primary.read("p").orElseThrow();
+                fail("REQUIRED sink 'req' returned APPLIED on its first call (calls: " + req.calls("p") + ", the second"
+                        + " is the undo), yet a failing meter made the write be undone (primary deleted=" + s.deleted()
+                        + ") and reported as '" + e.sink() + "' failing (" + e.kind() + ", " + e.getCause() + ")");
+            }
+            assertFalse(fx.primary.read("p").orElseThrow().deleted());
         }
     }
 }

@@ -220,6 +220,16 @@ final class SinkChannel<T> {
     }
 
     /**
+     * @return the longest one delivery of one change may take on the caller's path: every attempt's time limit (which
+     *         includes its wait for one of the executor's threads), and the longest backoff between attempts (a
+     *         sink's Retry-After is waited for only up to that)
+     */
+    Duration longestDelivery() {
+        int attempts = Math.max(1, settings.maxAttempts());
+        return settings.attemptTimeout().multipliedBy(attempts).plus(settings.maxBackoff().multipliedBy(attempts - 1L));
+    }
+
+    /**
      * @return how long recovery leaves an intent alone after its sink was not called (circuit open, bulkhead full,
      *         executor full)
      */
@@ -303,6 +313,12 @@ final class SinkChannel<T> {
             }
         }
         Delivery call = Delivery.ok(ApplyResult.APPLIED, 1);
+        if (!toSend.isEmpty() && deadline != null
+                && changesWithin(java.time.Duration.between(clock.instant(), deadline)) < toSend.size()) {
+            // mapping took the time the call needed: it would end after the deadline, so none is sent now
+            toSend.forEach(i -> out[i] = Delivery.notSent());
+            toSend.clear();
+        }
         if (!toSend.isEmpty()) {
             List<Change<T>> sending = new ArrayList<>(toSend.size());
             toSend.forEach(i -> sending.add(changes.get(i)));
@@ -390,7 +406,7 @@ final class SinkChannel<T> {
         };
         if (direct) {
             // the sink's own client bounds the call: run it here, without a hand-off to another thread
-            return CircuitBreaker.decorateCallable(circuitBreaker, Bulkhead.decorateCallable(bulkhead, call));
+            return breakered(Bulkhead.decorateCallable(bulkhead, call));
         }
         // a bulk call of n changes may take n calls' time, unless the sink sends it as one request
         int calls = sink.appliesAllInOneCall() ? 1 : Math.max(1, items);
@@ -402,10 +418,12 @@ final class SinkChannel<T> {
             // whoever claims first decides: the pool's thread (the sink is called) or the time limit running out
             // while the call still waits for a thread (it never starts: the sink was not asked)
             java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong startedAt = new java.util.concurrent.atomic.AtomicLong();
             Callable<R> once = () -> {
                 if (!claimed.compareAndSet(false, true)) {
                     throw new java.util.concurrent.CancellationException("the time limit ran out before it started");
                 }
+                startedAt.set(System.nanoTime());
                 return task.call();
             };
             try {
@@ -420,10 +438,49 @@ final class SinkChannel<T> {
                 if (claimed.compareAndSet(false, true)) {
                     throw new SinkFailures.CallNotStarted(name, e);
                 }
+                long ran = startedAt.get() == 0 ? 0 : System.nanoTime() - startedAt.get();
+                if (ran < limit.toNanos() / 2) {
+                    // most of its time went waiting for a thread: the sink did not have its time limit, so the
+                    // timeout says nothing of its health (it may have applied the change all the same)
+                    throw new SinkFailures.CallStartedLate(name, e);
+                }
                 throw e;
             }
         };
-        return CircuitBreaker.decorateCallable(circuitBreaker, Bulkhead.decorateCallable(bulkhead, timed));
+        return breakered(Bulkhead.decorateCallable(bulkhead, timed));
+    }
+
+    /**
+     * Runs a call under the sink's circuit breaker, whatever configuration the breaker was registered with (the
+     * application may have registered one under the channel's name): a call the sink never received, or was not
+     * given its time for, is neither a failure nor a success; a failure not worth retrying (one entity's rejection)
+     * is the sink answering, a success; only failures worth retrying count against it.
+     */
+    private <R> Callable<R> breakered(Callable<R> call) {
+        return () -> {
+            circuitBreaker.acquirePermission();
+            long start = circuitBreaker.getCurrentTimestamp();
+            try {
+                R result = call.call();
+                circuitBreaker.onResult(circuitBreaker.getCurrentTimestamp() - start, circuitBreaker.getTimestampUnit(),
+                        result);
+                return result;
+            } catch (Exception e) {
+                Throwable cause = SinkFailures.unwrap(e);
+                long took = circuitBreaker.getCurrentTimestamp() - start;
+                if (SinkFailures.notCalled(cause)) {
+                    circuitBreaker.releasePermission();
+                } else if (classifier.classify(cause).isRetryable()) {
+                    circuitBreaker.onError(took, circuitBreaker.getTimestampUnit(), cause);
+                } else {
+                    circuitBreaker.onSuccess(took, circuitBreaker.getTimestampUnit());
+                }
+                throw e;
+            } catch (Error e) {
+                circuitBreaker.releasePermission();
+                throw e;
+            }
+        };
     }
 
     private Delivery failed(Throwable e, int attempts) {
@@ -442,7 +499,8 @@ final class SinkChannel<T> {
             outcome = d.result == ApplyResult.ALREADY_CURRENT ? "already_current" : "applied";
         } else if (d.notCalled) {
             outcome = d.error instanceof CallNotPermittedException ? "circuit_open"
-                    : d.error instanceof SinkFailures.CallNotStarted ? "executor_full" : "bulkhead_full";
+                    : d.error instanceof SinkFailures.CallNotStarted ? "executor_full"
+                    : d.error instanceof SinkFailures.CallStartedLate ? "executor_late" : "bulkhead_full";
         } else {
             outcome = d.kind.name().toLowerCase(java.util.Locale.ROOT);
         }
@@ -450,6 +508,19 @@ final class SinkChannel<T> {
     }
 
     private Timer timer(String path, String outcome) {
+        try {
+            return registeredTimer(path, outcome);
+        } catch (RuntimeException e) {
+            // the meter registry's failure must never change what a delivery did, nor hide it
+            LOG.warn("could not register the {} timer of sink '{}' ({}); not recorded", DualWriteMetrics.SINK_APPLY,
+                    name, e.toString());
+            return new io.micrometer.core.instrument.noop.NoopTimer(new io.micrometer.core.instrument.Meter.Id(
+                    DualWriteMetrics.SINK_APPLY, io.micrometer.core.instrument.Tags.empty(), null, null,
+                    io.micrometer.core.instrument.Meter.Type.TIMER));
+        }
+    }
+
+    private Timer registeredTimer(String path, String outcome) {
         return timers.computeIfAbsent(path + '|' + outcome, k -> Timer.builder(DualWriteMetrics.SINK_APPLY)
                 .description("deliveries to a sink, retries included")
                 .tag(DualWriteMetrics.TAG_TYPE, entityType)

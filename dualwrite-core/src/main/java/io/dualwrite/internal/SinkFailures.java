@@ -61,6 +61,9 @@ final class SinkFailures {
         if (e instanceof TimeoutException) {
             return ErrorKind.UNKNOWN_OUTCOME;
         }
+        if (e instanceof CallStartedLate) {
+            return ErrorKind.UNKNOWN_OUTCOME; // it ran, and may have applied the change
+        }
         if (notCalled(e)) {
             return ErrorKind.TRANSIENT;
         }
@@ -76,13 +79,14 @@ final class SinkFailures {
 
     /**
      * @param e a failure, unwrapped
-     * @return whether it says that the sink was never asked: an open circuit, a full bulkhead, or an executor that
-     *         refused to run the call or did not start it within its time limit ({@link CallNotStarted}); such a
-     *         failure spends no attempt, is never retried at once and is neither a failure nor a success to the
-     *         sink's circuit breaker
+     * @return whether it says that the sink was never asked (an open circuit, a full bulkhead, or an executor that
+     *         refused to run the call or did not start it within its time limit: {@link CallNotStarted}) or not given
+     *         its time ({@link CallStartedLate}); such a failure spends no attempt, is never retried at once and is
+     *         neither a failure nor a success to the sink's circuit breaker
      */
     static boolean notCalled(Throwable e) {
-        return e instanceof CallNotPermittedException || e instanceof BulkheadFullException || e instanceof CallNotStarted;
+        return e instanceof CallNotPermittedException || e instanceof BulkheadFullException || e instanceof CallNotStarted
+                || e instanceof CallStartedLate;
     }
 
     /**
@@ -139,6 +143,20 @@ final class SinkFailures {
         CallNotStarted(String sink, TimeoutException cause) {
             super("the writer's executor did not start the call to sink '" + sink + "' within its attempt timeout (every"
                     + " thread busy); the sink was not called", cause);
+        }
+    }
+
+    /**
+     * A sink call the writer's executor started so late that its time limit ran out before the sink had half of it:
+     * it may have applied the change (an unknown outcome), but the timeout says nothing of the sink's health, so it
+     * spends no attempt and the circuit breaker ignores it.
+     */
+    static final class CallStartedLate extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CallStartedLate(String sink, TimeoutException cause) {
+            super("the writer's executor started the call to sink '" + sink + "' too late for its attempt timeout (every"
+                    + " thread busy); the sink may have applied it", cause);
         }
     }
 }

@@ -361,11 +361,17 @@ final class WritePath<T> {
             return out;
         }
         List<Future<Delivery>> futures = new ArrayList<>(targets.size() - 1);
+        List<Handed> claims = new ArrayList<>(targets.size() - 1);
         RuntimeException broke = null;
         try {
             for (int i = 0; i < targets.size() - 1; i++) {
                 SinkChannel<T> c = targets.get(i);
-                java.util.concurrent.Callable<Delivery> delivery = MdcScope.propagating(() -> c.deliver(core.forSink(change, c)));
+                // the pool's thread and the caller's wait race for the delivery: one the pool never starts in time
+                // (it dropped the task, or shut down with it queued) is not started at all
+                Handed claim = new Handed();
+                claims.add(claim);
+                java.util.concurrent.Callable<Delivery> delivery = MdcScope.propagating(() -> claim.start()
+                        ? c.deliver(core.forSink(change, c)) : Delivery.notSent());
                 Future<Delivery> f;
                 try {
                     f = core.executor.submit(delivery);
@@ -373,6 +379,7 @@ final class WritePath<T> {
                     // the pool refused the hand-off (a bounded executor that is full, or shut down by a close racing
                     // this save): the delivery runs on this thread instead, so that its outcome, a REQUIRED sink's
                     // above all, decides the result as it would have
+                    claim.start();
                     f = java.util.concurrent.CompletableFuture.completedFuture(c.deliver(core.forSink(change, c)));
                 }
                 futures.add(f);
@@ -385,7 +392,7 @@ final class WritePath<T> {
             // also after a failure here, or an Error: what the caller does next (a compensation, above all) must not
             // overtake a delivery still on its way
             for (int i = 0; i < futures.size(); i++) {
-                out.put(targets.get(i).name, await(futures.get(i)));
+                out.put(targets.get(i).name, await(futures.get(i), claims.get(i), targets.get(i)));
             }
         }
         if (broke != null) {
@@ -394,25 +401,80 @@ final class WritePath<T> {
         return out;
     }
 
-    private static Delivery await(Future<Delivery> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Delivery(null, ErrorKind.TRANSIENT, e, 0, true);
-        } catch (java.util.concurrent.ExecutionException e) {
-            return new Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e.getCause(), 0, false);
+    /**
+     * A delivery handed to the pool: the pool's thread and the caller's wait race to claim it, so one the pool does
+     * not start in time (it dropped the task, or shut down with it queued) never starts.
+     */
+    private static final class Handed {
+        private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final long handedAt = System.nanoTime();
+        private volatile long startedAt;
+
+        /** @return true for the pool's thread that may now deliver; false when the caller gave the delivery up */
+        boolean start() {
+            if (!claimed.compareAndSet(false, true)) {
+                return false;
+            }
+            startedAt = System.nanoTime();
+            return true;
         }
+
+        /** @return true when the caller gave the delivery up before the pool started it */
+        boolean giveUp() {
+            return claimed.compareAndSet(false, true);
+        }
+    }
+
+    /**
+     * Waits for a delivery handed to the pool until it ends, however often the caller's thread is interrupted (the
+     * interrupt is kept for later): a compensation or a result must not overtake a delivery still on its way. One the
+     * pool has not started within its sink's attempt timeout never starts; one that started ends within its sink's
+     * {@linkplain SinkChannel#longestDelivery longest delivery}, or its outcome is unknown.
+     */
+    private static Delivery await(Future<Delivery> f, Handed handed, SinkChannel<?> c) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long started = handed.startedAt;
+                long deadline = started == 0 ? handed.handedAt + c.settings.attemptTimeout().toNanos()
+                        : started + c.longestDelivery().plusSeconds(1).toNanos();
+                try {
+                    Delivery d = f.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                    return d.wasNotSent() ? notStarted(c, null) : d;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    return new Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e.getCause(), 0, false);
+                } catch (java.util.concurrent.CancellationException e) {
+                    return notStarted(c, null);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (handed.giveUp()) {
+                        f.cancel(false);
+                        return notStarted(c, e);
+                    }
+                    if (started != 0) {
+                        // it started and outlived every bound its sink promised: what it did is unknown
+                        return new Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e, 0, false);
+                    }
+                    // it started just now: wait for it to end
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static Delivery notStarted(SinkChannel<?> c, java.util.concurrent.TimeoutException waited) {
+        return new Delivery(null, ErrorKind.TRANSIENT, new IllegalStateException("the writer's executor never started"
+                + " the delivery to sink '" + c.name + "' (it dropped the task, or shut down with it queued); the sink"
+                + " was not called", waited), 0, true);
     }
 
     private void compensate(Change<T> change, Committed<T> committed, boolean[] included, WriteResult failedResult,
                             SinkChannel<T> failed, Delivery failure) {
-        try {
-            core.counter(DualWriteMetrics.COMPENSATIONS, DualWriteMetrics.TAG_SINK, failed.name).increment();
-        } catch (RuntimeException e) {
-            // the meter registry's failure must not keep the write from being undone and reported
-            LOG.warn("could not count the compensation of {} ({})", change.idempotencyKey(), e.toString());
-        }
+        core.counter(DualWriteMetrics.COMPENSATIONS, DualWriteMetrics.TAG_SINK, failed.name).increment();
         Snapshot<T> before = committed.previous().orElse(null);
         T beforeState = before == null ? null : before.state().orElse(null);
         Operation op = beforeState == null ? Operation.DELETE : Operation.UPSERT;

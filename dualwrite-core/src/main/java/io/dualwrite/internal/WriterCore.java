@@ -265,8 +265,19 @@ final class WriterCore<T> {
         }
     }
 
+    /**
+     * @return the counter, registered with the writer's meters; a no-op one when the registry refuses it (its failure
+     *         must never change what a write or a delivery does, nor hide it)
+     */
     Counter counter(String name, String... tags) {
-        return counters.computeIfAbsent(name + String.join("|", tags), k -> Counter.builder(name)
-                .tag(DualWriteMetrics.TAG_TYPE, type).tags(tags).register(cfg.observability().meters()));
+        try {
+            return counters.computeIfAbsent(name + String.join("|", tags), k -> Counter.builder(name)
+                    .tag(DualWriteMetrics.TAG_TYPE, type).tags(tags).register(cfg.observability().meters()));
+        } catch (RuntimeException e) {
+            LOG.warn("could not register the {} counter of the {} writer ({}); not counted", name, type, e.toString());
+            return new io.micrometer.core.instrument.noop.NoopCounter(new io.micrometer.core.instrument.Meter.Id(name,
+                    io.micrometer.core.instrument.Tags.empty(), null, null,
+                    io.micrometer.core.instrument.Meter.Type.COUNTER));
+        }
     }
 }
