@@ -169,38 +169,6 @@ class ExecutorSaturationFaultsTest {
         }
     }
 
-    /** The same on recovery: a healthy sink's intent must not be dead-lettered because the pool started it late. */
-    @Test
-    void aQueueingExecutorThatStartsCallsLateNeverDeadLettersAHealthySinksIntent() throws Exception {
-        WriterFixture fx = new WriterFixture();
-        HookSink sink = new HookSink(false) {
-            @Override
-            void before(Change<Product> change) throws Exception {
-                Thread.sleep(120);
-            }
-        };
-        CircuitBreakerConfig cb = CircuitBreakerConfig.custom().slidingWindowSize(100).minimumNumberOfCalls(100).build();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>());
-        try (DualWriter<Product> w = fx.builder().executor(pool).sink("s", sink, WriterFixture.fast().maxAttempts(1)
-                .attemptTimeout(Duration.ofMillis(200)).circuitBreaker(cb).build()).build()) {
-            pool.execute(() -> sleep(150));
-            w.save(new Product("p", "n", 1));
-            Thread.sleep(300);
-            for (int pass = 0; pass < 4; pass++) {
-                fx.clock.advance(Duration.ofHours(1));
-                pool.execute(() -> sleep(150));
-                w.operations().recoverDue();
-                w.operations().flushAcknowledgements();
-                Thread.sleep(300);
-            }
-            assertEquals(0, fx.deadLetters.count(), "the intent of a healthy sink (120 ms a call, attempt timeout"
-                    + " 200 ms) was dead-lettered because a busy pool started its calls late: "
-                    + fx.deadLetters.list(DeadLetterQuery.ALL));
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
     /**
      * The application's registry already holds the sink's breaker (Spring Boot's Resilience4j support creates every
      * configured instance at startup, e.g. resilience4j.circuitbreaker.instances."dualwrite.product.s"), with its own

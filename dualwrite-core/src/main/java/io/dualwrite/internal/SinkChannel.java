@@ -144,10 +144,10 @@ final class SinkChannel<T> {
                 .retryOnException(this::worthRetryingNow)
                 .failAfterMaxAttempts(false)
                 .build());
-        this.retries = Counter.builder(DualWriteMetrics.SINK_RETRIES)
+        this.retries = SafeMeters.counter(DualWriteMetrics.SINK_RETRIES, () -> Counter.builder(DualWriteMetrics.SINK_RETRIES)
                 .description("retries of sink calls")
                 .tag(DualWriteMetrics.TAG_TYPE, entityType).tag(DualWriteMetrics.TAG_SINK, name)
-                .register(meters);
+                .register(meters));
         retry.getEventPublisher().onRetry(event -> {
             retries.increment();
             LOG.warn("sink '{}' failed transiently (attempt {}), retrying in {} ms: {}", name,
@@ -220,16 +220,6 @@ final class SinkChannel<T> {
     }
 
     /**
-     * @return the longest one delivery of one change may take on the caller's path: every attempt's time limit (which
-     *         includes its wait for one of the executor's threads), and the longest backoff between attempts (a
-     *         sink's Retry-After is waited for only up to that)
-     */
-    Duration longestDelivery() {
-        int attempts = Math.max(1, settings.maxAttempts());
-        return settings.attemptTimeout().multipliedBy(attempts).plus(settings.maxBackoff().multipliedBy(attempts - 1L));
-    }
-
-    /**
      * @return how long recovery leaves an intent alone after its sink was not called (circuit open, bulkhead full,
      *         executor full)
      */
@@ -299,25 +289,43 @@ final class SinkChannel<T> {
         Delivery[] out = new Delivery[changes.size()];
         List<Integer> toSend = new ArrayList<>(changes.size());
         List<MappingSink.Mapped<T, Object>> mapped = new ArrayList<>(changes.size());
+        java.time.Duration lastMapping = java.time.Duration.ZERO;
         for (int i = 0; i < changes.size(); i++) {
             Change<T> change = changes.get(i);
+            if (deadline != null && !toSend.isEmpty() && changesWithin(java.time.Duration.between(
+                    clock.instant().plus(lastMapping), deadline)) < toSend.size() + 1) {
+                // mapping one more would leave the call no time to end before the deadline: the rest wait
+                for (int rest = i; rest < changes.size(); rest++) {
+                    out[rest] = Delivery.notSent();
+                }
+                break;
+            }
             if (mapping == null) {
                 toSend.add(i);
                 continue;
             }
+            java.time.Instant before = clock.instant();
             try {
                 mapped.add(new MappingSink.Mapped<>(change, mapping.mapOrFail(change)));
                 toSend.add(i);
             } catch (MappingException e) {
                 out[i] = new Delivery(null, ErrorKind.PERMANENT, e, 1, false);
             }
+            lastMapping = java.time.Duration.between(before, clock.instant());
         }
         Delivery call = Delivery.ok(ApplyResult.APPLIED, 1);
-        if (!toSend.isEmpty() && deadline != null
-                && changesWithin(java.time.Duration.between(clock.instant(), deadline)) < toSend.size()) {
-            // mapping took the time the call needed: it would end after the deadline, so none is sent now
-            toSend.forEach(i -> out[i] = Delivery.notSent());
-            toSend.clear();
+        if (!toSend.isEmpty() && deadline != null) {
+            // mapping may still have taken the time some of the call needed: send what can end before the deadline
+            int fit = Math.min(toSend.size(), changesWithin(java.time.Duration.between(clock.instant(), deadline)));
+            for (int j = fit; j < toSend.size(); j++) {
+                out[toSend.get(j)] = Delivery.notSent();
+            }
+            if (fit < toSend.size()) {
+                toSend.subList(fit, toSend.size()).clear();
+                if (mapping != null) {
+                    mapped.subList(fit, mapped.size()).clear();
+                }
+            }
         }
         if (!toSend.isEmpty()) {
             List<Change<T>> sending = new ArrayList<>(toSend.size());
@@ -380,8 +388,8 @@ final class SinkChannel<T> {
             ErrorClassifier.rethrowIfFatal(e);
             d = new Delivery(null, ErrorKind.PERMANENT, e, 0, false);
         }
-        Timer t = timer("shadow", d.succeeded() ? "shadow_ok" : "shadow_failed");
-        t.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        String outcome = d.succeeded() ? "shadow_ok" : "shadow_failed";
+        SafeMeters.record(DualWriteMetrics.SINK_APPLY, () -> timer("shadow", outcome), System.nanoTime() - start);
         if (!d.succeeded()) {
             LOG.warn("shadow sink '{}' would reject {}: {}", name, change.idempotencyKey(), SinkFailures.describe(d.error));
         }
@@ -418,69 +426,129 @@ final class SinkChannel<T> {
             // whoever claims first decides: the pool's thread (the sink is called) or the time limit running out
             // while the call still waits for a thread (it never starts: the sink was not asked)
             java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.atomic.AtomicLong startedAt = new java.util.concurrent.atomic.AtomicLong();
+            // when the pool's thread started and ended the call, in nanos; 0 while not
+            java.util.concurrent.atomic.AtomicLongArray ran = new java.util.concurrent.atomic.AtomicLongArray(2);
             Callable<R> once = () -> {
                 if (!claimed.compareAndSet(false, true)) {
                     throw new java.util.concurrent.CancellationException("the time limit ran out before it started");
                 }
-                startedAt.set(System.nanoTime());
-                return task.call();
+                ran.set(0, System.nanoTime());
+                try {
+                    return task.call();
+                } finally {
+                    ran.set(1, System.nanoTime());
+                }
             };
+            long handedAt = System.nanoTime();
+            java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Future<R>> submitted =
+                    new java.util.concurrent.atomic.AtomicReference<>();
             try {
                 return limiter.executeFutureSupplier(() -> {
                     try {
-                        return executor.submit(once);
+                        submitted.set(executor.submit(once));
+                        return submitted.get();
                     } catch (java.util.concurrent.RejectedExecutionException refused) {
                         throw new SinkFailures.CallNotStarted(name, refused);
                     }
                 });
+            } catch (InterruptedException e) {
+                // the caller's thread was interrupted, but the call goes on: wait for it within its limit all the
+                // same, so that whatever the caller does next never overtakes it (the interrupt is kept)
+                return afterInterrupt(submitted.get(), claimed, ran, handedAt, limit);
             } catch (TimeoutException e) {
-                if (claimed.compareAndSet(false, true)) {
-                    throw new SinkFailures.CallNotStarted(name, e);
+                throw timedOut(e, claimed, ran, limit);
+            } finally {
+                long[] slot = RAN.get();
+                if (slot != null) {
+                    slot[0] = ran.get(0) == 0 ? 0 : (ran.get(1) == 0 ? System.nanoTime() : ran.get(1)) - ran.get(0);
                 }
-                long ran = startedAt.get() == 0 ? 0 : System.nanoTime() - startedAt.get();
-                if (ran < limit.toNanos() / 2) {
-                    // most of its time went waiting for a thread: the sink did not have its time limit, so the
-                    // timeout says nothing of its health (it may have applied the change all the same)
-                    throw new SinkFailures.CallStartedLate(name, e);
-                }
-                throw e;
             }
         };
         return breakered(Bulkhead.decorateCallable(bulkhead, timed));
     }
 
+    /** What the time limit running out means: a call never started, one started too late, or the sink's timeout. */
+    private Exception timedOut(TimeoutException e, java.util.concurrent.atomic.AtomicBoolean claimed,
+                               java.util.concurrent.atomic.AtomicLongArray ran, Duration limit) {
+        if (claimed.compareAndSet(false, true)) {
+            return new SinkFailures.CallNotStarted(name, e);
+        }
+        long had = ran.get(0) == 0 ? 0 : System.nanoTime() - ran.get(0);
+        if (had < limit.toNanos() / 2) {
+            // most of its time went waiting for a thread: the timeout says nothing of the sink's health (it may
+            // have applied the change all the same)
+            return new SinkFailures.CallStartedLate(name, e);
+        }
+        return e;
+    }
+
+    private <R> R afterInterrupt(java.util.concurrent.Future<R> f, java.util.concurrent.atomic.AtomicBoolean claimed,
+                                 java.util.concurrent.atomic.AtomicLongArray ran, long handedAt, Duration limit)
+            throws Exception {
+        try {
+            while (true) {
+                try {
+                    return f.get(Math.max(0, handedAt + limit.toNanos() - System.nanoTime()),
+                            java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (InterruptedException again) {
+                    // still waiting
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    if (cause instanceof Error) {
+                        throw (Error) cause;
+                    }
+                    throw (Exception) cause;
+                } catch (TimeoutException e) {
+                    f.cancel(true);
+                    throw timedOut(e, claimed, ran, limit);
+                }
+            }
+        } finally {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The time the sink itself had on the pool's thread, in the call under the breaker on this thread. */
+    private static final ThreadLocal<long[]> RAN = new ThreadLocal<>();
+
     /**
      * Runs a call under the sink's circuit breaker, whatever configuration the breaker was registered with (the
-     * application may have registered one under the channel's name): a call the sink never received, or was not
-     * given its time for, is neither a failure nor a success; a failure not worth retrying (one entity's rejection)
-     * is the sink answering, a success; only failures worth retrying count against it.
+     * application may have registered one under the channel's name): a call the sink never received, was not given
+     * its time for, or whose caller was interrupted is neither a failure nor a success, and neither is one entity's
+     * rejection (a failure not worth retrying); a failure worth retrying is an error, an answer a success. Its
+     * duration is the time the sink had, not the time the call waited for a thread.
      */
     private <R> Callable<R> breakered(Callable<R> call) {
         return () -> {
             circuitBreaker.acquirePermission();
-            long start = circuitBreaker.getCurrentTimestamp();
+            long start = System.nanoTime();
+            long[] outer = RAN.get();
+            long[] slot = {-1};
+            RAN.set(slot);
             try {
                 R result = call.call();
-                circuitBreaker.onResult(circuitBreaker.getCurrentTimestamp() - start, circuitBreaker.getTimestampUnit(),
-                        result);
+                circuitBreaker.onResult(took(slot, start), java.util.concurrent.TimeUnit.NANOSECONDS, result);
                 return result;
             } catch (Exception e) {
                 Throwable cause = SinkFailures.unwrap(e);
-                long took = circuitBreaker.getCurrentTimestamp() - start;
-                if (SinkFailures.notCalled(cause)) {
+                if (SinkFailures.notCalled(cause) || cause instanceof SinkFailures.CallStartedLate
+                        || cause instanceof InterruptedException || !classifier.classify(cause).isRetryable()) {
                     circuitBreaker.releasePermission();
-                } else if (classifier.classify(cause).isRetryable()) {
-                    circuitBreaker.onError(took, circuitBreaker.getTimestampUnit(), cause);
                 } else {
-                    circuitBreaker.onSuccess(took, circuitBreaker.getTimestampUnit());
+                    circuitBreaker.onError(took(slot, start), java.util.concurrent.TimeUnit.NANOSECONDS, cause);
                 }
                 throw e;
             } catch (Error e) {
                 circuitBreaker.releasePermission();
                 throw e;
+            } finally {
+                RAN.set(outer);
             }
         };
+    }
+
+    private static long took(long[] slot, long start) {
+        return slot[0] >= 0 ? slot[0] : System.nanoTime() - start;
     }
 
     private Delivery failed(Throwable e, int attempts) {
@@ -497,30 +565,19 @@ final class SinkChannel<T> {
         String outcome;
         if (d.succeeded()) {
             outcome = d.result == ApplyResult.ALREADY_CURRENT ? "already_current" : "applied";
+        } else if (d.error instanceof SinkFailures.CallStartedLate) {
+            outcome = "executor_late";
         } else if (d.notCalled) {
             outcome = d.error instanceof CallNotPermittedException ? "circuit_open"
-                    : d.error instanceof SinkFailures.CallNotStarted ? "executor_full"
-                    : d.error instanceof SinkFailures.CallStartedLate ? "executor_late" : "bulkhead_full";
+                    : d.error instanceof SinkFailures.CallNotStarted ? "executor_full" : "bulkhead_full";
         } else {
             outcome = d.kind.name().toLowerCase(java.util.Locale.ROOT);
         }
-        timer(path, outcome).record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        String o = outcome;
+        SafeMeters.record(DualWriteMetrics.SINK_APPLY, () -> timer(path, o), System.nanoTime() - startNanos);
     }
 
     private Timer timer(String path, String outcome) {
-        try {
-            return registeredTimer(path, outcome);
-        } catch (RuntimeException e) {
-            // the meter registry's failure must never change what a delivery did, nor hide it
-            LOG.warn("could not register the {} timer of sink '{}' ({}); not recorded", DualWriteMetrics.SINK_APPLY,
-                    name, e.toString());
-            return new io.micrometer.core.instrument.noop.NoopTimer(new io.micrometer.core.instrument.Meter.Id(
-                    DualWriteMetrics.SINK_APPLY, io.micrometer.core.instrument.Tags.empty(), null, null,
-                    io.micrometer.core.instrument.Meter.Type.TIMER));
-        }
-    }
-
-    private Timer registeredTimer(String path, String outcome) {
         return timers.computeIfAbsent(path + '|' + outcome, k -> Timer.builder(DualWriteMetrics.SINK_APPLY)
                 .description("deliveries to a sink, retries included")
                 .tag(DualWriteMetrics.TAG_TYPE, entityType)

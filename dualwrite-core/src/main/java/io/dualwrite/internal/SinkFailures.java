@@ -80,13 +80,12 @@ final class SinkFailures {
     /**
      * @param e a failure, unwrapped
      * @return whether it says that the sink was never asked (an open circuit, a full bulkhead, or an executor that
-     *         refused to run the call or did not start it within its time limit: {@link CallNotStarted}) or not given
-     *         its time ({@link CallStartedLate}); such a failure spends no attempt, is never retried at once and is
-     *         neither a failure nor a success to the sink's circuit breaker
+     *         refused to run the call or did not start it within its time limit: {@link CallNotStarted}); such a
+     *         failure spends no attempt, is never retried at once and is neither a failure nor a success to the
+     *         sink's circuit breaker
      */
     static boolean notCalled(Throwable e) {
-        return e instanceof CallNotPermittedException || e instanceof BulkheadFullException || e instanceof CallNotStarted
-                || e instanceof CallStartedLate;
+        return e instanceof CallNotPermittedException || e instanceof BulkheadFullException || e instanceof CallNotStarted;
     }
 
     /**
@@ -148,8 +147,9 @@ final class SinkFailures {
 
     /**
      * A sink call the writer's executor started so late that its time limit ran out before the sink had half of it:
-     * it may have applied the change (an unknown outcome), but the timeout says nothing of the sink's health, so it
-     * spends no attempt and the circuit breaker ignores it.
+     * it may have applied the change (an unknown outcome, and an attempt spent, so that a sink that hangs on a busy
+     * pool is still dead-lettered in the end), but the timeout says nothing of the sink's health, so the circuit
+     * breaker ignores it.
      */
     static final class CallStartedLate extends RuntimeException {
         private static final long serialVersionUID = 1L;

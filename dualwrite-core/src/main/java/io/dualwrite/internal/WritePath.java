@@ -195,18 +195,27 @@ final class WritePath<T> {
             return result;
         } catch (RequiredSinkFailedException e) {
             outcome = "compensated";
-            observation.error(e);
+            observed(() -> observation.error(e));
             throw e;
         } catch (VersionConflictException e) {
             outcome = "version_conflict";
-            observation.error(e);
+            observed(() -> observation.error(e));
             throw e;
         } catch (RuntimeException | Error e) {
-            observation.error(e);
+            observed(() -> observation.error(e));
             throw e;
         } finally {
             context.outcome(outcome);
-            observation.stop();
+            observed(observation::stop);
+        }
+    }
+
+    /** Runs a step of the write's observation: its handlers' failure (a meter registry's) never changes the result. */
+    private static void observed(Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            LOG.warn("the write's observation failed ({}); the write's result stands", e.toString());
         }
     }
 
@@ -428,18 +437,18 @@ final class WritePath<T> {
     /**
      * Waits for a delivery handed to the pool until it ends, however often the caller's thread is interrupted (the
      * interrupt is kept for later): a compensation or a result must not overtake a delivery still on its way. One the
-     * pool has not started within its sink's attempt timeout never starts; one that started ends within its sink's
-     * {@linkplain SinkChannel#longestDelivery longest delivery}, or its outcome is unknown.
+     * pool has not started within its sink's attempt timeout never starts.
      */
     private static Delivery await(Future<Delivery> f, Handed handed, SinkChannel<?> c) {
         boolean interrupted = false;
         try {
             while (true) {
-                long started = handed.startedAt;
-                long deadline = started == 0 ? handed.handedAt + c.settings.attemptTimeout().toNanos()
-                        : started + c.longestDelivery().plusSeconds(1).toNanos();
+                boolean started = handed.startedAt != 0;
                 try {
-                    Delivery d = f.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                    // once started, the delivery ends within its sink's time limits (and its mapping, which is the
+                    // application's own code, as on the caller's thread)
+                    Delivery d = started ? f.get() : f.get(Math.max(0, handed.handedAt
+                            + c.settings.attemptTimeout().toNanos() - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
                     return d.wasNotSent() ? notStarted(c, null) : d;
                 } catch (InterruptedException e) {
                     interrupted = true;
@@ -451,10 +460,6 @@ final class WritePath<T> {
                     if (handed.giveUp()) {
                         f.cancel(false);
                         return notStarted(c, e);
-                    }
-                    if (started != 0) {
-                        // it started and outlived every bound its sink promised: what it did is unknown
-                        return new Delivery(null, ErrorKind.UNKNOWN_OUTCOME, e, 0, false);
                     }
                     // it started just now: wait for it to end
                 }

@@ -266,18 +266,11 @@ final class WriterCore<T> {
     }
 
     /**
-     * @return the counter, registered with the writer's meters; a no-op one when the registry refuses it (its failure
-     *         must never change what a write or a delivery does, nor hide it)
+     * @return the counter, registered with the writer's meters and guarded: the registry's failure never changes what
+     *         a write or a delivery does, nor hides it
      */
     Counter counter(String name, String... tags) {
-        try {
-            return counters.computeIfAbsent(name + String.join("|", tags), k -> Counter.builder(name)
-                    .tag(DualWriteMetrics.TAG_TYPE, type).tags(tags).register(cfg.observability().meters()));
-        } catch (RuntimeException e) {
-            LOG.warn("could not register the {} counter of the {} writer ({}); not counted", name, type, e.toString());
-            return new io.micrometer.core.instrument.noop.NoopCounter(new io.micrometer.core.instrument.Meter.Id(name,
-                    io.micrometer.core.instrument.Tags.empty(), null, null,
-                    io.micrometer.core.instrument.Meter.Type.COUNTER));
-        }
+        return counters.computeIfAbsent(name + String.join("|", tags), k -> SafeMeters.counter(name, () -> Counter
+                .builder(name).tag(DualWriteMetrics.TAG_TYPE, type).tags(tags).register(cfg.observability().meters())));
     }
 }
