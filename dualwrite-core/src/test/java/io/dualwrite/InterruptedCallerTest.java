@@ -64,7 +64,7 @@ class InterruptedCallerTest {
 
     static volatile long returnedAt;
 
-    private static Object saveInterruptedAfter100ms(DualWriter<Product> w, Product p) throws Exception {
+    static Object saveInterruptedAfter100ms(DualWriter<Product> w, Product p) throws Exception {
         Thread caller = Thread.currentThread();
         Thread interrupter = new Thread(() -> {
             try {
@@ -114,6 +114,39 @@ class InterruptedCallerTest {
             CircuitBreaker cb = registry.circuitBreaker(DualWriter.circuitBreakerName("product", "s"));
             assertEquals(0, cb.getMetrics().getNumberOfFailedCalls(), "the caller's interrupt was recorded as a failure"
                     + " of a healthy sink (which took the change: " + sink.log + "); the save ended with " + outcome);
+        }
+    }
+
+    /**
+     * A recovery pass on an interrupted thread (a worker being stopped) starts no sink call: it would otherwise wait
+     * out every call's time limit before it could stop. Nothing is spent: the intents stay for the next pass.
+     */
+    @Test
+    void anInterruptedRecoveryPassStartsNoSinkCallAndSpendsNothing() {
+        WriterFixture fx = new WriterFixture();
+        HookSink sink = new HookSink(false);
+        try (DualWriter<Product> w = fx.builder().sink("s", sink, WriterFixture.fast()
+                .policy(DeliveryPolicy.ASYNC).build()).build()) {
+            for (int i = 0; i < 3; i++) {
+                w.save(new Product("p" + i, "n", i));
+            }
+            fx.clock.advance(java.time.Duration.ofHours(1));
+            Thread.currentThread().interrupt();
+            try {
+                w.operations().recoverDue();
+            } finally {
+                Thread.interrupted();
+            }
+            assertEquals(0, sink.calls.get(), "an interrupted recovery pass started sink calls");
+            for (int i = 0; i < 3; i++) {
+                assertEquals(0, fx.primary.read("p" + i).orElseThrow().pending().get("s").attempts(),
+                        "an interrupted pass spent an attempt of p" + i);
+            }
+            assertEquals(0, fx.deadLetters.count());
+            fx.clock.advance(java.time.Duration.ofHours(1));
+            w.operations().recoverDue();
+            w.operations().flushAcknowledgements();
+            assertEquals(0, w.operations().backlog(), "the next pass delivers them");
         }
     }
 }

@@ -27,9 +27,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Meters whose failure never changes what a write or a delivery does, nor hides it: a meter the registry refuses to
- * register is a no-op, and a counter or timer that throws when used is logged and passed over. Thread-safe
- * (stateless).
+ * The meters of writes and deliveries, whose failure never changes what a write or a delivery does, nor hides it: a
+ * counter or timer the registry refuses to register is a no-op, and one that throws when used is logged and passed
+ * over. (A registry that refuses the recovery gauges, registered once while the writer is built, fails the build,
+ * which then leaves nothing behind.) Thread-safe (stateless).
  */
 final class SafeMeters {
     private static final Logger LOG = LoggerFactory.getLogger(SafeMeters.class);

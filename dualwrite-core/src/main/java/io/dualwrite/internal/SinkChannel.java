@@ -452,9 +452,14 @@ final class SinkChannel<T> {
                     }
                 });
             } catch (InterruptedException e) {
+                java.util.concurrent.Future<R> f = submitted.get();
+                if (f != null && f.isDone()) {
+                    // the sink's own code threw it, on the pool's thread: its failure, not an interrupt of this one
+                    throw new SinkException("sink '" + name + "' threw " + e, ErrorKind.UNKNOWN_OUTCOME, e);
+                }
                 // the caller's thread was interrupted, but the call goes on: wait for it within its limit all the
                 // same, so that whatever the caller does next never overtakes it (the interrupt is kept)
-                return afterInterrupt(submitted.get(), claimed, ran, handedAt, limit);
+                return afterInterrupt(f, claimed, ran, handedAt, limit);
             } catch (TimeoutException e) {
                 throw timedOut(e, claimed, ran, limit);
             } finally {
@@ -520,6 +525,11 @@ final class SinkChannel<T> {
      */
     private <R> Callable<R> breakered(Callable<R> call) {
         return () -> {
+            if (Thread.currentThread().isInterrupted()) {
+                // an interrupted thread (a caller giving up, a recovery worker stopping) starts no new sink call; it
+                // still waits for one it started
+                throw new SinkFailures.CallNotStarted(name, new InterruptedException("interrupted before the call"));
+            }
             circuitBreaker.acquirePermission();
             long start = System.nanoTime();
             long[] outer = RAN.get();
@@ -531,8 +541,10 @@ final class SinkChannel<T> {
                 return result;
             } catch (Exception e) {
                 Throwable cause = SinkFailures.unwrap(e);
-                if (SinkFailures.notCalled(cause) || cause instanceof SinkFailures.CallStartedLate
-                        || cause instanceof InterruptedException || !classifier.classify(cause).isRetryable()) {
+                // an interrupt of the calling thread (however the sink's client reports it) is no failure of the sink
+                boolean interrupted = cause instanceof InterruptedException || Thread.currentThread().isInterrupted();
+                if (SinkFailures.notCalled(cause) || cause instanceof SinkFailures.CallStartedLate || interrupted
+                        || !classifier.classify(cause).isRetryable()) {
                     circuitBreaker.releasePermission();
                 } else {
                     circuitBreaker.onError(took(slot, start), java.util.concurrent.TimeUnit.NANOSECONDS, cause);

@@ -139,6 +139,10 @@ final class SinkFailures {
                     + "); the sink was not called", cause);
         }
 
+        CallNotStarted(String sink, InterruptedException cause) {
+            super("the call to sink '" + sink + "' was not started: the calling thread is interrupted", cause);
+        }
+
         CallNotStarted(String sink, TimeoutException cause) {
             super("the writer's executor did not start the call to sink '" + sink + "' within its attempt timeout (every"
                     + " thread busy); the sink was not called", cause);

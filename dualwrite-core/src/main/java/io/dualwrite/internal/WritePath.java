@@ -129,8 +129,15 @@ final class WritePath<T> {
         // one observation per write: its meter handler makes the dualwrite.write timer, its tracing handler the span
         WriteObservationContext context = new WriteObservationContext(core.type, op, correlationId);
         Observation observation = Observation.createNotStarted(core.cfg.observability().convention(),
-                WriteObservationConvention.DEFAULT, () -> context, core.observations).start();
-        try (Observation.Scope ignored = observation.openScope();
+                WriteObservationConvention.DEFAULT, () -> context, core.observations);
+        observed(observation::start);
+        Observation.Scope[] scope = new Observation.Scope[1];
+        observed(() -> scope[0] = observation.openScope());
+        try (Quiet ignored = () -> {
+                if (scope[0] != null) {
+                    observed(scope[0]::close);
+                }
+            };
              MdcScope ignored2 = MdcScope.open(correlationId, null)) {
             Instant now = core.cfg.observability().clock().instant();
             boolean[] included = new boolean[core.channels.size()];
@@ -210,7 +217,16 @@ final class WritePath<T> {
         }
     }
 
-    /** Runs a step of the write's observation: its handlers' failure (a meter registry's) never changes the result. */
+    /** Something to close that throws nothing. */
+    private interface Quiet extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Runs a step of the write's observation (start, scope, error, stop): its handlers' failure (a meter registry's, a
+     * tracer's) never changes what the write does, nor its result.
+     */
     private static void observed(Runnable step) {
         try {
             step.run();
