@@ -345,9 +345,7 @@ public final class DualWriterBuilder<T> {
      * @return this
      */
     public DualWriterBuilder<T> maxClockSkew(Duration skew) {
-        Objects.requireNonNull(skew, "maxClockSkew");
-        Args.notNegative(skew, "maxClockSkew");
-        this.maxClockSkew = skew;
+        this.maxClockSkew = Args.notNegative(skew, "maxClockSkew");
         return this;
     }
 

@@ -109,6 +109,19 @@ class DeliveryPipelineFaultsTest {
         w.operations().flushAcknowledgements();
     }
 
+    /** Every one of the sinks holds what the primary holds of {@code id}. */
+    private static void assertConverged(WriterFixture fx, String id, HookSink... sinks) {
+        for (HookSink sink : sinks) {
+            assertConverged(fx, sink.target, id);
+        }
+    }
+
+    /** @return a writer of two SYNC sinks, {@code s1} and {@code s2}, with the fast settings */
+    private static DualWriter<Product> twoSinks(WriterFixture fx, HookSink s1, HookSink s2) {
+        return fx.builder().sink("s1", s1, WriterFixture.fast().build()).sink("s2", s2, WriterFixture.fast().build())
+                .build();
+    }
+
     private static void assertConverged(WriterFixture fx, InMemorySink<Product> sink, String id) {
         Snapshot<Product> s = fx.primary.read(id).orElseThrow();
         assertEquals(s.version(), sink.versionOf(id).orElse(-1), "sink version of " + id + "; primary pending "
@@ -145,9 +158,7 @@ class DeliveryPipelineFaultsTest {
             sync.transientFor = c -> false;
             w.save(new Product("p1", "b", 2));
             drain(w, fx.clock);
-            assertConverged(fx, req.target, "p1");
-            assertConverged(fx, sync.target, "p1");
-            assertConverged(fx, async.target, "p1");
+            assertConverged(fx, "p1", req, sync, async);
             assertEquals(0, shadow.calls.get(), "SHADOW sink was sent a change");
             assertEquals(0, w.operations().backlog());
         }
@@ -405,11 +416,9 @@ class DeliveryPipelineFaultsTest {
         }).start();
         w.close();
         t.join(10000);
-        try (DualWriter<Product> w2 = fx.builder().sink("s1", s1, WriterFixture.fast().build())
-                .sink("s2", s2, WriterFixture.fast().build()).build()) {
+        try (DualWriter<Product> w2 = twoSinks(fx, s1, s2)) {
             drain(w2, fx.clock);
-            assertConverged(fx, s1.target, "p");
-            assertConverged(fx, s2.target, "p");
+            assertConverged(fx, "p", s1, s2);
         }
     }
 
@@ -1006,8 +1015,7 @@ class DeliveryPipelineFaultsTest {
         WriterFixture fx = new WriterFixture();
         HookSink s1 = new HookSink(false);
         HookSink s2 = new HookSink(false);
-        try (DualWriter<Product> w = fx.builder().sink("s1", s1, WriterFixture.fast().build())
-                .sink("s2", s2, WriterFixture.fast().build()).build()) {
+        try (DualWriter<Product> w = twoSinks(fx, s1, s2)) {
             Thread.currentThread().interrupt();
             WriteResult r;
             try {
@@ -1017,8 +1025,7 @@ class DeliveryPipelineFaultsTest {
             }
             assertEquals(fx.primary.read("p").orElseThrow().version(), r.version());
             drain(w, fx.clock);
-            assertConverged(fx, s1.target, "p");
-            assertConverged(fx, s2.target, "p");
+            assertConverged(fx, "p", s1, s2);
         }
     }
 
@@ -1041,8 +1048,7 @@ class DeliveryPipelineFaultsTest {
             }
             Thread.sleep(200);
             drain(w, fx.clock);
-            assertConverged(fx, req.target, "p");
-            assertConverged(fx, sync.target, "p");
+            assertConverged(fx, "p", req, sync);
         }
     }
 }

@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.noop.NoopCounter;
+import io.micrometer.core.instrument.noop.NoopTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,20 @@ final class SafeMeters {
             return new NoopCounter(new Meter.Id(name, Tags.empty(), null, null, Meter.Type.COUNTER));
         }
         return new Guarded(c);
+    }
+
+    /**
+     * @param name     the timer's name, for the log
+     * @param register registers it
+     * @return the timer; a no-op one when registering failed (its records are guarded by {@link #record})
+     */
+    static Timer timer(String name, Supplier<Timer> register) {
+        try {
+            return register.get();
+        } catch (RuntimeException e) {
+            LOG.warn("could not register the {} timer ({}); not recorded", name, e.toString());
+            return new NoopTimer(new Meter.Id(name, Tags.empty(), null, null, Meter.Type.TIMER));
+        }
     }
 
     /**

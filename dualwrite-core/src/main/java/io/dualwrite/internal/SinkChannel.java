@@ -107,14 +107,11 @@ final class SinkChannel<T> {
         this.classifier = SinkFailures.classifier(own);
         this.breakers = breakers;
         this.ownsBreaker = breakers.find(id).isEmpty();
-        // a breaker the registry already holds under this name (another writer of the same type and sink) is shared
-        // a call the sink never received (full bulkhead, executor that did not run it) is neither a failure nor a
-        // success of the sink: ignored, so it cannot open the circuit, dilute its failure rate, or close it while half
-        // open; of the calls the sink received, only failures worth retrying count against it
-        java.util.function.Predicate<Throwable> ignoredByUser = settings.circuitBreaker().getIgnoreExceptionPredicate();
+        // a breaker the registry already holds under this name (another writer of the same type and sink) is shared;
+        // which calls count is decided by breakered(...), which reports only the failures worth retrying as errors,
+        // so the breaker this channel makes records every error it is told of
         this.circuitBreaker = breakers.circuitBreaker(id, CircuitBreakerConfig.from(settings.circuitBreaker())
-                .ignoreException(e -> SinkFailures.notCalled(SinkFailures.unwrap(e)) || ignoredByUser.test(e))
-                .recordException(e -> classifier.classify(e).isRetryable())
+                .recordException(e -> true)
                 .build());
 
         this.bulkhead = Bulkhead.of(id, BulkheadConfig.custom()
@@ -274,7 +271,9 @@ final class SinkChannel<T> {
     /**
      * Delivers a batch with one call, without retries (recovery: the next attempt is a later pass).
      * Each change is mapped first; those that cannot be are failed on their own, and the rest go out
-     * in one call. A call refused as a whole as PERMANENT, or timed out as a whole, is tried again
+     * in one call, as many of them as that call can still carry and end before {@code deadline} once
+     * mapping took its time (mapping stops when one more would leave the call no time; the changes left
+     * over are {@link Delivery#notSent() not sent}). A call refused as a whole as PERMANENT, or timed out as a whole, is tried again
      * change by change, so that one poisoned change (rejected, or hanging) fails alone and the others
      * pass; those single calls are made only while one can still end before {@code deadline}, and the
      * changes left over are {@link Delivery#notSent() not sent}.
@@ -590,7 +589,8 @@ final class SinkChannel<T> {
     }
 
     private Timer timer(String path, String outcome) {
-        return timers.computeIfAbsent(path + '|' + outcome, k -> Timer.builder(DualWriteMetrics.SINK_APPLY)
+        return timers.computeIfAbsent(path + '|' + outcome, k -> SafeMeters.timer(DualWriteMetrics.SINK_APPLY, () -> Timer
+                .builder(DualWriteMetrics.SINK_APPLY)
                 .description("deliveries to a sink, retries included")
                 .tag(DualWriteMetrics.TAG_TYPE, entityType)
                 .tag(DualWriteMetrics.TAG_SINK, name)
@@ -598,7 +598,7 @@ final class SinkChannel<T> {
                 .tag("path", path)
                 .tag(DualWriteMetrics.TAG_OUTCOME, outcome)
                 .publishPercentileHistogram(false)
-                .register(meters));
+                .register(meters)));
     }
 
     CircuitBreaker circuitBreaker() {

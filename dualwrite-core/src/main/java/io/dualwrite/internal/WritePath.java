@@ -131,13 +131,8 @@ final class WritePath<T> {
         Observation observation = Observation.createNotStarted(core.cfg.observability().convention(),
                 WriteObservationConvention.DEFAULT, () -> context, core.observations);
         observed(observation::start);
-        Observation.Scope[] scope = new Observation.Scope[1];
-        observed(() -> scope[0] = observation.openScope());
-        try (Quiet ignored = () -> {
-                if (scope[0] != null) {
-                    observed(scope[0]::close);
-                }
-            };
+        Observation.Scope scope = openScope(observation);
+        try (Quiet ignored = () -> observed(scope::close);
              MdcScope ignored2 = MdcScope.open(correlationId, null)) {
             Instant now = core.cfg.observability().clock().instant();
             boolean[] included = new boolean[core.channels.size()];
@@ -214,6 +209,16 @@ final class WritePath<T> {
         } finally {
             context.outcome(outcome);
             observed(observation::stop);
+        }
+    }
+
+    /** @return the observation's scope, or one that does nothing when its handlers fail to open it */
+    private static Observation.Scope openScope(Observation observation) {
+        try {
+            return observation.openScope();
+        } catch (RuntimeException e) {
+            LOG.warn("the write's observation failed ({}); the write's result stands", e.toString());
+            return Observation.Scope.NOOP;
         }
     }
 
@@ -353,7 +358,7 @@ final class WritePath<T> {
             SinkChannel<T> c = core.channels.get(i);
             Delivery d = delivered.get(c.name);
             outcomes.put(c.name, !included[i] || c.policy() == DeliveryPolicy.SHADOW ? SinkOutcome.SKIPPED
-                    : c.policy() != DeliveryPolicy.ASYNC && d != null && d.succeeded() ? SinkOutcome.APPLIED
+                    : d != null && d.succeeded() ? SinkOutcome.APPLIED
                     : SinkOutcome.DEFERRED);
         }
         return new WriteResult(core.type, change.id(), change.version(), change.operation(), outcomes,
@@ -387,12 +392,11 @@ final class WritePath<T> {
         }
         List<Future<Delivery>> futures = new ArrayList<>(targets.size() - 1);
         List<Handed> claims = new ArrayList<>(targets.size() - 1);
-        RuntimeException broke = null;
         try {
             for (int i = 0; i < targets.size() - 1; i++) {
                 SinkChannel<T> c = targets.get(i);
-                // the pool's thread and the caller's wait race for the delivery: one the pool never starts in time
-                // (it dropped the task, or shut down with it queued) is not started at all
+                // the pool's thread and the caller's wait race for the delivery: one the pool does not start within
+                // the sink's attempt timeout (busy, or it dropped the task) is not started at all
                 Handed claim = new Handed();
                 claims.add(claim);
                 java.util.concurrent.Callable<Delivery> delivery = MdcScope.propagating(() -> claim.start()
@@ -411,8 +415,6 @@ final class WritePath<T> {
             }
             SinkChannel<T> last = targets.get(targets.size() - 1);
             out.put(last.name, last.deliver(core.forSink(change, last)));
-        } catch (RuntimeException e) {
-            broke = e;
         } finally {
             // also after a failure here, or an Error: what the caller does next (a compensation, above all) must not
             // overtake a delivery still on its way
@@ -420,15 +422,12 @@ final class WritePath<T> {
                 out.put(targets.get(i).name, await(futures.get(i), claims.get(i), targets.get(i)));
             }
         }
-        if (broke != null) {
-            throw broke;
-        }
         return out;
     }
 
     /**
      * A delivery handed to the pool: the pool's thread and the caller's wait race to claim it, so one the pool does
-     * not start in time (it dropped the task, or shut down with it queued) never starts.
+     * not start in time (busy, or it dropped the task) never starts.
      */
     private static final class Handed {
         private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -488,9 +487,7 @@ final class WritePath<T> {
     }
 
     private static Delivery notStarted(SinkChannel<?> c, java.util.concurrent.TimeoutException waited) {
-        return new Delivery(null, ErrorKind.TRANSIENT, new IllegalStateException("the writer's executor never started"
-                + " the delivery to sink '" + c.name + "' (it dropped the task, or shut down with it queued); the sink"
-                + " was not called", waited), 0, true);
+        return new Delivery(null, ErrorKind.TRANSIENT, new SinkFailures.CallNotStarted(c.name, waited), 0, true);
     }
 
     private void compensate(Change<T> change, Committed<T> committed, boolean[] included, WriteResult failedResult,
